@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DB ?= data/clientops.duckdb
+HOST ?= 127.0.0.1
+PORT ?= 8888
+
+.PHONY: setup run demo test lint typecheck bench clean serve
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(DB): | $(STAMP)
+	$(BIN)/clientops demo --db $(DB)
+
+demo: $(DB)
+
+## make run: set up, build the demo database if missing, open JupyterLab on notebooks/
+run: setup demo
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --no-browser \
+		--ServerApp.root_dir=notebooks
+
+## make serve: the same notebooks as a web app (Voilà)
+serve: setup demo
+	$(BIN)/clientops serve --db $(DB) --host $(HOST)
+
+lint: setup
+	$(BIN)/ruff check clientops tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/)
+test: setup lint typecheck
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider
+
+bench: setup
+	$(BIN)/python bench/bench_connections.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,222 @@
+"""The book: the one entry point for notebooks and users (``clientops.open``)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import audit
+from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .bulk import Bulk
+    from .clients import Clients
+    from .contacts import Contacts
+    from .documents import Documents
+    from .indicators import Indicators
+    from .mandates import Mandates
+    from .payments import Payments
+    from .reminders import Reminders
+    from .sepa import Sepa
+    from .tasks import Tasks
+
+DEFAULT_PATH = Path("data") / "clientops.duckdb"
+
+
+def default_path() -> Path:
+    """``$CLIENTOPS_DB`` if set, else ``data/clientops.duckdb`` (relative to the repository)."""
+    env = os.environ.get("CLIENTOPS_DB")
+    if env:
+        return Path(env)
+    here = Path.cwd() / DEFAULT_PATH
+    if here.parent.is_dir():
+        return here
+    # Notebooks run from notebooks/: look for the repository's data/ folder upwards.
+    for parent in Path.cwd().parents:
+        if (parent / "data").is_dir() and (parent / "pyproject.toml").exists():
+            return parent / DEFAULT_PATH
+    return here
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+class Book:
+    """A client book stored in one DuckDB file.
+
+    Attributes:
+      store: the :class:`~clientops.db.Store` that opens the file per operation.
+      actor: who is written into every audit row.
+      source: where changes come from (``api``, ``form``, ``bulk``, ``import``…).
+    """
+
+    def __init__(self, store: Store, actor: str, source: str = "api") -> None:
+        self.store = store
+        self.actor = actor
+        self.source = source
+
+    # -- life ----------------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
+    def close(self) -> None:
+        """Let the file go now (it is also let go after a short idle window)."""
+        self.store.close()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<clientops Book {self.path} ({mode}, actor={self.actor!r})>"
+
+    @contextmanager
+    def using_source(self, source: str) -> Iterator[Book]:
+        """Changes made inside the block are audited with this source (``form``, ``bulk``…)."""
+        previous, self.source = self.source, source
+        try:
+            yield self
+        finally:
+            self.source = previous
+
+    # -- the nouns ----------------------------------------------------------------------
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings(self)
+
+    @cached_property
+    def clients(self) -> Clients:
+        from .clients import Clients
+
+        return Clients(self)
+
+    @cached_property
+    def contacts(self) -> Contacts:
+        from .contacts import Contacts
+
+        return Contacts(self)
+
+    @cached_property
+    def mandates(self) -> Mandates:
+        from .mandates import Mandates
+
+        return Mandates(self)
+
+    @cached_property
+    def documents(self) -> Documents:
+        from .documents import Documents
+
+        return Documents(self)
+
+    @cached_property
+    def payments(self) -> Payments:
+        from .payments import Payments
+
+        return Payments(self)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        from .tasks import Tasks
+
+        return Tasks(self)
+
+    @cached_property
+    def indicators(self) -> Indicators:
+        from .indicators import Indicators
+
+        return Indicators(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        from .reminders import Reminders
+
+        return Reminders(self)
+
+    @cached_property
+    def sepa(self) -> Sepa:
+        from .sepa import Sepa
+
+        return Sepa(self)
+
+    @cached_property
+    def bulk(self) -> Bulk:
+        from .bulk import Bulk
+
+        return Bulk(self)
+
+    def history(self, code: str | None = None) -> pd.DataFrame:
+        """The audit trail, newest first (one client's when ``code`` is given)."""
+        return audit.history(self, code)
+
+    def card(self, code: str, as_of: Any = None, fiscal_year: int | None = None) -> Any:
+        """Everything on one client's card (see :mod:`clientops.card`)."""
+        from .card import build_card
+
+        return build_card(self, code, as_of=as_of, fiscal_year=fiscal_year)
+
+    def changesets(self) -> pd.DataFrame:
+        """Bulk change sets: who, when, source, rows, status — newest first."""
+        with self.store.connection() as conn:
+            return conn.execute(
+                "SELECT id, created_at AS \"when\", actor AS who, source, description,"
+                " rows, status, undone_at, undone_by FROM changesets ORDER BY id DESC"
+            ).df()
+
+    def quality(self) -> pd.DataFrame:
+        """Data-quality findings: rule, code, field, value, message."""
+        from .quality import quality
+
+        return quality(self)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (``clientops info``)."""
+        tables = ["clients", "contacts", "sepa_mandates", "documents", "payments", "reminders",
+                  "tasks", "audit_log", "changesets"]
+        with self.store.connection() as conn:
+            return {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+                    for t in tables}
+
+
+def open(  # noqa: A001 - the public name the brief asks for
+    path: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    actor: str | None = None,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    idle_window: float = DEFAULT_IDLE_WINDOW,
+) -> Book:
+    """Open (creating or migrating if needed) the client book at ``path``.
+
+    ``path=None`` means ``$CLIENTOPS_DB``, else ``data/clientops.duckdb``. ``actor`` defaults to
+    the OS user and is written into every audit row.
+    """
+    target = Path(path) if path is not None else default_path()
+    if read_only and not target.exists():
+        from .errors import NotFound
+
+        raise NotFound(f"There is no database at {target} to open read-only.")
+    if not read_only:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(target, read_only=read_only, busy_timeout=busy_timeout, idle_window=idle_window)
+    store.migrate()
+    return Book(store, actor or _os_user())

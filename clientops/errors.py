@@ -1,0 +1,68 @@
+"""The small error hierarchy of clientops: one root, one class per kind of failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ClientOpsError(Exception):
+    """Root of every error raised by clientops on purpose."""
+
+
+class ValidationError(ClientOpsError, ValueError):
+    """A value was refused; nothing was written.
+
+    Attributes:
+      field: the field that caused it (``"iban"``, ``"siret"``…).
+      value: the offending value as given.
+      message: why, in words a finance person understands.
+    """
+
+    def __init__(self, field: str, value: Any, message: str) -> None:
+        self.field = field
+        self.value = value
+        self.message = message
+        shown = _shorten(value)
+        super().__init__(f"{field}: {message}" + (f" ({shown})" if shown else ""))
+
+
+def _shorten(value: Any, limit: int = 60) -> str:
+    if value is None or value == "":
+        return ""
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class NotFound(ClientOpsError, LookupError):
+    """No client, contact, mandate or document answers to that key."""
+
+
+class DeletionRefused(ClientOpsError):
+    """The record cannot be deleted because history is attached; archive it instead."""
+
+
+class ReadOnlyError(ClientOpsError):
+    """A write was attempted on a book opened with ``read_only=True``."""
+
+
+class DatabaseBusy(ClientOpsError):
+    """Another process kept the database file locked for longer than the busy timeout."""
+
+
+class ConflictError(ClientOpsError):
+    """The record changed since it was read (or a later change blocks an undo)."""
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        self.fields = fields
+        super().__init__(message)
+
+
+__all__ = [
+    "ClientOpsError",
+    "ValidationError",
+    "NotFound",
+    "DeletionRefused",
+    "ReadOnlyError",
+    "DatabaseBusy",
+    "ConflictError",
+]

@@ -1,0 +1,232 @@
+"""The DuckDB schema as an ordered list of named migrations.
+
+Each migration runs once, inside one transaction, and is recorded in ``schema_migrations``.
+Append new migrations at the end; never edit one that has shipped.
+
+Design notes (DuckDB 1.5 limits, verified in tests/test_db.py):
+- no FOREIGN KEY clauses: DuckDB refuses to UPDATE a referenced row when the statement touches
+  an indexed column, and a later backend (DuckLake) has no constraints at all. References and
+  uniqueness of *editable* fields (accounting account, RUM, document numbers) are enforced by
+  the package inside the write transaction.
+- primary keys are surrogate integers that never change; human codes are immutable too.
+- money is DECIMAL(18,2); dates DATE; instants TIMESTAMPTZ.
+"""
+
+from __future__ import annotations
+
+INITIAL = """
+CREATE TABLE counters (
+    name VARCHAR PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+
+CREATE TABLE settings (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR               -- JSON
+);
+
+CREATE TABLE clients (
+    id BIGINT PRIMARY KEY,
+    code VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    first_name VARCHAR,
+    last_name VARCHAR,
+    siren VARCHAR,
+    siret VARCHAR,
+    vat_number VARCHAR,
+    email VARCHAR,
+    phone VARCHAR,
+    website VARCHAR,
+    address_line1 VARCHAR,
+    address_line2 VARCHAR,
+    postal_code VARCHAR,
+    city VARCHAR,
+    country VARCHAR NOT NULL DEFAULT 'FR',
+    delivery_address_line1 VARCHAR,
+    delivery_address_line2 VARCHAR,
+    delivery_postal_code VARCHAR,
+    delivery_city VARCHAR,
+    delivery_country VARCHAR,
+    language VARCHAR NOT NULL DEFAULT 'fr',
+    currency VARCHAR NOT NULL DEFAULT 'EUR',
+    accounting_account VARCHAR,
+    payment_terms VARCHAR NOT NULL DEFAULT '30_days',
+    payment_method VARCHAR NOT NULL DEFAULT 'transfer',
+    iban VARCHAR,
+    bic VARCHAR,
+    bank_name VARCHAR,
+    tags VARCHAR,
+    owner VARCHAR,
+    comments VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'active',
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    archived_at TIMESTAMPTZ,
+    version INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE contacts (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    first_name VARCHAR,
+    last_name VARCHAR,
+    role VARCHAR,
+    email VARCHAR,
+    phone VARCHAR,
+    favorite BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE sepa_mandates (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    rum VARCHAR NOT NULL,
+    signed_on DATE NOT NULL,
+    scheme VARCHAR NOT NULL DEFAULT 'CORE',
+    iban VARCHAR NOT NULL,
+    bic VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'active',
+    sequence VARCHAR NOT NULL DEFAULT 'FRST',
+    last_collected_on DATE,
+    amended_on DATE,
+    revoked_on DATE,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE mandate_amendments (
+    id BIGINT PRIMARY KEY,
+    mandate_id BIGINT NOT NULL,
+    amended_at TIMESTAMPTZ NOT NULL,
+    old_iban VARCHAR,
+    new_iban VARCHAR,
+    actor VARCHAR
+);
+
+CREATE TABLE documents (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    kind VARCHAR NOT NULL,          -- quote | invoice | credit_note
+    number VARCHAR NOT NULL,
+    issue_date DATE NOT NULL,
+    due_date DATE,
+    total_excl_tax DECIMAL(18,2) NOT NULL,
+    tax DECIMAL(18,2) NOT NULL,
+    total_incl_tax DECIMAL(18,2) NOT NULL,
+    status VARCHAR NOT NULL DEFAULT 'issued',
+    cancels_id BIGINT,
+    in_dispute BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE payments (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    paid_on DATE NOT NULL,
+    amount DECIMAL(18,2) NOT NULL,
+    method VARCHAR NOT NULL,
+    reference VARCHAR,
+    invoice_id BIGINT,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE reminders (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    document_id BIGINT,
+    level INTEGER NOT NULL,
+    sent_on DATE NOT NULL,
+    channel VARCHAR NOT NULL,
+    recipient VARCHAR,
+    outcome VARCHAR,
+    note VARCHAR,
+    amount_due DECIMAL(18,2),
+    message_id VARCHAR,
+    actor VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE tasks (
+    id BIGINT PRIMARY KEY,
+    client_id BIGINT NOT NULL,
+    title VARCHAR NOT NULL,
+    due_on DATE,
+    assignee VARCHAR,
+    done BOOLEAN NOT NULL DEFAULT FALSE,
+    done_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE changesets (
+    id BIGINT PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    description VARCHAR,
+    rows INTEGER NOT NULL DEFAULT 0,
+    status VARCHAR NOT NULL DEFAULT 'applied',   -- applied | undone
+    undone_at TIMESTAMPTZ,
+    undone_by VARCHAR,
+    undo_of BIGINT
+);
+
+CREATE TABLE audit_log (
+    id BIGINT PRIMARY KEY,
+    changed_at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,        -- form | bulk | import | api | undo | system
+    entity VARCHAR NOT NULL,        -- client | contact | mandate | settings | document | payment
+    entity_id BIGINT,
+    client_code VARCHAR,
+    action VARCHAR NOT NULL,        -- create | update | archive | restore | delete | ...
+    field VARCHAR,
+    old_value VARCHAR,
+    new_value VARCHAR,
+    changeset_id BIGINT
+);
+"""
+
+# Point reads of one client's card must not scan 10M documents: index client_id everywhere.
+INDEXES = """
+CREATE UNIQUE INDEX clients_code_idx ON clients(code);
+CREATE INDEX contacts_client_idx ON contacts(client_id);
+CREATE INDEX mandates_client_idx ON sepa_mandates(client_id);
+CREATE INDEX documents_client_idx ON documents(client_id);
+CREATE INDEX documents_number_idx ON documents(number);
+CREATE INDEX payments_client_idx ON payments(client_id);
+CREATE INDEX reminders_client_idx ON reminders(client_id);
+CREATE INDEX tasks_client_idx ON tasks(client_id);
+CREATE INDEX audit_client_idx ON audit_log(client_code);
+"""
+
+# Open balances maintained at write time (see indicators.py): the portfolio "as of today"
+# reads them instead of re-allocating every payment.
+OPEN_BALANCES = """
+ALTER TABLE documents ADD COLUMN open_amount DECIMAL(18,2);
+ALTER TABLE documents ADD COLUMN settled_on DATE;
+ALTER TABLE documents ADD COLUMN sepa_batch_id BIGINT;
+ALTER TABLE payments ADD COLUMN sepa_batch_id BIGINT;
+ALTER TABLE clients ADD COLUMN reminders_paused BOOLEAN DEFAULT FALSE;
+UPDATE documents SET open_amount = total_incl_tax WHERE kind = 'invoice';
+CREATE TABLE sepa_batches (
+    id BIGINT PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    collection_date DATE NOT NULL,
+    msg_id VARCHAR NOT NULL,
+    path VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'pending',
+    transactions INTEGER NOT NULL,
+    total DECIMAL(18,2) NOT NULL,
+    actor VARCHAR
+);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", INITIAL),
+    ("0002_indexes", INDEXES),
+    ("0003_open_balances_sepa", OPEN_BALANCES),
+]

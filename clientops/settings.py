@@ -1,0 +1,180 @@
+"""Settings stored in the database: fiscal year, accounting prefix, company, SEPA, reminders, SMTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from . import audit
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .book import Book
+
+DEFAULT_REMINDER_LEVELS: list[dict[str, Any]] = [
+    {"level": 1, "days": 7, "name": "friendly"},
+    {"level": 2, "days": 15, "name": "firm"},
+    {"level": 3, "days": 30, "name": "formal_notice"},
+]
+
+DEFAULTS: dict[str, Any] = {
+    "fiscal_year_start_month": 1,
+    "accounting_prefix": "411",
+    "company_name": "Ma Société SAS",
+    "company_iban": None,
+    "company_bic": None,
+    "sepa_creditor_id": None,
+    "reminder_levels": DEFAULT_REMINDER_LEVELS,
+    "reminder_min_interval_days": 5,
+    "reminder_tolerance": Decimal("0.10"),
+    "smtp_host": "127.0.0.1",
+    "smtp_port": 25,
+    "smtp_starttls": False,
+    "smtp_user": None,
+    "smtp_sender": "relances@example.fr",
+    "language": "fr",
+}
+
+
+def _int_in(field: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+        if number != value and str(number) != str(value).strip():
+            raise ValueError
+    except (TypeError, ValueError) as err:
+        raise ValidationError(field, value, "must be a whole number") from err
+    if not low <= number <= high:
+        raise ValidationError(field, value, f"must be between {low} and {high}")
+    return number
+
+
+def _clean(key: str, value: Any) -> Any:
+    """Validate one setting; returns the value to store."""
+    from . import identifiers
+
+    if key not in DEFAULTS:
+        raise ValidationError(key, value, "is not a known setting")
+    if key == "fiscal_year_start_month":
+        return _int_in(key, value, 1, 12)
+    if key == "accounting_prefix":
+        text = str(value or "").strip()
+        if not text.isdigit() or not 1 <= len(text) <= 8:
+            raise ValidationError(key, value, "must be 1 to 8 digits, such as 411")
+        return text
+    if key in ("reminder_min_interval_days",):
+        return _int_in(key, value, 0, 365)
+    if key == "smtp_port":
+        return _int_in(key, value, 1, 65535)
+    if key == "smtp_starttls":
+        if not isinstance(value, bool):
+            raise ValidationError(key, value, "must be true or false")
+        return value
+    if key == "reminder_tolerance":
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError) as err:
+            raise ValidationError(key, value, "must be an amount such as 0.10") from err
+        if not amount.is_finite() or amount < 0:
+            raise ValidationError(key, value, "must be a positive amount")
+        return amount.quantize(Decimal("0.01"))
+    if key == "reminder_levels":
+        return _clean_levels(value)
+    if key == "company_iban" and value is not None:
+        return identifiers.clean_iban(value, field=key)
+    if key == "company_bic" and value is not None:
+        return identifiers.clean_bic(value, field=key)
+    if key == "sepa_creditor_id" and value is not None:
+        return identifiers.clean_creditor_id(value, field=key)
+    if key == "language":
+        if value not in ("fr", "en"):
+            raise ValidationError(key, value, "must be fr or en")
+        return value
+    if value is None:
+        return None
+    text = str(value).strip()
+    if key == "company_name" and not text:
+        raise ValidationError(key, value, "cannot be empty")
+    return text or None
+
+
+def _clean_levels(value: Any) -> list[dict[str, Any]]:
+    field = "reminder_levels"
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValidationError(field, value, "must be a list of levels with their delay in days")
+    levels = []
+    for i, item in enumerate(value, start=1):
+        if isinstance(item, Mapping):
+            days, name = item.get("days"), item.get("name", f"level {i}")
+        else:
+            raise ValidationError(field, item, "each level needs a delay in days")
+        levels.append({"level": i, "days": _int_in(field, days, 0, 3650), "name": str(name)})
+    if any(b["days"] <= a["days"] for a, b in zip(levels, levels[1:], strict=False)):
+        raise ValidationError(field, value, "delays must increase from one level to the next")
+    return levels
+
+
+def _dump(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return json.dumps({"__decimal__": str(value)})
+    return json.dumps(value)
+
+
+def _load(text: str | None) -> Any:
+    if text is None:
+        return None
+    value = json.loads(text)
+    if isinstance(value, dict) and "__decimal__" in value:
+        return Decimal(value["__decimal__"])
+    return value
+
+
+class Settings(Mapping[str, Any]):
+    """The book's settings; read like a dict or by attribute, change with :meth:`update`."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    def _all(self) -> dict[str, Any]:
+        values = dict(DEFAULTS)
+        with self._book.store.connection() as conn:
+            for key, text in conn.execute("SELECT key, value FROM settings").fetchall():
+                if key in DEFAULTS:
+                    values[key] = _load(text)
+        return values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._all()[key]
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return self[key]
+        except KeyError as err:
+            raise AttributeError(key) from err
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(DEFAULTS)
+
+    def __len__(self) -> int:
+        return len(DEFAULTS)
+
+    def __repr__(self) -> str:
+        return f"Settings({self._all()!r})"
+
+    def update(self, **values: Any) -> None:  # type: ignore[override]
+        """Validate every value first, then change them all in one audited transaction."""
+        cleaned = {key: _clean(key, value) for key, value in values.items()}
+        current = self._all()
+        with self._book.store.transaction() as conn:
+            for key, value in cleaned.items():
+                conn.execute("DELETE FROM settings WHERE key = ?", [key])
+                conn.execute("INSERT INTO settings VALUES (?, ?)", [key, _dump(value)])
+            audit.record(
+                conn, self._book, entity="settings", entity_id=None, client_code=None,
+                action="update",
+                changes=[(k, _dump(current[k]), _dump(v)) for k, v in cleaned.items()
+                         if current[k] != v],
+            )
