@@ -225,8 +225,27 @@ CREATE TABLE sepa_batches (
 );
 """
 
-MIGRATIONS: list[tuple[str, str]] = [
+# What a change set changed, in clear (the audit trail masks bank details), so that undo can put
+# the old values back. One row per entity field: client fields, or the client_id of a document,
+# payment, contact… moved by a merge.
+CHANGESET_ITEMS = """
+CREATE TABLE changeset_items (
+    changeset_id BIGINT NOT NULL,
+    entity VARCHAR NOT NULL,        -- client | contact | mandate | document | payment | ...
+    entity_id BIGINT NOT NULL,
+    client_code VARCHAR,
+    field VARCHAR NOT NULL,
+    old_value VARCHAR,
+    new_value VARCHAR
+);
+CREATE INDEX changeset_items_cs_idx ON changeset_items(changeset_id);
+"""
+
+MIGRATIONS: list[tuple[str, str    ("0004_changeset_items", CHANGESET_ITEMS),
+]    ("0004_changeset_items", CHANGESET_ITEMS),
+] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
     ("0003_open_balances_sepa", OPEN_BALANCES),
+    ("0004_changeset_items", CHANGESET_ITEMS),
 ]
