@@ -241,9 +241,7 @@ CREATE TABLE changeset_items (
 CREATE INDEX changeset_items_cs_idx ON changeset_items(changeset_id);
 """
 
-MIGRATIONS: list[tuple[str, str    ("0004_changeset_items", CHANGESET_ITEMS),
-]    ("0004_changeset_items", CHANGESET_ITEMS),
-] = [
+MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
     ("0003_open_balances_sepa", OPEN_BALANCES),
