@@ -1,10 +1,97 @@
 """Identifiers: IBAN/BIC, SIREN/SIRET/VAT, phone, email — wrappers over schwifty, stdnum…
 
-Each function takes user input and returns the clean, compact value or raises
-:class:`~clientops.errors.ValidationError` naming the field.
+Each ``clean_*`` function takes user input and returns the clean, compact value or raises
+:class:`~clientops.errors.ValidationError` naming the field. Blank input is the caller's
+business (a blank optional field means "none"): these functions refuse it.
 """
 
 from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import phonenumbers
+import pycountry
+from babel.numbers import list_currencies
+from email_validator import EmailNotValidError, validate_email
+from schwifty import BIC, IBAN
+from schwifty.exceptions import NationalChecksumNotVerified, SchwiftyException
+from stdnum import get_cc_module
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+)
+from stdnum.exceptions import (
+    ValidationError as StdnumError,
+)
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+from stdnum.fr import tva as fr_tva
+from stdnum.iso7064 import mod_97_10
+
+from .errors import ValidationError
+
+# IBANs of these territories start with FR while their banks' BICs may carry their own code.
+_FR_TERRITORIES = {"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "NC", "PF", "WF", "BL", "MF", "MC"}
+
+_SEPA_ID_RE = re.compile(r"^[A-Za-z0-9/\-?:().,'+]+$")
+
+
+def _text(value: Any, field: str, what: str) -> str:
+    """Accept text (or a number for numeric identifiers) and strip it; refuse blanks."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(field, value, f"must be written as text, such as {what}")
+    text = str(value).strip()
+    if not text:
+        raise ValidationError(field, value, "is empty")
+    if len(text) > 100:
+        raise ValidationError(field, value, f"is far too long to be {what}")
+    return text
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s.\-/]", "", text).upper()
+
+
+# -- bank details ------------------------------------------------------------------------
+def clean_iban(value: Any, field: str = "iban") -> str:
+    """Validate an IBAN (checksum, country length, national check digits such as the French
+    RIB key) and return it compact and upper-case."""
+    text = _text(value, field, "an IBAN like FR76 3000 6000 0112 3456 7890 189")
+    try:
+        with warnings.catch_warnings():
+            # Countries whose national check digits schwifty cannot verify are accepted as is.
+            warnings.simplefilter("ignore", NationalChecksumNotVerified)
+            iban = IBAN(text, validate_bban=True)
+    except SchwiftyException as err:
+        raise ValidationError(field, value, _iban_reason(err)) from err
+    return str(iban.compact)
+
+
+def _iban_reason(err: Exception) -> str:
+    name = type(err).__name__
+    return {
+        "InvalidChecksumDigits": "is not a valid IBAN: the check digits do not match (typing error?)",
+        "InvalidBBANChecksum": "is not a valid IBAN: the bank account key (e.g. the French RIB key) does not match",
+        "InvalidLength": "is not a valid IBAN: wrong number of characters for this country",
+        "InvalidCountryCode": "is not a valid IBAN: it must start with a known country code",
+        "InvalidStructure": "is not a valid IBAN: characters not allowed at some positions",
+        "InvalidBankCode": "is not a valid IBAN: the bank code is not valid",
+        "InvalidBranchCode": "is not a valid IBAN: the branch code is not valid",
+        "InvalidAccountCode": "is not a valid IBAN: the account number is not valid",
+    }.get(name, f"is not a valid IBAN ({err})")
+
+
+def format_iban(iban: str | None) -> str | None:
+    """``FR7630006000011234567890189`` → ``FR76 3000 6000 0112 3456 7890 189``."""
+    if not iban:
+        return iban
+    compact = "".join(iban.split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def mask_iban(iban: str | None) -> str | None:
@@ -21,3 +108,243 @@ def mask_iban(iban: str | None) -> str | None:
     middle = len(compact) - 4 - 3
     groups = " ".join(["••••"] * ((middle + 3) // 4))
     return f"{compact[:4]} {groups} {compact[-3:]}"
+
+
+def _iban(iban: str) -> IBAN | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return IBAN(iban)
+    except (SchwiftyException, ValueError, TypeError):
+        return None
+
+
+def bic_from_iban(iban: str | None) -> str | None:
+    """The BIC of the IBAN's bank where schwifty's bank registry knows it, else ``None``."""
+    if not iban:
+        return None
+    parsed = _iban(iban)
+    if parsed is None:
+        return None
+    try:
+        bic = parsed.bic
+    except (SchwiftyException, ValueError, LookupError):
+        return None
+    return str(bic.compact) if bic is not None else None
+
+
+def bank_name_from_iban(iban: str | None) -> str | None:
+    """The bank's name where schwifty's bank registry knows it, else ``None``."""
+    if not iban:
+        return None
+    parsed = _iban(iban)
+    if parsed is None:
+        return None
+    try:
+        name = parsed.bank_name
+    except (SchwiftyException, ValueError, LookupError):
+        return None
+    return str(name) if name else None
+
+
+def clean_bic(value: Any, field: str = "bic", iban: str | None = None) -> str:
+    """Validate a BIC (8 or 11 characters) and, given the IBAN, check both countries agree."""
+    text = _text(value, field, "a BIC like BNPAFRPPXXX")
+    try:
+        bic = BIC(_compact(text))
+    except SchwiftyException as err:
+        raise ValidationError(
+            field, value, "is not a valid BIC: 8 or 11 letters and digits, such as BNPAFRPPXXX"
+        ) from err
+    compact = str(bic.compact)
+    if iban:
+        iban_country = "".join(iban.split()).upper()[:2]
+        bic_country = compact[4:6]
+        same = bic_country == iban_country or (
+            iban_country in _FR_TERRITORIES and bic_country in _FR_TERRITORIES
+        )
+        if not same:
+            raise ValidationError(
+                field, value,
+                f"belongs to a bank in {bic_country} but the IBAN is from {iban_country}",
+            )
+    return compact
+
+
+def clean_creditor_id(value: Any, field: str = "sepa_creditor_id") -> str:
+    """Validate a SEPA creditor identifier (ICS), e.g. ``FR72ZZZ123456``.
+
+    EPC262: country code, two check digits, a three-character business code (ignored by the
+    check), then the national identifier; the check digits are ISO 7064 MOD 97-10 over the
+    national identifier followed by the country code and the check digits.
+    """
+    text = _text(value, field, "a creditor identifier like FR72ZZZ123456")
+    compact = re.sub(r"\s", "", text).upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}", compact):
+        raise ValidationError(
+            field, value,
+            "is not a SEPA creditor identifier: expected a country code, 2 check digits, "
+            "3 characters and the national identifier (e.g. FR72ZZZ123456)",
+        )
+    if pycountry.countries.get(alpha_2=compact[:2]) is None:
+        raise ValidationError(field, value, "does not start with a known country code")
+    if compact[:2] == "FR" and len(compact) != 13:
+        raise ValidationError(field, value, "a French creditor identifier has 13 characters")
+    if not mod_97_10.is_valid(compact[7:] + compact[:4]):
+        raise ValidationError(field, value, "check digits do not match (typing error?)")
+    return compact
+
+
+# -- French company identifiers and VAT --------------------------------------------------
+def clean_siren(value: Any, field: str = "siren") -> str:
+    """Validate a SIREN (9 digits, Luhn key) and return its digits."""
+    text = _text(value, field, "a SIREN of 9 digits")
+    try:
+        return str(fr_siren.validate(text))
+    except InvalidLength as err:
+        raise ValidationError(field, value, "a SIREN has exactly 9 digits") from err
+    except InvalidFormat as err:
+        raise ValidationError(field, value, "a SIREN contains only digits") from err
+    except InvalidChecksum as err:
+        raise ValidationError(field, value, "is not a valid SIREN: the key digit does not match (typing error?)") from err
+    except StdnumError as err:
+        raise ValidationError(field, value, "is not a valid SIREN") from err
+
+
+def clean_siret(value: Any, field: str = "siret") -> str:
+    """Validate a SIRET (14 digits, Luhn key; La Poste's special rule included)."""
+    text = _text(value, field, "a SIRET of 14 digits")
+    try:
+        return str(fr_siret.validate(text))
+    except InvalidLength as err:
+        raise ValidationError(field, value, "a SIRET has exactly 14 digits") from err
+    except InvalidFormat as err:
+        raise ValidationError(field, value, "a SIRET contains only digits") from err
+    except InvalidChecksum as err:
+        raise ValidationError(field, value, "is not a valid SIRET: the key digit does not match (typing error?)") from err
+    except StdnumError as err:
+        raise ValidationError(field, value, "is not a valid SIRET") from err
+
+
+def clean_vat(value: Any, field: str = "vat_number", siren: str | None = None) -> str:
+    """Validate an intra-EU VAT number (French key checked against ``siren`` when given).
+
+    Other EU countries are checked by format and check digits with python-stdnum; the UK,
+    Switzerland and Norway too (their numbers appear on EU invoices).
+    """
+    text = _text(value, field, "a VAT number like FR40303265045")
+    compact = re.sub(r"[\s.\-]", "", text).upper()
+    country = compact[:2]
+    if not country.isalpha():
+        raise ValidationError(field, value, "must start with the country code, such as FR or DE")
+    try:
+        if country == "FR":
+            number = "FR" + fr_tva.validate(compact)
+        elif country.lower() in eu_vat.MEMBER_STATES or country == "EL":
+            number = str(eu_vat.validate(compact))
+        else:
+            module = get_cc_module(country.lower(), "vat")
+            if module is None or country not in ("GB", "CH", "NO"):
+                raise ValidationError(field, value, f"{country} is not a country with a VAT number we can check")
+            number = str(module.validate(compact))
+            if not number.startswith(country):
+                number = country + number
+    except InvalidChecksum as err:
+        raise ValidationError(field, value, "is not a valid VAT number: the key does not match") from err
+    except (InvalidLength, InvalidFormat, InvalidComponent) as err:
+        raise ValidationError(field, value, f"is not a valid VAT number for {country}: wrong format") from err
+    except StdnumError as err:
+        raise ValidationError(field, value, "is not a valid VAT number") from err
+    if country == "FR" and siren and number[4:].isdigit() and number[4:] != siren:
+        raise ValidationError(
+            field, value,
+            f"does not match the SIREN {siren}: the French VAT number of that company is "
+            f"{vat_from_siren(siren)}",
+        )
+    return number
+
+
+def vat_from_siren(siren: str) -> str:
+    """The French VAT number that goes with a SIREN (``FR`` + key + SIREN)."""
+    key = (12 + 3 * (int(siren) % 97)) % 97
+    return f"FR{key:02d}{siren}"
+
+
+# -- contact details ---------------------------------------------------------------------
+def clean_phone(value: Any, country: str | None = "FR", field: str = "phone") -> str:
+    """Normalise a phone number to E.164; national numbers are read for ``country``."""
+    text = _text(value, field, "a phone number like 01 23 45 67 89")
+    region = (country or "FR").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = "FR"
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as err:
+        raise ValidationError(field, value, "is not a phone number") from err
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            field, value, f"is not a valid phone number (read as a number from {region})"
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def clean_email(value: Any, field: str = "email") -> str:
+    """Check an email address's syntax (no network look-up) and return it normalised."""
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be written as text, such as compta@example.fr")
+    text = value.strip()
+    if not text:
+        raise ValidationError(field, value, "is empty")
+    if len(text) > 254:
+        raise ValidationError(field, value, "is too long for an email address")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise ValidationError(field, value, f"is not a valid email address: {err}") from err
+    return str(result.normalized)
+
+
+# -- codes -------------------------------------------------------------------------------
+def clean_country(value: Any, field: str = "country") -> str:
+    """An ISO 3166 alpha-2 country code (``fr`` → ``FR``; ``FRA`` and ``France`` accepted)."""
+    text = _text(value, field, "a country code like FR")
+    found = None
+    try:
+        if len(text) == 2:
+            found = pycountry.countries.get(alpha_2=text.upper())
+        elif len(text) == 3:
+            found = pycountry.countries.get(alpha_3=text.upper())
+        if found is None:
+            found = pycountry.countries.lookup(text)
+    except LookupError:
+        found = None
+    if found is None:
+        raise ValidationError(field, value, "is not a known country (use a code such as FR, DE, BE)")
+    return str(found.alpha_2)
+
+
+def clean_currency(value: Any, field: str = "currency") -> str:
+    """An ISO 4217 currency code such as EUR."""
+    text = _text(value, field, "a currency code like EUR").upper()
+    if len(text) != 3 or text not in list_currencies() or pycountry.currencies.get(alpha_3=text) is None:
+        raise ValidationError(field, value, "is not a known currency code (such as EUR, USD, GBP)")
+    return text
+
+
+__all__ = [
+    "bank_name_from_iban",
+    "bic_from_iban",
+    "clean_bic",
+    "clean_country",
+    "clean_creditor_id",
+    "clean_currency",
+    "clean_email",
+    "clean_iban",
+    "clean_phone",
+    "clean_siren",
+    "clean_siret",
+    "clean_vat",
+    "format_iban",
+    "mask_iban",
+    "vat_from_siren",
+]

@@ -1,0 +1,910 @@
+"""Client records: create in two steps, edit, archive/restore, delete, list and search.
+
+Every write path (API, form, bulk correction, import) validates through :meth:`Clients.check`,
+which cleans a set of changes and collects every problem as :class:`ValidationError` values
+instead of stopping at the first; :meth:`Clients.create` and :meth:`Clients.update` raise the
+first one. Uniqueness against other clients is checked set-based
+(:meth:`Clients.conflicts`) inside the write transaction, because DuckDB cannot enforce it on
+editable columns (see ``schema.py``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from . import audit, identifiers
+from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
+from .frames import fetch_df
+
+if TYPE_CHECKING:
+    from .book import Book
+
+KINDS = ("company", "individual", "public_body")
+PAYMENT_METHODS = ("transfer", "sepa_debit", "card", "cheque", "cash")
+PAYMENT_TERMS = (
+    "on_receipt",
+    "30_days",
+    "30_days_end_of_month",
+    "45_days",
+    "45_days_end_of_month",
+    "60_days",
+)
+STATUSES = ("active", "archived")
+LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt")
+
+
+@dataclass(frozen=True)
+class Client:
+    """One client record (a row of ``clients``).
+
+    Attributes:
+      id: surrogate key, never changes.
+      code: the human code (``C000042``), generated, never reused.
+      kind: company | individual | public_body.
+      siren, siret, vat_number: compact legal identifiers (digits; ``FR44732829320``).
+      phone: E.164 (``+33123456789``).
+      iban: compact IBAN, in clear (only here: lists and audit mask it).
+      tags: a tuple of tags.
+      version: incremented by every change; pass it back as ``expected_version``.
+    """
+
+    id: int
+    code: str
+    kind: str
+    name: str
+    first_name: str | None = None
+    last_name: str | None = None
+    siren: str | None = None
+    siret: str | None = None
+    vat_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str = "FR"
+    delivery_address_line1: str | None = None
+    delivery_address_line2: str | None = None
+    delivery_postal_code: str | None = None
+    delivery_city: str | None = None
+    delivery_country: str | None = None
+    language: str = "fr"
+    currency: str = "EUR"
+    accounting_account: str | None = None
+    payment_terms: str = "30_days"
+    payment_method: str = "transfer"
+    iban: str | None = None
+    bic: str | None = None
+    bank_name: str | None = None
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    comments: str | None = None
+    reminders_paused: bool = False
+    status: str = "active"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == "archived"
+
+    @property
+    def iban_formatted(self) -> str | None:
+        return identifiers.format_iban(self.iban)
+
+    @property
+    def iban_masked(self) -> str | None:
+        return identifiers.mask_iban(self.iban)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Client))
+READ_ONLY_FIELDS = ("id", "code", "status", "created_at", "updated_at", "archived_at", "version")
+EDITABLE_FIELDS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in READ_ONLY_FIELDS)
+# Another client holding the same value is refused unless allow_duplicate=True …
+DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
+# … except the accounting account, which is always unique.
+UNIQUE_FIELDS = ("accounting_account",)
+
+_IDENTITY_TEXT_LIMITS = {
+    "name": 200, "first_name": 100, "last_name": 100, "website": 200,
+    "address_line1": 200, "address_line2": 200, "city": 100,
+    "delivery_address_line1": 200, "delivery_address_line2": 200, "delivery_city": 100,
+    "bank_name": 200, "owner": 100, "comments": 5000,
+}
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
+_ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
+              "payment_method", "payment_terms", "accounting_account", "owner", "status",
+              "created_at", "updated_at", "id")
+_SEARCH_COLUMNS = ("name", "code", "siren", "siret", "email", "city")
+
+
+# -- cleaning one field ------------------------------------------------------------------
+def clean_text(field: str, value: Any, limit: int = 200, multiline: bool = False) -> str | None:
+    """Strip free text; blank → None. Refuses non-text, control characters and huge text."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be text")
+    text = value.strip()
+    if not text:
+        return None
+    bad = _CONTROL_RE.search(text) or (not multiline and ("\n" in text or "\r" in text or "\t" in text))
+    if bad:
+        raise ValidationError(field, value, "contains control characters or line breaks")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValidationError(field, value, "contains characters that cannot be stored") from err
+    if len(text) > limit:
+        raise ValidationError(field, value, f"is too long ({len(text)} characters, at most {limit})")
+    return text
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _choice(field: str, value: Any, allowed: Sequence[str]) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in allowed:
+        raise ValidationError(field, value, "must be one of " + ", ".join(allowed))
+    return str(text)
+
+
+def parse_tags(value: Any) -> tuple[str, ...]:
+    """Tags as stored (``"vip,export"``) or given (a list or comma-separated text) → tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: Iterable[Any] = value.split(",")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value) if isinstance(value, (set, frozenset)) else value
+    else:
+        raise ValidationError("tags", value, "must be a list of tags or text separated by commas")
+    tags: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError("tags", value, "each tag must be text")
+        tag = item.strip()
+        if not tag:
+            continue
+        if "," in tag or _CONTROL_RE.search(tag) or "\n" in tag:
+            raise ValidationError("tags", value, "a tag cannot contain commas or line breaks")
+        if len(tag) > 50:
+            raise ValidationError("tags", value, "a tag has at most 50 characters")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > 30:
+        raise ValidationError("tags", value, "at most 30 tags")
+    return tuple(tags)
+
+
+def _clean_account(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError("accounting_account", value, "must be text, such as 411000042")
+    text = re.sub(r"\s", "", str(value)).upper()
+    if not re.fullmatch(r"[0-9A-Z]{3,20}", text):
+        raise ValidationError(
+            "accounting_account", value, "must be 3 to 20 letters or digits, such as 411000042"
+        )
+    return text
+
+
+def _clean_postal_code(field: str, value: Any, country: str | None) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(field, value, "must be text, such as 75001")
+    text = str(value).strip().upper()
+    if country == "FR":
+        text = text.replace(" ", "")
+        if not re.fullmatch(r"\d{5}", text):
+            raise ValidationError(field, value, "a French postal code has 5 digits")
+    elif not re.fullmatch(r"[0-9A-Z][0-9A-Z \-]{1,9}", text):
+        raise ValidationError(field, value, "is not a postal code")
+    return text
+
+
+def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
+    """Clean one field's value; ``merged`` is the record as it would be (for the country)."""
+    if field == "kind":
+        return _choice(field, value, KINDS)
+    if field == "name":
+        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field])
+        if text is None:
+            raise ValidationError(field, value, "is required")
+        return text
+    if field == "payment_terms":
+        return _choice(field, value, PAYMENT_TERMS)
+    if field == "payment_method":
+        return _choice(field, value, PAYMENT_METHODS)
+    if field == "tags":
+        return parse_tags(value)
+    if field == "reminders_paused":
+        if not isinstance(value, bool):
+            raise ValidationError(field, value, "must be true or false")
+        return value
+    if field in ("country", "currency", "language"):
+        if _blank(value):
+            raise ValidationError(field, value, "is required")
+        if field == "country":
+            return identifiers.clean_country(value, field)
+        if field == "currency":
+            return identifiers.clean_currency(value, field)
+        return _choice(field, value, LANGUAGES)
+    if field == "delivery_country":
+        return None if _blank(value) else identifiers.clean_country(value, field)
+    if field in _IDENTITY_TEXT_LIMITS:
+        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field], multiline=field == "comments")
+        if field == "website" and text is not None and not _WEBSITE_RE.match(text):
+            raise ValidationError(field, value, "is not a web address, such as www.example.fr")
+        return text
+    if _blank(value):
+        return None
+    if field == "siren":
+        return identifiers.clean_siren(value, field)
+    if field == "siret":
+        return identifiers.clean_siret(value, field)
+    if field == "vat_number":
+        return identifiers.clean_vat(value, field)
+    if field == "email":
+        return identifiers.clean_email(value, field)
+    if field == "phone":
+        return identifiers.clean_phone(value, merged.get("country") or "FR", field)
+    if field == "iban":
+        return identifiers.clean_iban(value, field)
+    if field == "bic":
+        return identifiers.clean_bic(value, field)
+    if field == "accounting_account":
+        return _clean_account(value)
+    if field == "postal_code":
+        return _clean_postal_code(field, value, merged.get("country"))
+    if field == "delivery_postal_code":
+        return _clean_postal_code(field, value, merged.get("delivery_country") or merged.get("country"))
+    raise ValidationError(field, value, "is not a client field")  # pragma: no cover
+
+
+def _row_to_client(names: Sequence[str], row: Sequence[Any]) -> Client:
+    data = dict(zip(names, row, strict=True))
+    data["tags"] = parse_tags(data.get("tags")) if data.get("tags") else ()
+    data["reminders_paused"] = bool(data.get("reminders_paused"))
+    return Client(**data)
+
+
+def _db_value(field: str, value: Any) -> Any:
+    if field == "tags":
+        return ",".join(value) if value else None
+    return value
+
+
+def _mask_sql(column: str) -> str:
+    """SQL that masks an IBAN column exactly like :func:`identifiers.mask_iban`."""
+    c = f"upper(replace({column}, ' ', ''))"
+    return (
+        f"CASE WHEN {column} IS NULL OR {column} = '' THEN {column} "
+        f"WHEN length({c}) <= 7 THEN left({c}, 4) || ' ••••' "
+        f"ELSE left({c}, 4) || ' ' || repeat('•••• ', (length({c}) - 7 + 3) // 4) || right({c}, 3) END"
+    )
+
+
+LIST_COLUMNS = (
+    "code", "name", "kind", "siren", "siret", "vat_number", "email", "phone", "postal_code",
+    "city", "country", "payment_method", "payment_terms", "accounting_account", "iban", "bic",
+    "tags", "owner", "status", "version", "created_at", "updated_at",
+)
+
+
+class Clients:
+    """The client records of a book (``book.clients``)."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    # -- reads ----------------------------------------------------------------------------
+    def _fetch(self, conn: duckdb.DuckDBPyConnection, code: str) -> Client:
+        if not isinstance(code, str):
+            raise NotFound(f"There is no client with code {code!r}.")
+        cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM clients WHERE code = ?",
+                              [code.strip().upper()])
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFound(f"There is no client with code {code!r}.")
+        return _row_to_client(COLUMNS, row)
+
+    def get(self, code: str) -> Client:
+        """The client with this code (full IBAN included); raises :class:`NotFound`."""
+        with self._book.store.connection() as conn:
+            return self._fetch(conn, code)
+
+    def id_of(self, code: str) -> int:
+        """The surrogate id of the client with this code; raises :class:`NotFound`."""
+        with self._book.store.connection() as conn:
+            row = conn.execute("SELECT id FROM clients WHERE code = ?",
+                               [code.strip().upper() if isinstance(code, str) else code]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no client with code {code!r}.")
+        return int(row[0])
+
+    def exists(self, code: str) -> bool:
+        try:
+            self.id_of(code)
+        except NotFound:
+            return False
+        return True
+
+    def _where(
+        self,
+        status: str,
+        search: str | None,
+        tags: str | Sequence[str] | None,
+        payment_method: str | Sequence[str] | None,
+        owner: str | None,
+    ) -> tuple[str, builtins.list[Any]]:
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
+        if status not in ("active", "archived", "all"):
+            raise ValidationError("status", status, "must be active, archived or all")
+        if status != "all":
+            clauses.append("status = ?")
+            params.append(status)
+        if search is not None and str(search).strip():
+            needle = str(search).strip().lower()
+            parts = [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
+            params.extend([needle] * len(_SEARCH_COLUMNS))
+            digits = re.sub(r"[\s.]", "", needle)
+            if digits.isdigit() and digits != needle:
+                parts += ["contains(siren, ?)", "contains(siret, ?)"]
+                params += [digits, digits]
+            clauses.append("(" + " OR ".join(parts) + ")")
+        if tags:
+            wanted = list(parse_tags(tags))
+            clauses.append("list_has_all(list_transform(string_split(coalesce(tags, ''), ','), t -> trim(t)), ?)")
+            params.append(wanted)
+        if payment_method:
+            methods = [payment_method] if isinstance(payment_method, str) else list(payment_method)
+            clauses.append("list_contains(?, payment_method)")
+            params.append(methods)
+        if owner is not None:
+            clauses.append("owner = ?")
+            params.append(owner)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def list(
+        self,
+        status: str = "active",
+        search: str | None = None,
+        *,
+        tags: str | Sequence[str] | None = None,
+        payment_method: str | Sequence[str] | None = None,
+        owner: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order_by: str = "code",
+        descending: bool = False,
+    ) -> pd.DataFrame:
+        """Clients as a DataFrame (IBAN masked), filtered and paged on the database side.
+
+        ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` matches name,
+        code, SIREN/SIRET, email and city, ignoring case.
+        """
+        if order_by not in _ORDERABLE:
+            raise ValidationError("order_by", order_by, "must be one of " + ", ".join(_ORDERABLE))
+        where, params = self._where(status, search, tags, payment_method, owner)
+        select = ", ".join(
+            f"{_mask_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
+        )
+        direction = "DESC" if descending else "ASC"
+        sql = f"SELECT {select} FROM clients{where} ORDER BY {order_by} {direction} NULLS LAST"
+        if order_by != "code":
+            sql += ", code"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(limit)))
+        if offset:
+            sql += " OFFSET ?"
+            params.append(max(0, int(offset)))
+        with self._book.store.connection() as conn:
+            df = fetch_df(conn, sql, params)
+        df["tags"] = [list(parse_tags(t)) if isinstance(t, str) else [] for t in df["tags"]]
+        return df
+
+    def count(
+        self,
+        status: str = "active",
+        search: str | None = None,
+        *,
+        tags: str | Sequence[str] | None = None,
+        payment_method: str | Sequence[str] | None = None,
+        owner: str | None = None,
+    ) -> int:
+        """How many clients :meth:`list` would return without paging."""
+        where, params = self._where(status, search, tags, payment_method, owner)
+        with self._book.store.connection() as conn:
+            row = conn.execute(f"SELECT count(*) FROM clients{where}", params).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- validation -----------------------------------------------------------------------
+    def check(
+        self,
+        changes: Mapping[str, Any],
+        current: Client | None = None,
+        *,
+        has_active_mandate: bool | None = None,
+        accounting_prefix: str | None = None,
+    ) -> tuple[dict[str, Any], builtins.list[ValidationError]]:
+        """Validate and clean ``changes`` without writing; collect every error.
+
+        ``current`` is the record being edited (``None`` for a new client). Returns the cleaned
+        changes — including values derived from them (SIREN from the SIRET, BIC and bank name
+        from the IBAN, the name of an individual) — and the list of errors. Uniqueness against
+        other clients is not checked here (see :meth:`conflicts`). ``has_active_mandate`` and
+        ``accounting_prefix`` spare a database read when the caller knows them (bulk work).
+        """
+        errors: builtins.list[ValidationError] = []
+        given = dict(changes)
+        for field in list(given):
+            if field in READ_ONLY_FIELDS:
+                errors.append(ValidationError(field, given.pop(field),
+                                              "cannot be changed here (it is managed by clientops)"))
+            elif field not in EDITABLE_FIELDS:
+                errors.append(ValidationError(field, given.pop(field), "is not a client field"))
+        base: dict[str, Any] = current.as_dict() if current is not None else {
+            f.name: f.default for f in fields(Client)
+            if f.default is not dataclasses.MISSING and f.name in EDITABLE_FIELDS
+        }
+        if current is None:
+            base.setdefault("name", None)
+            base.setdefault("kind", None)
+        cleaned: dict[str, Any] = {}
+        # Countries first: the phone and postal code are read for the client's country.
+        order = sorted(given, key=lambda f: (f not in ("country", "delivery_country"), f))
+        for field in order:
+            try:
+                cleaned[field] = _clean_field(field, given[field], {**base, **cleaned})
+            except ValidationError as err:
+                errors.append(err)
+        bad = {e.field for e in errors}
+        self._derive(given, cleaned, base, current, bad)
+        merged = {**base, **cleaned}
+        errors.extend(self._cross_checks(given, cleaned, merged, current, bad,
+                                         has_active_mandate, accounting_prefix))
+        if current is not None:
+            cleaned = {k: v for k, v in cleaned.items() if getattr(current, k) != v}
+        return cleaned, errors
+
+    def _derive(
+        self,
+        given: Mapping[str, Any],
+        cleaned: dict[str, Any],
+        base: Mapping[str, Any],
+        current: Client | None,
+        bad: set[str],
+    ) -> None:
+        kind = cleaned.get("kind", base.get("kind"))
+        if kind == "individual" and "name" not in given and "name" not in bad:
+            first = cleaned.get("first_name", base.get("first_name"))
+            last = cleaned.get("last_name", base.get("last_name"))
+            if (first or last) and ("first_name" in given or "last_name" in given or current is None):
+                cleaned["name"] = " ".join(p for p in (first, last) if p)
+        if cleaned.get("siret") and "siren" not in given and not base.get("siren"):
+            cleaned["siren"] = cleaned["siret"][:9]
+        if "iban" in cleaned and "iban" not in bad:
+            iban = cleaned["iban"]
+            if "bic" not in given:
+                cleaned["bic"] = identifiers.bic_from_iban(iban) if iban else None
+            if "bank_name" not in given:
+                cleaned["bank_name"] = identifiers.bank_name_from_iban(iban) if iban else None
+
+    def _cross_checks(
+        self,
+        given: Mapping[str, Any],
+        cleaned: Mapping[str, Any],
+        merged: Mapping[str, Any],
+        current: Client | None,
+        bad: set[str],
+        has_active_mandate: bool | None,
+        accounting_prefix: str | None,
+    ) -> builtins.list[ValidationError]:
+        errors: builtins.list[ValidationError] = []
+        if current is None:
+            if "kind" not in given:
+                errors.append(ValidationError("kind", None, "is required: company, individual or public_body"))
+            if not merged.get("name") and "name" not in bad:
+                errors.append(ValidationError("name", None, "is required"))
+        touched = set(cleaned)
+        siren, siret, vat = merged.get("siren"), merged.get("siret"), merged.get("vat_number")
+        if touched & {"siren", "siret"} and siren and siret and not {"siren", "siret"} & bad:
+            if not siret.startswith(siren):
+                errors.append(ValidationError(
+                    "siret", given.get("siret", siret),
+                    f"does not belong to the company: a SIRET starts with its SIREN {siren}"))
+        if touched & {"siren", "vat_number"} and vat and siren and not {"siren", "vat_number"} & bad:
+            try:
+                identifiers.clean_vat(vat, "vat_number", siren=siren)
+            except ValidationError as err:
+                errors.append(ValidationError("vat_number", given.get("vat_number", vat), err.message))
+        iban, bic = merged.get("iban"), merged.get("bic")
+        if touched & {"iban", "bic"} and iban and bic and not {"iban", "bic"} & bad:
+            try:
+                identifiers.clean_bic(bic, "bic", iban=iban)
+            except ValidationError as err:
+                errors.append(ValidationError("bic", given.get("bic", bic), err.message))
+        if touched & {"payment_method", "iban"} and merged.get("payment_method") == "sepa_debit" \
+                and not {"payment_method", "iban"} & bad:
+            if not iban:
+                errors.append(ValidationError(
+                    "payment_method" if "payment_method" in given else "iban",
+                    given.get("payment_method", given.get("iban")),
+                    "direct debit needs the client's IBAN"))
+            elif "payment_method" in touched:
+                active = has_active_mandate
+                if active is None:
+                    active = current is not None and self._has_active_mandate(current.id)
+                if not active:
+                    errors.append(ValidationError(
+                        "payment_method", given.get("payment_method"),
+                        "direct debit needs an active SEPA mandate: record the signed mandate first"))
+        account = cleaned.get("accounting_account")
+        if account and "accounting_account" not in bad:
+            prefix = accounting_prefix if accounting_prefix is not None else \
+                self._book.settings.accounting_prefix
+            if not account.startswith(prefix):
+                errors.append(ValidationError(
+                    "accounting_account", given.get("accounting_account"),
+                    f"must start with the receivables prefix {prefix}"))
+        return errors
+
+    def _has_active_mandate(self, client_id: int) -> bool:
+        with self._book.store.connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM sepa_mandates WHERE client_id = ? AND status = 'active'",
+                [client_id]).fetchone()
+        return bool(row and row[0])
+
+    def conflicts(
+        self,
+        rows: Mapping[str | None, Mapping[str, Any]],
+        *,
+        allow_duplicate: bool = False,
+        conn: duckdb.DuckDBPyConnection | None = None,
+    ) -> builtins.list[tuple[str | None, ValidationError]]:
+        """Uniqueness problems of many changes at once, set-based.
+
+        ``rows`` maps a client code (``None`` for a client being created) to its cleaned
+        changes. Each value of an accounting account (always) and of SIREN, SIRET, VAT number
+        and IBAN (unless ``allow_duplicate``) is compared with every other client as it will
+        be once all ``rows`` are applied — archived clients included. Returns
+        ``(code, ValidationError)`` pairs naming the other client's code.
+        """
+        checked = UNIQUE_FIELDS + (() if allow_duplicate else DUPLICATE_FIELDS)
+        records = [
+            (code or "", field, value)
+            for code, changes in rows.items()
+            for field, value in changes.items()
+            if field in checked
+        ]
+        wanted = [r for r in records if r[2] is not None]
+        if not wanted:
+            return []
+        batch = pd.DataFrame(records, columns=["code", "field", "value"])
+        batch["value"] = batch["value"].astype(object)
+        found: builtins.list[tuple[str | None, ValidationError]] = []
+        if conn is None:
+            with self._book.store.connection() as own:
+                return self.conflicts(rows, allow_duplicate=allow_duplicate, conn=own)
+        conn.register("_clientops_batch", batch)
+        try:
+            for field in checked:
+                sql = f"""
+                    WITH b AS (SELECT code, value FROM _clientops_batch WHERE field = '{field}'),
+                    theirs AS (
+                        SELECT c.code, c.{field} AS value FROM clients c
+                        WHERE c.{field} IS NOT NULL AND c.code NOT IN (SELECT code FROM b)
+                        UNION ALL SELECT code, value FROM b WHERE value IS NOT NULL
+                    )
+                    SELECT b.code, b.value, min(t.code) AS other
+                    FROM b JOIN theirs t ON t.value = b.value AND t.code <> b.code
+                    WHERE b.value IS NOT NULL
+                    GROUP BY b.code, b.value ORDER BY b.code
+                """  # noqa: S608 - field comes from a fixed tuple
+                for code, value, other in conn.execute(sql).fetchall():
+                    label = field.replace("_", " ")
+                    if other == "":
+                        message = "is also given to a new client in the same batch"
+                    else:
+                        message = f"already belongs to client {other}"
+                    if field in DUPLICATE_FIELDS:
+                        message += " (pass allow_duplicate=True if that is intended)"
+                    shown = identifiers.mask_iban(value) if field == "iban" else value
+                    found.append((code or None, ValidationError(field, shown, f"this {label} {message}")))
+        finally:
+            conn.unregister("_clientops_batch")
+        return found
+
+    # -- writes ---------------------------------------------------------------------------
+    def _next_id(self, conn: duckdb.DuckDBPyConnection) -> int:
+        """A fresh client id, past any id inserted directly (demo data, imports)."""
+        new_id = self._book.store.reserve(conn, "client")
+        row = conn.execute("SELECT max(id) FROM clients").fetchone()
+        highest = int(row[0]) if row and row[0] is not None else 0
+        if new_id <= highest:
+            conn.execute("UPDATE counters SET value = ? WHERE name = 'client'", [highest + 1])
+            new_id = highest + 1
+        while conn.execute("SELECT 1 FROM clients WHERE code = ?", [f"C{new_id:06d}"]).fetchone():
+            new_id = self._book.store.reserve(conn, "client")
+        return new_id
+
+    def create(self, *, allow_duplicate: bool = False, **values: Any) -> Client:
+        """Create a client (step 1 of 2): ``kind`` and ``name`` are enough.
+
+        Every other field given is validated. The accounting account defaults to the
+        configured prefix followed by the code's number. Raises :class:`ValidationError`.
+        """
+        cleaned, errors = self.check(values)
+        if errors:
+            raise errors[0]
+        record = {f: v for f, v in cleaned.items()}
+        prefix = self._book.settings.accounting_prefix
+        with self._book.store.transaction() as conn:
+            new_id = self._next_id(conn)
+            code = f"C{new_id:06d}"
+            if not record.get("accounting_account"):
+                record["accounting_account"] = f"{prefix}{new_id:06d}"
+            problems = self.conflicts({None: record}, allow_duplicate=allow_duplicate, conn=conn)
+            if problems:
+                raise problems[0][1]
+            defaults = {f.name: f.default for f in fields(Client)
+                        if f.default is not dataclasses.MISSING}
+            row = {**defaults, **record, "id": new_id, "code": code, "status": "active",
+                   "version": 1}
+            names = [c for c in COLUMNS if c not in ("created_at", "updated_at", "archived_at")]
+            conn.execute(
+                f"INSERT INTO clients ({', '.join(names)}, created_at, updated_at) "
+                f"VALUES ({', '.join('?' for _ in names)}, now(), now())",
+                [_db_value(n, row[n]) for n in names],
+            )
+            audit.record(
+                conn, self._book, entity="client", entity_id=new_id, client_code=code,
+                action="create",
+                changes=[(None, None, None)] + [
+                    (f, None, v) for f in EDITABLE_FIELDS
+                    if (v := row[f]) not in (None, ()) and f in record
+                ],
+            )
+            return self._fetch(conn, code)
+
+    def update(
+        self,
+        code: str,
+        expected_version: int | None = None,
+        *,
+        allow_duplicate: bool = False,
+        **changes: Any,
+    ) -> Client:
+        """Change identity or payment fields; returns the client as saved.
+
+        With ``expected_version`` (the version the caller loaded), a record changed since
+        raises :class:`ConflictError` naming the fields changed meanwhile. A new IBAN while a
+        SEPA mandate is active is recorded on the mandate as an amendment (next collection
+        FRST again), in the same transaction.
+        """
+        with self._book.store.transaction() as conn:
+            current = self._fetch(conn, code)
+            if expected_version is not None and current.version != expected_version:
+                raise self._conflict(conn, current, expected_version)
+            cleaned, errors = self.check(changes, current)
+            if errors:
+                raise errors[0]
+            if not cleaned:
+                return current
+            if "accounting_account" in cleaned or (not allow_duplicate and set(cleaned) & set(DUPLICATE_FIELDS)):
+                problems = self.conflicts({current.code: cleaned}, allow_duplicate=allow_duplicate, conn=conn)
+                if problems:
+                    raise problems[0][1]
+            self._write(conn, current, cleaned)
+            if "iban" in cleaned and cleaned["iban"]:
+                self._amend_mandates(conn, current, cleaned["iban"], cleaned.get("bic", current.bic))
+            return self._fetch(conn, current.code)
+
+    def _write(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        current: Client,
+        cleaned: Mapping[str, Any],
+        action: str = "update",
+        extra_sql: str = "",
+    ) -> None:
+        """UPDATE the changed columns (never ``code``/``id``), bump the version, audit."""
+        sets = ", ".join(f"{f} = ?" for f in cleaned)
+        conn.execute(
+            f"UPDATE clients SET {sets}{', ' if sets else ''}{extra_sql}"
+            f"{', ' if extra_sql else ''}version = version + 1, updated_at = now() WHERE id = ?",
+            [_db_value(f, v) for f, v in cleaned.items()] + [current.id],
+        )
+        audit.record(
+            conn, self._book, entity="client", entity_id=current.id, client_code=current.code,
+            action=action,
+            changes=[(f, getattr(current, f) or None, v if v != () else None)
+                     for f, v in cleaned.items()],
+        )
+
+    def _amend_mandates(
+        self, conn: duckdb.DuckDBPyConnection, client: Client, new_iban: str, new_bic: str | None
+    ) -> None:
+        rows = conn.execute(
+            "SELECT id, iban, sequence FROM sepa_mandates WHERE client_id = ? AND status = 'active'",
+            [client.id],
+        ).fetchall()
+        for mandate_id, old_iban, sequence in rows:
+            if old_iban == new_iban:
+                continue
+            amendment_id = self._book.store.reserve(conn, "amendment")
+            conn.execute(
+                "INSERT INTO mandate_amendments VALUES (?, ?, now(), ?, ?, ?)",
+                [amendment_id, mandate_id, old_iban, new_iban, self._book.actor],
+            )
+            conn.execute(
+                "UPDATE sepa_mandates SET iban = ?, bic = ?, sequence = 'FRST', "
+                "amended_on = current_date, version = version + 1, updated_at = now() WHERE id = ?",
+                [new_iban, new_bic, mandate_id],
+            )
+            audit.record(
+                conn, self._book, entity="mandate", entity_id=mandate_id,
+                client_code=client.code, action="amend",
+                changes=[("iban", old_iban, new_iban), ("sequence", sequence, "FRST")],
+            )
+
+    def _conflict(
+        self, conn: duckdb.DuckDBPyConnection, current: Client, expected: int
+    ) -> ConflictError:
+        """Name the fields changed since version ``expected`` (from the audit trail)."""
+        moved = max(current.version - expected, 1)
+        rows = conn.execute(
+            """
+            WITH changes AS (
+                SELECT DISTINCT changed_at FROM audit_log
+                WHERE entity = 'client' AND entity_id = ? AND action <> 'create'
+                ORDER BY changed_at DESC LIMIT ?
+            )
+            SELECT DISTINCT a.field, a.actor FROM audit_log a JOIN changes USING (changed_at)
+            WHERE a.entity = 'client' AND a.entity_id = ?
+            """,
+            [current.id, moved, current.id],
+        ).fetchall()
+        names = tuple(sorted({f if f else "status" for f, _ in rows}))
+        who = ", ".join(sorted({a for _, a in rows})) or "someone else"
+        listed = ", ".join(names) if names else "the record"
+        return ConflictError(
+            f"Client {current.code} was changed by {who} since you loaded it (version "
+            f"{expected} → {current.version}; changed: {listed}). Reload it and apply your "
+            "changes again.",
+            fields=names,
+        )
+
+    def archive(self, code: str) -> Client:
+        """Make the client inactive: out of default lists, history kept; :meth:`restore` undoes."""
+        with self._book.store.transaction() as conn:
+            current = self._fetch(conn, code)
+            if current.status == "archived":
+                return current
+            self._write(conn, current, {"status": "archived"}, action="archive",
+                        extra_sql="archived_at = now()")
+            return self._fetch(conn, current.code)
+
+    def restore(self, code: str) -> Client:
+        """Bring an archived client back to the active list."""
+        with self._book.store.transaction() as conn:
+            current = self._fetch(conn, code)
+            if current.status == "active":
+                return current
+            self._write(conn, current, {"status": "active"}, action="restore",
+                        extra_sql="archived_at = NULL")
+            return self._fetch(conn, current.code)
+
+    def attachments(self, code: str) -> dict[str, int]:
+        """What keeps a client from being deleted: counts of documents by kind, payments,
+        collected mandates (only non-zero counts)."""
+        with self._book.store.connection() as conn:
+            client = self._fetch(conn, code)
+            return self._attachments(conn, client.id)
+
+    def _attachments(self, conn: duckdb.DuckDBPyConnection, client_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind, n in conn.execute(
+            "SELECT kind, count(*) FROM documents WHERE client_id = ? GROUP BY kind", [client_id]
+        ).fetchall():
+            counts[str(kind)] = int(n)
+        for table, label, extra in (
+            ("payments", "payment", ""),
+            ("sepa_mandates", "collected_mandate", " AND last_collected_on IS NOT NULL"),
+        ):
+            row = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE client_id = ?{extra}", [client_id]
+            ).fetchone()
+            if row and row[0]:
+                counts[label] = int(row[0])
+        return {k: v for k, v in counts.items() if v}
+
+    def delete(self, code: str) -> None:
+        """Delete a client that has no document, payment or collected mandate.
+
+        Its contacts, tasks and never-used mandates go with it. Otherwise raises
+        :class:`DeletionRefused` saying what is attached, and suggests archiving.
+        """
+        with self._book.store.transaction() as conn:
+            client = self._fetch(conn, code)
+            attached = self._attachments(conn, client.id)
+            if attached:
+                raise DeletionRefused(
+                    f"Client {client.code} ({client.name}) cannot be deleted: "
+                    f"{describe_attachments(attached)} attached. Archive it instead "
+                    f"(book.clients.archive({client.code!r})): it leaves the lists and keeps its history."
+                )
+            mandate_ids = [r[0] for r in conn.execute(
+                "SELECT id FROM sepa_mandates WHERE client_id = ?", [client.id]).fetchall()]
+            if mandate_ids:
+                conn.execute("DELETE FROM mandate_amendments WHERE list_contains(?, mandate_id)",
+                             [mandate_ids])
+            for table in ("contacts", "sepa_mandates", "tasks", "reminders"):
+                conn.execute(f"DELETE FROM {table} WHERE client_id = ?", [client.id])
+            conn.execute("DELETE FROM clients WHERE id = ?", [client.id])
+            audit.record(
+                conn, self._book, entity="client", entity_id=client.id, client_code=client.code,
+                action="delete",
+                changes=[(f, getattr(client, f), None) for f in ("name", "siret", "iban")
+                         if getattr(client, f)] or [(None, None, None)],
+            )
+
+
+_LABELS = {
+    "invoice": ("invoice", "invoices"),
+    "credit_note": ("credit note", "credit notes"),
+    "quote": ("quote", "quotes"),
+    "payment": ("payment", "payments"),
+    "collected_mandate": ("collected SEPA mandate", "collected SEPA mandates"),
+}
+
+
+def describe_attachments(counts: Mapping[str, int]) -> str:
+    """``{"invoice": 3, "payment": 1}`` → ``"3 invoices, 1 payment"``."""
+    order = ["invoice", "credit_note", "quote", "payment", "collected_mandate"]
+    keys = sorted(counts, key=lambda k: order.index(k) if k in order else len(order))
+    parts = []
+    for key in keys:
+        n = counts[key]
+        one, many = _LABELS.get(key, (key.replace("_", " "), key.replace("_", " ") + "s"))
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
+
+
+__all__ = [
+    "Client",
+    "Clients",
+    "COLUMNS",
+    "EDITABLE_FIELDS",
+    "KINDS",
+    "PAYMENT_METHODS",
+    "PAYMENT_TERMS",
+    "READ_ONLY_FIELDS",
+    "describe_attachments",
+    "parse_tags",
+]
