@@ -296,7 +296,7 @@ def _db_value(field: str, value: Any) -> Any:
     return value
 
 
-def _mask_sql(column: str) -> str:
+def mask_iban_sql(column: str) -> str:
     """SQL that masks an IBAN column exactly like :func:`identifiers.mask_iban`."""
     c = f"upper(replace({column}, ' ', ''))"
     return (
@@ -410,7 +410,7 @@ class Clients:
             raise ValidationError("order_by", order_by, "must be one of " + ", ".join(_ORDERABLE))
         where, params = self._where(status, search, tags, payment_method, owner)
         select = ", ".join(
-            f"{_mask_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
+            f"{mask_iban_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
         )
         direction = "DESC" if descending else "ASC"
         sql = f"SELECT {select} FROM clients{where} ORDER BY {order_by} {direction} NULLS LAST"
@@ -770,7 +770,8 @@ class Clients:
             audit.record(
                 conn, self._book, entity="mandate", entity_id=mandate_id,
                 client_code=client.code, action="amend",
-                changes=[("iban", old_iban, new_iban), ("sequence", sequence, "FRST")],
+                changes=[("iban", old_iban, new_iban)]
+                + ([("sequence", sequence, "FRST")] if sequence != "FRST" else []),
             )
 
     def _conflict(
