@@ -241,9 +241,29 @@ CREATE TABLE changeset_items (
 CREATE INDEX changeset_items_cs_idx ON changeset_items(changeset_id);
 """
 
+# What each SEPA batch asked the bank to collect, per invoice: the amount in the file (the open
+# amount may change before the bank answers), the mandate and sequence type used, and the outcome.
+SEPA_TRANSACTIONS = """
+CREATE TABLE sepa_transactions (
+    batch_id BIGINT NOT NULL,
+    document_id BIGINT NOT NULL,
+    client_id BIGINT NOT NULL,
+    mandate_id BIGINT NOT NULL,
+    end_to_end_id VARCHAR NOT NULL,
+    sequence VARCHAR NOT NULL,      -- FRST | RCUR
+    amount DECIMAL(18,2) NOT NULL,
+    status VARCHAR NOT NULL DEFAULT 'pending'   -- pending | collected | rejected
+);
+CREATE INDEX sepa_transactions_batch_idx ON sepa_transactions(batch_id);
+CREATE INDEX sepa_transactions_document_idx ON sepa_transactions(document_id);
+ALTER TABLE sepa_batches ADD COLUMN confirmed_at TIMESTAMPTZ;
+ALTER TABLE sepa_batches ADD COLUMN confirmed_by VARCHAR;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
     ("0003_open_balances_sepa", OPEN_BALANCES),
     ("0004_changeset_items", CHANGESET_ITEMS),
+    ("0005_sepa_transactions", SEPA_TRANSACTIONS),
 ]
