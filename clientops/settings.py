@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "reminder_levels": DEFAULT_REMINDER_LEVELS,
     "reminder_min_interval_days": 5,
     "reminder_tolerance": Decimal("0.10"),
+    "reminder_templates": {},  # {"fr": {"1": "Subject: …"}}: see clientops/templates
     "smtp_host": "127.0.0.1",
     "smtp_port": 25,
     "smtp_starttls": False,
@@ -81,6 +82,10 @@ def _clean(key: str, value: Any) -> Any:
         return amount.quantize(Decimal("0.01"))
     if key == "reminder_levels":
         return _clean_levels(value)
+    if key == "reminder_templates":
+        from .templates import clean_overrides
+
+        return clean_overrides(value)
     if key == "company_iban" and value is not None:
         return identifiers.clean_iban(value, field=key)
     if key == "company_bic" and value is not None:

@@ -1,0 +1,497 @@
+"""Reminders (relances): which unpaid invoices to chase, the emails that chase them, the history.
+
+The policy lives in the settings: ``reminder_levels`` (level, delay in days after the due date,
+name), ``reminder_min_interval_days`` between two reminders to one client, and
+``reminder_tolerance``: an open amount below it is not chased.
+
+Rules (SPEC.md §8 and the reminders issue):
+
+- An invoice is overdue as of D when its due date is before D and its open amount (allocation
+  as of D) is at least the tolerance. Its *next* level is the last level it was reminded at
+  plus one — never a jump, never the same level twice — and that level is due once the invoice
+  is as many days late as the level's delay.
+- One email per client covers every invoice with a level due, each at its own level, and also
+  lists the client's other overdue invoices (reminded earlier) so that the total is right.
+  Only the invoices with a level due are recorded.
+- Skipped, with the reason: archived clients, clients with reminders paused, clients paying by
+  SEPA direct debit with an active mandate, clients with no recipient (no favourite contact
+  with an email and no client email), clients reminded less than the minimum interval ago,
+  invoices in dispute, invoices in a SEPA batch awaiting confirmation.
+- A message the server refuses for every recipient is not recorded and is reported; the
+  others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+
+from . import audit, templates
+from .allocation import alloc_ctes, maintained_ctes, maintained_is_current
+from .errors import NotFound, ValidationError
+from .frames import arrow_to_df, fetch_df
+from .mailer import Mailer, SmtpConfig, build_message
+
+if TYPE_CHECKING:
+    from .book import Book
+
+CHANNELS = ("email", "phone", "letter", "sms", "visit")
+MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
+ZERO = Decimal("0.00")
+
+DUE_COLUMNS = ["code", "name", "action", "reason", "recipients", "invoices", "levels", "level",
+               "amount_due", "total_overdue", "language"]
+SEND_COLUMNS = ["code", "name", "status", "reason", "recipients", "invoices", "levels", "level",
+                "amount_due", "message_id", "subject", "body"]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder recorded for one invoice.
+
+    Attributes:
+      id: its key in ``reminders``.
+      code: the client's code.
+      invoice: the invoice number.
+      level: 1 = first reminder, up to the number of levels in the policy.
+      sent_on: the day it was sent (or the phone call made).
+      channel: ``email``, ``phone``, ``letter``, ``sms`` or ``visit``.
+      recipient: who received it (addresses for an email).
+      note: free text (what the client said on the phone…).
+    """
+
+    id: int
+    code: str
+    invoice: str
+    level: int
+    sent_on: date
+    channel: str
+    recipient: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _Invoice:
+    document_id: int
+    number: str
+    issue_date: date
+    due_date: date
+    open_amount: Decimal
+    level: int          # the level to send now (0 when only listed as context)
+    last_level: int
+
+
+@dataclass
+class Planned:
+    """What one client gets (or why it gets nothing) on a given day."""
+
+    client_id: int
+    code: str
+    name: str
+    language: str
+    currency: str
+    recipients: list[str]
+    action: str                               # send | skip
+    reason: str | None
+    invoices: list[_Invoice] = field(default_factory=list)   # with a level due
+    context: list[_Invoice] = field(default_factory=list)    # other overdue invoices listed
+
+    @property
+    def amount_due(self) -> Decimal:
+        return sum((i.open_amount for i in self.invoices), ZERO)
+
+    @property
+    def total_overdue(self) -> Decimal:
+        return self.amount_due + sum((i.open_amount for i in self.context), ZERO)
+
+
+def _level_sql(n_levels: int) -> str:
+    """CASE giving the highest level whose delay has passed (parameters ``$d1``…)."""
+    whens = " ".join(f"WHEN days_late >= $d{k} THEN {k}" for k in range(n_levels, 0, -1))
+    return f"CASE {whens} ELSE 0 END"
+
+
+class Reminders:
+    """``book.reminders``: due, send, record, history, pause."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+
+    # -- policy ------------------------------------------------------------------------
+    def _policy(self) -> tuple[list[dict[str, Any]], int, Decimal]:
+        s = self.book.settings
+        return (list(s["reminder_levels"]), int(s["reminder_min_interval_days"]),
+                Decimal(str(s["reminder_tolerance"])))
+
+    # -- what is due -------------------------------------------------------------------
+    def _rows(self, as_of: date) -> pd.DataFrame:
+        """One row per overdue invoice of every client that has a level due, with its reason."""
+        levels, interval, tolerance = self._policy()
+        params: dict[str, Any] = {"as_of": as_of, "tolerance": tolerance, "interval": interval}
+        params.update({f"d{lv['level']}": int(lv["days"]) for lv in levels})
+        with self.book.store.connection() as conn:
+            ctes = maintained_ctes() if maintained_is_current(conn, as_of) else alloc_ctes()
+            sql = f"""
+            WITH {ctes},
+            overdue AS MATERIALIZED (
+                SELECT a.id AS document_id, a.client_id, a.number, a.issue_date, a.due_date,
+                       a.open_amount, $as_of - a.due_date AS days_late, d.in_dispute,
+                       CASE WHEN b.status = 'pending' THEN d.sepa_batch_id END AS pending_batch
+                FROM alloc a
+                JOIN documents d ON d.id = a.id
+                LEFT JOIN sepa_batches b ON b.id = d.sepa_batch_id
+                WHERE a.due_date < $as_of AND a.open_amount > 0 AND a.open_amount >= $tolerance
+            ),
+            sent AS (
+                SELECT document_id, max(level) AS last_level FROM reminders
+                WHERE sent_on <= $as_of AND document_id IN (SELECT document_id FROM overdue)
+                GROUP BY document_id
+            ),
+            graded AS MATERIALIZED (
+                SELECT o.*, coalesce(s.last_level, 0) AS last_level,
+                       {_level_sql(len(levels))} AS time_level
+                FROM overdue o LEFT JOIN sent s USING (document_id)
+            ),
+            chased AS MATERIALIZED (
+                SELECT DISTINCT client_id FROM graded WHERE time_level > last_level
+            ),
+            fav AS (
+                SELECT client_id, list(trim(email) ORDER BY id) AS emails FROM contacts
+                WHERE favorite AND nullif(trim(email), '') IS NOT NULL
+                  AND client_id IN (SELECT client_id FROM chased)
+                GROUP BY client_id
+            ),
+            mandate AS (
+                SELECT DISTINCT client_id FROM sepa_mandates
+                WHERE status = 'active'
+                  AND coalesce(last_collected_on, signed_on) + INTERVAL 36 MONTH > $as_of
+                  AND client_id IN (SELECT client_id FROM chased)
+            ),
+            last_contact AS (
+                SELECT client_id, max(sent_on) AS last_sent FROM reminders
+                WHERE sent_on <= $as_of AND client_id IN (SELECT client_id FROM chased)
+                GROUP BY client_id
+            ),
+            clients_ AS (
+                SELECT c.id AS client_id, c.code, c.name, c.language, c.currency, c.status,
+                       coalesce(c.reminders_paused, FALSE) AS paused,
+                       c.payment_method = 'sepa_debit' AND m.client_id IS NOT NULL AS by_debit,
+                       coalesce(f.emails, CASE WHEN nullif(trim(c.email), '') IS NOT NULL
+                                               THEN [trim(c.email)] END) AS recipients,
+                       lc.last_sent
+                FROM clients c
+                JOIN chased ch ON ch.client_id = c.id
+                LEFT JOIN fav f ON f.client_id = c.id
+                LEFT JOIN mandate m ON m.client_id = c.id
+                LEFT JOIN last_contact lc ON lc.client_id = c.id
+            )
+            SELECT c.client_id, c.code, c.name, c.language, c.currency, c.recipients,
+                   g.document_id, g.number, g.issue_date, g.due_date, g.open_amount,
+                   g.last_level,
+                   CASE WHEN g.time_level > g.last_level THEN g.last_level + 1 ELSE 0 END AS level,
+                   CASE
+                     WHEN c.status = 'archived' THEN 'client archived'
+                     WHEN c.paused THEN 'reminders paused for this client'
+                     WHEN c.by_debit THEN 'pays by SEPA direct debit with an active mandate'
+                     WHEN c.recipients IS NULL THEN
+                       'no recipient: no favourite contact with an email and no client email'
+                     WHEN c.last_sent > $as_of - $interval::INTEGER THEN
+                       'reminded on ' || strftime(c.last_sent, '%Y-%m-%d') || ', less than '
+                       || $interval || ' days ago'
+                     WHEN g.in_dispute THEN 'invoice in dispute'
+                     WHEN g.pending_batch IS NOT NULL THEN
+                       'in SEPA batch ' || g.pending_batch || ' awaiting confirmation'
+                   END AS reason
+            FROM graded g JOIN clients_ c USING (client_id)
+            ORDER BY c.code, g.due_date, g.issue_date, g.number
+            """
+            return arrow_to_df(conn.execute(sql, params).to_arrow_table())
+
+    def plan(self, as_of: date | None = None) -> list[Planned]:
+        """The reminders due on ``as_of`` (default today), one or more entries per client."""
+        as_of = as_of or date.today()
+        rows = self._rows(as_of)
+        planned: list[Planned] = []
+        for _, group in rows.groupby("client_id", sort=False):
+            first = group.iloc[0]
+            recipients = list(first["recipients"]) if first["recipients"] is not None else []
+            by_reason: dict[str | None, Planned] = {}
+            context: list[_Invoice] = []
+            for r in group.itertuples(index=False):
+                inv = _Invoice(int(r.document_id), str(r.number), r.issue_date, r.due_date,
+                               Decimal(r.open_amount), int(r.level), int(r.last_level))
+                reason = None if pd.isna(r.reason) else str(r.reason)
+                if inv.level == 0:
+                    # Listed in the letter for the total, unless it may not be chased at all.
+                    if reason is None:
+                        context.append(inv)
+                    continue
+                entry = by_reason.get(reason)
+                if entry is None:
+                    entry = Planned(int(first["client_id"]), str(first["code"]),
+                                    str(first["name"]), templates.language_of(first["language"]),
+                                    str(first["currency"] or "EUR"), recipients,
+                                    "send" if reason is None else "skip", reason)
+                    by_reason[reason] = entry
+                entry.invoices.append(inv)
+            if None in by_reason:
+                by_reason[None].context = context
+            planned.extend(sorted(by_reason.values(), key=lambda p: p.action != "send"))
+        return planned
+
+    def due(self, as_of: date | None = None) -> pd.DataFrame:
+        """What :meth:`send` would do on ``as_of``: one row per client (and per skip reason).
+
+        Columns: ``code, name, action`` (send | skip), ``reason`` (why skipped), ``recipients``,
+        ``invoices`` and their ``levels``, ``level`` (the highest), ``amount_due`` (the
+        invoices reminded), ``total_overdue`` (also the client's other overdue invoices listed
+        in the email), ``language``.
+        """
+        return self._frame(
+            [{"code": p.code, "name": p.name, "action": p.action, "reason": p.reason,
+              "recipients": p.recipients, "invoices": [i.number for i in p.invoices],
+              "levels": [i.level for i in p.invoices], "level": max(i.level for i in p.invoices),
+              "amount_due": p.amount_due,
+              "total_overdue": p.total_overdue if p.action == "send" else p.amount_due,
+              "language": p.language} for p in self.plan(as_of)],
+            DUE_COLUMNS, ["amount_due", "total_overdue"],
+        )
+
+    @staticmethod
+    def _frame(rows: list[dict[str, Any]], columns: list[str], money: list[str]) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=columns)
+        for col in money:
+            frame[col] = pd.array(list(frame[col]), dtype=MONEY)
+        if "level" in frame:
+            frame["level"] = frame["level"].astype("int64")
+        return frame
+
+    # -- the letter --------------------------------------------------------------------
+    def letter(self, planned: Planned) -> templates.Letter:
+        """The email for one planned client, in its language, from the editable templates."""
+        levels = {lv["level"]: lv["name"] for lv in self._policy()[0]}
+        s = self.book.settings
+
+        def line(i: _Invoice, level: int) -> templates.Line:
+            name = levels.get(level, "overdue") if level else "overdue"
+            return templates.Line(i.number, i.issue_date, i.due_date, i.open_amount, level, name)
+
+        lines = [line(i, i.level) for i in planned.invoices]
+        lines += [line(i, i.last_level) for i in planned.context]
+        lines.sort(key=lambda x: (x.due_date, x.issue_date, x.number))
+        return templates.render(
+            language=planned.language, lines=lines, client_name=planned.name,
+            client_code=planned.code, company_name=s["company_name"],
+            company_iban=s["company_iban"], company_bic=s["company_bic"],
+            currency=planned.currency, overrides=s.get("reminder_templates") or {},
+            level=max(i.level for i in planned.invoices),
+        )
+
+    # -- sending -----------------------------------------------------------------------
+    def send(
+        self,
+        as_of: date | None = None,
+        dry_run: bool = False,
+        exclude: Iterable[str] = (),
+        *,
+        mailer: Mailer | None = None,
+    ) -> pd.DataFrame:
+        """Send the reminders due on ``as_of`` and record them; returns what happened per client.
+
+        ``exclude`` lists client codes to leave out this time (unticked in the review).
+        ``dry_run`` renders every email and reports ``would send`` without sending or recording.
+        ``status`` is ``sent``, ``would send``, ``skipped`` or ``refused`` (the server refused
+        every recipient: nothing recorded, ``reason`` quotes the server). An email refused for
+        some recipients only is recorded as sent to the others, and ``reason`` names the refused.
+        """
+        as_of = as_of or date.today()
+        excluded = set(exclude)
+        results: list[dict[str, Any]] = []
+        outbox: list[tuple[Planned, templates.Letter, dict[str, Any]]] = []
+        for p in self.plan(as_of):
+            row: dict[str, Any] = {
+                "code": p.code, "name": p.name, "status": "skipped", "reason": p.reason,
+                "recipients": p.recipients, "invoices": [i.number for i in p.invoices],
+                "levels": [i.level for i in p.invoices],
+                "level": max(i.level for i in p.invoices), "amount_due": p.amount_due,
+                "message_id": None, "subject": None, "body": None,
+            }
+            results.append(row)
+            if p.action != "send":
+                continue
+            if p.code in excluded:
+                row["reason"] = "left out of this run"
+                continue
+            letter = self.letter(p)
+            row.update(subject=letter.subject, body=letter.body)
+            if dry_run:
+                row["status"] = "would send"
+            else:
+                outbox.append((p, letter, row))
+        if outbox:
+            own = mailer is None
+            config = SmtpConfig.from_settings(self.book.settings)
+            smtp = mailer or Mailer(config)
+            try:
+                for p, letter, row in outbox:
+                    message = build_message(smtp.config.sender, p.recipients, letter.subject,
+                                            letter.body)
+                    delivery = smtp.send(message)
+                    row["message_id"] = delivery.message_id
+                    row["reason"] = delivery.reason
+                    if not delivery.delivered:
+                        row["status"] = "refused"
+                        continue
+                    self._record_sent(p, as_of, delivery.accepted, delivery.message_id)
+                    row["status"] = "sent"
+            finally:
+                if own:
+                    smtp.close()
+        return self._frame(results, SEND_COLUMNS, ["amount_due"])
+
+    def _record_sent(
+        self, p: Planned, on: date, recipients: Sequence[str], message_id: str
+    ) -> None:
+        """Record one email's reminders (one row per invoice) with their audit rows."""
+        recipient = ", ".join(recipients)
+        with self.book.store.transaction() as conn:
+            ids = [i.document_id for i in p.invoices]
+            done = {
+                (int(d), int(lv)) for d, lv in conn.execute(
+                    "SELECT document_id, level FROM reminders WHERE client_id = ?"
+                    " AND list_contains(?, document_id)", [p.client_id, ids]
+                ).fetchall()
+            }
+            todo = [i for i in p.invoices if (i.document_id, i.level) not in done]
+            if not todo:
+                return
+            first = self.book.store.reserve(conn, "reminder", len(todo))
+            conn.executemany(
+                "INSERT INTO reminders (id, client_id, document_id, level, sent_on, channel,"
+                " recipient, outcome, note, amount_due, message_id, actor, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 'email', ?, 'sent', NULL, ?, ?, ?, now())",
+                [[first + k, p.client_id, i.document_id, i.level, on, recipient, i.open_amount,
+                  message_id, self.book.actor] for k, i in enumerate(todo)],
+            )
+            for k, i in enumerate(todo):
+                audit.record(conn, self.book, entity="reminder", entity_id=first + k,
+                             client_code=p.code, action="send",
+                             changes=[("invoice", None, i.number), ("level", None, i.level),
+                                      ("recipient", None, recipient)])
+
+    # -- manual reminders --------------------------------------------------------------
+    def record(
+        self,
+        code: str,
+        invoice: str,
+        level: int | None = None,
+        channel: str = "phone",
+        note: str | None = None,
+        *,
+        on: date | None = None,
+        recipient: str | None = None,
+    ) -> Reminder:
+        """Record a reminder made by hand (a phone call, a letter…) for one invoice.
+
+        ``level`` defaults to the invoice's next level. The same rules as for emails hold:
+        level N+1 only after level N, never the same level twice for one invoice.
+        """
+        on = on or date.today()
+        if channel not in CHANNELS:
+            raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
+        n_levels = len(self._policy()[0])
+        with self.book.store.transaction() as conn:
+            client = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
+            if client is None:
+                raise NotFound(f"There is no client with the code {code!r}.")
+            doc = conn.execute(
+                "SELECT id, client_id, coalesce(open_amount, total_incl_tax) FROM documents"
+                " WHERE kind = 'invoice' AND number = ?", [invoice]
+            ).fetchone()
+            if doc is None:
+                raise NotFound(f"There is no invoice numbered {invoice!r}.")
+            if doc[1] != client[0]:
+                raise ValidationError("invoice", invoice, f"is not an invoice of client {code}")
+            sent = {int(r[0]): r[1] for r in conn.execute(
+                "SELECT level, min(sent_on) FROM reminders WHERE document_id = ? GROUP BY level",
+                [doc[0]]).fetchall()}
+            last = max(sent, default=0)
+            level = last + 1 if level is None else level
+            if not isinstance(level, int) or not 1 <= level <= n_levels:
+                raise ValidationError("level", level, f"must be a level from 1 to {n_levels}")
+            if level in sent:
+                raise ValidationError("level", level, f"invoice {invoice} was already reminded at"
+                                      f" this level on {sent[level]:%d/%m/%Y}")
+            if level > last + 1:
+                raise ValidationError("level", level, f"invoice {invoice} has not had its level"
+                                      f" {last + 1} reminder yet")
+            rid = self.book.store.reserve(conn, "reminder")
+            conn.execute(
+                "INSERT INTO reminders (id, client_id, document_id, level, sent_on, channel,"
+                " recipient, outcome, note, amount_due, message_id, actor, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'recorded', ?, ?, NULL, ?, now())",
+                [rid, client[0], doc[0], level, on, channel, recipient, note, doc[2],
+                 self.book.actor],
+            )
+            audit.record(conn, self.book, entity="reminder", entity_id=rid, client_code=code,
+                         action="record",
+                         changes=[("invoice", None, invoice), ("level", None, level),
+                                  ("channel", None, channel), ("note", None, note)])
+        return Reminder(rid, code, invoice, level, on, channel, recipient, note)
+
+    # -- history -----------------------------------------------------------------------
+    def history(self, code: str | None = None) -> pd.DataFrame:
+        """Every reminder sent or recorded, newest first (one client's with ``code``).
+
+        Columns: ``sent_on, code, name, invoice, level, level_name, channel, recipient,
+        outcome, amount_due, note, message_id, actor``.
+        """
+        where, params = "", []
+        if code is not None:
+            where = "WHERE r.client_id = (SELECT id FROM clients WHERE code = ?)"
+            params.append(code)
+        sql = f"""
+            WITH r AS MATERIALIZED (SELECT * FROM reminders r {where})
+            SELECT r.sent_on, c.code, c.name, d.number AS invoice, r.level, r.channel,
+                   r.recipient, r.outcome, r.amount_due, r.note, r.message_id, r.actor
+            FROM r JOIN clients c ON c.id = r.client_id
+            LEFT JOIN documents d ON d.id = r.document_id
+            ORDER BY r.sent_on DESC, r.id DESC
+        """
+        with self.book.store.connection() as conn:
+            frame = fetch_df(conn, sql, params)
+        names = {lv["level"]: lv["name"] for lv in self._policy()[0]}
+        frame.insert(5, "level_name", frame["level"].map(names))
+        return frame
+
+    # -- pause -------------------------------------------------------------------------
+    def pause(self, code: str, paused: bool = True) -> None:
+        """Stop (or, with ``paused=False``, resume) reminders to one client."""
+        if not isinstance(paused, bool):
+            raise ValidationError("reminders_paused", paused, "must be true or false")
+        with self.book.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, coalesce(reminders_paused, FALSE) FROM clients WHERE code = ?", [code]
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"There is no client with the code {code!r}.")
+            if bool(row[1]) == paused:
+                return
+            conn.execute(
+                "UPDATE clients SET reminders_paused = ?, version = version + 1,"
+                " updated_at = now() WHERE id = ?", [paused, row[0]]
+            )
+            audit.record(conn, self.book, entity="client", entity_id=row[0], client_code=code,
+                         action="update", changes=[("reminders_paused", bool(row[1]), paused)])
+
+    def paused(self) -> list[str]:
+        """Codes of the clients whose reminders are paused."""
+        with self.book.store.connection() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT code FROM clients WHERE reminders_paused ORDER BY code").fetchall()]

@@ -1,0 +1,226 @@
+"""Reminder letters: editable FR/EN templates, one per level, rendered into a subject and a body.
+
+The files beside this module (``reminder_<language>_<level>.txt``) are the defaults. Each starts
+with a ``Subject:`` line, then a blank line, then the body; placeholders use ``$name``
+(:class:`string.Template`): ``$client_name``, ``$client_code``, ``$company_name``,
+``$invoice_lines``, ``$total_due``, ``$payment_instructions``. The setting
+``reminder_templates`` overrides any of them: ``{"fr": {"2": "Subject: …\\n\\n…"}}``.
+
+A level without its own template (a fourth level added to the policy) uses the template of the
+highest level below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from string import Template
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+
+from ..errors import ValidationError
+
+LANGUAGES = ("fr", "en")
+PLACEHOLDERS = frozenset(
+    {"client_name", "client_code", "company_name", "invoice_lines", "total_due",
+     "payment_instructions"}
+)
+_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+# Labels of the default policy's level names, per language; other names are shown as given.
+LEVEL_LABELS = {
+    "fr": {"friendly": "relance amiable", "firm": "deuxième relance",
+           "formal_notice": "mise en demeure", "overdue": "en retard"},
+    "en": {"friendly": "friendly reminder", "firm": "second reminder",
+           "formal_notice": "formal notice", "overdue": "overdue"},
+}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered reminder.
+
+    Attributes:
+      subject: the email subject line.
+      body: the plain-text body.
+      language: ``fr`` or ``en``.
+      level: the level whose template was used (the highest level in the letter).
+    """
+
+    subject: str
+    body: str
+    language: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Line:
+    """One invoice in a letter: what is owed on it and at which level it is reminded."""
+
+    number: str
+    issue_date: date
+    due_date: date
+    open_amount: Decimal
+    level: int
+    level_name: str
+
+
+def language_of(value: str | None) -> str:
+    """``en`` for English-speaking clients, French for everyone else."""
+    return "en" if (value or "").lower().startswith("en") else "fr"
+
+
+def _split(text: str, field: str, value: Any) -> tuple[str, str]:
+    head, sep, body = text.partition("\n")
+    if not head.lower().startswith("subject:"):
+        raise ValidationError(field, value, "a template must start with a 'Subject:' line")
+    return head[len("subject:"):].strip(), body.lstrip("\n")
+
+
+def check(text: str, field: str = "reminder_templates") -> str:
+    """Validate one template's text (subject line, known placeholders); returns it."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(field, text, "a template cannot be empty")
+    _split(text, field, text)
+    template = Template(text)
+    if not template.is_valid():
+        raise ValidationError(field, text[:60], "a '$' must start a placeholder such as $total_due"
+                              " (write $$ for a dollar sign)")
+    unknown = set(template.get_identifiers()) - PLACEHOLDERS
+    if unknown:
+        raise ValidationError(
+            field, ", ".join(sorted(unknown)),
+            "unknown placeholder; use " + ", ".join(f"${p}" for p in sorted(PLACEHOLDERS)),
+        )
+    return text
+
+
+def clean_overrides(value: Any) -> dict[str, dict[str, str]]:
+    """The ``reminder_templates`` setting: ``{language: {level: text}}``, every text checked."""
+    field = "reminder_templates"
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, value, 'must map a language to templates by level, such as '
+                              '{"fr": {"1": "Subject: …"}}')
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, by_level in value.items():
+        if language not in LANGUAGES:
+            raise ValidationError(field, language, "language must be fr or en")
+        if not isinstance(by_level, Mapping):
+            raise ValidationError(field, by_level, "templates must be given by level number")
+        for level, text in by_level.items():
+            if not str(level).isdigit() or int(level) < 1:
+                raise ValidationError(field, level, "a level is a number from 1")
+            cleaned.setdefault(language, {})[str(int(level))] = check(text)
+    return cleaned
+
+
+def default_text(language: str, level: int) -> str | None:
+    """The shipped template for a language and level, or None when there is none."""
+    name = f"reminder_{language}_{level}.txt"
+    resource = resources.files(__name__).joinpath(name)
+    if not resource.is_file():
+        return None
+    return resource.read_text(encoding="utf-8")
+
+
+def template_for(
+    language: str, level: int, overrides: Mapping[str, Mapping[str, str]] | None = None
+) -> tuple[int, str]:
+    """The template text used for ``level`` (or the closest level below) and that level."""
+    overrides = overrides or {}
+    for candidate in range(level, 0, -1):
+        text = overrides.get(language, {}).get(str(candidate)) or default_text(language, candidate)
+        if text:
+            return candidate, text
+    raise ValidationError("reminder_templates", level, f"no {language} template for any level")
+
+
+def money(amount: Decimal, language: str, currency: str = "EUR") -> str:
+    """``1 234,56 €`` in French, ``€1,234.56`` in English."""
+    return format_currency(amount, currency, locale=_LOCALES[language])
+
+
+def day(value: date, language: str) -> str:
+    return format_date(value, format="short" if language == "en" else "dd/MM/yyyy",
+                       locale=_LOCALES[language])
+
+
+def level_label(name: str, language: str) -> str:
+    return LEVEL_LABELS[language].get(name, name.replace("_", " "))
+
+
+def invoice_lines(lines: Sequence[Line], language: str, currency: str = "EUR") -> str:
+    if language == "en":
+        pattern = "- Invoice {n} of {i}, due {d}: {a} outstanding ({lvl})"
+    else:
+        pattern = "- Facture {n} du {i}, échue le {d} : {a} restant dus ({lvl})"
+    return "\n".join(
+        pattern.format(n=line.number, i=day(line.issue_date, language),
+                       d=day(line.due_date, language), a=money(line.open_amount, language, currency),
+                       lvl=level_label(line.level_name, language))
+        for line in lines
+    )
+
+
+def grouped(iban: str) -> str:
+    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+
+
+def payment_instructions(
+    language: str, company_iban: str | None, company_bic: str | None, reference: str
+) -> str:
+    """How to pay: a transfer to the company's IBAN, quoting the client's reference."""
+    if not company_iban:
+        if language == "en":
+            return "Please contact us to arrange payment."
+        return "Merci de nous contacter pour convenir des modalités de règlement."
+    bic = f" (BIC {company_bic})" if company_bic else ""
+    if language == "en":
+        return (f"You can pay by bank transfer to IBAN {grouped(company_iban)}{bic}, quoting the "
+                f"reference {reference}.")
+    return (f"Vous pouvez régler par virement sur notre compte IBAN {grouped(company_iban)}{bic}, "
+            f"en indiquant la référence {reference}.")
+
+
+def render(
+    *,
+    language: str,
+    lines: Sequence[Line],
+    client_name: str,
+    client_code: str,
+    company_name: str,
+    company_iban: str | None = None,
+    company_bic: str | None = None,
+    currency: str = "EUR",
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    level: int | None = None,
+) -> Letter:
+    """The letter for one client: every invoice line, the total and how to pay.
+
+    ``level`` chooses the template (the tone); by default the highest level among the lines.
+    """
+    if not lines:
+        raise ValueError("a reminder needs at least one invoice")
+    language = language_of(language)
+    level = level or max(line.level for line in lines)
+    used, text = template_for(language, level, overrides)
+    reference = client_code + " / " + ", ".join(line.number for line in lines)
+    values = {
+        "client_name": client_name,
+        "client_code": client_code,
+        "company_name": company_name,
+        "invoice_lines": invoice_lines(lines, language, currency),
+        "total_due": money(sum((line.open_amount for line in lines), Decimal(0)), language,
+                           currency),
+        "payment_instructions": payment_instructions(language, company_iban, company_bic,
+                                                     reference),
+    }
+    subject, body = _split(Template(text).safe_substitute(values), "reminder_templates", text)
+    return Letter(subject=subject, body=body, language=language, level=used)
