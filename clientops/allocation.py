@@ -1,0 +1,281 @@
+"""Allocation ("lettrage"): which part of each invoice is still open, and when it was settled.
+
+SPEC.md §7, to the letter. Credits are payments (their amount) and credit notes (their total
+incl. tax), each dated (payment date, credit note issue date).
+
+1. A credit that names an invoice (a payment's ``invoice``, a credit note's ``cancels``) goes to
+   that invoice, up to what it still owes — the named credits of one invoice in date order.
+2. Everything left of every credit goes into one pool per client, applied to the client's
+   invoices oldest due date first (then issue date, then number). With ``r_i`` what invoice
+   ``i`` still owes after step 1, ``R_i`` the running sum of ``r`` in that order and ``P`` the
+   pool, the open amount is ``min(r_i, max(0, R_i - P))``. The pool's leftover is the
+   client's unallocated credit.
+
+The settlement date of an invoice is the date of the credit that brought its open amount to
+zero: step 1 credits first (in date order), then pool credits in date order. A pool credit's
+cumulative sum first reaching ``R_i`` settles invoice ``i`` — an ASOF join.
+
+The same rules exist twice: as set-based SQL (:func:`alloc_ctes`, for the portfolio and for
+keeping ``documents.open_amount`` / ``settled_on`` current at write time) and as a small
+Python function over one client's rows (:func:`allocate`, for the client card, where the rows
+are few). ``tests/test_allocation.py`` checks that both agree on random portfolios.
+
+Unallocated credit needs no pool bookkeeping afterwards: every credit is either applied to an
+invoice or left over, so ``unallocated = Σ credits − Σ (invoice total − open amount)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .frames import arrow_to_df
+
+# Far enough in the future that "as of" it every row counts: the maintained balances.
+END_OF_TIME = date(9999, 12, 31)
+ZERO = Decimal("0.00")
+
+
+def alloc_ctes(scope: str = "TRUE") -> str:
+    """SQL common table expressions ending in ``alloc`` (one row per invoice issued ≤ ``$as_of``).
+
+    ``alloc`` has ``id, client_id, number, issue_date, due_date, total, open_amount,
+    settled_on``. ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
+    user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
+    """
+    return f"""
+alloc_inv AS MATERIALIZED (
+    SELECT id, client_id, number, issue_date, due_date, total_incl_tax AS total
+    FROM documents
+    WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
+),
+alloc_credit AS MATERIALIZED (
+    SELECT client_id, id, 0 AS src, paid_on AS d, amount AS c, invoice_id AS target
+    FROM payments WHERE paid_on <= $as_of AND {scope}
+    UNION ALL
+    SELECT client_id, id, 1 AS src, issue_date AS d, total_incl_tax AS c, cancels_id AS target
+    FROM documents WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}
+),
+alloc_named AS (
+    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, i.total,
+           sum(c.c) OVER (PARTITION BY c.target ORDER BY c.d, c.src, c.id
+                          ROWS UNBOUNDED PRECEDING) AS s
+    FROM alloc_credit c JOIN alloc_inv i ON i.id = c.target AND i.client_id = c.client_id
+),
+alloc_step1 AS (
+    SELECT target AS id,
+           sum(least(s, total) - least(s - c, total)) AS applied,
+           min(d) FILTER (WHERE s >= total AND total > 0) AS settled_on
+    FROM alloc_named GROUP BY target
+),
+alloc_pool AS (
+    SELECT client_id, d, src, id, amount FROM (
+        SELECT client_id, d, src, id, c - (least(s, total) - least(s - c, total)) AS amount
+        FROM alloc_named
+        UNION ALL
+        SELECT c.client_id, c.d, c.src, c.id, c.c AS amount
+        FROM alloc_credit c ANTI JOIN alloc_inv i
+             ON i.id = c.target AND i.client_id = c.client_id
+    ) WHERE amount > 0
+),
+alloc_pool_total AS (
+    SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
+),
+alloc_ranked AS (
+    SELECT i.id, i.client_id, i.number, i.issue_date, i.due_date, i.total,
+           i.total - coalesce(s.applied, 0) AS r, s.settled_on AS settled1,
+           coalesce(p.p, 0) AS p,
+           sum(i.total - coalesce(s.applied, 0)) OVER (
+               PARTITION BY i.client_id
+               ORDER BY i.due_date NULLS LAST, i.issue_date, i.number, i.id
+               ROWS UNBOUNDED PRECEDING) AS rr
+    FROM alloc_inv i
+    LEFT JOIN alloc_step1 s ON s.id = i.id
+    LEFT JOIN alloc_pool_total p ON p.client_id = i.client_id
+),
+alloc_open AS (
+    SELECT *, least(r, greatest(0, rr - p)) AS open_amount FROM alloc_ranked
+),
+alloc_pool_cum AS (
+    SELECT client_id, d,
+           sum(amount) OVER (PARTITION BY client_id ORDER BY d, src, id
+                             ROWS UNBOUNDED PRECEDING) AS q
+    FROM alloc_pool
+),
+alloc_pool_settled AS (
+    SELECT a.id, pc.d AS settled_on
+    FROM (SELECT id, client_id, rr FROM alloc_open WHERE open_amount = 0 AND r > 0) a
+    ASOF JOIN alloc_pool_cum pc ON a.client_id = pc.client_id AND a.rr <= pc.q
+),
+alloc AS (
+    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.total,
+           CAST(a.open_amount AS DECIMAL(18,2)) AS open_amount,
+           CASE WHEN a.open_amount > 0 THEN NULL
+                WHEN a.r > 0 THEN ps.settled_on
+                ELSE coalesce(a.settled1, a.issue_date) END AS settled_on
+    FROM alloc_open a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
+)"""
+
+
+def maintained_ctes() -> str:
+    """The same ``alloc`` relation read from the balances maintained at write time."""
+    return """
+alloc AS (
+    SELECT id, client_id, number, issue_date, due_date, total_incl_tax AS total,
+           open_amount, settled_on
+    FROM documents WHERE kind = 'invoice' AND issue_date <= $as_of
+)"""
+
+
+def fetch_named(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
+) -> pd.DataFrame:
+    """Like :func:`clientops.frames.fetch_df`, with named ``$parameters``."""
+    return arrow_to_df(conn.execute(sql, params).to_arrow_table())
+
+
+def latest_activity(conn: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest document or payment date in the book (None when empty)."""
+    row = conn.execute(
+        "SELECT greatest((SELECT max(issue_date) FROM documents),"
+        " (SELECT max(paid_on) FROM payments))"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def maintained_is_current(conn: duckdb.DuckDBPyConnection, as_of: date) -> bool:
+    """True when nothing in the book is dated after ``as_of``.
+
+    The maintained balances are the allocation of *everything*; they equal the allocation as
+    of ``as_of`` exactly when no document or payment is dated later.
+    """
+    latest = latest_activity(conn)
+    return latest is None or latest <= as_of
+
+
+def open_amounts(
+    conn: duckdb.DuckDBPyConnection, as_of: date, client_id: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Run the allocation as of ``as_of`` from scratch; the cursor yields ``alloc`` rows."""
+    if client_id is None:
+        sql = f"WITH {alloc_ctes()} SELECT * FROM alloc ORDER BY client_id, id"
+        return conn.execute(sql, {"as_of": as_of})
+    sql = f"WITH {alloc_ctes('client_id = $client')} SELECT * FROM alloc ORDER BY id"
+    return conn.execute(sql, {"as_of": as_of, "client": client_id})
+
+
+def recompute_open_balances(
+    conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int] | None = None
+) -> int:
+    """Bring ``documents.open_amount`` and ``settled_on`` up to date; returns rows changed.
+
+    Call inside the write transaction that added documents or payments, with the clients it
+    touched (``None``: the whole table, after a bulk load). Only rows whose values change are
+    written.
+    """
+    params: dict[str, Any] = {"as_of": END_OF_TIME}
+    if client_ids is None:
+        scope = "TRUE"
+    else:
+        ids = sorted({int(i) for i in client_ids})
+        if not ids:
+            return 0
+        if len(ids) == 1:
+            # A plain equality lets DuckDB use the client_id index (a point write stays fast).
+            scope = "client_id = $client"
+            params["client"] = ids[0]
+        else:
+            scope = "client_id IN (SELECT unnest($clients))"
+            params["clients"] = ids
+    sql = f"""
+        UPDATE documents SET open_amount = a.open_amount, settled_on = a.settled_on
+        FROM (WITH {alloc_ctes(scope)} SELECT id, open_amount, settled_on FROM alloc) a
+        WHERE documents.id = a.id
+          AND (documents.open_amount IS DISTINCT FROM a.open_amount
+               OR documents.settled_on IS DISTINCT FROM a.settled_on)
+    """
+    row = conn.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+# -- the same rules over one client's few rows ---------------------------------------------
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice as the allocation sees it."""
+
+    id: int
+    number: str
+    issue_date: date
+    due_date: date | None
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A payment (``src`` 0) or credit note (``src`` 1); ``target`` the invoice id it names."""
+
+    id: int
+    src: int
+    on: date
+    amount: Decimal
+    target: int | None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Result for one client: open amount and settlement date per invoice id, leftover credit."""
+
+    open_amount: dict[int, Decimal]
+    settled_on: dict[int, date | None]
+    unallocated: Decimal
+
+
+def allocate(invoices: Sequence[Invoice], credits: Sequence[Credit]) -> Allocation:
+    """The allocation for one client's rows (already filtered to what exists as of the date)."""
+    by_id = {inv.id: inv for inv in invoices}
+    owed = {inv.id: inv.total for inv in invoices}
+    settled1: dict[int, date] = {}
+    pool: list[tuple[date, int, int, Decimal]] = []
+    for cr in sorted(credits, key=lambda c: (c.on, c.src, c.id)):
+        left = cr.amount
+        if cr.target in by_id:
+            applied = min(left, owed[cr.target])
+            owed[cr.target] -= applied
+            left -= applied
+            inv = by_id[cr.target]
+            if owed[cr.target] <= 0 and cr.target not in settled1 and inv.total > 0:
+                settled1[cr.target] = cr.on
+        if left > 0:
+            pool.append((cr.on, cr.src, cr.id, left))
+    p = sum((x[3] for x in pool), ZERO)
+    order = sorted(
+        invoices,
+        key=lambda i: (i.due_date is None, i.due_date or date.min, i.issue_date, i.number, i.id),
+    )
+    open_amount: dict[int, Decimal] = {}
+    settled_on: dict[int, date | None] = {}
+    running = ZERO
+    pool.sort()
+    for inv in order:
+        r = owed[inv.id]
+        running += r
+        open_amount[inv.id] = min(r, max(ZERO, running - p))
+        if open_amount[inv.id] > 0:
+            settled_on[inv.id] = None
+        elif r > 0:
+            q = ZERO
+            for on, _src, _id, amount in pool:
+                q += amount
+                if q >= running:
+                    settled_on[inv.id] = on
+                    break
+        else:
+            settled_on[inv.id] = settled1.get(inv.id, inv.issue_date)
+    total_owed = sum(owed.values(), ZERO)
+    return Allocation(open_amount, settled_on, max(ZERO, p - total_owed))

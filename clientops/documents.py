@@ -1,0 +1,464 @@
+"""Commercial documents: quotes (devis), invoices (factures), credit notes (avoirs).
+
+Numbers are unique per kind and generated per kind and year when not given (``F-2026-00042``
+for invoices, ``D-…`` quotes, ``A-…`` credit notes). An invoice's due date defaults from the
+client's payment terms. Every write keeps the maintained open balances current
+(:func:`clientops.allocation.recompute_open_balances`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from . import audit, imports
+from .allocation import alloc_ctes, fetch_named, maintained_is_current
+from .errors import NotFound, ValidationError
+from .frames import fetch_df
+
+if TYPE_CHECKING:
+    from .book import Book
+
+KINDS = ("invoice", "quote", "credit_note")
+PREFIXES = {"invoice": "F", "quote": "D", "credit_note": "A"}
+STATUSES = {
+    "invoice": ("issued",),
+    "credit_note": ("issued",),
+    "quote": ("issued", "accepted", "refused"),
+}
+_TERMS = re.compile(r"^(?:(?P<days>\d+)_days(?P<eom>_end_of_month)?|on_receipt)$")
+
+LIST_COLUMNS = """
+    c.code AS client_code, d.kind, d.number, d.issue_date, d.due_date, d.total_excl_tax, d.tax,
+    d.total_incl_tax, d.status, x.number AS cancels, d.in_dispute, d.open_amount, d.settled_on
+"""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A quote, invoice or credit note.
+
+    Attributes:
+      open_amount: what the invoice still owes today (maintained allocation); None otherwise.
+      settled_on: the date the invoice was fully settled, None while open.
+      cancels: for a credit note, the number of the invoice it cancels (part of).
+    """
+
+    id: int
+    client_code: str
+    kind: str
+    number: str
+    issue_date: date
+    due_date: date | None
+    total_excl_tax: Decimal
+    tax: Decimal
+    total_incl_tax: Decimal
+    status: str
+    cancels: str | None
+    in_dispute: bool
+    open_amount: Decimal | None
+    settled_on: date | None
+
+
+def terms_rule(terms: str) -> tuple[int, bool]:
+    """``'45_days_end_of_month'`` → ``(45, True)``; ``'on_receipt'`` → ``(0, False)``."""
+    match = _TERMS.match(terms or "")
+    if not match:
+        raise ValidationError("payment_terms", terms, "is not a known payment term")
+    if match["days"] is None:
+        return 0, False
+    return int(match["days"]), match["eom"] is not None
+
+
+def due_date_for(terms: str, issue_date: date) -> date:
+    """The due date under French terms: "45 jours fin de mois" = issue + 45 days, month end."""
+    days, end_of_month = terms_rule(terms)
+    due = issue_date + timedelta(days=days)
+    if end_of_month:
+        due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+    return due
+
+
+def client_row(conn: duckdb.DuckDBPyConnection, code: str) -> tuple[int, str, str, str]:
+    """``(id, code, status, payment_terms)`` of a client, or :class:`NotFound`."""
+    row = conn.execute(
+        "SELECT id, code, status, payment_terms FROM clients WHERE code = ?", [code]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"There is no client with code {code!r}.")
+    return int(row[0]), row[1], row[2], row[3]
+
+
+def _document(row: tuple[Any, ...]) -> Document:
+    return Document(
+        id=int(row[0]), client_code=row[1], kind=row[2], number=row[3], issue_date=row[4],
+        due_date=row[5], total_excl_tax=row[6], tax=row[7], total_incl_tax=row[8],
+        status=row[9], cancels=row[10], in_dispute=bool(row[11]), open_amount=row[12],
+        settled_on=row[13],
+    )
+
+
+_GET_SQL = """
+    SELECT d.id, c.code, d.kind, d.number, d.issue_date, d.due_date, d.total_excl_tax, d.tax,
+           d.total_incl_tax, d.status, x.number, d.in_dispute, d.open_amount, d.settled_on
+    FROM documents d JOIN clients c ON c.id = d.client_id
+    LEFT JOIN documents x ON x.id = d.cancels_id
+    WHERE d.number = ? AND d.kind = ?
+"""
+
+
+def invoice_id(conn: duckdb.DuckDBPyConnection, ref: Any, client_id: int, field: str) -> int:
+    """The id of the client's invoice named by number (or a :class:`Document`)."""
+    number = ref.number if isinstance(ref, Document) else str(ref).strip()
+    row = conn.execute(
+        "SELECT id, client_id FROM documents WHERE number = ? AND kind = 'invoice'", [number]
+    ).fetchone()
+    if row is None:
+        raise ValidationError(field, number, "is not the number of an invoice")
+    if int(row[1]) != client_id:
+        raise ValidationError(field, number, "is an invoice of another client")
+    return int(row[0])
+
+
+class Documents:
+    """``book.documents``: add, read, list and import commercial documents."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    # -- writes ---------------------------------------------------------------------------
+    def add(
+        self,
+        code: str,
+        kind: str = "invoice",
+        issue_date: Any = None,
+        due_date: Any = None,
+        total_excl_tax: Any = None,
+        tax: Any = Decimal("0.00"),
+        number: str | None = None,
+        cancels: Any = None,
+        status: str = "issued",
+    ) -> Document:
+        """Record a document; the due date of an invoice defaults from the client's terms."""
+        if kind not in KINDS:
+            raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
+        issued = imports.to_date(issue_date, "issue_date")
+        assert issued is not None
+        excl = imports.to_money(total_excl_tax, "total_excl_tax")
+        vat = imports.to_money(tax, "tax")
+        if status not in STATUSES[kind]:
+            raise ValidationError("status", status, f"must be one of {', '.join(STATUSES[kind])}")
+        due = imports.to_date(due_date, "due_date", required=False)
+        if due is not None and kind != "invoice":
+            raise ValidationError("due_date", due, "only invoices have a due date")
+        if due is not None and due < issued:
+            raise ValidationError("due_date", due, "cannot be before the issue date")
+        if cancels is not None and kind != "credit_note":
+            raise ValidationError("cancels", cancels, "only a credit note cancels an invoice")
+        if number is not None:
+            number = str(number).strip()
+            if not number:
+                raise ValidationError("number", number, "cannot be empty")
+        book = self._book
+        with book.store.transaction() as conn:
+            client_id, code, client_status, terms = client_row(conn, code)
+            if client_status == "archived":
+                raise ValidationError(
+                    "client", code, "is archived: archived clients get no new documents "
+                    "(restore the client first)")
+            if kind == "invoice" and due is None:
+                due = due_date_for(terms, issued)
+            cancels_id = invoice_id(conn, cancels, client_id, "cancels") if cancels else None
+            if number is None:
+                number = self._next_number(conn, kind, issued.year)
+            elif conn.execute("SELECT 1 FROM documents WHERE number = ? AND kind = ?",
+                              [number, kind]).fetchone():
+                raise ValidationError("number", number, f"is already used by another {kind}")
+            doc_id = book.store.reserve(conn, "document")
+            conn.execute(
+                "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
+                " total_excl_tax, tax, total_incl_tax, status, cancels_id, in_dispute,"
+                " created_at, open_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, now(),"
+                " ?)",
+                [doc_id, client_id, kind, number, issued, due, excl, vat, excl + vat, status,
+                 cancels_id, excl + vat if kind == "invoice" else None],
+            )
+            audit.record(
+                conn, book, entity="document", entity_id=doc_id, client_code=code,
+                action="create",
+                changes=[("kind", None, kind), ("number", None, number),
+                         ("total_incl_tax", None, excl + vat)],
+            )
+            if kind != "quote":
+                from .allocation import recompute_open_balances
+
+                recompute_open_balances(conn, [client_id])
+            return self._get(conn, number, kind)
+
+    @staticmethod
+    def _next_number(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> str:
+        while True:
+            row = conn.execute(
+                "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
+                [f"number:{kind}:{year}"],
+            ).fetchone()
+            if row is None:
+                conn.execute("INSERT INTO counters VALUES (?, 1)", [f"number:{kind}:{year}"])
+                value = 1
+            else:
+                value = int(row[0])
+            number = f"{PREFIXES[kind]}-{year}-{value:05d}"
+            taken = conn.execute("SELECT 1 FROM documents WHERE number = ? AND kind = ?",
+                                 [number, kind]).fetchone()
+            if not taken:
+                return number
+
+    def set_dispute(self, number: str, in_dispute: bool = True) -> Document:
+        """Mark an invoice as disputed (reminders skip it) or clear the flag."""
+        with self._book.store.transaction() as conn:
+            doc = self._get(conn, number, "invoice")
+            if doc.in_dispute != bool(in_dispute):
+                conn.execute("UPDATE documents SET in_dispute = ? WHERE id = ?",
+                             [bool(in_dispute), doc.id])
+                audit.record(conn, self._book, entity="document", entity_id=doc.id,
+                             client_code=doc.client_code, action="update",
+                             changes=[("in_dispute", doc.in_dispute, bool(in_dispute))])
+            return self._get(conn, number, "invoice")
+
+    def set_status(self, number: str, status: str, kind: str = "quote") -> Document:
+        """Accept or refuse a quote (feeds the quote conversion rate)."""
+        if kind not in KINDS or status not in STATUSES[kind]:
+            raise ValidationError("status", status, f"is not a status of a {kind}")
+        with self._book.store.transaction() as conn:
+            doc = self._get(conn, number, kind)
+            if doc.status != status:
+                conn.execute("UPDATE documents SET status = ? WHERE id = ?", [status, doc.id])
+                audit.record(conn, self._book, entity="document", entity_id=doc.id,
+                             client_code=doc.client_code, action="update",
+                             changes=[("status", doc.status, status)])
+            return self._get(conn, number, kind)
+
+    # -- reads ----------------------------------------------------------------------------
+    def _get(self, conn: duckdb.DuckDBPyConnection, number: str, kind: str) -> Document:
+        row = conn.execute(_GET_SQL, [number, kind]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no {kind.replace('_', ' ')} numbered {number!r}.")
+        return _document(row)
+
+    def get(self, number: str, kind: str = "invoice") -> Document:
+        """One document by number and kind."""
+        with self._book.store.connection() as conn:
+            return self._get(conn, number, kind)
+
+    def list(self, code: str | None = None, kind: str | None = None) -> pd.DataFrame:
+        """Documents, latest first: the add() arguments plus client_code and totals."""
+        where, params = [], []
+        if code is not None:
+            where.append("c.code = ?")
+            params.append(code)
+        if kind is not None:
+            where.append("d.kind = ?")
+            params.append(kind)
+        sql = (f"SELECT {LIST_COLUMNS} FROM documents d JOIN clients c ON c.id = d.client_id"
+               " LEFT JOIN documents x ON x.id = d.cancels_id"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY d.issue_date DESC, d.number DESC")
+        with self._book.store.connection() as conn:
+            return fetch_df(conn, sql, params)
+
+    def open_invoices(self, as_of: Any = None, code: str | None = None) -> pd.DataFrame:
+        """Invoices with something still open at ``as_of`` (default today), oldest due first.
+
+        Columns: client_code, number, issue_date, due_date, total_incl_tax, open_amount,
+        days_late (days past due, 0 when not yet due), in_dispute.
+        """
+        day = imports.to_date(as_of, "as_of", required=False) or date.today()
+        params: dict[str, Any] = {"as_of": day}
+        with self._book.store.connection() as conn:
+            scope = "TRUE"
+            if code is not None:
+                params["client"] = client_row(conn, code)[0]
+                scope = "client_id = $client"
+            if maintained_is_current(conn, day):
+                source = f"""alloc AS (SELECT id, client_id, number, issue_date, due_date,
+                    total_incl_tax AS total, open_amount FROM documents
+                    WHERE kind = 'invoice' AND open_amount > 0 AND {scope})"""
+            else:
+                source = alloc_ctes(scope)
+            sql = f"""
+                WITH {source}
+                SELECT c.code AS client_code, a.number, a.issue_date, a.due_date,
+                       a.total AS total_incl_tax, a.open_amount,
+                       CAST(greatest(0, $as_of - a.due_date) AS INTEGER) AS days_late,
+                       d.in_dispute
+                FROM alloc a JOIN clients c ON c.id = a.client_id
+                JOIN documents d ON d.id = a.id
+                WHERE a.open_amount > 0
+                ORDER BY c.code, a.due_date, a.issue_date, a.number"""
+            return fetch_named(conn, sql, params)
+
+    # -- import ---------------------------------------------------------------------------
+    def import_file(
+        self, path: str | Path, mapping: dict[str, str] | None = None,
+        skip_invalid: bool = False,
+    ) -> pd.DataFrame:
+        """Import documents from CSV/XLSX/Parquet; returns the rejected rows (see imports)."""
+        return _import_documents(self._book, path, mapping, skip_invalid)
+
+
+# -- import ---------------------------------------------------------------------------------
+_q = imports.quote
+
+
+def _import_documents(
+    book: Book, path: str | Path, mapping: dict[str, str] | None, skip_invalid: bool
+) -> pd.DataFrame:
+    frame = imports.read_table(path, mapping)
+    imports.require_columns(frame, ["client_code", "number", "issue_date", "total_excl_tax"])
+    col = {name: imports.column_or_null(frame, name) for name in (
+        "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
+        "total_incl_tax", "cancels", "status")}
+    try:
+        with book.store.transaction() as conn, imports.registered(conn, "_doc_raw", frame):
+            first = book.store.reserve(conn, "document", max(len(frame), 1))
+            conn.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _doc_stage AS
+                WITH typed AS (
+                    SELECT r._row, {col['client_code']} AS client_code,
+                           lower(coalesce({col['kind']}, 'invoice')) AS kind,
+                           {col['number']} AS key,
+                           {col['issue_date']} AS issue_text,
+                           {imports.sql_date(col['issue_date'])} AS issue_date,
+                           {col['due_date']} AS due_text,
+                           {imports.sql_date(col['due_date'])} AS due_given,
+                           {col['total_excl_tax']} AS excl_text,
+                           {imports.sql_money(col['total_excl_tax'])} AS total_excl_tax,
+                           {col['tax']} AS tax_text,
+                           coalesce({imports.sql_money(col['tax'])},
+                                    CASE WHEN {col['tax']} IS NULL THEN 0.00 END) AS tax,
+                           {col['total_incl_tax']} AS incl_text,
+                           {imports.sql_money(col['total_incl_tax'])} AS incl_given,
+                           {col['cancels']} AS cancels,
+                           coalesce(lower({col['status']}), 'issued') AS status,
+                           $first + r._row - 1 AS new_id
+                    FROM _doc_raw r
+                )
+                SELECT t.*, c.id AS client_id, c.status AS client_status,
+                       CAST(t.total_excl_tax + t.tax AS DECIMAL(18,2)) AS total_incl_tax,
+                       CASE WHEN t.kind <> 'invoice' THEN NULL
+                            WHEN t.due_text IS NOT NULL THEN t.due_given
+                            WHEN c.payment_terms = 'on_receipt' THEN t.issue_date
+                            WHEN ends_with(c.payment_terms, '_end_of_month') THEN last_day(
+                                t.issue_date + CAST(regexp_extract(c.payment_terms,
+                                                    '^([0-9]+)_days', 1) AS INTEGER))
+                            ELSE t.issue_date + CAST(regexp_extract(c.payment_terms,
+                                                    '^([0-9]+)_days', 1) AS INTEGER)
+                       END AS due_date,
+                       count(*) OVER (PARTITION BY t.kind, t.key) AS copies,
+                       e.id AS existing_id,
+                       (e.client_id IS NOT DISTINCT FROM c.id AND e.issue_date = t.issue_date
+                        AND e.total_excl_tax = t.total_excl_tax AND e.tax = t.tax
+                        AND (t.due_text IS NULL OR e.due_date = t.due_given)) AS same,
+                       coalesce(ei.id, fi.new_id) AS cancels_id,
+                       coalesce(ei.client_id, fc.id) AS cancels_client
+                FROM typed t
+                LEFT JOIN clients c ON c.code = t.client_code
+                LEFT JOIN documents e ON e.number = t.key AND e.kind = t.kind
+                LEFT JOIN documents ei ON t.cancels IS NOT NULL AND ei.kind = 'invoice'
+                                      AND ei.number = t.cancels
+                LEFT JOIN (SELECT key, new_id, client_code FROM typed WHERE kind = 'invoice'
+                           QUALIFY count(*) OVER (PARTITION BY key) = 1) fi
+                       ON t.cancels IS NOT NULL AND ei.id IS NULL AND fi.key = t.cancels
+                LEFT JOIN clients fc ON fc.code = fi.client_code
+            """, {"first": first})
+            checks = [
+                ("client_code IS NULL", _q("client code is missing")),
+                ("client_code IS NOT NULL AND client_id IS NULL",
+                 "'unknown client code ' || client_code"),
+                ("client_status = 'archived' AND existing_id IS NULL",
+                 "'client ' || client_code || ' is archived: archived clients get no new "
+                 "documents'"),
+                ("kind NOT IN ('invoice', 'quote', 'credit_note')",
+                 "'kind ' || kind || ' must be invoice, quote or credit_note'"),
+                ("key IS NULL", _q("document number is missing")),
+                ("issue_text IS NULL", _q("issue date is missing")),
+                ("issue_text IS NOT NULL AND issue_date IS NULL",
+                 "'issue date ' || issue_text || ' is not a date'"),
+                ("due_text IS NOT NULL AND due_given IS NULL",
+                 "'due date ' || due_text || ' is not a date'"),
+                ("due_text IS NOT NULL AND kind <> 'invoice'", _q("only invoices have a due date")),
+                ("due_given < issue_date", _q("due date is before the issue date")),
+                ("excl_text IS NULL", _q("total excl. tax is missing")),
+                ("excl_text IS NOT NULL AND total_excl_tax IS NULL",
+                 "'total excl. tax ' || excl_text || ' is not an amount'"),
+                ("tax_text IS NOT NULL AND tax IS NULL",
+                 "'tax ' || tax_text || ' is not an amount'"),
+                ("total_excl_tax < 0 OR tax < 0", _q("amounts cannot be negative")),
+                ("incl_text IS NOT NULL AND incl_given IS NULL",
+                 "'total incl. tax ' || incl_text || ' is not an amount'"),
+                ("incl_given IS NOT NULL AND total_incl_tax IS NOT NULL"
+                 " AND incl_given <> total_incl_tax",
+                 _q("total incl. tax is not total excl. tax + tax")),
+                ("NOT (status = 'issued' OR (kind = 'quote' AND status IN ('accepted', 'refused')))",
+                 "'status ' || status || ' is not valid for a ' || kind"),
+                ("key IS NOT NULL AND copies > 1",
+                 "'number ' || key || ' appears ' || copies || ' times in the file'"),
+                ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
+                 "'number ' || key || ' already exists with other values'"),
+                ("cancels IS NOT NULL AND kind <> 'credit_note'",
+                 _q("only a credit note cancels an invoice")),
+                ("cancels IS NOT NULL AND kind = 'credit_note' AND cancels_id IS NULL",
+                 "'cancels ' || cancels || ': no such invoice'"),
+                ("cancels_id IS NOT NULL AND cancels_client IS DISTINCT FROM client_id",
+                 "'cancels ' || cancels || ': an invoice of another client'"),
+            ]
+            conn.execute("ALTER TABLE _doc_stage ADD COLUMN reason VARCHAR")
+            conn.execute(f"UPDATE _doc_stage SET reason = {imports.reasons_sql(checks)}")
+            # A credit note cancelling an invoice rejected in the same file goes too.
+            conn.execute("""
+                UPDATE _doc_stage SET reason = 'cancels ' || cancels || ', rejected above'
+                WHERE reason IS NULL AND cancels_id IN
+                      (SELECT new_id FROM _doc_stage WHERE reason IS NOT NULL)""")
+            report = imports.report_frame(conn, "_doc_stage")
+            if len(report) and not skip_invalid:
+                raise imports.Rejected(report)
+            new = "reason IS NULL AND existing_id IS NULL"
+            counts = conn.execute(
+                f"SELECT count(*) FILTER (WHERE {new}),"
+                " count(*) FILTER (WHERE reason IS NULL AND existing_id IS NOT NULL)"
+                " FROM _doc_stage").fetchone()
+            imported, unchanged = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+            conn.execute(f"""
+                INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,
+                    total_excl_tax, tax, total_incl_tax, status, cancels_id, in_dispute,
+                    created_at, open_amount)
+                SELECT new_id, client_id, kind, key, issue_date, due_date, total_excl_tax, tax,
+                       total_incl_tax, status, cancels_id, FALSE, now(),
+                       CASE WHEN kind = 'invoice' THEN total_incl_tax END
+                FROM _doc_stage WHERE {new} ORDER BY client_id, issue_date""")
+            imports.audit_rows(
+                conn, book, entity="document", count=imported,
+                source_sql=f"SELECT new_id AS entity_id, client_code, 'number' AS field,"
+                           f" key AS new_value FROM _doc_stage WHERE {new}")
+            touched = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT client_id FROM _doc_stage WHERE {new} AND kind <> 'quote'"
+            ).fetchall()]
+            if touched:
+                from .allocation import recompute_open_balances
+
+                recompute_open_balances(conn, touched)
+            conn.execute("DROP TABLE _doc_stage")
+    except imports.Rejected as rejected:
+        return imports.finish_report(rejected.report, imported=0, unchanged=0,
+                                     skip_invalid=False)
+    return imports.finish_report(report, imported=imported, unchanged=unchanged,
+                                 skip_invalid=skip_invalid)
+

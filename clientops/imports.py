@@ -1,0 +1,233 @@
+"""Shared import machinery: read a CSV/XLSX/Parquet file, validate every row set-based, report.
+
+An import reads the whole file into a DataFrame of text, renames headers with the caller's
+mapping, and hands it to DuckDB: parsing and every check are vectorised SQL expressions that
+yield a reason per bad row. The result is a report DataFrame with one line per rejected row
+(``row`` counts data rows from 1, the header not included). Rows are keyed (document number,
+payment reference): a row whose key already exists with the same values is *unchanged*, so a
+re-import changes nothing. One bad row rejects the whole file unless ``skip_invalid=True``.
+
+Also the value parsers the Python API shares (:func:`to_date`, :func:`to_money`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .book import Book
+
+CENT = Decimal("0.01")
+REPORT_COLUMNS = ["row", "key", "client_code", "reason"]
+
+
+# -- single values (Python API) -------------------------------------------------------------
+def to_date(value: Any, field: str, *, required: bool = True) -> date | None:
+    """A date from a date, datetime, pandas Timestamp or text (ISO, or French dd/mm/yyyy)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field, value, "a date is required")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    raise ValidationError(field, value, "is not a date (use 2026-03-31 or 31/03/2026)")
+
+
+def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
+    """An exact amount with at most two decimals; floats are refused (they are not exact)."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        raise ValidationError(field, value, "must be an amount such as Decimal('120.50')")
+    try:
+        amount = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
+    except (InvalidOperation, ValueError, TypeError) as err:
+        raise ValidationError(field, value, "is not an amount") from err
+    if not amount.is_finite():
+        raise ValidationError(field, value, "is not an amount")
+    if amount != amount.quantize(CENT):
+        raise ValidationError(field, value, "has more than two decimals")
+    if amount < 0 and not allow_negative:
+        raise ValidationError(field, value, "cannot be negative")
+    if abs(amount) >= Decimal("1e16"):
+        raise ValidationError(field, value, "is too large")
+    return amount.quantize(CENT)
+
+
+# -- files ----------------------------------------------------------------------------------
+def _as_text(column: pd.Series) -> pd.Series:
+    """Every cell as stripped text or None (dates as ISO, whole floats without ``.0``)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        out = column.dt.strftime("%Y-%m-%d")
+        return out.where(column.notna(), None)
+
+    def cell(v: Any) -> str | None:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        if isinstance(v, datetime):
+            return v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return repr(v)
+        text = str(v).strip()
+        return text or None
+
+    return column.map(cell).astype(object)
+
+
+def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The file's rows as text columns, headers renamed with ``mapping`` (file → ours)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        with path.open("r", encoding="utf-8-sig") as fh:
+            head = fh.readline()
+        sep = ";" if head.count(";") > head.count(",") else ","
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                            encoding="utf-8-sig")
+    elif suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+    elif suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        raise ValidationError("path", str(path), "must be a .csv, .xlsx or .parquet file")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if mapping:
+        frame = frame.rename(columns=dict(mapping))
+    out = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
+    out.insert(0, "_row", range(1, len(out) + 1))
+    return out
+
+
+def require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValidationError(
+            "columns", ", ".join(missing),
+            "missing from the file (rename headers with mapping={'your header': 'our name'})",
+        )
+
+
+# -- SQL pieces over text columns -----------------------------------------------------------
+def sql_date(col: str) -> str:
+    """A DATE from text in ISO or French form; NULL when unparseable."""
+    return (
+        f"CAST(coalesce(try_strptime({col}, '%Y-%m-%d'), try_strptime({col}, '%d/%m/%Y'),"
+        f" try_strptime({col}, '%d.%m.%Y'), try_strptime({col}, '%Y-%m-%d %H:%M:%S')) AS DATE)"
+    )
+
+
+def sql_money_text(col: str) -> str:
+    """Normalised amount text: spaces and € dropped, French ``1.234,56`` → ``1234.56``."""
+    cleaned = f"regexp_replace({col}, '[\\s\u00a0\u202f€]', '', 'g')"
+    return (
+        f"CASE WHEN contains({cleaned}, ',') THEN replace(replace({cleaned}, '.', ''), ',', '.')"
+        f" ELSE {cleaned} END"
+    )
+
+
+def sql_money(col: str) -> str:
+    """A DECIMAL(18,2) from amount text; NULL when not an amount with ≤ 2 decimals."""
+    text = sql_money_text(col)
+    return (
+        f"CASE WHEN regexp_full_match({text}, '-?[0-9]{{1,16}}(\\.[0-9]{{1,2}})?')"
+        f" THEN CAST({text} AS DECIMAL(18,2)) END"
+    )
+
+
+def reasons_sql(checks: Sequence[tuple[str, str]]) -> str:
+    """``nullif(concat_ws('; ', …), '')`` of the reasons whose condition holds."""
+    parts = [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks]
+    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
+
+
+def quote(text: str) -> str:
+    """A SQL string literal for a constant reason written in this package."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def report_frame(conn: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """The rejected rows of a staged import, one line each, in file order."""
+    return conn.execute(
+        f"SELECT _row AS row, key, client_code, reason FROM {table}"
+        " WHERE reason IS NOT NULL ORDER BY _row"
+    ).df()
+
+
+def finish_report(report: pd.DataFrame, *, imported: int, unchanged: int,
+                  skip_invalid: bool) -> pd.DataFrame:
+    """Attach the counts; ``attrs['status']`` says whether the file went in."""
+    rejected = len(report)
+    status = "imported" if (rejected == 0 or skip_invalid) else "rejected"
+    report.attrs.update(
+        {"imported": imported, "unchanged": unchanged, "rejected": rejected, "status": status}
+    )
+    return report
+
+
+def audit_rows(
+    conn: duckdb.DuckDBPyConnection, book: Book, *, entity: str, source_sql: str,
+    count: int,
+) -> None:
+    """One audit row per imported record, set-based.
+
+    ``source_sql`` selects ``entity_id, client_code, field, new_value`` for each new record.
+    """
+    if count == 0:
+        return
+    first = book.store.reserve(conn, "audit", count)
+    conn.execute(
+        f"""INSERT INTO audit_log
+            SELECT $first + row_number() OVER (ORDER BY entity_id) - 1, now(), $actor, 'import',
+                   $entity, entity_id, client_code, 'create', field, NULL, new_value, NULL
+            FROM ({source_sql})""",
+        {"first": first, "actor": book.actor, "entity": entity},
+    )
+
+
+class Rejected(Exception):
+    """Raised inside an import transaction to roll it back; carries the report."""
+
+    def __init__(self, report: pd.DataFrame) -> None:
+        super().__init__("import rejected")
+        self.report = report
+
+
+@contextmanager
+def registered(
+    conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
+) -> Iterator[None]:
+    """``frame`` visible to SQL as ``name`` for the block."""
+    conn.register(name, frame)
+    try:
+        yield
+    finally:
+        conn.unregister(name)
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def column_or_null(frame: pd.DataFrame, name: str) -> str:
+    """The raw column reference if the file has it, else a NULL text."""
+    assert _IDENT.match(name)
+    return f'r."{name}"' if name in frame.columns else "CAST(NULL AS VARCHAR)"

@@ -1,0 +1,311 @@
+"""Portfolio indicators (SPEC.md §7): per client, per month, aged receivables.
+
+Only what exists on the as-of date D counts (documents issued ≤ D, payments dated ≤ D), so a
+report "as of last 31 December" is the same whenever it runs. Quotes never count as money.
+
+Speed: when nothing in the book is dated after D — the usual "as of today" — open amounts and
+settlement dates come from the balances maintained at write time
+(:func:`clientops.allocation.recompute_open_balances`) and the portfolio is one scan of
+``documents`` and one of ``payments``. For a past date the allocation runs from scratch,
+set-based (:func:`clientops.allocation.alloc_ctes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from . import imports
+from .allocation import alloc_ctes, fetch_named, maintained_is_current
+from .documents import client_row
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .book import Book
+
+BUCKETS: list[tuple[str, str, int | None, int | None]] = [
+    # name, label, lowest and highest days past due (None: open-ended)
+    ("not_due", "not due", None, 0),
+    ("days_1_30", "1–30 days", 1, 30),
+    ("days_31_60", "31–60 days", 31, 60),
+    ("days_61_90", "61–90 days", 61, 90),
+    ("days_91_120", "91–120 days", 91, 120),
+    ("days_over_120", "over 120 days", 121, None),
+]
+
+PORTFOLIO_COLUMNS = [
+    "code", "name", "status", "revenue", "payments_received", "outstanding", "overdue",
+    *[b[0] for b in BUCKETS], "dso", "avg_days_late", "unallocated_credit",
+]
+
+
+@dataclass(frozen=True)
+class FiscalYear:
+    """A fiscal year, named by the calendar year in which it starts."""
+
+    year: int
+    start: date
+    end: date
+
+
+def fiscal_year(start_month: int, year: int) -> FiscalYear:
+    """FY ``year``: from the 1st of ``start_month`` in ``year``, twelve months."""
+    start = date(year, start_month, 1)
+    nxt = date(year + 1, start_month, 1)
+    return FiscalYear(year, start, nxt - timedelta(days=1))
+
+
+def fiscal_year_of(day: date, start_month: int) -> int:
+    """The name of the fiscal year containing ``day``."""
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def resolve_period(book: Book, fiscal_year_name: int | None, as_of: Any) -> tuple[date, FiscalYear]:
+    """The as-of date (default today) and the fiscal year (default the one containing it)."""
+    day = imports.to_date(as_of, "as_of", required=False) or date.today()
+    month = int(book.settings.fiscal_year_start_month)
+    if fiscal_year_name is None:
+        fiscal_year_name = fiscal_year_of(day, month)
+    elif isinstance(fiscal_year_name, bool) or not isinstance(fiscal_year_name, int):
+        raise ValidationError("fiscal_year", fiscal_year_name,
+                              "must be a year such as 2025 (the year the fiscal year starts)")
+    return day, fiscal_year(month, fiscal_year_name)
+
+
+def _bucket_sql(lo: int | None, hi: int | None) -> str:
+    days = "($as_of - due_date)"
+    if lo is None:
+        return f"(due_date IS NULL OR {days} <= {hi})"
+    if hi is None:
+        return f"{days} >= {lo}"
+    return f"{days} BETWEEN {lo} AND {hi}"
+
+
+def _open_aggregates(inv: str) -> str:
+    """Aggregates over allocated invoices; ``inv`` restricts rows to invoices when needed."""
+    parts = [
+        f"sum(open_amount) FILTER (WHERE {inv}) AS outstanding",
+        f"sum(open_amount) FILTER (WHERE {inv} AND due_date < $as_of) AS overdue",
+    ]
+    for name, _label, lo, hi in BUCKETS:
+        parts.append(f"sum(open_amount) FILTER (WHERE {inv} AND {_bucket_sql(lo, hi)}) AS {name}")
+    settled = f"{inv} AND settled_on > $as_of - 365 AND settled_on <= $as_of"
+    parts += [
+        f"sum(total) FILTER (WHERE {inv} AND issue_date > $as_of - 365) AS invoiced_365",
+        f"sum(total - open_amount) FILTER (WHERE {inv}) AS applied",
+        f"sum(total * greatest(0, settled_on - due_date)) FILTER (WHERE {settled}) AS late_w",
+        f"sum(total) FILTER (WHERE {settled}) AS settled_w",
+    ]
+    return ",\n".join(parts)
+
+
+_REVENUE = """
+    sum(CASE WHEN kind = 'invoice' THEN total_excl_tax ELSE -total_excl_tax END)
+        FILTER (WHERE issue_date >= $fy_start AND issue_date <= $fy_end) AS revenue,
+    sum(total) FILTER (WHERE kind = 'credit_note') AS credit_notes"""
+
+
+def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
+    """CTEs ending in ``agg``: one row per client with money and settlement aggregates."""
+    if fast:
+        return f"""
+agg AS (
+    SELECT client_id, {_REVENUE},
+        {_open_aggregates("kind = 'invoice'")}
+    FROM (SELECT client_id, kind, issue_date, due_date, total_excl_tax,
+                 total_incl_tax AS total,
+                 coalesce(open_amount, total_incl_tax) AS open_amount, settled_on
+          FROM documents
+          WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope})
+    GROUP BY client_id
+)"""
+    return f"""
+{alloc_ctes(scope)},
+open_agg AS (
+    SELECT client_id, {_open_aggregates("TRUE")} FROM alloc GROUP BY client_id
+),
+doc_agg AS (
+    SELECT client_id, {_REVENUE}
+    FROM (SELECT client_id, kind, issue_date, total_excl_tax, total_incl_tax AS total
+          FROM documents
+          WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope})
+    GROUP BY client_id
+),
+agg AS (
+    SELECT * EXCLUDE (o.client_id) FROM doc_agg d FULL JOIN open_agg o USING (client_id)
+)"""
+
+
+def _money(expr: str, name: str) -> str:
+    return f"CAST(coalesce({expr}, 0) AS DECIMAL(18,2)) AS {name}"
+
+
+def portfolio_sql(fast: bool) -> str:
+    """The portfolio query (``$as_of``, ``$fy_start``, ``$fy_end``)."""
+    money = [
+        _money("a.revenue", "revenue"),
+        _money("p.payments_received", "payments_received"),
+        _money("a.outstanding", "outstanding"),
+        _money("a.overdue", "overdue"),
+        *[_money(f"a.{b[0]}", b[0]) for b in BUCKETS],
+    ]
+    return f"""
+WITH {_aggregates_sql(fast)},
+pay AS (
+    SELECT client_id,
+           sum(amount) FILTER (WHERE paid_on >= $fy_start AND paid_on <= $fy_end)
+               AS payments_received,
+           sum(amount) AS paid
+    FROM payments WHERE paid_on <= $as_of GROUP BY client_id
+)
+SELECT c.code, c.name, c.status,
+       {', '.join(money)},
+       CASE WHEN a.invoiced_365 > 0
+            THEN CAST(coalesce(a.outstanding, 0) AS DOUBLE) / CAST(a.invoiced_365 AS DOUBLE) * 365
+       END AS dso,
+       CASE WHEN a.settled_w > 0
+            THEN CAST(a.late_w AS DOUBLE) / CAST(a.settled_w AS DOUBLE) END AS avg_days_late,
+       {_money("coalesce(p.paid, 0) + coalesce(a.credit_notes, 0) - coalesce(a.applied, 0)",
+               "unallocated_credit")}
+FROM clients c
+LEFT JOIN agg a ON a.client_id = c.id
+LEFT JOIN pay p ON p.client_id = c.id
+ORDER BY c.code"""
+
+
+class Indicators:
+    """``book.indicators``: portfolio views for analysts."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    def portfolio(self, fiscal_year: int | None = None, as_of: Any = None) -> pd.DataFrame:
+        """One row per client: revenue, payments, outstanding, overdue, aging, DSO, lateness.
+
+        Money columns are exact (``decimal128``); ``dso`` and ``avg_days_late`` are days
+        (float, empty when undefined). ``unallocated_credit`` is shown apart, never netted.
+        """
+        day, fy = resolve_period(self._book, fiscal_year, as_of)
+        params = {"as_of": day, "fy_start": fy.start, "fy_end": fy.end}
+        with self._book.store.connection() as conn:
+            fast = maintained_is_current(conn, day)
+            frame = fetch_named(conn, portfolio_sql(fast), params)
+        frame.attrs.update({"as_of": day, "fiscal_year": fy.year, "fy_start": fy.start,
+                            "fy_end": fy.end})
+        return frame
+
+    def aging(self, as_of: Any = None) -> pd.DataFrame:
+        """Aged receivables of the whole portfolio at ``as_of``: one row per bucket.
+
+        Columns: bucket, label, amount (exact), invoices (how many have something open).
+        """
+        day = imports.to_date(as_of, "as_of", required=False) or date.today()
+        cases = " ".join(
+            f"WHEN {_bucket_sql(lo, hi)} THEN {i}" for i, (_n, _l, lo, hi) in enumerate(BUCKETS)
+        )
+        with self._book.store.connection() as conn:
+            if maintained_is_current(conn, day):
+                source = """alloc AS (SELECT due_date, open_amount FROM documents
+                            WHERE kind = 'invoice' AND open_amount > 0
+                              AND issue_date <= $as_of)"""
+            else:
+                source = alloc_ctes()
+            sums = conn.execute(
+                f"""WITH {source}
+                    SELECT CASE {cases} END AS b, sum(open_amount), count(*)
+                    FROM alloc WHERE open_amount > 0 GROUP BY b""",
+                {"as_of": day},
+            ).fetchall()
+        found = {int(b): (amount, int(n)) for b, amount, n in sums}
+        table = pa_table(found)
+        table.attrs["as_of"] = day
+        return table
+
+    def monthly(self, code: str | None = None, months: int = 24, as_of: Any = None) -> pd.DataFrame:
+        """Per month (last ``months`` months up to ``as_of``): invoiced, collected, credit notes.
+
+        Columns: month (first day), invoiced_excl_tax, invoiced_incl_tax, collected,
+        credit_notes_excl_tax, credit_notes_incl_tax, quotes_accepted, quotes_refused,
+        quote_conversion_rate (accepted ÷ (accepted + refused) quotes issued that month).
+        """
+        day = imports.to_date(as_of, "as_of", required=False) or date.today()
+        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+            raise ValidationError("months", months, "must be a whole number of months ≥ 1")
+        last = day.replace(day=1)
+        first = _add_months(last, -(months - 1))
+        params: dict[str, Any] = {"first": first, "last": last, "as_of": day}
+        scope = "TRUE"
+        with self._book.store.connection() as conn:
+            if code is not None:
+                params["client"] = client_row(conn, code)[0]
+                scope = "client_id = $client"
+            frame = fetch_named(conn, _monthly_sql(scope), params)
+        return frame
+
+
+def _monthly_sql(scope: str) -> str:
+    money = [
+        _money("d.inv_excl", "invoiced_excl_tax"), _money("d.inv_incl", "invoiced_incl_tax"),
+        _money("p.collected", "collected"),
+        _money("d.cn_excl", "credit_notes_excl_tax"), _money("d.cn_incl", "credit_notes_incl_tax"),
+    ]
+    return f"""
+WITH months AS (
+    SELECT CAST(unnest(generate_series(CAST($first AS TIMESTAMP), CAST($last AS TIMESTAMP),
+                                       INTERVAL 1 MONTH)) AS DATE) AS month
+),
+d AS (
+    SELECT CAST(date_trunc('month', issue_date) AS DATE) AS month,
+           sum(total_excl_tax) FILTER (WHERE kind = 'invoice') AS inv_excl,
+           sum(total_incl_tax) FILTER (WHERE kind = 'invoice') AS inv_incl,
+           sum(total_excl_tax) FILTER (WHERE kind = 'credit_note') AS cn_excl,
+           sum(total_incl_tax) FILTER (WHERE kind = 'credit_note') AS cn_incl,
+           count(*) FILTER (WHERE kind = 'quote' AND status = 'accepted') AS accepted,
+           count(*) FILTER (WHERE kind = 'quote' AND status = 'refused') AS refused
+    FROM documents WHERE issue_date >= $first AND issue_date <= $as_of AND {scope}
+    GROUP BY 1
+),
+p AS (
+    SELECT CAST(date_trunc('month', paid_on) AS DATE) AS month, sum(amount) AS collected
+    FROM payments WHERE paid_on >= $first AND paid_on <= $as_of AND {scope}
+    GROUP BY 1
+)
+SELECT m.month, {', '.join(money)},
+       CAST(coalesce(d.accepted, 0) AS INTEGER) AS quotes_accepted,
+       CAST(coalesce(d.refused, 0) AS INTEGER) AS quotes_refused,
+       CASE WHEN d.accepted + d.refused > 0
+            THEN CAST(d.accepted AS DOUBLE) / (d.accepted + d.refused) END
+           AS quote_conversion_rate
+FROM months m LEFT JOIN d USING (month) LEFT JOIN p USING (month)
+ORDER BY m.month"""
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def pa_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
+    """The aging table with every bucket present, amounts exact."""
+    import pyarrow as pa
+    from decimal import Decimal
+
+    from .frames import arrow_to_df
+
+    amounts = [found.get(i, (Decimal("0.00"), 0))[0] for i in range(len(BUCKETS))]
+    table = pa.table({
+        "bucket": [b[0] for b in BUCKETS],
+        "label": [b[1] for b in BUCKETS],
+        "amount": pa.array([Decimal(a).quantize(Decimal("0.01")) for a in amounts],
+                           type=pa.decimal128(18, 2)),
+        "invoices": [found.get(i, (None, 0))[1] for i in range(len(BUCKETS))],
+    })
+    return arrow_to_df(table)
+
+
+__all__ = ["Indicators", "FiscalYear", "fiscal_year", "fiscal_year_of", "BUCKETS",
+           "PORTFOLIO_COLUMNS", "duckdb"]

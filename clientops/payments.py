@@ -1,0 +1,213 @@
+"""Payments received (règlements): record, list, import.
+
+A payment may name the invoice it settles; otherwise (or for what exceeds that invoice) it
+goes to the client's pool, applied oldest due date first (see :mod:`clientops.allocation`).
+References are unique: they key imports, so a re-import changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import audit, imports
+from .allocation import recompute_open_balances
+from .documents import client_row, invoice_id
+from .errors import NotFound, ValidationError
+from .frames import fetch_df
+
+if TYPE_CHECKING:
+    from .book import Book
+
+METHODS = ("transfer", "sepa_debit", "card", "cheque", "cash")
+
+_SELECT = """
+    SELECT p.id, c.code AS client_code, p.paid_on, p.amount, p.method, p.reference,
+           d.number AS invoice
+    FROM payments p JOIN clients c ON c.id = p.client_id
+    LEFT JOIN documents d ON d.id = p.invoice_id
+"""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment received.
+
+    Attributes:
+      invoice: the number of the invoice it names, if any.
+    """
+
+    id: int
+    client_code: str
+    paid_on: date
+    amount: Decimal
+    method: str
+    reference: str | None
+    invoice: str | None
+
+
+class Payments:
+    """``book.payments``: record, list and import payments."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    def add(
+        self,
+        code: str,
+        paid_on: Any = None,
+        amount: Any = None,
+        method: str = "transfer",
+        invoice: Any = None,
+        reference: str | None = None,
+    ) -> Payment:
+        """Record a payment (archived clients may still pay)."""
+        day = imports.to_date(paid_on, "paid_on")
+        money = imports.to_money(amount, "amount")
+        if money <= 0:
+            raise ValidationError("amount", amount, "must be more than zero")
+        if method not in METHODS:
+            raise ValidationError("method", method, f"must be one of {', '.join(METHODS)}")
+        if reference is not None:
+            reference = str(reference).strip() or None
+        book = self._book
+        with book.store.transaction() as conn:
+            client_id, code, _status, _terms = client_row(conn, code)
+            target = invoice_id(conn, invoice, client_id, "invoice") if invoice else None
+            if reference is not None and conn.execute(
+                "SELECT 1 FROM payments WHERE reference = ?", [reference]
+            ).fetchone():
+                raise ValidationError("reference", reference,
+                                      "is already used by another payment")
+            pay_id = book.store.reserve(conn, "payment")
+            conn.execute(
+                "INSERT INTO payments (id, client_id, paid_on, amount, method, reference,"
+                " invoice_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                [pay_id, client_id, day, money, method, reference, target],
+            )
+            audit.record(conn, book, entity="payment", entity_id=pay_id, client_code=code,
+                         action="create",
+                         changes=[("amount", None, money), ("paid_on", None, day)])
+            recompute_open_balances(conn, [client_id])
+            return self._get(conn, pay_id)
+
+    def _get(self, conn: Any, pay_id: int) -> Payment:
+        row = conn.execute(_SELECT + " WHERE p.id = ?", [pay_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no payment {pay_id}.")
+        return Payment(*row)
+
+    def list(self, code: str | None = None) -> pd.DataFrame:
+        """Payments, latest first: client_code, paid_on, amount, method, reference, invoice."""
+        sql = ("SELECT client_code, paid_on, amount, method, reference, invoice FROM ("
+               + _SELECT + (" WHERE c.code = ?" if code is not None else "")
+               + ") ORDER BY paid_on DESC, id DESC")
+        with self._book.store.connection() as conn:
+            return fetch_df(conn, sql, [code] if code is not None else [])
+
+    def import_file(
+        self, path: str | Path, mapping: dict[str, str] | None = None,
+        skip_invalid: bool = False,
+    ) -> pd.DataFrame:
+        """Import payments from CSV/XLSX/Parquet, keyed by reference (see imports)."""
+        return _import_payments(self._book, path, mapping, skip_invalid)
+
+
+_q = imports.quote
+
+
+def _import_payments(
+    book: Book, path: str | Path, mapping: dict[str, str] | None, skip_invalid: bool
+) -> pd.DataFrame:
+    frame = imports.read_table(path, mapping)
+    imports.require_columns(frame, ["client_code", "paid_on", "amount", "reference"])
+    col = {name: imports.column_or_null(frame, name) for name in (
+        "client_code", "paid_on", "amount", "method", "reference", "invoice")}
+    methods = ", ".join(_q(m) for m in METHODS)
+    try:
+        with book.store.transaction() as conn, imports.registered(conn, "_pay_raw", frame):
+            first = book.store.reserve(conn, "payment", max(len(frame), 1))
+            conn.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _pay_stage AS
+                WITH typed AS (
+                    SELECT r._row, {col['client_code']} AS client_code,
+                           {col['paid_on']} AS paid_text,
+                           {imports.sql_date(col['paid_on'])} AS paid_on,
+                           {col['amount']} AS amount_text,
+                           {imports.sql_money(col['amount'])} AS amount,
+                           lower(coalesce({col['method']}, 'transfer')) AS method,
+                           {col['reference']} AS key,
+                           {col['invoice']} AS invoice,
+                           $first + r._row - 1 AS new_id
+                    FROM _pay_raw r
+                )
+                SELECT t.*, c.id AS client_id,
+                       count(*) OVER (PARTITION BY t.key) AS copies,
+                       e.id AS existing_id,
+                       (e.client_id IS NOT DISTINCT FROM c.id AND e.paid_on = t.paid_on
+                        AND e.amount = t.amount) AS same,
+                       i.id AS invoice_id, i.client_id AS invoice_client
+                FROM typed t
+                LEFT JOIN clients c ON c.code = t.client_code
+                LEFT JOIN payments e ON e.reference = t.key
+                LEFT JOIN documents i ON t.invoice IS NOT NULL AND i.kind = 'invoice'
+                                     AND i.number = t.invoice
+            """, {"first": first})
+            checks = [
+                ("client_code IS NULL", _q("client code is missing")),
+                ("client_code IS NOT NULL AND client_id IS NULL",
+                 "'unknown client code ' || client_code"),
+                ("paid_text IS NULL", _q("payment date is missing")),
+                ("paid_text IS NOT NULL AND paid_on IS NULL",
+                 "'payment date ' || paid_text || ' is not a date'"),
+                ("amount_text IS NULL", _q("amount is missing")),
+                ("amount_text IS NOT NULL AND amount IS NULL",
+                 "'amount ' || amount_text || ' is not an amount'"),
+                ("amount < 0", _q("amount cannot be negative")),
+                ("amount = 0", _q("amount must be more than zero")),
+                (f"method NOT IN ({methods})", "'method ' || method || ' is not known'"),
+                ("key IS NULL", _q("reference is missing (it identifies the payment)")),
+                ("key IS NOT NULL AND copies > 1",
+                 "'reference ' || key || ' appears ' || copies || ' times in the file'"),
+                ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
+                 "'reference ' || key || ' already exists with other values'"),
+                ("invoice IS NOT NULL AND invoice_id IS NULL",
+                 "'invoice ' || invoice || ': no such invoice'"),
+                ("invoice_id IS NOT NULL AND invoice_client IS DISTINCT FROM client_id",
+                 "'invoice ' || invoice || ': an invoice of another client'"),
+            ]
+            conn.execute("ALTER TABLE _pay_stage ADD COLUMN reason VARCHAR")
+            conn.execute(f"UPDATE _pay_stage SET reason = {imports.reasons_sql(checks)}")
+            report = imports.report_frame(conn, "_pay_stage")
+            if len(report) and not skip_invalid:
+                raise imports.Rejected(report)
+            new = "reason IS NULL AND existing_id IS NULL"
+            counts = conn.execute(
+                f"SELECT count(*) FILTER (WHERE {new}),"
+                " count(*) FILTER (WHERE reason IS NULL AND existing_id IS NOT NULL)"
+                " FROM _pay_stage").fetchone()
+            imported, unchanged = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+            conn.execute(f"""
+                INSERT INTO payments (id, client_id, paid_on, amount, method, reference,
+                                      invoice_id, created_at)
+                SELECT new_id, client_id, paid_on, amount, method, key, invoice_id, now()
+                FROM _pay_stage WHERE {new} ORDER BY client_id, paid_on""")
+            imports.audit_rows(
+                conn, book, entity="payment", count=imported,
+                source_sql=f"SELECT new_id AS entity_id, client_code, 'amount' AS field,"
+                           f" CAST(amount AS VARCHAR) AS new_value FROM _pay_stage WHERE {new}")
+            touched = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT client_id FROM _pay_stage WHERE {new}").fetchall()]
+            if touched:
+                recompute_open_balances(conn, touched)
+            conn.execute("DROP TABLE _pay_stage")
+    except imports.Rejected as rejected:
+        return imports.finish_report(rejected.report, imported=0, unchanged=0,
+                                     skip_invalid=False)
+    return imports.finish_report(report, imported=imported, unchanged=unchanged,
+                                 skip_invalid=skip_invalid)
