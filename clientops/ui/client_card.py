@@ -1,0 +1,405 @@
+"""The client card: the seed's six sections as panels, with their edit windows.
+
+Activité (KPIs, tasks, latest documents, chart) · Identité (click: the identity form, the
+same as creation) · Derniers documents · Paiement (click: the payment form) · Relances ·
+Contacts ("Voir tout": the contacts editor). Archive / restore / delete ask first.
+
+The data comes from ``book.card(code)`` in one call; the chart is drawn by ``clientops.plots``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import pandas as pd
+
+from ..identifiers import mask_iban
+from . import fmt, labels
+from .controls import (
+    Banner,
+    Confirm,
+    attr,
+    esc,
+    guarded,
+    html_table,
+    style,
+    tag,
+)
+from .i18n import _
+
+if TYPE_CHECKING:
+    from ..book import Book
+
+LATEST_DOCUMENTS = 10
+
+
+def _records(frame: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    if frame is None:
+        return []
+    if isinstance(frame, pd.DataFrame):
+        frame = frame if limit is None else frame.head(limit)
+        return [{k: (None if _na(v) else v) for k, v in r.items()}
+                for r in frame.to_dict("records")]
+    items = list(frame)[:limit] if limit is not None else list(frame)
+    return [r if isinstance(r, dict) else getattr(r, "__dict__", {}) for r in items]
+
+
+def _na(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def figure_png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (closed afterwards: no figure piles up in the kernel)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def card_code(book: Book, default: str | None = None) -> str | None:
+    """Which client the card notebook shows: ``?code=…`` in the web app's URL, else
+    ``$CLIENTOPS_CLIENT``, else ``default``, else the first active client."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    for candidate in (query.get("code", [None])[0], os.environ.get("CLIENTOPS_CLIENT"), default):
+        if candidate:
+            return candidate.strip().upper()
+    first = book.clients.list(status="active", limit=1)
+    return str(first["code"].iloc[0]) if not first.empty else None
+
+
+def panel(title: w.Widget, *body: w.Widget, name: str) -> w.VBox:
+    box = w.VBox([title, *body])
+    return tag(box, "panel", f"panel-{name}")  # type: ignore[return-value]
+
+
+class ClientCard(w.VBox):
+    """One client's card.
+
+    Attributes:
+      data: what ``book.card(code)`` returned.
+      editor: where the identity form, payment form or contacts editor opens.
+      identity_button, payment_button, contacts_button: open those windows.
+      archive_button, restore_button, delete_button: life cycle, each asks first.
+    """
+
+    def __init__(self, book: Book, code: str, on_changed: Callable[[], None] | None = None,
+                 charts: bool = True, as_of: date | None = None) -> None:
+        self.book = book
+        self.code = code
+        self.on_changed = on_changed
+        self.charts = charts
+        self.as_of = as_of
+        self.data: Any = None
+        self.deleted = False
+        self.last_error: BaseException | None = None
+        self.banner = Banner()
+        self.confirm = Confirm(self.banner)
+        self.title = tag(w.HTML(""), "card-title")
+        self.identity_button = tag(w.Button(description=_("Identity") + " ✎",
+                                            layout=w.Layout(width="auto")), "open-identity")
+        self.payment_button = tag(w.Button(description=_("Payment") + " ✎",
+                                           layout=w.Layout(width="auto")), "open-payment")
+        self.contacts_button = tag(w.Button(description=_("See all"), icon="users"),
+                                   "open-contacts")
+        self.archive_button = tag(w.Button(description=_("Archive"), icon="archive",
+                                           button_style="warning"), "card-archive")
+        self.restore_button = tag(w.Button(description=_("Restore"), icon="undo"), "card-restore")
+        self.delete_button = tag(w.Button(description=_("Delete"), icon="trash",
+                                          button_style="danger"), "card-delete")
+        self.identity_button.on_click(lambda _b: self.edit_identity())
+        self.payment_button.on_click(lambda _b: self.edit_payment())
+        self.contacts_button.on_click(lambda _b: self.edit_contacts())
+        self.archive_button.on_click(lambda _b: self.ask("archive"))
+        self.restore_button.on_click(lambda _b: self.ask("restore"))
+        self.delete_button.on_click(lambda _b: self.ask("delete"))
+        self.task_choice = tag(w.Dropdown(options=[], layout=w.Layout(width="260px")),
+                               "task-choice")
+        self.task_done = tag(w.Button(description=_("Mark done"), icon="check"), "task-done")
+        self.task_done.on_click(lambda _b: self.complete_task())
+        self.kpis = tag(w.HTML(""), "kpis")
+        self.tasks = tag(w.HTML(""), "tasks")
+        self.chart = tag(w.Image(format="png", layout=w.Layout(max_width="520px")), "chart")
+        self.identity = tag(w.HTML(""), "identity")
+        self.documents = tag(w.HTML(""), "documents")
+        self.payment = tag(w.HTML(""), "payment")
+        self.reminders = tag(w.HTML(""), "reminders")
+        self.contacts = tag(w.HTML(""), "contacts")
+        self.editor = tag(w.VBox([]), "editor")
+
+        h = lambda text: w.HTML(f"<h3>{text}</h3>")  # noqa: E731 - a tiny local helper
+        left = w.VBox([
+            panel(self.identity_button, self.identity, name="identity"),
+            panel(self.payment_button, self.payment, name="payment"),
+            panel(w.HBox([h(_("Contacts")), self.contacts_button]), self.contacts,
+                  name="contacts"),
+        ], layout=w.Layout(width="40%"))
+        right = w.VBox([
+            panel(h(_("Activity")), self.kpis, self.tasks,
+                  w.HBox([self.task_choice, self.task_done]), self.chart, name="activity"),
+            panel(h(_("Latest documents")), self.documents, name="documents"),
+            panel(h(_("Reminders")), self.reminders, name="reminders"),
+        ], layout=w.Layout(width="60%"))
+        for box in left.children + right.children:
+            box.add_class("co-panel")
+        super().__init__([
+            style(), w.HBox([self.title, self.archive_button, self.restore_button,
+                             self.delete_button]),
+            self.confirm, self.banner, self.editor, w.HBox([left, right]),
+        ])
+        tag(self, "card")
+        self.reload()
+
+    # -- reading ---------------------------------------------------------------------------
+    @guarded()
+    def reload(self) -> None:
+        """Read the card again and redraw every panel."""
+        kwargs = {"as_of": self.as_of} if self.as_of is not None else {}
+        self.data = self.book.card(self.code, **kwargs)
+        self._draw()
+
+    def _draw(self) -> None:
+        data = self.data
+        ident = attr(data, "identity")
+        status = attr(ident, "status", "active")
+        archived = status == "archived"
+        badge = (f' <span class="co-banner-warn">{esc(_("Archived"))}</span>' if archived else "")
+        self.title.value = (f"<h2>{esc(attr(ident, 'name'))} "
+                            f"<small>{esc(attr(ident, 'code', self.code))}</small>{badge}</h2>")
+        self.archive_button.layout.display = "none" if archived else "inline-flex"
+        self.restore_button.layout.display = "inline-flex" if archived else "none"
+        self._draw_kpis(attr(data, "kpis"))
+        self._draw_tasks(attr(data, "tasks"))
+        self._draw_identity(ident)
+        self._draw_documents(attr(data, "documents"))
+        self._draw_payment(attr(data, "payment"), ident)
+        self._draw_reminders(attr(data, "reminders"))
+        self._draw_contacts(attr(data, "contacts"), ident)
+        if self.charts:
+            self.draw_chart()
+
+    def _draw_kpis(self, kpis: Any) -> None:
+        def tile(label: str, value: str, late: bool = False) -> str:
+            cls = ' class="co-late"' if late else ""
+            return f'<div class="co-kpi"><b{cls}>{value}</b><span>{esc(label)}</span></div>'
+
+        overdue = attr(kpis, "overdue")
+        late = overdue is not None and not _na(overdue) and overdue > 0
+        days = attr(kpis, "avg_days_late")
+        dso = attr(kpis, "dso")
+        self.kpis.value = "".join([
+            tile(_("Revenue (fiscal year, excl. tax)"), fmt.money(attr(kpis, "revenue"))),
+            tile(_("Payments received (fiscal year)"), fmt.money(attr(kpis, "payments_received"))),
+            tile(_("Outstanding"), fmt.money(attr(kpis, "outstanding"))),
+            tile(_("Overdue"), fmt.money(overdue), late),
+            tile(_("Average days late"), fmt.number(days, 1)),
+            tile(_("DSO (days)"), fmt.number(dso, 0)),
+            tile(_("Last payment"), fmt.day(attr(kpis, "last_payment",
+                                                 attr(kpis, "last_payment_on")))),
+            tile(_("Last reminder level"), fmt.text(attr(kpis, "last_reminder_level"), "—")),
+        ])
+
+    def _draw_tasks(self, tasks: Any) -> None:
+        rows, classes, options = [], [], []
+        today = date.today()
+        for t in _records(tasks):
+            if t.get("done"):
+                continue
+            due = t.get("due_on")
+            late = due is not None and (due.date() if hasattr(due, "date") else due) < today
+            rows.append([("⚠ " if late else "") + esc(t.get("title")), fmt.day(due),
+                         esc(t.get("assignee"))])
+            classes.append("co-late" if late else "")
+            if t.get("id") is not None:
+                options.append((str(t.get("title"))[:40], int(t["id"])))
+        self.tasks.value = f"<h4>{esc(_('Tasks'))}</h4>" + html_table(
+            rows, [_("Task"), _("Due"), _("Assignee")], row_classes=classes,
+            empty=_("No task to do."))
+        self.task_choice.options = options
+        self.task_done.disabled = not options
+
+    def _draw_identity(self, ident: Any) -> None:
+        kinds = dict((v, k) for k, v in labels.kinds())
+        address = ", ".join(str(p) for p in (
+            attr(ident, "address_line1"), attr(ident, "address_line2"),
+            " ".join(str(x) for x in (attr(ident, "postal_code"), attr(ident, "city")) if x),
+            attr(ident, "country")) if p)
+        tags = attr(ident, "tags") or ()
+        lines = [
+            (_("Type"), kinds.get(attr(ident, "kind"), attr(ident, "kind"))),
+            (labels.label("siren"), attr(ident, "siren")),
+            (labels.label("siret"), attr(ident, "siret")),
+            (labels.label("vat_number"), attr(ident, "vat_number")),
+            (labels.label("email"), attr(ident, "email")),
+            (labels.label("phone"), attr(ident, "phone")),
+            (_("Address"), address),
+            (labels.label("accounting_account"), attr(ident, "accounting_account")),
+            (labels.label("tags"), ", ".join(tags) if isinstance(tags, (list, tuple)) else tags),
+            (labels.label("owner"), attr(ident, "owner")),
+            (labels.label("comments"), attr(ident, "comments")),
+        ]
+        self.identity.value = "<br>".join(f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines if v)
+
+    def _draw_documents(self, documents: Any) -> None:
+        kinds = labels.document_kinds()
+        rows = []
+        for d in _records(documents, LATEST_DOCUMENTS):
+            rows.append([esc(kinds.get(d.get("kind"), d.get("kind"))), esc(d.get("number")),
+                         fmt.day(d.get("issue_date")), fmt.day(d.get("due_date")),
+                         fmt.money(d.get("total_incl_tax")),
+                         fmt.money(d.get("open_amount"), empty="")])
+        self.documents.value = html_table(
+            rows, [_("Kind"), _("Number"), _("Issued"), _("Due"), _("Total incl. tax"),
+                   _("Still owed")], numeric=(4, 5), empty=_("No document yet."))
+
+    def _draw_payment(self, payment: Any, ident: Any) -> None:
+        methods = dict((v, k) for k, v in labels.payment_methods())
+        terms = dict((v, k) for k, v in labels.payment_terms())
+        prefs = attr(payment, "preferences", payment)
+        method = attr(prefs, "payment_method", attr(prefs, "method", attr(ident, "payment_method")))
+        term = attr(prefs, "payment_terms", attr(prefs, "terms", attr(ident, "payment_terms")))
+        iban = attr(payment, "iban_masked", attr(payment, "iban"))
+        if iban and "•" not in str(iban):
+            iban = mask_iban(str(iban))
+        parts = [
+            f"<b>{esc(labels.label('payment_method'))}</b> : {esc(methods.get(method, method))}",
+            f"<b>{esc(labels.label('payment_terms'))}</b> : {esc(terms.get(term, term))}",
+            f"<b>IBAN</b> : {esc(iban) or '—'} &nbsp; <b>BIC</b> : "
+            f"{esc(attr(payment, 'bic', attr(ident, 'bic'))) or '—'}",
+        ]
+        mandates = [[esc(m.get("rum")), fmt.day(m.get("signed_on")), esc(m.get("status")),
+                     esc(m.get("sequence"))] for m in _records(attr(payment, "mandates"))]
+        parts.append(f"<h4>{esc(_('Mandates'))}</h4>" + html_table(
+            mandates, [_("RUM"), _("Signed on"), _("Status"), _("Sequence")],
+            empty=_("No mandate.")))
+        payments = [[fmt.day(p.get("paid_on")), fmt.money(p.get("amount")),
+                     esc(methods.get(p.get("method"), p.get("method"))), esc(p.get("reference")),
+                     esc(p.get("invoice"))] for p in _records(attr(payment, "payments"), 10)]
+        parts.append(f"<h4>{esc(_('Payments received'))}</h4>" + html_table(
+            payments, [_("Date"), _("Amount"), _("Method"), _("Reference"), _("Invoice")],
+            numeric=(1,), empty=_("No payment recorded.")))
+        self.payment.value = "<br>".join(parts[:3]) + "".join(parts[3:])
+
+    def _draw_reminders(self, reminders: Any) -> None:
+        rows = [[fmt.day(r.get("sent_on")), esc(r.get("level")),
+                 esc(r.get("number", r.get("invoice", r.get("document_number")))),
+                 fmt.money(r.get("amount_due"), empty=""), esc(r.get("channel")),
+                 esc(r.get("recipient")), esc(r.get("outcome"))]
+                for r in _records(reminders, 10)]
+        self.reminders.value = html_table(
+            rows, [_("Date"), _("Level"), _("Invoice"), _("Amount due"), _("Channel"),
+                   _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."))
+
+    def _draw_contacts(self, contacts: Any, ident: Any) -> None:
+        rows = []
+        records = _records(contacts)
+        for c in records[:5]:
+            name = " ".join(str(c.get(k) or "") for k in ("first_name", "last_name")).strip()
+            rows.append([("★ " if c.get("favorite") else "") + esc(name), esc(c.get("role")),
+                         esc(c.get("email")), esc(c.get("phone"))])
+        note = ""
+        if not any(c.get("favorite") for c in records):
+            note = "<i>" + esc(_("No favourite: documents and reminders go to {email}.").format(
+                email=attr(ident, "email") or _("(no email)"))) + "</i>"
+        self.contacts.value = html_table(rows, [_("Name"), _("Role"), _("Email"), _("Phone")],
+                                         empty=_("No contact.")) + note
+
+    @guarded()
+    def draw_chart(self) -> None:
+        """Monthly invoiced vs collected for this client (``clientops.plots``)."""
+        from .. import plots
+
+        monthly = self.book.indicators.monthly(code=self.code, months=12)
+        fig = plots.monthly_chart(monthly, title=_("Invoiced and collected per month"))
+        self.chart.value = figure_png(fig)
+
+    # -- edit windows ----------------------------------------------------------------------
+    def _saved(self, _client: Any = None) -> None:
+        self.reload()
+        if self.on_changed:
+            self.on_changed()
+
+    def close_editor(self) -> None:
+        self.editor.children = []
+
+    @guarded()
+    def edit_identity(self) -> Any:
+        from .client_form import ClientForm
+
+        form = ClientForm(self.book, self.code, on_saved=self._saved, on_cancel=self.close_editor)
+        self.editor.children = [form]
+        return form
+
+    @guarded()
+    def edit_payment(self) -> Any:
+        from .payment_form import PaymentForm
+
+        form = PaymentForm(self.book, self.code, on_saved=self._saved,
+                           on_cancel=self.close_editor)
+        self.editor.children = [form]
+        return form
+
+    @guarded()
+    def edit_contacts(self) -> Any:
+        from .contacts_editor import ContactsEditor
+
+        editor = ContactsEditor(self.book, self.code, on_changed=self._saved)
+        close = tag(w.Button(description=_("Close")), "close-editor")
+        close.on_click(lambda _b: self.close_editor())
+        self.editor.children = [editor, close]
+        return editor
+
+    # -- tasks and life cycle --------------------------------------------------------------
+    @guarded()
+    def complete_task(self) -> None:
+        task_id = self.task_choice.value
+        if task_id is None:
+            return
+        with self.book.using_source("form"):
+            self.book.tasks.complete(task_id)
+        self.banner.ok(_("Task done."))
+        self.reload()
+
+    def ask(self, action: str) -> None:
+        name = attr(attr(self.data, "identity"), "name", self.code)
+        text = {
+            "archive": _("Archive {name}? The client leaves the lists and gets no new document; "
+                         "its history is kept and it can be restored."),
+            "restore": _("Restore {name}?"),
+            "delete": _("Delete {name} for good? This is refused when documents, payments or "
+                        "collected mandates are attached."),
+        }[action].format(name=name)
+        verb = {"archive": _("Archive"), "restore": _("Restore"), "delete": _("Delete")}[action]
+        self.confirm.ask(text, lambda: self.apply(action), yes_label=verb)
+
+    @guarded()
+    def apply(self, action: str) -> None:
+        with self.book.using_source("form"):
+            getattr(self.book.clients, action)(self.code)
+        if action == "delete":
+            self.deleted = True
+            self.children = [self.banner]
+            self.banner.ok(_("Client {code} deleted.").format(code=self.code))
+        else:
+            self.banner.ok({"archive": _("Client {code} archived."),
+                            "restore": _("Client {code} restored.")}[action]
+                           .format(code=self.code))
+            self.reload()
+        if self.on_changed:
+            self.on_changed()
+
+
+__all__ = ["ClientCard", "card_code", "figure_png"]

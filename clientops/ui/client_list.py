@@ -1,0 +1,490 @@
+"""The client list: search, filters, sortable columns, server-side paging, selection, actions.
+
+Only one page is read at a time (``book.clients.list(..., limit, offset)`` and
+``book.clients.count(...)``), so the list stays fast with 100,000 clients and more. Rows are
+shown in a multiple-choice box (one line per client, monospace columns): click, shift-click or
+ctrl-click select; "all matching" extends any action to every client the filters match.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import pandas as pd
+
+from ..errors import ClientOpsError
+from . import fmt, labels
+from .controls import (
+    Banner,
+    Confirm,
+    Progress,
+    describe_error,
+    esc,
+    guarded,
+    html_table,
+    style,
+    tag,
+)
+from .i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from ..book import Book
+
+# (column, width, numeric) in display order.
+COLUMNS: list[tuple[str, int, bool]] = [
+    ("code", 8, False), ("name", 30, False), ("city", 16, False), ("siret", 14, False),
+    ("email", 26, False), ("payment_method", 18, False), ("outstanding", 14, True),
+    ("overdue", 14, True), ("status", 8, False),
+]
+MONEY = {"outstanding", "overdue"}
+# Columns the database can sort on (``book.clients.list(order_by=…)``).
+SORTABLE = {"code", "name", "city", "email", "payment_method", "status"}
+EXPORT_CHUNK = 5000
+
+
+def _cell(value: Any, width: int, numeric: bool) -> str:
+    text = fmt.text(value)
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text.rjust(width) if numeric else text.ljust(width)
+
+
+def _supports(func: Any, name: str) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _tags(text: str) -> list[str] | None:
+    found = [t.strip() for t in text.split(",") if t.strip()]
+    return found or None
+
+
+class ClientList(w.VBox):
+    """Find, select and act on clients.
+
+    Attributes:
+      search, status, tags, payment_method, owner, overdue_only: the filters.
+      grid: the rows of the current page (``grid.value`` is the tuple of selected codes).
+      all_matching: when ticked, actions apply to every client matching the filters.
+      page, page_size, total: paging state.
+      detail: where the wizard, the card or a report appears.
+      report: the per-client outcome of the last archive/restore/delete.
+    """
+
+    def __init__(self, book: Book, page_size: int = 25,
+                 on_open: Callable[[str], None] | None = None,
+                 on_bulk: Callable[[list[str]], None] | None = None,
+                 export_dir: str | Path = "exports") -> None:
+        self.book = book
+        self.page_size = page_size
+        self.page = 0
+        self.total = 0
+        self.order_by = "code"
+        self.descending = False
+        self.on_open = on_open
+        self.on_bulk = on_bulk
+        self.export_dir = Path(export_dir)
+        self.frame = pd.DataFrame()
+        self.report = pd.DataFrame()
+        self.last_export: Path | None = None
+        self.last_error: BaseException | None = None
+        self.banner = Banner()
+        self.confirm = Confirm(self.banner)
+        self.progress = Progress()
+
+        self.search = tag(w.Text(placeholder=_("Name, code, SIREN/SIRET, email, city…"),
+                                 description=_("Search"), continuous_update=False,
+                                 layout=w.Layout(width="420px")), "search")
+        self.status = tag(w.Dropdown(options=labels.statuses(), value="active",
+                                     description=_("Status"), layout=w.Layout(width="220px")),
+                          "status")
+        self.tags = tag(w.Text(description=_("Tags"), continuous_update=False,
+                               layout=w.Layout(width="220px")), "tags")
+        self.payment_method = tag(w.Dropdown(options=[(_("Any method"), None),
+                                                      *labels.payment_methods()],
+                                             description=_("Payment"),
+                                             layout=w.Layout(width="260px")), "payment-method")
+        self.owner = tag(w.Text(description=_("Manager"), continuous_update=False,
+                                layout=w.Layout(width="220px")), "owner")
+        self.overdue_only = tag(w.Checkbox(description=_("Overdue only"), indent=False), "overdue")
+        for control in (self.search, self.status, self.tags, self.payment_method, self.owner,
+                        self.overdue_only):
+            control.observe(self._on_filter, names="value")
+
+        self.sort_buttons: dict[str, w.Button] = {}
+        for name, width, _numeric in COLUMNS:
+            button = tag(w.Button(description=labels.label(name),
+                                  layout=w.Layout(width=f"{width * 7.3 + 6:.0f}px", padding="0")),
+                         "sort", f"sort-{name}")
+            button.on_click(lambda _b, n=name: self.sort(n))
+            button.disabled = name not in SORTABLE
+            self.sort_buttons[name] = button
+        self.grid = tag(w.SelectMultiple(options=[], rows=page_size,
+                                         layout=w.Layout(width="100%")), "grid")
+        self.grid.observe(self._on_select, names="value")
+        self.all_matching = tag(w.Checkbox(description=_("All matching clients"), indent=False),
+                                "all-matching")
+        self.all_matching.observe(self._on_select, names="value")
+        self.selection_label = tag(w.Label(""), "selection")
+        self.prev_button = tag(w.Button(description="‹", layout=w.Layout(width="40px")), "prev")
+        self.next_button = tag(w.Button(description="›", layout=w.Layout(width="40px")), "next")
+        self.page_label = tag(w.Label(""), "page")
+        self.prev_button.on_click(lambda _b: self.go(self.page - 1))
+        self.next_button.on_click(lambda _b: self.go(self.page + 1))
+
+        def button(label: str, name: str, icon: str = "", style_: str = "") -> w.Button:
+            return tag(w.Button(description=label, icon=icon, button_style=style_), name)
+
+        self.new_button = button(_("New client"), "new-client", "plus", "primary")
+        self.open_button = button(_("Open card"), "open-card", "id-card")
+        self.archive_button = button(_("Archive"), "archive", "archive", "warning")
+        self.restore_button = button(_("Restore"), "restore", "undo")
+        self.delete_button = button(_("Delete"), "delete", "trash", "danger")
+        self.csv_button = button(_("Export CSV"), "export-csv", "download")
+        self.xlsx_button = button(_("Export XLSX"), "export-xlsx", "download")
+        self.bulk_button = button(_("Correct in bulk"), "bulk", "edit")
+        self.new_button.on_click(lambda _b: self.new_client())
+        self.open_button.on_click(lambda _b: self.open_selected())
+        self.archive_button.on_click(lambda _b: self.ask("archive"))
+        self.restore_button.on_click(lambda _b: self.ask("restore"))
+        self.delete_button.on_click(lambda _b: self.ask("delete"))
+        self.csv_button.on_click(lambda _b: self.export("csv"))
+        self.xlsx_button.on_click(lambda _b: self.export("xlsx"))
+        self.bulk_button.on_click(lambda _b: self.bulk())
+        self.download = tag(w.HTML(""), "download")
+        self.detail = tag(w.VBox([]), "detail")
+
+        super().__init__([
+            style(),
+            w.HBox([self.search, self.status, self.new_button]),
+            w.HBox([self.tags, self.payment_method, self.owner, self.overdue_only]),
+            w.HBox(list(self.sort_buttons.values()), layout=w.Layout(overflow="hidden")),
+            self.grid,
+            w.HBox([self.prev_button, self.page_label, self.next_button, self.all_matching,
+                    self.selection_label]),
+            w.HBox([self.open_button, self.archive_button, self.restore_button, self.delete_button,
+                    self.csv_button, self.xlsx_button, self.bulk_button]),
+            self.confirm, self.progress, self.banner, self.download, self.detail,
+        ])
+        tag(self, "client-list", "co-grid")
+        self.add_class("co-grid")
+        self.refresh()
+
+    # -- reading ---------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        """The current filters as ``book.clients.list`` / ``count`` keyword arguments."""
+        found: dict[str, Any] = {"status": self.status.value,
+                                 "search": self.search.value.strip() or None}
+        optional = {"tags": _tags(self.tags.value), "payment_method": self.payment_method.value,
+                    "owner": self.owner.value.strip() or None,
+                    "overdue_only": True if self.overdue_only.value else None}
+        for name, value in optional.items():
+            if value is not None:
+                found[name] = value
+        return found
+
+    def _on_filter(self, _change: Any = None) -> None:
+        self.page = 0
+        self.refresh()
+
+    @guarded()
+    def refresh(self) -> None:
+        """Read the current page and the number of matching clients."""
+        kwargs = self.filters()
+        clients = self.book.clients
+        if "overdue_only" in kwargs and not _supports(clients.list, "overdue_only"):
+            kwargs.pop("overdue_only")
+            frame = self._overdue(clients.list(**kwargs, limit=None, order_by=self.order_by,
+                                               descending=self.descending))
+            self.total = len(frame)
+            pages = max(1, -(-self.total // self.page_size))
+            self.page = min(max(self.page, 0), pages - 1)
+            start = self.page * self.page_size
+            frame = frame.iloc[start:start + self.page_size]
+        else:
+            self.total = int(clients.count(**kwargs))
+            pages = max(1, -(-self.total // self.page_size))
+            self.page = min(max(self.page, 0), pages - 1)
+            frame = clients.list(**kwargs, limit=self.page_size,
+                                 offset=self.page * self.page_size,
+                                 order_by=self.order_by, descending=self.descending)
+        self.frame = self._with_balances(frame)
+        self._render(pages)
+
+    def _overdue(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Only the clients with an invoice past due and still open (the list has no such filter)."""
+        with self.book.store.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT c.code FROM documents d JOIN clients c ON c.id = d.client_id"
+                " WHERE d.kind = 'invoice' AND d.open_amount > 0 AND d.due_date < current_date"
+            ).fetchall()
+        late = {r[0] for r in rows}
+        return frame[frame["code"].isin(late)]
+
+    def _with_balances(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Add outstanding/overdue for the page's clients when the list does not carry them."""
+        if frame.empty or {"outstanding", "overdue"} <= set(frame.columns):
+            return frame
+        codes = [str(c) for c in frame["code"]]
+        marks = ",".join("?" * len(codes))
+        with self.book.store.connection() as conn:
+            balances = conn.execute(
+                "SELECT c.code, sum(d.open_amount) AS outstanding,"
+                " sum(d.open_amount) FILTER (WHERE d.due_date < current_date) AS overdue"
+                f" FROM clients c JOIN documents d ON d.client_id = c.id"
+                f" WHERE c.code IN ({marks}) AND d.kind = 'invoice' AND d.open_amount > 0"
+                " GROUP BY c.code", codes).fetchall()
+        found = {code: (out, due) for code, out, due in balances}
+        frame = frame.copy()
+        frame["outstanding"] = [found.get(c, (None, None))[0] for c in codes]
+        frame["overdue"] = [found.get(c, (None, None))[1] for c in codes]
+        return frame
+
+    def _render(self, pages: int) -> None:
+        methods = dict((v, k) for k, v in labels.payment_methods())
+        statuses = dict((v, k) for k, v in labels.statuses())
+        options = []
+        for row in self.frame.to_dict("records"):
+            cells = []
+            for name, width, numeric in COLUMNS:
+                value = row.get(name)
+                if name in MONEY:
+                    value = fmt.money(value, empty="")
+                elif name == "payment_method":
+                    value = methods.get(value, value)
+                elif name == "status":
+                    value = statuses.get(value, value)
+                cells.append(_cell(value, width, numeric))
+            options.append((" ".join(cells), str(row["code"])))
+        self._rendering = True
+        try:
+            self.grid.options = options
+        finally:
+            self._rendering = False
+        for name, _width, _numeric in COLUMNS:
+            arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
+            self.sort_buttons[name].description = labels.label(name) + arrow
+        self.page_label.value = _("Page {page} / {pages} — {n} clients").format(
+            page=self.page + 1, pages=pages, n=fmt.number(self.total))
+        self.prev_button.disabled = self.page == 0
+        self.next_button.disabled = self.page >= pages - 1
+        self._on_select()
+
+    _rendering = False
+
+    def sort(self, column: str) -> None:
+        """Sort by ``column``; sorting again by it reverses the order."""
+        if self.order_by == column:
+            self.descending = not self.descending
+        else:
+            self.order_by, self.descending = column, column in MONEY
+        self.page = 0
+        self.refresh()
+
+    def go(self, page: int) -> None:
+        self.page = page
+        self.refresh()
+
+    # -- selection -------------------------------------------------------------------------
+    def _on_select(self, _change: Any = None) -> None:
+        n = self.total if self.all_matching.value else len(self.grid.value)
+        self.selection_label.value = ngettext("{n} selected", "{n} selected", n).format(
+            n=fmt.number(n))
+        nothing = n == 0
+        for b in (self.archive_button, self.restore_button, self.delete_button, self.bulk_button):
+            b.disabled = nothing
+        self.open_button.disabled = len(self.grid.value) != 1 or bool(self.all_matching.value)
+
+    def select(self, *codes: str) -> None:
+        """Select rows of the current page (tests, notebooks)."""
+        self.grid.value = tuple(codes)
+
+    def matching(self) -> pd.DataFrame:
+        """Every client the filters match (no paging)."""
+        kwargs = self.filters()
+        overdue = kwargs.pop("overdue_only", None) and not _supports(self.book.clients.list,
+                                                                     "overdue_only")
+        frame = self.book.clients.list(**kwargs, limit=None, offset=0, order_by=self.order_by,
+                                       descending=self.descending)
+        return self._overdue(frame) if overdue else frame
+
+    def selected(self) -> list[str]:
+        """The codes the next action applies to."""
+        if self.all_matching.value:
+            return [str(c) for c in self.matching()["code"]]
+        return list(self.grid.value)
+
+    # -- actions ---------------------------------------------------------------------------
+    @guarded()
+    def new_client(self) -> None:
+        from .wizard import CreationWizard
+
+        def done(client: Any) -> None:
+            self.refresh()
+
+        self.detail.children = [CreationWizard(self.book, on_done=done,
+                                               on_cancel=lambda: self.refresh())]
+
+    @guarded()
+    def open_selected(self) -> None:
+        codes = list(self.grid.value)
+        if len(codes) != 1:
+            self.banner.show(_("Select one client to open its card."), "info")
+            return
+        self.open_card(codes[0])
+
+    def open_card(self, code: str) -> None:
+        if self.on_open is not None:
+            self.on_open(code)
+            return
+        from .client_card import ClientCard
+
+        self.detail.children = [ClientCard(self.book, code, on_changed=self.refresh)]
+
+    def ask(self, action: str) -> None:
+        """Confirm, then archive / restore / delete the selection."""
+        n = self.total if self.all_matching.value else len(self.grid.value)
+        if n == 0:
+            return
+        text = {
+            "archive": ngettext("Archive {n} client? It leaves the lists but keeps its history.",
+                                "Archive {n} clients? They leave the lists but keep their history.",
+                                n),
+            "restore": ngettext("Restore {n} client?", "Restore {n} clients?", n),
+            "delete": ngettext(
+                "Delete {n} client for good? Clients with documents, payments or collected "
+                "mandates are refused and listed.",
+                "Delete {n} clients for good? Clients with documents, payments or collected "
+                "mandates are refused and listed.", n),
+        }[action]
+        verb = {"archive": _("Archive"), "restore": _("Restore"), "delete": _("Delete")}[action]
+        self.confirm.ask(text.format(n=fmt.number(n)), lambda: self.apply(action), yes_label=verb)
+
+    @guarded()
+    def apply(self, action: str) -> pd.DataFrame:
+        """Archive / restore / delete the selection; shows the per-client outcome."""
+        codes = self.selected()
+        bulk_call = getattr(self.book.bulk, action, None) if action != "restore" else None
+        self.progress.start(len(codes), _("Working…"))
+        with self.book.using_source("form"):
+            if bulk_call is not None and len(codes) > 1:
+                report = bulk_call(codes)
+            else:
+                rows = []
+                single = getattr(self.book.clients, action)
+                for i, code in enumerate(codes):
+                    try:
+                        single(code)
+                        rows.append((code, True, ""))
+                    except ClientOpsError as err:
+                        rows.append((code, False, describe_error(err)))
+                    if i % 20 == 0:
+                        self.progress.step(i + 1)
+                report = pd.DataFrame(rows, columns=["code", "done", "reason"])
+        self.progress.finish()
+        self.report = report
+        done = int(report["done"].sum()) if not report.empty else 0
+        refused = len(report) - done
+        message = {
+            "archive": _("{done} archived, {refused} refused."),
+            "restore": _("{done} restored, {refused} refused."),
+            "delete": _("{done} deleted, {refused} refused."),
+        }[action].format(done=done, refused=refused)
+        (self.banner.ok if refused == 0 else self.banner.error)(message)
+        refusals = report[~report["done"].astype(bool)]
+        self.detail.children = [tag(w.HTML(html_table(
+            [[esc(r.code), esc(r.reason)] for r in refusals.itertuples()],
+            [_("Code"), _("Why it was refused")])), "report")] if refused else []
+        self.all_matching.value = False
+        self.grid.value = ()
+        self.refresh()
+        return report
+
+    @guarded()
+    def export(self, kind: str = "csv") -> Path:
+        """Write the selection (or, with nothing selected, every matching client) to a file."""
+        codes = self.selected() if (self.grid.value or self.all_matching.value) else None
+        frame = self.matching()
+        if codes is not None:
+            frame = frame[frame["code"].isin(codes)]
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.export_dir / f"clients-{stamp}.{kind}"
+        write_frame(frame, path, self.progress)
+        self.last_export = path
+        self.banner.ok(_("{n} clients exported to {path}.").format(n=fmt.number(len(frame)),
+                                                                    path=path))
+        self.download.value = download_link(path)
+        return path
+
+    @guarded()
+    def bulk(self) -> None:
+        """Hand the selection to the bulk-corrections widget."""
+        codes = self.selected()
+        if self.on_bulk is not None:
+            self.on_bulk(codes)
+            return
+        try:
+            from . import bulk as bulk_ui  # type: ignore[attr-defined]
+        except ImportError:
+            self.banner.show(_("Bulk corrections: open notebook 04 with these {n} clients.")
+                             .format(n=len(codes)), "info")
+            return
+        widget_class = getattr(bulk_ui, "BulkCorrections", None)
+        if widget_class is None:
+            self.banner.show(_("Bulk corrections are not available yet."), "warn")
+            return
+        self.detail.children = [widget_class(self.book, selection=codes)]
+
+
+def write_frame(frame: pd.DataFrame, path: Path, progress: Progress | None = None) -> None:
+    """CSV (UTF-8 with BOM and ``;``, as French Excel expects) or XLSX, in chunks with progress."""
+    total = len(frame)
+    if progress is not None:
+        progress.start(total, _("Exporting…"))
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("clients")
+        sheet.append([str(c) for c in frame.columns])
+        for i, row in enumerate(frame.astype(object).where(frame.notna(), None).itertuples(index=False)):
+            sheet.append([v if not isinstance(v, (list, tuple)) else ", ".join(map(str, v))
+                          for v in row])
+            if progress is not None and i % 1000 == 0:
+                progress.step(i)
+        book.save(path)
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            for start in range(0, max(total, 1), EXPORT_CHUNK):
+                chunk = frame.iloc[start:start + EXPORT_CHUNK]
+                chunk.to_csv(fh, sep=";", index=False, header=start == 0)
+                if progress is not None:
+                    progress.step(start + len(chunk))
+    if progress is not None:
+        progress.finish()
+
+
+def download_link(path: Path, limit: int = 20_000_000) -> str:
+    """An HTML link that downloads the file from the browser (web app) when it is small enough."""
+    size = path.stat().st_size
+    if size > limit:
+        return html.escape(str(path))
+    mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if path.suffix == ".xlsx" else "text/csv")
+    data = base64.b64encode(path.read_bytes()).decode()
+    return (f'<a download="{html.escape(path.name)}" href="data:{mime};base64,{data}">'
+            f"⬇ {html.escape(_('Download {name}').format(name=path.name))}</a>")
+
+
+__all__ = ["ClientList", "write_frame", "download_link"]
