@@ -1,0 +1,696 @@
+"""Bulk corrections: select clients, state new values, preview, apply in one transaction, undo.
+
+>>> cs = book.bulk.update(["C000001", "C000002"], payment_terms="60_days")
+>>> cs.preview            # code, name, field, old, new, error
+>>> cs.apply()            # one transaction, audited; returns the change-set id
+>>> book.bulk.undo(cs_id) # the whole change set, or a ConflictError naming what changed since
+
+Validation is :meth:`Clients.check` — the very code path of a single edit — but run once per
+*distinct* new value of a field (and the few other fields its rule reads, such as the SIREN
+for a VAT number), not once per row: 100,000 clients moved to "60 days" is one check.
+Cross-row rules (uniqueness) are set-based SQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .changeset import (
+    ENTITY_TABLES,
+    PREVIEW_COLUMNS,
+    ChangeSet,
+    _record,
+    client_columns,
+    describe,
+    new_changeset,
+    restore_entities,
+    table_columns,
+    write_client_changes,
+)
+from .errors import ClientOpsError, ConflictError, NotFound
+
+if TYPE_CHECKING:
+    from .book import Book
+
+# What each field's rule in ``Clients.check`` reads of the rest of the record: a check result
+# is shared only by clients that agree on these (see ``Clients._clean_field``/``_cross_checks``).
+CONTEXT: dict[str, tuple[str, ...]] = {
+    "siren": ("siret", "vat_number"),
+    "siret": ("siren",),
+    "vat_number": ("siren",),
+    "iban": ("payment_method",),
+    "bic": ("iban",),
+    "payment_method": ("iban",),
+    "phone": ("country",),
+    "postal_code": ("country",),
+    "delivery_postal_code": ("delivery_country", "country"),
+    "first_name": ("kind", "last_name"),
+    "last_name": ("kind", "first_name"),
+    "kind": ("first_name", "last_name"),
+}
+# Fields whose rules read each other: changed together in one row, they are checked together.
+COUPLED = (
+    ("kind", "name", "first_name", "last_name", "siren", "siret", "vat_number"),
+    ("iban", "bic", "bank_name", "payment_method"),
+    ("country", "phone", "postal_code", "delivery_country", "delivery_postal_code"),
+)
+GROUP = {f: i for i, group in enumerate(COUPLED) for f in group}
+# What ``check`` derives from a field (cleared in the representative record so that the
+# derived value is always returned, whatever that one client held).
+DERIVES = {"iban": ("bic", "bank_name"), "first_name": ("name",), "last_name": ("name",),
+           "kind": ("name",)}
+
+READ_ONLY_MESSAGE = {
+    "status": "cannot be changed by a correction: archive or restore the clients instead",
+    "code": "is the client's permanent code and cannot be changed",
+}
+
+
+# -- values ------------------------------------------------------------------------------
+def as_text(value: Any) -> str | None:
+    """The text DuckDB gives for ``CAST(value AS VARCHAR)`` — the change set's value form."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):  # tags, stored comma-separated
+        return ",".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _raw(value: Any) -> Any:
+    """A spreadsheet cell as a user meant it: blank → None, 123456789.0 → 123456789."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _raw(value.item())
+    return value
+
+
+def _key(value: Any) -> Any:
+    return (type(value).__name__, value) if value is not None else None
+
+
+# -- selections --------------------------------------------------------------------------
+def selection_codes(book: Book, selection: Any) -> list[str]:
+    """The client codes of a selection: codes, a DataFrame/Series with ``code``, or a filter.
+
+    A filter is a mapping passed to ``book.clients.list(**filter)`` (the client list's own
+    filters), so "what the list shows" and "what the correction touches" never differ.
+    """
+    if selection is None:
+        raise ClientOpsError("Choose the clients to correct first.")
+    if isinstance(selection, str):
+        codes: Iterable[Any] = [selection]
+    elif isinstance(selection, pd.DataFrame):
+        if "code" not in selection.columns:
+            raise ClientOpsError("The selection needs a 'code' column.")
+        codes = selection["code"]
+    elif isinstance(selection, pd.Series):
+        codes = selection
+    elif isinstance(selection, Mapping):
+        listed = book.clients.list(**dict(selection))
+        codes = listed["code"] if isinstance(listed, pd.DataFrame) else [c.code for c in listed]
+    else:
+        codes = selection
+    seen: dict[str, None] = {}
+    for code in codes:
+        if code is None or (isinstance(code, float) and math.isnan(code)):
+            continue
+        seen.setdefault(str(code).strip(), None)
+    return list(seen)
+
+
+# -- building a change set ---------------------------------------------------------------
+def _client_class() -> Any:
+    from .clients import Client
+
+    return Client
+
+
+def _editable() -> set[str]:
+    from .clients import EDITABLE_FIELDS
+
+    return set(EDITABLE_FIELDS)
+
+
+def build(
+    book: Book,
+    requests: pd.DataFrame,
+    *,
+    source: str,
+    description: str | None = None,
+    allow_duplicate: bool = False,
+) -> ChangeSet:
+    """A change set from requests ``code, field, value`` (raw values as the user gave them).
+
+    Every problem of every row is reported in ``error``; nothing is written.
+    """
+    req = requests[["code", "field", "value"]].copy()
+    req["code"] = [None if _raw(c) is None else str(c).strip() for c in req["code"].tolist()]
+    req["value"] = pd.Series([_raw(v) for v in req["value"].tolist()], index=req.index, dtype=object)
+    req = req[req["code"].notna()]
+    editable = _editable()
+    with book.store.connection() as conn:
+        columns = client_columns(conn)
+        fields = [f for f in req["field"].unique() if f in editable and f in columns]
+        ctx = {c for f in fields for c in CONTEXT.get(f, ()) if c in columns}
+        derived = {d for f in fields for d in DERIVES.get(f, ())}
+        read = sorted(set(fields) | ctx | derived | {"kind", "country", "siren"})
+        clients = _read_clients(conn, req["code"].unique().tolist(), read)
+    items = req.merge(clients[["code", "client_id", "name", "version"]], on="code", how="left")
+    items = items.assign(new=None, error=None).astype({"new": object, "error": object})
+
+    # the same client and field asked twice with different values
+    dup = items.duplicated(["code", "field"], keep=False)
+    if dup.any():
+        keys = items.loc[dup, "value"].map(_key)
+        differing = keys.groupby([items.loc[dup, "code"], items.loc[dup, "field"]]).transform("nunique") > 1
+        items.loc[differing[differing].index, "error"] = (
+            "appears more than once with different values: keep one line per client")
+        items = items[~items.duplicated(["code", "field", "error"])]
+
+    unknown = items["client_id"].isna()
+    items.loc[unknown, "error"] = "no client has this code"
+    for name in set(items["field"].unique()) - set(fields):
+        rows = (items["field"] == name) & ~unknown
+        if rows.any():
+            items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
+
+    old_long = clients.melt(id_vars=["code"], value_vars=read, var_name="field", value_name="old")
+    items = items.merge(old_long, on=["code", "field"], how="left")
+    items["old"] = items["old"].astype(object).where(items["old"].notna(), None)
+
+    extra = _validate(book, items, clients, columns)
+    if extra is not None:
+        items = _add_derived(items, extra, clients)
+    pending = items["new"].isna() & items["error"].notna()
+    items.loc[pending, "new"] = items.loc[pending, "value"].map(as_text)
+
+    # leave out what already has the value asked for
+    same = items["error"].isna() & (items["old"].fillna("\0") == items["new"].fillna("\0"))
+    unchanged = int(same.sum())
+    items = items[~same].copy()
+
+    for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
+        if items.at[idx, "error"] is None:
+            items.at[idx, "error"] = message
+    items = items.drop(columns=["value"]).sort_values(["code", "field"], kind="stable")
+    items["name"] = items["name"].astype(object).where(items["name"].notna(), None)
+    items["client_id"] = items["client_id"].astype("Int64")
+    items["version"] = items["version"].astype("Int64")
+    valid = items[items["error"].isna()]
+    text = description or describe(valid["field"].unique().tolist(), valid["code"].nunique())
+    cs = ChangeSet(book, items.reset_index(drop=True), source=source, description=text,
+                   unchanged=unchanged)
+    cs.allow_duplicate = allow_duplicate
+    return cs
+
+
+def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
+    """``code, client_id, name, version``, an active-mandate flag and the ``read`` columns as
+    text, for ``codes``."""
+    table = pa.table({"code": pa.array(codes, pa.string())})
+    cols = "".join(f', CAST(c."{f}" AS VARCHAR) AS "{f}"' for f in read)
+    conn.register("bulk_codes", table)
+    try:
+        frame = conn.execute(
+            "SELECT r.code, c.id AS client_id, c.name AS name, c.version" + cols +
+            ", c.id IN (SELECT client_id FROM sepa_mandates WHERE status = 'active')"
+            " AS has_active_mandate FROM bulk_codes r JOIN clients c ON c.code = r.code"
+        ).df()
+    finally:
+        conn.unregister("bulk_codes")
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # "name" is shown and maybe corrected
+    for f in {*read, "name", "code"}:
+        frame[f] = frame[f].astype(object).where(frame[f].notna(), None)
+    return frame
+
+
+def _field_refusal(book: Book, name: str, value: Any) -> str:
+    """Why ``name`` cannot be corrected, in :meth:`Clients.check`'s own words."""
+    if name in READ_ONLY_MESSAGE:
+        return READ_ONLY_MESSAGE[name]
+    _clean, errors = book.clients.check({name: value})
+    for err in errors:
+        if err.field == name:
+            return str(err.message)
+    return "cannot be changed by a correction"
+
+
+def _validate(
+    book: Book, items: pd.DataFrame, clients: pd.DataFrame, columns: dict[str, str]
+) -> pd.DataFrame | None:
+    """Fill ``new`` and ``error`` of the valid-so-far rows by calling ``check`` once per unit.
+
+    A unit is what one client changes in one group of coupled fields (most often one field);
+    units that agree on their fields, values and context share one ``check`` call. Returns the
+    derived changes (the BIC found from a new IBAN…) as ``code, field, new``.
+    """
+    todo = items["client_id"].notna() & items["error"].isna()
+    if not todo.any():
+        return None
+    rows = items.loc[todo, ["code", "field", "value"]]
+    rows = rows.assign(group=rows["field"].map(lambda f: GROUP.get(f, f)).astype(str))
+    rows = rows.sort_values(["code", "group", "field"], kind="stable")
+    records: dict[str, dict[str, Any]] = {
+        str(r["code"]): {str(k): v for k, v in r.items()} for r in clients.to_dict("records")}
+    Client = _client_class()
+    client_fields = [f.name for f in dataclasses.fields(Client)]
+    prefix = book.settings.accounting_prefix
+
+    units: dict[Any, list[tuple[str, list[Any]]]] = {}  # key → [(code, row indexes)]
+    unit_fields: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+    last: tuple[str, str] | None = None
+    current: list[Any] = []
+
+    def close() -> None:
+        if not current:
+            return
+        code = current[0][1]
+        names = tuple(r[2] for r in current)
+        values = tuple(r[3] for r in current)
+        record = records[code]
+        ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in columns} - set(names))
+        ctx = tuple(record.get(c) for c in ctx_names)
+        flag = bool(record["has_active_mandate"]) if "payment_method" in names else None
+        key = (names, tuple(_key(v) for v in values), ctx, flag)
+        units.setdefault(key, []).append((code, [r[0] for r in current]))
+        unit_fields[key] = (names, values)
+
+    for idx, code, name, value, group in rows.itertuples(name=None):
+        if (code, group) != last:
+            close()
+            current = []
+            last = (code, group)
+        current.append((idx, code, name, value))
+    close()
+
+    new = items["new"].to_dict()
+    error = items["error"].to_dict()
+    derived_rows: list[tuple[str, str, str | None]] = []
+    for key, members in units.items():
+        names, values = unit_fields[key]
+        code0 = members[0][0]
+        blank = set(names) | {d for n in names for d in DERIVES.get(n, ())}
+        rep = _client_from(records[code0], client_fields, blank)
+        cleaned, errors = book.clients.check(dict(zip(names, values, strict=True)), rep,
+                                             has_active_mandate=key[3], accounting_prefix=prefix)
+        by_field: dict[str, list[str]] = {}
+        for err in errors:
+            target = err.field if err.field in names else names[0]
+            by_field.setdefault(target, []).append(
+                err.message if err.field == target else f"{err.field}: {err.message}")
+        texts = [as_text(cleaned.get(n)) for n in names]
+        others = [(f, as_text(v)) for f, v in cleaned.items() if f not in names] if not errors else []
+        for code, idxs in members:
+            for idx, n, value_text in zip(idxs, names, texts, strict=True):
+                if n in by_field:
+                    error[idx] = "; ".join(by_field[n])
+                else:
+                    new[idx] = value_text
+            for f, derived_text in others:
+                derived_rows.append((code, f, derived_text))
+    items["new"] = pd.Series(new, dtype=object)
+    items["error"] = pd.Series(error, dtype=object)
+    if not derived_rows:
+        return None
+    return pd.DataFrame(derived_rows, columns=["code", "field", "new"], dtype=object)
+
+
+def _client_from(record: Mapping[str, Any], fields: list[str], blank: set[str]) -> Any:
+    """A representative ``Client`` for one check: its stored values, the changed fields (and
+    what ``check`` derives from them) blank so that ``check`` always returns them."""
+    Client = _client_class()
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f == "id":
+            values[f] = int(record["client_id"])
+        elif f in blank:
+            values[f] = () if f == "tags" else None
+        else:
+            v = record.get(f)
+            values[f] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+    return Client(**values)
+
+
+def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived changes (BIC from IBAN…) the request does not already state."""
+    derived = derived.drop_duplicates(["code", "field"], keep="last")
+    asked = pd.MultiIndex.from_frame(items[["code", "field"]])
+    derived = derived[~pd.MultiIndex.from_frame(derived[["code", "field"]]).isin(asked)]
+    if derived.empty:
+        return items
+    info = clients.set_index("code")
+    rows = derived.copy()
+    for col in ("client_id", "name", "version"):
+        rows[col] = rows["code"].map(info[col])
+    olds = [info.at[c, f] if f in info.columns else None
+            for c, f in zip(rows["code"], rows["field"], strict=True)]
+    rows["old"] = pd.Series(olds, index=rows.index, dtype=object)
+    rows["old"] = rows["old"].where(rows["old"].notna(), None)
+    rows["error"] = None
+    rows["value"] = rows["new"]
+    return pd.concat([items, rows[items.columns]], ignore_index=True)
+
+
+# -- uniqueness (set-based, in Clients.conflicts) ----------------------------------------
+def unique_errors(
+    book: Book,
+    items: pd.DataFrame,
+    *,
+    allow_duplicate: bool = False,
+    conn: duckdb.DuckDBPyConnection | None = None,
+) -> list[tuple[Any, str]]:
+    """``(row index, message)`` for new values another client holds (or will hold)."""
+    from .clients import DUPLICATE_FIELDS, UNIQUE_FIELDS
+
+    checked = set(UNIQUE_FIELDS) | set(DUPLICATE_FIELDS)
+    rows = items[items["field"].isin(list(checked)) & items["client_id"].notna()]
+    if rows.empty:
+        return []
+    changes: dict[str | None, dict[str, Any]] = {}
+    for code, name, value in zip(rows["code"], rows["field"], rows["new"], strict=True):
+        changes.setdefault(code, {})[name] = value
+    found = book.clients.conflicts(changes, allow_duplicate=allow_duplicate, conn=conn)
+    if not found:
+        return []
+    where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}
+    return [(where[(code, err.field)], err.message) for code, err in found
+            if (code, err.field) in where]
+
+
+def check_unique(
+    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, allow_duplicate: bool = False
+) -> list[str]:
+    """The uniqueness clashes of ``items`` now (run again inside the write transaction)."""
+    return [f"{items.at[i, 'code']!s}: {items.at[i, 'field']!s} {message}"
+            for i, message in unique_errors(book, items, allow_duplicate=allow_duplicate, conn=conn)]
+
+
+# -- the namespace -----------------------------------------------------------------------
+class Bulk:
+    """``book.bulk``: corrections of many clients at once, previewed, applied whole, undone."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+
+    def update(self, selection: Any, **changes: Any) -> ChangeSet:
+        """A change set giving every selected client the same new values (not yet applied)."""
+        if not changes:
+            raise ClientOpsError("State at least one new value, e.g. payment_terms='60_days'.")
+        codes = selection_codes(self.book, selection)
+        if not codes:
+            raise ClientOpsError("The selection is empty.")
+        n = len(codes)
+        requests = pd.DataFrame({
+            "code": pd.Series(codes * len(changes), dtype=object),
+            "field": pd.Series([f for f in changes for _ in range(n)], dtype=object),
+            "value": pd.Series([v for v in changes.values() for _ in range(n)], dtype=object),
+        })
+        return build(self.book, requests, source="bulk")
+
+    def from_file(self, path_or_df: str | Path | pd.DataFrame) -> ChangeSet:
+        """A change set from a spreadsheet (CSV/XLSX or DataFrame) of corrections keyed by code.
+
+        Wide form: a ``code`` column and one column per field to change; an empty cell leaves
+        the field as it is. Long form: columns ``code, field, new`` (e.g. edited quality
+        findings). ``name`` and ``old`` columns are ignored (they help people read the file).
+        """
+        frame = read_corrections(path_or_df)
+        source = "import"
+        if {"code", "field", "new"} <= set(frame.columns):
+            requests = frame[["code", "field", "new"]].rename(columns={"new": "value"})
+            requests = requests[[_raw(v) is not None for v in requests["value"]]]
+        else:
+            if "code" not in frame.columns:
+                raise ClientOpsError("The spreadsheet needs a 'code' column naming each client.")
+            fields = [c for c in frame.columns if c not in ("code", "name")]
+            if not fields:
+                raise ClientOpsError("The spreadsheet has no column of values to change.")
+            long = frame[["code", *fields]].melt(id_vars="code", var_name="field", value_name="value")
+            keep = [_raw(v) is not None for v in long["value"].tolist()]
+            requests = long[keep]
+        label = path_or_df.name if isinstance(path_or_df, Path) else (
+            Path(path_or_df).name if isinstance(path_or_df, str) else "a table")
+        cs = build(self.book, requests.astype(object), source=source)
+        cs.description = f"{cs.description} (from {label})"
+        return cs
+
+    def from_quality(self, findings: pd.DataFrame) -> ChangeSet:
+        """A change set from :func:`clientops.quality.quality` findings.
+
+        Uses the ``new`` column where the user filled one, else the automatic fix when the
+        finding has one (a stored value that only needed cleaning); findings without a fix are
+        left out.
+        """
+        from .quality import suggested_fixes
+
+        fixes = suggested_fixes(self.book, findings)
+        cs = build(self.book, fixes.rename(columns={"new": "value"}), source="quality")
+        cs.description = f"{cs.description} (data-quality fixes)"
+        return cs
+
+    # -- undo ---------------------------------------------------------------------------
+    def undo(self, changeset_id: int) -> int:
+        """Undo a whole change set in one audited transaction; returns the undo's id.
+
+        Refused with :class:`ConflictError` naming the clients and fields where a later change
+        touched the same value (the current value is no longer what the change set wrote).
+        """
+        with self.book.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT status, description, source FROM changesets WHERE id = ?", [changeset_id]
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"There is no change set {changeset_id}.")
+            status, description, source = row
+            if status == "undone":
+                raise ConflictError(f"Change set {changeset_id} was already undone.")
+            if source == "delete":
+                raise ConflictError("Deleted clients cannot be brought back by undo.")
+            items = _items(conn, changeset_id)
+            if items.empty:
+                raise ConflictError(f"Change set {changeset_id} changed nothing that can be undone.")
+            _refuse_conflicts(conn, changeset_id, items)
+            undo_id = new_changeset(
+                conn, self.book, source="undo", rows=len(items), undo_of=changeset_id,
+                description=f"undo of change set {changeset_id}: {description or ''}".strip(": "),
+            )
+            back = items.rename(columns={"old": "new", "new": "old"})
+            clients = back[back["entity"] == "client"].rename(columns={"entity_id": "client_id"})
+            write_client_changes(conn, self.book, clients, undo_id, action="update", source="undo")
+            others = back[back["entity"] != "client"]
+            if not others.empty:
+                restore_entities(conn, self.book, others, undo_id)
+            conn.execute(
+                "UPDATE changesets SET status = 'undone', undone_at = now(), undone_by = ?"
+                " WHERE id = ?", [self.book.actor, changeset_id],
+            )
+        return undo_id
+
+    # -- life cycle ---------------------------------------------------------------------
+    def archive(self, selection: Any) -> pd.DataFrame:
+        """Archive the selected clients in one change set; ``code, done, reason`` per client."""
+        return archive_many(self.book, selection_codes(self.book, selection))
+
+    def restore(self, selection: Any) -> pd.DataFrame:
+        """Bring archived clients back to active; ``code, done, reason`` per client."""
+        return archive_many(self.book, selection_codes(self.book, selection), restore=True)
+
+    def delete(self, selection: Any) -> pd.DataFrame:
+        """Delete the selected clients that have no history; ``code, done, reason`` per client."""
+        return delete_many(self.book, selection_codes(self.book, selection))
+
+
+def read_corrections(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """A spreadsheet of corrections as a DataFrame of text cells (codes keep leading zeros)."""
+    if isinstance(path_or_df, pd.DataFrame):
+        return path_or_df
+    path = Path(path_or_df)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return pd.read_excel(path, dtype=object)
+    if path.suffix.lower() in (".csv", ".txt"):
+        with path.open(encoding="utf-8-sig") as handle:
+            sample = handle.read(4096)
+        sep = ";" if sample.count(";") > sample.count(",") else ","
+        return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8-sig")
+    raise ClientOpsError(f"{path.name}: expected a .csv or .xlsx file.")
+
+
+def _items(conn: duckdb.DuckDBPyConnection, changeset_id: int) -> pd.DataFrame:
+    frame = conn.execute(
+        "SELECT entity, entity_id, client_code AS code, field, old_value AS old,"
+        " new_value AS new FROM changeset_items WHERE changeset_id = ?", [changeset_id]
+    ).df()
+    return frame.astype({"old": object, "new": object, "code": object})
+
+
+def _refuse_conflicts(conn: duckdb.DuckDBPyConnection, changeset_id: int, items: pd.DataFrame) -> None:
+    """Raise ConflictError where the current value is not what the change set wrote."""
+    columns = client_columns(conn)
+    parts = []
+    client_fields = sorted(items.loc[items["entity"] == "client", "field"].unique())
+    if client_fields:
+        cases = " ".join(
+            f"WHEN '{f}' THEN CAST(c.\"{f}\" AS VARCHAR)" for f in client_fields if f in columns)
+        parts.append(
+            "SELECT i.client_code, CASE WHEN c.id IS NULL THEN 'deleted' ELSE i.field END"
+            " FROM changeset_items i LEFT JOIN clients c ON c.id = i.entity_id"
+            " WHERE i.changeset_id = $cs AND i.entity = 'client'"
+            f" AND (c.id IS NULL OR (CASE i.field {cases} END) IS DISTINCT FROM i.new_value)")
+    for entity, table in ENTITY_TABLES.items():
+        names = sorted(items.loc[items["entity"] == entity, "field"].unique())
+        if not names:
+            continue
+        known = table_columns(conn, table)
+        cases = " ".join(f"WHEN '{f}' THEN CAST(t.\"{f}\" AS VARCHAR)" for f in names if f in known)
+        parts.append(
+            f"SELECT i.client_code, '{entity} ' || i.entity_id || ' ' || i.field FROM changeset_items i"
+            f" LEFT JOIN {table} t ON t.id = i.entity_id"
+            f" WHERE i.changeset_id = $cs AND i.entity = '{entity}'"
+            f" AND (t.id IS NULL OR (CASE i.field {cases} END) IS DISTINCT FROM i.new_value)")
+    if not parts:
+        return
+    found = conn.execute(
+        "SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ") ORDER BY 1, 2 LIMIT 21",
+        {"cs": changeset_id}
+    ).fetchall()
+    if found:
+        shown = ", ".join(f"{code} ({what})" for code, what in found[:20])
+        more = "…" if len(found) > 20 else ""
+        raise ConflictError(
+            f"Cannot undo change set {changeset_id}: these were changed again since — {shown}{more}."
+            " Correct them by hand or undo the later change first.",
+            fields=tuple(sorted({what for _, what in found})),
+        )
+
+
+# -- archive, restore, delete many ------------------------------------------------------
+def _outcome(codes: list[str], done: set[str], reasons: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "code": pd.Series(codes, dtype=object),
+        "done": [c in done for c in codes],
+        "reason": pd.Series([reasons.get(c) for c in codes], dtype=object),
+    })
+
+
+def _lookup(conn: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
+    conn.register("bulk_codes", pa.table({"code": pa.array(codes, pa.string())}))
+    try:
+        frame = conn.execute(
+            "SELECT c.id AS client_id, c.code, c.name, c.status,"
+            " CAST(c.archived_at AS VARCHAR) AS archived_at, c.siret, c.iban"
+            " FROM bulk_codes r JOIN clients c ON c.code = r.code").df()
+    finally:
+        conn.unregister("bulk_codes")
+    return frame.astype({"archived_at": object, "siret": object, "iban": object, "name": object})
+
+
+def archive_many(book: Book, codes: list[str], *, restore: bool = False) -> pd.DataFrame:
+    """Archive (or restore) clients in one undoable change set; ``code, done, reason``."""
+    target, was = ("active", "archived") if restore else ("archived", "active")
+    reasons: dict[str, str] = {}
+    with book.store.transaction() as conn:
+        found = _lookup(conn, codes)
+        known = set(found["code"])
+        for code in codes:
+            if code not in known:
+                reasons[code] = "no client has this code"
+        already = found[found["status"] == target]
+        for code in already["code"]:
+            reasons[code] = f"was already {target}"
+        todo = found[found["status"] == was]
+        if not todo.empty:
+            stamp = None if restore else conn.execute("SELECT CAST(now() AS VARCHAR)").fetchone()[0]  # type: ignore[index]
+            n = len(todo)
+            items = pd.DataFrame({
+                "client_id": pd.concat([todo["client_id"]] * 2, ignore_index=True),
+                "code": pd.concat([todo["code"]] * 2, ignore_index=True),
+                "field": ["status"] * n + ["archived_at"] * n,
+                "old": pd.Series([was] * n + todo["archived_at"].tolist(), dtype=object),
+                "new": pd.Series([target] * n + [stamp] * n, dtype=object),
+            })
+            items["old"] = items["old"].where(items["old"].notna(), None)
+            verb = "restore" if restore else "archive"
+            changeset_id = new_changeset(
+                conn, book, source="bulk", rows=len(items),
+                description=f"{verb} {n:,} client{'s' if n != 1 else ''}")
+            write_client_changes(conn, book, items, changeset_id, action=verb, source="bulk")
+    return _outcome(codes, set(found["code"]) - set(reasons), reasons)
+
+
+def delete_many(book: Book, codes: list[str]) -> pd.DataFrame:
+    """Delete the clients with no document, payment or collected mandate; the others are
+    refused with what is attached (archive them instead). ``code, done, reason``."""
+    from .clients import describe_attachments
+
+    reasons: dict[str, str] = {}
+    with book.store.transaction() as conn:
+        found = _lookup(conn, codes)
+        for code in set(codes) - set(found["code"]):
+            reasons[code] = "no client has this code"
+        conn.register("bulk_ids", pa.table({"id": pa.array(found["client_id"].to_numpy(dtype="int64"))}))
+        try:
+            attached = conn.execute(
+                "SELECT client_id, kind, count(*) FROM documents"
+                " WHERE client_id IN (SELECT id FROM bulk_ids) GROUP BY ALL"
+                " UNION ALL SELECT client_id, 'payment', count(*) FROM payments"
+                " WHERE client_id IN (SELECT id FROM bulk_ids) GROUP BY ALL"
+                " UNION ALL SELECT client_id, 'collected_mandate', count(*) FROM sepa_mandates"
+                " WHERE client_id IN (SELECT id FROM bulk_ids) AND last_collected_on IS NOT NULL"
+                " GROUP BY ALL").fetchall()
+            counts: dict[int, dict[str, int]] = {}
+            for client_id, kind, n in attached:
+                counts.setdefault(int(client_id), {})[str(kind)] = int(n)
+            code_of = dict(zip(found["client_id"], found["code"], strict=True))
+            for client_id, what in counts.items():
+                reasons[code_of[client_id]] = (
+                    f"{describe_attachments(what)} attached: archive it instead")
+            gone = found[~found["client_id"].isin(list(counts))]
+            if not gone.empty:
+                ids = pa.table({"id": pa.array(gone["client_id"].to_numpy(dtype="int64"))})
+                conn.register("bulk_gone", ids)
+                conn.execute(
+                    "DELETE FROM mandate_amendments WHERE mandate_id IN (SELECT id FROM sepa_mandates"
+                    " WHERE client_id IN (SELECT id FROM bulk_gone))")
+                for table in ("contacts", "sepa_mandates", "tasks", "reminders"):
+                    conn.execute(f"DELETE FROM {table} WHERE client_id IN (SELECT id FROM bulk_gone)")
+                conn.execute("DELETE FROM clients WHERE id IN (SELECT id FROM bulk_gone)")
+                conn.unregister("bulk_gone")
+                rows = gone.melt(id_vars=["client_id", "code"], value_vars=["name", "siret", "iban"],
+                                 var_name="field", value_name="old")
+                rows = rows[rows["old"].notna()].astype({"old": object})
+                rows["new"] = None
+                changeset_id = new_changeset(
+                    conn, book, source="delete", rows=len(gone),
+                    description=f"delete {len(gone):,} client{'s' if len(gone) != 1 else ''}")
+                _record(conn, book, rows, changeset_id, entity="client", action="delete",
+                        source="bulk")
+        finally:
+            conn.unregister("bulk_ids")
+    return _outcome(codes, set(found["code"]) - set(reasons), reasons)
+
+
+__all__ = ["Bulk", "ChangeSet", "PREVIEW_COLUMNS", "build", "selection_codes", "read_corrections"]

@@ -1,0 +1,374 @@
+"""Change sets: many field changes previewed together, written in one transaction, undone whole.
+
+A :class:`ChangeSet` is built by :mod:`clientops.bulk` (from a selection, a spreadsheet or the
+data-quality findings). It holds one row per field change — ``code, name, field, old, new,
+error`` — with values in their text form (what DuckDB gives for ``CAST(x AS VARCHAR)``), so the
+same frame feeds the preview grid, the ``UPDATE … FROM`` and the audit ``INSERT … SELECT``.
+
+Writing is set-based: one ``UPDATE clients … FROM`` a registered wide table, one ``INSERT …
+SELECT`` of the audit rows (ids reserved as a range), one of the change-set items (the old
+values in clear, which the audit trail masks for bank details, so that undo can restore them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .audit import SENSITIVE
+from .errors import ClientOpsError, ConflictError
+from .identifiers import mask_iban
+
+if TYPE_CHECKING:
+    from .book import Book
+
+PREVIEW_COLUMNS = ["code", "name", "field", "old", "new", "error"]
+
+# Columns of ``changeset_items`` rows for other entities than the client (merge moves rows).
+ENTITY_TABLES = {
+    "contact": "contacts",
+    "mandate": "sepa_mandates",
+    "document": "documents",
+    "payment": "payments",
+    "reminder": "reminders",
+    "task": "tasks",
+}
+
+
+def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name → SQL type of a table (the whitelist for field names spliced into SQL)."""
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_name = ? ORDER BY ordinal_position", [table]
+    ).fetchall()
+    return {name: kind for name, kind in rows}
+
+
+def client_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Column name → SQL type of the clients table."""
+    return table_columns(conn, "clients")
+
+
+def _ident(name: str, allowed: dict[str, str] | set[str]) -> str:
+    """A column name safe to splice into SQL (it must be a known column)."""
+    if name not in allowed:
+        raise ClientOpsError(f"{name!r} is not a column of the clients table")
+    return f'"{name}"'
+
+
+def audit_text(fields: pd.Series, values: pd.Series) -> pd.Series:
+    """The audit trail's text of text values: bank details masked, the rest unchanged."""
+    out = values.astype(object).where(values.notna(), None)
+    sensitive = fields.isin(list(SENSITIVE)) & values.notna()
+    if sensitive.any():
+        out = out.copy()
+        out[sensitive] = values[sensitive].map(mask_iban)
+    return out
+
+
+def write_client_changes(
+    conn: duckdb.DuckDBPyConnection,
+    book: Book,
+    items: pd.DataFrame,
+    changeset_id: int,
+    *,
+    action: str,
+    source: str,
+) -> int:
+    """Write ``items`` (client_id, code, field, old, new: text) set-based, with audit rows.
+
+    Each touched client gets ``version + 1`` and ``updated_at = now()`` once, whatever the
+    number of its fields changed. Returns the number of field changes written.
+    """
+    if items.empty:
+        return 0
+    columns = client_columns(conn)
+    fields = sorted(items["field"].unique())
+    wide = items.pivot(index="client_id", columns="field", values="new")
+    arrays: dict[str, pa.Array] = {"client_id": pa.array(wide.index.to_numpy(), pa.int64())}
+    sets = []
+    for name in fields:
+        _ident(name, columns)
+        present = items.loc[items["field"] == name, "client_id"]
+        arrays[f"set__{name}"] = pa.array(wide.index.isin(present), pa.bool_())
+        col = wide[name]
+        arrays[f"new__{name}"] = pa.array(_texts(col), pa.string())
+        sets.append(
+            f'"{name}" = CASE WHEN w."set__{name}" THEN CAST(w."new__{name}" AS {columns[name]})'
+            f' ELSE c."{name}" END'
+        )
+    conn.register("bulk_wide", pa.table(arrays))
+    try:
+        conn.execute(
+            "UPDATE clients AS c SET " + ", ".join(sets) + ","
+            " version = c.version + 1, updated_at = now()"
+            " FROM bulk_wide AS w WHERE c.id = w.client_id"
+        )
+    finally:
+        conn.unregister("bulk_wide")
+    written = _record(conn, book, items, changeset_id, entity="client", action=action, source=source)
+    if "iban" in fields and source != "undo":
+        written += _amend_mandates(conn, book, items[items["field"] == "iban"], changeset_id, source)
+    return written
+
+
+def _amend_mandates(
+    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, changeset_id: int, source: str
+) -> int:
+    """A new IBAN on a client with an active mandate amends the mandate (as a single edit
+    does): amendment row, mandate IBAN/BIC, next collection FRST — set-based."""
+    table = pa.table({"client_id": pa.array(items["client_id"].to_numpy(dtype="int64"))})
+    conn.register("bulk_iban", table)
+    try:
+        found = conn.execute(
+            "SELECT m.id AS entity_id, c.code, m.iban AS old_iban, c.iban AS new_iban,"
+            " m.bic AS old_bic, c.bic AS new_bic, m.sequence AS old_sequence"
+            " FROM sepa_mandates m JOIN bulk_iban w ON w.client_id = m.client_id"
+            " JOIN clients c ON c.id = m.client_id"
+            " WHERE m.status = 'active' AND c.iban IS NOT NULL AND m.iban <> c.iban"
+        ).df()
+    finally:
+        conn.unregister("bulk_iban")
+    if found.empty:
+        return 0
+    first = book.store.reserve(conn, "amendment", len(found))
+    conn.register("bulk_amend", found)
+    try:
+        conn.execute(
+            "INSERT INTO mandate_amendments SELECT ? + row_number() OVER () - 1, entity_id, now(),"
+            " old_iban, new_iban, ? FROM bulk_amend", [first, book.actor])
+        conn.execute(
+            "UPDATE sepa_mandates AS m SET iban = a.new_iban, bic = a.new_bic, sequence = 'FRST',"
+            " amended_on = current_date, version = m.version + 1, updated_at = now()"
+            " FROM bulk_amend a WHERE m.id = a.entity_id")
+    finally:
+        conn.unregister("bulk_amend")
+    parts = []
+    for name in ("iban", "bic", "sequence"):
+        part = pd.DataFrame({
+            "entity_id": found["entity_id"], "code": found["code"], "field": name,
+            "old": found[f"old_{name}"].astype(object),
+            "new": found[f"new_{name}"].astype(object) if name != "sequence" else "FRST",
+        })
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["old"].fillna("\0") != rows["new"].fillna("\0")]
+    return _record(conn, book, rows, changeset_id, entity="mandate", action="amend", source=source)
+
+
+def restore_entities(
+    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, changeset_id: int
+) -> int:
+    """Put back fields of contacts, mandates, documents… (``entity, entity_id, field, new``)."""
+    for (entity, name), rows in items.groupby(["entity", "field"]):
+        table = ENTITY_TABLES[str(entity)]
+        types = table_columns(conn, table)
+        column = _ident(str(name), types)
+        frame = pa.table({
+            "id": pa.array(rows["entity_id"].to_numpy(dtype="int64")),
+            "value": pa.array(_texts(rows["new"]), pa.string()),
+        })
+        conn.register("bulk_restore", frame)
+        try:
+            conn.execute(
+                f"UPDATE {table} AS t SET {column} = CAST(r.value AS {types[str(name)]})"
+                " FROM bulk_restore r WHERE t.id = r.id")
+        finally:
+            conn.unregister("bulk_restore")
+    return _record(conn, book, items, changeset_id, entity=items["entity"], action="update",
+                   source="undo")
+
+
+def _record(
+    conn: duckdb.DuckDBPyConnection,
+    book: Book,
+    items: pd.DataFrame,
+    changeset_id: int,
+    *,
+    entity: str | pd.Series,
+    action: str,
+    source: str,
+) -> int:
+    """One ``INSERT … SELECT`` of the audit rows and one of the change-set items."""
+    n = len(items)
+    entities = entity if isinstance(entity, pd.Series) else pd.Series([entity] * n, index=items.index)
+    ids = items["entity_id"] if "entity_id" in items else items["client_id"]
+    table = pa.table({
+        "entity": pa.array(entities.tolist(), pa.string()),
+        "entity_id": pa.array(ids.to_numpy(dtype="int64"), pa.int64()),
+        "code": pa.array(items["code"].tolist(), pa.string()),
+        "field": pa.array(items["field"].tolist(), pa.string()),
+        "old": pa.array(_texts(items["old"]), pa.string()),
+        "new": pa.array(_texts(items["new"]), pa.string()),
+        "old_audit": pa.array(_texts(audit_text(items["field"], items["old"])), pa.string()),
+        "new_audit": pa.array(_texts(audit_text(items["field"], items["new"])), pa.string()),
+    })
+    first = book.store.reserve(conn, "audit", n)
+    conn.register("bulk_items", table)
+    try:
+        conn.execute(
+            "INSERT INTO audit_log SELECT ? + row_number() OVER () - 1, now(), ?, ?, entity,"
+            " entity_id, code, ?, field, old_audit, new_audit, ? FROM bulk_items",
+            [first, book.actor, source, action, changeset_id],
+        )
+        conn.execute(
+            "INSERT INTO changeset_items SELECT ?, entity, entity_id, code, field, old, new"
+            " FROM bulk_items",
+            [changeset_id],
+        )
+    finally:
+        conn.unregister("bulk_items")
+    return n
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+            for v in values.tolist()]
+
+
+def new_changeset(
+    conn: duckdb.DuckDBPyConnection,
+    book: Book,
+    *,
+    source: str,
+    description: str,
+    rows: int,
+    undo_of: int | None = None,
+) -> int:
+    """Reserve a change-set id and write its row (status ``applied``)."""
+    changeset_id = book.store.reserve(conn, "changeset", 1)
+    conn.execute(
+        "INSERT INTO changesets (id, created_at, actor, source, description, rows, status, undo_of)"
+        " VALUES (?, now(), ?, ?, ?, ?, 'applied', ?)",
+        [changeset_id, book.actor, source, description, rows, undo_of],
+    )
+    return changeset_id
+
+
+@dataclass
+class ChangeSet:
+    """Field changes for many clients, previewed before they are written.
+
+    Attributes:
+      items: one row per field change: ``client_id, code, name, field, old, new, error,
+        version`` (values as text; ``client_id`` is missing for unknown codes).
+      source: audit source written with the change (``bulk``, ``import``, ``quality``…).
+      description: what the change set does, shown in the history.
+      action: audit action of each row (``update``, ``archive``).
+      unchanged: how many requested changes already had the new value (left out).
+    """
+
+    book: Book
+    items: pd.DataFrame
+    source: str = "bulk"
+    description: str = ""
+    action: str = "update"
+    unchanged: int = 0
+    allow_duplicate: bool = False
+    applied_id: int | None = field(default=None, init=False)
+
+    @property
+    def preview(self) -> pd.DataFrame:
+        """``code, name, field, old, new, error`` — one row per field change."""
+        return self.items[PREVIEW_COLUMNS].reset_index(drop=True)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Only the rows that fail validation, with the reason in ``error``."""
+        frame = self.preview
+        return frame[frame["error"].notna()].reset_index(drop=True)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many changes, clients, errors and unchanged values this change set holds."""
+        valid = self.items["error"].isna()
+        return {
+            "changes": int(valid.sum()),
+            "clients": int(self.items.loc[valid, "code"].nunique()),
+            "errors": int((~valid).sum()),
+            "clients_in_error": int(self.items.loc[~valid, "code"].nunique()),
+            "unchanged": int(self.unchanged),
+        }
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (f"<ChangeSet {c['changes']} changes for {c['clients']} clients, "
+                f"{c['errors']} errors, {c['unchanged']} already so>")
+
+    def apply(self, skip_invalid: bool = False) -> int:
+        """Write every change in one transaction with its audit rows; returns the change-set id.
+
+        Refuses while errors remain, unless ``skip_invalid`` (then the clients with an error
+        are left out entirely, so a client is never half-corrected). Refuses too when a client
+        changed since the preview (its version moved): preview again.
+        """
+        if self.applied_id is not None:
+            raise ClientOpsError(f"This change set was already applied (change set {self.applied_id}).")
+        items = self.items
+        bad = items["error"].notna()
+        if bad.any():
+            if not skip_invalid:
+                c = self.counts
+                raise ClientOpsError(
+                    f"{c['errors']} changes have errors ({c['clients_in_error']} clients); fix "
+                    "them or apply with skip_invalid=True to leave those clients out."
+                )
+            items = items[~items["code"].isin(items.loc[bad, "code"])]
+        if items.empty:
+            raise ClientOpsError("There is nothing to change.")
+        from .bulk import check_unique  # the uniqueness rule is re-checked under the write lock
+
+        with self.book.store.transaction() as conn:
+            _check_versions(conn, items)
+            clashes = check_unique(conn, self.book, items, self.allow_duplicate)
+            if clashes:
+                raise ConflictError(
+                    "Since the preview, other clients took some of these values: "
+                    + "; ".join(clashes[:5]) + ("…" if len(clashes) > 5 else ""),
+                )
+            changeset_id = new_changeset(
+                conn, self.book, source=self.source, description=self.description,
+                rows=len(items),
+            )
+            write_client_changes(conn, self.book, items, changeset_id,
+                                 action=self.action, source=self.source)
+        self.applied_id = changeset_id
+        return changeset_id
+
+
+def _check_versions(conn: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> None:
+    """Refuse when a client changed (or vanished) since the preview read it."""
+    versions = items[["client_id", "code", "version"]].drop_duplicates("client_id")
+    table = pa.table({
+        "client_id": pa.array(versions["client_id"].to_numpy(dtype="int64")),
+        "code": pa.array(versions["code"].tolist(), pa.string()),
+        "version": pa.array(versions["version"].to_numpy(dtype="int64")),
+    })
+    conn.register("bulk_versions", table)
+    try:
+        moved = conn.execute(
+            "SELECT v.code FROM bulk_versions v LEFT JOIN clients c ON c.id = v.client_id"
+            " WHERE c.id IS NULL OR c.version <> v.version ORDER BY v.code LIMIT 11"
+        ).fetchall()
+    finally:
+        conn.unregister("bulk_versions")
+    if moved:
+        codes = [r[0] for r in moved]
+        shown = ", ".join(codes[:10]) + ("…" if len(codes) > 10 else "")
+        raise ConflictError(
+            f"Some clients were changed by someone else since the preview ({shown}); "
+            "preview again before applying."
+        )
+
+
+def describe(fields: list[str] | Any, clients: int) -> str:
+    """``payment_terms, iban for 1,234 clients``."""
+    names = ", ".join(sorted(set(fields)))
+    return f"{names} for {clients:,} client{'s' if clients != 1 else ''}"
