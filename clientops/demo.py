@@ -514,10 +514,11 @@ class _Generator:
         cancels[ni + nq:] = new_id[credited]
         due = np.where(dkind == 0, due_dates(issue, s["terms"][owner]), -1)
         age = self.today - issue
+        # Quotes younger than a month await an answer; a few older ones never got one.
         quote_status = np.where(
-            age < 30, "sent",
-            np.array(["accepted", "refused", "expired"], dtype=object)[
-                rng.choice(3, size=len(owner), p=[0.55, 0.30, 0.15])])
+            age < 30, "issued",
+            np.array(["accepted", "refused", "issued"], dtype=object)[
+                rng.choice(3, size=len(owner), p=[0.58, 0.30, 0.12])])
         status = np.where(dkind == 1, quote_status, "issued")
         docs = pd.DataFrame({
             "id": new_id, "client_id": s["id"][owner], "kind": np.array(
@@ -693,7 +694,7 @@ INSERTS: dict[str, str] = {
         INSERT INTO sepa_mandates (id, client_id, rum, signed_on, scheme, iban, bic, status,
             sequence, last_collected_on, amended_on, revoked_on, created_at, updated_at, version)
         SELECT id, client_id, 'RUM-C' || lpad(client_id::VARCHAR, 6, '0') || '-'
-                || lpad(seq::VARCHAR, 2, '0'),
+                || lpad(id::VARCHAR, 6, '0'),
             {_day('signed_on')}, scheme, iban, bic, status, sequence,
             {_day('last_collected_on')}, NULL, {_day('revoked_on')},
             {_stamp('signed_on')}, {_stamp('greatest(signed_on, revoked_on)')}, 1

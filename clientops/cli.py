@@ -1,0 +1,165 @@
+"""The ``clientops`` command: ``init``, ``demo``, ``info``, ``serve``.
+
+Library errors become one clear line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from .book import default_path
+from .errors import ClientOpsError, NotFound
+
+
+def _path(arg: str | None) -> Path:
+    return Path(arg) if arg else default_path()
+
+
+def _size(path: Path) -> str:
+    size = float(path.stat().st_size) if path.exists() else 0.0
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # pragma: no cover
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .book import open as open_book
+
+    path = _path(args.db)
+    existed = path.exists()
+    with open_book(path) as book:
+        version = book.store.schema_version()
+    print(f"{'Migrated' if existed else 'Created'} {path} (schema {version})")
+    return 0
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(str(path) + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .book import open as open_book
+    from .demo import build_demo
+
+    path = _path(args.db)
+    if args.clients < 1:
+        raise ClientOpsError("--clients must be at least 1.")
+    if path.exists() and not args.force:
+        with open_book(path, read_only=True) as book:
+            held = book.counts()["clients"]
+        if held:
+            raise ClientOpsError(
+                f"{path} already holds {held} clients; add --force to replace it with demo data."
+            )
+    # Build beside the target and swap at the end: an interrupted build leaves no half book.
+    building = path.with_name(path.name + ".building")
+    _remove(building)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = build_demo(building, clients=args.clients, seed=args.seed,
+                             progress=not args.quiet, today=args.today)
+        _remove(Path(str(path) + ".wal"))
+        os.replace(building, path)
+    finally:
+        _remove(building)
+    counts = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
+    print(f"Demo book written to {path} in {summary.seconds:.1f} s ({_size(path)}): {counts}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .book import open as open_book
+
+    path = _path(args.db)
+    if not path.exists():
+        raise NotFound(f"There is no database at {path}; create one with `clientops init` "
+                       "or `clientops demo`.")
+    with open_book(path, read_only=True) as book:
+        with book.store.connection() as conn:
+            migrations = book.store.applied_migrations(conn)
+        counts = book.counts()
+    print(f"database  {path}")
+    print(f"size      {_size(path)}")
+    print(f"schema    {migrations[-1] if migrations else '-'} ({len(migrations)} migrations)")
+    width = max(len(t) for t in counts)
+    for table, n in counts.items():
+        print(f"  {table:<{width}}  {n:>12,}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .app import serve
+
+    path = _path(args.db)
+    if not path.exists():
+        raise NotFound(f"There is no database at {path}; create one with `clientops demo`.")
+    options = {"host": args.host}
+    if args.port is not None:
+        options["port"] = args.port
+    return int(serve(db=path, **options))  # type: ignore[arg-type]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-01-31: {text!r}") from err
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="clientops", description="Customer-records back office on DuckDB.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db_help = "database file (default: $CLIENTOPS_DB, else data/clientops.duckdb)"
+
+    p = sub.add_parser("init", help="create the database, or migrate it to the current schema")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("demo", help="build a realistic demo book")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--clients", type=int, default=300, help="number of clients (default 300)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--today", type=_day, default=None,
+                   help="reference date every demo date is anchored on (default: today)")
+    p.add_argument("--force", action="store_true", help="replace a database that has clients")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("info", help="rows per table, schema version and file size")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=cmd_info)
+
+    p = sub.add_parser("serve", help="serve the notebooks as a web app (Voilà)")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8866)")
+    p.set_defaults(run=cmd_serve)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``clientops`` console script; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (ClientOpsError, OSError, duckdb.Error) as err:
+        print("clientops: " + " ".join(str(err).split()), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("clientops: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
