@@ -1,0 +1,435 @@
+"""SEPA direct debit: batches of collections as pain.008.001.02 files, and the bank's answer.
+
+``collect`` gathers the open invoices due by the collection date of clients with an active
+mandate (one transaction per invoice, the open amount in cents, FRST for a mandate's first
+collection or after an IBAN amendment, RCUR after), builds the file with :mod:`sepaxml`,
+validates it against the official ISO 20022 XSD shipped in ``clientops/sepa/`` and only then
+writes it. The invoices stay in the *pending* batch — neither collected again nor reminded —
+until ``confirm`` records the payments; rejected invoices stay open.
+
+Mandates unused for 36 months are expired first (``book.mandates.expire_unused``), so they are
+not collected. The creditor is the company in the settings: ``company_name``, ``company_iban``,
+``company_bic`` and ``sepa_creditor_id`` (the ICS).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+from lxml import etree
+from sepaxml import SepaDD
+
+from . import audit, identifiers
+from .allocation import recompute_open_balances
+from .errors import ClientOpsError, NotFound, ValidationError
+from .frames import arrow_to_df, fetch_df
+
+if TYPE_CHECKING:
+    from .book import Book
+
+SCHEMA = "pain.008.001.02"
+NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
+SCHEMES = ("CORE", "B2B")
+
+
+class SepaFileInvalid(ClientOpsError):
+    """The pain.008 file does not match the official schema; it was not written.
+
+    Attributes:
+      errors: the schema validator's messages, one per problem.
+    """
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5
+                                          else "")
+        super().__init__(f"The SEPA file does not match the {SCHEMA} schema, so it was not "
+                         f"written: {shown}")
+
+
+@dataclass(frozen=True)
+class SepaBatch:
+    """A direct-debit batch and what became of it.
+
+    Attributes:
+      id: its key in ``sepa_batches`` (None when there was nothing to collect: no file).
+      msg_id: the file's message id (``GrpHdr/MsgId``).
+      path: where the file was written.
+      collection_date: the requested collection date.
+      status: ``pending`` until the bank's answer is confirmed, then ``confirmed``.
+      transactions, total: how many invoices and how much the file asks for.
+      frst, rcur: transactions per sequence type.
+      collected, rejected: after confirmation, how many were paid and how many bounced.
+      skipped: invoices that could have been collected but were not, and why
+        (``code, invoice, open_amount, reason``).
+    """
+
+    id: int | None
+    msg_id: str | None
+    path: Path | None
+    collection_date: date
+    status: str
+    transactions: int
+    total: Decimal
+    frst: int = 0
+    rcur: int = 0
+    collected: int = 0
+    rejected: int = 0
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Creditor:
+    """The company as the SEPA creditor."""
+
+    name: str
+    iban: str
+    bic: str
+    creditor_id: str
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    xsd = resources.files("clientops").joinpath("sepa", f"{SCHEMA}.xsd")
+    with resources.as_file(xsd) as path:
+        return etree.XMLSchema(etree.parse(str(path)))
+
+
+def validate_xml(xml: bytes) -> list[str]:
+    """The schema problems of a pain.008.001.02 document (empty when it is valid)."""
+    try:
+        doc = etree.fromstring(xml)
+    except etree.XMLSyntaxError as err:
+        return [f"not well-formed XML: {err}"]
+    schema = _schema()
+    if schema.validate(doc):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+
+
+class _DirectDebit(SepaDD):
+    """sepaxml's builder with our own message id (it makes a random one)."""
+
+    def __init__(self, config: dict[str, Any], msg_id: str) -> None:
+        self._wanted_msg_id = msg_id
+        super().__init__(config, schema=SCHEMA, clean=True)
+
+    def _create_header(self) -> None:
+        self.msg_id = self._wanted_msg_id
+        super()._create_header()
+
+
+def _as_date(value: Any, field_name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as err:
+            raise ValidationError(field_name, value, "is not a date (use YYYY-MM-DD)") from err
+    raise ValidationError(field_name, value, "is not a date")
+
+
+def cents(amount: Decimal) -> int:
+    """``Decimal('12.34')`` → ``1234``, exactly."""
+    return int((amount * 100).to_integral_value())
+
+
+# Invoices due by the collection date whose client has a mandate or pays by direct debit, with
+# the mandate to use and, for those that cannot be collected, why.
+_CANDIDATES = """
+WITH mandate AS (
+    SELECT * FROM sepa_mandates
+    QUALIFY row_number() OVER (PARTITION BY client_id
+                               ORDER BY status = 'active' DESC, signed_on DESC, id DESC) = 1
+),
+inv AS (
+    SELECT d.id AS document_id, d.client_id, d.number, d.open_amount, d.in_dispute,
+           d.sepa_batch_id
+    FROM documents d
+    WHERE d.kind = 'invoice' AND d.open_amount > 0 AND d.due_date <= $on
+)
+SELECT i.document_id, i.client_id, c.code, c.name, i.number, i.open_amount,
+       m.id AS mandate_id, m.rum, m.signed_on, m.iban, coalesce(m.bic, c.bic) AS bic,
+       m.sequence, m.scheme,
+       CASE
+         WHEN m.id IS NULL THEN 'pays by direct debit but has no mandate'
+         WHEN m.status = 'expired' THEN 'mandate ' || m.rum || ' expired: unused for 36 months'
+         WHEN m.status <> 'active' THEN 'mandate ' || m.rum || ' is ' || m.status
+         WHEN m.scheme <> $scheme THEN m.scheme || ' mandate: collect it in a ' || m.scheme
+                                     || ' batch'
+         WHEN c.currency <> 'EUR' THEN 'currency ' || c.currency || ' cannot be collected by SEPA'
+         WHEN i.in_dispute THEN 'invoice in dispute'
+         WHEN b.status = 'pending' THEN 'already in SEPA batch ' || b.id
+                                        || ' awaiting confirmation'
+       END AS reason
+FROM inv i
+JOIN clients c ON c.id = i.client_id
+LEFT JOIN mandate m ON m.client_id = i.client_id
+LEFT JOIN sepa_batches b ON b.id = i.sepa_batch_id
+WHERE m.status = 'active' OR c.payment_method = 'sepa_debit' OR list_contains($expiring, m.id)
+ORDER BY c.code, i.number
+"""
+
+
+class Sepa:
+    """``book.sepa``: collect, confirm, batches, transactions."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+
+    # -- the creditor --------------------------------------------------------------------
+    def creditor(self) -> Creditor:
+        """The company as creditor, every identifier validated; says what is missing."""
+        s = self.book.settings
+        problems = [key for key in ("company_name", "company_iban", "company_bic",
+                                    "sepa_creditor_id") if not s[key]]
+        if problems:
+            raise ValidationError(problems[0], None, "must be set in the settings before a "
+                                  "direct-debit batch can be made (missing: "
+                                  + ", ".join(problems) + ")")
+        iban = identifiers.clean_iban(s["company_iban"], field="company_iban")
+        return Creditor(
+            name=str(s["company_name"]),
+            iban=iban,
+            bic=identifiers.clean_bic(s["company_bic"], field="company_bic", iban=iban),
+            creditor_id=identifiers.clean_creditor_id(s["sepa_creditor_id"]),
+        )
+
+    # -- collect -------------------------------------------------------------------------
+    def collect(
+        self, collection_date: date | str, path: str | os.PathLike[str], *, scheme: str = "CORE"
+    ) -> SepaBatch:
+        """Write a pain.008.001.02 file collecting what is due by ``collection_date``.
+
+        Returns the batch (pending). Nothing is written — neither the file nor the batch —
+        when the file would not validate against the official XSD
+        (:class:`SepaFileInvalid`), when ``path`` already exists, or when there is nothing
+        to collect (the summary then has ``id=None`` and lists what was skipped).
+        """
+        on = _as_date(collection_date, "collection_date")
+        if scheme not in SCHEMES:
+            raise ValidationError("scheme", scheme, "must be CORE or B2B")
+        target = Path(path)
+        if target.exists():
+            raise ValidationError("path", str(target), "a file already exists there; choose "
+                                  "another name so that no earlier batch is overwritten")
+        if not target.parent.is_dir():
+            raise ValidationError("path", str(target), "its folder does not exist")
+        creditor = self.creditor()
+        with self.book.store.connection() as conn:
+            expiring = [r[0] for r in conn.execute(
+                "SELECT id FROM sepa_mandates WHERE status = 'active'"
+                " AND coalesce(last_collected_on, signed_on) + INTERVAL 36 MONTH <= ?", [on]
+            ).fetchall()]
+        self.book.mandates.expire_unused(on)
+        with self.book.store.transaction() as conn:
+            params = {"on": on, "scheme": scheme, "expiring": expiring}
+            rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
+            skipped = rows[rows["reason"].notna()][["code", "number", "open_amount", "reason"]]
+            skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
+            todo = rows[rows["reason"].isna()].reset_index(drop=True)
+            if todo.empty:
+                return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
+                                 skipped=skipped)
+            batch_id = self.book.store.reserve(conn, "sepa_batch")
+            msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"
+            xml = self._build(creditor, scheme, on, msg_id, todo)
+            errors = validate_xml(xml)
+            if errors:
+                raise SepaFileInvalid(errors)
+            total = sum(todo["open_amount"], Decimal("0.00"))
+            self._write(target, xml)
+            try:
+                self._store(conn, batch_id, msg_id, target, on, todo, total, scheme)
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+        frst = int((todo["sequence"] == "FRST").sum())
+        return SepaBatch(batch_id, msg_id, target, on, "pending", len(todo), total,
+                         frst=frst, rcur=len(todo) - frst, skipped=skipped)
+
+    @staticmethod
+    def _build(creditor: Creditor, scheme: str, on: date, msg_id: str,
+               todo: pd.DataFrame) -> bytes:
+        config = {"name": creditor.name, "IBAN": creditor.iban, "BIC": creditor.bic,
+                  "batch": True, "creditor_id": creditor.creditor_id, "currency": "EUR",
+                  "instrument": scheme}
+        debit = _DirectDebit(config, msg_id)
+        for r in todo.itertuples(index=False):
+            payment: dict[str, Any] = {
+                "name": str(r.name),
+                "IBAN": str(r.iban),
+                "amount": cents(r.open_amount),
+                "type": str(r.sequence),
+                "collection_date": on,
+                "mandate_id": str(r.rum),
+                "mandate_date": r.signed_on,
+                "description": f"Facture {r.number}",
+                "endtoend_id": str(r.number),
+            }
+            if isinstance(r.bic, str) and r.bic:
+                payment["BIC"] = r.bic
+            debit.add_payment(payment)
+        return bytes(debit.export(validate=False))
+
+    @staticmethod
+    def _write(target: Path, xml: bytes) -> None:
+        """Write the whole file or nothing (a temporary file renamed into place)."""
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".pain008-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(xml)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _store(self, conn: duckdb.DuckDBPyConnection, batch_id: int, msg_id: str, target: Path,
+               on: date, todo: pd.DataFrame, total: Decimal, scheme: str) -> None:
+        conn.execute(
+            "INSERT INTO sepa_batches (id, created_at, collection_date, msg_id, path, status,"
+            " transactions, total, actor) VALUES (?, now(), ?, ?, ?, 'pending', ?, ?, ?)",
+            [batch_id, on, msg_id, str(target), len(todo), total, self.book.actor],
+        )
+        conn.executemany(
+            "INSERT INTO sepa_transactions (batch_id, document_id, client_id, mandate_id,"
+            " end_to_end_id, sequence, amount, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+            [[batch_id, int(r.document_id), int(r.client_id), int(r.mandate_id), str(r.number),
+              str(r.sequence), r.open_amount] for r in todo.itertuples(index=False)],
+        )
+        conn.execute("UPDATE documents SET sepa_batch_id = ? WHERE list_contains(?, id)",
+                     [batch_id, [int(i) for i in todo["document_id"]]])
+        audit.record(conn, self.book, entity="sepa_batch", entity_id=batch_id, client_code=None,
+                     action="collect",
+                     changes=[("collection_date", None, on), ("scheme", None, scheme),
+                              ("transactions", None, len(todo)), ("total", None, total),
+                              ("path", None, str(target))])
+
+    # -- confirm -------------------------------------------------------------------------
+    def confirm(self, batch: SepaBatch | int, rejected: Iterable[str] = ()) -> SepaBatch:
+        """Record the bank's answer: a payment for every invoice collected; rejected stay open.
+
+        ``rejected`` lists the invoice numbers (the transactions' end-to-end ids) the bank
+        returned. The mandates of collected invoices move to RCUR.
+        """
+        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        if batch_id is None:
+            raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
+                                  "collected)")
+        refused = {str(r).strip() for r in rejected}
+        with self.book.store.transaction() as conn:
+            head = conn.execute(
+                "SELECT status, collection_date, msg_id FROM sepa_batches WHERE id = ?",
+                [batch_id]).fetchone()
+            if head is None:
+                raise NotFound(f"There is no SEPA batch {batch_id}.")
+            status, on, msg_id = head
+            if status != "pending":
+                raise ValidationError("batch", batch_id, f"is already {status}")
+            txs = conn.execute(
+                "SELECT t.document_id, t.client_id, t.mandate_id, t.end_to_end_id, t.amount,"
+                " c.code FROM sepa_transactions t JOIN clients c ON c.id = t.client_id"
+                " WHERE t.batch_id = ? ORDER BY t.end_to_end_id", [batch_id]).fetchall()
+            unknown = sorted(refused - {t[3] for t in txs})
+            if unknown:
+                raise ValidationError("rejected", ", ".join(unknown),
+                                      f"not in batch {batch_id}")
+            paid = [t for t in txs if t[3] not in refused]
+            bounced = [t for t in txs if t[3] in refused]
+            if paid:
+                self._record_payments(conn, batch_id, msg_id, on, paid)
+                for mandate_id in sorted({t[2] for t in paid}):
+                    self.book.mandates.mark_collected(conn, mandate_id, on)
+            if bounced:
+                ids = [t[0] for t in bounced]
+                conn.execute("UPDATE sepa_transactions SET status = 'rejected'"
+                             " WHERE batch_id = ? AND list_contains(?, document_id)",
+                             [batch_id, ids])
+                conn.execute("UPDATE documents SET sepa_batch_id = NULL"
+                             " WHERE list_contains(?, id)", [ids])
+            conn.execute("UPDATE sepa_batches SET status = 'confirmed', confirmed_at = now(),"
+                         " confirmed_by = ? WHERE id = ?", [self.book.actor, batch_id])
+            audit.record(conn, self.book, entity="sepa_batch", entity_id=batch_id,
+                         client_code=None, action="confirm",
+                         changes=[("collected", None, len(paid)),
+                                  ("rejected", None, sorted(refused) or None)])
+        return self.get(batch_id)
+
+    def _record_payments(self, conn: duckdb.DuckDBPyConnection, batch_id: int, msg_id: str,
+                         on: date, paid: list[tuple[Any, ...]]) -> None:
+        first = self.book.store.reserve(conn, "payment", len(paid))
+        conn.executemany(
+            "INSERT INTO payments (id, client_id, paid_on, amount, method, reference, invoice_id,"
+            " created_at, sepa_batch_id) VALUES (?, ?, ?, ?, 'sepa_debit', ?, ?, now(), ?)",
+            [[first + k, t[1], on, t[4], f"SEPA {msg_id} {t[3]}", t[0], batch_id]
+             for k, t in enumerate(paid)],
+        )
+        conn.execute("UPDATE sepa_transactions SET status = 'collected'"
+                     " WHERE batch_id = ? AND list_contains(?, document_id)",
+                     [batch_id, [t[0] for t in paid]])
+        recompute_open_balances(conn, {t[1] for t in paid})
+        for k, t in enumerate(paid):
+            audit.record(conn, self.book, entity="payment", entity_id=first + k,
+                         client_code=t[5], action="create",
+                         changes=[("amount", None, t[4]), ("method", None, "sepa_debit"),
+                                  ("invoice", None, t[3]), ("sepa_batch", None, batch_id)])
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, batch_id: int) -> SepaBatch:
+        """One batch with its counts."""
+        with self.book.store.connection() as conn:
+            row = conn.execute(
+                "SELECT b.id, b.msg_id, b.path, b.collection_date, b.status, b.transactions,"
+                " b.total,"
+                " count(*) FILTER (WHERE t.sequence = 'FRST'),"
+                " count(*) FILTER (WHERE t.sequence = 'RCUR'),"
+                " count(*) FILTER (WHERE t.status = 'collected'),"
+                " count(*) FILTER (WHERE t.status = 'rejected')"
+                " FROM sepa_batches b LEFT JOIN sepa_transactions t ON t.batch_id = b.id"
+                " WHERE b.id = ? GROUP BY ALL", [batch_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no SEPA batch {batch_id}.")
+        return SepaBatch(int(row[0]), row[1], Path(row[2]) if row[2] else None, row[3], row[4],
+                         int(row[5]), row[6], int(row[7]), int(row[8]), int(row[9]),
+                         int(row[10]))
+
+    def batches(self, status: str | None = None) -> pd.DataFrame:
+        """Every batch, newest first: ``id, created_at, collection_date, msg_id, path, status,
+        transactions, total, actor, confirmed_at, confirmed_by``."""
+        sql = ("SELECT id, created_at, collection_date, msg_id, path, status, transactions,"
+               " total, actor, confirmed_at, confirmed_by FROM sepa_batches")
+        params: list[Any] = []
+        if status is not None:
+            sql += " WHERE status = ?"
+            params.append(status)
+        with self.book.store.connection() as conn:
+            return fetch_df(conn, sql + " ORDER BY id DESC", params)
+
+    def transactions(self, batch: SepaBatch | int) -> pd.DataFrame:
+        """One batch's transactions: ``code, name, invoice, rum, sequence, iban`` (masked),
+        ``amount, status``."""
+        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        with self.book.store.connection() as conn:
+            frame = fetch_df(
+                conn,
+                "SELECT c.code, c.name, t.end_to_end_id AS invoice, m.rum, t.sequence, m.iban,"
+                " t.amount, t.status FROM sepa_transactions t"
+                " JOIN clients c ON c.id = t.client_id"
+                " JOIN sepa_mandates m ON m.id = t.mandate_id"
+                " WHERE t.batch_id = ? ORDER BY c.code, t.end_to_end_id", [batch_id])
+        frame["iban"] = frame["iban"].map(identifiers.mask_iban)
+        return frame

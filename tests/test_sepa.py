@@ -1,0 +1,257 @@
+"""SEPA direct-debit batches: the pain.008.001.02 file, its validation, and the bank's answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import clientops
+from clientops.errors import ValidationError
+from clientops.sepa import NAMESPACE, SepaFileInvalid, cents, validate_xml
+
+NS = {"p": NAMESPACE}
+COMPANY_IBAN = "FR7630004000031234567890143"
+IBAN_FR = "FR7630006000011234567890189"      # Crédit Agricole example, BIC AGRIFRPP
+IBAN_DE = "DE89370400440532013000"           # Commerzbank example, BIC COBADEFFXXX
+IBAN_FR2 = "FR1420041010050500013M02606"     # La Banque Postale example, BIC PSSTFRPPPAR
+IBAN_NL = "NL91ABNA0417164300"               # ABN AMRO example, BIC ABNANL2A
+COLLECT_ON = date(2026, 3, 10)
+
+
+@pytest.fixture
+def book(book: clientops.Book) -> clientops.Book:
+    book.settings.update(company_name="Ma Société SAS", company_iban=COMPANY_IBAN,
+                         company_bic="BNPAFRPP", sepa_creditor_id="FR72ZZZ123456")
+    return book
+
+
+def debtor(book: clientops.Book, name: str, iban: str, signed: date, **kw: object) -> str:
+    client = book.clients.create(kind="company", name=name, iban=iban, **kw)
+    book.mandates.add(client.code, signed_on=signed)
+    book.clients.update(client.code, payment_method="sepa_debit")
+    return client.code
+
+
+def invoice(book: clientops.Book, code: str, number: str, amount: str, due: date,
+            issued: date = date(2026, 1, 15)) -> None:
+    book.documents.add(code, kind="invoice", number=number, issue_date=issued, due_date=due,
+                       total_excl_tax=Decimal(amount), tax=Decimal("0.00"))
+
+
+def transactions(path: Path) -> dict[str, dict[str, str]]:
+    """EndToEndId → what the file says about that transaction (and its payment block)."""
+    root = etree.parse(str(path)).getroot()
+    found = {}
+    for pmt in root.iterfind(".//p:PmtInf", NS):
+        seq = pmt.findtext("p:PmtTpInf/p:SeqTp", namespaces=NS)
+        day = pmt.findtext("p:ReqdColltnDt", namespaces=NS)
+        for tx in pmt.iterfind("p:DrctDbtTxInf", NS):
+            amt = tx.find("p:InstdAmt", NS)
+            found[tx.findtext("p:PmtId/p:EndToEndId", namespaces=NS)] = {
+                "amount": amt.text, "currency": amt.get("Ccy"), "sequence": seq, "date": day,
+                "rum": tx.findtext("p:DrctDbtTx/p:MndtRltdInf/p:MndtId", namespaces=NS),
+                "signed": tx.findtext("p:DrctDbtTx/p:MndtRltdInf/p:DtOfSgntr", namespaces=NS),
+                "iban": tx.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=NS),
+                "name": tx.findtext("p:Dbtr/p:Nm", namespaces=NS),
+            }
+    return found
+
+
+@pytest.fixture
+def portfolio(book: clientops.Book) -> dict[str, str]:
+    """Three debtors with mandates, one of which was already collected (RCUR)."""
+    a = debtor(book, "Boulangerie Martin", IBAN_FR, date(2025, 6, 1))
+    b = debtor(book, "Müller GmbH", IBAN_DE, date(2025, 9, 1), country="DE")
+    c = debtor(book, "Café Dupont", IBAN_FR2, date(2024, 2, 1))
+    with book.store.transaction() as conn:
+        book.mandates.mark_collected(conn, book.mandates.active(c).id, date(2026, 1, 5))
+    invoice(book, a, "F-2026-0001", "120.50", date(2026, 2, 14))
+    invoice(book, a, "F-2026-0002", "80.00", date(2026, 3, 10))   # due on the collection day
+    invoice(book, a, "F-2026-0003", "99.00", date(2026, 3, 11))   # due after: not collected
+    invoice(book, b, "F-2026-0004", "1234.56", date(2026, 3, 1))
+    invoice(book, c, "F-2026-0005", "0.99", date(2026, 2, 28))
+    return {"a": a, "b": b, "c": c}
+
+
+def test_collect_writes_a_valid_file_with_every_amount_date_rum_sequence_and_iban(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "batch.xml"
+    batch = book.sepa.collect(COLLECT_ON, path)
+    assert validate_xml(path.read_bytes()) == []
+    rum = {k: book.mandates.active(code).rum for k, code in portfolio.items()}
+    assert transactions(path) == {
+        # first collection of a fresh mandate: FRST
+        "F-2026-0001": {"amount": "120.50", "currency": "EUR", "sequence": "FRST",
+                        "date": "2026-03-10", "rum": rum["a"], "signed": "2025-06-01",
+                        "iban": IBAN_FR, "name": "Boulangerie Martin"},
+        # due on the collection date itself: collected
+        "F-2026-0002": {"amount": "80.00", "currency": "EUR", "sequence": "FRST",
+                        "date": "2026-03-10", "rum": rum["a"], "signed": "2025-06-01",
+                        "iban": IBAN_FR, "name": "Boulangerie Martin"},
+        # a German debtor; the name is transliterated to the SEPA character set
+        "F-2026-0004": {"amount": "1234.56", "currency": "EUR", "sequence": "FRST",
+                        "date": "2026-03-10", "rum": rum["b"], "signed": "2025-09-01",
+                        "iban": IBAN_DE, "name": "Muller GmbH"},
+        # a mandate already collected: RCUR; cents kept exact
+        "F-2026-0005": {"amount": "0.99", "currency": "EUR", "sequence": "RCUR",
+                        "date": "2026-03-10", "rum": rum["c"], "signed": "2024-02-01",
+                        "iban": IBAN_FR2, "name": "Cafe Dupont"},
+    }
+    root = etree.parse(str(path)).getroot()
+    assert root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS) == batch.msg_id
+    assert root.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=NS) == "4"
+    assert root.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=NS) == "1436.05"
+    assert {e.text for e in root.iterfind(".//p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id", NS)} == {"FR72ZZZ123456"}
+    assert {e.text for e in root.iterfind(".//p:CdtrAcct//p:IBAN", NS)} == {COMPANY_IBAN}
+    assert (batch.transactions, batch.total, batch.frst, batch.rcur, batch.status) == (
+        4, Decimal("1436.05"), 3, 1, "pending")
+
+
+def test_invoices_in_a_pending_batch_are_not_collected_twice(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    first = book.sepa.collect(COLLECT_ON, tmp_path / "one.xml")
+    second = book.sepa.collect(date(2026, 3, 12), tmp_path / "two.xml")
+    # only the invoice that fell due meanwhile; the pending ones are reported as skipped
+    assert set(transactions(tmp_path / "two.xml")) == {"F-2026-0003"}
+    reasons = dict(zip(second.skipped["invoice"], second.skipped["reason"], strict=True))
+    assert reasons["F-2026-0001"] == f"already in SEPA batch {first.id} awaiting confirmation"
+
+
+def test_confirm_records_payments_rejected_stay_open_and_mandates_move_to_rcur(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    done = book.sepa.confirm(batch, rejected=["F-2026-0004"])
+    assert (done.status, done.collected, done.rejected) == ("confirmed", 3, 1)
+    opened = book.documents.open_invoices(as_of=date(2026, 3, 20))
+    still = dict(zip(opened["number"], opened["open_amount"], strict=True))
+    assert still == {"F-2026-0003": Decimal("99.00"), "F-2026-0004": Decimal("1234.56")}
+    pays = book.payments.list()
+    assert sorted(zip(pays["invoice"], pays["amount"], pays["method"], strict=True)) == [
+        ("F-2026-0001", Decimal("120.50"), "sepa_debit"),
+        ("F-2026-0002", Decimal("80.00"), "sepa_debit"),
+        ("F-2026-0005", Decimal("0.99"), "sepa_debit"),
+    ]
+    assert book.mandates.active(portfolio["a"]).sequence == "RCUR"
+    assert book.mandates.active(portfolio["b"]).sequence == "FRST"   # rejected: FRST again
+    # the rejected invoice is collectable again, now from a fresh file
+    again = book.sepa.collect(date(2026, 3, 20), tmp_path / "again.xml")
+    assert transactions(tmp_path / "again.xml")["F-2026-0004"]["sequence"] == "FRST"
+    assert again.transactions == 2                           # with F-2026-0003, now due
+    with pytest.raises(ValidationError, match="already confirmed"):
+        book.sepa.confirm(batch)
+
+
+def test_confirm_refuses_an_invoice_not_in_the_batch(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    with pytest.raises(ValidationError, match="F-2026-0003"):
+        book.sepa.confirm(batch, rejected=["F-2026-0003"])
+    assert book.sepa.get(batch.id).status == "pending"
+    assert len(book.payments.list()) == 0
+
+
+def test_expired_mandate_is_not_collected(book: clientops.Book, tmp_path: Path) -> None:
+    old = debtor(book, "Ancien Client", IBAN_FR, date(2023, 1, 10))
+    fresh = debtor(book, "Nouveau Client", IBAN_DE, date(2025, 1, 10), country="DE")
+    invoice(book, old, "F-OLD", "50.00", date(2026, 2, 1))
+    invoice(book, fresh, "F-NEW", "60.00", date(2026, 2, 1))
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    assert set(transactions(tmp_path / "batch.xml")) == {"F-NEW"}
+    rum = book.mandates.list(old)["rum"].iloc[0]
+    assert list(batch.skipped["reason"]) == [f"mandate {rum} expired: unused for 36 months"]
+    assert book.mandates.active(old) is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (Decimal("0.01"), 1),              # the smallest amount
+        (Decimal("1234.56"), 123456),      # ordinary
+        (Decimal("999999999.99"), 99999999999),  # the largest DECIMAL(18,2) we expect
+        (Decimal("10"), 1000),             # no decimals given
+    ],
+)
+def test_cents_are_exact(amount: Decimal, expected: int) -> None:
+    assert cents(amount) == expected
+
+
+def test_a_file_that_does_not_validate_is_not_written(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    code = debtor(book, "Client Import", IBAN_FR, date(2025, 6, 1))
+    # an invoice number from another system, longer than the 35 characters of EndToEndId
+    invoice(book, code, "FACTURE-EXTERNE-2026-000000000000042", "10.00", date(2026, 2, 1))
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / "batch.xml"
+    with pytest.raises(SepaFileInvalid, match="EndToEndId") as err:
+        book.sepa.collect(COLLECT_ON, path)
+    assert any("maxLength" in e for e in err.value.errors)
+    assert not path.exists()
+    assert list(out.iterdir()) == []                        # no temporary file left either
+    assert len(book.sepa.batches()) == 0
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM documents WHERE sepa_batch_id IS NOT NULL"
+                            ).fetchone() == (0,)
+
+
+def test_validate_xml_rejects_a_tampered_file(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "batch.xml"
+    book.sepa.collect(COLLECT_ON, path)
+    tampered = path.read_bytes().replace(b"<SeqTp>RCUR</SeqTp>", b"<SeqTp>LAST1</SeqTp>")
+    assert any("SeqTp" in e for e in validate_xml(tampered))
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"sepa_creditor_id": None}, "sepa_creditor_id"),   # no ICS yet
+        ({"company_iban": None}, "company_iban"),           # no account to credit
+        ({"company_bic": None}, "company_bic"),             # pain.008.001.02 needs the BIC
+    ],
+)
+def test_collect_needs_the_creditor_settings(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path,
+    settings: dict[str, object], field: str,
+) -> None:
+    book.settings.update(**settings)
+    with pytest.raises(ValidationError) as err:
+        book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    assert err.value.field == field
+    assert not (tmp_path / "batch.xml").exists()
+
+
+def test_collect_never_overwrites_a_file(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "batch.xml"
+    path.write_text("earlier batch")
+    with pytest.raises(ValidationError, match="already exists"):
+        book.sepa.collect(COLLECT_ON, path)
+    assert path.read_text() == "earlier batch"
+
+
+def test_nothing_to_collect_writes_nothing(book: clientops.Book, tmp_path: Path) -> None:
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    assert (batch.id, batch.transactions) == (None, 0)
+    assert not (tmp_path / "batch.xml").exists()
+
+
+def test_amended_iban_is_collected_as_frst_on_the_new_account(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    code = portfolio["c"]                                  # RCUR before the amendment
+    book.clients.update(code, iban=IBAN_NL, bic="ABNANL2A")
+    book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    tx = transactions(tmp_path / "batch.xml")["F-2026-0005"]
+    assert (tx["sequence"], tx["iban"]) == ("FRST", IBAN_NL)
