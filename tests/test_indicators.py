@@ -1,0 +1,190 @@
+"""Portfolio indicators on the hand-made portfolio (tests/handmade.py), tables written by hand."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+import clientops
+from clientops.indicators import PORTFOLIO_COLUMNS, fiscal_year, fiscal_year_of
+
+import handmade
+
+NAN = float("nan")
+Z = D("0.00")
+
+MONEY = ["revenue", "payments_received", "outstanding", "overdue", "not_due", "days_1_30",
+         "days_31_60", "days_61_90", "days_91_120", "days_over_120", "unallocated_credit"]
+
+
+def rows(frame: pd.DataFrame) -> list[tuple]:
+    cols = ["name", "status", *MONEY, "dso", "avg_days_late"]
+    out = []
+    for rec in frame[cols].to_dict("records"):
+        out.append(tuple(rec[c] for c in cols))
+    return out
+
+
+def assert_table(frame: pd.DataFrame, expected: list[tuple]) -> None:
+    got = rows(frame)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        assert g[:-2] == e[:-2], (g, e)
+        for x, y in zip(g[-2:], e[-2:], strict=True):
+            if isinstance(y, float) and math.isnan(y):
+                assert x is None or (isinstance(x, float) and math.isnan(x)), (g, e)
+            else:
+                assert x == pytest.approx(y), (g, e)
+
+
+@pytest.fixture
+def portfolio_book(book: clientops.Book) -> clientops.Book:
+    handmade.build(book)
+    return book
+
+
+# name, status, revenue, payments_received, outstanding, overdue, not_due, 1-30, 31-60, 61-90,
+# 91-120, >120, unallocated credit, dso, avg days late
+AT_31_MARCH_FY2026 = [
+    # partial payments naming the invoice; the credit note takes 120 off the invoice due today
+    ("Alpha SARL", "active", D("1400.00"), D("800.00"), D("880.00"), D("400.00"), D("480.00"),
+     Z, D("400.00"), Z, Z, Z, Z, 880 / 1800 * 365, NAN),
+    # the unnamed payment settles the oldest due date first, 45 days late
+    ("Bravo SA", "active", Z, D("3000.00"), D("600.00"), D("600.00"), Z, Z, Z, D("600.00"), Z,
+     Z, Z, 600 / 3600 * 365, 45.0),
+    # 95 days late
+    ("Charlie SAS", "active", Z, Z, D("960.00"), D("960.00"), Z, Z, Z, Z, D("960.00"), Z, Z,
+     365.0, NAN),
+    # a payment with no invoice at all: unallocated credit, not negative outstanding
+    ("Delta Dupont", "archived", Z, D("250.00"), Z, Z, Z, Z, Z, Z, Z, Z, D("250.00"), NAN, NAN),
+]
+
+
+def test_portfolio_as_of_31_march(portfolio_book: clientops.Book) -> None:
+    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    assert list(frame.columns) == PORTFOLIO_COLUMNS
+    assert frame.attrs["fiscal_year"] == 2026
+    assert_table(frame, AT_31_MARCH_FY2026)
+    for col in MONEY:
+        assert str(frame[col].dtype).startswith("decimal128"), col
+
+
+def test_past_as_of_only_counts_what_existed(portfolio_book: clientops.Book) -> None:
+    frame = portfolio_book.indicators.portfolio(as_of=date(2026, 1, 31))
+    assert_table(frame, [
+        # A's invoice is not yet due on 31 Jan; nothing else of A's existed yet
+        ("Alpha SARL", "active", D("1000.00"), Z, D("1200.00"), Z, D("1200.00"), Z, Z, Z, Z, Z,
+         Z, 365.0, NAN),
+        # the 15 Jan payment already settled B's older invoice; the other is 31 days late
+        ("Bravo SA", "active", Z, D("3000.00"), D("600.00"), D("600.00"), Z, Z, D("600.00"), Z,
+         Z, Z, Z, 600 / 3600 * 365, 45.0),
+        ("Charlie SAS", "active", Z, Z, D("960.00"), D("960.00"), Z, Z, D("960.00"), Z, Z, Z, Z,
+         365.0, NAN),
+        # D's payment of 1 Feb did not exist yet
+        ("Delta Dupont", "archived", Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, NAN, NAN),
+    ])
+
+
+def test_as_of_year_end_bucket_boundaries(portfolio_book: clientops.Book) -> None:
+    frame = portfolio_book.indicators.portfolio(as_of=date(2025, 12, 31))
+    assert frame.attrs["fiscal_year"] == 2025
+    assert_table(frame, [
+        ("Alpha SARL", "active", Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, NAN, NAN),
+        # 30 days late is still 1-30; due on the as-of date is not due
+        ("Bravo SA", "active", D("3000.00"), Z, D("3600.00"), D("2400.00"), D("1200.00"),
+         D("2400.00"), Z, Z, Z, Z, Z, 365.0, NAN),
+        ("Charlie SAS", "active", D("800.00"), Z, D("960.00"), D("960.00"), Z, D("960.00"), Z, Z,
+         Z, Z, Z, 365.0, NAN),
+        ("Delta Dupont", "archived", Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, NAN, NAN),
+    ])
+
+
+def test_fiscal_year_starting_in_july(portfolio_book: clientops.Book) -> None:
+    portfolio_book.settings.update(fiscal_year_start_month=7)
+    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    # 31 March 2026 falls in FY 2025 = 1 July 2025 – 30 June 2026: every document counts
+    assert frame.attrs["fiscal_year"] == 2025
+    assert frame.attrs["fy_start"] == date(2025, 7, 1)
+    assert frame.attrs["fy_end"] == date(2026, 6, 30)
+    assert frame["revenue"].tolist() == [D("1400.00"), D("3000.00"), D("800.00"), Z]
+    assert frame["payments_received"].tolist() == [D("800.00"), D("3000.00"), Z, D("250.00")]
+    earlier = portfolio_book.indicators.portfolio(fiscal_year=2024, as_of=handmade.AS_OF)
+    assert earlier["revenue"].tolist() == [Z, Z, Z, Z]
+    # outstanding does not depend on the fiscal year
+    assert earlier["outstanding"].tolist() == frame["outstanding"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("start_month", "year", "first", "last"),
+    [
+        (1, 2026, date(2026, 1, 1), date(2026, 12, 31)),   # calendar year
+        (7, 2025, date(2025, 7, 1), date(2026, 6, 30)),    # named by the year it starts
+        (4, 2024, date(2024, 4, 1), date(2025, 3, 31)),    # British-style April start
+        (3, 2023, date(2023, 3, 1), date(2024, 2, 29)),    # ends on a leap day
+    ],
+)
+def test_fiscal_year_bounds(start_month: int, year: int, first: date, last: date) -> None:
+    fy = fiscal_year(start_month, year)
+    assert (fy.start, fy.end) == (first, last)
+    assert fiscal_year_of(first, start_month) == year
+    assert fiscal_year_of(last, start_month) == year
+
+
+def test_maintained_and_recomputed_paths_agree(portfolio_book: clientops.Book) -> None:
+    fast = portfolio_book.indicators.portfolio(as_of=date(2026, 11, 27))
+    # a payment dated later forces the from-scratch allocation for the same as-of date
+    portfolio_book.payments.add(handmade_code(portfolio_book, "Charlie SAS"),
+                                paid_on=date(2027, 1, 2), amount=D("10.00"))
+    slow = portfolio_book.indicators.portfolio(as_of=date(2026, 11, 27))
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def handmade_code(book: clientops.Book, name: str) -> str:
+    frame = book.indicators.portfolio(as_of=handmade.AS_OF)
+    return str(frame.loc[frame["name"] == name, "code"].iloc[0])
+
+
+def test_aging_totals(portfolio_book: clientops.Book) -> None:
+    aging = portfolio_book.indicators.aging(as_of=handmade.AS_OF)
+    assert aging["bucket"].tolist() == ["not_due", "days_1_30", "days_31_60", "days_61_90",
+                                        "days_91_120", "days_over_120"]
+    assert aging["amount"].tolist() == [D("480.00"), Z, D("400.00"), D("600.00"), D("960.00"), Z]
+    assert aging["invoices"].tolist() == [1, 0, 1, 1, 1, 0]
+    past = portfolio_book.indicators.aging(as_of=date(2025, 12, 31))
+    assert past["amount"].tolist() == [D("1200.00"), D("3360.00"), Z, Z, Z, Z]
+
+
+def test_monthly(portfolio_book: clientops.Book) -> None:
+    monthly = portfolio_book.indicators.monthly(months=5, as_of=handmade.AS_OF)
+    assert [str(m) for m in monthly["month"]] == [
+        "2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01"]
+    assert monthly["invoiced_excl_tax"].tolist() == [
+        D("2000.00"), D("1800.00"), D("1000.00"), Z, D("500.00")]
+    assert monthly["invoiced_incl_tax"].tolist() == [
+        D("2400.00"), D("2160.00"), D("1200.00"), Z, D("600.00")]
+    assert monthly["collected"].tolist() == [Z, Z, D("3000.00"), D("750.00"), D("300.00")]
+    assert monthly["credit_notes_incl_tax"].tolist() == [Z, Z, Z, Z, D("120.00")]
+    one = portfolio_book.indicators.monthly(code=handmade_code(portfolio_book, "Alpha SARL"),
+                                            months=2, as_of=handmade.AS_OF)
+    assert one["collected"].tolist() == [D("500.00"), D("300.00")]
+
+
+def test_quote_conversion_rate(book: clientops.Book) -> None:
+    code = book.clients.create(kind="company", name="Quotes SA").code
+    for status in ("accepted", "accepted", "refused", "issued"):
+        book.documents.add(code, kind="quote", issue_date=date(2026, 3, 2),
+                           total_excl_tax=D("100.00"), status=status)
+    monthly = book.indicators.monthly(months=1, as_of=date(2026, 3, 31))
+    # 2 accepted ÷ (2 accepted + 1 refused); pending quotes do not count; quotes are not money
+    assert monthly["quote_conversion_rate"].tolist() == [pytest.approx(2 / 3)]
+    assert monthly["invoiced_excl_tax"].tolist() == [Z]
+    assert book.indicators.portfolio(as_of=date(2026, 3, 31))["revenue"].tolist() == [Z]
+
+
+def test_empty_book(book: clientops.Book) -> None:
+    assert list(book.indicators.portfolio().columns) == PORTFOLIO_COLUMNS
+    assert book.indicators.aging()["amount"].tolist() == [Z] * 6
