@@ -416,8 +416,12 @@ class Bulk:
     def __init__(self, book: Book) -> None:
         self.book = book
 
-    def update(self, selection: Any, **changes: Any) -> ChangeSet:
-        """A change set giving every selected client the same new values (not yet applied)."""
+    def update(self, selection: Any, *, allow_duplicate: bool = False, **changes: Any) -> ChangeSet:
+        """A change set giving every selected client the same new values (not yet applied).
+
+        ``allow_duplicate`` accepts a SIREN, SIRET, VAT number or IBAN another client holds
+        (several sites of one company); the accounting account stays unique regardless.
+        """
         if not changes:
             raise ClientOpsError("State at least one new value, e.g. payment_terms='60_days'.")
         codes = selection_codes(self.book, selection)
@@ -429,9 +433,11 @@ class Bulk:
             "field": pd.Series([f for f in changes for _ in range(n)], dtype=object),
             "value": pd.Series([v for v in changes.values() for _ in range(n)], dtype=object),
         })
-        return build(self.book, requests, source="bulk")
+        return build(self.book, requests, source="bulk", allow_duplicate=allow_duplicate)
 
-    def from_file(self, path_or_df: str | Path | pd.DataFrame) -> ChangeSet:
+    def from_file(
+        self, path_or_df: str | Path | pd.DataFrame, *, allow_duplicate: bool = False
+    ) -> ChangeSet:
         """A change set from a spreadsheet (CSV/XLSX or DataFrame) of corrections keyed by code.
 
         Wide form: a ``code`` column and one column per field to change; an empty cell leaves
@@ -454,7 +460,8 @@ class Bulk:
             requests = long[keep]
         label = path_or_df.name if isinstance(path_or_df, Path) else (
             Path(path_or_df).name if isinstance(path_or_df, str) else "a table")
-        cs = build(self.book, requests.astype(object), source=source)
+        cs = build(self.book, requests.astype(object), source=source,
+                   allow_duplicate=allow_duplicate)
         cs.description = f"{cs.description} (from {label})"
         return cs
 
