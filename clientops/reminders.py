@@ -220,13 +220,15 @@ class Reminders:
         planned: list[Planned] = []
         for _, group in rows.groupby("client_id", sort=False):
             first = group.iloc[0]
-            recipients = list(first["recipients"]) if first["recipients"] is not None else []
+            found = first["recipients"]
+            recipients = list(dict.fromkeys(found)) if found is not None else []
             by_reason: dict[str | None, Planned] = {}
             context: list[_Invoice] = []
-            for r in group.itertuples(index=False):
-                inv = _Invoice(int(r.document_id), str(r.number), r.issue_date, r.due_date,
-                               Decimal(r.open_amount), int(r.level), int(r.last_level))
-                reason = None if pd.isna(r.reason) else str(r.reason)
+            for r in group.to_dict("records"):
+                inv = _Invoice(int(r["document_id"]), str(r["number"]), r["issue_date"],
+                               r["due_date"], r["open_amount"], int(r["level"]),
+                               int(r["last_level"]))
+                reason = None if pd.isna(r["reason"]) else str(r["reason"])
                 if inv.level == 0:
                     # Listed in the letter for the total, unless it may not be chased at all.
                     if reason is None:
@@ -267,7 +269,7 @@ class Reminders:
     def _frame(rows: list[dict[str, Any]], columns: list[str], money: list[str]) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=columns)
         for col in money:
-            frame[col] = pd.array(list(frame[col]), dtype=MONEY)
+            frame[col] = frame[col].astype(MONEY)
         if "level" in frame:
             frame["level"] = frame["level"].astype("int64")
         return frame

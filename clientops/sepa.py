@@ -269,20 +269,20 @@ class Sepa:
                   "batch": True, "creditor_id": creditor.creditor_id, "currency": "EUR",
                   "instrument": scheme}
         debit = _DirectDebit(config, msg_id)
-        for r in todo.itertuples(index=False):
+        for r in todo.to_dict("records"):
             payment: dict[str, Any] = {
-                "name": str(r.name),
-                "IBAN": str(r.iban),
-                "amount": cents(r.open_amount),
-                "type": str(r.sequence),
+                "name": str(r["name"]),
+                "IBAN": str(r["iban"]),
+                "amount": cents(r["open_amount"]),
+                "type": str(r["sequence"]),
                 "collection_date": on,
-                "mandate_id": str(r.rum),
-                "mandate_date": r.signed_on,
-                "description": f"Facture {r.number}",
-                "endtoend_id": str(r.number),
+                "mandate_id": str(r["rum"]),
+                "mandate_date": r["signed_on"],
+                "description": f"Facture {r['number']}",
+                "endtoend_id": str(r["number"]),
             }
-            if isinstance(r.bic, str) and r.bic:
-                payment["BIC"] = r.bic
+            if isinstance(r["bic"], str) and r["bic"]:
+                payment["BIC"] = r["bic"]
             debit.add_payment(payment)
         return bytes(debit.export(validate=False))
 
@@ -308,8 +308,9 @@ class Sepa:
         conn.executemany(
             "INSERT INTO sepa_transactions (batch_id, document_id, client_id, mandate_id,"
             " end_to_end_id, sequence, amount, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-            [[batch_id, int(r.document_id), int(r.client_id), int(r.mandate_id), str(r.number),
-              str(r.sequence), r.open_amount] for r in todo.itertuples(index=False)],
+            [[batch_id, int(r["document_id"]), int(r["client_id"]), int(r["mandate_id"]),
+              str(r["number"]), str(r["sequence"]), r["open_amount"]]
+             for r in todo.to_dict("records")],
         )
         conn.execute("UPDATE documents SET sepa_batch_id = ? WHERE list_contains(?, id)",
                      [batch_id, [int(i) for i in todo["document_id"]]])
