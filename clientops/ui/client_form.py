@@ -43,8 +43,8 @@ def errors_by_field(errors: Any) -> dict[str, str]:
             found.setdefault(item.field, item.message)
         elif isinstance(item, tuple) and len(item) >= 2:
             field, message = item[0], item[-1]
-            if isinstance(message, ValidationError):
-                message = message.message
+            if isinstance(message, ValidationError):  # conflicts(): (code, error)
+                field, message = message.field, message.message
             found.setdefault(str(field), str(message))
         else:
             found.setdefault("", str(item))

@@ -157,6 +157,7 @@ class PaymentForm(ClientFieldsForm):
             rows, [_("RUM"), _("Signed on"), _("Scheme"), _("Status"), _("Sequence"), _("IBAN"),
                    _("Last collection")], empty=_("No mandate."))
         self.revoke_choice.options = active
+        self.revoke_choice.value = active[0] if active else None
         self.revoke_button.disabled = not active
 
     def _on_add_mandate(self, _button: Any = None) -> None:
