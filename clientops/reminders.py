@@ -267,7 +267,8 @@ class Reminders:
 
     @staticmethod
     def _frame(rows: list[dict[str, Any]], columns: list[str], money: list[str]) -> pd.DataFrame:
-        frame = pd.DataFrame(rows, columns=columns)
+        # object columns: text stays text and a missing reason stays None (not NaN)
+        frame = pd.DataFrame(rows, columns=columns, dtype=object)
         for col in money:
             frame[col] = frame[col].astype(MONEY)
         if "level" in frame:

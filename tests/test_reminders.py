@@ -1,0 +1,400 @@
+"""Reminders: the policy, one email per client over a real SMTP server, skips, history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import clientops
+from clientops.errors import NotFound, ValidationError
+
+COMPANY_IBAN = "FR7630004000031234567890143"
+D = date(2026, 3, 2)   # "today" in these tests
+
+
+@pytest.fixture
+def book(book: clientops.Book, smtp_sink: Any) -> clientops.Book:
+    """A book whose SMTP settings point at the test server."""
+    book.settings.update(smtp_host=smtp_sink.host, smtp_port=smtp_sink.port,
+                         smtp_sender="relances@masociete.fr", company_name="Ma Société SAS",
+                         company_iban=COMPANY_IBAN, company_bic="BNPAFRPP")
+    return book
+
+
+def client(book: clientops.Book, name: str, email: str | None = "compta@client.fr",
+           **kw: Any) -> str:
+    return book.clients.create(kind="company", name=name, email=email, **kw).code
+
+
+def invoice(book: clientops.Book, code: str, number: str, amount: str, due: date,
+            issued: date | None = None) -> None:
+    book.documents.add(code, kind="invoice", number=number, issue_date=issued or due - timedelta(30),
+                       due_date=due, total_excl_tax=Decimal(amount), tax=Decimal("0.00"))
+
+
+def days_ago(n: int) -> date:
+    return D - timedelta(days=n)
+
+
+def by_code(frame: Any) -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in frame.to_dict("records")}
+
+
+# -- what is due ---------------------------------------------------------------------------
+def test_due_follows_the_policy_levels(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(6))     # 6 days late: not yet (level 1 at +7)
+    invoice(book, a, "F-2", "200.00", days_ago(7))     # exactly +7: level 1
+    invoice(book, a, "F-3", "300.00", days_ago(45))    # +45 but never reminded: level 1 first
+    invoice(book, a, "F-4", "400.00", D)               # due today: not overdue
+    due = book.reminders.due(D)
+    assert list(due["code"]) == [a]
+    row = due.iloc[0]
+    assert (row["action"], row["invoices"], row["levels"], row["level"]) == (
+        "send", ["F-3", "F-2"], [1, 1], 1)
+    assert row["amount_due"] == Decimal("500.00")
+    assert row["total_overdue"] == Decimal("600.00")     # F-1 is listed in the email too
+    assert str(due["amount_due"].dtype).startswith("decimal128")
+
+
+def test_level_n_plus_one_only_after_n_and_never_twice(book: clientops.Book,
+                                                      smtp_sink: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(45))
+    assert book.reminders.send(D)["status"].tolist() == ["sent"]
+    # the same day again: nothing new is due (level 1 was sent, level 2 waits its interval)
+    assert book.reminders.due(D).empty or set(book.reminders.due(D)["action"]) == {"skip"}
+    assert len(smtp_sink.messages) == 1
+    # five days later: level 2 (the delay of 15 days passed long ago), not level 3
+    later = D + timedelta(days=5)
+    assert book.reminders.due(later).iloc[0]["levels"] == [2]
+    book.reminders.send(later)
+    book.reminders.send(later + timedelta(days=5))
+    history = book.reminders.history(a)
+    assert history["level"].tolist() == [3, 2, 1]
+    assert history["level_name"].tolist() == ["formal_notice", "firm", "friendly"]
+    # every level was sent: nothing more is ever due for this invoice
+    assert book.reminders.due(later + timedelta(days=60)).empty
+    assert len(smtp_sink.messages) == 3
+
+
+def test_minimum_interval_between_two_reminders_to_one_client(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(7))
+    book.reminders.send(D)
+    invoice(book, a, "F-2", "50.00", days_ago(20))       # entered late; due at level 1 now
+    for offset, expected in [
+        (1, "skip"),   # the next day: too soon
+        (4, "skip"),   # 4 days after: still under the 5-day interval
+        (5, "send"),   # 5 days after: allowed again
+    ]:
+        row = book.reminders.due(D + timedelta(days=offset)).iloc[0]
+        assert row["action"] == expected, offset
+        if expected == "skip":
+            assert row["reason"] == "reminded on 2026-03-02, less than 5 days ago"
+
+
+@pytest.mark.parametrize(
+    ("amount", "chased"),
+    [
+        (Decimal("0.09"), False),   # below the 0.10 tolerance: not chased
+        (Decimal("0.10"), True),    # at the tolerance: chased
+        (Decimal("0.11"), True),    # above: chased
+    ],
+)
+def test_tolerance(book: clientops.Book, amount: Decimal, chased: bool) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(10))
+    book.payments.add(a, paid_on=days_ago(9), amount=Decimal("100.00") - amount,
+                      method="transfer", invoice="F-1")
+    assert (not book.reminders.due(D).empty) == chased
+
+
+# -- skipped, and why ----------------------------------------------------------------------
+def _archived(book: clientops.Book, code: str) -> None:
+    book.clients.archive(code)
+
+
+def _disputed(book: clientops.Book, code: str) -> None:
+    book.documents.set_dispute("F-1")
+
+
+def _paused(book: clientops.Book, code: str) -> None:
+    book.reminders.pause(code)
+
+
+def _direct_debit(book: clientops.Book, code: str) -> None:
+    book.clients.update(code, iban="FR7630006000011234567890189")
+    book.mandates.add(code, signed_on=date(2025, 1, 1))
+    book.clients.update(code, payment_method="sepa_debit")
+
+
+def _no_recipient(book: clientops.Book, code: str) -> None:
+    book.clients.update(code, email=None)
+    # a contact with an email who is not a favourite does not receive reminders
+    book.contacts.add(code, first_name="Paul", last_name="Pasfavori", email="paul@client.fr")
+
+
+def _pending_batch(book: clientops.Book, code: str) -> None:
+    _direct_debit(book, code)
+    book.settings.update(sepa_creditor_id="FR72ZZZ123456")
+    book.clients.update(code, payment_method="transfer")   # a mandate, but paying by transfer
+    book.sepa.collect(D, book.path.parent / "batch.xml")
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_archived, "client archived"),
+        (_disputed, "invoice in dispute"),
+        (_paused, "reminders paused for this client"),
+        (_direct_debit, "pays by SEPA direct debit with an active mandate"),
+        (_no_recipient, "no recipient: no favourite contact with an email and no client email"),
+        (_pending_batch, "in SEPA batch 1 awaiting confirmation"),
+    ],
+)
+def test_skipped_with_the_reason(book: clientops.Book, smtp_sink: Any, make: Any,
+                                 reason: str) -> None:
+    skip = client(book, "Skipped")
+    invoice(book, skip, "F-1", "100.00", days_ago(10))
+    other = client(book, "Other", email="ar@other.fr")
+    invoice(book, other, "F-2", "80.00", days_ago(10))
+    make(book, skip)
+    result = by_code(book.reminders.send(D))
+    assert (result[skip]["status"], result[skip]["reason"]) == ("skipped", reason)
+    assert result[other]["status"] == "sent"                 # the others go on
+    assert [m["To"] for m in smtp_sink.messages] == ["ar@other.fr"]
+    assert book.reminders.history(skip).empty
+
+
+def test_disputed_invoice_is_left_out_of_the_clients_email(book: clientops.Book,
+                                                            smtp_sink: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(10))
+    invoice(book, a, "F-2", "70.00", days_ago(10))
+    book.documents.set_dispute("F-2")
+    due = book.reminders.due(D)
+    assert due[["action", "invoices", "reason"]].values.tolist() == [
+        ["send", ["F-1"], None], ["skip", ["F-2"], "invoice in dispute"]]
+    book.reminders.send(D)
+    body = smtp_sink.messages[0].get_content().replace("\r\n", "\n")
+    assert "F-1" in body and "F-2" not in body
+
+
+def test_pause_and_resume_are_audited(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    book.reminders.pause(a)
+    assert book.clients.get(a).reminders_paused is True
+    assert book.reminders.paused() == [a]
+    book.reminders.pause(a, paused=False)
+    trail = book.history(a)
+    changes = trail[trail["field"] == "reminders_paused"][["old_value", "new_value"]]
+    assert changes.values.tolist() == [["true", "false"], ["false", "true"]]
+    with pytest.raises(NotFound):
+        book.reminders.pause("C999999")
+
+
+# -- the emails ----------------------------------------------------------------------------
+def test_one_email_per_client_in_its_language_with_amounts_and_how_to_pay(
+    book: clientops.Book, smtp_sink: Any
+) -> None:
+    fr = client(book, "Boulangerie Martin")
+    book.contacts.add(fr, first_name="Anne", last_name="Martin", email="anne@martin.fr",
+                      favorite=True)
+    book.contacts.add(fr, first_name="Luc", last_name="Martin", email="luc@martin.fr",
+                      favorite=True)
+    book.contacts.add(fr, first_name="Zoé", last_name="Autre", email="zoe@martin.fr")
+    invoice(book, fr, "F-2026-00001", "1234.56", date(2026, 2, 1), issued=date(2026, 1, 2))
+    invoice(book, fr, "F-2026-00002", "10.00", date(2026, 2, 10), issued=date(2026, 1, 11))
+    en = client(book, "London Ltd", email="ap@london.co.uk", language="en", country="GB")
+    invoice(book, en, "F-2026-00003", "99.90", date(2026, 2, 1), issued=date(2026, 1, 2))
+    sent = book.reminders.send(D)
+    assert sent["status"].tolist() == ["sent", "sent"]
+    assert len(smtp_sink.messages) == 2
+    mails = {m["To"]: m for m in smtp_sink.messages}
+    fr_mail, en_mail = mails["anne@martin.fr, luc@martin.fr"], mails["ap@london.co.uk"]
+    # favourites only (not the client's email, not the non-favourite contact)
+    assert fr_mail.envelope_rcpt == ["anne@martin.fr", "luc@martin.fr"]
+    assert fr_mail["From"] == "relances@masociete.fr"
+    assert fr_mail["Subject"] == ("Rappel : facture(s) en attente de règlement — "
+                                  "Ma Société SAS")
+    body = fr_mail.get_content().replace("\r\n", "\n")
+    for text in ["F-2026-00001 du 02/01/2026, échue le 01/02/2026 : 1\u202f234,56\xa0€",
+                 "F-2026-00002 du 11/01/2026, échue le 10/02/2026 : 10,00\xa0€",
+                 "Montant restant dû : 1\u202f244,56\xa0€",
+                 "IBAN FR76 3000 4000 0312 3456 7890 143 (BIC BNPAFRPP)"]:
+        assert text in body
+    assert en_mail.envelope_rcpt == ["ap@london.co.uk"]
+    assert en_mail["Subject"] == "Reminder: invoice(s) awaiting payment — Ma Société SAS"
+    en_body = en_mail.get_content().replace("\r\n", "\n")
+    assert "Invoice F-2026-00003 of 02/01/2026, due 01/02/2026: €99.90 outstanding" in en_body
+    assert "Amount due: €99.90" in en_body
+    history = book.reminders.history()
+    assert sorted(history["invoice"]) == ["F-2026-00001", "F-2026-00002", "F-2026-00003"]
+    row = history[history["invoice"] == "F-2026-00001"].iloc[0]
+    assert (row["channel"], row["recipient"], row["outcome"], row["amount_due"],
+            row["sent_on"]) == ("email", "anne@martin.fr, luc@martin.fr", "sent",
+                                Decimal("1234.56"), D)
+    assert row["message_id"] == fr_mail["Message-ID"]
+
+
+def test_the_tone_follows_the_highest_level(book: clientops.Book, smtp_sink: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(40))
+    book.reminders.record(a, "F-1", 1, note="appel")
+    book.reminders.record(a, "F-1", 2, channel="letter", on=days_ago(10))
+    book.reminders.send(D)
+    [mail] = smtp_sink.messages
+    assert mail["Subject"] == "Mise en demeure de payer — Ma Société SAS"
+    assert "(mise en demeure)" in mail.get_content().replace("\r\n", "\n")
+
+
+def test_templates_can_be_edited_in_the_settings(book: clientops.Book, smtp_sink: Any) -> None:
+    book.settings.update(reminder_templates={
+        "fr": {"1": "Subject: Petit rappel $client_code\n\nBonjour $client_name,\n"
+                    "$invoice_lines\nTotal : $total_due\n$payment_instructions\n"}})
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(8))
+    book.reminders.send(D)
+    [mail] = smtp_sink.messages
+    assert mail["Subject"] == f"Petit rappel {a}"
+    assert mail.get_content().replace("\r\n", "\n").startswith("Bonjour Alpha,\n- Facture F-1")
+
+
+@pytest.mark.parametrize(
+    "templates",
+    [
+        {"fr": {"1": "Bonjour $client_name"}},                         # no Subject: line
+        {"fr": {"1": "Subject: x\n\n$montant"}},                       # unknown placeholder
+        {"de": {"1": "Subject: x\n\nHallo"}},                          # no such language
+        {"fr": {"zero": "Subject: x\n\nBonjour"}},                     # level is not a number
+        {"fr": {"1": "Subject: x\n\nCoût: 5 $"}},                      # a lone $
+    ],
+)
+def test_bad_templates_are_refused(book: clientops.Book, templates: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as err:
+        book.settings.update(reminder_templates=templates)
+    assert err.value.field == "reminder_templates"
+
+
+def test_a_refused_message_is_reported_not_recorded_and_the_others_go_on(
+    book: clientops.Book, smtp_sink: Any
+) -> None:
+    gone = client(book, "Gone", email="gone@client.fr")
+    fine = client(book, "Fine", email="ok@client.fr")
+    invoice(book, gone, "F-1", "10.00", days_ago(10))
+    invoice(book, fine, "F-2", "20.00", days_ago(10))
+    smtp_sink.refuse = {"gone@client.fr"}
+    result = by_code(book.reminders.send(D))
+    assert result[gone]["status"] == "refused"
+    assert result[gone]["reason"].startswith("gone@client.fr: 550")
+    assert result[fine]["status"] == "sent"
+    assert book.reminders.history()["invoice"].tolist() == ["F-2"]
+    # the mailbox is back: the reminder is still due and goes the next time
+    smtp_sink.refuse = set()
+    again = by_code(book.reminders.send(D + timedelta(days=1)))
+    assert again[gone]["status"] == "sent"
+
+
+def test_partly_refused_is_recorded_for_the_accepted_recipients(
+    book: clientops.Book, smtp_sink: Any
+) -> None:
+    a = client(book, "Alpha", email=None)
+    for first, mail in [("Anne", "anne@alpha.fr"), ("Bob", "bob@alpha.fr")]:
+        book.contacts.add(a, first_name=first, last_name="Alpha", email=mail, favorite=True)
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    smtp_sink.refuse = {"bob@alpha.fr"}
+    row = book.reminders.send(D).iloc[0]
+    assert (row["status"], row["reason"][:17]) == ("sent", "bob@alpha.fr: 550")
+    assert book.reminders.history(a)["recipient"].tolist() == ["anne@alpha.fr"]
+
+
+def test_dry_run_sends_and_records_nothing(book: clientops.Book, smtp_sink: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    row = book.reminders.send(D, dry_run=True).iloc[0]
+    assert row["status"] == "would send"
+    assert "F-1" in row["body"] and row["subject"].startswith("Rappel")
+    assert smtp_sink.messages == []
+    assert book.reminders.history().empty
+    assert len(book.reminders.due(D)) == 1
+
+
+def test_excluded_clients_are_left_out_this_time(book: clientops.Book, smtp_sink: Any) -> None:
+    a = client(book, "Alpha", email="a@alpha.fr")
+    b = client(book, "Beta", email="b@beta.fr")
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    invoice(book, b, "F-2", "10.00", days_ago(10))
+    result = by_code(book.reminders.send(D, exclude=[a]))
+    assert (result[a]["status"], result[a]["reason"]) == ("skipped", "left out of this run")
+    assert [m["To"] for m in smtp_sink.messages] == ["b@beta.fr"]
+    assert book.reminders.due(D + timedelta(days=1)).iloc[0]["code"] == a
+
+
+def test_nothing_due_never_connects(book: clientops.Book) -> None:
+    book.settings.update(smtp_port=1)        # nothing listens there
+    assert book.reminders.send(D).empty
+
+
+# -- manual reminders ----------------------------------------------------------------------
+def test_a_phone_call_counts_as_the_level(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    r = book.reminders.record(a, "F-1", 1, note="promet un virement vendredi", on=days_ago(6))
+    assert (r.level, r.channel, r.sent_on) == (1, "phone", days_ago(6))
+    assert book.reminders.due(D).iloc[0]["levels"] == [2]
+    row = book.reminders.history(a).iloc[0]
+    assert (row["channel"], row["note"], row["outcome"]) == (
+        "phone", "promet un virement vendredi", "recorded")
+    trail = book.history(a)
+    assert "record" in set(trail[trail["entity"] == "reminder"]["action"])
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "message"),
+    [
+        (("F-1", 2), "level", "has not had its level 1"),          # skipping level 1
+        (("F-1", 4), "level", "must be a level from 1 to 3"),      # no such level
+        (("F-1", 1, "pigeon"), "channel", "must be one of"),       # unknown channel
+        (("F-9", 1), "invoice", "is not an invoice of client"),    # another client's invoice
+    ],
+)
+def test_record_refuses(book: clientops.Book, args: tuple[Any, ...], field: str,
+                        message: str) -> None:
+    a = client(book, "Alpha")
+    other = client(book, "Other")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    invoice(book, other, "F-9", "100.00", days_ago(20))
+    with pytest.raises(ValidationError, match=message) as err:
+        book.reminders.record(a, *args)
+    assert err.value.field == field
+    assert book.reminders.history().empty
+
+
+def test_record_refuses_the_same_level_twice(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    book.reminders.record(a, "F-1", on=days_ago(3))           # next level: 1
+    with pytest.raises(ValidationError, match="already reminded at this level on 27/02/2026"):
+        book.reminders.record(a, "F-1", 1)
+    with pytest.raises(NotFound):
+        book.reminders.record(a, "F-404", 1)
+
+
+def test_history_of_all_clients_newest_first(book: clientops.Book, tmp_path: Path) -> None:
+    a = client(book, "Alpha")
+    b = client(book, "Beta")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    invoice(book, b, "F-2", "100.00", days_ago(20))
+    book.reminders.record(a, "F-1", 1, on=days_ago(5))
+    book.reminders.record(b, "F-2", 1, on=days_ago(2))
+    history = book.reminders.history()
+    assert history[["code", "invoice", "sent_on"]].values.tolist() == [
+        [b, "F-2", days_ago(2)], [a, "F-1", days_ago(5)]]
+    assert list(history.columns) == [
+        "sent_on", "code", "name", "invoice", "level", "level_name", "channel", "recipient",
+        "outcome", "amount_due", "note", "message_id", "actor"]
