@@ -135,6 +135,11 @@ _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren",
 _SEARCH_COLUMNS = ("name", "code", "siren", "siret", "email", "city")
 
 
+def default_account(prefix: str, client_id: int) -> str:
+    """The accounting account a client gets by default: the prefix and the code's number."""
+    return f"{prefix}{client_id:06d}"
+
+
 # -- cleaning one field ------------------------------------------------------------------
 def clean_text(field: str, value: Any, limit: int = 200, multiline: bool = False) -> str | None:
     """Strip free text; blank → None. Refuses non-text, control characters and huge text."""
@@ -484,6 +489,11 @@ class Clients:
                 errors.append(err)
         bad = {e.field for e in errors}
         self._derive(given, cleaned, base, current, bad)
+        if current is not None and "accounting_account" in cleaned and not cleaned["accounting_account"]:
+            # Clearing the account gives the client its default one back.
+            prefix = accounting_prefix if accounting_prefix is not None else \
+                self._book.settings.accounting_prefix
+            cleaned["accounting_account"] = default_account(prefix, current.id)
         merged = {**base, **cleaned}
         errors.extend(self._cross_checks(given, cleaned, merged, current, bad,
                                          has_active_mandate, accounting_prefix))
@@ -668,7 +678,7 @@ class Clients:
             new_id = self._next_id(conn)
             code = f"C{new_id:06d}"
             if not record.get("accounting_account"):
-                record["accounting_account"] = f"{prefix}{new_id:06d}"
+                record["accounting_account"] = default_account(prefix, new_id)
             problems = self.conflicts({None: record}, allow_duplicate=allow_duplicate, conn=conn)
             if problems:
                 raise problems[0][1]

@@ -401,3 +401,8 @@ def test_list_reads_rows_inserted_with_sql(book: clientops.Book) -> None:
     df = book.clients.list(tags="b")
     assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 189"
     assert book.clients.get("C000001").tags == ("a", "b")
+
+
+def test_clearing_the_account_gives_the_default_back(book: clientops.Book) -> None:
+    c = company(book, accounting_account="411MARTIN")
+    assert book.clients.update(c.code, accounting_account="").accounting_account == "411000001"
