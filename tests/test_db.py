@@ -1,0 +1,321 @@
+"""The store: migrations, transactions, the DuckDB limits we design around, several processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import clientops
+from clientops.book import Book
+from clientops.db import Store
+from clientops.errors import ClientOpsError, DatabaseBusy
+from clientops.frames import fetch_df
+from clientops.schema import MIGRATIONS
+
+LAST = MIGRATIONS[-1][0]
+
+
+# -- open, create, migrate ------------------------------------------------------------------
+def test_open_creates_every_migration(db_path: Path) -> None:
+    with clientops.open(db_path, actor="t") as book:
+        with book.store.connection() as conn:
+            assert book.store.applied_migrations(conn) == sorted(n for n, _ in MIGRATIONS)
+        assert book.store.schema_version() == LAST
+        assert book.store.migrate() == []  # nothing left to do on a current file
+
+
+def test_first_schema_version_is_migrated_forward_and_keeps_data(db_path: Path) -> None:
+    old = Store(db_path, idle_window=0)
+    assert old.migrate(upto="0001_initial") == ["0001_initial"]
+    with old.transaction() as conn:
+        conn.execute(
+            "INSERT INTO clients (id, code, kind, name, accounting_account, created_at,"
+            " updated_at) VALUES (1, 'C000001', 'company', 'Boulangerie Martin SARL',"
+            " '411000001', now(), now())"
+        )
+        conn.execute("INSERT INTO counters VALUES ('client', 1)")
+        conn.execute(
+            "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
+            " total_excl_tax, tax, total_incl_tax, created_at) VALUES (1, 1, 'invoice',"
+            " 'F-2024-00001', DATE '2024-03-01', DATE '2024-03-31', 100.00, 20.00, 120.00, now())"
+        )
+    assert old.schema_version() == "0001_initial"
+    old.close()
+
+    with clientops.open(db_path, actor="t") as book:
+        assert book.store.schema_version() == LAST
+        with book.store.connection() as conn:
+            row = conn.execute(
+                "SELECT c.name, d.open_amount FROM clients c JOIN documents d ON d.client_id = c.id"
+            ).fetchone()
+        # The client survived, and the open-balance migration initialised its invoice.
+        assert row == ("Boulangerie Martin SARL", pytest.approx(120))
+        assert book.clients.get("C000001").name == "Boulangerie Martin SARL"
+        # Counters carried over: the next client does not reuse the code.
+        assert book.clients.create(kind="individual", name="Jeanne Petit").code == "C000002"
+
+
+def test_migrate_upto_stops_there(db_path: Path) -> None:
+    store = Store(db_path, idle_window=0)
+    assert store.migrate(upto="0002_indexes") == ["0001_initial", "0002_indexes"]
+    assert store.migrate() == [name for name, _ in MIGRATIONS[2:]]
+
+
+def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store(db_path, idle_window=0).migrate(upto="0001_initial")
+    broken = [*MIGRATIONS[:2], ("0003_broken", "ALTER TABLE nowhere ADD COLUMN x INT")]
+    monkeypatch.setattr("clientops.db.MIGRATIONS", broken)
+    store = Store(db_path, idle_window=0)
+    with pytest.raises(duckdb.Error):
+        store.migrate()
+    # 0002 ran in the same transaction as the broken one: rolled back with it.
+    assert store.schema_version() == "0001_initial"
+
+
+# -- transactions ---------------------------------------------------------------------------
+def test_transaction_rolls_back_on_error_and_nested_ones_join(book: clientops.Book) -> None:
+    with pytest.raises(RuntimeError):
+        with book.store.transaction() as conn:
+            book.store.reserve(conn, "task")
+            with book.store.transaction() as inner:  # joins the outer one
+                inner.execute("INSERT INTO settings VALUES ('x', '1')")
+            raise RuntimeError("boom")
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM settings WHERE key = 'x'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM counters WHERE name = 'task'").fetchone() == (0,)
+
+
+def test_reserve_hands_out_consecutive_ids_never_reused(book: clientops.Book) -> None:
+    with book.store.transaction() as conn:
+        assert book.store.reserve(conn, "task", 3) == 1
+        assert book.store.reserve(conn, "task") == 4
+    with book.store.transaction() as conn:
+        assert book.store.reserve(conn, "task", 2) == 5
+
+
+def test_failed_statement_inside_a_transaction_is_not_committed(book: clientops.Book) -> None:
+    # DuckDB would COMMIT "successfully" after a failed statement and drop everything; the
+    # store rolls back explicitly and lets the error through instead of pretending.
+    with pytest.raises(duckdb.Error):
+        with book.store.transaction() as conn:
+            conn.execute("INSERT INTO settings VALUES ('y', '1')")
+            conn.execute("INSERT INTO settings VALUES ('y', '2')")  # duplicate key
+    assert book.settings["language"] == "fr"
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM settings WHERE key = 'y'").fetchone() == (0,)
+
+
+# -- DuckDB 1.5 limits, documented ------------------------------------------------------------
+@pytest.fixture
+def raw(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(str(tmp_path / "raw.duckdb"))
+    yield conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "UPDATE parent SET code = 'a' WHERE id = 1",  # a UNIQUE column, even to the same value
+        "UPDATE parent SET code = 'z' WHERE id = 1",  # a UNIQUE column, to a new value
+        "UPDATE parent SET id = 1 WHERE id = 1",      # the primary key itself, unchanged
+    ],
+)
+def test_duckdb_refuses_updates_of_indexed_columns_of_referenced_rows(
+    raw: duckdb.DuckDBPyConnection, update: str
+) -> None:
+    """Why the schema has no FOREIGN KEY clauses: editing a client's accounting account
+    (a unique field) would fail as soon as one document referenced the client."""
+    raw.execute("CREATE TABLE parent (id INT PRIMARY KEY, code VARCHAR UNIQUE, note VARCHAR)")
+    raw.execute("CREATE TABLE child (id INT PRIMARY KEY, parent_id INT REFERENCES parent(id))")
+    raw.execute("INSERT INTO parent VALUES (1, 'a', NULL)")
+    raw.execute("INSERT INTO child VALUES (1, 1)")
+    raw.execute("UPDATE parent SET note = 'fine' WHERE id = 1")  # unindexed columns are fine
+    with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+        raw.execute(update)
+
+
+def test_duckdb_bulk_update_of_unique_column_fails_with_false_duplicate(
+    raw: duckdb.DuckDBPyConnection,
+) -> None:
+    """A permutation of unique values stays unique, yet DuckDB reports a duplicate: never
+    rewrite indexed key columns in bulk (bulk corrections touch unindexed fields only)."""
+    raw.execute("CREATE TABLE t (id INT PRIMARY KEY, k VARCHAR UNIQUE)")
+    raw.execute("INSERT INTO t SELECT i, 'k' || i FROM range(5000) r(i)")
+    with pytest.raises(duckdb.ConstraintException, match="Duplicate key"):
+        raw.execute("UPDATE t SET k = 'k' || (4999 - id)")
+    assert raw.execute("SELECT count(DISTINCT k) FROM t").fetchone() == (5000,)
+
+
+def test_duckdb_commit_after_failed_statement_silently_rolls_back(
+    raw: duckdb.DuckDBPyConnection,
+) -> None:
+    raw.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    raw.execute("BEGIN TRANSACTION")
+    raw.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(duckdb.ConstraintException):
+        raw.execute("INSERT INTO t VALUES (1)")
+    raw.execute("COMMIT")  # no error…
+    assert raw.execute("SELECT count(*) FROM t").fetchone() == (0,)  # …and nothing was kept
+
+
+def test_duckdb_df_turns_decimal_into_float_fetch_df_keeps_it_exact(
+    raw: duckdb.DuckDBPyConnection,
+) -> None:
+    from decimal import Decimal
+
+    sql = "SELECT 0.10::DECIMAL(18,2) AS a UNION ALL SELECT 0.20::DECIMAL(18,2)"
+    assert str(raw.execute(sql).df()["a"].dtype) == "float64"
+    exact = fetch_df(raw, sql)
+    assert exact["a"].sum() == Decimal("0.30")
+
+
+def test_duckdb_timestamptz_needs_pytz() -> None:
+    """pandas 3 no longer pulls pytz in; clientops declares it (fetching TIMESTAMPTZ needs it)."""
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["pytz"] = None  # as if it were not installed
+        import duckdb
+        try:
+            duckdb.connect().execute("SELECT now()::TIMESTAMPTZ").fetchall()
+        except duckdb.Error as err:
+            print("refused:", "pytz" in str(err))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused: True"
+    import pytz  # noqa: F401 - the declared dependency is there
+
+    assert duckdb.connect().execute("SELECT now()::TIMESTAMPTZ").fetchone() is not None
+
+
+# -- several processes ----------------------------------------------------------------------
+HOLDER = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1])
+conn.execute("SELECT 1")
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.close()
+"""
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_database_busy_names_the_process_holding_the_file(db_path: Path) -> None:
+    clientops.open(db_path, idle_window=0).close()
+    holder = _hold(db_path, 30)
+    try:
+        book = Book(Store(db_path, busy_timeout=0.5), "t")
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy) as info:
+            book.counts()
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert 0.5 <= waited < 3
+    message = str(info.value)
+    assert f"process {holder.pid}" in message and str(db_path) in message
+    assert isinstance(info.value, ClientOpsError)
+
+
+def test_waits_for_the_file_then_gets_in(db_path: Path) -> None:
+    clientops.open(db_path, idle_window=0).close()
+    holder = _hold(db_path, 0.8)
+    try:
+        with clientops.open(db_path, busy_timeout=10, idle_window=0) as book:
+            assert book.counts()["clients"] == 0
+    finally:
+        holder.wait()
+
+
+def test_the_file_is_let_go_after_the_idle_window(db_path: Path) -> None:
+    book = clientops.open(db_path, idle_window=0.1)
+    book.counts()
+    assert book.store.is_open  # warm for the next click…
+    time.sleep(0.4)
+    assert not book.store.is_open  # …then released for other kernels
+    holder = _hold(db_path, 0)  # another process gets in without waiting
+    holder.wait()
+    book.close()
+
+
+WRITER = """
+import sys, time, clientops
+path, tag, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+book = clientops.open(path, actor=tag, busy_timeout=60)
+while time.time() < start:
+    time.sleep(0.005)
+for i in range(200):
+    book.clients.create(kind="individual", name=f"{tag} {i:03d}")
+book.close()
+print("done", book.store.connects, flush=True)
+"""
+
+
+def test_two_processes_each_write_200_changes_and_all_400_land(db_path: Path) -> None:
+    clientops.open(db_path).close()
+    start = time.time() + 2.0  # both begin together, once their interpreters are up
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), tag, str(start)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+             for tag in ("alpha", "beta")]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert out.startswith("done")
+    with clientops.open(db_path, read_only=True) as book:
+        with book.store.connection() as conn:
+            rows = conn.execute(
+                "SELECT split_part(name, ' ', 1), count(*), count(DISTINCT code)"
+                " FROM clients GROUP BY 1 ORDER BY 1").fetchall()
+            audited = conn.execute(
+                "SELECT actor, count(DISTINCT entity_id) FROM audit_log"
+                " WHERE entity = 'client' AND action = 'create' GROUP BY 1 ORDER BY 1").fetchall()
+    assert rows == [("alpha", 200, 200), ("beta", 200, 200)]
+    assert audited == [("alpha", 200), ("beta", 200)]
+
+
+# -- read-only ------------------------------------------------------------------------------
+READER = """
+import sys, clientops
+with clientops.open(sys.argv[1], read_only=True, busy_timeout=float(sys.argv[2])) as book:
+    print(book.counts()["clients"])
+"""
+
+
+def test_readers_in_several_processes_at_once(db_path: Path) -> None:
+    with clientops.open(db_path) as book:
+        book.clients.create(kind="individual", name="Jeanne Petit")
+    # This process holds a read-only connection while two other processes read too.
+    with clientops.open(db_path, read_only=True, idle_window=30) as mine:
+        assert mine.counts()["clients"] == 1
+        assert mine.store.is_open
+        outs = [subprocess.run([sys.executable, "-c", READER, str(db_path), "2"],
+                               capture_output=True, text=True, timeout=60) for _ in range(2)]
+    assert [o.stdout.strip() for o in outs] == ["1", "1"], [o.stderr for o in outs]
+
+
+def test_a_reader_waits_for_a_writer_then_gives_up_clearly(db_path: Path) -> None:
+    clientops.open(db_path).close()
+    holder = _hold(db_path, 30)  # a writer holds the file: DuckDB refuses even readers
+    try:
+        out = subprocess.run([sys.executable, "-c", READER, str(db_path), "0.5"],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert out.returncode != 0
+    assert "DatabaseBusy" in out.stderr and f"process {holder.pid}" in out.stderr
