@@ -59,7 +59,8 @@ def _phone_sql(col: str) -> str:
     cases = []
     for region in PHONE_REGIONS:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        if meta is None or len(phonenumbers.region_codes_for_country_code(meta.country_code)) != 1:
+        if meta is None or meta.country_code is None \
+                or len(phonenumbers.region_codes_for_country_code(meta.country_code)) != 1:
             continue
         patterns = [getattr(meta, t).national_number_pattern for t in _PHONE_TYPES
                     if getattr(meta, t) is not None and getattr(meta, t).national_number_pattern]
