@@ -7,7 +7,7 @@ DB ?= data/clientops.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: setup run demo test lint typecheck bench clean serve
+.PHONY: setup run demo test lint typecheck bench clean serve browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,8 +37,18 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+## browser: the web-app tests drive Debian's Chromium (headless); installed with apt when missing
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu)"; exit 1; \
+		fi; \
+	fi
+
 ## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/)
-test: setup lint typecheck
+test: setup browser lint typecheck
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider
 
 bench: setup

@@ -885,6 +885,12 @@ class Clients:
                          if getattr(client, f)] or [(None, None, None)],
             )
 
+    def merge(self, keep: str, drop: str) -> int:
+        """Merge duplicate ``drop`` into ``keep``; undoable change set (:mod:`clientops.merge`)."""
+        from .merge import merge_clients
+
+        return merge_clients(self._book, keep, drop)
+
 
 _LABELS = {
     "invoice": ("invoice", "invoices"),
