@@ -229,6 +229,7 @@ class ClientCard(w.VBox):
             rows, [_("Task"), _("Due"), _("Assignee")], row_classes=classes,
             empty=_("No task to do."))
         self.task_choice.options = options
+        self.task_choice.value = options[0][1] if options else None
         self.task_done.disabled = not options
 
     def _draw_identity(self, ident: Any) -> None:

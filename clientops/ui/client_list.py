@@ -455,6 +455,13 @@ def write_frame(frame: pd.DataFrame, path: Path, progress: Progress | None = Non
     if path.suffix == ".xlsx":
         from openpyxl import Workbook
 
+        frame = frame.copy()
+        for column in frame.columns:  # Excel has no time zones
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                frame[column] = frame[column].dt.tz_localize(None)
+            elif str(frame[column].dtype).startswith("timestamp[") and "tz=" in str(frame[column].dtype):
+                frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet("clients")
         sheet.append([str(c) for c in frame.columns])

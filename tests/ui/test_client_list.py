@@ -1,0 +1,171 @@
+"""The client list, headless: search, filters, sort, paging, selection and every action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import clientops
+from clientops.ui.client_card import ClientCard
+from clientops.ui.client_list import ClientList
+from clientops.ui.wizard import CreationWizard
+
+
+def make(book: clientops.Book, tmp_path: Path, **kwargs: object) -> ClientList:
+    return ClientList(book, export_dir=tmp_path / "exports", **kwargs)  # type: ignore[arg-type]
+
+
+def test_first_page_and_paging(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path, page_size=10)
+    active = demo_book.clients.count()
+    assert grid.total == active
+    assert len(grid.grid.options) == 10
+    assert "Page 1 / " in grid.page_label.value and grid.prev_button.disabled
+    first_page = [code for _label, code in grid.grid.options]
+    grid.next_button.click()
+    assert grid.page == 1
+    assert not set(first_page) & {code for _label, code in grid.grid.options}
+    grid.prev_button.click()
+    assert [code for _label, code in grid.grid.options] == first_page
+
+
+def test_search_by_name_code_and_city(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path)
+    target = demo_book.clients.list(limit=1, offset=5).iloc[0]
+    grid.search.value = str(target["code"])
+    assert [code for _l, code in grid.grid.options] == [target["code"]]
+    grid.search.value = str(target["name"])[:12]
+    assert target["code"] in [code for _l, code in grid.grid.options]
+    grid.search.value = "zzzz-nobody"
+    assert grid.total == 0 and grid.grid.options == ()
+
+
+def test_filters_status_payment_method_owner(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path)
+    grid.payment_method.value = "sepa_debit"
+    expected = demo_book.clients.count(payment_method="sepa_debit")
+    assert grid.total == expected > 0
+    assert all("Prélèvement" in label for label, _c in grid.grid.options)
+    grid.payment_method.value = None
+    owner = demo_book.clients.list(limit=1)["owner"].iloc[0]
+    grid.owner.value = owner
+    assert grid.total == demo_book.clients.count(owner=owner)
+    grid.owner.value = ""
+    grid.status.value = "archived"
+    assert grid.total == demo_book.clients.count(status="archived")
+
+
+def test_overdue_only_keeps_clients_with_late_open_invoices(
+    demo_book: clientops.Book, tmp_path: Path
+) -> None:
+    grid = make(demo_book, tmp_path, page_size=100)
+    grid.overdue_only.value = True
+    portfolio = demo_book.indicators.portfolio()
+    late = set(portfolio[(portfolio["overdue"].astype(float) > 0)
+                         & (portfolio["status"] == "active")]["code"])
+    assert {code for _l, code in grid.grid.options} == late
+    assert all(pd.notna(v) and v > 0 for v in grid.frame["overdue"])
+
+
+def test_sort_by_name_both_ways(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path, page_size=100)
+    grid.sort_buttons["name"].click()
+    names = list(grid.frame["name"])
+    assert names == sorted(names) and "▲" in grid.sort_buttons["name"].description
+    grid.sort_buttons["name"].click()
+    assert list(grid.frame["name"]) == sorted(names, reverse=True)
+    assert grid.sort_buttons["outstanding"].disabled  # not sortable on the database side
+
+
+def test_archive_then_restore_with_confirmation(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path)
+    codes = [code for _l, code in grid.grid.options][:2]
+    grid.select(*codes)
+    assert "2 sélectionnés" in grid.selection_label.value
+    grid.archive_button.click()
+    assert grid.confirm.pending
+    grid.confirm.no.click()
+    assert demo_book.clients.get(codes[0]).status == "active"
+    grid.archive_button.click()
+    grid.confirm.yes.click()
+    assert {demo_book.clients.get(c).status for c in codes} == {"archived"}
+    assert "2 archivé" in grid.banner.text
+    assert not set(codes) & {code for _l, code in grid.grid.options}  # left the default list
+    grid.status.value = "archived"
+    grid.select(*codes)
+    grid.restore_button.click()
+    grid.confirm.yes.click()
+    assert {demo_book.clients.get(c).status for c in codes} == {"active"}
+
+
+def test_delete_reports_what_was_refused_and_why(demo_book: clientops.Book, tmp_path: Path) -> None:
+    fresh = demo_book.clients.create(kind="company", name="Aaa Sans Historique")
+    busy = demo_book.documents.list().iloc[0]["client_code"]
+    grid = make(demo_book, tmp_path, page_size=100)
+    grid.select(fresh.code, busy)
+    grid.delete_button.click()
+    assert "définitivement" in grid.confirm.message.value
+    grid.confirm.yes.click()
+    assert not demo_book.clients.exists(fresh.code)
+    assert demo_book.clients.exists(busy)
+    report = grid.report.set_index("code")
+    assert bool(report.loc[fresh.code, "done"]) and not bool(report.loc[busy, "done"])
+    assert "facture" in str(report.loc[busy, "reason"]).lower() or "invoice" in str(
+        report.loc[busy, "reason"]).lower()
+    assert busy in grid.detail.children[0].value  # the refusal is listed on screen
+
+
+def test_all_matching_applies_to_every_filtered_client(
+    demo_book: clientops.Book, tmp_path: Path
+) -> None:
+    grid = make(demo_book, tmp_path, page_size=5)
+    grid.payment_method.value = "cheque"
+    expected = set(demo_book.clients.list(payment_method="cheque")["code"])
+    grid.all_matching.value = True
+    assert set(grid.selected()) == expected
+    assert not grid.archive_button.disabled
+
+
+def test_export_csv_and_xlsx(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path)
+    grid.csv_button.click()
+    assert grid.last_export is not None and grid.last_export.suffix == ".csv"
+    exported = pd.read_csv(grid.last_export, sep=";", encoding="utf-8-sig")
+    assert len(exported) == grid.total
+    assert "•" in "".join(exported["iban"].dropna())  # analysts get masked IBANs
+    assert "download" in grid.download.value
+    grid.select(*[code for _l, code in grid.grid.options][:3])
+    grid.xlsx_button.click()
+    assert grid.last_export.suffix == ".xlsx"
+    assert len(pd.read_excel(grid.last_export)) == 3
+
+
+def test_open_card_and_new_client(demo_book: clientops.Book, tmp_path: Path) -> None:
+    grid = make(demo_book, tmp_path)
+    code = grid.grid.options[0][1]
+    assert grid.open_button.disabled
+    grid.select(code)
+    grid.open_button.click()
+    card = grid.detail.children[0]
+    assert isinstance(card, ClientCard) and card.code == code
+    grid.new_button.click()
+    wizard = grid.detail.children[0]
+    assert isinstance(wizard, CreationWizard)
+    wizard.identity.fields["name"].input.value = "Zzz Nouveau Client"
+    wizard.identity.save.click()
+    wizard.skip.click()
+    grid.search.value = "Zzz Nouveau"
+    assert [c for _l, c in grid.grid.options] == [wizard.client.code]
+
+
+def test_open_card_callback_and_bulk_handover(demo_book: clientops.Book, tmp_path: Path) -> None:
+    opened: list[str] = []
+    handed: list[list[str]] = []
+    grid = make(demo_book, tmp_path, on_open=opened.append, on_bulk=handed.append)
+    codes = [c for _l, c in grid.grid.options][:2]
+    grid.select(codes[0])
+    grid.open_button.click()
+    grid.select(*codes)
+    grid.bulk_button.click()
+    assert opened == [codes[0]] and handed == [codes]
