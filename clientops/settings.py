@@ -126,6 +126,14 @@ def _dump(value: Any) -> str:
     return json.dumps(value)
 
 
+def _shown(value: Any) -> Any:
+    """A setting as the audit trail shows it: plain text and numbers as they are (so that the
+    trail masks an IBAN correctly), structured values as JSON."""
+    if value is None or isinstance(value, (str, int, Decimal)):
+        return value
+    return _dump(value)
+
+
 def _load(text: str | None) -> Any:
     if text is None:
         return None
@@ -180,6 +188,6 @@ class Settings(Mapping[str, Any]):
             audit.record(
                 conn, self._book, entity="settings", entity_id=None, client_code=None,
                 action="update",
-                changes=[(k, _dump(current[k]), _dump(v)) for k, v in cleaned.items()
+                changes=[(k, _shown(current[k]), _shown(v)) for k, v in cleaned.items()
                          if current[k] != v],
             )
