@@ -109,7 +109,7 @@ def test_sepa_collect_then_confirm_with_a_rejection(book: clientops.Book,
     panel.confirm.yes.click()
     assert book.sepa.get(panel.batch.id).status == "confirmed"
     assert book.payments.list()["invoice"].tolist() == ["F-1"]
-    assert panel.batch_pick.options == []
+    assert list(panel.batch_pick.options) == []
 
 
 def test_sepa_without_creditor_settings_shows_the_error(book: clientops.Book,
