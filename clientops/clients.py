@@ -418,18 +418,23 @@ class Clients:
             f"{mask_iban_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
         )
         direction = "DESC" if descending else "ASC"
-        sql = f"SELECT {select} FROM clients{where} ORDER BY {order_by} {direction} NULLS LAST"
-        if order_by != "code":
-            sql += ", code"
+        order = f"{order_by} {direction} NULLS LAST" + (", code" if order_by != "code" else "")
+        # Page first on the bare columns, then mask and shape only the rows of the page.
+        page = f"SELECT {', '.join(LIST_COLUMNS)} FROM clients{where} ORDER BY {order}"
         if limit is not None:
-            sql += " LIMIT ?"
+            page += " LIMIT ?"
             params.append(max(0, int(limit)))
         if offset:
-            sql += " OFFSET ?"
+            page += " OFFSET ?"
             params.append(max(0, int(offset)))
+        sql = f"SELECT {select} FROM ({page}) ORDER BY {order}"
         with self._book.store.connection() as conn:
             df = fetch_df(conn, sql, params)
-        df["tags"] = [list(parse_tags(t)) if isinstance(t, str) else [] for t in df["tags"]]
+        # Few distinct tag strings: parse each once (a million rows stay fast).
+        parsed = {t: parse_tags(t) for t in df["tags"].dropna().unique()}
+        raw = df["tags"].to_numpy(dtype=object, na_value=None)
+        df["tags"] = pd.Series([parsed.get(t, ()) if t is not None else () for t in raw],
+                               index=df.index, dtype=object)
         return df
 
     def count(
