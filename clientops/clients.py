@@ -432,8 +432,8 @@ class Clients:
             df = fetch_df(conn, sql, params)
         # Few distinct tag strings: parse each once (a million rows stay fast).
         parsed = {t: parse_tags(t) for t in df["tags"].dropna().unique()}
-        raw = df["tags"].to_numpy(dtype=object, na_value=None)
-        df["tags"] = pd.Series([parsed.get(t, ()) if t is not None else () for t in raw],
+        raw = df["tags"].to_numpy(dtype=object)
+        df["tags"] = pd.Series([parsed.get(t, ()) if isinstance(t, str) else () for t in raw],
                                index=df.index, dtype=object)
         return df
 
