@@ -776,7 +776,7 @@ def _company_settings(seed: int) -> dict[str, Any]:
             "company_bic": str(bic.compact) if bic else None, "sepa_creditor_id": ics}
 
 
-_TABLES = ["clients", "contacts", "sepa_mandates", "documents", "payments", "reminders", "tasks"]
+TABLES = ["clients", "contacts", "sepa_mandates", "documents", "payments", "reminders", "tasks"]
 
 
 def build_demo(
@@ -843,7 +843,7 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
         _set_counters(conn, book, gen, n)
         book.settings.update(**_company_settings(seed))
         counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
-                  for t in _TABLES}
+                  for t in TABLES}
     bar.close()
     with book.store.connection() as conn:
         conn.execute("CHECKPOINT")
