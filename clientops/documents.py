@@ -372,11 +372,12 @@ def _import_documents(
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN documents e ON e.number = t.key AND e.kind = t.kind
-                LEFT JOIN documents ei ON t.cancels IS NOT NULL AND ei.kind = 'invoice'
-                                      AND ei.number = t.cancels
-                LEFT JOIN (SELECT key, new_id, client_code FROM typed WHERE kind = 'invoice'
-                           QUALIFY count(*) OVER (PARTITION BY key) = 1) fi
-                       ON t.cancels IS NOT NULL AND ei.id IS NULL AND fi.key = t.cancels
+                LEFT JOIN (SELECT id, number, client_id FROM documents
+                           WHERE kind = 'invoice') ei ON ei.number = t.cancels
+                LEFT JOIN (SELECT key, any_value(new_id) AS new_id,
+                                  any_value(client_code) AS client_code
+                           FROM typed WHERE kind = 'invoice' GROUP BY key
+                           HAVING count(*) = 1) fi ON fi.key = t.cancels
                 LEFT JOIN clients fc ON fc.code = fi.client_code
             """, {"first": first})
             checks = [

@@ -78,6 +78,10 @@ def _as_text(column: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(column):
         out = column.dt.strftime("%Y-%m-%d")
         return out.where(column.notna(), None)
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        text = column.astype(object).where(column.notna(), None)
+        stripped = text.map(lambda v: v.strip() or None if isinstance(v, str) else None)
+        return stripped.astype(object)
 
     def cell(v: Any) -> str | None:
         if v is None or (not isinstance(v, str) and pd.isna(v)):

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .documents import client_row
 from .errors import ValidationError
+from .frames import arrow_to_df
 
 if TYPE_CHECKING:
     from .book import Book
@@ -221,7 +223,7 @@ class Indicators:
                 {"as_of": day},
             ).fetchall()
         found = {int(b): (amount, int(n)) for b, amount, n in sums}
-        table = pa_table(found)
+        table = _aging_table(found)
         table.attrs["as_of"] = day
         return table
 
@@ -289,13 +291,8 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def pa_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
+def _aging_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
     """The aging table with every bucket present, amounts exact."""
-    import pyarrow as pa
-    from decimal import Decimal
-
-    from .frames import arrow_to_df
-
     amounts = [found.get(i, (Decimal("0.00"), 0))[0] for i in range(len(BUCKETS))]
     table = pa.table({
         "bucket": [b[0] for b in BUCKETS],
@@ -307,5 +304,3 @@ def pa_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
     return arrow_to_df(table)
 
 
-__all__ = ["Indicators", "FiscalYear", "fiscal_year", "fiscal_year_of", "BUCKETS",
-           "PORTFOLIO_COLUMNS", "duckdb"]

@@ -155,8 +155,8 @@ def _import_payments(
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN payments e ON e.reference = t.key
-                LEFT JOIN documents i ON t.invoice IS NOT NULL AND i.kind = 'invoice'
-                                     AND i.number = t.invoice
+                LEFT JOIN (SELECT id, number, client_id FROM documents
+                           WHERE kind = 'invoice') i ON i.number = t.invoice
             """, {"first": first})
             checks = [
                 ("client_code IS NULL", _q("client code is missing")),

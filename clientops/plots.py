@@ -6,8 +6,6 @@ under any backend, in notebooks, in Voilà and in tests, and are freed with thei
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -74,4 +72,3 @@ def top_outstanding_chart(portfolio: pd.DataFrame, n: int = 10,
     return fig
 
 
-__all__: list[Any] = ["monthly_chart", "aging_chart", "top_outstanding_chart"]

@@ -77,7 +77,7 @@ class Tasks:
         row = conn.execute(_SELECT + " WHERE t.id = ?", [int(task_id)]).fetchone()
         if row is None:
             raise NotFound(f"There is no task {task_id}.")
-        return Task(*row[:5], bool(row[5]), row[6])
+        return Task(int(row[0]), row[1], row[2], row[3], row[4], bool(row[5]), row[6])
 
     def get(self, task_id: int) -> Task:
         with self._book.store.connection() as conn:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal as D
 
+import handmade
 import pytest
 
 import clientops
-import handmade
 
 Z = D("0.00")
 

@@ -6,13 +6,12 @@ import math
 from datetime import date
 from decimal import Decimal as D
 
+import handmade
 import pandas as pd
 import pytest
 
 import clientops
 from clientops.indicators import PORTFOLIO_COLUMNS, fiscal_year, fiscal_year_of
-
-import handmade
 
 NAN = float("nan")
 Z = D("0.00")

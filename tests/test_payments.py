@@ -27,7 +27,7 @@ def test_payment_updates_open_balance(book: clientops.Book, code: str) -> None:
     assert list(frame.columns) == ["client_code", "paid_on", "amount", "method", "reference",
                                    "invoice"]
     assert frame["amount"].tolist() == [D("120.00")]
-    assert ((book.history(code)["entity"] == "payment")).any()
+    assert (book.history(code)["entity"] == "payment").any()
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import handmade  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import clientops  # noqa: E402
-import handmade  # noqa: E402
 from clientops import plots  # noqa: E402
 
 

@@ -1,0 +1,188 @@
+"""Imports of documents and payments: formats, header mapping, bad rows, idempotence, speed."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import clientops
+
+
+@pytest.fixture
+def codes(book: clientops.Book) -> tuple[str, str]:
+    a = book.clients.create(kind="company", name="Alpha SARL", payment_terms="30_days").code
+    b = book.clients.create(kind="company", name="Bravo SA",
+                            payment_terms="45_days_end_of_month").code
+    return a, b
+
+
+def write(frame: pd.DataFrame, path: Path) -> Path:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+def good_documents(a: str, b: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "client_code": [a, a, b, a],
+        "kind": ["invoice", "credit_note", "invoice", "quote"],
+        "number": ["INV-1", "AV-1", "INV-2", "DV-1"],
+        "issue_date": ["2026-01-05", "2026-01-10", "2026-01-20", "2026-01-02"],
+        "due_date": ["", "", "", ""],
+        "total_excl_tax": ["100.00", "10.00", "200.00", "50.00"],
+        "tax": ["20.00", "2.00", "40.00", "10.00"],
+        "cancels": ["", "INV-1", "", ""],
+    })
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_documents_import_all_formats_and_idempotent(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path, suffix: str
+) -> None:
+    a, b = codes
+    path = write(good_documents(a, b), tmp_path / f"docs{suffix}")
+    report = book.documents.import_file(path)
+    assert report.empty
+    assert report.attrs == {"imported": 4, "unchanged": 0, "rejected": 0, "status": "imported"}
+    docs = book.documents.list().set_index("number")
+    # due dates from each client's terms; the credit note in the same file cancels INV-1
+    assert docs.loc["INV-1", "due_date"] == date(2026, 2, 4)
+    assert docs.loc["INV-2", "due_date"] == date(2026, 3, 31)
+    assert docs.loc["AV-1", "cancels"] == "INV-1"
+    assert docs.loc["INV-1", "open_amount"] == D("108.00")
+    assert (book.history()["source"] == "import").sum() == 4
+    again = book.documents.import_file(path)
+    assert again.attrs["imported"] == 0 and again.attrs["unchanged"] == 4
+    assert len(book.documents.list()) == 4
+
+
+def test_documents_bad_rows_reject_the_file(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = codes
+    frame = pd.DataFrame({
+        "client_code": [a, "C999999", a, a, b, b, a],
+        "number": ["OK-1", "X-1", "X-2", "X-3", "DUP", "DUP", "X-4"],
+        "issue_date": ["2026-01-05", "2026-01-05", "2026-01-05", "32/01/2026", "2026-01-05",
+                       "2026-01-06", "05/01/2026"],
+        "total_excl_tax": ["100", "100", "-5", "100", "1", "2", "12,345"],
+        "tax": ["20", "20", "0", "20", "0", "0", "0"],
+    })
+    path = write(frame, tmp_path / "bad.csv")
+    report = book.documents.import_file(path)
+    assert list(report.columns) == ["row", "key", "client_code", "reason"]
+    assert report[["row", "reason"]].values.tolist() == [
+        [2, "unknown client code C999999"],
+        [3, "amounts cannot be negative"],
+        [4, "issue date 32/01/2026 is not a date"],
+        [5, "number DUP appears 2 times in the file"],
+        [6, "number DUP appears 2 times in the file"],
+        [7, "total excl. tax 12,345 is not an amount"],
+    ]
+    assert report.attrs["status"] == "rejected" and report.attrs["imported"] == 0
+    assert book.documents.list().empty      # nothing half-imported
+    skipped = book.documents.import_file(path, skip_invalid=True)
+    assert len(skipped) == 6 and skipped.attrs["imported"] == 1
+    assert book.documents.list()["number"].tolist() == ["OK-1"]
+
+
+def test_documents_mapping_of_french_headers(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, _b = codes
+    frame = pd.DataFrame({
+        "Code client": [a], "N° facture": ["FAC-9"], "Date": ["15/01/2026"],
+        "Date d'échéance": ["28/02/2026"], "Montant HT": ["1 234,50"], "TVA": ["246,90"],
+    })
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False, sep=";")
+    report = book.documents.import_file(path, mapping={
+        "Code client": "client_code", "N° facture": "number", "Date": "issue_date",
+        "Date d'échéance": "due_date", "Montant HT": "total_excl_tax", "TVA": "tax"})
+    assert report.empty, report
+    doc = book.documents.get("FAC-9")
+    assert (doc.due_date, doc.total_excl_tax, doc.total_incl_tax) == (
+        date(2026, 2, 28), D("1234.50"), D("1481.40"))
+    with pytest.raises(clientops.ValidationError, match="missing"):
+        book.documents.import_file(path)   # without the mapping the columns are unknown
+
+
+def test_documents_existing_number_with_other_values(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = codes
+    book.documents.import_file(write(good_documents(a, b), tmp_path / "d.csv"))
+    changed = good_documents(a, b)
+    changed.loc[0, "total_excl_tax"] = "999.00"
+    report = book.documents.import_file(write(changed, tmp_path / "d2.csv"))
+    assert report["reason"].tolist() == ["number INV-1 already exists with other values"]
+
+
+def test_archived_client_rows_rejected(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = codes
+    book.clients.archive(b)
+    report = book.documents.import_file(write(good_documents(a, b), tmp_path / "d.csv"))
+    assert report["key"].tolist() == ["INV-2"]
+    assert "archived" in report["reason"].iloc[0]
+
+
+def test_payments_import(book: clientops.Book, codes: tuple[str, str], tmp_path: Path) -> None:
+    a, b = codes
+    book.documents.import_file(write(good_documents(a, b), tmp_path / "d.csv"))
+    frame = pd.DataFrame({
+        "client_code": [a, b, "C999999", a, a, b, b],
+        "paid_on": ["2026-02-01", "2026-02-02", "2026-02-03", "2026-02-30", "2026-02-01",
+                    "2026-02-05", "2026-02-06"],
+        "amount": ["50.00", "240.00", "10.00", "10.00", "-3.00", "1.00", "1.00"],
+        "method": ["transfer", "sepa_debit", "transfer", "transfer", "transfer", "cash", "cash"],
+        "reference": ["P-1", "P-2", "P-3", "P-4", "P-5", "P-6", "P-6"],
+        "invoice": ["INV-1", "", "", "", "", "", ""],
+    })
+    path = write(frame, tmp_path / "pay.xlsx")
+    report = book.payments.import_file(path)
+    assert report[["row", "reason"]].values.tolist() == [
+        [3, "unknown client code C999999"],
+        [4, "payment date 2026-02-30 is not a date"],
+        [5, "amount cannot be negative"],
+        [6, "reference P-6 appears 2 times in the file"],
+        [7, "reference P-6 appears 2 times in the file"],
+    ]
+    assert book.payments.list().empty
+    report = book.payments.import_file(path, skip_invalid=True)
+    assert report.attrs["imported"] == 2
+    assert book.documents.get("INV-1").open_amount == D("58.00")
+    assert book.documents.get("INV-2").open_amount == D("0.00")
+    assert book.payments.list(a)["invoice"].tolist() == ["INV-1"]
+    again = book.payments.import_file(path, skip_invalid=True)
+    assert again.attrs["imported"] == 0 and again.attrs["unchanged"] == 2
+
+
+def test_hundred_thousand_documents_in_seconds(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = codes
+    n = 100_000
+    frame = pd.DataFrame({
+        "client_code": [a if i % 2 else b for i in range(n)],
+        "number": [f"N{i:06d}" for i in range(n)],
+        "issue_date": ["2026-01-05"] * n,
+        "total_excl_tax": [f"{i % 1000}.50" for i in range(n)],
+        "tax": ["1.10"] * n,
+    })
+    path = write(frame, tmp_path / "big.parquet")
+    started = time.perf_counter()
+    report = book.documents.import_file(path)
+    elapsed = time.perf_counter() - started
+    assert report.attrs["imported"] == n
+    assert elapsed < 20, elapsed   # measured ~3 s on the 2-core machine
