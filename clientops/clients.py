@@ -132,6 +132,8 @@ _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
               "created_at", "updated_at", "id")
+_FIELD_LABELS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT number", "iban": "IBAN",
+                 "accounting_account": "accounting account"}
 _SEARCH_COLUMNS = ("name", "code", "siren", "siret", "email", "city")
 
 
@@ -642,7 +644,7 @@ class Clients:
                     GROUP BY b.code, b.value ORDER BY b.code
                 """  # noqa: S608 - field comes from a fixed tuple
                 for code, value, other in conn.execute(sql).fetchall():
-                    label = field.replace("_", " ")
+                    label = _FIELD_LABELS.get(field, field.replace("_", " "))
                     if other == "":
                         message = "is also given to a new client in the same batch"
                     else:

@@ -406,3 +406,23 @@ def test_list_reads_rows_inserted_with_sql(book: clientops.Book) -> None:
 def test_clearing_the_account_gives_the_default_back(book: clientops.Book) -> None:
     c = company(book, accounting_account="411MARTIN")
     assert book.clients.update(c.code, accounting_account="").accounting_account == "411000001"
+
+
+def test_check_can_be_told_about_the_mandate(book: clientops.Book) -> None:
+    # Bulk corrections check thousands of rows: they pass what they already know.
+    c = company(book, iban=FR_IBAN)
+    _, errors = book.clients.check({"payment_method": "sepa_debit"}, c, has_active_mandate=True)
+    assert errors == []
+    _, errors = book.clients.check({"payment_method": "sepa_debit"}, c, has_active_mandate=False)
+    assert [e.field for e in errors] == ["payment_method"]
+    _, errors = book.clients.check({"accounting_account": "512000"}, c, accounting_prefix="512")
+    assert errors == []
+
+
+def test_conflicts_ignore_duplicates_when_allowed(book: clientops.Book) -> None:
+    a = company(book, siren="732829320")
+    b = company(book, name="B")
+    assert book.clients.conflicts({b.code: {"siren": "732829320"}}, allow_duplicate=True) == []
+    found = book.clients.conflicts({b.code: {"siren": "732829320"}})
+    assert [(code, err.field) for code, err in found] == [(b.code, "siren")]
+    assert a.code in found[0][1].message
