@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..book import Book
 
 HISTORY_ROWS = 50
+MAX_TICKS = 300
 
 _FIXED_REASONS = {
     "client archived": lambda: _("client archived"),
@@ -142,7 +143,13 @@ class RemindersView(w.VBox):
             box = tag(w.Checkbox(value=True, indent=False, description=label,
                                  layout=w.Layout(width="auto")), "tick")
             self.ticks[str(r["code"])] = box
-        self.tick_box.children = list(self.ticks.values()) or [
+        shown: list[w.Widget] = list(self.ticks.values())[:MAX_TICKS]
+        if len(self.ticks) > MAX_TICKS:
+            # Thousands of tick boxes would freeze the browser: the rest stay ticked.
+            shown.append(w.HTML("<i>" + html.escape(_(
+                "… and {n} more clients, all ticked (untick them in Python with exclude=)."
+            ).format(n=len(self.ticks) - MAX_TICKS)) + "</i>"))
+        self.tick_box.children = shown or [
             w.HTML(f"<i>{html.escape(_('No reminder is due on this date.'))}</i>")]
         skipped = self.due_frame[self.due_frame["action"] == "skip"]
         self.skipped.value = html_table(
@@ -151,8 +158,8 @@ class RemindersView(w.VBox):
              for r in skipped.to_dict("records")],
             [_("Code"), _("Client"), _("Invoices"), _("Amount due"), _("Why")], numeric=(3,),
             empty=_("Nothing skipped."))
-        self.preview_pick.options = [("—", None)] + [(f"{c} {self.ticks[c].description[:40]}", c)
-                                                    for c in self.ticks]
+        self.preview_pick.options = [("—", None)] + [
+            (f"{c} {self.ticks[c].description[:40]}", c) for c in list(self.ticks)[:MAX_TICKS]]
         self.preview_pick.value = None
         self.preview.value = ""
         self.send_button.disabled = not self.ticks
