@@ -129,3 +129,16 @@ def test_on_the_demo_portfolio(demo_book: clientops.Book, tmp_path: Path) -> Non
     assert view.last_error is None and view.dry_run.value
     assert demo_book.reminders.send(TODAY, dry_run=True)["status"].isin(
         ["would send", "skipped"]).all()
+
+
+def test_long_lists_show_a_bounded_number_of_tick_boxes(book: clientops.Book,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import clientops.ui.reminders as ui
+
+    monkeypatch.setattr(ui, "MAX_TICKS", 1)
+    a = client_with_invoice(book, "Alpha", "a@alpha.fr", "F-1")
+    b = client_with_invoice(book, "Beta", "b@beta.fr", "F-2")
+    view = RemindersView(book, as_of=D)
+    boxes = [c for c in view.tick_box.children if hasattr(c, "indent")]
+    assert len(boxes) == 1 and "1 autres clients, tous cochés" in view.tick_box.children[1].value
+    assert view.selected == [a, b]
