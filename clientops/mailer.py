@@ -193,7 +193,18 @@ class Mailer:
         self._smtp = None
 
     def send(self, message: EmailMessage) -> Delivery:
-        """Send one message; a refusal is reported in the :class:`Delivery`, never raised."""
+        """Send one message; a refusal is reported in the :class:`Delivery`, never raised.
+
+        A session the server closed meanwhile (idle timeout, messages-per-session limit) is
+        opened again once; a server that cannot be reached any more raises :class:`MailError`.
+        """
+        delivery = self._send_once(message)
+        if self._smtp is None and not delivery.delivered and delivery.reason and (
+                "connection lost" in delivery.reason):
+            delivery = self._send_once(message)
+        return delivery
+
+    def _send_once(self, message: EmailMessage) -> Delivery:
         if self._smtp is None:
             self.connect()
         assert self._smtp is not None
@@ -214,7 +225,8 @@ class Mailer:
             self._reset()
             why = _reply(err.smtp_code, err.smtp_error)
             return Delivery(message_id, (), {r: why for r in recipients})
-        except smtplib.SMTPServerDisconnected as err:
+        except (smtplib.SMTPServerDisconnected, OSError) as err:
+            self._smtp.close()
             self._smtp = None
             return Delivery(message_id, (), {r: f"connection lost: {err}" for r in recipients})
         refused = {r: _reply(code, text) for r, (code, text) in refused_raw.items()}

@@ -189,3 +189,27 @@ def test_server_requiring_tls_refuses_plain_sessions(tls_sink: tuple[Any, ssl.SS
     with Mailer(_config(sink)) as mailer:
         delivery = mailer.send(build_message("relances@example.fr", ["a@client.fr"], "X", "x"))
     assert not delivery.delivered and "530" in (delivery.reason or "")
+
+
+def test_a_server_restarted_between_two_messages_gets_a_new_session() -> None:
+    from aiosmtpd.controller import Controller
+    from conftest import SmtpSink, free_port
+
+    sink = SmtpSink()
+    sink.port = free_port()
+    first = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    first.start()
+    mailer = Mailer(_config(sink))
+    try:
+        assert mailer.send(build_message("relances@example.fr", ["a@x.fr"], "1", "1")).delivered
+        first.stop()                                   # the server goes away, then comes back
+        second = Controller(sink, hostname="127.0.0.1", port=sink.port)
+        second.start()
+        try:
+            assert mailer.send(build_message("relances@example.fr", ["b@x.fr"], "2", "2")
+                               ).delivered
+        finally:
+            second.stop()
+    finally:
+        mailer.close()
+    assert [m["Subject"] for m in sink.messages] == ["1", "2"]
