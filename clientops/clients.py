@@ -551,14 +551,19 @@ class Clients:
         siren, siret, vat = merged.get("siren"), merged.get("siret"), merged.get("vat_number")
         if touched & {"siren", "siret"} and siren and siret and not {"siren", "siret"} & bad:
             if not siret.startswith(siren):
+                blamed = "siret" if "siret" in given else "siren"
                 errors.append(ValidationError(
-                    "siret", given.get("siret", siret),
-                    f"does not belong to the company: a SIRET starts with its SIREN {siren}"))
+                    blamed, given.get(blamed),
+                    f"the SIRET {siret} does not belong to the company: a SIRET starts with "
+                    f"its SIREN {siren}"))
         if touched & {"siren", "vat_number"} and vat and siren and not {"siren", "vat_number"} & bad:
             try:
                 identifiers.clean_vat(vat, "vat_number", siren=siren)
             except ValidationError as err:
-                errors.append(ValidationError("vat_number", given.get("vat_number", vat), err.message))
+                blamed = "vat_number" if "vat_number" in given else "siren"
+                message = err.message if blamed == "vat_number" else \
+                    f"does not match the VAT number {vat}"
+                errors.append(ValidationError(blamed, given.get(blamed), message))
         iban, bic = merged.get("iban"), merged.get("bic")
         if touched & {"iban", "bic"} and iban and bic and not {"iban", "bic"} & bad:
             try:

@@ -426,3 +426,22 @@ def test_conflicts_ignore_duplicates_when_allowed(book: clientops.Book) -> None:
     found = book.clients.conflicts({b.code: {"siren": "732829320"}})
     assert [(code, err.field) for code, err in found] == [(b.code, "siren")]
     assert a.code in found[0][1].message
+
+
+@pytest.mark.parametrize(
+    ("stored", "change", "field"),
+    [
+        ({"siret": "73282932000074"}, {"siren": "552100554"}, "siren"),  # new SIREN, old SIRET
+        ({"siren": "732829320"}, {"siret": "55210055400013"}, "siret"),  # new SIRET, old SIREN
+        ({"vat_number": "FR44732829320", "siren": "732829320"}, {"siren": "552100554"}, "siren"),  # new SIREN, old VAT
+        ({"siren": "552100554"}, {"vat_number": "FR44732829320"}, "vat_number"),  # new VAT, old SIREN
+    ],
+)
+def test_cross_field_error_blames_the_changed_field(
+    book: clientops.Book, stored: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    c = company(book, **stored)
+    with pytest.raises(ValidationError) as info:
+        book.clients.update(c.code, **change)
+    assert info.value.field == field
+    assert book.clients.get(c.code) == c
