@@ -118,14 +118,15 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
                          ("email", "email")):
         value = "lower(email)" if field == "email" else field
         dup.append(f"""
-            SELECT code, '{field}' AS field, {field} AS value,
-                   'the same {label} as ' || array_to_string(list_filter(others, o -> o <> code)[1:3], ', ')
-                   || CASE WHEN len(others) > 4 THEN ' and ' || (len(others) - 4) || ' more' ELSE '' END
-                   AS message
-            FROM (SELECT code, {field}, list(code) OVER (PARTITION BY {value}) AS others,
-                         count(*) OVER (PARTITION BY {value}) AS n
-                  FROM clients WHERE {field} IS NOT NULL AND {field} <> '')
-            WHERE n > 1""")
+            SELECT c.code, '{field}' AS field, c.{field} AS value,
+                   'the same {label} as '
+                   || array_to_string(list_filter(d.others, o -> o <> c.code)[1:3], ', ')
+                   || CASE WHEN len(d.others) > 4 THEN ' and ' || (len(d.others) - 4) || ' more'
+                      ELSE '' END AS message
+            FROM clients c JOIN (
+                SELECT {value} AS k, list(code ORDER BY code) AS others FROM clients
+                WHERE {field} IS NOT NULL AND {field} <> '' GROUP BY k HAVING count(*) > 1
+            ) d ON d.k = {"lower(c.email)" if field == "email" else "c." + field}""")
     return [
         ("missing_siren", """
             SELECT code, 'siren', NULL, 'a French company needs its SIREN'
