@@ -176,8 +176,7 @@ class ClientList(w.VBox):
                     self.csv_button, self.xlsx_button, self.bulk_button]),
             self.confirm, self.progress, self.banner, self.download, self.detail,
         ])
-        tag(self, "client-list", "co-grid")
-        self.add_class("co-grid")
+        tag(self, "client-list")
         self.refresh()
 
     # -- reading ---------------------------------------------------------------------------
@@ -266,11 +265,9 @@ class ClientList(w.VBox):
                     value = statuses.get(value, value)
                 cells.append(_cell(value, width, numeric))
             options.append((" ".join(cells), str(row["code"])))
-        self._rendering = True
-        try:
-            self.grid.options = options
-        finally:
-            self._rendering = False
+        kept = tuple(c for c in self.grid.value if c in {code for _label, code in options})
+        self.grid.options = options
+        self.grid.value = kept  # a refresh keeps the selection of rows still shown
         for name, _width, _numeric in COLUMNS:
             arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
             self.sort_buttons[name].description = labels.label(name) + arrow
@@ -279,8 +276,6 @@ class ClientList(w.VBox):
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
         self._on_select()
-
-    _rendering = False
 
     def sort(self, column: str) -> None:
         """Sort by ``column``; sorting again by it reverses the order."""
