@@ -205,13 +205,14 @@ class Documents:
 
     @staticmethod
     def _next_number(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> str:
+        # In the write transaction, UPDATE then SELECT (no RETURNING: the PostgreSQL backend
+        # lacks it): invoice numbers must have no gaps, so a rolled-back write gives its back.
+        counter = f"number:{kind}:{year}"
         while True:
-            row = conn.execute(
-                "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
-                [f"number:{kind}:{year}"],
-            ).fetchone()
+            conn.execute("UPDATE counters SET value = value + 1 WHERE name = ?", [counter])
+            row = conn.execute("SELECT value FROM counters WHERE name = ?", [counter]).fetchone()
             if row is None:
-                conn.execute("INSERT INTO counters VALUES (?, 1)", [f"number:{kind}:{year}"])
+                conn.execute("INSERT INTO counters VALUES (?, 1)", [counter])
                 value = 1
             else:
                 value = int(row[0])

@@ -66,10 +66,12 @@ def fiscal_year_of(day: date, start_month: int) -> int:
     return day.year if day.month >= start_month else day.year - 1
 
 
-def resolve_period(book: Book, fiscal_year_name: int | None, as_of: Any) -> tuple[date, FiscalYear]:
+def resolve_period(
+    book: Book, fiscal_year_name: int | None, as_of: Any, start_month: int | None = None
+) -> tuple[date, FiscalYear]:
     """The as-of date (default today) and the fiscal year (default the one containing it)."""
     day = imports.to_date(as_of, "as_of", required=False) or date.today()
-    month = int(book.settings.fiscal_year_start_month)
+    month = int(start_month or book.settings.fiscal_year_start_month)
     if fiscal_year_name is None:
         fiscal_year_name = fiscal_year_of(day, month)
     elif isinstance(fiscal_year_name, bool) or not isinstance(fiscal_year_name, int):
@@ -196,8 +198,9 @@ class Indicators:
         with self._book.store.connection() as conn:
             fast = maintained_is_current(conn, day)
             frame = fetch_named(conn, portfolio_sql(fast), params)
-        frame.attrs.update({"as_of": day, "fiscal_year": fy.year, "fy_start": fy.start,
-                            "fy_end": fy.end})
+        # Plain JSON values: pandas writes attrs into Parquet exports.
+        frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,
+                            "fy_start": fy.start.isoformat(), "fy_end": fy.end.isoformat()})
         return frame
 
     def aging(self, as_of: Any = None) -> pd.DataFrame:
@@ -224,7 +227,7 @@ class Indicators:
             ).fetchall()
         found = {int(b): (amount, int(n)) for b, amount, n in sums}
         table = _aging_table(found)
-        table.attrs["as_of"] = day
+        table.attrs["as_of"] = day.isoformat()
         return table
 
     def monthly(self, code: str | None = None, months: int = 24, as_of: Any = None) -> pd.DataFrame:

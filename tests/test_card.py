@@ -108,6 +108,20 @@ def test_card_sections(book: clientops.Book, codes: handmade.Codes) -> None:
     assert card.tasks["overdue"].tolist() == [True, False]
     book.tasks.complete(late.id)
     assert book.card(codes.a).tasks["done"].tolist() == [False, True]
+    with book.store.transaction() as conn:   # two reminders sent, as the reminders module does
+        client_id = conn.execute("SELECT id FROM clients WHERE code = ?", [codes.a]).fetchone()[0]
+        doc_id = conn.execute("SELECT id FROM documents WHERE number = 'F-2026-00001'"
+                              " AND kind = 'invoice'").fetchone()[0]
+        for rid, level, sent in ((1, 1, date(2026, 2, 11)), (2, 2, date(2026, 2, 19))):
+            conn.execute("INSERT INTO reminders (id, client_id, document_id, level, sent_on,"
+                         " channel, recipient, amount_due, created_at) VALUES"
+                         " (?, ?, ?, ?, ?, 'email', 'anne@alpha.fr', 700.00, now())",
+                         [rid, client_id, doc_id, level, sent])
+    card = book.card(codes.a, as_of=date(2026, 2, 15))
+    assert card.kpis.last_reminder_level == 1          # the second one was not sent yet
+    assert card.reminders[["sent_on", "level", "number"]].values.tolist() == [
+        [date(2026, 2, 11), 1, "F-2026-00001"]]
+    assert book.card(codes.a, as_of=handmade.AS_OF).kpis.last_reminder_level == 2
     assert "Send the new price list" in book.card(codes.a)._repr_html_()
 
 

@@ -72,6 +72,15 @@ def test_portfolio_as_of_31_march(portfolio_book: clientops.Book) -> None:
         assert str(frame[col].dtype).startswith("decimal128"), col
 
 
+def test_portfolio_exports(portfolio_book: clientops.Book, tmp_path) -> None:
+    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    frame.to_parquet(tmp_path / "p.parquet")
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    back = pd.read_parquet(tmp_path / "p.parquet")
+    assert back["outstanding"].tolist() == frame["outstanding"].tolist()
+    assert "880.00" in (tmp_path / "p.csv").read_text()
+
+
 def test_past_as_of_only_counts_what_existed(portfolio_book: clientops.Book) -> None:
     frame = portfolio_book.indicators.portfolio(as_of=date(2026, 1, 31))
     assert_table(frame, [
@@ -107,8 +116,8 @@ def test_fiscal_year_starting_in_july(portfolio_book: clientops.Book) -> None:
     frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
     # 31 March 2026 falls in FY 2025 = 1 July 2025 – 30 June 2026: every document counts
     assert frame.attrs["fiscal_year"] == 2025
-    assert frame.attrs["fy_start"] == date(2025, 7, 1)
-    assert frame.attrs["fy_end"] == date(2026, 6, 30)
+    assert frame.attrs["fy_start"] == "2025-07-01"
+    assert frame.attrs["fy_end"] == "2026-06-30"
     assert frame["revenue"].tolist() == [D("1400.00"), D("3000.00"), D("800.00"), Z]
     assert frame["payments_received"].tolist() == [D("800.00"), D("3000.00"), Z, D("250.00")]
     earlier = portfolio_book.indicators.portfolio(fiscal_year=2024, as_of=handmade.AS_OF)
