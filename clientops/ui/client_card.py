@@ -9,10 +9,12 @@ The data comes from ``book.card(code)`` in one call; the chart is drawn by ``cli
 
 from __future__ import annotations
 
+import html
 import io
 import os
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -66,6 +68,57 @@ def figure_png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _month(value: Any) -> date | None:
+    if value is None or _na(value):
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    return value.replace(day=1) if isinstance(value, date) else None
+
+
+def month_starts(as_of: date, count: int) -> list[date]:
+    """The first days of the ``count`` months ending with ``as_of``'s month, oldest first."""
+    found = []
+    year, month = as_of.year, as_of.month
+    for _i in range(count):
+        found.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return found[::-1]
+
+
+def bar_chart_svg(labels: list[str], series: list[tuple[str, str, str, list[Decimal]]],
+                  title: str = "", height: int = 150) -> str:
+    """Grouped bars as inline SVG: ``series`` is ``(key, legend, colour, values)``."""
+    width = 520
+    top, bottom, left = 22, 22, 6
+    peak = max([float(v) for *_rest, values in series for v in values] + [1.0])
+    group = (width - left) / max(len(labels), 1)
+    bar = max(2.0, group * 0.8 / max(len(series), 1))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="{html.escape(title)}" class="co-svg-chart">',
+             f'<text x="{left}" y="13" font-size="12" font-weight="bold">{html.escape(title)}</text>']
+    legend_x = width - 10
+    for key, legend, colour, _values in reversed(series):
+        legend_x -= 8 + 7 * len(legend)
+        parts.append(f'<rect x="{legend_x}" y="4" width="9" height="9" fill="{colour}"/>'
+                     f'<text x="{legend_x + 12}" y="12" font-size="10">{html.escape(legend)}</text>')
+    plot = height - top - bottom
+    for i, label in enumerate(labels):
+        x0 = left + i * group + group * 0.1
+        for j, (key, legend, colour, values) in enumerate(series):
+            value = float(values[i])
+            h = plot * value / peak
+            parts.append(
+                f'<rect class="co-bar-{key}" x="{x0 + j * bar:.1f}" y="{top + plot - h:.1f}" '
+                f'width="{bar - 1:.1f}" height="{h:.1f}" fill="{colour}">'
+                f"<title>{html.escape(legend)} {html.escape(label)} : "
+                f"{html.escape(fmt.money(values[i]))}</title></rect>")
+        parts.append(f'<text x="{x0 + group * 0.4:.1f}" y="{height - 8}" font-size="9" '
+                     f'text-anchor="middle">{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def card_code(book: Book, default: str | None = None) -> str | None:
@@ -132,7 +185,7 @@ class ClientCard(w.VBox):
         self.task_done.on_click(lambda _b: self.complete_task())
         self.kpis = tag(w.HTML(""), "kpis")
         self.tasks = tag(w.HTML(""), "tasks")
-        self.chart = tag(w.Image(format="png", layout=w.Layout(max_width="520px")), "chart")
+        self.chart = tag(w.HTML(""), "chart")
         self.identity = tag(w.HTML(""), "identity")
         self.documents = tag(w.HTML(""), "documents")
         self.payment = tag(w.HTML(""), "payment")
@@ -320,12 +373,28 @@ class ClientCard(w.VBox):
 
     @guarded()
     def draw_chart(self) -> None:
-        """Monthly invoiced vs collected for this client (``clientops.plots``)."""
-        from .. import plots
-
-        monthly = self.book.indicators.monthly(code=self.code, months=12)
-        fig = plots.monthly_chart(monthly, title=_("Invoiced and collected per month"))
-        self.chart.value = figure_png(fig)
+        """Invoiced (incl. tax) and collected per month over the last 12 months, from the card's
+        own documents and payments: an inline SVG, drawn in well under a millisecond (a
+        matplotlib figure costs a few hundred ms on a busy machine, too slow for opening a card).
+        """
+        data = self.data
+        as_of = attr(attr(data, "kpis"), "as_of") or date.today()
+        months = month_starts(as_of, 12)
+        invoiced = dict.fromkeys(months, Decimal(0))
+        collected = dict.fromkeys(months, Decimal(0))
+        for d in _records(attr(data, "documents")):
+            key = _month(d.get("issue_date"))
+            if key in invoiced and d.get("kind") == "invoice" and d.get("total_incl_tax") is not None:
+                invoiced[key] += Decimal(str(d["total_incl_tax"]))
+        for p in _records(attr(attr(data, "payment"), "payments")):
+            key = _month(p.get("paid_on"))
+            if key in collected and p.get("amount") is not None:
+                collected[key] += Decimal(str(p["amount"]))
+        self.chart.value = bar_chart_svg(
+            [m.strftime("%m/%y") for m in months],
+            [("invoiced", _("Invoiced incl. tax"), "#4C72B0", [invoiced[m] for m in months]),
+             ("collected", _("Collected"), "#55A868", [collected[m] for m in months])],
+            title=_("Invoiced and collected per month"))
 
     # -- edit windows ----------------------------------------------------------------------
     def _saved(self, _client: Any = None) -> None:

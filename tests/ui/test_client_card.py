@@ -39,9 +39,17 @@ def test_the_six_sections_show_the_card_data(demo_book: clientops.Book, busy_cod
     assert card.banner.kind == ""
 
 
-def test_chart_is_drawn(demo_book: clientops.Book, busy_code: str) -> None:
+def test_chart_shows_invoiced_and_collected_per_month(
+    demo_book: clientops.Book, busy_code: str
+) -> None:
     card = ClientCard(demo_book, busy_code)
-    assert card.chart.value[:4] == b"\x89PNG"
+    assert card.chart.value.startswith("<svg") and card.chart.value.count("<rect class=") == 24
+    monthly = demo_book.indicators.monthly(code=busy_code, months=12)
+    last = monthly.iloc[-1]
+    if last["invoiced_incl_tax"]:
+        assert fmt.money(last["invoiced_incl_tax"]) in card.chart.value
+    if last["collected"]:
+        assert fmt.money(last["collected"]) in card.chart.value
 
 
 def test_identity_click_opens_the_creation_form_and_saves(
