@@ -45,13 +45,14 @@ ZERO = Decimal("0.00")
 def alloc_ctes(scope: str = "TRUE") -> str:
     """SQL common table expressions ending in ``alloc`` (one row per invoice issued ≤ ``$as_of``).
 
-    ``alloc`` has ``id, client_id, number, issue_date, due_date, total, open_amount,
+    ``alloc`` has ``id, client_id, number, issue_date, due_date, excl, total, open_amount,
     settled_on``. ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
     user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
     """
     return f"""
 alloc_inv AS MATERIALIZED (
-    SELECT id, client_id, number, issue_date, due_date, total_incl_tax AS total
+    SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
+           total_incl_tax AS total
     FROM documents
     WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
 ),
@@ -88,7 +89,7 @@ alloc_pool_total AS (
     SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
 ),
 alloc_ranked AS (
-    SELECT i.id, i.client_id, i.number, i.issue_date, i.due_date, i.total,
+    SELECT i.id, i.client_id, i.number, i.issue_date, i.due_date, i.excl, i.total,
            i.total - coalesce(s.applied, 0) AS r, s.settled_on AS settled1,
            coalesce(p.p, 0) AS p,
            sum(i.total - coalesce(s.applied, 0)) OVER (
@@ -114,7 +115,7 @@ alloc_pool_settled AS (
     ASOF JOIN alloc_pool_cum pc ON a.client_id = pc.client_id AND a.rr <= pc.q
 ),
 alloc AS (
-    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.total,
+    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.excl, a.total,
            CAST(a.open_amount AS DECIMAL(18,2)) AS open_amount,
            CASE WHEN a.open_amount > 0 THEN NULL
                 WHEN a.r > 0 THEN ps.settled_on
@@ -127,8 +128,8 @@ def maintained_ctes() -> str:
     """The same ``alloc`` relation read from the balances maintained at write time."""
     return """
 alloc AS (
-    SELECT id, client_id, number, issue_date, due_date, total_incl_tax AS total,
-           open_amount, settled_on
+    SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
+           total_incl_tax AS total, open_amount, settled_on
     FROM documents WHERE kind = 'invoice' AND issue_date <= $as_of
 )"""
 

@@ -80,67 +80,68 @@ def resolve_period(
     return day, fiscal_year(month, fiscal_year_name)
 
 
-def _bucket_sql(lo: int | None, hi: int | None) -> str:
-    days = "($as_of - due_date)"
-    if lo is None:
-        return f"(due_date IS NULL OR {days} <= {hi})"
-    if hi is None:
-        return f"{days} >= {lo}"
-    return f"{days} BETWEEN {lo} AND {hi}"
+def _bucket_case(late: str = "($as_of - due_date)") -> str:
+    """The bucket index (0 = not due … 5 = over 120 days) of an invoice ``late`` days past due."""
+    parts = []
+    for i, (_name, _label, _lo, hi) in enumerate(BUCKETS[:-1]):
+        parts.append(f"WHEN {late} <= {hi} THEN {i}")
+    return f"CASE WHEN due_date IS NULL THEN 0 {' '.join(parts)} ELSE {len(BUCKETS) - 1} END"
 
 
-def _open_aggregates(inv: str) -> str:
-    """Aggregates over allocated invoices; ``inv`` restricts rows to invoices when needed."""
-    parts = [
-        f"sum(open_amount) FILTER (WHERE {inv}) AS outstanding",
-        f"sum(open_amount) FILTER (WHERE {inv} AND due_date < $as_of) AS overdue",
-    ]
-    for name, _label, lo, hi in BUCKETS:
-        parts.append(f"sum(open_amount) FILTER (WHERE {inv} AND {_bucket_sql(lo, hi)}) AS {name}")
-    settled = f"{inv} AND settled_on > $as_of - 365 AND settled_on <= $as_of"
-    parts += [
-        f"sum(total) FILTER (WHERE {inv} AND issue_date > $as_of - 365) AS invoiced_365",
-        f"sum(total - open_amount) FILTER (WHERE {inv}) AS applied",
-        f"sum(total * greatest(0, settled_on - due_date)) FILTER (WHERE {settled}) AS late_w",
-        f"sum(total) FILTER (WHERE {settled}) AS settled_w",
-    ]
-    return ",\n".join(parts)
+# One row per invoice or credit note, the few values the aggregates need computed once.
+# ``o`` (open amount) is NULL for credit notes; ``settled_on`` too.
+_ROW_VALUES = f"""
+    client_id,
+    CASE WHEN issue_date >= $fy_start AND issue_date <= $fy_end
+         THEN CASE WHEN kind = 'invoice' THEN excl ELSE -excl END END AS rev,
+    CASE WHEN kind = 'credit_note' THEN total END AS cn,
+    CASE WHEN kind = 'invoice' THEN total END AS inv,
+    CASE WHEN kind = 'invoice' AND issue_date > $d365 THEN total END AS i365,
+    o,
+    CASE WHEN o > 0 THEN {_bucket_case()} END AS b,
+    CASE WHEN settled_on > $d365 AND settled_on <= $as_of THEN total END AS sw,
+    CASE WHEN settled_on > $d365 AND settled_on <= $as_of
+         THEN total * greatest(0, settled_on - due_date) END AS lw"""
 
-
-_REVENUE = """
-    sum(CASE WHEN kind = 'invoice' THEN total_excl_tax ELSE -total_excl_tax END)
-        FILTER (WHERE issue_date >= $fy_start AND issue_date <= $fy_end) AS revenue,
-    sum(total) FILTER (WHERE kind = 'credit_note') AS credit_notes"""
+_AGGREGATES = ",\n".join([
+    "sum(rev) AS revenue", "sum(cn) AS credit_notes", "sum(o) AS outstanding",
+    "sum(o) FILTER (WHERE b > 0) AS overdue",
+    *[f"sum(o) FILTER (WHERE b = {i}) AS {name}" for i, (name, *_r) in enumerate(BUCKETS)],
+    "sum(i365) AS invoiced_365", "sum(inv) - sum(o) AS applied", "sum(lw) AS late_w",
+    "sum(sw) AS settled_w",
+])
 
 
 def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
-    """CTEs ending in ``agg``: one row per client with money and settlement aggregates."""
+    """CTEs ending in ``agg``: one row per client with money and settlement aggregates.
+
+    Fast: the balances maintained at write time, one scan of ``documents``. Otherwise the
+    allocation from scratch (:func:`clientops.allocation.alloc_ctes`) plus the credit notes.
+    """
     if fast:
-        return f"""
+        rows = f"""
+            SELECT client_id, kind, issue_date, due_date, total_excl_tax AS excl,
+                   total_incl_tax AS total,
+                   CASE WHEN kind = 'invoice' THEN coalesce(open_amount, total_incl_tax) END AS o,
+                   settled_on
+            FROM documents
+            WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope}"""
+        prefix = ""
+    else:
+        rows = f"""
+            SELECT client_id, 'invoice' AS kind, issue_date, due_date, excl, total,
+                   open_amount AS o, settled_on
+            FROM alloc
+            UNION ALL
+            SELECT client_id, kind, issue_date, NULL, total_excl_tax, total_incl_tax, NULL, NULL
+            FROM documents
+            WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}"""
+        prefix = alloc_ctes(scope) + ","
+    return f"""{prefix}
 agg AS (
-    SELECT client_id, {_REVENUE},
-        {_open_aggregates("kind = 'invoice'")}
-    FROM (SELECT client_id, kind, issue_date, due_date, total_excl_tax,
-                 total_incl_tax AS total,
-                 coalesce(open_amount, total_incl_tax) AS open_amount, settled_on
-          FROM documents
-          WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope})
+    SELECT client_id, {_AGGREGATES}
+    FROM (SELECT {_ROW_VALUES} FROM ({rows}))
     GROUP BY client_id
-)"""
-    return f"""
-{alloc_ctes(scope)},
-open_agg AS (
-    SELECT client_id, {_open_aggregates("TRUE")} FROM alloc GROUP BY client_id
-),
-doc_agg AS (
-    SELECT client_id, {_REVENUE}
-    FROM (SELECT client_id, kind, issue_date, total_excl_tax, total_incl_tax AS total
-          FROM documents
-          WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope})
-    GROUP BY client_id
-),
-agg AS (
-    SELECT * EXCLUDE (o.client_id) FROM doc_agg d FULL JOIN open_agg o USING (client_id)
 )"""
 
 
@@ -178,7 +179,7 @@ SELECT c.code, c.name, c.status,
 FROM clients c
 LEFT JOIN agg a ON a.client_id = c.id
 LEFT JOIN pay p ON p.client_id = c.id
-ORDER BY c.code"""
+ORDER BY c.id"""
 
 
 class Indicators:
@@ -194,7 +195,8 @@ class Indicators:
         (float, empty when undefined). ``unallocated_credit`` is shown apart, never netted.
         """
         day, fy = resolve_period(self._book, fiscal_year, as_of)
-        params = {"as_of": day, "fy_start": fy.start, "fy_end": fy.end}
+        params = {"as_of": day, "fy_start": fy.start, "fy_end": fy.end,
+                  "d365": day - timedelta(days=365)}
         with self._book.store.connection() as conn:
             fast = maintained_is_current(conn, day)
             frame = fetch_named(conn, portfolio_sql(fast), params)
@@ -209,9 +211,6 @@ class Indicators:
         Columns: bucket, label, amount (exact), invoices (how many have something open).
         """
         day = imports.to_date(as_of, "as_of", required=False) or date.today()
-        cases = " ".join(
-            f"WHEN {_bucket_sql(lo, hi)} THEN {i}" for i, (_n, _l, lo, hi) in enumerate(BUCKETS)
-        )
         with self._book.store.connection() as conn:
             if maintained_is_current(conn, day):
                 source = """alloc AS (SELECT due_date, open_amount FROM documents
@@ -221,7 +220,7 @@ class Indicators:
                 source = alloc_ctes()
             sums = conn.execute(
                 f"""WITH {source}
-                    SELECT CASE {cases} END AS b, sum(open_amount), count(*)
+                    SELECT {_bucket_case()} AS b, sum(open_amount), count(*)
                     FROM alloc WHERE open_amount > 0 GROUP BY b""",
                 {"as_of": day},
             ).fetchall()

@@ -96,7 +96,7 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
     load(conn, invoices, payments, notes)
     as_of = BASE + timedelta(offset)
     rows = open_amounts(conn, as_of).fetchall()
-    got = {r[0]: (r[6], r[7]) for r in rows}
+    got = {r[0]: (r[7], r[8]) for r in rows}
     expected = {}
     for client in (1, 2):
         alloc = python_allocation(invoices, payments, notes, client, as_of)
@@ -107,7 +107,7 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
     recompute_open_balances(conn)
     maintained = dict(conn.execute(
         "SELECT id, open_amount FROM documents WHERE kind = 'invoice'").fetchall())
-    assert maintained == {r[0]: r[6] for r in open_amounts(conn, END_OF_TIME).fetchall()}
+    assert maintained == {r[0]: r[7] for r in open_amounts(conn, END_OF_TIME).fetchall()}
 
 
 def test_named_credit_then_pool_in_due_date_order() -> None:
