@@ -110,6 +110,11 @@ def _raw(value: Any) -> Any:
     return value
 
 
+def _masked(field: Any, value: Any) -> bool:
+    """A masked IBAN from an export (``FR76 •••• … 189``) means "unchanged"."""
+    return field == "iban" and isinstance(value, str) and "•" in value
+
+
 def _key(value: Any) -> Any:
     return (type(value).__name__, value) if value is not None else None
 
@@ -193,7 +198,10 @@ def build(
         fields = [f for f in req["field"].unique() if f in editable and f in columns]
         ctx = {c for f in fields for c in CONTEXT.get(f, ()) if c in columns}
         derived = {d for f in fields for d in DERIVES.get(f, ())}
-        read = sorted(set(fields) | ctx | derived | {"kind", "country", "siren"})
+        # read-only columns are refused only where the file asks to change them (an exported
+        # list sent back carries its status, version… unchanged)
+        readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
+        read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
         clients = _read_clients(conn, req["code"].unique().tolist(), read)
     items = req.merge(clients[["code", "client_id", "name", "version"]], on="code", how="left")
     items = items.assign(new=None, error=None).astype({"new": object, "error": object})
@@ -217,6 +225,11 @@ def build(
     old_long = clients.melt(id_vars=["code"], value_vars=read, var_name="field", value_name="old")
     items = items.merge(old_long, on=["code", "field"], how="left")
     items["old"] = items["old"].astype(object).where(items["old"].notna(), None)
+    kept = items["field"].isin(list(readonly)) & items["client_id"].notna()
+    if kept.any():
+        kept &= items["value"].map(as_text) == items["old"].map(as_text)
+        items.loc[kept, "error"] = None
+        items.loc[kept, "new"] = items.loc[kept, "old"]
 
     extra = _validate(book, items, clients, columns)
     if extra is not None:
@@ -284,7 +297,8 @@ def _validate(
     units that agree on their fields, values and context share one ``check`` call. Returns the
     derived changes (the BIC found from a new IBAN…) as ``code, field, new``.
     """
-    todo = items["client_id"].notna() & items["error"].isna()
+    editable = set(_editable())
+    todo = items["client_id"].notna() & items["error"].isna() & items["field"].isin(list(editable))
     if not todo.any():
         return None
     rows = items.loc[todo, ["code", "field", "value"]]
@@ -513,7 +527,9 @@ class Bulk:
 
         Wide form: a ``code`` column and one column per field to change; an empty cell leaves
         the field as it is. Long form: columns ``code, field, new`` (e.g. edited quality
-        findings). ``name`` and ``old`` columns are ignored (they help people read the file).
+        findings; ``name`` and ``old`` columns are ignored there). Values equal to the stored ones
+        drop out, so an exported client list edited and sent back only changes what was edited
+        (its masked IBANs, ``FR76 •••• … 189``, are left alone).
         """
         frame = read_corrections(path_or_df)
         source = "import"
@@ -523,11 +539,12 @@ class Bulk:
         else:
             if "code" not in frame.columns:
                 raise ClientOpsError("The spreadsheet needs a 'code' column naming each client.")
-            fields = [c for c in frame.columns if c not in ("code", "name")]
+            fields = [c for c in frame.columns if c != "code"]
             if not fields:
                 raise ClientOpsError("The spreadsheet has no column of values to change.")
             long = frame[["code", *fields]].melt(id_vars="code", var_name="field", value_name="value")
-            keep = [_raw(v) is not None for v in long["value"].tolist()]
+            keep = [_raw(v) is not None and not _masked(f, v)
+                    for f, v in zip(long["field"].tolist(), long["value"].tolist(), strict=True)]
             requests = long[keep]
         label = path_or_df.name if isinstance(path_or_df, Path) else (
             Path(path_or_df).name if isinstance(path_or_df, str) else "a table")

@@ -451,3 +451,19 @@ def test_a_kill_at_any_moment_gives_all_or_nothing(db_path: Path, delay: float) 
         clients, audit, sets, items = after
         assert clients == (n, 1, n * 2)
         assert audit[0] == before[1][0] + n and sets == (1,) and items == (n,)
+
+
+def test_an_exported_list_sent_back_changes_only_what_was_edited(
+    book: clientops.Book, three: list[str], tmp_path: Path
+) -> None:
+    book.clients.update(three[0], iban=FR_IBAN)
+    exported = book.clients.list().drop(columns=["tags"])  # masked IBANs, status, version…
+    exported.loc[exported["code"] == three[1], "payment_terms"] = "on_receipt"
+    path = tmp_path / "clients.xlsx"
+    exported.drop(columns=["created_at", "updated_at"]).to_excel(path, index=False)
+    cs = book.bulk.from_file(path)
+    assert rows(cs.preview, "code", "field", "old", "new", "error") == [
+        (three[1], "payment_terms", "30_days", "on_receipt", None)]
+    edited = exported.assign(status="archived")
+    errors = book.bulk.from_file(edited.drop(columns=["created_at", "updated_at"])).errors
+    assert set(errors["field"]) == {"status"} and len(errors) == 3
