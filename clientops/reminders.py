@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -35,7 +37,7 @@ import pyarrow as pa
 from . import audit, templates
 from .allocation import alloc_ctes, maintained_ctes, maintained_is_current
 from .errors import NotFound, ValidationError
-from .frames import arrow_to_df, fetch_df
+from .frames import fetch_df
 from .mailer import Mailer, SmtpConfig, build_message
 
 if TYPE_CHECKING:
@@ -130,7 +132,7 @@ class Reminders:
                 Decimal(str(s["reminder_tolerance"])))
 
     # -- what is due -------------------------------------------------------------------
-    def _rows(self, as_of: date) -> pd.DataFrame:
+    def _rows(self, as_of: date) -> list[dict[str, Any]]:
         """One row per overdue invoice of every client that has a level due, with its reason."""
         levels, interval, tolerance = self._policy()
         params: dict[str, Any] = {"as_of": as_of, "tolerance": tolerance, "interval": interval}
@@ -211,24 +213,23 @@ class Reminders:
             FROM graded g JOIN clients_ c USING (client_id)
             ORDER BY c.code, g.due_date, g.issue_date, g.number
             """
-            return arrow_to_df(conn.execute(sql, params).to_arrow_table())
+            return conn.execute(sql, params).to_arrow_table().to_pylist()
 
     def plan(self, as_of: date | None = None) -> list[Planned]:
         """The reminders due on ``as_of`` (default today), one or more entries per client."""
         as_of = as_of or date.today()
-        rows = self._rows(as_of)
         planned: list[Planned] = []
-        for _, group in rows.groupby("client_id", sort=False):
-            first = group.iloc[0]
-            found = first["recipients"]
-            recipients = list(dict.fromkeys(found)) if found is not None else []
+        # Rows come ordered by client: one pass, plain Python values (no per-group pandas).
+        for _, group in groupby(self._rows(as_of), key=itemgetter("client_id")):
+            rows = list(group)
+            first = rows[0]
+            recipients = list(dict.fromkeys(first["recipients"] or []))
             by_reason: dict[str | None, Planned] = {}
             context: list[_Invoice] = []
-            for r in group.to_dict("records"):
-                inv = _Invoice(int(r["document_id"]), str(r["number"]), r["issue_date"],
-                               r["due_date"], r["open_amount"], int(r["level"]),
-                               int(r["last_level"]))
-                reason = None if pd.isna(r["reason"]) else str(r["reason"])
+            for r in rows:
+                inv = _Invoice(r["document_id"], r["number"], r["issue_date"], r["due_date"],
+                               r["open_amount"], r["level"], r["last_level"])
+                reason = r["reason"]
                 if inv.level == 0:
                     # Listed in the letter for the total, unless it may not be chased at all.
                     if reason is None:
@@ -236,9 +237,9 @@ class Reminders:
                     continue
                 entry = by_reason.get(reason)
                 if entry is None:
-                    entry = Planned(int(first["client_id"]), str(first["code"]),
-                                    str(first["name"]), templates.language_of(first["language"]),
-                                    str(first["currency"] or "EUR"), recipients,
+                    entry = Planned(first["client_id"], first["code"], first["name"],
+                                    templates.language_of(first["language"]),
+                                    first["currency"] or "EUR", recipients,
                                     "send" if reason is None else "skip", reason)
                     by_reason[reason] = entry
                 entry.invoices.append(inv)
@@ -276,10 +277,20 @@ class Reminders:
         return frame
 
     # -- the letter --------------------------------------------------------------------
-    def letter(self, planned: Planned) -> templates.Letter:
+    def _letterhead(self) -> dict[str, Any]:
+        """The settings every letter needs, read once per run."""
+        with self.book.store.connection():
+            s = self.book.settings
+            return {"levels": {lv["level"]: lv["name"] for lv in s["reminder_levels"]},
+                    "company_name": s["company_name"], "company_iban": s["company_iban"],
+                    "company_bic": s["company_bic"],
+                    "overrides": s.get("reminder_templates") or {}}
+
+    def letter(self, planned: Planned, letterhead: dict[str, Any] | None = None
+               ) -> templates.Letter:
         """The email for one planned client, in its language, from the editable templates."""
-        levels = {lv["level"]: lv["name"] for lv in self._policy()[0]}
-        s = self.book.settings
+        head = letterhead or self._letterhead()
+        levels = head["levels"]
 
         def line(i: _Invoice, level: int) -> templates.Line:
             name = levels.get(level, "overdue") if level else "overdue"
@@ -290,9 +301,9 @@ class Reminders:
         lines.sort(key=lambda x: (x.due_date, x.issue_date, x.number))
         return templates.render(
             language=planned.language, lines=lines, client_name=planned.name,
-            client_code=planned.code, company_name=s["company_name"],
-            company_iban=s["company_iban"], company_bic=s["company_bic"],
-            currency=planned.currency, overrides=s.get("reminder_templates") or {},
+            client_code=planned.code, company_name=head["company_name"],
+            company_iban=head["company_iban"], company_bic=head["company_bic"],
+            currency=planned.currency, overrides=head["overrides"],
             level=max(i.level for i in planned.invoices),
         )
 
@@ -315,6 +326,7 @@ class Reminders:
         """
         as_of = as_of or date.today()
         excluded = set(exclude)
+        head = self._letterhead()
         results: list[dict[str, Any]] = []
         outbox: list[tuple[Planned, templates.Letter, dict[str, Any]]] = []
         for p in self.plan(as_of):
@@ -331,7 +343,7 @@ class Reminders:
             if p.code in excluded:
                 row["reason"] = "left out of this run"
                 continue
-            letter = self.letter(p)
+            letter = self.letter(p, head)
             row.update(subject=letter.subject, body=letter.body)
             if dry_run:
                 row["status"] = "would send"
@@ -449,25 +461,33 @@ class Reminders:
         return Reminder(rid, code, invoice, level, on, channel, recipient, note)
 
     # -- history -----------------------------------------------------------------------
-    def history(self, code: str | None = None) -> pd.DataFrame:
+    def history(self, code: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Every reminder sent or recorded, newest first (one client's with ``code``).
 
         Columns: ``sent_on, code, name, invoice, level, level_name, channel, recipient,
-        outcome, amount_due, note, message_id, actor``.
+        outcome, amount_due, note, message_id, actor``. ``limit`` keeps the newest rows only.
         """
-        where, params = "", []
-        if code is not None:
-            where = "WHERE r.client_id = (SELECT id FROM clients WHERE code = ?)"
-            params.append(code)
-        sql = f"""
-            WITH r AS MATERIALIZED (SELECT * FROM reminders r {where})
-            SELECT r.sent_on, c.code, c.name, d.number AS invoice, r.level, r.channel,
-                   r.recipient, r.outcome, r.amount_due, r.note, r.message_id, r.actor
-            FROM r JOIN clients c ON c.id = r.client_id
-            LEFT JOIN documents d ON d.id = r.document_id
-            ORDER BY r.sent_on DESC, r.id DESC
-        """
+        where, params, tail = "", [], ""
+        if limit is not None:
+            tail = " ORDER BY sent_on DESC, id DESC LIMIT ?"
         with self.book.store.connection() as conn:
+            if code is not None:
+                found = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
+                if found is None:
+                    raise NotFound(f"There is no client with the code {code!r}.")
+                # A plain equality on client_id lets DuckDB use the index (one client's card).
+                where = "WHERE client_id = ?"
+                params.append(found[0])
+            if limit is not None:
+                params.append(int(limit))
+            sql = f"""
+                WITH r AS MATERIALIZED (SELECT * FROM reminders {where}{tail})
+                SELECT r.sent_on, c.code, c.name, d.number AS invoice, r.level, r.channel,
+                       r.recipient, r.outcome, r.amount_due, r.note, r.message_id, r.actor
+                FROM r JOIN clients c ON c.id = r.client_id
+                LEFT JOIN documents d ON d.id = r.document_id
+                ORDER BY r.sent_on DESC, r.id DESC
+            """
             frame = fetch_df(conn, sql, params)
         names = {lv["level"]: lv["name"] for lv in self._policy()[0]}
         frame.insert(5, "level_name", frame["level"].map(names))

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from lxml import etree
 from sepaxml import SepaDD
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 SCHEMA = "pain.008.001.02"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 SCHEMES = ("CORE", "B2B")
+MONEY = pa.decimal128(18, 2)
 
 
 class SepaFileInvalid(ClientOpsError):
@@ -185,6 +188,16 @@ ORDER BY c.code, i.number
 """
 
 
+@contextmanager
+def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to SQL as ``name`` for the block."""
+    conn.register(name, table)
+    try:
+        yield
+    finally:
+        conn.unregister(name)
+
+
 class Sepa:
     """``book.sepa``: collect, confirm, batches, transactions."""
 
@@ -305,15 +318,24 @@ class Sepa:
             " transactions, total, actor) VALUES (?, now(), ?, ?, ?, 'pending', ?, ?, ?)",
             [batch_id, on, msg_id, str(target), len(todo), total, self.book.actor],
         )
-        conn.executemany(
-            "INSERT INTO sepa_transactions (batch_id, document_id, client_id, mandate_id,"
-            " end_to_end_id, sequence, amount, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-            [[batch_id, int(r["document_id"]), int(r["client_id"]), int(r["mandate_id"]),
-              str(r["number"]), str(r["sequence"]), r["open_amount"]]
-             for r in todo.to_dict("records")],
-        )
-        conn.execute("UPDATE documents SET sepa_batch_id = ? WHERE list_contains(?, id)",
-                     [batch_id, [int(i) for i in todo["document_id"]]])
+        rows = pa.table({
+            "document_id": pa.array(todo["document_id"].astype("int64")),
+            "client_id": pa.array(todo["client_id"].astype("int64")),
+            "mandate_id": pa.array(todo["mandate_id"].astype("int64")),
+            "number": pa.array([str(n) for n in todo["number"]], pa.string()),
+            "sequence": pa.array([str(q) for q in todo["sequence"]], pa.string()),
+            "amount": pa.array(list(todo["open_amount"]), MONEY),
+        })
+        # Set-based: one INSERT and one UPDATE, however many invoices the batch holds.
+        with _registered(conn, "_clientops_sepa_tx", rows):
+            conn.execute(
+                "INSERT INTO sepa_transactions (batch_id, document_id, client_id, mandate_id,"
+                " end_to_end_id, sequence, amount, status) SELECT ?, document_id, client_id,"
+                " mandate_id, number, sequence, amount, 'pending' FROM _clientops_sepa_tx",
+                [batch_id])
+            conn.execute(
+                "UPDATE documents SET sepa_batch_id = ? FROM _clientops_sepa_tx t"
+                " WHERE documents.id = t.document_id", [batch_id])
         audit.record(conn, self.book, entity="sepa_batch", entity_id=batch_id, client_code=None,
                      action="collect",
                      changes=[("collection_date", None, on), ("scheme", None, scheme),
@@ -353,15 +375,18 @@ class Sepa:
             bounced = [t for t in txs if t[3] in refused]
             if paid:
                 self._record_payments(conn, batch_id, msg_id, on, paid)
-                for mandate_id in sorted({t[2] for t in paid}):
-                    self.book.mandates.mark_collected(conn, mandate_id, on)
+                self._mark_collected(conn, sorted({t[2] for t in paid}), on)
             if bounced:
-                ids = [t[0] for t in bounced]
-                conn.execute("UPDATE sepa_transactions SET status = 'rejected'"
-                             " WHERE batch_id = ? AND list_contains(?, document_id)",
-                             [batch_id, ids])
-                conn.execute("UPDATE documents SET sepa_batch_id = NULL"
-                             " WHERE list_contains(?, id)", [ids])
+                ids = pa.table({"document_id": pa.array([t[0] for t in bounced], pa.int64())})
+                with _registered(conn, "_clientops_sepa_bounced", ids):
+                    conn.execute(
+                        "UPDATE sepa_transactions SET status = 'rejected'"
+                        " FROM _clientops_sepa_bounced b WHERE sepa_transactions.batch_id = ?"
+                        " AND sepa_transactions.document_id = b.document_id", [batch_id])
+                    # Back among the open invoices: collected again or reminded from now on.
+                    conn.execute(
+                        "UPDATE documents SET sepa_batch_id = NULL"
+                        " FROM _clientops_sepa_bounced b WHERE documents.id = b.document_id")
             conn.execute("UPDATE sepa_batches SET status = 'confirmed', confirmed_at = now(),"
                          " confirmed_by = ? WHERE id = ?", [self.book.actor, batch_id])
             audit.record(conn, self.book, entity="sepa_batch", entity_id=batch_id,
@@ -373,21 +398,74 @@ class Sepa:
     def _record_payments(self, conn: duckdb.DuckDBPyConnection, batch_id: int, msg_id: str,
                          on: date, paid: list[tuple[Any, ...]]) -> None:
         first = self.book.store.reserve(conn, "payment", len(paid))
-        conn.executemany(
-            "INSERT INTO payments (id, client_id, paid_on, amount, method, reference, invoice_id,"
-            " created_at, sepa_batch_id) VALUES (?, ?, ?, ?, 'sepa_debit', ?, ?, now(), ?)",
-            [[first + k, t[1], on, t[4], f"SEPA {msg_id} {t[3]}", t[0], batch_id]
-             for k, t in enumerate(paid)],
-        )
-        conn.execute("UPDATE sepa_transactions SET status = 'collected'"
-                     " WHERE batch_id = ? AND list_contains(?, document_id)",
-                     [batch_id, [t[0] for t in paid]])
+        rows = pa.table({
+            "id": pa.array([first + k for k in range(len(paid))], pa.int64()),
+            "document_id": pa.array([t[0] for t in paid], pa.int64()),
+            "client_id": pa.array([t[1] for t in paid], pa.int64()),
+            "amount": pa.array([t[4] for t in paid], MONEY),
+            "reference": pa.array([f"SEPA {msg_id} {t[3]}" for t in paid], pa.string()),
+        })
+        with _registered(conn, "_clientops_sepa_paid", rows):
+            conn.execute(
+                "INSERT INTO payments (id, client_id, paid_on, amount, method, reference,"
+                " invoice_id, created_at, sepa_batch_id) SELECT id, client_id, ?, amount,"
+                " 'sepa_debit', reference, document_id, now(), ? FROM _clientops_sepa_paid",
+                [on, batch_id])
+            conn.execute(
+                "UPDATE sepa_transactions SET status = 'collected' FROM _clientops_sepa_paid p"
+                " WHERE sepa_transactions.batch_id = ?"
+                " AND sepa_transactions.document_id = p.document_id", [batch_id])
         recompute_open_balances(conn, {t[1] for t in paid})
-        for k, t in enumerate(paid):
-            audit.record(conn, self.book, entity="payment", entity_id=first + k,
-                         client_code=t[5], action="create",
-                         changes=[("amount", None, t[4]), ("method", None, "sepa_debit"),
-                                  ("invoice", None, t[3]), ("sepa_batch", None, batch_id)])
+        self._audit_many(conn, "payment", "create", [
+            (first + k, t[5], field, None, new)
+            for k, t in enumerate(paid)
+            for field, new in (("amount", t[4]), ("method", "sepa_debit"), ("invoice", t[3]),
+                               ("sepa_batch", batch_id))
+        ])
+
+    def _mark_collected(self, conn: duckdb.DuckDBPyConnection, mandate_ids: list[int],
+                        on: date) -> None:
+        """``book.mandates.mark_collected`` for many mandates at once: RCUR from now on."""
+        before = conn.execute(
+            "SELECT m.id, c.code, m.sequence, m.last_collected_on FROM sepa_mandates m"
+            " JOIN clients c ON c.id = m.client_id WHERE list_contains(?, m.id)", [mandate_ids]
+        ).fetchall()
+        conn.execute(
+            "UPDATE sepa_mandates SET sequence = 'RCUR',"
+            " last_collected_on = greatest(coalesce(last_collected_on, ?), ?),"
+            " version = version + 1, updated_at = now() WHERE list_contains(?, id)",
+            [on, on, mandate_ids])
+        rows: list[tuple[int, str, str, Any, Any]] = []
+        for mandate_id, code, sequence, last in before:
+            rows.append((mandate_id, code, "last_collected_on", last, max(last or on, on)))
+            if sequence != "RCUR":
+                rows.append((mandate_id, code, "sequence", sequence, "RCUR"))
+        self._audit_many(conn, "mandate", "collect", rows)
+
+    def _audit_many(self, conn: duckdb.DuckDBPyConnection, entity: str, action: str,
+                    rows: list[tuple[int, str, str, Any, Any]]) -> None:
+        """Audit rows ``(entity_id, client code, field, old, new)`` in one statement."""
+        if not rows:
+            return
+        first = self.book.store.reserve(conn, "audit", len(rows))
+        frame = pd.DataFrame({
+            "n": range(len(rows)),
+            "entity_id": [r[0] for r in rows],
+            "code": [r[1] for r in rows],
+            "field": [r[2] for r in rows],
+            "old": [audit.as_text(r[2], r[3]) for r in rows],
+            "new": [audit.as_text(r[2], r[4]) for r in rows],
+        }).astype({"code": object, "field": object, "old": object, "new": object})
+        conn.register("_clientops_sepa_audit", frame)
+        try:
+            conn.execute(
+                "INSERT INTO audit_log (id, changed_at, actor, source, entity, entity_id,"
+                " client_code, action, field, old_value, new_value, changeset_id)"
+                " SELECT ? + n, now(), ?, ?, ?, entity_id, code, ?, field, old, new, NULL"
+                " FROM _clientops_sepa_audit",
+                [first, self.book.actor, self.book.source, entity, action])
+        finally:
+            conn.unregister("_clientops_sepa_audit")
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, batch_id: int) -> SepaBatch:

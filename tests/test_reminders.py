@@ -40,6 +40,10 @@ def days_ago(n: int) -> date:
     return D - timedelta(days=n)
 
 
+def history_codes(frame: Any) -> list[str]:
+    return list(frame["code"])
+
+
 def by_code(frame: Any) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in frame.to_dict("records")}
 
@@ -395,6 +399,8 @@ def test_history_of_all_clients_newest_first(book: clientops.Book, tmp_path: Pat
     history = book.reminders.history()
     assert history[["code", "invoice", "sent_on"]].values.tolist() == [
         [b, "F-2", days_ago(2)], [a, "F-1", days_ago(5)]]
+    assert history_codes(book.reminders.history(limit=1)) == [b]
+    assert history_codes(book.reminders.history(a, limit=5)) == [a]
     assert list(history.columns) == [
         "sent_on", "code", "name", "invoice", "level", "level_name", "channel", "recipient",
         "outcome", "amount_due", "note", "message_id", "actor"]

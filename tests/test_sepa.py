@@ -139,6 +139,13 @@ def test_confirm_records_payments_rejected_stay_open_and_mandates_move_to_rcur(
         ("F-2026-0005", Decimal("0.99"), "sepa_debit"),
     ]
     assert book.mandates.active(portfolio["a"]).sequence == "RCUR"
+    assert book.mandates.active(portfolio["a"]).last_collected_on == COLLECT_ON
+    trail = book.history(portfolio["a"])
+    paid = trail[(trail["entity"] == "payment") & (trail["field"] == "invoice")]
+    assert sorted(paid["new_value"]) == ["F-2026-0001", "F-2026-0002"]
+    moved = trail[(trail["entity"] == "mandate") & (trail["field"] == "sequence")]
+    assert moved[["action", "old_value", "new_value"]].values.tolist() == [
+        ["collect", "FRST", "RCUR"]]
     assert book.mandates.active(portfolio["b"]).sequence == "FRST"   # rejected: FRST again
     # the rejected invoice is collectable again, now from a fresh file
     again = book.sepa.collect(date(2026, 3, 20), tmp_path / "again.xml")

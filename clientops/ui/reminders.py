@@ -236,7 +236,7 @@ class RemindersView(w.VBox):
     @guarded()
     def show_history(self) -> None:
         code = (self.history_code.value or "").strip() or None
-        frame = self.book.reminders.history(code).head(HISTORY_ROWS)
+        frame = self.book.reminders.history(code, limit=HISTORY_ROWS)
         self.history.value = html_table(
             [[fmt.day(r["sent_on"]), esc(r["code"]), esc(r["invoice"]), esc(r["level"]),
               esc(r["channel"]), esc(r["recipient"]), fmt.money(r["amount_due"]), esc(r["note"])]
