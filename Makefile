@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DB ?= data/clientops.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8888
+APP_PORT ?= 8866
 
 .PHONY: setup run demo test lint typecheck bench clean serve browser
 
@@ -22,14 +23,18 @@ $(DB): | $(STAMP)
 
 demo: $(DB)
 
-## make run: set up, build the demo database if missing, open JupyterLab on notebooks/
+## make run: set up, build the demo database if missing, then serve the web app (Voilà) and
+## JupyterLab on notebooks/, both on 127.0.0.1 (URLs printed); Ctrl-C stops both.
 run: setup demo
+	@export CLIENTOPS_DB="$(abspath $(DB))"; \
+	$(BIN)/clientops serve --db "$$CLIENTOPS_DB" --host $(HOST) --port $(APP_PORT) & app=$$!; \
+	trap 'kill $$app 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --no-browser \
-		--ServerApp.root_dir=notebooks
+		--ServerApp.allow_root=True --ServerApp.root_dir=notebooks
 
-## make serve: the same notebooks as a web app (Voilà)
+## make serve: only the web app (Voilà)
 serve: setup demo
-	$(BIN)/clientops serve --db $(DB) --host $(HOST)
+	$(BIN)/clientops serve --db $(DB) --host $(HOST) --port $(APP_PORT)
 
 lint: setup
 	$(BIN)/ruff check clientops tests bench
