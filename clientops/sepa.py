@@ -249,28 +249,33 @@ class Sepa:
                 " AND coalesce(last_collected_on, signed_on) + INTERVAL 36 MONTH <= ?", [on]
             ).fetchall()]
         self.book.mandates.expire_unused(on)
-        with self.book.store.transaction() as conn:
-            params = {"on": on, "scheme": scheme, "expiring": expiring}
-            rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
-            skipped = rows[rows["reason"].notna()][["code", "number", "open_amount", "reason"]]
-            skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
-            todo = rows[rows["reason"].isna()].reset_index(drop=True)
-            if todo.empty:
-                return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
-                                 skipped=skipped)
-            batch_id = self.book.store.reserve(conn, "sepa_batch")
-            msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"
-            xml = self._build(creditor, scheme, on, msg_id, todo)
-            errors = validate_xml(xml)
-            if errors:
-                raise SepaFileInvalid(errors)
-            total = sum(todo["open_amount"], Decimal("0.00"))
-            self._write(target, xml)
-            try:
+        written = False
+        try:
+            with self.book.store.transaction() as conn:
+                params = {"on": on, "scheme": scheme, "expiring": expiring}
+                rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
+                skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
+                                                        "reason"]]
+                skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
+                todo = rows[rows["reason"].isna()].reset_index(drop=True)
+                if todo.empty:
+                    return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
+                                     skipped=skipped)
+                batch_id = self.book.store.reserve(conn, "sepa_batch")
+                msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"
+                xml = self._build(creditor, scheme, on, msg_id, todo)
+                errors = validate_xml(xml)
+                if errors:
+                    raise SepaFileInvalid(errors)
+                total = sum(todo["open_amount"], Decimal("0.00"))
+                self._write(target, xml)
+                written = True
                 self._store(conn, batch_id, msg_id, target, on, todo, total, scheme)
-            except BaseException:
+        except BaseException:
+            # The batch was not saved (or its commit failed): the file must not stay behind.
+            if written:
                 target.unlink(missing_ok=True)
-                raise
+            raise
         frst = int((todo["sequence"] == "FRST").sum())
         return SepaBatch(batch_id, msg_id, target, on, "pending", len(todo), total,
                          frst=frst, rcur=len(todo) - frst, skipped=skipped)
