@@ -55,10 +55,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         try:
             urllib.request.urlopen(base + "/", timeout=2)
             break
-        except OSError:
+        except OSError as err:
             if time.monotonic() > deadline or process.poll() is not None:
                 os.killpg(process.pid, signal.SIGTERM)
-                raise RuntimeError("Voilà did not start: " + (db.parent / "voila.log").read_text())
+                raise RuntimeError("Voilà did not start: "
+                                   + (db.parent / "voila.log").read_text()) from err
             time.sleep(0.3)
     try:
         yield base, db

@@ -183,6 +183,7 @@ class ClientCard(w.VBox):
                                "task-choice")
         self.task_done = tag(w.Button(description=_("Mark done"), icon="check"), "task-done")
         self.task_done.on_click(lambda _b: self.complete_task())
+        self.task_row = w.HBox([self.task_choice, self.task_done])
         self.kpis = tag(w.HTML(""), "kpis")
         self.tasks = tag(w.HTML(""), "tasks")
         self.chart = tag(w.HTML(""), "chart")
@@ -199,19 +200,20 @@ class ClientCard(w.VBox):
             panel(self.payment_button, self.payment, name="payment"),
             panel(w.HBox([h(_("Contacts")), self.contacts_button]), self.contacts,
                   name="contacts"),
-        ], layout=w.Layout(width="40%"))
+        ], layout=w.Layout(width="40%", overflow="visible"))
         right = w.VBox([
-            panel(h(_("Activity")), self.kpis, self.tasks,
-                  w.HBox([self.task_choice, self.task_done]), self.chart, name="activity"),
+            panel(h(_("Activity")), self.kpis, self.tasks, self.task_row, self.chart,
+                  name="activity"),
             panel(h(_("Latest documents")), self.documents, name="documents"),
             panel(h(_("Reminders")), self.reminders, name="reminders"),
-        ], layout=w.Layout(width="60%"))
+        ], layout=w.Layout(width="60%", overflow="visible"))
         for box in left.children + right.children:
             box.add_class("co-panel")
         super().__init__([
             style(), w.HBox([self.title, self.archive_button, self.restore_button,
                              self.delete_button]),
-            self.confirm, self.banner, self.editor, w.HBox([left, right]),
+            self.confirm, self.banner, self.editor,
+            w.HBox([left, right], layout=w.Layout(align_items="flex-start", overflow="visible")),
         ])
         tag(self, "card")
         self.reload()
@@ -229,7 +231,8 @@ class ClientCard(w.VBox):
         ident = attr(data, "identity")
         status = attr(ident, "status", "active")
         archived = status == "archived"
-        badge = (f' <span class="co-banner-warn">{esc(_("Archived"))}</span>' if archived else "")
+        archived_label = esc(_("Archived"))
+        badge = f' <span class="co-banner-warn">{archived_label}</span>' if archived else ""
         self.title.value = (f"<h2>{esc(attr(ident, 'name'))} "
                             f"<small>{esc(attr(ident, 'code', self.code))}</small>{badge}</h2>")
         self.archive_button.layout.display = "none" if archived else "inline-flex"
@@ -278,12 +281,13 @@ class ClientCard(w.VBox):
             classes.append("co-late" if late else "")
             if t.get("id") is not None:
                 options.append((str(t.get("title"))[:40], int(t["id"])))
-        self.tasks.value = f"<h4>{esc(_('Tasks'))}</h4>" + html_table(
+        self.tasks.value = "<h4>" + esc(_("Tasks")) + "</h4>" + html_table(
             rows, [_("Task"), _("Due"), _("Assignee")], row_classes=classes,
             empty=_("No task to do."))
         self.task_choice.options = options
         self.task_choice.value = options[0][1] if options else None
         self.task_done.disabled = not options
+        self.task_row.layout.display = "flex" if options else "none"
 
     def _draw_identity(self, ident: Any) -> None:
         kinds = dict((v, k) for k, v in labels.kinds())
@@ -336,13 +340,13 @@ class ClientCard(w.VBox):
         ]
         mandates = [[esc(m.get("rum")), fmt.day(m.get("signed_on")), esc(m.get("status")),
                      esc(m.get("sequence"))] for m in _records(attr(payment, "mandates"))]
-        parts.append(f"<h4>{esc(_('Mandates'))}</h4>" + html_table(
+        parts.append("<h4>" + esc(_("Mandates")) + "</h4>" + html_table(
             mandates, [_("RUM"), _("Signed on"), _("Status"), _("Sequence")],
             empty=_("No mandate.")))
         payments = [[fmt.day(p.get("paid_on")), fmt.money(p.get("amount")),
                      esc(methods.get(p.get("method"), p.get("method"))), esc(p.get("reference")),
                      esc(p.get("invoice"))] for p in _records(attr(payment, "payments"), 10)]
-        parts.append(f"<h4>{esc(_('Payments received'))}</h4>" + html_table(
+        parts.append("<h4>" + esc(_("Payments received")) + "</h4>" + html_table(
             payments, [_("Date"), _("Amount"), _("Method"), _("Reference"), _("Invoice")],
             numeric=(1,), empty=_("No payment recorded.")))
         self.payment.value = "<br>".join(parts[:3]) + "".join(parts[3:])

@@ -95,6 +95,7 @@ class ClientList(w.VBox):
         self.on_bulk = on_bulk
         self.export_dir = Path(export_dir)
         self.frame = pd.DataFrame()
+        self._counted: tuple[str, int] | None = None
         self.report = pd.DataFrame()
         self.last_export: Path | None = None
         self.last_error: BaseException | None = None
@@ -211,14 +212,35 @@ class ClientList(w.VBox):
             start = self.page * self.page_size
             frame = frame.iloc[start:start + self.page_size]
         else:
-            self.total = int(clients.count(**kwargs))
-            pages = max(1, -(-self.total // self.page_size))
-            self.page = min(max(self.page, 0), pages - 1)
             frame = clients.list(**kwargs, limit=self.page_size,
                                  offset=self.page * self.page_size,
                                  order_by=self.order_by, descending=self.descending)
+            self.total = self._count(kwargs, frame)
+            pages = max(1, -(-self.total // self.page_size))
+            if self.page > pages - 1:  # the list shrank under us: show its last page
+                self.page = pages - 1
+                frame = clients.list(**kwargs, limit=self.page_size,
+                                     offset=self.page * self.page_size,
+                                     order_by=self.order_by, descending=self.descending)
         self.frame = self._with_balances(frame)
         self._render(pages)
+
+    def _count(self, kwargs: dict[str, Any], page: pd.DataFrame) -> int:
+        """How many clients match: known without a query when the first page is not full, and
+        remembered while only the page or the sort changes (one query per search, not two)."""
+        key = repr(sorted(kwargs.items()))
+        if self.page == 0 and len(page) < self.page_size:
+            total = len(page)
+        elif self._counted is not None and self._counted[0] == key:
+            total = self._counted[1]
+        else:
+            total = int(self.book.clients.count(**kwargs))
+        self._counted = (key, total)
+        return total
+
+    def forget_count(self) -> None:
+        """After a change (create, archive, delete…) the number of matches must be read again."""
+        self._counted = None
 
     def _overdue(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only the clients with an invoice past due and still open (the list has no such filter)."""
@@ -321,14 +343,20 @@ class ClientList(w.VBox):
 
     # -- actions ---------------------------------------------------------------------------
     @guarded()
+    def changed(self) -> None:
+        """Something was written elsewhere (card, wizard): read the list again."""
+        self.forget_count()
+        self.refresh()
+
+    @guarded()
     def new_client(self) -> None:
         from .wizard import CreationWizard
 
         def done(client: Any) -> None:
+            self.forget_count()
             self.refresh()
 
-        self.detail.children = [CreationWizard(self.book, on_done=done,
-                                               on_cancel=lambda: self.refresh())]
+        self.detail.children = [CreationWizard(self.book, on_done=done, on_cancel=done_nothing)]
 
     @guarded()
     def open_selected(self) -> None:
@@ -344,7 +372,7 @@ class ClientList(w.VBox):
             return
         from .client_card import ClientCard
 
-        self.detail.children = [ClientCard(self.book, code, on_changed=self.refresh)]
+        self.detail.children = [ClientCard(self.book, code, on_changed=self.changed)]
 
     def ask(self, action: str) -> None:
         """Confirm, then archive / restore / delete the selection."""
@@ -402,6 +430,7 @@ class ClientList(w.VBox):
             [_("Code"), _("Why it was refused")])), "report")] if refused else []
         self.all_matching.value = False
         self.grid.value = ()
+        self.forget_count()
         self.refresh()
         return report
 
@@ -440,6 +469,10 @@ class ClientList(w.VBox):
             self.banner.show(_("Bulk corrections are not available yet."), "warn")
             return
         self.detail.children = [widget_class(self.book, selection=codes)]
+
+
+def done_nothing() -> None:
+    """The wizard was cancelled: nothing to refresh."""
 
 
 def write_frame(frame: pd.DataFrame, path: Path, progress: Progress | None = None) -> None:
@@ -486,7 +519,7 @@ def download_link(path: Path, limit: int = 20_000_000) -> str:
             if path.suffix == ".xlsx" else "text/csv")
     data = base64.b64encode(path.read_bytes()).decode()
     return (f'<a download="{html.escape(path.name)}" href="data:{mime};base64,{data}">'
-            f"⬇ {html.escape(_('Download {name}').format(name=path.name))}</a>")
+            + "⬇ " + html.escape(_("Download {name}").format(name=path.name)) + "</a>")
 
 
 __all__ = ["ClientList", "write_frame", "download_link"]

@@ -82,7 +82,8 @@ class ContactsEditor(w.VBox):
         self.save.on_click(lambda _b: self.submit())
         self.remove.on_click(self._on_remove)
         self.new.on_click(lambda _b: self.pick(None))
-        super().__init__([style(), w.HTML(f"<h3>{_('Contacts — {code}').format(code=code)}</h3>"),
+        heading = _("Contacts — {code}").format(code=code)
+        super().__init__([style(), w.HTML(f"<h3>{heading}</h3>"),
                           self.table, self.picker, *[f.box for f in self.fields.values()],
                           self.banner, self.confirm, w.HBox([self.save, self.new, self.remove])])
         tag(self, "contacts-editor")

@@ -69,14 +69,18 @@ def describe_error(err: BaseException) -> str:
         fields = ", ".join(err.fields)
         head = _("Someone else changed this record since you opened it.")
         tail = (_("Fields changed meanwhile: {fields}.").format(fields=fields) if fields else "")
-        return f"{head} {tail} {_('Reload to see their version, then apply your change again.')}"
+        advice = _("Reload to see their version, then apply your change again.")
+        return f"{head} {tail} {advice}"
     if isinstance(err, DeletionRefused):
-        return f"{err} {_('Archive the client instead.')}" if "archiv" not in str(err) else str(err)
+        advice = _("Archive the client instead.")
+        return f"{err} {advice}" if "archiv" not in str(err) else str(err)
     if isinstance(err, DatabaseBusy):
-        return f"{_('The database is busy, try again in a moment.')} ({err})"
+        busy = _("The database is busy, try again in a moment.")
+        return f"{busy} ({err})"
     if isinstance(err, ClientOpsError):
         return str(err)
-    return f"{_('Unexpected error')} ({type(err).__name__}): {err}"
+    unexpected = _("Unexpected error")
+    return f"{unexpected} ({type(err).__name__}): {err}"
 
 
 class Banner(w.HTML):
@@ -287,7 +291,8 @@ def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Se
                row_classes: Sequence[str] | None = None, empty: str = "") -> str:
     """A small HTML table (cells already formatted and escaped by the caller)."""
     if not rows:
-        return f"<i>{html.escape(empty or _('Nothing yet.'))}</i>"
+        shown = empty or _("Nothing yet.")
+        return f"<i>{html.escape(shown)}</i>"
     head = "".join(f'<th class="{"num" if i in numeric else ""}">{html.escape(h)}</th>'
                    for i, h in enumerate(header))
     body = []

@@ -80,7 +80,7 @@ class Dashboard(w.VBox):
         self.download = tag(w.HTML(""), "download")
         h = lambda text: w.HTML(f"<h3>{esc(text)}</h3>")  # noqa: E731
         super().__init__([
-            style(), w.HTML(f"<h2>{esc(_('Client activity'))}</h2>"),
+            style(), w.HTML("<h2>" + esc(_("Client activity")) + "</h2>"),
             w.HBox([self.fiscal_year, self.as_of, self.tags, self.owner]),
             w.HBox([self.apply_button, self.export_button]), self.progress, self.banner,
             self.download, self.kpis,

@@ -91,7 +91,7 @@ class PaymentForm(ClientFieldsForm):
 
     def layout_children(self) -> list[w.Widget]:
         mandate_box = w.VBox([
-            w.HTML(f"<h4>{_('SEPA direct-debit mandates')}</h4>"), self.mandates_html,
+            w.HTML("<h4>" + _("SEPA direct-debit mandates") + "</h4>"), self.mandates_html,
             w.HBox([self.signed_on.box]), self.rum.box, self.scheme.box, self.add_mandate,
             w.HBox([self.revoke_choice, self.revoke_button]), self.mandate_banner,
         ])

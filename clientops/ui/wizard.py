@@ -57,7 +57,7 @@ class CreationWizard(w.VBox):
         steps = [_("1. Identity"), _("2. Payment, mandate and contacts (optional)")]
         parts = [f"<b>{s}</b>" if i + 1 == self.step else f'<span style="color:#57606a">{s}</span>'
                  for i, s in enumerate(steps)]
-        self.header.value = f"<h3>{_('New client')}</h3>" + " &nbsp;›&nbsp; ".join(parts)
+        self.header.value = "<h3>" + _("New client") + "</h3>" + " &nbsp;›&nbsp; ".join(parts)
 
     def _to_step2(self, client: Any) -> None:
         self.client = client
@@ -66,8 +66,8 @@ class CreationWizard(w.VBox):
         self.payment.cancel.layout.display = "none"
         self.contacts = ContactsEditor(self.book, client.code)
         self.body.children = [
-            w.HTML(f'<div class="co-banner-ok">{_("Client {code} created.").format(code=client.code)}'
-                   "</div>"),
+            w.HTML('<div class="co-banner-ok">' + _("Client {code} created.").format(code=client.code)
+                   + "</div>"),
             self.payment, self.contacts, w.HBox([self.finish, self.skip]),
         ]
         self._show_header()
