@@ -23,7 +23,7 @@ Rules (SPEC.md §8 and the reminders issue):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -315,6 +315,7 @@ class Reminders:
         exclude: Iterable[str] = (),
         *,
         mailer: Mailer | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> pd.DataFrame:
         """Send the reminders due on ``as_of`` and record them; returns what happened per client.
 
@@ -323,6 +324,7 @@ class Reminders:
         ``status`` is ``sent``, ``would send``, ``skipped`` or ``refused`` (the server refused
         every recipient: nothing recorded, ``reason`` quotes the server). An email refused for
         some recipients only is recorded as sent to the others, and ``reason`` names the refused.
+        ``progress(done, total)`` is called before each email (a progress bar).
         """
         as_of = as_of or date.today()
         excluded = set(exclude)
@@ -354,7 +356,9 @@ class Reminders:
             config = SmtpConfig.from_settings(self.book.settings)
             smtp = mailer or Mailer(config)
             try:
-                for p, letter, row in outbox:
+                for done, (p, letter, row) in enumerate(outbox):
+                    if progress is not None:
+                        progress(done, len(outbox))
                     message = build_message(smtp.config.sender, p.recipients, letter.subject,
                                             letter.body)
                     delivery = smtp.send(message)

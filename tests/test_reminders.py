@@ -339,6 +339,15 @@ def test_excluded_clients_are_left_out_this_time(book: clientops.Book, smtp_sink
     assert book.reminders.due(D + timedelta(days=1)).iloc[0]["code"] == a
 
 
+def test_progress_is_reported_before_each_email(book: clientops.Book) -> None:
+    for name in ("Alpha", "Beta"):
+        invoice(book, client(book, name, email=f"{name}@x.fr"), f"F-{name}", "10.00",
+                days_ago(10))
+    steps: list[tuple[int, int]] = []
+    book.reminders.send(D, progress=lambda done, total: steps.append((done, total)))
+    assert steps == [(0, 2), (1, 2)]
+
+
 def test_nothing_due_never_connects(book: clientops.Book) -> None:
     book.settings.update(smtp_port=1)        # nothing listens there
     assert book.reminders.send(D).empty

@@ -20,7 +20,7 @@ import ipywidgets as w
 import pandas as pd
 
 from . import fmt
-from .controls import Banner, Confirm, esc, guarded, html_table, style, tag
+from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
 from .i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class RemindersView(w.VBox):
         self.send_button = tag(w.Button(description=_("Send"), button_style="primary",
                                         icon="envelope"), "send")
         self.confirm = Confirm(self.banner)
+        self.progress = Progress()
         self.outcome = tag(w.HTML(""), "outcome")
         self.history_code = tag(w.Text(description=_("Client code"), placeholder="C000042",
                                        continuous_update=False), "history-code")
@@ -110,6 +111,7 @@ class RemindersView(w.VBox):
             self.preview,
             w.HBox([self.dry_run, self.send_button]),
             self.confirm,
+            self.progress,
             self.banner,
             self.outcome,
             w.HTML(f"<h3>{html.escape(_('History'))}</h3>"),
@@ -208,8 +210,16 @@ class RemindersView(w.VBox):
                 n=n), lambda: self._deliver(dry_run=False), yes_label=_("Send"))
 
     def _deliver(self, dry_run: bool) -> None:
-        result = self.book.reminders.send(self.as_of.value, dry_run=dry_run,
-                                          exclude=self.excluded)
+        def step(done: int, total: int) -> None:
+            if done == 0:
+                self.progress.start(total, _("Sending…"))
+            self.progress.step(done, f"{done}/{total}")
+
+        try:
+            result = self.book.reminders.send(self.as_of.value, dry_run=dry_run,
+                                              exclude=self.excluded, progress=step)
+        finally:
+            self.progress.finish()
         self.result = result
         counts = result["status"].value_counts().to_dict()
         sent = int(counts.get("sent", 0))

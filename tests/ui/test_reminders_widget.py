@@ -54,6 +54,7 @@ def test_review_untick_simulate_then_send(book: clientops.Book, smtp_sink: Any) 
     view.send_button.click()
     view.confirm.yes.click()
     assert [m["To"] for m in smtp_sink.messages] == ["b@beta.fr"]
+    assert view.progress.bar.max == 1 and view.progress.layout.display == "none"
     assert book.reminders.history()["code"].tolist() == [b]
     assert "F-2" in view.history.value
     # after sending, the list is read again: only the unticked client is still due
