@@ -43,7 +43,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _remove(path: Path) -> None:
-    for leftover in (path, Path(str(path) + ".wal")):
+    for leftover in (path, Path(str(path) + ".wal"), Path(str(path) + ".waiters")):
         leftover.unlink(missing_ok=True)
 
 
@@ -68,7 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         summary = build_demo(building, clients=args.clients, seed=args.seed,
                              progress=not args.quiet, today=args.today)
-        _remove(Path(str(path) + ".wal"))
+        Path(str(path) + ".wal").unlink(missing_ok=True)
         os.replace(building, path)
     finally:
         _remove(building)

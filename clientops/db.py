@@ -6,10 +6,18 @@ it opens a connection for an operation and keeps it through a short idle window 
 clicks reuses a warm cache), then closes it so that other processes can get in. When the file
 is locked by someone else it retries with backoff up to ``busy_timeout`` seconds, then raises
 :class:`~clientops.errors.DatabaseBusy` naming the process that holds it.
+
+The idle window must not starve the others: a process that waits for the file says so (a
+shared ``flock`` on ``<file>.waiters``), and the holder, seeing it, lets the file go as soon as
+it is idle, or after at most ``max_hold`` seconds of back-to-back operations — and lets the
+waiter in before taking the file back. Without this, a notebook looping over writes would keep
+the file for the whole loop and another kernel would time out (bench/bench_connections.py
+measures both).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
@@ -27,6 +35,17 @@ DEFAULT_BUSY_TIMEOUT = 10.0
 # Long enough for a burst of widget callbacks to share a warm connection, short enough that
 # another kernel waiting for the file barely notices (see bench/bench_connections.py).
 DEFAULT_IDLE_WINDOW = 0.3
+# While another process waits, a busy holder still finishes this much work before handing the
+# file over: each hand-over costs both sides a cold connection, so alternating per operation
+# would multiply the cost of a loop several times.
+DEFAULT_MAX_HOLD = 0.5
+_POLL = 0.02  # how often an idle connection looks for waiters
+_MAX_RETRY_DELAY = 0.05  # a waiter tries again at least this often
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no signalling, the idle window still lapses
+    fcntl = None  # type: ignore[assignment]
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -43,6 +62,40 @@ def _holder(err: Exception) -> str:
     return f"process {match['pid']} ({match['prog']})"
 
 
+class _Waiters:
+    """Processes waiting for a database file, signalled by shared locks on ``<file>.waiters``."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd: int | None = None
+        if fcntl is None or str(path).startswith(":"):
+            return
+        try:
+            self._fd = os.open(str(path) + ".waiters", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:  # a read-only folder: no signalling
+            self._fd = None
+
+    def wait(self, waiting: bool) -> None:
+        """Say (or stop saying) that this process waits for the file."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_SH if waiting else fcntl.LOCK_UN)
+
+    def others(self) -> bool:
+        """Does another process wait for the file? (Only call while not waiting oneself.)"""
+        if self._fd is None:
+            return False
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return False
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class Store:
     """One DuckDB file, opened briefly per operation.
 
@@ -51,6 +104,7 @@ class Store:
       read_only: every write raises :class:`ReadOnlyError`.
       busy_timeout: seconds to keep retrying while another process holds the file.
       idle_window: seconds a connection stays open after the last operation.
+      max_hold: while another process waits, seconds of back-to-back work before letting go.
     """
 
     def __init__(
@@ -60,39 +114,54 @@ class Store:
         read_only: bool = False,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         idle_window: float = DEFAULT_IDLE_WINDOW,
+        max_hold: float = DEFAULT_MAX_HOLD,
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.busy_timeout = busy_timeout
         self.idle_window = idle_window
+        self.max_hold = max_hold
+        self._opened_at = 0.0
         self._lock = threading.RLock()
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self._in_transaction = False
         self._timer: threading.Timer | None = None
         self._last_used = 0.0
+        self._waiters = _Waiters(self.path)
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
 
     # -- connections -------------------------------------------------------------------
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
+        # Someone waited while this process held the file: let them in before taking it back.
+        while self._waiters.others() and time.monotonic() < deadline:
+            time.sleep(0.002)
         delay = 0.005
-        while True:
-            try:
-                conn = duckdb.connect(str(self.path), read_only=self.read_only)
-                self.connects += 1
-                return conn
-            except duckdb.IOException as err:
-                if not _is_lock_error(err):
-                    raise ClientOpsError(f"cannot open the database {self.path}: {err}") from err
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusy(
-                        f"The database {self.path} is in use by {_holder(err)} and stayed locked "
-                        f"for {self.busy_timeout:g} s; try again in a moment or close the "
-                        "notebook that holds it."
-                    ) from err
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 1.6, 0.1)
+        waiting = False
+        try:
+            while True:
+                try:
+                    conn = duckdb.connect(str(self.path), read_only=self.read_only)
+                    self.connects += 1
+                    return conn
+                except duckdb.IOException as err:
+                    if not _is_lock_error(err):
+                        raise ClientOpsError(f"cannot open the database {self.path}: {err}") from err
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusy(
+                            f"The database {self.path} is in use by {_holder(err)} and stayed "
+                            f"locked for {self.busy_timeout:g} s; try again in a moment or close "
+                            "the notebook that holds it."
+                        ) from err
+                    if not waiting:
+                        self._waiters.wait(True)
+                        waiting = True
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 1.6, _MAX_RETRY_DELAY)
+        finally:
+            if waiting:
+                self._waiters.wait(False)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -103,6 +172,7 @@ class Store:
                 self._timer = None
             if self._conn is None:
                 self._conn = self._open()
+                self._opened_at = time.monotonic()
             self._depth += 1
             try:
                 yield self._conn
@@ -113,20 +183,32 @@ class Store:
                     self._schedule_close()
 
     def _schedule_close(self) -> None:
-        if self.idle_window <= 0:
+        held = time.monotonic() - self._opened_at
+        if self.idle_window <= 0 or (held >= self.max_hold and self._waiters.others()):
             self.close()
             return
-        timer = threading.Timer(self.idle_window, self._close_if_idle)
+        self._arm(min(_POLL, self.idle_window))
+
+    def _arm(self, delay: float) -> None:
+        timer = threading.Timer(delay, self._close_if_idle)
         timer.daemon = True
         self._timer = timer
         timer.start()
 
     def _close_if_idle(self) -> None:
+        """Timer tick: close once the idle window lapsed, or at once when someone waits."""
         with self._lock:
-            if self._depth == 0 and self._conn is not None:
-                if time.monotonic() - self._last_used >= self.idle_window * 0.9:
-                    self._conn.close()
-                    self._conn = None
+            if self._timer is not threading.current_thread():
+                return  # superseded by a newer operation
+            self._timer = None
+            if self._depth or self._conn is None:
+                return
+            idle = time.monotonic() - self._last_used
+            if idle >= self.idle_window * 0.95 or self._waiters.others():
+                self._conn.close()
+                self._conn = None
+                return
+            self._arm(min(_POLL, self.idle_window - idle))
 
     def close(self) -> None:
         """Let the file go now."""

@@ -255,7 +255,7 @@ def test_the_file_is_let_go_after_the_idle_window(db_path: Path) -> None:
 WRITER = """
 import sys, time, clientops
 path, tag, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
-book = clientops.open(path, actor=tag, busy_timeout=60)
+book = clientops.open(path, actor=tag)  # the default busy timeout and idle window
 while time.time() < start:
     time.sleep(0.005)
 for i in range(200):
@@ -286,6 +286,58 @@ def test_two_processes_each_write_200_changes_and_all_400_land(db_path: Path) ->
                 " WHERE entity = 'client' AND action = 'create' GROUP BY 1 ORDER BY 1").fetchall()
     assert rows == [("alpha", 200, 200), ("beta", 200, 200)]
     assert audited == [("alpha", 200), ("beta", 200)]
+
+
+IDLER = """
+import sys, time, clientops
+book = clientops.open(sys.argv[1], idle_window=60)
+book.counts()
+print("idle", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_waiting_process_cuts_the_holders_idle_window_short(db_path: Path) -> None:
+    clientops.open(db_path, idle_window=0).close()
+    idler = subprocess.Popen([sys.executable, "-c", IDLER, str(db_path)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert idler.stdout is not None and idler.stdout.readline().strip() == "idle"
+        started = time.monotonic()
+        with clientops.open(db_path, busy_timeout=20, idle_window=0) as book:
+            assert book.counts()["clients"] == 0
+        waited = time.monotonic() - started
+    finally:
+        idler.kill()
+        idler.wait()
+    assert waited < 5  # not the holder's 60 s idle window
+
+
+LOOPER = """
+import sys, time, clientops
+book = clientops.open(sys.argv[1])
+book.counts()
+print("busy", flush=True)
+end = time.monotonic() + 20
+while time.monotonic() < end:  # back-to-back operations, never idle
+    book.counts()
+"""
+
+
+def test_a_busy_holder_hands_the_file_over_after_max_hold(db_path: Path) -> None:
+    clientops.open(db_path, idle_window=0).close()
+    looper = subprocess.Popen([sys.executable, "-c", LOOPER, str(db_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert looper.stdout is not None and looper.stdout.readline().strip() == "busy"
+        started = time.monotonic()
+        with clientops.open(db_path, busy_timeout=10, idle_window=0) as book:
+            assert book.counts()["clients"] == 0
+        waited = time.monotonic() - started
+    finally:
+        looper.kill()
+        looper.wait()
+    assert waited < 5  # about max_hold (0.5 s), not the looper's 20 s
 
 
 # -- read-only ------------------------------------------------------------------------------
