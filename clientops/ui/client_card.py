@@ -100,7 +100,7 @@ def bar_chart_svg(labels: list[str], series: list[tuple[str, str, str, list[Deci
              f'role="img" aria-label="{html.escape(title)}" class="co-svg-chart">',
              f'<text x="{left}" y="13" font-size="12" font-weight="bold">{html.escape(title)}</text>']
     legend_x = width - 10
-    for key, legend, colour, _values in reversed(series):
+    for _key, legend, colour, _values in reversed(series):
         legend_x -= 8 + 7 * len(legend)
         parts.append(f'<rect x="{legend_x}" y="4" width="9" height="9" fill="{colour}"/>'
                      f'<text x="{legend_x + 12}" y="12" font-size="10">{html.escape(legend)}</text>')
@@ -222,8 +222,7 @@ class ClientCard(w.VBox):
     @guarded()
     def reload(self) -> None:
         """Read the card again and redraw every panel."""
-        kwargs = {"as_of": self.as_of} if self.as_of is not None else {}
-        self.data = self.book.card(self.code, **kwargs)
+        self.data = self.book.card(self.code, as_of=self.as_of)
         self._draw()
 
     def _draw(self) -> None:
@@ -312,7 +311,7 @@ class ClientCard(w.VBox):
         self.identity.value = "<br>".join(f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines if v)
 
     def _draw_documents(self, documents: Any) -> None:
-        kinds = labels.document_kinds()
+        kinds: dict[Any, str] = dict(labels.document_kinds())
         rows = []
         for d in _records(documents, LATEST_DOCUMENTS):
             rows.append([esc(kinds.get(d.get("kind"), d.get("kind"))), esc(d.get("number")),
@@ -324,8 +323,8 @@ class ClientCard(w.VBox):
                    _("Still owed")], numeric=(4, 5), empty=_("No document yet."))
 
     def _draw_payment(self, payment: Any, ident: Any) -> None:
-        methods = dict((v, k) for k, v in labels.payment_methods())
-        terms = dict((v, k) for k, v in labels.payment_terms())
+        methods: dict[Any, str] = {v: k for k, v in labels.payment_methods()}
+        terms: dict[Any, str] = {v: k for k, v in labels.payment_terms()}
         prefs = attr(payment, "preferences", payment)
         method = attr(prefs, "payment_method", attr(prefs, "method", attr(ident, "payment_method")))
         term = attr(prefs, "payment_terms", attr(prefs, "terms", attr(ident, "payment_terms")))

@@ -143,17 +143,17 @@ class ClientList(w.VBox):
         self.prev_button.on_click(lambda _b: self.go(self.page - 1))
         self.next_button.on_click(lambda _b: self.go(self.page + 1))
 
-        def button(label: str, name: str, icon: str = "", style_: str = "") -> w.Button:
+        def action(label: str, name: str, icon: str = "", style_: str = "") -> w.Button:
             return tag(w.Button(description=label, icon=icon, button_style=style_), name)
 
-        self.new_button = button(_("New client"), "new-client", "plus", "primary")
-        self.open_button = button(_("Open card"), "open-card", "id-card")
-        self.archive_button = button(_("Archive"), "archive", "archive", "warning")
-        self.restore_button = button(_("Restore"), "restore", "undo")
-        self.delete_button = button(_("Delete"), "delete", "trash", "danger")
-        self.csv_button = button(_("Export CSV"), "export-csv", "download")
-        self.xlsx_button = button(_("Export XLSX"), "export-xlsx", "download")
-        self.bulk_button = button(_("Correct in bulk"), "bulk", "edit")
+        self.new_button = action(_("New client"), "new-client", "plus", "primary")
+        self.open_button = action(_("Open card"), "open-card", "id-card")
+        self.archive_button = action(_("Archive"), "archive", "archive", "warning")
+        self.restore_button = action(_("Restore"), "restore", "undo")
+        self.delete_button = action(_("Delete"), "delete", "trash", "danger")
+        self.csv_button = action(_("Export CSV"), "export-csv", "download")
+        self.xlsx_button = action(_("Export XLSX"), "export-xlsx", "download")
+        self.bulk_button = action(_("Correct in bulk"), "bulk", "edit")
         self.new_button.on_click(lambda _b: self.new_client())
         self.open_button.on_click(lambda _b: self.open_selected())
         self.archive_button.on_click(lambda _b: self.ask("archive"))
@@ -272,8 +272,8 @@ class ClientList(w.VBox):
         return frame
 
     def _render(self, pages: int) -> None:
-        methods = dict((v, k) for k, v in labels.payment_methods())
-        statuses = dict((v, k) for k, v in labels.statuses())
+        methods: dict[Any, str] = {v: k for k, v in labels.payment_methods()}
+        statuses: dict[Any, str] = {v: k for k, v in labels.statuses()}
         options = []
         for row in self.frame.to_dict("records"):
             cells = []

@@ -93,7 +93,8 @@ class ContactsEditor(w.VBox):
     @guarded()
     def reload(self) -> None:
         self.contacts = self.book.contacts.list(self.code)
-        rows, options = [], [(_("New contact"), None)]
+        rows: list[list[str]] = []
+        options: list[tuple[str, int | None]] = [(_("New contact"), None)]
         for c in self.contacts.to_dict("records"):
             name = " ".join(str(_clean(c.get(k)) or "") for k in ("first_name", "last_name")).strip()
             star = "★ " if c.get("favorite") else ""
@@ -111,7 +112,7 @@ class ContactsEditor(w.VBox):
         if contact_id is None or self.contacts.empty:
             return {}
         match = self.contacts[self.contacts["id"] == contact_id]
-        return {} if match.empty else {k: _clean(v) for k, v in match.iloc[0].to_dict().items()}
+        return {} if match.empty else {str(k): _clean(v) for k, v in match.iloc[0].to_dict().items()}
 
     def _on_pick(self, change: Any) -> None:
         self.pick(change["new"])

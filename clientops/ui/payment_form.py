@@ -169,7 +169,7 @@ class PaymentForm(ClientFieldsForm):
         self.rum.set_error(None)
         try:
             with self.book.using_source("form"):
-                mandate = self.book.mandates.add(self.code, signed_on=self.signed_on.value,
+                mandate = self.book.mandates.add(str(self.code), signed_on=self.signed_on.value,
                                                  rum=self.rum.value, scheme=self.scheme.value)
         except ValidationError as err:
             target = {"signed_on": self.signed_on, "rum": self.rum}.get(err.field)
