@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import audit, templates
-from .allocation import alloc_ctes, maintained_ctes, maintained_is_current
+from .allocation import alloc_ctes, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .mailer import Mailer, SmtpConfig, build_message
@@ -138,17 +138,32 @@ class Reminders:
         params: dict[str, Any] = {"as_of": as_of, "tolerance": tolerance, "interval": interval}
         params.update({f"d{lv['level']}": int(lv["days"]) for lv in levels})
         with self.book.store.connection() as conn:
-            ctes = maintained_ctes() if maintained_is_current(conn, as_of) else alloc_ctes()
+            if maintained_is_current(conn, as_of):
+                # The balances kept at write time are the allocation as of today: read them
+                # straight from documents (no self-join over millions of invoices).
+                source = """open_ AS MATERIALIZED (
+                    SELECT id, client_id, number, issue_date, due_date, open_amount, in_dispute,
+                           sepa_batch_id
+                    FROM documents
+                    WHERE kind = 'invoice' AND issue_date <= $as_of AND due_date < $as_of
+                      AND open_amount > 0 AND open_amount >= $tolerance
+                )"""
+            else:
+                source = alloc_ctes() + """,
+                open_ AS MATERIALIZED (
+                    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.open_amount,
+                           d.in_dispute, d.sepa_batch_id
+                    FROM alloc a JOIN documents d ON d.id = a.id
+                    WHERE a.due_date < $as_of AND a.open_amount > 0
+                      AND a.open_amount >= $tolerance
+                )"""
             sql = f"""
-            WITH {ctes},
+            WITH {source},
             overdue AS MATERIALIZED (
-                SELECT a.id AS document_id, a.client_id, a.number, a.issue_date, a.due_date,
-                       a.open_amount, $as_of - a.due_date AS days_late, d.in_dispute,
-                       CASE WHEN b.status = 'pending' THEN d.sepa_batch_id END AS pending_batch
-                FROM alloc a
-                JOIN documents d ON d.id = a.id
-                LEFT JOIN sepa_batches b ON b.id = d.sepa_batch_id
-                WHERE a.due_date < $as_of AND a.open_amount > 0 AND a.open_amount >= $tolerance
+                SELECT o.id AS document_id, o.client_id, o.number, o.issue_date, o.due_date,
+                       o.open_amount, $as_of - o.due_date AS days_late, o.in_dispute,
+                       CASE WHEN b.status = 'pending' THEN o.sepa_batch_id END AS pending_batch
+                FROM open_ o LEFT JOIN sepa_batches b ON b.id = o.sepa_batch_id
             ),
             sent AS (
                 SELECT document_id, max(level) AS last_level FROM reminders
