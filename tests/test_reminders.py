@@ -118,6 +118,17 @@ def test_tolerance(book: clientops.Book, amount: Decimal, chased: bool) -> None:
     assert (not book.reminders.due(D).empty) == chased
 
 
+def test_as_of_a_past_date_counts_only_what_existed_then(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(10))
+    book.payments.add(a, paid_on=D + timedelta(days=3), amount=Decimal("100.00"),
+                      method="transfer", invoice="F-1")
+    # on D the payment had not arrived: still due (allocation recomputed as of D)
+    assert book.reminders.due(D).iloc[0]["invoices"] == ["F-1"]
+    # once paid, nothing is chased
+    assert book.reminders.due(D + timedelta(days=5)).empty
+
+
 # -- skipped, and why ----------------------------------------------------------------------
 def _archived(book: clientops.Book, code: str) -> None:
     book.clients.archive(code)
