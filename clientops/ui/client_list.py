@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import inspect
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +97,7 @@ class ClientList(w.VBox):
         self.export_dir = Path(export_dir)
         self.frame = pd.DataFrame()
         self._counted: tuple[str, int] | None = None
+        self.rows_shown_at = 0.0
         self.report = pd.DataFrame()
         self.last_export: Path | None = None
         self.last_error: BaseException | None = None
@@ -207,23 +209,27 @@ class ClientList(w.VBox):
             frame = self._overdue(clients.list(**kwargs, limit=None, order_by=self.order_by,
                                                descending=self.descending))
             self.total = len(frame)
-            pages = max(1, -(-self.total // self.page_size))
-            self.page = min(max(self.page, 0), pages - 1)
+            self.page = min(max(self.page, 0), max(0, -(-self.total // self.page_size) - 1))
             start = self.page * self.page_size
             frame = frame.iloc[start:start + self.page_size]
         else:
             frame = clients.list(**kwargs, limit=self.page_size,
                                  offset=self.page * self.page_size,
                                  order_by=self.order_by, descending=self.descending)
-            self.total = self._count(kwargs, frame)
-            pages = max(1, -(-self.total // self.page_size))
-            if self.page > pages - 1:  # the list shrank under us: show its last page
-                self.page = pages - 1
-                frame = clients.list(**kwargs, limit=self.page_size,
-                                     offset=self.page * self.page_size,
+            if frame.empty and self.page > 0:  # the list shrank under us: back to page one
+                self.page = 0
+                frame = clients.list(**kwargs, limit=self.page_size, offset=0,
                                      order_by=self.order_by, descending=self.descending)
+            # The rows go to the browser first; counting every match (a second scan of the
+            # clients when the page is full) only updates the pager just after.
+            self.frame = self._with_balances(frame)
+            self._render_rows()
+            self.total = self._count(kwargs, frame)
+            self._render_pager()
+            return
         self.frame = self._with_balances(frame)
-        self._render(pages)
+        self._render_rows()
+        self._render_pager()
 
     def _count(self, kwargs: dict[str, Any], page: pd.DataFrame) -> int:
         """How many clients match: known without a query when the first page is not full, and
@@ -271,7 +277,7 @@ class ClientList(w.VBox):
         frame["overdue"] = [found.get(c, (None, None))[1] for c in codes]
         return frame
 
-    def _render(self, pages: int) -> None:
+    def _render_rows(self) -> None:
         methods: dict[Any, str] = {v: k for k, v in labels.payment_methods()}
         statuses: dict[Any, str] = {v: k for k, v in labels.statuses()}
         options = []
@@ -290,6 +296,10 @@ class ClientList(w.VBox):
         kept = tuple(c for c in self.grid.value if c in {code for _label, code in options})
         self.grid.options = options
         self.grid.value = kept  # a refresh keeps the selection of rows still shown
+        self.rows_shown_at = time.perf_counter()
+
+    def _render_pager(self) -> None:
+        pages = max(1, -(-self.total // self.page_size))
         for name, _width, _numeric in COLUMNS:
             arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
             self.sort_buttons[name].description = labels.label(name) + arrow
