@@ -233,7 +233,10 @@ def test_payments_late_partial_unpaid_and_unallocated(demo: clientops.Book) -> N
 
 def test_open_balances_are_the_allocation(demo: clientops.Book) -> None:
     with demo.store.connection() as conn:
-        fresh = {r[0]: (r[6], r[7]) for r in open_amounts(conn, TODAY).fetchall()}
+        cursor = open_amounts(conn, TODAY)
+        names = [d[0] for d in cursor.description]
+        at = names.index("open_amount"), names.index("settled_on")
+        fresh = {r[names.index("id")]: (r[at[0]], r[at[1]]) for r in cursor.fetchall()}
         kept = {r[0]: (r[1], r[2]) for r in conn.execute(
             "SELECT id, open_amount, settled_on FROM documents WHERE kind = 'invoice'").fetchall()}
     assert kept == fresh
