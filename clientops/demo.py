@@ -817,8 +817,12 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
     window_start = date(fy_year - 2, start_month, 1)
     gen = _Generator(seed, today, window_start, prefix)
     bar = tqdm(total=n, unit="clients", desc="demo", disable=not progress, leave=False)
-    with tempfile.TemporaryDirectory(prefix="clientops-demo-", dir=book.path.parent) as tmp, \
+    # Staging beside the book's file (same disk); a server book (team mode) stages in /tmp.
+    staging_dir = book.path.parent if isinstance(book.path, Path) else None
+    with tempfile.TemporaryDirectory(prefix="clientops-demo-", dir=staging_dir) as tmp, \
             book.store.transaction() as conn:
+        if isinstance(conn, duckdb.DuckDBPyConnection):
+            conn.execute("SET enable_progress_bar = false")  # ours is enough
         existing = conn.execute("SELECT count(*) FROM clients").fetchone()
         if existing and existing[0]:
             raise ClientOpsError(
