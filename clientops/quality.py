@@ -43,14 +43,22 @@ _PHONE_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cos
                 "personal_number", "pager", "uan", "voicemail")
 
 
-def _luhn(col: str) -> str:
-    """SQL: the Luhn sum of a digit string is a multiple of 10."""
-    return (
-        f"(list_sum(list_transform(range(1, length({col}) + 1), i -> CASE"
-        f" WHEN (length({col}) - i) % 2 = 1 THEN"
-        f" TRY_CAST(substr({col}, i, 1) AS INTEGER) * 2 - CASE WHEN TRY_CAST(substr({col}, i, 1) AS INTEGER) > 4"
-        f" THEN 9 ELSE 0 END ELSE TRY_CAST(substr({col}, i, 1) AS INTEGER) END)) % 10 = 0)"
-    )
+def _luhn(n: str, digits: int) -> str:
+    """SQL: the Luhn sum of the ``digits``-long number in column ``n`` is a multiple of 10 —
+    integer arithmetic (each digit is ``n // 10^k % 10``), unrolled: no lists, no lambdas."""
+    terms = []
+    for k in range(digits):
+        d = f"({n} // {10 ** k} % 10)"
+        terms.append(d if k % 2 == 0 else f"(2 * {d} - CASE WHEN {d} > 4 THEN 9 ELSE 0 END)")
+    return "((" + " + ".join(terms) + ") % 10 = 0)"
+
+
+def _mod97(parts: list[str]) -> str:
+    """SQL: a long digit string (given as pieces of at most 9 digits) modulo 97, in BIGINT."""
+    r = "0"
+    for part in parts:
+        r = f"(({r}) * CAST(10 ** length({part}) AS BIGINT) + TRY_CAST({part} AS BIGINT)) % 97"
+    return r
 
 
 def _phone_sql(col: str) -> str:
@@ -76,39 +84,42 @@ def _countries_sql() -> str:
     return ", ".join(f"'{c.alpha_2}'" for c in pycountry.countries)
 
 
-def _valid_sql(prefix: str) -> dict[str, str]:
-    """Per field, SQL that is TRUE when the stored value is certainly valid and clean, FALSE or
-    NULL when Python must look at it."""
-    from .clients import LANGUAGES, PAYMENT_METHODS, PAYMENT_TERMS
-
-    def listed(values: tuple[str, ...]) -> str:
-        return ", ".join(f"'{v}'" for v in values)
-
+def _valid_sql() -> dict[str, str]:
+    """Per high-cardinality field, SQL that is TRUE when the stored value is certainly valid
+    and clean; FALSE or NULL sends it to :meth:`Clients.check`. Low-cardinality fields
+    (vocabularies, countries, email domains) are checked in Python once per distinct value."""
+    bban = "substr(iban, 5)"
     return {
-        "siren": f"regexp_full_match(siren, '[0-9]{{9}}') AND {_luhn('siren')}",
+        "siren": f"regexp_full_match(siren, '[0-9]{{9}}') AND {_luhn('n', 9)}",
         "siret": (f"regexp_full_match(siret, '[0-9]{{14}}') AND NOT starts_with(siret, '356000000')"
-                  f" AND {_luhn('siret')}"),
+                  f" AND {_luhn('n', 14)}"),
         "vat_number": (
             "regexp_full_match(vat_number, 'FR[0-9]{11}') AND "
-            "TRY_CAST(substr(vat_number, 3, 2) AS INTEGER) ="
-            " (12 + 3 * (TRY_CAST(substr(vat_number, 5) AS BIGINT) % 97)) % 97"
-            f" AND {_luhn('substr(vat_number, 5)')}"),
+            "TRY_CAST(substr(vat_number, 3, 2) AS INTEGER) = (12 + 3 * (n % 97)) % 97"
+            f" AND {_luhn('n', 9)}"),
         "iban": (
-            "regexp_full_match(iban, 'FR[0-9]{25}') AND"
-            " TRY_CAST(substr(iban, 5) || '1527' || substr(iban, 3, 2) AS HUGEINT) % 97 = 1 AND"
+            "regexp_full_match(iban, 'FR[0-9]{25}') AND "
+            + _mod97([f"substr({bban}, 1, 9)", f"substr({bban}, 10, 9)", f"substr({bban}, 19, 5)",
+                      "'1527'", "substr(iban, 3, 2)"]) + " = 1 AND"
             " TRY_CAST(substr(iban, 26, 2) AS INTEGER) = 97 - (89 * TRY_CAST(substr(iban, 5, 5) AS BIGINT)"
-            " + 15 * TRY_CAST(substr(iban, 10, 5) AS BIGINT) + 3 * TRY_CAST(substr(iban, 15, 11) AS BIGINT)) % 97"),
-        "bic": ("regexp_full_match(bic, '[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?')"
-                f" AND substr(bic, 5, 2) IN ({_countries_sql()})"),
+            " + 15 * TRY_CAST(substr(iban, 10, 5) AS BIGINT)"
+            " + 3 * TRY_CAST(substr(iban, 15, 11) AS BIGINT)) % 97"),
+        "bic": "regexp_full_match(bic, '[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?')",
         "email": ("regexp_full_match(email, '[A-Za-z0-9_%+\\-]+(\\.[A-Za-z0-9_%+\\-]+)*@"
-                  "([a-z0-9]([a-z0-9\\-]*[a-z0-9])?\\.)+[a-z]{2,}') AND length(email) <= 254"),
+                  "([a-z0-9]([a-z0-9\\-]*[a-z0-9])?\\.)+[a-z]{2,}') AND length(email) <= 254"
+                  " AND length(split_part(email, '@', 1)) <= 64"),
         "phone": f"regexp_full_match(phone, '\\+[1-9][0-9]{{6,14}}') AND {_phone_sql('phone')}",
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
-        "payment_terms": f"payment_terms IN ({listed(PAYMENT_TERMS)})",
-        "payment_method": f"payment_method IN ({listed(PAYMENT_METHODS)})",
-        "language": f"language IN ({listed(LANGUAGES)})",
-        "country": f"country IN ({_countries_sql()})",
     }
+
+
+# Checked once per distinct value: (field, SQL giving the distinct values to check).
+DISTINCT_FIELDS = {
+    "payment_terms": "payment_terms", "payment_method": "payment_method",
+    "language": "language", "country": "country", "currency": "currency",
+    "bic": "substr(bic, 5, 2)",  # the BIC's country, once per country
+    "email": "split_part(email, '@', 2)",  # each domain once, as x@domain
+}
 
 
 def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
@@ -117,16 +128,17 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
     for field, label in (("siren", "SIREN"), ("vat_number", "VAT number"), ("iban", "IBAN"),
                          ("email", "email")):
         value = "lower(email)" if field == "email" else field
+        on = "lower(c.email)" if field == "email" else f"c.{field}"
         dup.append(f"""
             SELECT c.code, '{field}' AS field, c.{field} AS value,
-                   'the same {label} as '
-                   || array_to_string(list_filter(d.others, o -> o <> c.code)[1:3], ', ')
-                   || CASE WHEN len(d.others) > 4 THEN ' and ' || (len(d.others) - 4) || ' more'
-                      ELSE '' END AS message
+                   'the same {label} for ' || d.n || ' clients: ' || d.shown AS message
             FROM clients c JOIN (
-                SELECT {value} AS k, list(code ORDER BY code) AS others FROM clients
-                WHERE {field} IS NOT NULL AND {field} <> '' GROUP BY k HAVING count(*) > 1
-            ) d ON d.k = {"lower(c.email)" if field == "email" else "c." + field}""")
+                SELECT {value} AS k, count(*) AS n,
+                       array_to_string(list(code ORDER BY code)[1:4], ', ')
+                       || CASE WHEN count(*) > 4 THEN '…' ELSE '' END AS shown
+                FROM clients WHERE {field} IS NOT NULL AND {field} <> ''
+                GROUP BY k HAVING count(*) > 1
+            ) d ON d.k = {on}""")
     return [
         ("missing_siren", """
             SELECT code, 'siren', NULL, 'a French company needs its SIREN'
@@ -172,42 +184,71 @@ def quality(book: Book) -> pd.DataFrame:
     IBANs are masked in ``value``. Turn findings into a correction with
     ``book.bulk.from_quality(findings)`` (after filling a ``new`` column where you know better).
     """
+    from .clients import mask_iban_sql
+
     prefix = book.settings.accounting_prefix
-    frames = []
+    rules = [("invalid_value", "SELECT code, field, value, message FROM quality_bad_rows"),
+             *_rules()]
+    union = " UNION ALL ".join(
+        f"SELECT '{rule}' AS rule, {i} AS o, * FROM ({sql})" for i, (rule, sql) in enumerate(rules))
     with book.store.connection() as conn:
-        for rule, sql in _rules():
-            params = {"prefix": prefix} if "$prefix" in sql else {}
-            frame = conn.execute(sql, params).df()
-            frame.columns = ["code", "field", "value", "message"]
-            frame.insert(0, "rule", rule)
-            frames.append(frame)
-        frames.append(_invalid_values(book, conn, prefix))
-    result = pd.concat([f.astype(object) for f in frames if not f.empty] or
-                       [pd.DataFrame(columns=COLUMNS)], ignore_index=True)
-    result = result.where(result.notna(), None)
-    iban = result["field"] == "iban"
-    result.loc[iban, "value"] = result.loc[iban, "value"].map(mask_iban)
-    order = {rule: i for i, (rule, _) in enumerate(_rules())} | {"invalid_value": -1}
-    result["_o"] = result["rule"].map(order)
-    result = result.sort_values(["_o", "code", "field"], kind="stable").drop(columns="_o")
-    return result[COLUMNS].reset_index(drop=True)
+        conn.register("quality_bad_rows", _invalid_values(book, conn, book.settings.accounting_prefix))
+        try:
+            result = conn.execute(
+                f"SELECT rule, code, field,"
+                f" CASE WHEN field = 'iban' THEN {mask_iban_sql('value')} ELSE value END AS value,"
+                f" message FROM ({union}) ORDER BY o, code, field", {"prefix": prefix}).df()
+        finally:
+            conn.unregister("quality_bad_rows")
+    for column in ("value", "message"):
+        result[column] = result[column].astype(object).where(result[column].notna(), None)
+    return result
 
 
-def _suspects(conn: duckdb.DuckDBPyConnection, prefix: str) -> pd.DataFrame:
+def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``field, value, country`` — distinct stored values SQL cannot vouch for."""
     parts = []
-    for field, ok in _valid_sql(prefix).items():
+    numbers = {"siren": "siren", "siret": "siret", "vat_number": "substr(vat_number, 5)"}
+    for field, ok in _valid_sql().items():
         country = "country" if field == "phone" else "NULL"
+        number = f"TRY_CAST({numbers[field]} AS BIGINT)" if field in numbers else "NULL"
         parts.append(
             f"SELECT DISTINCT '{field}' AS field, CAST({field} AS VARCHAR) AS value,"
-            f" {country} AS country FROM clients"
-            f" WHERE {field} IS NOT NULL AND NOT coalesce({ok}, FALSE)")
-    return conn.execute(" UNION ALL ".join(parts)).df()
+            f" {country} AS country FROM (SELECT {field}, country, {number} AS n FROM clients"
+            f" WHERE {field} IS NOT NULL) WHERE NOT coalesce({ok}, FALSE)")
+    found = conn.execute(" UNION ALL ".join(parts)).df()
+    # low-cardinality parts: each distinct value once through check(), on a probe record that
+    # satisfies the cross-field rules (an IBAN and a mandate for direct debit)
+    from .clients import Client
+
+    probe_client = Client(id=0, code="", kind="company", name="probe",
+                          iban="FR7630006000011234567890189")
+    bad_parts = []
+    for field, expr in DISTINCT_FIELDS.items():
+        values = [r[0] for r in conn.execute(
+            f"SELECT DISTINCT {expr} FROM clients WHERE {field} IS NOT NULL").fetchall()]
+        for value in values:
+            probe = value
+            if field == "email":
+                probe = f"x@{value}"
+            elif field == "bic":
+                probe = f"AAAA{value}XX" if isinstance(value, str) else value
+            _cleaned, errors = book.clients.check({field: probe}, probe_client,
+                                                  has_active_mandate=True)
+            if [e for e in errors if e.field == field]:
+                bad_parts.append((field, value))
+    for field, value in bad_parts:
+        rows = conn.execute(
+            f"SELECT DISTINCT CAST({field} AS VARCHAR) FROM clients WHERE {DISTINCT_FIELDS[field]} = ?",
+            [value]).fetchall()
+        found = pd.concat([found, pd.DataFrame(
+            {"field": field, "value": [r[0] for r in rows], "country": None})], ignore_index=True)
+    return found.drop_duplicates(["field", "value", "country"])
 
 
 def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) -> pd.DataFrame:
     """Stored values refused by (or not in the clean form of) the single-edit rules."""
-    suspects = _suspects(conn, prefix)
+    suspects = _suspects(book, conn)
     verdicts = []
     for field, value, country in suspects.itertuples(index=False, name=None):
         changes: dict[str, Any] = {field: value}
@@ -222,7 +263,7 @@ def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) ->
             verdicts.append((field, value, country, f"is not stored in its clean form ({shown})",
                              cleaned[field]))
     if not verdicts:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS[1:]}).astype(str)
     bad = pd.DataFrame(verdicts, columns=["field", "value", "country", "message", "fix"])
     conn.register("quality_bad", bad)
     try:
@@ -235,7 +276,6 @@ def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) ->
         found = conn.execute(" UNION ALL ".join(parts)).df()
     finally:
         conn.unregister("quality_bad")
-    found.insert(0, "rule", "invalid_value")
     return found
 
 
