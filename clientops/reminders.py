@@ -38,7 +38,7 @@ from . import audit, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .mailer import Mailer, SmtpConfig, build_message
+from .mailer import Mailer, MailError, SmtpConfig, build_message
 
 if TYPE_CHECKING:
     from .book import Book
@@ -336,8 +336,9 @@ class Reminders:
 
         ``exclude`` lists client codes to leave out this time (unticked in the review).
         ``dry_run`` renders every email and reports ``would send`` without sending or recording.
-        ``status`` is ``sent``, ``would send``, ``skipped`` or ``refused`` (the server refused
-        every recipient: nothing recorded, ``reason`` quotes the server). An email refused for
+        ``status`` is ``sent``, ``would send``, ``skipped``, ``refused`` (the server refused
+        every recipient: nothing recorded, ``reason`` quotes the server) or ``not sent`` (the
+        server could no longer be reached during the run). An email refused for
         some recipients only is recorded as sent to the others, and ``reason`` names the refused.
         ``progress(done, total)`` is called before each email (a progress bar).
         """
@@ -368,15 +369,23 @@ class Reminders:
                 outbox.append((p, letter, row))
         if outbox:
             own = mailer is None
-            config = SmtpConfig.from_settings(self.book.settings)
-            smtp = mailer or Mailer(config)
+            smtp = mailer or Mailer(SmtpConfig.from_settings(self.book.settings))
+            if own:
+                smtp.connect()          # an unreachable server: MailError, nothing was sent
             try:
                 for done, (p, letter, row) in enumerate(outbox):
                     if progress is not None:
                         progress(done, len(outbox))
                     message = build_message(smtp.config.sender, p.recipients, letter.subject,
                                             letter.body)
-                    delivery = smtp.send(message)
+                    try:
+                        delivery = smtp.send(message)
+                    except MailError as err:
+                        # The server went away mid-run: what was sent is recorded; the rest
+                        # is reported and stays due.
+                        for _p, _letter, rest in outbox[done:]:
+                            rest.update(status="not sent", reason=str(err))
+                        break
                     row["message_id"] = delivery.message_id
                     row["reason"] = delivery.reason
                     if not delivery.delivered:

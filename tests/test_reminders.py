@@ -11,6 +11,7 @@ import pytest
 
 import clientops
 from clientops.errors import NotFound, ValidationError
+from clientops.mailer import MailError
 
 COMPANY_IBAN = "FR7630004000031234567890143"
 D = date(2026, 3, 2)   # "today" in these tests
@@ -357,6 +358,48 @@ def test_progress_is_reported_before_each_email(book: clientops.Book) -> None:
     steps: list[tuple[int, int]] = []
     book.reminders.send(D, progress=lambda done, total: steps.append((done, total)))
     assert steps == [(0, 2), (1, 2)]
+
+
+def test_unreachable_server_raises_and_records_nothing(book: clientops.Book) -> None:
+    from conftest import free_port
+
+    book.settings.update(smtp_port=free_port())     # nothing listens there
+    invoice(book, client(book, "Alpha"), "F-1", "10.00", days_ago(10))
+    with pytest.raises(MailError, match="cannot be reached"):
+        book.reminders.send(D)
+    assert book.reminders.history().empty
+
+
+def test_server_lost_mid_run_keeps_what_was_sent_and_reports_the_rest(
+    book: clientops.Book,
+) -> None:
+    from aiosmtpd.controller import Controller
+    from conftest import SmtpSink, free_port
+
+    sink = SmtpSink()
+    sink.port = free_port()
+    server = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    server.start()
+    book.settings.update(smtp_port=sink.port)
+    a = client(book, "Alpha", email="a@alpha.fr")
+    b = client(book, "Beta", email="b@beta.fr")
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    invoice(book, b, "F-2", "10.00", days_ago(10))
+
+    def stop_after_first(done: int, total: int) -> None:
+        if done == 1:
+            server.stop()                       # the mail server goes down for good
+
+    try:
+        result = by_code(book.reminders.send(D, progress=stop_after_first))
+    finally:
+        if server.loop.is_running():
+            server.stop()
+    assert result[a]["status"] == "sent"
+    assert result[b]["status"] == "not sent"
+    assert result[b]["reason"].startswith(f"The mail server 127.0.0.1:{sink.port} cannot be")
+    assert book.reminders.history()["invoice"].tolist() == ["F-1"]
+    assert [m["To"] for m in sink.messages] == ["a@alpha.fr"]
 
 
 def test_nothing_due_never_connects(book: clientops.Book) -> None:

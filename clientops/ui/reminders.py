@@ -60,7 +60,8 @@ def reason_label(reason: Any) -> str:
 
 def status_label(status: str) -> str:
     return {"sent": _("sent"), "would send": _("would send (simulation)"),
-            "skipped": _("skipped"), "refused": _("refused by the mail server")}.get(status, status)
+            "skipped": _("skipped"), "refused": _("refused by the mail server"),
+            "not sent": _("not sent: mail server unreachable")}.get(status, status)
 
 
 class RemindersView(w.VBox):
@@ -223,7 +224,7 @@ class RemindersView(w.VBox):
         self.result = result
         counts = result["status"].value_counts().to_dict()
         sent = int(counts.get("sent", 0))
-        refused = int(counts.get("refused", 0))
+        refused = int(counts.get("refused", 0)) + int(counts.get("not sent", 0))
         if dry_run:
             self.banner.show(_("Simulation: {n} emails would be sent; nothing was sent.").format(
                 n=int(counts.get("would send", 0))), "info")
