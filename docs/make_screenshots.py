@@ -53,7 +53,7 @@ def main() -> None:
                     time.sleep(0.3)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page = browser.new_page(viewport={"width": 1400, "height": 2300})
                 page.goto(f"{base}/voila/render/02_client_card.ipynb?code={code}", timeout=90_000)
                 page.wait_for_selector(".co-card .co-kpis .co-kpi", timeout=90_000)
                 page.locator(".co-card").screenshot(path=str(HERE / "card.png"))

@@ -131,7 +131,8 @@ class Dashboard(w.VBox):
         outstanding = _sum(frame, "outstanding")
         overdue = _sum(frame, "overdue")
         share = (float(overdue) / float(outstanding)) if outstanding else None
-        dso = frame["dso"].dropna() if "dso" in frame.columns else pd.Series(dtype=float)
+        owing = frame[frame["outstanding"].fillna(0) > 0] if "outstanding" in frame.columns else frame
+        dso = owing["dso"].dropna() if "dso" in owing.columns else pd.Series(dtype=float)
         self.kpis.value = "".join([
             tile(_("Clients"), fmt.number(len(frame))),
             tile(_("Revenue (excl. tax)"), fmt.money(_sum(frame, "revenue"))),
@@ -139,7 +140,7 @@ class Dashboard(w.VBox):
             tile(_("Outstanding"), fmt.money(outstanding)),
             tile(_("Overdue"), fmt.money(overdue), bool(overdue)),
             tile(_("Overdue share"), fmt.percent(share)),
-            tile(_("Median DSO (days)"), fmt.number(dso.astype(float).median() if len(dso) else None)),
+            tile(_("Median DSO of clients who owe (days)"), fmt.number(dso.astype(float).median() if len(dso) else None)),
         ])
 
     def _draw_aging(self, frame: pd.DataFrame) -> None:
@@ -153,7 +154,7 @@ class Dashboard(w.VBox):
 
             aging = pd.DataFrame({"bucket": BUCKETS,
                                   "amount": [totals[b] or 0 for b in BUCKETS]})
-            self.aging_chart.value = figure_png(plots.aging_chart(aging))
+            self.aging_chart.value = figure_png(plots.aging_chart(aging, title=_("Aged receivables")))
 
     def _draw_top(self, frame: pd.DataFrame) -> None:
         if frame.empty:
@@ -169,7 +170,8 @@ class Dashboard(w.VBox):
         if self.charts:
             from .. import plots
 
-            self.top_chart.value = figure_png(plots.top_outstanding_chart(frame, n=TOP))
+            self.top_chart.value = figure_png(plots.top_outstanding_chart(
+                frame, n=TOP, title=_("Top outstanding clients")))
 
     def _draw_late(self, frame: pd.DataFrame) -> None:
         if frame.empty or "avg_days_late" not in frame.columns:
@@ -191,10 +193,11 @@ class Dashboard(w.VBox):
             label = month.strftime("%Y-%m") if isinstance(month, (date, datetime)) else str(month)[:7]
             rows.append([esc(label), fmt.money(r.get("invoiced_excl_tax", r.get("invoiced"))),
                          fmt.money(r.get("invoiced_incl_tax", r.get("invoiced"))),
-                         fmt.money(r.get("collected")), fmt.money(r.get("credit_notes"))])
+                         fmt.money(r.get("collected")),
+                         fmt.money(r.get("credit_notes_incl_tax", r.get("credit_notes")))])
         self.monthly.value = html_table(
             rows, [_("Month"), _("Invoiced excl. tax"), _("Invoiced incl. tax"), _("Collected"),
-                   _("Credit notes")], numeric=(1, 2, 3, 4))
+                   _("Credit notes incl. tax")], numeric=(1, 2, 3, 4))
         if self.charts:
             from .. import plots
 
