@@ -48,60 +48,83 @@ def alloc_ctes(scope: str = "TRUE") -> str:
     ``alloc`` has ``id, client_id, number, issue_date, due_date, excl, total, open_amount,
     settled_on``. ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
     user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
+
+    Arithmetic runs on whole cents held in DOUBLEs — exact below 2**53 cents — because
+    DuckDB's DECIMAL sums and running sums go through 128-bit states, several times slower
+    over millions of rows; open amounts are turned back into DECIMAL(18,2) at the end.
     """
     return f"""
 alloc_inv AS MATERIALIZED (
     SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
-           total_incl_tax AS total
+           total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t
     FROM documents
     WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
 ),
 alloc_credit AS MATERIALIZED (
-    SELECT client_id, id, 0 AS src, paid_on AS d, amount AS c, invoice_id AS target
+    SELECT client_id, id, 0 AS src, paid_on AS d, round(CAST(amount AS DOUBLE) * 100) AS c,
+           invoice_id AS target
     FROM payments WHERE paid_on <= $as_of AND {scope}
     UNION ALL
-    SELECT client_id, id, 1 AS src, issue_date AS d, total_incl_tax AS c, cancels_id AS target
+    SELECT client_id, id, 1 AS src, issue_date AS d,
+           round(CAST(total_incl_tax AS DOUBLE) * 100) AS c, cancels_id AS target
     FROM documents WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}
 ),
+alloc_credit_t AS MATERIALIZED (
+    -- t: the total of the invoice the credit names (NULL: names none of this client's)
+    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, i.t
+    FROM alloc_credit c LEFT JOIN alloc_inv i ON i.id = c.target AND i.client_id = c.client_id
+),
+alloc_named_all AS (
+    SELECT * FROM alloc_credit_t WHERE t IS NOT NULL
+),
+alloc_multi AS (
+    SELECT target FROM alloc_named_all GROUP BY target HAVING count(*) > 1
+),
 alloc_named AS (
-    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, i.total,
-           sum(c.c) OVER (PARTITION BY c.target ORDER BY c.d, c.src, c.id
-                          ROWS UNBOUNDED PRECEDING) AS s
-    FROM alloc_credit c JOIN alloc_inv i ON i.id = c.target AND i.client_id = c.client_id
+    -- s: running sum of the credits naming the same invoice, in date order; most invoices
+    -- are named by one credit only, and need no window
+    SELECT n.*, n.c AS s FROM alloc_named_all n ANTI JOIN alloc_multi m ON m.target = n.target
+    UNION ALL
+    SELECT n.*, sum(n.c) OVER (PARTITION BY n.target ORDER BY n.d, n.src, n.id
+                               ROWS UNBOUNDED PRECEDING) AS s
+    FROM alloc_named_all n SEMI JOIN alloc_multi m ON m.target = n.target
 ),
 alloc_step1 AS (
     SELECT target AS id,
-           sum(least(s, total) - least(s - c, total)) AS applied,
-           min(d) FILTER (WHERE s >= total AND total > 0) AS settled_on
+           sum(least(s, t) - least(s - c, t)) AS applied,
+           min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
     FROM alloc_named GROUP BY target
 ),
 alloc_pool AS (
     SELECT client_id, d, src, id, amount FROM (
-        SELECT client_id, d, src, id, c - (least(s, total) - least(s - c, total)) AS amount
+        SELECT client_id, d, src, id, c - (least(s, t) - least(s - c, t)) AS amount
         FROM alloc_named
         UNION ALL
-        SELECT c.client_id, c.d, c.src, c.id, c.c AS amount
-        FROM alloc_credit c ANTI JOIN alloc_inv i
-             ON i.id = c.target AND i.client_id = c.client_id
+        SELECT client_id, d, src, id, c AS amount FROM alloc_credit_t WHERE t IS NULL
     ) WHERE amount > 0
 ),
 alloc_pool_total AS (
     SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
 ),
-alloc_ranked AS (
+alloc_owed AS (
     SELECT i.id, i.client_id, i.number, i.issue_date, i.due_date, i.excl, i.total,
-           i.total - coalesce(s.applied, 0) AS r, s.settled_on AS settled1,
-           coalesce(p.p, 0) AS p,
-           sum(i.total - coalesce(s.applied, 0)) OVER (
-               PARTITION BY i.client_id
-               ORDER BY i.due_date NULLS LAST, i.issue_date, i.number, i.id
-               ROWS UNBOUNDED PRECEDING) AS rr
+           i.t - coalesce(s.applied, 0) AS r, s.settled_on AS settled1,
+           coalesce(p.p, 0) AS p
     FROM alloc_inv i
     LEFT JOIN alloc_step1 s ON s.id = i.id
     LEFT JOIN alloc_pool_total p ON p.client_id = i.client_id
 ),
 alloc_open AS (
-    SELECT *, least(r, greatest(0, rr - p)) AS open_amount FROM alloc_ranked
+    -- Only invoices still owing after step 1, of clients with a pool, need the running sum;
+    -- every other invoice's open amount is simply r.
+    SELECT *, least(r, greatest(0, rr - p)) AS open_c FROM (
+        SELECT *, sum(r) OVER (
+                      PARTITION BY client_id
+                      ORDER BY due_date NULLS LAST, issue_date, number, id
+                      ROWS UNBOUNDED PRECEDING) AS rr
+        FROM alloc_owed WHERE p > 0 AND r > 0)
+    UNION ALL
+    SELECT *, NULL AS rr, r AS open_c FROM alloc_owed WHERE NOT (p > 0 AND r > 0)
 ),
 alloc_pool_cum AS (
     SELECT client_id, d,
@@ -111,13 +134,13 @@ alloc_pool_cum AS (
 ),
 alloc_pool_settled AS (
     SELECT a.id, pc.d AS settled_on
-    FROM (SELECT id, client_id, rr FROM alloc_open WHERE open_amount = 0 AND r > 0) a
+    FROM (SELECT id, client_id, rr FROM alloc_open WHERE open_c = 0 AND r > 0) a
     ASOF JOIN alloc_pool_cum pc ON a.client_id = pc.client_id AND a.rr <= pc.q
 ),
 alloc AS (
     SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.excl, a.total,
-           CAST(a.open_amount AS DECIMAL(18,2)) AS open_amount,
-           CASE WHEN a.open_amount > 0 THEN NULL
+           CAST(a.open_c / 100 AS DECIMAL(18,2)) AS open_amount,
+           CASE WHEN a.open_c > 0 THEN NULL
                 WHEN a.r > 0 THEN ps.settled_on
                 ELSE coalesce(a.settled1, a.issue_date) END AS settled_on
     FROM alloc_open a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
