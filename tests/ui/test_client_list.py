@@ -169,3 +169,17 @@ def test_open_card_callback_and_bulk_handover(demo_book: clientops.Book, tmp_pat
     grid.select(*codes)
     grid.bulk_button.click()
     assert opened == [codes[0]] and handed == [codes]
+
+
+def test_correct_in_bulk_opens_the_bulk_widget_with_the_selection(
+    demo_book: clientops.Book, tmp_path: Path
+) -> None:
+    from clientops.ui.bulk import BulkCorrections
+
+    grid = make(demo_book, tmp_path)
+    codes = [c for _l, c in grid.grid.options][:3]
+    grid.select(*codes)
+    grid.bulk_button.click()
+    widget = grid.detail.children[0]
+    assert isinstance(widget, BulkCorrections)
+    assert widget._codes == codes
