@@ -131,35 +131,35 @@ def test_as_of_a_past_date_counts_only_what_existed_then(book: clientops.Book) -
 
 
 # -- skipped, and why ----------------------------------------------------------------------
-def _archived(book: clientops.Book, code: str) -> None:
+def _archived(book: clientops.Book, code: str, tmp: Path) -> None:
     book.clients.archive(code)
 
 
-def _disputed(book: clientops.Book, code: str) -> None:
+def _disputed(book: clientops.Book, code: str, tmp: Path) -> None:
     book.documents.set_dispute("F-1")
 
 
-def _paused(book: clientops.Book, code: str) -> None:
+def _paused(book: clientops.Book, code: str, tmp: Path) -> None:
     book.reminders.pause(code)
 
 
-def _direct_debit(book: clientops.Book, code: str) -> None:
+def _direct_debit(book: clientops.Book, code: str, tmp: Path) -> None:
     book.clients.update(code, iban="FR7630006000011234567890189")
     book.mandates.add(code, signed_on=date(2025, 1, 1))
     book.clients.update(code, payment_method="sepa_debit")
 
 
-def _no_recipient(book: clientops.Book, code: str) -> None:
+def _no_recipient(book: clientops.Book, code: str, tmp: Path) -> None:
     book.clients.update(code, email=None)
     # a contact with an email who is not a favourite does not receive reminders
     book.contacts.add(code, first_name="Paul", last_name="Pasfavori", email="paul@client.fr")
 
 
-def _pending_batch(book: clientops.Book, code: str) -> None:
-    _direct_debit(book, code)
+def _pending_batch(book: clientops.Book, code: str, tmp: Path) -> None:
+    _direct_debit(book, code, tmp)
     book.settings.update(sepa_creditor_id="FR72ZZZ123456")
     book.clients.update(code, payment_method="transfer")   # a mandate, but paying by transfer
-    book.sepa.collect(D, book.path.parent / "batch.xml")
+    book.sepa.collect(D, tmp / "batch.xml")
 
 
 @pytest.mark.parametrize(
@@ -174,12 +174,12 @@ def _pending_batch(book: clientops.Book, code: str) -> None:
     ],
 )
 def test_skipped_with_the_reason(book: clientops.Book, smtp_sink: Any, make: Any,
-                                 reason: str) -> None:
+                                 reason: str, tmp_path: Path) -> None:
     skip = client(book, "Skipped")
     invoice(book, skip, "F-1", "100.00", days_ago(10))
     other = client(book, "Other", email="ar@other.fr")
     invoice(book, other, "F-2", "80.00", days_ago(10))
-    make(book, skip)
+    make(book, skip, tmp_path)
     result = by_code(book.reminders.send(D))
     assert (result[skip]["status"], result[skip]["reason"]) == ("skipped", reason)
     assert result[other]["status"] == "sent"                 # the others go on

@@ -256,6 +256,14 @@ class RemindersView(w.VBox):
              _("Amount due"), _("Note")], numeric=(6,), empty=_("No reminder sent."))
 
 
+def default_sepa_folder(book: Book) -> Path:
+    """``sepa/`` beside the book's file; for a book on a server, ``sepa/`` here."""
+    where = book.path
+    if isinstance(where, Path) and where.parent.is_dir():
+        return where.parent / "sepa"
+    return Path.cwd() / "sepa"
+
+
 class SepaPanel(w.VBox):
     """Make a direct-debit batch (pain.008) and record the bank's answer.
 
@@ -269,7 +277,7 @@ class SepaPanel(w.VBox):
                  on_change: Callable[[], None] | None = None) -> None:
         self.book = book
         self.on_change = on_change
-        self.folder = Path(folder) if folder is not None else book.path.parent / "sepa"
+        self.folder = Path(folder) if folder is not None else default_sepa_folder(book)
         self.banner = Banner()
         self.last_error: BaseException | None = None
         self.batch: Any = None
