@@ -22,7 +22,7 @@ def voila_command(notebooks: Path, host: str, port: int, open_browser: bool = Fa
         sys.executable, "-m", "voila", str(notebooks),
         f"--Voila.ip={host}", f"--port={port}",
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
-        "--show_tracebacks=True",
+        "--show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=['.*\\.(png|jpg|gif|svg|csv|xlsx)']",
         # Each page is a fresh kernel; let an idle page's kernel go after a while.
         "--MappingKernelManager.cull_idle_timeout=1800",
