@@ -108,7 +108,7 @@ def _clean_levels(value: Any) -> list[dict[str, Any]]:
     field = "reminder_levels"
     if not isinstance(value, (list, tuple)) or not value:
         raise ValidationError(field, value, "must be a list of levels with their delay in days")
-    levels = []
+    levels: list[dict[str, Any]] = []
     for i, item in enumerate(value, start=1):
         if isinstance(item, Mapping):
             days, name = item.get("days"), item.get("name", f"level {i}")
