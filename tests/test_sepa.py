@@ -262,3 +262,18 @@ def test_amended_iban_is_collected_as_frst_on_the_new_account(
     book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
     tx = transactions(tmp_path / "batch.xml")["F-2026-0005"]
     assert (tx["sequence"], tx["iban"]) == ("FRST", IBAN_NL)
+
+
+@pytest.mark.parametrize(
+    "ics",
+    [
+        "FR72ZZZ123457",      # check digits do not match
+        "FR72ZZZ12345",       # one character short for France
+        "72ZZZ123456",        # no country
+    ],
+)
+def test_an_invalid_creditor_identifier_is_refused(book: clientops.Book, ics: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        book.settings.update(sepa_creditor_id=ics)
+    assert err.value.field == "sepa_creditor_id"
+    assert book.settings.sepa_creditor_id == "FR72ZZZ123456"
