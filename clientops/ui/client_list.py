@@ -407,7 +407,7 @@ class ClientList(w.VBox):
     def apply(self, action: str) -> pd.DataFrame:
         """Archive / restore / delete the selection; shows the per-client outcome."""
         codes = self.selected()
-        bulk_call = getattr(self.book.bulk, action, None) if action != "restore" else None
+        bulk_call = getattr(self.book.bulk, action, None)
         self.progress.start(len(codes), _("Working…"))
         with self.book.using_source("form"):
             if bulk_call is not None and len(codes) > 1:

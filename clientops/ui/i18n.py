@@ -3,7 +3,8 @@
 Strings in widgets are written in English and wrapped in :func:`_`; the French catalogue
 (``locale/fr/LC_MESSAGES/clientops.po``) translates them. English is chosen with
 :func:`set_language` (or ``$CLIENTOPS_LANG=en``). The ``.mo`` files are compiled from the
-``.po`` files by :func:`compile_catalogues` (run after editing a ``.po``).
+``.po`` files by :func:`compile_catalogues` (run after editing a ``.po``). In the web app,
+``?lang=en`` in a page's address switches that page to English.
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ DEFAULT_LANGUAGE = "fr"
 # Babel locales used for numbers and dates in each UI language.
 BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
-_current = os.environ.get("CLIENTOPS_LANG", DEFAULT_LANGUAGE)
-if _current not in LANGUAGES:
-    _current = DEFAULT_LANGUAGE
+
+
+def _initial_language() -> str:
+    """``?lang=en`` in the web app's address, else ``$CLIENTOPS_LANG``, else French."""
+    from urllib.parse import parse_qs
+
+    asked = parse_qs(os.environ.get("QUERY_STRING", "")).get("lang", [None])[0]
+    for candidate in (asked, os.environ.get("CLIENTOPS_LANG")):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    return DEFAULT_LANGUAGE
+
+
+_current = _initial_language()
 
 
 @cache

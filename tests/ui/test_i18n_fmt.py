@@ -61,3 +61,16 @@ def test_compiled_catalogue_matches_the_po(tmp_path: Path) -> None:
         for message in read_po(fh):
             if message.id and isinstance(message.id, str) and message.string:
                 assert i18n._(message.id) == message.string, message.id
+
+
+def test_language_from_the_web_app_address_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CLIENTOPS_LANG", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "code=C000001&lang=en")  # Voilà passes ?lang=en
+    assert i18n._initial_language() == "en"
+    monkeypatch.setenv("QUERY_STRING", "lang=xx")  # unknown: ignored
+    monkeypatch.setenv("CLIENTOPS_LANG", "en")
+    assert i18n._initial_language() == "en"
+    monkeypatch.delenv("CLIENTOPS_LANG")
+    assert i18n._initial_language() == "fr"
