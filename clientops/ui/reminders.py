@@ -43,6 +43,18 @@ _RECENT = re.compile(r"reminded on (\d{4}-\d{2}-\d{2}), less than (\d+) days ago
 _BATCH = re.compile(r"in SEPA batch (\d+) awaiting confirmation")
 
 
+def heading(text: str) -> str:
+    return f"<h3>{html.escape(text)}</h3>"
+
+
+def bold(text: str) -> str:
+    return f"<b>{html.escape(text)}</b>"
+
+
+def italic(text: str) -> str:
+    return f"<i>{html.escape(text)}</i>"
+
+
 def reason_label(reason: Any) -> str:
     """A skip reason from the domain, in the UI's language."""
     if reason is None or (isinstance(reason, float) and reason != reason):
@@ -102,11 +114,11 @@ class RemindersView(w.VBox):
         self.history = tag(w.HTML(""), "history")
         super().__init__([
             style(),
-            w.HTML(f"<h3>{html.escape(_('Reminders due'))}</h3>"),
+            w.HTML(heading(_("Reminders due"))),
             w.HBox([self.as_of, self.refresh_button]),
             w.HBox([self.all_button, self.none_button]),
             self.tick_box,
-            w.HTML(f"<b>{html.escape(_('Skipped'))}</b>"),
+            w.HTML(bold(_("Skipped"))),
             self.skipped,
             self.preview_pick,
             self.preview,
@@ -115,7 +127,7 @@ class RemindersView(w.VBox):
             self.progress,
             self.banner,
             self.outcome,
-            w.HTML(f"<h3>{html.escape(_('History'))}</h3>"),
+            w.HTML(heading(_("History"))),
             self.history_code,
             self.history,
         ])
@@ -153,7 +165,7 @@ class RemindersView(w.VBox):
                 "… and {n} more clients, all ticked (untick them in Python with exclude=)."
             ).format(n=len(self.ticks) - MAX_TICKS)) + "</i>"))
         self.tick_box.children = shown or [
-            w.HTML(f"<i>{html.escape(_('No reminder is due on this date.'))}</i>")]
+            w.HTML(italic(_("No reminder is due on this date.")))]
         skipped = self.due_frame[self.due_frame["action"] == "skip"]
         self.skipped.value = html_table(
             [[esc(r["code"]), esc(r["name"]), esc(", ".join(r["invoices"])),
@@ -190,9 +202,10 @@ class RemindersView(w.VBox):
         planned = next(p for p in self.book.reminders.plan(self.as_of.value)
                        if p.code == code and p.action == "send")
         letter = self.book.reminders.letter(planned)
+        to, subject = _("To"), _("Subject")
         self.preview.value = (
-            f"<div class='co-panel'><b>{html.escape(_('To'))} :</b> "
-            f"{esc(', '.join(planned.recipients))}<br><b>{html.escape(_('Subject'))} :</b> "
+            f"<div class='co-panel'><b>{html.escape(to)} :</b> "
+            f"{esc(', '.join(planned.recipients))}<br><b>{html.escape(subject)} :</b> "
             f"{esc(letter.subject)}<pre class='co-mono'>{esc(letter.body)}</pre></div>")
 
     # -- sending -------------------------------------------------------------------------
@@ -297,7 +310,7 @@ class SepaPanel(w.VBox):
         self.confirm = Confirm(self.banner)
         self.batches = tag(w.HTML(""), "batches")
         super().__init__([
-            w.HTML(f"<h3>{html.escape(_('SEPA direct debit'))}</h3>"),
+            w.HTML(heading(_("SEPA direct debit"))),
             self.collection_date, self.path, self.collect_button, self.summary,
             self.batch_pick, self.rejected, self.confirm_button, self.confirm, self.banner,
             self.batches,
@@ -358,7 +371,7 @@ class SepaPanel(w.VBox):
                              "({frst} FRST, {rcur} RCUR).").format(
                 id=batch.id, path=batch.path, n=batch.transactions,
                 total=fmt.money(batch.total), frst=batch.frst, rcur=batch.rcur))
-        self.summary.value = f"<b>{html.escape(_('Skipped'))}</b>{skipped}"
+        self.summary.value = bold(_("Skipped")) + skipped
         self.refresh()
         if self.on_change:
             self.on_change()
