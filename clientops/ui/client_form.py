@@ -27,6 +27,8 @@ IDENTITY_FIELDS = [
     "delivery_country", "language", "currency", "accounting_account", "tags", "owner", "comments",
 ]
 DELIVERY = [f for f in IDENTITY_FIELDS if f.startswith("delivery_")]
+# Another client may share these when the user says so (the accounting account never).
+DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
 
 
 def errors_by_field(errors: Any) -> dict[str, str]:
@@ -103,6 +105,10 @@ class ClientFieldsForm(w.VBox):
         self.cancel = tag(w.Button(description=_("Cancel")), "cancel")
         self.reload_button = tag(w.Button(description=_("Reload"), icon="refresh"), "reload")
         self.reload_button.layout.display = "none"
+        self.allow_duplicate = tag(w.Checkbox(
+            description=_("Same legal id or IBAN as another client: save anyway"), indent=False,
+            layout=w.Layout(display="none", width="auto")), "allow-duplicate")
+        self.allow_duplicate.observe(self._on_change, names="value")
         self.save.on_click(self._on_save)
         self.cancel.on_click(self._on_cancel)
         self.reload_button.on_click(self._on_reload)
@@ -120,8 +126,8 @@ class ClientFieldsForm(w.VBox):
 
     def layout_children(self) -> list[w.Widget]:
         header = w.HTML(f"<h3>{self.title}</h3>") if self.title else w.HTML("")
-        return [style(), header, *[f.box for f in self.fields.values()], self.banner,
-                w.HBox([self.save, self.cancel, self.reload_button])]
+        return [style(), header, *[f.box for f in self.fields.values()], self.allow_duplicate,
+                self.banner, w.HBox([self.save, self.cancel, self.reload_button])]
 
     # -- data ------------------------------------------------------------------------------
     def load(self) -> None:
@@ -175,7 +181,13 @@ class ClientFieldsForm(w.VBox):
                 conflicts = getattr(self.book.clients, "conflicts", None)
                 if not errors and cleaned and conflicts is not None:
                     key = None if self.client is None else self.client.code
-                    errors = errors_by_field(conflicts({key: cleaned}))
+                    found = conflicts({key: cleaned})
+                    duplicates = [e for _code, e in found if e.field in DUPLICATE_FIELDS]
+                    self.allow_duplicate.layout.display = "flex" if (
+                        duplicates or self.allow_duplicate.value) else "none"
+                    errors = errors_by_field(
+                        [(c, e) for c, e in found
+                         if not (self.allow_duplicate.value and e.field in DUPLICATE_FIELDS)])
         self.show_errors(errors)
         self.save.disabled = bool(errors) or bool(self.missing()) or not changes
         return errors
@@ -216,10 +228,12 @@ class ClientFieldsForm(w.VBox):
         try:
             with self.book.using_source("form"):
                 if self.creating:
-                    client = self.book.clients.create(**changes)
+                    client = self.book.clients.create(
+                        allow_duplicate=bool(self.allow_duplicate.value), **changes)
                 else:
                     client = self.book.clients.update(
-                        self.client.code, expected_version=self.client.version, **changes)
+                        self.client.code, expected_version=self.client.version,
+                        allow_duplicate=bool(self.allow_duplicate.value), **changes)
         except ValidationError as err:
             self.last_error = err
             if err.field in self.fields:
@@ -309,8 +323,8 @@ class ClientForm(ClientFieldsForm):
         delivery.set_title(0, _("Delivery address (if different)"))
         delivery.selected_index = None
         header = w.HTML(f"<h3>{self.title}</h3>")
-        return [style(), header, *main[:15], delivery, *main[15:], self.banner,
-                w.HBox([self.save, self.cancel, self.reload_button])]
+        return [style(), header, *main[:15], delivery, *main[15:], self.allow_duplicate,
+                self.banner, w.HBox([self.save, self.cancel, self.reload_button])]
 
     def missing(self) -> list[str]:
         if self.fields["name"].value is None:

@@ -97,7 +97,8 @@ class PaymentForm(ClientFieldsForm):
         ])
         tag(mandate_box, "mandate-box")
         return [style(), w.HTML(f"<h3>{self.title}</h3>"),
-                *[f.box for f in self.fields.values()], self.banner, self.confirm,
+                *[f.box for f in self.fields.values()], self.allow_duplicate, self.banner,
+                self.confirm,
                 w.HBox([self.save, self.cancel, self.reload_button]), mandate_box]
 
     def load(self) -> None:

@@ -72,6 +72,11 @@ def test_duplicate_siret_is_flagged_on_the_field_naming_the_other_client(
     assert "siret" in form.errors or "siren" in form.errors
     assert first.code in " ".join(form.errors.values())
     assert form.save.disabled
+    assert form.allow_duplicate.layout.display != "none"  # the way out is offered…
+    form.allow_duplicate.value = True  # …and taken: the same company, on purpose
+    assert form.errors == {} and not form.save.disabled
+    form.save.click()
+    assert book.clients.count(status="all") == 2
 
 
 def test_edit_loads_the_record_and_saves_only_the_changes_with_its_version(
