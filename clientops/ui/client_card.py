@@ -184,6 +184,11 @@ class ClientCard(w.VBox):
         self.task_done = tag(w.Button(description=_("Mark done"), icon="check"), "task-done")
         self.task_done.on_click(lambda _b: self.complete_task())
         self.task_row = w.HBox([self.task_choice, self.task_done])
+        self.task_title = tag(w.Text(placeholder=_("New task…"), layout=w.Layout(width="260px")),
+                              "task-title")
+        self.task_due = tag(w.DatePicker(layout=w.Layout(width="150px")), "task-due")
+        self.task_add = tag(w.Button(description=_("Add task"), icon="plus"), "task-add")
+        self.task_add.on_click(lambda _b: self.add_task())
         self.kpis = tag(w.HTML(""), "kpis")
         self.tasks = tag(w.HTML(""), "tasks")
         self.chart = tag(w.HTML(""), "chart")
@@ -202,7 +207,8 @@ class ClientCard(w.VBox):
                   name="contacts"),
         ], layout=w.Layout(width="40%", overflow="visible"))
         right = w.VBox([
-            panel(h(_("Activity")), self.kpis, self.tasks, self.task_row, self.chart,
+            panel(h(_("Activity")), self.kpis, self.tasks, self.task_row,
+                  w.HBox([self.task_title, self.task_due, self.task_add]), self.chart,
                   name="activity"),
             panel(h(_("Latest documents")), self.documents, name="documents"),
             panel(h(_("Reminders")), self.reminders, name="reminders"),
@@ -436,6 +442,20 @@ class ClientCard(w.VBox):
         return editor
 
     # -- tasks and life cycle --------------------------------------------------------------
+    @guarded()
+    def add_task(self) -> None:
+        title = self.task_title.value.strip()
+        if not title:
+            self.banner.show(_("Give the task a title."), "info")
+            return
+        with self.book.using_source("form"):
+            self.book.tasks.add(self.code, title, due_on=self.task_due.value,
+                                assignee=self.book.actor)
+        self.task_title.value = ""
+        self.task_due.value = None
+        self.banner.ok(_("Task added."))
+        self.reload()
+
     @guarded()
     def complete_task(self) -> None:
         task_id = self.task_choice.value

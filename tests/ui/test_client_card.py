@@ -90,6 +90,20 @@ def test_complete_a_task(demo_book: clientops.Book, busy_code: str) -> None:
     assert bool(tasks.loc[task_id, "done"])
 
 
+def test_add_a_task_due_yesterday_stands_out(book: clientops.Book) -> None:
+    from datetime import date, timedelta
+
+    client = book.clients.create(kind="company", name="Martin")
+    card = ClientCard(book, client.code, charts=False)
+    card.task_add.click()  # no title: nothing added
+    assert book.tasks.list(client.code).empty
+    card.task_title.value = "Rappeler la comptable"
+    card.task_due.value = date.today() - timedelta(days=1)
+    card.task_add.click()
+    assert list(book.tasks.list(client.code)["title"]) == ["Rappeler la comptable"]
+    assert "⚠ Rappeler la comptable" in card.tasks.value and "co-late" in card.tasks.value
+
+
 def test_archive_restore_and_refused_delete(demo_book: clientops.Book, busy_code: str) -> None:
     card = ClientCard(demo_book, busy_code, charts=False)
     card.archive_button.click()
