@@ -183,15 +183,20 @@ def build(
     source: str,
     description: str | None = None,
     allow_duplicate: bool = False,
+    prepared: bool = False,
 ) -> ChangeSet:
     """A change set from requests ``code, field, value`` (raw values as the user gave them).
 
-    Every problem of every row is reported in ``error``; nothing is written.
+    Every problem of every row is reported in ``error``; nothing is written. ``prepared``:
+    codes are already stripped text and values already went through :func:`_raw`.
     """
-    req = requests[["code", "field", "value"]].copy()
-    req["code"] = [None if _raw(c) is None else str(c).strip() for c in req["code"].tolist()]
-    req["value"] = pd.Series([_raw(v) for v in req["value"].tolist()], index=req.index, dtype=object)
-    req = req[req["code"].notna()]
+    req = requests[["code", "field", "value"]]
+    if not prepared:
+        req = req.copy()
+        req["code"] = [None if _raw(c) is None else str(c).strip() for c in req["code"].tolist()]
+        req["value"] = pd.Series([_raw(v) for v in req["value"].tolist()], index=req.index,
+                                 dtype=object)
+    req = req[req["code"].notna()].reset_index(drop=True)
     editable = _editable()
     with book.store.connection() as conn:
         columns = client_columns(conn)
@@ -203,8 +208,16 @@ def build(
         readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
         read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
         clients = _read_clients(conn, req["code"].unique().tolist(), read)
-    items = req.merge(clients[["code", "client_id", "name", "version"]], on="code", how="left")
-    items = items.assign(new=None, error=None).astype({"new": object, "error": object})
+    position = pd.Index(clients["code"]).get_indexer(req["code"])  # -1: unknown code
+    found = position >= 0
+    items = req.copy()
+    for column in ("client_id", "name", "version"):
+        items[column] = _take(clients[column], position, found)
+    items = items.assign(new=None, error=None, old=None).astype(
+        {"new": object, "error": object, "old": object})
+    for name in set(read) & set(items["field"].unique()):
+        rows = (items["field"] == name).to_numpy() & found
+        items.loc[rows, "old"] = clients[name].to_numpy(dtype=object)[position[rows]]
 
     # the same client and field asked twice with different values
     dup = items.duplicated(["code", "field"], keep=False)
@@ -222,9 +235,7 @@ def build(
         if rows.any():
             items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
 
-    old_long = clients.melt(id_vars=["code"], value_vars=read, var_name="field", value_name="old")
-    items = items.merge(old_long, on=["code", "field"], how="left")
-    items["old"] = items["old"].astype(object).where(items["old"].notna(), None)
+    items["old"] = items["old"].where(items["old"].notna(), None)
     kept = items["field"].isin(list(readonly)) & items["client_id"].notna()
     if kept.any():
         kept &= items["value"].map(as_text) == items["old"].map(as_text)
@@ -245,7 +256,9 @@ def build(
     for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
         if items.at[idx, "error"] is None:
             items.at[idx, "error"] = message
-    items = items.drop(columns=["value"]).sort_values(["code", "field"], kind="stable")
+    order = np.lexsort((pd.factorize(items["field"], sort=True)[0],
+                        pd.factorize(items["code"], sort=True)[0]))
+    items = items.drop(columns=["value"]).iloc[order]
     items["name"] = items["name"].astype(object).where(items["name"].notna(), None)
     items["client_id"] = items["client_id"].astype("Int64")
     items["version"] = items["version"].astype("Int64")
@@ -255,6 +268,13 @@ def build(
                    unchanged=unchanged)
     cs.allow_duplicate = allow_duplicate
     return cs
+
+
+def _take(column: pd.Series, position: np.ndarray, found: np.ndarray) -> pd.Series:
+    """``column[position]`` with missing values where the code was not found."""
+    out = np.full(len(position), None, dtype=object)
+    out[found] = column.to_numpy(dtype=object)[position[found]]
+    return pd.Series(out)
 
 
 def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
@@ -516,9 +536,10 @@ class Bulk:
         requests = pd.DataFrame({
             "code": pd.Series(codes * len(changes), dtype=object),
             "field": pd.Series([f for f in changes for _ in range(n)], dtype=object),
-            "value": pd.Series([v for v in changes.values() for _ in range(n)], dtype=object),
+            "value": pd.Series([_raw(v) for v in changes.values() for _ in range(n)], dtype=object),
         })
-        return build(self.book, requests, source="bulk", allow_duplicate=allow_duplicate)
+        return build(self.book, requests, source="bulk", allow_duplicate=allow_duplicate,
+                     prepared=True)
 
     def from_file(
         self, path_or_df: str | Path | pd.DataFrame, *, allow_duplicate: bool = False
@@ -532,24 +553,33 @@ class Bulk:
         (its masked IBANs, ``FR76 •••• … 189``, are left alone).
         """
         frame = read_corrections(path_or_df)
-        source = "import"
         if {"code", "field", "new"} <= set(frame.columns):
-            requests = frame[["code", "field", "new"]].rename(columns={"new": "value"})
-            requests = requests[[_raw(v) is not None for v in requests["value"]]]
+            long = frame[["code", "field", "new"]].rename(columns={"new": "value"})
         else:
             if "code" not in frame.columns:
                 raise ClientOpsError("The spreadsheet needs a 'code' column naming each client.")
             fields = [c for c in frame.columns if c != "code"]
             if not fields:
                 raise ClientOpsError("The spreadsheet has no column of values to change.")
-            long = frame[["code", *fields]].melt(id_vars="code", var_name="field", value_name="value")
-            keep = [_raw(v) is not None and not _masked(f, v)
-                    for f, v in zip(long["field"].tolist(), long["value"].tolist(), strict=True)]
-            requests = long[keep]
+            codes = frame["code"].astype(object).reset_index(drop=True)
+            long = pd.DataFrame({
+                "code": pd.concat([codes] * len(fields), ignore_index=True),
+                "field": pd.Series([f for f in fields for _ in range(len(frame))], dtype=object),
+                "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
+            })
+        values = [_raw(v) for v in long["value"].tolist()]
+        keep = [v is not None and not _masked(f, v)
+                for f, v in zip(long["field"].tolist(), values, strict=True)]
+        requests = pd.DataFrame({
+            "code": pd.Series([None if _raw(c) is None else str(c).strip()
+                               for c in long["code"].tolist()], dtype=object)[keep],
+            "field": long["field"].astype(object).reset_index(drop=True)[keep],
+            "value": pd.Series(values, dtype=object)[keep],
+        })
         label = path_or_df.name if isinstance(path_or_df, Path) else (
             Path(path_or_df).name if isinstance(path_or_df, str) else "a table")
-        cs = build(self.book, requests.astype(object), source=source,
-                   allow_duplicate=allow_duplicate)
+        cs = build(self.book, requests, source="import", allow_duplicate=allow_duplicate,
+                   prepared=True)
         cs.description = f"{cs.description} (from {label})"
         return cs
 

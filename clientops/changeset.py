@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -96,7 +97,7 @@ def write_client_changes(
         present = items.loc[items["field"] == name, "client_id"]
         arrays[f"set__{name}"] = pa.array(wide.index.isin(present), pa.bool_())
         col = wide[name]
-        arrays[f"new__{name}"] = pa.array(_texts(col), pa.string())
+        arrays[f"new__{name}"] = _strings(col)
         sets.append(
             f'"{name}" = CASE WHEN w."set__{name}" THEN CAST(w."new__{name}" AS {columns[name]})'
             f' ELSE c."{name}" END'
@@ -170,7 +171,7 @@ def restore_entities(
         column = _ident(str(name), types)
         frame = pa.table({
             "id": pa.array(rows["entity_id"].to_numpy(dtype="int64")),
-            "value": pa.array(_texts(rows["new"]), pa.string()),
+            "value": _strings(rows["new"]),
         })
         conn.register("bulk_restore", frame)
         try:
@@ -197,23 +198,27 @@ def _record(
     n = len(items)
     entities = entity if isinstance(entity, pd.Series) else pd.Series([entity] * n, index=items.index)
     ids = items["entity_id"] if "entity_id" in items else items["client_id"]
-    table = pa.table({
-        "entity": pa.array(entities.tolist(), pa.string()),
-        "entity_id": pa.array(ids.to_numpy(dtype="int64"), pa.int64()),
-        "code": pa.array(items["code"].tolist(), pa.string()),
-        "field": pa.array(items["field"].tolist(), pa.string()),
-        "old": pa.array(_texts(items["old"]), pa.string()),
-        "new": pa.array(_texts(items["new"]), pa.string()),
-        "old_audit": pa.array(_texts(audit_text(items["field"], items["old"])), pa.string()),
-        "new_audit": pa.array(_texts(audit_text(items["field"], items["new"])), pa.string()),
-    })
+    old, new = _strings(items["old"]), _strings(items["new"])
+    sensitive = bool(items["field"].isin(list(SENSITIVE)).any())
     first = book.store.reserve(conn, "audit", n)
+    table = pa.table({
+        "audit_id": pa.array(np.arange(first, first + n, dtype=np.int64)),
+        "entity": _strings(entities),
+        "entity_id": pa.array(ids.to_numpy(dtype="int64"), pa.int64()),
+        "code": _strings(items["code"]),
+        "field": _strings(items["field"]),
+        "old": old,
+        "new": new,
+        # bank details masked in the audit trail (kept in clear in changeset_items for undo)
+        "old_audit": _strings(audit_text(items["field"], items["old"])) if sensitive else old,
+        "new_audit": _strings(audit_text(items["field"], items["new"])) if sensitive else new,
+    })
     conn.register("bulk_items", table)
     try:
         conn.execute(
-            "INSERT INTO audit_log SELECT ? + row_number() OVER () - 1, now(), ?, ?, entity,"
+            "INSERT INTO audit_log SELECT audit_id, now(), ?, ?, entity,"
             " entity_id, code, ?, field, old_audit, new_audit, ? FROM bulk_items",
-            [first, book.actor, source, action, changeset_id],
+            [book.actor, source, action, changeset_id],
         )
         conn.execute(
             "INSERT INTO changeset_items SELECT ?, entity, entity_id, code, field, old, new"
@@ -223,6 +228,14 @@ def _record(
     finally:
         conn.unregister("bulk_items")
     return n
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array (missing → null), vectorised when it can be."""
+    try:
+        return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array(_texts(values), pa.string())
 
 
 def _texts(values: pd.Series) -> list[str | None]:
