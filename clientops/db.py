@@ -32,9 +32,12 @@ from .errors import ClientOpsError, DatabaseBusy, ReadOnlyError
 from .schema import MIGRATIONS
 
 DEFAULT_BUSY_TIMEOUT = 10.0
-# Long enough for a burst of widget callbacks to share a warm connection, short enough that
-# another kernel waiting for the file barely notices (see bench/bench_connections.py).
-DEFAULT_IDLE_WINDOW = 0.3
+# How long a connection stays warm after an operation. A fresh connection answers its first
+# one-client lookup cold (~70 ms at 100k clients, against ~2 ms warm, bench/bench_connections.py),
+# and clicks on a card come a fraction of a second to a second apart: 1 s keeps them warm.
+# Waiting clientops processes cut the window short (see _Waiters), so it costs them nothing;
+# only tools that do not signal (a bare DuckDB shell) find the file held up to 1 s longer.
+DEFAULT_IDLE_WINDOW = 1.0
 # While another process waits, a busy holder still finishes this much work before handing the
 # file over: each hand-over costs both sides a cold connection, so alternating per operation
 # would multiply the cost of a loop several times.
