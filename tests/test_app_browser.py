@@ -219,9 +219,14 @@ def test_two_pages_saving_at_once_both_succeed(server: tuple[str, Path], browser
         page.close()
 
 
-def test_dashboard_renders_with_its_charts(server: tuple[str, Path], browser: object) -> None:
+def test_dashboard_renders_with_its_charts_in_french_or_english(server: tuple[str, Path], browser: object) -> None:
     base, _db = server
     page = open_page(browser, f"{base}/voila/render/03_activity.ipynb", ".co-dashboard")
     expect(page.locator(".co-dash-kpis")).to_contain_text("Encours", timeout=ACT)
     expect(page.locator(".co-dash-aging-chart")).to_be_visible(timeout=ACT)
     page.close()
+    english = open_page(browser, f"{base}/voila/render/03_activity.ipynb?lang=en",
+                        ".co-dashboard")
+    expect(english.locator(".co-dash-kpis")).to_contain_text("Outstanding", timeout=ACT)
+    expect(english.locator(".co-dash-kpis")).to_contain_text("€", timeout=ACT)
+    english.close()
