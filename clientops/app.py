@@ -7,8 +7,10 @@ file go after a short idle window), so many pages can work on the same database.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from .book import default_path
@@ -32,8 +34,14 @@ def voila_command(notebooks: Path, host: str, port: int, open_browser: bool = Fa
 
 def app_env(db: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """The environment of the Voilà server: ``CLIENTOPS_DB`` set to an absolute path."""
+    from .pg import is_url
+
     env = dict(os.environ)
-    env["CLIENTOPS_DB"] = str(Path(db if db is not None else default_path()).resolve())
+    target = db if db is not None else os.environ.get("CLIENTOPS_DB")
+    if is_url(target):  # team mode: every kernel opens the same server book
+        env["CLIENTOPS_DB"] = str(target)
+    else:
+        env["CLIENTOPS_DB"] = str(Path(db if db is not None else default_path()).resolve())
     # Kernels import this very package, whatever their working directory.
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -53,11 +61,20 @@ def serve(db: str | os.PathLike[str] | None = None, host: str = "127.0.0.1", por
     """
     folder = Path(notebooks) if notebooks is not None else NOTEBOOKS
     env = app_env(db)
-    print(f"clientops web app: {url(host, port)}  (database {env['CLIENTOPS_DB']})", flush=True)
+    from .pg import redact
+
+    print(f"clientops web app: {url(host, port)}  (database {redact(env['CLIENTOPS_DB'])})",
+          flush=True)
     print(f"  card: {url(host, port, '02_client_card.ipynb')}  "
           f"dashboard: {url(host, port, '03_activity.ipynb')}", flush=True)
     process = subprocess.Popen(voila_command(folder, host, port, open_browser), env=env,
                                cwd=str(folder))
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)  # a supervisor's stop also stops Voilà
     try:
         return process.wait()
     except KeyboardInterrupt:

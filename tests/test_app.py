@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -54,9 +55,24 @@ def test_serve_prints_the_url_and_answers(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "Voilà did not answer"
                 time.sleep(0.3)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
+        process.terminate()  # SIGTERM to serve() alone: it must stop Voilà too
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
+            pass
+        assert urllib_refused(port)
+        with contextlib.suppress(ProcessLookupError):  # normally all gone already
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
+
+
+def urllib_refused(port: int) -> bool:
+    """Nothing answers on ``port`` any more (Voilà was stopped with ``serve``)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+        except OSError:
+            return True
+        time.sleep(0.3)
+    return False
