@@ -256,8 +256,10 @@ def build(
     for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
         if items.at[idx, "error"] is None:
             items.at[idx, "error"] = message
-    order = np.lexsort((pd.factorize(items["field"], sort=True)[0],
-                        pd.factorize(items["code"], sort=True)[0]))
+    # by code then field: clients are read in code order, so their positions sort the codes
+    where = pd.Index(clients["code"]).get_indexer(items["code"])
+    where = np.where(where >= 0, where, len(clients) + pd.factorize(items["code"])[0])
+    order = np.lexsort((pd.factorize(items["field"], sort=True)[0], where))
     items = items.drop(columns=["value"]).iloc[order]
     items["name"] = items["name"].astype(object).where(items["name"].notna(), None)
     items["client_id"] = items["client_id"].astype("Int64")
@@ -288,6 +290,7 @@ def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[
             "SELECT r.code, c.id AS client_id, c.name AS name, c.version" + cols +
             ", c.id IN (SELECT client_id FROM sepa_mandates WHERE status = 'active')"
             " AS has_active_mandate FROM bulk_codes r JOIN clients c ON c.code = r.code"
+            " ORDER BY c.code"
         ).df()
     finally:
         conn.unregister("bulk_codes")
