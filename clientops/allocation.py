@@ -201,7 +201,7 @@ def recompute_open_balances(
 
     Call inside the write transaction that added documents or payments, with the clients it
     touched (``None``: the whole table, after a bulk load). Only rows whose values change are
-    written.
+    written. The clients' unallocated credit (table ``client_credit``) is refreshed too.
     """
     params: dict[str, Any] = {"as_of": END_OF_TIME}
     if client_ids is None:
@@ -225,7 +225,22 @@ def recompute_open_balances(
                OR documents.settled_on IS DISTINCT FROM a.settled_on)
     """
     row = conn.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
+    changed = int(row[0]) if row else 0
+    # Unallocated credit = Σ credits − Σ (invoice total − open amount), kept per client.
+    scoped = {k: v for k, v in params.items() if k != "as_of"}
+    conn.execute(f"DELETE FROM client_credit WHERE {scope}", scoped)
+    conn.execute(f"""
+        INSERT INTO client_credit
+        SELECT client_id, CAST(sum(x) AS DECIMAL(18,2)) FROM (
+            SELECT client_id, amount AS x FROM payments WHERE {scope}
+            UNION ALL
+            SELECT client_id, total_incl_tax FROM documents
+            WHERE kind = 'credit_note' AND {scope}
+            UNION ALL
+            SELECT client_id, coalesce(open_amount, total_incl_tax) - total_incl_tax
+            FROM documents WHERE kind = 'invoice' AND {scope}
+        ) GROUP BY client_id HAVING sum(x) > 0""", scoped)
+    return changed
 
 
 # -- the same rules over one client's few rows ---------------------------------------------

@@ -260,10 +260,31 @@ ALTER TABLE sepa_batches ADD COLUMN confirmed_at TIMESTAMPTZ;
 ALTER TABLE sepa_batches ADD COLUMN confirmed_by VARCHAR;
 """
 
+# Unallocated credit per client (SPEC §7: what the pool has left over), maintained at write time
+# with the open balances by clientops.allocation.recompute_open_balances, so that the portfolio
+# as of today reads only the rows that matter. One row per client with credit left; no index
+# (rows are deleted and re-inserted per client inside the write transaction).
+CLIENT_CREDIT = """
+CREATE TABLE client_credit (
+    client_id BIGINT NOT NULL,
+    unallocated_credit DECIMAL(18,2) NOT NULL
+);
+INSERT INTO client_credit
+SELECT client_id, CAST(sum(x) AS DECIMAL(18,2)) FROM (
+    SELECT client_id, amount AS x FROM payments
+    UNION ALL
+    SELECT client_id, total_incl_tax FROM documents WHERE kind = 'credit_note'
+    UNION ALL
+    SELECT client_id, coalesce(open_amount, total_incl_tax) - total_incl_tax
+    FROM documents WHERE kind = 'invoice'
+) GROUP BY client_id HAVING sum(x) > 0;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
     ("0003_open_balances_sepa", OPEN_BALANCES),
     ("0004_changeset_items", CHANGESET_ITEMS),
     ("0005_sepa_transactions", SEPA_TRANSACTIONS),
+    ("0006_client_credit", CLIENT_CREDIT),
 ]

@@ -108,6 +108,15 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
     maintained = dict(conn.execute(
         "SELECT id, open_amount FROM documents WHERE kind = 'invoice'").fetchall())
     assert maintained == {r[0]: r[7] for r in open_amounts(conn, END_OF_TIME).fetchall()}
+    # and so is each client's unallocated credit (only clients with some are listed)
+    credit = dict(conn.execute("SELECT client_id, unallocated_credit FROM client_credit")
+                  .fetchall())
+    expected_credit = {}
+    for client in (1, 2):
+        left = python_allocation(invoices, payments, notes, client, END_OF_TIME).unallocated
+        if left > 0:
+            expected_credit[client] = left
+    assert credit == expected_credit
 
 
 def test_named_credit_then_pool_in_due_date_order() -> None:
