@@ -183,7 +183,8 @@ FROM inv i
 JOIN clients c ON c.id = i.client_id
 LEFT JOIN mandate m ON m.client_id = i.client_id
 LEFT JOIN sepa_batches b ON b.id = i.sepa_batch_id
-WHERE m.status = 'active' OR c.payment_method = 'sepa_debit' OR list_contains($expiring, m.id)
+LEFT JOIN _clientops_sepa_expiring e ON e.mandate_id = m.id
+WHERE m.status = 'active' OR c.payment_method = 'sepa_debit' OR e.mandate_id IS NOT NULL
 ORDER BY c.code, i.number
 """
 
@@ -252,8 +253,10 @@ class Sepa:
         written = False
         try:
             with self.book.store.transaction() as conn:
-                params = {"on": on, "scheme": scheme, "expiring": expiring}
-                rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
+                params = {"on": on, "scheme": scheme}
+                just_expired = pa.table({"mandate_id": pa.array(expiring, pa.int64())})
+                with _registered(conn, "_clientops_sepa_expiring", just_expired):
+                    rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
                 skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
                                                         "reason"]]
                 skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
@@ -431,15 +434,19 @@ class Sepa:
     def _mark_collected(self, conn: duckdb.DuckDBPyConnection, mandate_ids: list[int],
                         on: date) -> None:
         """``book.mandates.mark_collected`` for many mandates at once: RCUR from now on."""
-        before = conn.execute(
-            "SELECT m.id, c.code, m.sequence, m.last_collected_on FROM sepa_mandates m"
-            " JOIN clients c ON c.id = m.client_id WHERE list_contains(?, m.id)", [mandate_ids]
-        ).fetchall()
-        conn.execute(
-            "UPDATE sepa_mandates SET sequence = 'RCUR',"
-            " last_collected_on = greatest(coalesce(last_collected_on, ?), ?),"
-            " version = version + 1, updated_at = now() WHERE list_contains(?, id)",
-            [on, on, mandate_ids])
+        ids = pa.table({"mandate_id": pa.array(mandate_ids, pa.int64())})
+        # A join, not list_contains: thousands of ids against every mandate row is quadratic.
+        with _registered(conn, "_clientops_sepa_mandates", ids):
+            before = conn.execute(
+                "SELECT m.id, c.code, m.sequence, m.last_collected_on FROM sepa_mandates m"
+                " JOIN _clientops_sepa_mandates x ON x.mandate_id = m.id"
+                " JOIN clients c ON c.id = m.client_id").fetchall()
+            conn.execute(
+                "UPDATE sepa_mandates SET sequence = 'RCUR',"
+                " last_collected_on = greatest(coalesce(last_collected_on, ?), ?),"
+                " version = version + 1, updated_at = now()"
+                " FROM _clientops_sepa_mandates x WHERE sepa_mandates.id = x.mandate_id",
+                [on, on])
         rows: list[tuple[int, str, str, Any, Any]] = []
         for mandate_id, code, sequence, last in before:
             rows.append((mandate_id, code, "last_collected_on", last, max(last or on, on)))
