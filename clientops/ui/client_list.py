@@ -113,7 +113,7 @@ class ClientList(w.VBox):
                           "status")
         self.tags = tag(w.Text(description=_("Tags"), continuous_update=False,
                                layout=w.Layout(width="220px")), "tags")
-        self.payment_method = tag(w.Dropdown(options=[(_("Any method"), None),
+        self.payment_method = tag(w.Dropdown(options=[(_("Any method"), ""),
                                                       *labels.payment_methods()],
                                              description=_("Payment"),
                                              layout=w.Layout(width="260px")), "payment-method")
@@ -187,7 +187,7 @@ class ClientList(w.VBox):
         """The current filters as ``book.clients.list`` / ``count`` keyword arguments."""
         found: dict[str, Any] = {"status": self.status.value,
                                  "search": self.search.value.strip() or None}
-        optional = {"tags": _tags(self.tags.value), "payment_method": self.payment_method.value,
+        optional = {"tags": _tags(self.tags.value), "payment_method": self.payment_method.value or None,
                     "owner": self.owner.value.strip() or None,
                     "overdue_only": True if self.overdue_only.value else None}
         for name, value in optional.items():

@@ -30,6 +30,8 @@ from .i18n import _
 if TYPE_CHECKING:
     from ..book import Book
 
+# The picker's value for "a new contact" (ids start at 1; a None value would show blank).
+NEW = 0
 CONTACT_FIELDS = ["first_name", "last_name", "role", "email", "phone", "favorite"]
 
 
@@ -62,7 +64,8 @@ class ContactsEditor(w.VBox):
         self.confirm = Confirm(self.banner)
         self.contacts = pd.DataFrame()
         self.table = tag(w.HTML(""), "contacts-table")
-        self.picker = tag(w.Dropdown(description=_("Contact"), options=[(_("New contact"), None)]),
+        self.picker = tag(w.Dropdown(description=_("Contact"), options=[(_("New contact"), NEW)],
+                                     value=NEW),
                           "contact-picker")
         self.picker.style = {"description_width": "170px"}
         self.fields: dict[str, Field] = {
@@ -81,7 +84,7 @@ class ContactsEditor(w.VBox):
         self.picker.observe(self._on_pick, names="value")
         self.save.on_click(lambda _b: self.submit())
         self.remove.on_click(self._on_remove)
-        self.new.on_click(lambda _b: self.pick(None))
+        self.new.on_click(lambda _b: self.pick(NEW))
         heading = _("Contacts — {code}").format(code=code)
         super().__init__([style(), w.HTML(f"<h3>{heading}</h3>"),
                           self.table, self.picker, *[f.box for f in self.fields.values()],
@@ -94,7 +97,7 @@ class ContactsEditor(w.VBox):
     def reload(self) -> None:
         self.contacts = self.book.contacts.list(self.code)
         rows: list[list[str]] = []
-        options: list[tuple[str, int | None]] = [(_("New contact"), None)]
+        options: list[tuple[str, int]] = [(_("New contact"), NEW)]
         for c in self.contacts.to_dict("records"):
             name = " ".join(str(_clean(c.get(k)) or "") for k in ("first_name", "last_name")).strip()
             star = "★ " if c.get("favorite") else ""
@@ -105,11 +108,11 @@ class ContactsEditor(w.VBox):
                                       empty=_("No contact: reminders go to the client's email."))
         current = self.picker.value
         self.picker.options = options
-        self.picker.value = current if current in [v for _l, v in options] else None
-        self.remove.disabled = self.picker.value is None
+        self.picker.value = current if current in [v for _l, v in options] else NEW
+        self.remove.disabled = self.picker.value == NEW
 
     def _record(self, contact_id: int | None) -> dict[str, Any]:
-        if contact_id is None or self.contacts.empty:
+        if not contact_id or self.contacts.empty:
             return {}
         match = self.contacts[self.contacts["id"] == contact_id]
         return {} if match.empty else {str(k): _clean(v) for k, v in match.iloc[0].to_dict().items()}
@@ -118,7 +121,8 @@ class ContactsEditor(w.VBox):
         self.pick(change["new"])
 
     def pick(self, contact_id: int | None) -> None:
-        """Show one contact in the fields (``None``: an empty form for a new contact)."""
+        """Show one contact in the fields (``None`` or ``NEW``: an empty form for a new one)."""
+        contact_id = contact_id or NEW
         if self.picker.value != contact_id:
             self.picker.value = contact_id  # comes back here through observe
             return
@@ -127,7 +131,7 @@ class ContactsEditor(w.VBox):
             value = record.get(name)
             field.value = bool(value) if name == "favorite" else value
             field.set_error(None)
-        self.remove.disabled = contact_id is None
+        self.remove.disabled = contact_id == NEW
 
     def values(self) -> dict[str, Any]:
         return {n: f.value for n, f in self.fields.items()}
@@ -142,7 +146,7 @@ class ContactsEditor(w.VBox):
         contact_id = self.picker.value
         try:
             with self.book.using_source("form"):
-                if contact_id is None:
+                if contact_id == NEW:
                     values = {k: v for k, v in values.items() if v is not None}
                     contact = self.book.contacts.add(self.code, **values)
                     new_id = int(contact.id)
@@ -176,7 +180,7 @@ class ContactsEditor(w.VBox):
 
     def _on_remove(self, _button: Any = None) -> None:
         contact_id = self.picker.value
-        if contact_id is None:
+        if contact_id == NEW:
             return
         record = self._record(contact_id)
         name = " ".join(str(record.get(k) or "") for k in ("first_name", "last_name")).strip()
@@ -188,7 +192,7 @@ class ContactsEditor(w.VBox):
         with self.book.using_source("form"):
             self.book.contacts.remove(contact_id)
         self.banner.ok(_("Contact removed."))
-        self.picker.value = None
+        self.picker.value = NEW
         self.reload()
         if self.on_changed:
             self.on_changed()

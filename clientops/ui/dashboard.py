@@ -56,7 +56,7 @@ class Dashboard(w.VBox):
         self.progress = Progress()
         this_year = date.today().year
         self.fiscal_year = tag(w.Dropdown(
-            options=[(_("Current"), None)] + [(str(y), y) for y in range(this_year, this_year - 6, -1)],
+            options=[(_("Current"), 0)] + [(str(y), y) for y in range(this_year, this_year - 6, -1)],
             description=_("Fiscal year"), layout=w.Layout(width="230px")), "fiscal-year")
         self.as_of = tag(w.DatePicker(description=_("As of"), value=None), "as-of")
         self.tags = tag(w.Text(description=_("Tags"), continuous_update=False,
@@ -108,7 +108,8 @@ class Dashboard(w.VBox):
         """Recompute every view for the current filters."""
         as_of = self.as_of.value
         self.progress.start(4, _("Computing…"))
-        frame = self.book.indicators.portfolio(fiscal_year=self.fiscal_year.value, as_of=as_of)
+        frame = self.book.indicators.portfolio(fiscal_year=self.fiscal_year.value or None,
+                                               as_of=as_of)
         codes = self._codes()
         if codes is not None:
             frame = frame[frame["code"].isin(codes)]
