@@ -186,3 +186,20 @@ def test_hundred_thousand_documents_in_seconds(
     elapsed = time.perf_counter() - started
     assert report.attrs["imported"] == n
     assert elapsed < 20, elapsed   # measured ~3 s on the 2-core machine
+
+
+def test_list_export_imports_back_unchanged(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = codes
+    book.documents.import_file(write(good_documents(a, b), tmp_path / "d.csv"))
+    book.payments.add(a, paid_on=date(2026, 2, 1), amount=D("10.00"), reference="P-9",
+                      invoice="INV-1")
+    # list() columns are the import columns: an export goes back in and changes nothing
+    docs = book.documents.list().to_csv(tmp_path / "docs.csv", index=False)
+    pays = book.payments.list().to_csv(tmp_path / "pays.csv", index=False)
+    assert docs is None and pays is None
+    again = book.documents.import_file(tmp_path / "docs.csv")
+    assert again.empty and again.attrs["unchanged"] == 4
+    again = book.payments.import_file(tmp_path / "pays.csv")
+    assert again.empty and again.attrs["unchanged"] == 1
