@@ -663,6 +663,7 @@ def _phone(col: str) -> str:
     return f"CASE WHEN {col} >= 0 THEN '+33' || {col}::VARCHAR END"
 
 
+# Zero-padded codes use printf, never lpad: lpad cuts longer text (C1000000 → C100000).
 INSERTS: dict[str, str] = {
     "clients": f"""
         INSERT INTO clients (id, code, kind, name, first_name, last_name, siren, siret,
@@ -671,15 +672,15 @@ INSERTS: dict[str, str] = {
             delivery_country, language, currency, accounting_account, payment_terms,
             payment_method, iban, bic, bank_name, tags, owner, comments, status, created_at,
             updated_at, archived_at, version, reminders_paused)
-        SELECT id, 'C' || lpad(id::VARCHAR, 6, '0'), kind, name, first_name, last_name,
-            CASE WHEN siren >= 0 THEN lpad(siren::VARCHAR, 9, '0') END,
-            CASE WHEN siret >= 0 THEN lpad(siret::VARCHAR, 14, '0') END,
-            CASE WHEN vat_key >= 0 THEN 'FR' || lpad(vat_key::VARCHAR, 2, '0')
-                                        || lpad(siren::VARCHAR, 9, '0') END,
+        SELECT id, 'C' || printf('%06d', id), kind, name, first_name, last_name,
+            CASE WHEN siren >= 0 THEN printf('%09d', siren) END,
+            CASE WHEN siret >= 0 THEN printf('%014d', siret) END,
+            CASE WHEN vat_key >= 0 THEN 'FR' || printf('%02d', vat_key)
+                                        || printf('%09d', siren) END,
             email, {_phone('phone')}, website, address_line1, address_line2, postal_code, city,
             'FR', delivery_address_line1, delivery_postal_code, delivery_city,
             CASE WHEN delivery_city IS NOT NULL THEN 'FR' END, language, 'EUR',
-            $prefix || lpad(id::VARCHAR, 6, '0'), payment_terms, payment_method, iban, bic,
+            $prefix || printf('%06d', id), payment_terms, payment_method, iban, bic,
             bank_name, tags, owner, comments, status, {_stamp('created_on')},
             {_stamp('updated_on', '600')},
             CASE WHEN archived_on >= 0 THEN {_stamp('archived_on', '660')} END, 1, FALSE
@@ -693,8 +694,8 @@ INSERTS: dict[str, str] = {
     "sepa_mandates": f"""
         INSERT INTO sepa_mandates (id, client_id, rum, signed_on, scheme, iban, bic, status,
             sequence, last_collected_on, amended_on, revoked_on, created_at, updated_at, version)
-        SELECT id, client_id, 'RUM-C' || lpad(client_id::VARCHAR, 6, '0') || '-'
-                || lpad(id::VARCHAR, 6, '0'),
+        SELECT id, client_id, 'RUM-C' || printf('%06d', client_id) || '-'
+                || printf('%06d', id),
             {_day('signed_on')}, scheme, iban, bic, status, sequence,
             {_day('last_collected_on')}, NULL, {_day('revoked_on')},
             {_stamp('signed_on')}, {_stamp('greatest(signed_on, revoked_on)')}, 1
@@ -704,10 +705,10 @@ INSERTS: dict[str, str] = {
             created_at)
         SELECT id, client_id, {_day('paid_on')}, {_money('cents')}, method,
             CASE ref_kind
-                WHEN 0 THEN 'VIR ' || lpad(ref_num::VARCHAR, 7, '0')
-                WHEN 1 THEN 'PRLV SEPA C' || lpad(client_id::VARCHAR, 6, '0')
-                WHEN 2 THEN 'CB ' || lpad((ref_num % 1000000)::VARCHAR, 6, '0')
-                WHEN 3 THEN 'CHQ ' || lpad(ref_num::VARCHAR, 7, '0')
+                WHEN 0 THEN 'VIR ' || printf('%07d', ref_num)
+                WHEN 1 THEN 'PRLV SEPA C' || printf('%06d', client_id)
+                WHEN 2 THEN 'CB ' || printf('%06d', (ref_num % 1000000))
+                WHEN 3 THEN 'CHQ ' || printf('%07d', ref_num)
                 ELSE NULL END,
             CASE WHEN invoice_id >= 0 THEN invoice_id END, {_stamp('paid_on', '720')}
         FROM chunk ORDER BY id""",
@@ -740,9 +741,9 @@ DOCUMENTS_FROM_STAGING = f"""
     SELECT id, client_id, kind,
         CASE kind WHEN 'invoice' THEN 'F' WHEN 'quote' THEN 'D' ELSE 'A' END || '-'
             || year(DATE '1970-01-01' + CAST(issue_date AS INTEGER)) || '-'
-            || lpad(row_number() OVER (
+            || printf('%06d', row_number() OVER (
                    PARTITION BY kind, year(DATE '1970-01-01' + CAST(issue_date AS INTEGER))
-                   ORDER BY issue_date, id)::VARCHAR, 6, '0'),
+                   ORDER BY issue_date, id)),
         {_day('issue_date')}, {_day('due_date')}, {_money('excl')}, {_money('tax')},
         {_money('excl + tax')}, status, CASE WHEN cancels_id >= 0 THEN cancels_id END,
         in_dispute, {_stamp('issue_date', 'minute')}

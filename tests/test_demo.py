@@ -21,7 +21,14 @@ import clientops
 from clientops import ClientOpsError, identifiers
 from clientops.allocation import open_amounts
 from clientops.clients import PAYMENT_METHODS, PAYMENT_TERMS
-from clientops.demo import TABLES, build_demo, french_ibans, luhn_check_digit
+from clientops.demo import (
+    TABLES,
+    _Generator,
+    _insert,
+    build_demo,
+    french_ibans,
+    luhn_check_digit,
+)
 
 TODAY = date(2026, 11, 27)
 
@@ -76,6 +83,21 @@ def test_chunks_continue_ids_and_numbers(tmp_path: Path, monkeypatch: pytest.Mon
                          " ORDER BY issue_date, id")
     assert [n for (n,) in numbers] == sorted(n for (n,) in numbers)
     book.close()
+
+
+def test_codes_past_a_million_keep_every_digit(book: clientops.Book) -> None:
+    """At 1M clients ids reach seven digits: C1000000 must not be cut to C100000."""
+    gen = _Generator(0, TODAY, date(2024, 1, 1), "411")
+    tables = gen.chunk(0, 999_998, 4)
+    with book.store.transaction() as conn:
+        _insert(conn, "clients", tables["clients"], {"prefix": "411"})
+        _insert(conn, "sepa_mandates", tables["sepa_mandates"])
+    codes = [r[0] for r in rows(book, "SELECT code || ' ' || accounting_account FROM clients"
+                                      " ORDER BY id")]
+    assert codes == ["C999998 411999998", "C999999 411999999", "C1000000 4111000000",
+                     "C1000001 4111000001"]
+    for (rum,) in rows(book, "SELECT rum FROM sepa_mandates"):
+        assert re.fullmatch(r"RUM-C\d{6,7}-\d{6}", rum)
 
 
 def test_refuses_a_book_that_has_clients(demo: clientops.Book, tmp_path: Path) -> None:
