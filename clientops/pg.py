@@ -1,0 +1,405 @@
+"""Team mode: the same book on a PostgreSQL server, with DuckDB still the engine.
+
+``clientops.open("postgresql://user@host:5432/clientops")`` gives a :class:`PgStore`: an
+in-memory DuckDB that ``ATTACH``es the server with the ``postgres_scanner`` extension (shipped by
+the ``duckdb-extension-postgres`` wheel pinned next to DuckDB, loaded from its file: nothing is
+downloaded at run time) and ``USE``s it, so every module's SQL runs unchanged over the server's
+tables: reads are pushed down as ``COPY (SELECT … WHERE …)``, registered Arrow tables and
+DuckDB temp tables stay in DuckDB, and writes are applied inside one server transaction.
+
+Where each operation runs, and why:
+
+- **Reads and ordinary writes** (``SELECT``, ``INSERT``, ``UPDATE … FROM`` a registered frame,
+  ``DELETE``): in DuckDB over the attached tables. The extension opens one server transaction
+  per DuckDB transaction at ``REPEATABLE READ``, so a multi-statement write is all-or-nothing on
+  the server, and an ``UPDATE`` (which it applies by ``ctid`` after computing the new values in
+  DuckDB) of a row that another user committed after our snapshot fails with a serialization
+  error instead of overwriting it: :meth:`PgStore.transaction` turns that into
+  :class:`~clientops.errors.ConflictError`. That, with the ``expected_version`` check of the
+  modules, is the optimistic lock: two users saving the same client never silently lose a
+  change; two users saving different clients touch different rows and never wait for each other.
+- **Migrations** (DDL): passed to PostgreSQL as is (``postgres_execute``) inside the same server
+  transaction as their ``schema_migrations`` row, because the extension does not translate
+  ``CREATE INDEX``/``ALTER TABLE … ADD COLUMN … DEFAULT`` reliably and the schema's SQL is
+  plain SQL that PostgreSQL accepts. A migration that needs different SQL on the server can be
+  given one in :data:`PG_VARIANTS`. The scanner's catalogue cache is cleared afterwards.
+  Uniqueness (``clients_code_idx``, primary keys) is enforced by the server's indexes; the
+  references the package checks in Python inside the write transaction hold the same way.
+- **Id counters** (``reserve`` for client, audit, …): every write reserves audit ids, so a
+  transactional counter row would serialize all writers (the second one would fail at
+  ``REPEATABLE READ``). They are reserved by a server function, ``clientops_reserve``, in a short
+  transaction of its own on a side connection, retried on a serialization failure: ids stay
+  unique and never reused; a rolled-back write leaves a gap, which ids allow. Document number
+  counters (``number:…``) must have no gaps (French invoicing rules), so they stay in the write
+  transaction (``UPDATE`` then ``SELECT``: the extension has no ``RETURNING``); two users
+  issuing the same kind of document at the same instant: the second gets a ConflictError.
+- **``RETURNING``** is not supported by the extension for ``INSERT``/``UPDATE`` (Binder Error):
+  the package only uses it in :meth:`Store.reserve`, which this class replaces.
+
+A row another user holds locked (a long bulk apply over the same clients) is waited for up to
+``busy_timeout`` seconds (the server's ``lock_timeout``), then DatabaseBusy. The scanner caches
+the server's catalogue per open book: a process that had the book open while another one
+migrated it must reopen it.
+
+Credentials come from the URL, ``PGPASSWORD`` or a ``.pgpass`` file (``PGPASSFILE``), read by
+libpq inside the extension; they are never written anywhere, and :attr:`PgStore.path` is the URL
+without its password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import duckdb
+
+from .db import DEFAULT_BUSY_TIMEOUT, Store
+from .errors import ClientOpsError, ConflictError, DatabaseBusy, ReadOnlyError
+from .schema import MIGRATIONS
+
+SCHEMES = ("postgresql://", "postgres://")
+ALIAS = "book"  # the attached server's catalogue name inside DuckDB
+
+# Server-side support objects of this backend, created (idempotently) by migrate().
+SUPPORT_SQL = """
+CREATE OR REPLACE FUNCTION clientops_reserve(counter text, n bigint) RETURNS bigint
+LANGUAGE sql AS $$
+    INSERT INTO counters AS c VALUES (counter, n)
+    ON CONFLICT (name) DO UPDATE SET value = c.value + n
+    RETURNING value
+$$;
+"""
+
+# Migration name -> SQL for PostgreSQL, when the DuckDB SQL of schema.py does not run there.
+PG_VARIANTS: dict[str, str] = {}
+
+_CONFLICT_MARKERS = ("could not serialize access", "deadlock detected")
+_DISCONNECT_MARKERS = (
+    "server closed the connection", "connection refused", "terminating connection",
+    "could not connect", "no connection to the server", "connection to server",
+    "ssl syscall error", "eof detected", "connection is closed", "broken pipe",
+    "the database system is shutting down", "the database system is starting up",
+    "unable to connect",
+)
+
+
+def is_url(target: object) -> bool:
+    """Whether ``target`` names a PostgreSQL server rather than a DuckDB file."""
+    return isinstance(target, str) and target.startswith(SCHEMES)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``(libpq connection string, URL without password)`` for a ``postgresql://`` URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ClientOpsError(f"not a PostgreSQL URL: {redact(url)}")
+    options: dict[str, str] = {}
+    if parts.hostname:
+        options["host"] = parts.hostname
+    if parts.port:
+        options["port"] = str(parts.port)
+    database = unquote(parts.path.lstrip("/"))
+    if database:
+        options["dbname"] = database
+    if parts.username:
+        options["user"] = unquote(parts.username)
+    if parts.password:
+        options["password"] = unquote(parts.password)
+    options.update(parse_qsl(parts.query))
+    options.setdefault("application_name", "clientops")
+    options.setdefault("connect_timeout", "10")
+    conninfo = " ".join(f"{k}={_quote(v)}" for k, v in options.items())
+    return conninfo, redact(url)
+
+
+def redact(url: str) -> str:
+    """The URL with any password removed (for messages, ``book.path``, logs)."""
+    shown = re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1@", url)
+    return re.sub(r"([?&])password=[^&]*&?", r"\1", shown).rstrip("?&")
+
+
+def extension_file() -> Path:
+    """The ``postgres_scanner`` extension file from the ``duckdb-extension-postgres`` wheel.
+
+    The wheel ships it as ``postgres.duckdb_extension``, but DuckDB derives the entry point from
+    the file name, so it is exposed under its internal name through a link in a cache folder.
+    """
+    try:
+        import duckdb_extension_postgres
+    except ImportError as err:
+        raise ClientOpsError(
+            "Team mode needs the duckdb-extension-postgres package (pip install "
+            f"duckdb-extension-postgres=={duckdb.__version__})."
+        ) from err
+    version = duckdb.__version__
+    shipped = (Path(duckdb_extension_postgres.__file__).parent / "extensions" / f"v{version}"
+               / "postgres.duckdb_extension")
+    if not shipped.exists():
+        raise ClientOpsError(
+            f"duckdb-extension-postgres does not match DuckDB {version}: install "
+            f"duckdb-extension-postgres=={version}."
+        )
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "clientops" / f"duckdb-v{version}"
+    target = folder / "postgres_scanner.duckdb_extension"
+    if not target.exists() or target.resolve() != shipped.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = folder / f".postgres_scanner.{os.getpid()}"
+        staging.unlink(missing_ok=True)
+        try:
+            staging.symlink_to(shipped)
+        except OSError:
+            shutil.copyfile(shipped, staging)
+        os.replace(staging, target)
+    return target
+
+
+def _message(err: BaseException) -> str:
+    return str(err).lower()
+
+
+def is_conflict(err: BaseException) -> bool:
+    return any(m in _message(err) for m in _CONFLICT_MARKERS)
+
+
+def is_disconnect(err: BaseException) -> bool:
+    return any(m in _message(err) for m in _DISCONNECT_MARKERS)
+
+
+class PgStore(Store):
+    """One book on a PostgreSQL server, reached through DuckDB's postgres extension.
+
+    Same interface as :class:`~clientops.db.Store` (``connection``, ``transaction``, ``reserve``,
+    ``migrate``, ``schema_version``, ``close``); ``path`` is the URL without its password.
+    The in-memory DuckDB stays open until :meth:`close` (no file to let go; the extension keeps
+    a small pool of server connections).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_only: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        idle_window: float = 0.0,
+    ) -> None:
+        # No file: a ":" name keeps the file-only machinery of Store (lock waiters) idle.
+        super().__init__(":postgresql", read_only=read_only, busy_timeout=busy_timeout,
+                         idle_window=idle_window)
+        self._conninfo, redacted = parse_url(url)
+        if "options=" not in self._conninfo:
+            # A row another user keeps locked: give up after busy_timeout (DatabaseBusy).
+            self._conninfo += f" options='-c lock_timeout={int(busy_timeout * 1000)}'"
+        self.path = redacted  # type: ignore[assignment]  # a URL, not a file
+        self._side: duckdb.DuckDBPyConnection | None = None
+        self._broken = False
+
+    def __repr__(self) -> str:
+        return f"<PgStore {self.path}>"
+
+    # -- connections -------------------------------------------------------------------
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+        try:
+            conn.execute(f"LOAD '{extension_file()}'")
+            mode = ", READ_ONLY" if self.read_only else ""
+            conn.execute(f"ATTACH {_quote_sql(self._conninfo)} AS {ALIAS} (TYPE postgres{mode})")
+            conn.execute(f"USE {ALIAS}")
+        except duckdb.Error as err:
+            conn.close()
+            raise ClientOpsError(
+                f"cannot reach the book's database server {self.path}: "
+                f"{str(err).splitlines()[0]}"
+            ) from err
+        self.connects += 1
+        self._broken = False
+        return conn
+
+    def _schedule_close(self) -> None:
+        # Nothing to let go between operations, unless the server connection broke.
+        if self._broken:
+            self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._depth == 0 and self._side is not None:
+                self._side.close()
+                self._side = None
+            super().close()
+
+    def _lost(self, err: BaseException) -> ClientOpsError:
+        self._broken = True
+        if self._depth == 0:
+            self.close()
+        return ClientOpsError(
+            f"The database server {self.path} stopped answering; nothing of this operation was "
+            f"saved. Try again when it is back. ({str(err).splitlines()[0]})"
+        )
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The DuckDB connection with the server attached and in use (reads)."""
+        try:
+            with super().connection() as conn:
+                yield conn
+        except duckdb.Error as err:
+            if is_disconnect(err):
+                raise self._lost(err) from err
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One all-or-nothing write: one server transaction (``REPEATABLE READ``).
+
+        A row changed by another user since this transaction read it raises ConflictError;
+        a lost server connection rolls everything back on the server and raises
+        ClientOpsError.
+        """
+        try:
+            with super().transaction() as conn:
+                yield conn
+        except (duckdb.Error, ClientOpsError) as err:
+            cause = err if isinstance(err, duckdb.Error) else err.__cause__
+            if isinstance(err, ConflictError) or cause is None:
+                raise
+            if is_conflict(cause):
+                raise ConflictError(
+                    "Another user saved a change to the same records at the same moment; "
+                    "nothing of yours was saved. Reload and apply your change again."
+                ) from err
+            if is_disconnect(cause):
+                raise self._lost(cause) from err
+            if "lock timeout" in _message(cause):
+                raise DatabaseBusy(
+                    f"Another user has been saving the same records for over "
+                    f"{self.busy_timeout:g} s; nothing of yours was saved. Try again in a moment."
+                ) from err
+            raise
+
+    # -- ids ---------------------------------------------------------------------------
+    def reserve(self, conn: duckdb.DuckDBPyConnection, name: str, n: int = 1) -> int:
+        """Reserve ``n`` consecutive ids from counter ``name`` and return the first.
+
+        ``number:…`` counters (document numbers, no gaps allowed) are taken inside the caller's
+        transaction; the others in a short server transaction of their own (see module doc).
+        """
+        if name.startswith("number:"):
+            changed = conn.execute(
+                "UPDATE counters SET value = value + ? WHERE name = ?", [n, name]
+            ).fetchone()
+            if not changed or not changed[0]:
+                conn.execute("INSERT INTO counters VALUES (?, ?)", [name, n])
+                return 1
+            row = conn.execute("SELECT value FROM counters WHERE name = ?", [name]).fetchone()
+            return int(row[0]) - n + 1  # type: ignore[index]
+        with self._lock:
+            if self._side is None:
+                self._side = conn.cursor()
+            side = self._side
+        sql = f"SELECT clientops_reserve({_quote_sql(name)}, {int(n)}) AS value"
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                # The extension rolls back a transaction that only read: the SET LOCAL through
+                # postgres_execute marks it as a write, so the reservation is committed.
+                side.execute("BEGIN TRANSACTION")
+                side.execute(f"CALL postgres_execute('{ALIAS}', 'SET LOCAL lock_timeout = 0')")
+                got = side.execute(
+                    f"SELECT value FROM postgres_query('{ALIAS}', ?)", [sql]
+                ).fetchone()
+                side.execute("COMMIT")
+                return int(got[0]) - n + 1  # type: ignore[index]
+            except duckdb.Error as err:
+                try:
+                    side.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if not is_conflict(err) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.002)
+
+    # -- schema ------------------------------------------------------------------------
+    def applied_migrations(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        # Asked of the server directly: DuckDB's information_schema would first load the
+        # description of every table of the book (the slowest part of opening it).
+        exists = conn.execute(
+            f"SELECT * FROM postgres_query('{ALIAS}', "
+            "'SELECT to_regclass(''schema_migrations'') IS NOT NULL AS found')"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        rows = conn.execute(
+            f"SELECT * FROM postgres_query('{ALIAS}', "
+            "'SELECT name FROM schema_migrations ORDER BY name')"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def migrate(self, upto: str | None = None) -> list[str]:
+        """Create or migrate the schema on the server; returns the migrations applied now."""
+        with self.connection() as conn:
+            done = set(self.applied_migrations(conn))
+        pending = []
+        for name, sql in MIGRATIONS:
+            if name not in done:
+                pending.append((name, PG_VARIANTS.get(name, sql)))
+            if name == upto:
+                break
+        if not pending:
+            return []
+        if self.read_only:
+            raise ReadOnlyError(
+                f"The database {self.path} needs migrating ({pending[0][0]}…); open it once "
+                "without read_only."
+            )
+        execute = f"CALL postgres_execute('{ALIAS}', ?)"
+        try:
+            with self.transaction() as conn:
+                conn.execute(execute, [
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+                ])
+                for name, sql in pending:
+                    conn.execute(execute, [sql])
+                    conn.execute(execute, [
+                        f"INSERT INTO schema_migrations VALUES ({_quote_sql(name)}, now())"
+                    ])
+                conn.execute(execute, [SUPPORT_SQL])
+        finally:
+            # The scanner caches the server's catalogue: forget it after DDL (or its rollback).
+            if self._conn is not None:
+                self._conn.execute("CALL pg_clear_cache()")
+        return [name for name, _ in pending]
+
+
+def _quote_sql(value: str) -> str:
+    """A PostgreSQL string literal (standard_conforming_strings: only quotes double)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def empty_book(store: Store) -> None:
+    """Empty every table but ``schema_migrations``, in the caller's transaction (demo --force)."""
+    with store.transaction() as conn:
+        conn.execute(
+            f"CALL postgres_execute('{ALIAS}', 'DO $$ BEGIN EXECUTE (SELECT ''TRUNCATE '' ||"
+            " string_agg(quote_ident(tablename), '', '') FROM pg_tables WHERE schemaname ="
+            " current_schema() AND tablename <> ''schema_migrations''); END $$')"
+        )
+
+
+def database_size(conn: duckdb.DuckDBPyConnection) -> str:
+    """The server's own figure for the book's size (``clientops info``)."""
+    row = conn.execute(
+        f"SELECT * FROM postgres_query('{ALIAS}', "
+        "'SELECT pg_size_pretty(pg_database_size(current_database()))')"
+    ).fetchone()
+    return str(row[0]) if row else "?"
