@@ -349,13 +349,24 @@ class _Checker:
         self.values = {str(c): clients[c].tolist() for c in clients.columns}
         self.prefix = book.settings.accounting_prefix
         self.client_fields = [f.name for f in dataclasses.fields(_client_class())]
+        self._representatives: dict[Any, Any] = {}
+        self._context: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def check(self, names: tuple[str, ...], values: tuple[Any, ...], at: int, flag: bool | None
               ) -> tuple[list[str | None], dict[str, str], list[tuple[str, str | None]]]:
         """(new texts, error per field, derived changes) for the client at position ``at``."""
-        blank = set(names) | {d for n in names for d in DERIVES.get(n, ())}
-        record = {c: column[at] for c, column in self.values.items()}
-        rep = _client_from(record, self.client_fields, blank)
+        # The result depends on the values and on the context fields only (CONTEXT), so one
+        # representative record serves every client sharing that context.
+        ctx_names = self._context.get(names)
+        if ctx_names is None:
+            ctx_names = self._context[names] = tuple(sorted(
+                {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns} - set(names)))
+        key = (names, *(self.values[c][at] for c in ctx_names))
+        rep = self._representatives.get(key)
+        if rep is None:
+            blank = set(names) | {d for n in names for d in DERIVES.get(n, ())}
+            record = {c: column[at] for c, column in self.values.items()}
+            rep = self._representatives[key] = _client_from(record, self.client_fields, blank)
         cleaned, errors = self.book.clients.check(
             dict(zip(names, values, strict=True)), rep, has_active_mandate=flag,
             accounting_prefix=self.prefix)
