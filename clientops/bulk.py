@@ -291,7 +291,7 @@ def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[
             ", c.id IN (SELECT client_id FROM sepa_mandates WHERE status = 'active')"
             " AS has_active_mandate FROM bulk_codes r JOIN clients c ON c.code = r.code"
             " ORDER BY c.code"
-        ).df()
+        ).to_arrow_table().to_pandas()
     finally:
         conn.unregister("bulk_codes")
     frame = frame.loc[:, ~frame.columns.duplicated()]  # "name" is shown and maybe corrected
@@ -682,7 +682,7 @@ def _items(conn: duckdb.DuckDBPyConnection, changeset_id: int) -> pd.DataFrame:
     frame = conn.execute(
         "SELECT entity, entity_id, client_code AS code, field, old_value AS old,"
         " new_value AS new FROM changeset_items WHERE changeset_id = ?", [changeset_id]
-    ).df()
+    ).to_arrow_table().to_pandas()
     return frame.astype({"old": object, "new": object, "code": object})
 
 

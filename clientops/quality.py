@@ -197,7 +197,8 @@ def quality(book: Book) -> pd.DataFrame:
             result = conn.execute(
                 f"SELECT rule, code, field,"
                 f" CASE WHEN field = 'iban' THEN {mask_iban_sql('value')} ELSE value END AS value,"
-                f" message FROM ({union}) ORDER BY o, code, field", {"prefix": prefix}).df()
+                f" message FROM ({union}) ORDER BY o, code, field", {"prefix": prefix}
+            ).to_arrow_table().to_pandas()  # Arrow-backed text: no Python object per cell
         finally:
             conn.unregister("quality_bad_rows")
     for column in ("value", "message"):
