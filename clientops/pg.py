@@ -18,11 +18,15 @@ Where each operation runs, and why:
   :class:`~clientops.errors.ConflictError`. That, with the ``expected_version`` check of the
   modules, is the optimistic lock: two users saving the same client never silently lose a
   change; two users saving different clients touch different rows and never wait for each other.
-- **Migrations** (DDL): passed to PostgreSQL as is (``postgres_execute``) inside the same server
-  transaction as their ``schema_migrations`` row, because the extension does not translate
-  ``CREATE INDEX``/``ALTER TABLE … ADD COLUMN … DEFAULT`` reliably and the schema's SQL is
-  plain SQL that PostgreSQL accepts. A migration that needs different SQL on the server can be
-  given one in :data:`PG_VARIANTS`. The scanner's catalogue cache is cleared afterwards.
+- **Migrations**: each statement of a migration runs inside the same server transaction as
+  its ``schema_migrations`` row. DDL (``CREATE TABLE/INDEX``, ``ALTER TABLE``) is passed to
+  PostgreSQL as is (``postgres_execute``): the extension does not translate ``CREATE INDEX``
+  or column defaults, and the schema's DDL is plain SQL that PostgreSQL accepts. Data
+  statements (``INSERT``/``UPDATE``/``DELETE`` that fill or fix tables) run in DuckDB over the
+  attached tables, because they are written in DuckDB's dialect (a subquery without alias,
+  ``GROUP BY ALL``…) that PostgreSQL 15 refuses. A migration that still needs different SQL on
+  the server can be given one in :data:`PG_VARIANTS`. The scanner's catalogue cache is cleared
+  around them.
   Uniqueness (``clients_code_idx``, primary keys) is enforced by the server's indexes; the
   references the package checks in Python inside the write transaction hold the same way.
 - **Id counters** (``reserve`` for client, audit, …): every write reserves audit ids, so a
@@ -369,11 +373,26 @@ class PgStore(Store):
                     "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
                 ])
                 for name, sql in pending:
-                    conn.execute(execute, [sql])
+                    for statement in split_statements(sql):
+                        if _is_data_statement(statement):
+                            conn.execute("CALL pg_clear_cache()")  # see tables created just now
+                            conn.execute(statement)
+                        else:
+                            conn.execute(execute, [statement])
                     conn.execute(execute, [
                         f"INSERT INTO schema_migrations VALUES ({_quote_sql(name)}, now())"
                     ])
                 conn.execute(execute, [SUPPORT_SQL])
+        except (duckdb.Error, ClientOpsError):
+            # Several users opening the book right after an upgrade migrate at once: the others
+            # wait for the first one's DDL and then fail on it. Their work is done: carry on.
+            if self._conn is not None:
+                self._conn.execute("CALL pg_clear_cache()")
+            with self.connection() as conn:
+                now_done = set(self.applied_migrations(conn))
+            if all(name in now_done for name, _ in pending):
+                return []
+            raise
         finally:
             # The scanner caches the server's catalogue: forget it after DDL (or its rollback).
             if self._conn is not None:
@@ -403,3 +422,33 @@ def database_size(conn: duckdb.DuckDBPyConnection) -> str:
         "'SELECT pg_size_pretty(pg_database_size(current_database()))')"
     ).fetchone()
     return str(row[0]) if row else "?"
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of a migration script (``;`` outside quotes and ``--`` comments)."""
+    statements, current, i, quote = [], [], 0, ""
+    while i < len(sql):
+        char = sql[i]
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = len(sql) if end < 0 else end
+            continue
+        elif char == ";":
+            statements.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    statements.append("".join(current).strip())
+    return [s for s in statements if s]
+
+
+def _is_data_statement(statement: str) -> bool:
+    return statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
