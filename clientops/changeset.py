@@ -89,15 +89,22 @@ def write_client_changes(
         return 0
     columns = client_columns(conn)
     fields = sorted(items["field"].unique())
-    wide = items.pivot(index="client_id", columns="field", values="new")
-    arrays: dict[str, pa.Array] = {"client_id": pa.array(wide.index.to_numpy(), pa.int64())}
+    # one row per client, a (set, new) pair of columns per field: positions, not a pivot
+    client_ids = items["client_id"].to_numpy(dtype="int64")
+    ids, position = np.unique(client_ids, return_inverse=True)
+    new_values = items["new"].to_numpy(dtype=object)
+    field_of = items["field"].to_numpy(dtype=object)
+    arrays: dict[str, pa.Array] = {"client_id": pa.array(ids, pa.int64())}
     sets = []
     for name in fields:
         _ident(name, columns)
-        present = items.loc[items["field"] == name, "client_id"]
-        arrays[f"set__{name}"] = pa.array(wide.index.isin(present), pa.bool_())
-        col = wide[name]
-        arrays[f"new__{name}"] = _strings(col)
+        mask = field_of == name
+        flag = np.zeros(len(ids), dtype=bool)
+        flag[position[mask]] = True
+        column = np.full(len(ids), None, dtype=object)
+        column[position[mask]] = new_values[mask]
+        arrays[f"set__{name}"] = pa.array(flag, pa.bool_())
+        arrays[f"new__{name}"] = _strings(pd.Series(column, dtype=object))
         sets.append(
             f'"{name}" = CASE WHEN w."set__{name}" THEN CAST(w."new__{name}" AS {columns[name]})'
             f' ELSE c."{name}" END'
