@@ -46,7 +46,8 @@ def alloc_ctes(scope: str = "TRUE") -> str:
     """SQL common table expressions ending in ``alloc`` (one row per invoice issued ≤ ``$as_of``).
 
     ``alloc`` has ``id, client_id, number, issue_date, due_date, excl, total, open_amount,
-    settled_on``. ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
+    settled_on``; ``alloc_unallocated`` has ``client_id, unallocated_credit`` (clients with a
+    pool only). ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
     user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
 
     Arithmetic runs on whole cents held in DOUBLEs — exact below 2**53 cents — because
@@ -144,6 +145,15 @@ alloc AS (
                 WHEN a.r > 0 THEN ps.settled_on
                 ELSE coalesce(a.settled1, a.issue_date) END AS settled_on
     FROM alloc_open a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
+),
+alloc_unallocated AS (
+    -- the pool's leftover: P minus what the client's invoices still owed after step 1
+    SELECT p.client_id,
+           CAST(greatest(0, p.p - coalesce(o.owed, 0)) / 100 AS DECIMAL(18,2))
+               AS unallocated_credit
+    FROM alloc_pool_total p
+    LEFT JOIN (SELECT client_id, sum(r) AS owed FROM alloc_owed WHERE p > 0 AND r > 0
+               GROUP BY client_id) o ON o.client_id = p.client_id
 )"""
 
 

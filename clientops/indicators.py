@@ -132,22 +132,23 @@ _AGGREGATES = ",\n".join([
 ])
 
 
-def _aggregates(fast: bool) -> str:
-    names = ["sum(rev) AS revenue", "sum(o) AS outstanding",
-             *[f"sum({name}) AS {name}" for name, *_r in BUCKETS],
-             "sum(i365) AS invoiced_365", "sum(lw) AS late_w", "sum(sw) AS settled_w"]
-    if not fast:  # the unallocated credit is derived from these (maintained otherwise)
-        names += ["sum(cn) AS credit_notes", "sum(inv) AS invoiced"]
-    return ",\n".join(names)
+_AGGREGATES = ",\n".join([
+    "sum(rev) AS revenue", "sum(o) AS outstanding",
+    *[f"sum({name}) AS {name}" for name, *_r in BUCKETS],
+    "sum(i365) AS invoiced_365", "sum(lw) AS late_w", "sum(sw) AS settled_w",
+])
+
+# Only the documents that count for D: issued in the fiscal year or the 365 days up to D, still
+# open, or settled in those 365 days — usually well under half of them.
+_COUNTS = "(issue_date >= $lo OR settled_on > $d365 OR o > 0)"
 
 
 def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
-    """CTEs ending in ``agg``: one row per client with money and settlement aggregates.
+    """CTEs ending in ``agg`` (one row per client: money and settlement aggregates) and
+    ``credit`` (``client_id, unallocated_credit``).
 
-    Fast: the balances maintained at write time, and only the documents that count for D —
-    issued in the fiscal year or the 365 days up to D, still open, or settled in those 365
-    days — usually well under half of them. Otherwise the allocation from scratch
-    (:func:`clientops.allocation.alloc_ctes`) plus the credit notes.
+    Fast: the balances and credit maintained at write time. Otherwise the allocation from
+    scratch (:func:`clientops.allocation.alloc_ctes`) plus the credit notes.
     """
     if fast:
         rows = f"""
@@ -156,10 +157,9 @@ def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
                    CASE WHEN kind = 'invoice' THEN coalesce(open_amount, total_incl_tax) END AS o,
                    settled_on
             FROM documents
-            WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope}
-              AND (issue_date >= $lo OR settled_on > $d365
-                   OR (kind = 'invoice' AND (open_amount IS NULL OR open_amount > 0)))"""
+            WHERE kind IN ('invoice', 'credit_note') AND issue_date <= $as_of AND {scope}"""
         prefix = ""
+        credit = f"credit AS (SELECT client_id, unallocated_credit FROM client_credit WHERE {scope})"
     else:
         rows = f"""
             SELECT client_id, 'invoice' AS kind, issue_date, due_date, excl, total,
@@ -170,13 +170,16 @@ def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
             FROM documents
             WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}"""
         prefix = alloc_ctes(scope) + ","
+        credit = "credit AS (SELECT client_id, unallocated_credit FROM alloc_unallocated)"
     return f"""{prefix}
 agg AS (
-    SELECT client_id, {_aggregates(fast)}
+    SELECT client_id, {_AGGREGATES}
     FROM (SELECT {_BUCKET_VALUES}
-          FROM (SELECT {_ROW_VALUES} FROM (SELECT {_CENTS} FROM ({rows}))))
+          FROM (SELECT {_ROW_VALUES}
+                FROM (SELECT {_CENTS} FROM ({rows}) WHERE {_COUNTS})))
     GROUP BY client_id
-)"""
+),
+{credit}"""
 
 
 def _money(expr: str, name: str) -> str:
@@ -196,31 +199,13 @@ def portfolio_sql(fast: bool) -> str:
         _from_cents("a.outstanding - coalesce(a.not_due, 0)", "overdue"),
         *[_from_cents(f"a.{b[0]}", b[0]) for b in BUCKETS],
     ]
-    if fast:
-        pay = f"""
+    pay = f"""
 pay AS (
     SELECT client_id, sum(a) AS payments_received
     FROM (SELECT client_id, {_cents("amount")} AS a FROM payments
           WHERE paid_on >= $fy_start AND paid_on <= $fy_end AND paid_on <= $as_of)
     GROUP BY client_id
 )"""
-        credit = "coalesce(cr.unallocated_credit, 0) AS unallocated_credit"
-        credit_join = "LEFT JOIN client_credit cr ON cr.client_id = c.id"
-    else:
-        pay = f"""
-pay AS (
-    SELECT client_id,
-           sum(CASE WHEN paid_on >= $fy_start AND paid_on <= $fy_end THEN a END)
-               AS payments_received,
-           sum(a) AS paid
-    FROM (SELECT client_id, paid_on, {_cents("amount")} AS a
-          FROM payments WHERE paid_on <= $as_of)
-    GROUP BY client_id
-)"""
-        credit = _from_cents("coalesce(p.paid, 0) + coalesce(a.credit_notes, 0)"
-                             " - coalesce(a.invoiced, 0) + coalesce(a.outstanding, 0)",
-                             "unallocated_credit")
-        credit_join = ""
     return f"""
 WITH {_aggregates_sql(fast)},
 {pay}
@@ -229,11 +214,11 @@ SELECT c.code, c.name, c.status,
        CASE WHEN a.invoiced_365 > 0
             THEN coalesce(a.outstanding, 0) / a.invoiced_365 * 365 END AS dso,
        CASE WHEN a.settled_w > 0 THEN a.late_w / a.settled_w END AS avg_days_late,
-       {credit}
+       coalesce(cr.unallocated_credit, 0) AS unallocated_credit
 FROM clients c
 LEFT JOIN agg a ON a.client_id = c.id
 LEFT JOIN pay p ON p.client_id = c.id
-{credit_join}
+LEFT JOIN credit cr ON cr.client_id = c.id
 ORDER BY c.id"""
 
 
@@ -255,8 +240,6 @@ class Indicators:
                   "lo": min(fy.start, d365)}
         with self._book.store.connection() as conn:
             fast = maintained_is_current(conn, day)
-            if not fast:
-                del params["lo"]
             frame = fetch_named(conn, portfolio_sql(fast), params)
         # Plain JSON values: pandas writes attrs into Parquet exports.
         frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,

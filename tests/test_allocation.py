@@ -15,6 +15,7 @@ from clientops.allocation import (
     END_OF_TIME,
     Credit,
     Invoice,
+    alloc_ctes,
     allocate,
     open_amounts,
     recompute_open_balances,
@@ -103,6 +104,12 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
         for inv_id, amount in alloc.open_amount.items():
             expected[inv_id] = (amount, alloc.settled_on[inv_id])
     assert got == expected
+    unallocated = dict(conn.execute(
+        f"WITH {alloc_ctes()} SELECT client_id, unallocated_credit FROM alloc_unallocated"
+        " WHERE unallocated_credit > 0", {"as_of": as_of}).fetchall())
+    assert unallocated == {
+        client: left for client in (1, 2)
+        if (left := python_allocation(invoices, payments, notes, client, as_of).unallocated) > 0}
     # the balances maintained at write time are the allocation of everything
     recompute_open_balances(conn)
     maintained = dict(conn.execute(
