@@ -550,7 +550,8 @@ class Bulk:
         requests = pd.DataFrame({
             "code": pd.Series(codes * len(changes), dtype=object),
             "field": pd.Series([f for f in changes for _ in range(n)], dtype=object),
-            "value": pd.Series([_raw(v) for v in changes.values() for _ in range(n)], dtype=object),
+            "value": pd.Series([v for v in map(_raw, changes.values()) for _ in range(n)],
+                               dtype=object),
         })
         return build(self.book, requests, source="bulk", allow_duplicate=allow_duplicate,
                      prepared=True)
