@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from .audit import SENSITIVE
 from .errors import ClientOpsError, ConflictError
-from .identifiers import mask_iban
 
 if TYPE_CHECKING:
     from .book import Book
@@ -59,16 +58,6 @@ def _ident(name: str, allowed: dict[str, str] | set[str]) -> str:
     if name not in allowed:
         raise ClientOpsError(f"{name!r} is not a column of the clients table")
     return f'"{name}"'
-
-
-def audit_text(fields: pd.Series, values: pd.Series) -> pd.Series:
-    """The audit trail's text of text values: bank details masked, the rest unchanged."""
-    out = values.astype(object).where(values.notna(), None)
-    sensitive = fields.isin(list(SENSITIVE)) & values.notna()
-    if sensitive.any():
-        out = out.copy()
-        out[sensitive] = values[sensitive].map(mask_iban)
-    return out
 
 
 def write_client_changes(
@@ -206,7 +195,6 @@ def _record(
     entities = entity if isinstance(entity, pd.Series) else pd.Series([entity] * n, index=items.index)
     ids = items["entity_id"] if "entity_id" in items else items["client_id"]
     old, new = _strings(items["old"]), _strings(items["new"])
-    sensitive = bool(items["field"].isin(list(SENSITIVE)).any())
     first = book.store.reserve(conn, "audit", n)
     table = pa.table({
         "audit_id": pa.array(np.arange(first, first + n, dtype=np.int64)),
@@ -216,15 +204,18 @@ def _record(
         "field": _strings(items["field"]),
         "old": old,
         "new": new,
-        # bank details masked in the audit trail (kept in clear in changeset_items for undo)
-        "old_audit": _strings(audit_text(items["field"], items["old"])) if sensitive else old,
-        "new_audit": _strings(audit_text(items["field"], items["new"])) if sensitive else new,
     })
+    # bank details masked in the audit trail, in SQL (kept in clear in changeset_items for undo)
+    from .clients import mask_iban_sql
+
+    sensitive = ", ".join(f"'{f}'" for f in sorted(SENSITIVE))
     conn.register("bulk_items", table)
     try:
         conn.execute(
-            "INSERT INTO audit_log SELECT audit_id, now(), ?, ?, entity,"
-            " entity_id, code, ?, field, old_audit, new_audit, ? FROM bulk_items",
+            "INSERT INTO audit_log SELECT audit_id, now(), ?, ?, entity, entity_id, code, ?, field,"
+            f" CASE WHEN field IN ({sensitive}) THEN {mask_iban_sql('old')} ELSE old END,"
+            f" CASE WHEN field IN ({sensitive}) THEN {mask_iban_sql('new')} ELSE new END,"
+            " ? FROM bulk_items",
             [book.actor, source, action, changeset_id],
         )
         conn.execute(
