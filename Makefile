@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8888
 APP_PORT ?= 8866
 
-.PHONY: setup run demo test lint typecheck bench clean serve browser
+.PHONY: setup run demo test lint typecheck bench clean serve browser postgres
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -52,8 +52,19 @@ browser:
 		fi; \
 	fi
 
+## postgres: team-mode tests start a throw-away PostgreSQL cluster (Debian's server binaries
+## under /usr/lib/postgresql/*/bin); installed with apt when missing
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else \
+			echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian/Ubuntu)"; exit 1; \
+		fi; \
+	fi
+
 ## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/)
-test: setup browser lint typecheck
+test: setup browser postgres lint typecheck
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider
 
 bench: setup

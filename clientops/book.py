@@ -208,8 +208,21 @@ def open(  # noqa: A001 - the public name the brief asks for
     """Open (creating or migrating if needed) the client book at ``path``.
 
     ``path=None`` means ``$CLIENTOPS_DB``, else ``data/clientops.duckdb``. ``actor`` defaults to
-    the OS user and is written into every audit row.
+    the OS user and is written into every audit row. A ``postgresql://user@host:port/db`` URL
+    (argument or ``$CLIENTOPS_DB``) opens the book on a PostgreSQL server (team mode,
+    :mod:`clientops.pg`).
     """
+    from . import pg
+
+    url = path if path is not None else os.environ.get("CLIENTOPS_DB")
+    if pg.is_url(url):
+        server = pg.PgStore(str(url), read_only=read_only, busy_timeout=busy_timeout)
+        try:
+            server.migrate()
+        except BaseException:
+            server.close()
+            raise
+        return Book(server, actor or _os_user())
     target = Path(path) if path is not None else default_path()
     if read_only and not target.exists():
         from .errors import NotFound

@@ -22,6 +22,14 @@ def _path(arg: str | None) -> Path:
     return Path(arg) if arg else default_path()
 
 
+def _server(arg: str | None) -> str | None:
+    """The ``postgresql://`` URL named by ``--db`` or ``$CLIENTOPS_DB`` (team mode), if any."""
+    from .pg import is_url
+
+    target = arg or os.environ.get("CLIENTOPS_DB")
+    return target if is_url(target) else None
+
+
 def _size(path: Path) -> str:
     size = float(path.stat().st_size) if path.exists() else 0.0
     for unit in ("B", "KB", "MB", "GB"):
@@ -34,6 +42,11 @@ def _size(path: Path) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     from .book import open as open_book
 
+    url = _server(args.db)
+    if url:
+        with open_book(url) as book:
+            print(f"Ready {book.path} (schema {book.store.schema_version()})")
+        return 0
     path = _path(args.db)
     existed = path.exists()
     with open_book(path) as book:
@@ -51,9 +64,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .book import open as open_book
     from .demo import build_demo
 
-    path = _path(args.db)
     if args.clients < 1:
         raise ClientOpsError("--clients must be at least 1.")
+    url = _server(args.db)
+    if url:
+        return _demo_on_server(url, args)
+    path = _path(args.db)
     if path.exists() and not args.force:
         with open_book(path, read_only=True) as book:
             held = book.counts()["clients"]
@@ -77,19 +93,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_on_server(url: str, args: argparse.Namespace) -> int:
+    """Team mode: fill the server's book in one transaction (``--force`` empties it first)."""
+    from .book import open as open_book
+    from .demo import build_demo
+    from .pg import empty_book
+
+    with open_book(url, actor="demo") as book:
+        held = book.counts()["clients"]
+        if held and not args.force:
+            raise ClientOpsError(
+                f"{book.path} already holds {held} clients; add --force to replace them with "
+                "demo data."
+            )
+        with book.store.transaction():
+            if held:
+                empty_book(book.store)
+            summary = build_demo(book, clients=args.clients, seed=args.seed,
+                                 progress=not args.quiet, today=args.today)
+        counts = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())
+        print(f"Demo book written to {book.path} in {summary.seconds:.1f} s: {counts}")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from .book import open as open_book
 
-    path = _path(args.db)
-    if not path.exists():
+    url = _server(args.db)
+    path = _path(None if url else args.db)
+    if not url and not path.exists():
         raise NotFound(f"There is no database at {path}; create one with `clientops init` "
                        "or `clientops demo`.")
-    with open_book(path, read_only=True) as book:
+    with open_book(url or path, read_only=True) as book:
         with book.store.connection() as conn:
             migrations = book.store.applied_migrations(conn)
+            if url:
+                from .pg import database_size
+
+                size = database_size(conn)
         counts = book.counts()
-    print(f"database  {path}")
-    print(f"size      {_size(path)}")
+    print(f"database  {book.path}")
+    print(f"size      {size if url else _size(path)}")
     print(f"schema    {migrations[-1] if migrations else '-'} ({len(migrations)} migrations)")
     width = max(len(t) for t in counts)
     for table, n in counts.items():
@@ -100,13 +144,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import serve
 
-    path = _path(args.db)
-    if not path.exists():
+    url = _server(args.db)
+    path = _path(None if url else args.db)
+    if not url and not path.exists():
         raise NotFound(f"There is no database at {path}; create one with `clientops demo`.")
     options = {"host": args.host}
     if args.port is not None:
         options["port"] = args.port
-    return int(serve(db=path, **options))  # type: ignore[arg-type]
+    return int(serve(db=url or path, **options))  # type: ignore[arg-type]
 
 
 def _day(text: str) -> date:

@@ -17,13 +17,127 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def book(db_path: Path) -> Iterator[clientops.Book]:
-    """A fresh book with every migration applied, closed after the test."""
-    b = clientops.open(db_path, actor="tester", idle_window=0.05)
+def book(backend: str, request: pytest.FixtureRequest, db_path: Path) -> Iterator[clientops.Book]:
+    """A fresh book with every migration applied, closed after the test.
+
+    On the embedded DuckDB file, or (``backend`` = ``postgres``, see ``pytest_generate_tests``)
+    in a fresh database of the test run's PostgreSQL cluster.
+    """
+    if backend == "postgres":
+        target: str | Path = request.getfixturevalue("pg_database")
+    else:
+        target = db_path
+    b = clientops.open(target, actor="tester", idle_window=0.05)
     try:
         yield b
     finally:
         b.close()
+
+
+# -- team mode: the same behavioural tests on a PostgreSQL server (clientops.pg) --------------
+# Test modules whose ``book`` tests also run on PostgreSQL ($CLIENTOPS_BACKENDS picks the
+# backends: "duckdb", "postgres" or both, the default when PostgreSQL is installed;
+# CLIENTOPS_PG_ALL=1 runs every module's book tests on both). Tests that
+# also ask for ``db_path`` work on the file itself (reopen it, copy it…) and stay on DuckDB.
+BOTH_BACKENDS = {
+    "test_clients", "test_contacts", "test_mandates", "test_documents", "test_payments",
+    "test_indicators", "test_card", "test_tasks", "test_bulk", "test_audit", "test_settings",
+    "test_pg", "test_reminders", "test_sepa", "test_allocation", "test_quality", "test_merge",
+    "test_imports",
+}
+
+
+def _backends() -> list[str]:
+    import os
+
+    import pg_server
+
+    wanted = os.environ.get("CLIENTOPS_BACKENDS", "duckdb,postgres").replace(" ", "").split(",")
+    return [b for b in wanted if b == "duckdb" or (b == "postgres" and pg_server.available())]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    import inspect
+    import os
+
+    if "backend" not in metafunc.fixturenames:
+        return
+    if "db_path" in inspect.signature(metafunc.function).parameters:
+        return
+    every = os.environ.get("CLIENTOPS_PG_ALL")  # try every module's book tests on the server
+    if metafunc.module.__name__.rsplit(".", 1)[-1] not in BOTH_BACKENDS and not every:
+        return
+    backends = _backends()
+    if metafunc.module.__name__.endswith("test_pg"):
+        backends = [b for b in backends if b == "postgres"] or ["postgres"]
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """``duckdb`` (the default) or ``postgres``."""
+    return str(getattr(request, "param", "duckdb"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 for the whole run (``tests/pg_server.py``)."""
+    import os
+
+    import pg_server as server_module
+
+    if not server_module.available():
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = server_module.PgServer().start()
+    previous = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.passfile)  # libpq reads the password there
+    try:
+        yield server
+    finally:
+        server.destroy()
+        if previous is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = previous
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server: Any) -> Iterator[Any]:
+    """The run's book database on the cluster, migrated once, and a store to empty it."""
+    from clientops.pg import PgStore
+
+    url = pg_server.create_database("book")
+    clientops.open(url, actor="tester").close()
+    admin = PgStore(url)
+    try:
+        yield admin
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def pg_database(pg_admin: Any) -> str:
+    """The URL of an empty, migrated book on the test cluster.
+
+    Emptied with TRUNCATE rather than created per test (CREATE DATABASE costs ~0.5 s): any
+    server connection left by an earlier test is ended first so nothing holds a lock.
+    """
+    from clientops.pg import empty_book
+
+    for attempt in (1, 2):
+        try:
+            with pg_admin.connection() as conn:
+                conn.execute(
+                    "CALL postgres_execute('book', 'SELECT pg_terminate_backend(pid) FROM"
+                    " pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()')"
+                )
+            empty_book(pg_admin)
+            break
+        except clientops.ClientOpsError:  # the server was restarted by a test: reconnect once
+            if attempt == 2:
+                raise
+    return str(pg_admin.path)
 
 
 # -- a real SMTP server on the loopback (aiosmtpd), for reminders and the mailer -------------
