@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .allocation import recompute_open_balances
 from .changeset import (
     ENTITY_TABLES,
     PREVIEW_COLUMNS,
@@ -644,6 +645,12 @@ class Bulk:
             others = back[back["entity"] != "client"]
             if not others.empty:
                 restore_entities(conn, self.book, others, undo_id)
+                moved = others[others["field"] == "client_id"]
+                if not moved.empty:
+                    # Documents or payments went back to their client (undo of a merge): both
+                    # clients' allocation pools changed.
+                    ids = {int(v) for v in pd.concat([moved["old"], moved["new"]]) if v is not None}
+                    recompute_open_balances(conn, sorted(ids))
             conn.execute(
                 "UPDATE changesets SET status = 'undone', undone_at = now(), undone_by = ?"
                 " WHERE id = ?", [self.book.actor, changeset_id],

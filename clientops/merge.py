@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import audit
+from .allocation import recompute_open_balances
 from .changeset import ENTITY_TABLES, _record, new_changeset, write_client_changes
 from .errors import ValidationError
 
@@ -53,6 +54,8 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
                                  [kept.id, dropped.id])
             _record(conn, book, changes, changeset_id, entity=changes["entity"], action="merge",
                     source="merge")
+            # The pool of credits is per client: both clients' open balances change.
+            recompute_open_balances(conn, [kept.id, dropped.id])
         if dropped.status == "active":
             stamp = conn.execute("SELECT CAST(now() AS VARCHAR)").fetchone()[0]  # type: ignore[index]
             archive = pd.DataFrame({

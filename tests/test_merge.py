@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -93,3 +94,35 @@ def test_an_archived_client_cannot_be_kept(book: clientops.Book, pair: tuple[str
     with pytest.raises(ValidationError, match="restore it"):
         book.clients.merge(keep, drop)
     assert owned(book, drop)["documents"] == 2
+
+
+def _stored_balances(book: clientops.Book) -> list[tuple[str, object]]:
+    with book.store.connection() as conn:
+        return conn.execute(
+            "SELECT number, open_amount FROM documents WHERE kind = 'invoice' ORDER BY number"
+        ).fetchall()
+
+
+def _recomputed_balances(book: clientops.Book) -> list[tuple[str, object]]:
+    from clientops.allocation import recompute_open_balances
+
+    with book.store.transaction() as conn:
+        recompute_open_balances(conn)
+    return _stored_balances(book)
+
+
+def test_merge_and_its_undo_keep_open_balances_right(book: clientops.Book) -> None:
+    # drop's unallocated payment (no invoice) joins keep's pool once merged: keep's invoice
+    # (120.00 incl. tax) is then settled by it; undo gives the payment back to drop.
+    keep = book.clients.create(kind="company", name="Boulangerie Martin").code
+    drop = book.clients.create(kind="company", name="Boulangerie Martin SARL").code
+    book.documents.add(keep, kind="invoice", issue_date=date(2026, 1, 10), total_excl_tax="100",
+                       tax="20", number="F-1")
+    book.payments.add(drop, paid_on=date(2026, 2, 20), amount="120", reference="VIR-1")
+    assert _stored_balances(book)[0][1] == Decimal("120.00")
+    changeset_id = book.clients.merge(keep=keep, drop=drop)
+    assert _stored_balances(book)[0][1] == Decimal("0.00")
+    assert _stored_balances(book) == _recomputed_balances(book)
+    book.bulk.undo(changeset_id)
+    assert _stored_balances(book)[0][1] == Decimal("120.00")
+    assert _stored_balances(book) == _recomputed_balances(book)
