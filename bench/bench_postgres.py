@@ -27,9 +27,6 @@ from clientops.demo import build_demo
 from clientops.pg import ALIAS
 
 TODAY = date(2026, 6, 30)
-COPIED = ["counters", "settings", "clients", "contacts", "sepa_mandates", "mandate_amendments",
-          "documents", "payments", "reminders", "tasks", "sepa_batches", "sepa_transactions",
-          "changesets", "changeset_items", "audit_log"]
 
 
 def timed(func: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
@@ -48,8 +45,11 @@ def copy_to_server(file: Path, url: str) -> float:
     with clientops.open(url, actor="bench") as book, book.store.connection() as conn:
         conn.execute(f"ATTACH '{file}' AS src (READ_ONLY)")
         try:
+            tables = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+                " AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()]
             with book.store.transaction():
-                for table in COPIED:
+                for table in tables:
                     conn.execute(f"DELETE FROM {ALIAS}.{table}")
                     conn.execute(f"INSERT INTO {ALIAS}.{table} SELECT * FROM src.{table}")
         finally:
@@ -61,13 +61,14 @@ def copy_to_server(file: Path, url: str) -> float:
 
 def measure(target: str | Path, label: str, codes: list[str]) -> dict[str, float]:
     results: dict[str, float] = {}
+    stamp = time.strftime("%H%M%S")  # a new value on every run: the updates really write
     results["open"], book = timed(lambda: clientops.open(target, actor="bench"))
     with book:
         book.card(codes[0])  # first use: the server's table descriptions are loaded once
         results["card"], _ = timed(lambda: [book.card(c) for c in codes[1:21]])
         results["card"] /= 20
         results["client get+update"], _ = timed(
-            lambda: [book.clients.update(c, city="Lyon") for c in codes[21:31]])
+            lambda: [book.clients.update(c, city=f"Lyon {stamp}") for c in codes[21:31]])
         results["client get+update"] /= 10
         results["portfolio"], frame = timed(lambda: book.indicators.portfolio(as_of=TODAY), 3)
         assert len(frame) > 0
@@ -96,7 +97,7 @@ def main() -> int:
         seconds, _ = timed(lambda: build_demo(file, clients=args.clients, progress=False,
                                                today=TODAY))
         print(f"demo file of {args.clients:,} clients built in {seconds:.1f} s", flush=True)
-    with clientops.open(file, read_only=True) as book:
+    with clientops.open(file, actor="bench") as book:  # migrated to this version if older
         codes = book.clients.list(status="active", order_by="code")["code"].tolist()
         counts = book.counts()
     print("book:", ", ".join(f"{n:,} {t}" for t, n in counts.items()), flush=True)
