@@ -55,6 +55,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,18 +155,25 @@ def extension_file() -> Path:
             f"duckdb-extension-postgres=={version}."
         )
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = cache / "clientops" / f"duckdb-v{version}"
-    target = folder / "postgres_scanner.duckdb_extension"
-    if not target.exists() or target.resolve() != shipped.resolve():
-        folder.mkdir(parents=True, exist_ok=True)
-        staging = folder / f".postgres_scanner.{os.getpid()}"
-        staging.unlink(missing_ok=True)
+    error: OSError | None = None
+    for root in (cache, Path(tempfile.gettempdir()) / f"clientops-{os.getuid()}"):
+        folder = root / "clientops" / f"duckdb-v{version}"
+        target = folder / "postgres_scanner.duckdb_extension"
+        if target.exists() and target.resolve() == shipped.resolve():
+            return target
         try:
-            staging.symlink_to(shipped)
-        except OSError:
-            shutil.copyfile(shipped, staging)
-        os.replace(staging, target)
-    return target
+            folder.mkdir(parents=True, exist_ok=True)
+            staging = folder / f".postgres_scanner.{os.getpid()}"
+            staging.unlink(missing_ok=True)
+            try:
+                staging.symlink_to(shipped)
+            except OSError:
+                shutil.copyfile(shipped, staging)
+            os.replace(staging, target)
+            return target
+        except OSError as err:  # no writable home (a service account): try the temp folder
+            error = err
+    raise ClientOpsError(f"cannot expose the postgres extension to DuckDB: {error}")
 
 
 def _message(err: BaseException) -> str:

@@ -385,3 +385,16 @@ def test_migration_scripts_are_split_into_statements(script: str, expected: list
     from clientops.pg import split_statements
 
     assert split_statements(script) == expected
+
+
+def test_the_extension_is_found_without_a_writable_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientops.pg import extension_file
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    found = extension_file()
+    assert found.name == "postgres_scanner.duckdb_extension" and found.exists()
+    assert not str(found).startswith(str(blocked))
