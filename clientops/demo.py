@@ -10,7 +10,7 @@ Everything is generated set-based: numpy draws a chunk of clients at a time, Duc
 numbers into text and inserts the whole chunk with ``INSERT … SELECT``. A chunk's random
 stream depends only on ``(seed, chunk number)`` and every date on ``today``, so the same seed
 and the same ``today`` give the same book, whatever the machine or the day it is built.
-Documents go through a Parquet staging area so that their numbers (``F-2025-000042``) follow
+Documents go through a Parquet staging area so that their numbers (``F-2025-00042``) follow
 issue dates across the whole book.
 """
 
@@ -747,7 +747,7 @@ DOCUMENTS_FROM_STAGING = f"""
     SELECT id, client_id, kind,
         CASE kind WHEN 'invoice' THEN 'F' WHEN 'quote' THEN 'D' ELSE 'A' END || '-'
             || year(DATE '1970-01-01' + CAST(issue_date AS INTEGER)) || '-'
-            || printf('%06d', row_number() OVER (
+            || printf('%05d', row_number() OVER (
                    PARTITION BY kind, year(DATE '1970-01-01' + CAST(issue_date AS INTEGER))
                    ORDER BY issue_date, id)),
         {_day('issue_date')}, {_day('due_date')}, {_money('excl')}, {_money('tax')},
