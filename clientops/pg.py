@@ -27,8 +27,13 @@ Where each operation runs, and why:
   ``GROUP BY ALL``…) that PostgreSQL 15 refuses. A migration that still needs different SQL on
   the server can be given one in :data:`PG_VARIANTS`. The scanner's catalogue cache is cleared
   around them.
-  Uniqueness (``clients_code_idx``, primary keys) is enforced by the server's indexes; the
-  references the package checks in Python inside the write transaction hold the same way.
+  Uniqueness (``clients_code_idx``, primary keys) is enforced by the server's indexes. The
+  rules the package checks in Python inside the write transaction (references; unique
+  accounting account, RUM, document number) hold the same way for one user; for two users
+  checking at the same instant (each transaction sees its own snapshot: ``REPEATABLE READ``
+  does not prevent that write skew), the server also has deferred ``UNIQUE`` constraints on
+  those three (``SUPPORT_SQL``, checked at commit so a bulk swap of two values still works):
+  the second commit is refused as a ConflictError naming the field.
 - **Id counters** (``reserve`` for client, audit, …): every write reserves audit ids, so a
   transactional counter row would serialize all writers (the second one would fail at
   ``REPEATABLE READ``). They are reserved by a server function, ``clientops_reserve``, in a short
@@ -79,7 +84,27 @@ LANGUAGE sql AS $$
     ON CONFLICT (name) DO UPDATE SET value = c.value + n
     RETURNING value
 $$;
+DO $$ BEGIN
+    IF to_regclass('clients') IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint WHERE conname = 'clients_accounting_account_unique'
+    ) THEN
+        ALTER TABLE clients ADD CONSTRAINT clients_accounting_account_unique
+            UNIQUE (accounting_account) DEFERRABLE INITIALLY DEFERRED;
+        ALTER TABLE sepa_mandates ADD CONSTRAINT sepa_mandates_rum_unique
+            UNIQUE (rum) DEFERRABLE INITIALLY DEFERRED;
+        ALTER TABLE documents ADD CONSTRAINT documents_kind_number_unique
+            UNIQUE (kind, number) DEFERRABLE INITIALLY DEFERRED;
+    END IF;
+END $$;
 """
+SUPPORT_MARKER = "clients_accounting_account_unique"
+
+# The server's own uniqueness rules (SUPPORT_SQL): constraint -> what a finance person calls it.
+UNIQUE_RULES = {
+    "clients_accounting_account_unique": ("accounting_account", "accounting account"),
+    "sepa_mandates_rum_unique": ("rum", "mandate reference (RUM)"),
+    "documents_kind_number_unique": ("number", "document number"),
+}
 
 # Migration name -> SQL for PostgreSQL, when the DuckDB SQL of schema.py does not run there.
 PG_VARIANTS: dict[str, str] = {}
@@ -291,6 +316,13 @@ class PgStore(Store):
                 ) from err
             if is_disconnect(cause):
                 raise self._lost(cause) from err
+            rule = next((r for r in UNIQUE_RULES if r in str(cause)), None)
+            if rule and "duplicate key" in _message(cause):
+                field, label = UNIQUE_RULES[rule]
+                raise ConflictError(
+                    f"Another user has just given the same {label} to another record; nothing "
+                    "of yours was saved. Reload and choose another value.", (field,)
+                ) from err
             if "lock timeout" in _message(cause):
                 raise DatabaseBusy(
                     f"Another user has been saving the same records for over "
@@ -356,6 +388,18 @@ class PgStore(Store):
         ).fetchall()
         return [r[0] for r in rows]
 
+    def _ensure_support(self) -> None:
+        """Create this backend's server objects on a book migrated before they existed."""
+        with self.connection() as conn:
+            found = conn.execute(
+                f"SELECT * FROM postgres_query('{ALIAS}', 'SELECT count(*) AS n FROM "
+                f"pg_constraint WHERE conname = ''{SUPPORT_MARKER}'' ')"
+            ).fetchone()
+            if found and found[0]:
+                return
+        with self.transaction() as conn:
+            conn.execute(f"CALL postgres_execute('{ALIAS}', ?)", [SUPPORT_SQL])
+
     def migrate(self, upto: str | None = None) -> list[str]:
         """Create or migrate the schema on the server; returns the migrations applied now."""
         with self.connection() as conn:
@@ -367,6 +411,8 @@ class PgStore(Store):
             if name == upto:
                 break
         if not pending:
+            if not self.read_only:
+                self._ensure_support()
             return []
         if self.read_only:
             raise ReadOnlyError(

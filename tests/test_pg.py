@@ -398,3 +398,39 @@ def test_the_extension_is_found_without_a_writable_home(
     found = extension_file()
     assert found.name == "postgres_scanner.duckdb_extension" and found.exists()
     assert not str(found).startswith(str(blocked))
+
+
+def test_two_users_giving_the_same_accounting_account_at_once_the_second_is_refused(
+    book: clientops.Book, pg_server: Any
+) -> None:
+    """Each user's check sees the value free (snapshots); the server's constraint decides."""
+    first, second = company(book, "Alpha SARL"), company(book, "Bravo SAS")
+    database = str(book.path).rsplit("/", 1)[1]
+    other = clientops.open(str(book.path), actor="bob")
+    outcome: list[BaseException | None] = []
+
+    def bob() -> None:
+        try:
+            other.clients.update(second, accounting_account="4119999")
+            outcome.append(None)
+        except BaseException as err:  # noqa: B036 - handed to the test thread
+            outcome.append(err)
+
+    try:
+        with book.store.transaction():
+            book.clients.update(first, accounting_account="4119999")
+            worker = threading.Thread(target=bob)
+            worker.start()
+            deadline = time.monotonic() + 30
+            while pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                                 " current_database() AND wait_event_type = 'Lock'",
+                                 database).strip() == "0" and time.monotonic() < deadline:
+                time.sleep(0.05)  # Bob's commit waits for Ann's transaction
+        worker.join(timeout=30)
+    finally:
+        other.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert outcome[0].fields == ("accounting_account",)
+    assert "accounting account" in str(outcome[0])
+    assert [book.clients.get(c).accounting_account for c in (first, second)] == [
+        "4119999", "411000002"]
