@@ -106,8 +106,9 @@ def main() -> int:
     url = args.url
     if url is None:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-        from pg_server import PgServer
+        from pg_server import PgServer, stop_on_sigterm
 
+        stop_on_sigterm()
         server = PgServer().start()
         os.environ["PGPASSFILE"] = str(server.passfile)
         url = server.create_database("bench")

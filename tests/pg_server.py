@@ -136,7 +136,18 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM (``timeout``, ``kill``) into KeyboardInterrupt so ``finally`` stops the cluster."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 if __name__ == "__main__":
+    stop_on_sigterm()
     server = PgServer().start()
     print(f"PGPASSFILE={server.passfile} {server.url()}", flush=True)
     try:
