@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def _types(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
@@ -32,3 +34,29 @@ def fetch_df(
     """Run ``sql`` and return its result as a DataFrame with exact money columns."""
     result = conn.execute(sql, list(params) if params is not None else [])
     return arrow_to_df(result.to_arrow_table())
+
+
+MONEY = pa.decimal128(18, 2)
+
+
+def cents_to_money(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Whole cents (an integer column) as exact ``decimal128(18, 2)`` amounts.
+
+    A decimal128 value *is* its unscaled 128-bit integer, so 12345 cents becomes 123.45 by
+    widening each int64 to int128 (sign-extended) — no per-cell work and no rounding, several
+    times faster than DuckDB's DOUBLE/BIGINT → DECIMAL cast over a million rows.
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = []
+    for chunk in chunks:
+        cents = chunk.cast(pa.int64())
+        values = cents.fill_null(0).to_numpy(zero_copy_only=False)
+        wide = np.empty((len(values), 2), dtype="<i8")
+        wide[:, 0] = values
+        wide[:, 1] = values >> 63
+        validity = None
+        if cents.null_count:
+            validity = pc.is_valid(cents).buffers()[1]
+        out.append(pa.Array.from_buffers(MONEY, len(values), [validity, pa.py_buffer(wide)],
+                                         null_count=cents.null_count))
+    return pa.chunked_array(out, type=MONEY)

@@ -24,7 +24,7 @@ from . import imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .documents import client_row
 from .errors import ValidationError
-from .frames import arrow_to_df
+from .frames import arrow_to_df, cents_to_money
 
 if TYPE_CHECKING:
     from .book import Book
@@ -97,8 +97,14 @@ def _cents(expr: str) -> str:
 
 
 def _from_cents(expr: str, name: str) -> str:
-    # n / 100 is within 1e-16 relative of the exact amount; the cast rounds to the cent.
-    return f"CAST(coalesce({expr}, 0) / 100 AS DECIMAL(18,2)) AS {name}"
+    # Whole cents out as BIGINT, made decimal128(18, 2) in Arrow (frames.cents_to_money): the
+    # DOUBLE -> DECIMAL cast of a million rows x 11 columns took ~0.5 s of the portfolio.
+    return f"CAST(coalesce({expr}, 0) AS BIGINT) AS {name}"
+
+
+# The portfolio's money columns that portfolio_sql returns as whole cents.
+CENTS_COLUMNS = ["revenue", "payments_received", "outstanding", "overdue",
+                 *[b[0] for b in BUCKETS]]
 
 
 # One row per invoice or credit note, the few values the aggregates need, computed once.
@@ -190,7 +196,8 @@ def portfolio_sql(fast: bool) -> str:
     """The portfolio query.
 
     Parameters: ``$as_of``, ``$fy_start``, ``$fy_end``, ``$d365`` (D − 365 days) and ``$lo``
-    (the earlier of the fiscal year's start and D − 365 days).
+    (the earlier of the fiscal year's start and D − 365 days). The :data:`CENTS_COLUMNS` come
+    out as whole cents (BIGINT): :func:`portfolio_frame` makes them exact amounts.
     """
     money = [
         _from_cents("a.revenue", "revenue"),
@@ -222,6 +229,14 @@ LEFT JOIN credit cr ON cr.client_id = c.id
 ORDER BY c.id"""
 
 
+def portfolio_frame(table: pa.Table) -> pd.DataFrame:
+    """The portfolio query's Arrow result as the API's DataFrame (cents made exact amounts)."""
+    for name in CENTS_COLUMNS:
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, cents_to_money(table.column(i)))
+    return arrow_to_df(table)
+
+
 class Indicators:
     """``book.indicators``: portfolio views for analysts."""
 
@@ -240,7 +255,8 @@ class Indicators:
                   "lo": min(fy.start, d365)}
         with self._book.store.connection() as conn:
             fast = maintained_is_current(conn, day)
-            frame = fetch_named(conn, portfolio_sql(fast), params)
+            table = conn.execute(portfolio_sql(fast), params).to_arrow_table()
+        frame = portfolio_frame(table)
         # Plain JSON values: pandas writes attrs into Parquet exports.
         frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,
                             "fy_start": fy.start.isoformat(), "fy_end": fy.end.isoformat()})
