@@ -45,6 +45,24 @@ DEFAULT_IDLE_WINDOW = 1.0
 DEFAULT_MAX_HOLD = 0.5
 _POLL = 0.02  # how often an idle connection looks for waiters
 _MAX_RETRY_DELAY = 0.05  # a waiter tries again at least this often
+# DuckDB's own default memory limit is 80 % of the machine's RAM: a 1M-client portfolio then
+# peaked at 3.5 GB; with 1.5 GB it stays near 2 GB (bench/bench_indicators.py), spilling to disk
+# what does not fit. ``CLIENTOPS_MEMORY_LIMIT`` overrides it ("4GB"; "" or "default": DuckDB's).
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
+
+
+def memory_limit() -> str | None:
+    """The DuckDB ``memory_limit`` every connection of this process gets (None: DuckDB's)."""
+    value = os.environ.get("CLIENTOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+    if value.lower() in ("", "default"):
+        return None
+    if not _MEMORY_RE.match(value):
+        raise ClientOpsError(
+            f"CLIENTOPS_MEMORY_LIMIT={value!r} is not a memory size such as 1.5GB or 800MB."
+        )
+    return value
+
 
 try:
     import fcntl
@@ -154,6 +172,7 @@ class Store:
         # Someone waited while this process held the file: let them in before taking it back.
         while self._waiters.others() and time.monotonic() < deadline:
             time.sleep(0.002)
+        limit = memory_limit()
         delay = 0.005
         waiting = False
         try:
@@ -161,6 +180,10 @@ class Store:
                 try:
                     conn = duckdb.connect(str(self.path), read_only=self.read_only)
                     self.connects += 1
+                    # SET, not a connect() config: every connection of the process to one file
+                    # shares one database instance, which refuses a second, different config.
+                    if limit is not None:
+                        conn.execute(f"SET memory_limit = '{limit}'")
                     return conn
                 except duckdb.IOException as err:
                     if not _is_lock_error(err):

@@ -371,3 +371,33 @@ def test_a_reader_waits_for_a_writer_then_gives_up_clearly(db_path: Path) -> Non
         holder.wait()
     assert out.returncode != 0
     assert "DatabaseBusy" in out.stderr and f"process {holder.pid}" in out.stderr
+
+
+# -- memory limit ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (None, "1.3 GiB"),  # the default, 1.5GB (DuckDB shows it in GiB)
+        ("800MB", "762.9 MiB"),  # a smaller limit from the environment
+    ],
+)
+def test_every_connection_gets_the_memory_limit(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, expected: str
+) -> None:
+    if env is None:
+        monkeypatch.delenv("CLIENTOPS_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("CLIENTOPS_MEMORY_LIMIT", env)
+    store = Store(db_path, idle_window=0)
+    with store.connection() as conn:
+        row = conn.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert row is not None and row[0] == expected
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLIENTOPS_MEMORY_LIMIT", "1.5GB'; DROP TABLE clients; --")
+    with pytest.raises(ClientOpsError, match="CLIENTOPS_MEMORY_LIMIT"):
+        with Store(db_path, idle_window=0).connection():
+            pass
