@@ -69,7 +69,9 @@ def clean_iban(value: Any, field: str = "iban") -> str:
             iban = IBAN(text, validate_bban=True)
     except SchwiftyException as err:
         raise ValidationError(field, value, _iban_reason(err)) from err
-    return str(iban.compact)
+    compact = str(iban.compact)
+    _remember(compact, iban)
+    return compact
 
 
 def _iban_reason(err: Exception) -> str:
@@ -110,29 +112,52 @@ def mask_iban(iban: str | None) -> str | None:
     return f"{compact[:4]} {groups} {compact[-3:]}"
 
 
+# The IBANs parsed last: a validated IBAN's BIC and bank name are asked for right after.
+_PARSED: dict[str, IBAN | None] = {}
+
+
+def _remember(compact: str, parsed: IBAN | None) -> None:
+    if len(_PARSED) >= 1024:
+        _PARSED.clear()
+    _PARSED[compact] = parsed
+
+
 def _iban(iban: str) -> IBAN | None:
+    if iban in _PARSED:
+        return _PARSED[iban]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return IBAN(iban)
+            parsed: IBAN | None = IBAN(iban)
     except (SchwiftyException, ValueError, TypeError):
-        return None
+        parsed = None
+    _remember(iban, parsed)
+    return parsed
 
 
-# schwifty searches its bank registry on every lookup (~30 µs); a spreadsheet of 100k IBANs
-# hits a few hundred banks, so remember each bank once (keyed by country, bank and branch
-# codes: the most specific key any registry uses).
-_BANKS: dict[tuple[str, str, str], tuple[str | None, str | None]] = {}
+# schwifty searches its bank registry on every lookup (~150 µs); a spreadsheet of 100k IBANs
+# hits a few hundred banks, so remember each bank once, keyed as schwifty's registry keys it
+# (the bank code, plus the branch code in the countries whose registry needs it).
+_BANKS: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+
+
+def _bank_key(parsed: IBAN) -> tuple[str, str]:
+    try:
+        lookup = parsed.bban._bank_lookup_key  # schwifty's own registry key
+        lookup = lookup() if callable(lookup) else lookup
+    except (AttributeError, SchwiftyException, ValueError):
+        lookup = (parsed.bank_code or "") + "/" + (parsed.branch_code or "")
+    return parsed.country_code, str(lookup)
 
 
 def _bank(iban: str | None) -> tuple[str | None, str | None]:
     """``(bic, bank name)`` of the IBAN's bank where schwifty's registry knows it."""
     if not iban:
         return None, None
-    parsed = _iban(iban)
+    parsed = _iban("".join(iban.split()).upper())
     if parsed is None:
         return None, None
-    key = (parsed.country_code, parsed.bank_code or "", parsed.branch_code or "")
+    key = _bank_key(parsed)
     known = _BANKS.get(key)
     if known is not None:
         return known
