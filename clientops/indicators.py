@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
@@ -197,7 +198,9 @@ def portfolio_sql(fast: bool) -> str:
 
     Parameters: ``$as_of``, ``$fy_start``, ``$fy_end``, ``$d365`` (D − 365 days) and ``$lo``
     (the earlier of the fiscal year's start and D − 365 days). The :data:`CENTS_COLUMNS` come
-    out as whole cents (BIGINT): :func:`portfolio_frame` makes them exact amounts.
+    out as whole cents (BIGINT): :func:`portfolio_frame` makes them exact amounts. Rows come
+    unordered with the client id in ``_id``: sorting the 1M-row result in Arrow costs less
+    than DuckDB's ORDER BY over the wide rows.
     """
     money = [
         _from_cents("a.revenue", "revenue"),
@@ -216,7 +219,7 @@ pay AS (
     return f"""
 WITH {_aggregates_sql(fast)},
 {pay}
-SELECT c.code, c.name, c.status,
+SELECT c.id AS _id, c.code, c.name, c.status,
        {', '.join(money)},
        CASE WHEN a.invoiced_365 > 0
             THEN coalesce(a.outstanding, 0) / a.invoiced_365 * 365 END AS dso,
@@ -225,12 +228,13 @@ SELECT c.code, c.name, c.status,
 FROM clients c
 LEFT JOIN agg a ON a.client_id = c.id
 LEFT JOIN pay p ON p.client_id = c.id
-LEFT JOIN credit cr ON cr.client_id = c.id
-ORDER BY c.id"""
+LEFT JOIN credit cr ON cr.client_id = c.id"""
 
 
 def portfolio_frame(table: pa.Table) -> pd.DataFrame:
-    """The portfolio query's Arrow result as the API's DataFrame (cents made exact amounts)."""
+    """The portfolio query's Arrow result as the API's DataFrame: clients in id order, cents
+    made exact amounts."""
+    table = table.take(pc.sort_indices(table.column("_id"))).drop_columns(["_id"])
     for name in CENTS_COLUMNS:
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, cents_to_money(table.column(i)))
