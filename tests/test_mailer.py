@@ -117,7 +117,7 @@ def test_a_refused_recipient_is_reported_and_the_session_goes_on(smtp_sink: Any)
 
 
 def test_unreachable_server_raises_a_clear_error() -> None:
-    from conftest import free_port
+    from smtp_server import free_port
 
     config = SmtpConfig("127.0.0.1", free_port(), False, None, "relances@example.fr")
     with pytest.raises(MailError, match="cannot be reached"):
@@ -137,7 +137,7 @@ def tls_sink(tmp_path: Path) -> Iterator[tuple[Any, ssl.SSLContext]]:
         pytest.skip("openssl is needed to make a test certificate")
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
-    from conftest import SmtpSink, free_port
+    from smtp_server import SmtpSink, free_port
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
@@ -193,7 +193,7 @@ def test_server_requiring_tls_refuses_plain_sessions(tls_sink: tuple[Any, ssl.SS
 
 def test_a_server_restarted_between_two_messages_gets_a_new_session() -> None:
     from aiosmtpd.controller import Controller
-    from conftest import SmtpSink, free_port
+    from smtp_server import SmtpSink, free_port
 
     sink = SmtpSink()
     sink.port = free_port()

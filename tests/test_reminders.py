@@ -361,7 +361,7 @@ def test_progress_is_reported_before_each_email(book: clientops.Book) -> None:
 
 
 def test_unreachable_server_raises_and_records_nothing(book: clientops.Book) -> None:
-    from conftest import free_port
+    from smtp_server import free_port
 
     book.settings.update(smtp_port=free_port())     # nothing listens there
     invoice(book, client(book, "Alpha"), "F-1", "10.00", days_ago(10))
@@ -374,7 +374,7 @@ def test_server_lost_mid_run_keeps_what_was_sent_and_reports_the_rest(
     book: clientops.Book,
 ) -> None:
     from aiosmtpd.controller import Controller
-    from conftest import SmtpSink, free_port
+    from smtp_server import SmtpSink, free_port
 
     sink = SmtpSink()
     sink.port = free_port()
