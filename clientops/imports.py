@@ -53,6 +53,13 @@ def to_date(value: Any, field: str, *, required: bool = True) -> date | None:
     raise ValidationError(field, value, "is not a date (use 2026-03-31 or 31/03/2026)")
 
 
+def required_date(value: Any, field: str) -> date:
+    """Like :func:`to_date`, for a date that must be given."""
+    day = to_date(value, field)
+    assert day is not None  # required=True raises rather than return None
+    return day
+
+
 def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     """An exact amount with at most two decimals; floats are refused (they are not exact)."""
     if isinstance(value, bool) or value is None or isinstance(value, float):

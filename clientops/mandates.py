@@ -21,6 +21,7 @@ from . import audit, identifiers
 from .clients import mask_iban_sql
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .imports import required_date as _as_date
 
 if TYPE_CHECKING:
     from .book import Book
@@ -85,19 +86,6 @@ def clean_rum(value: Any, field: str = "rum") -> str:
             "must be at most 35 letters, digits or / - ? : ( ) . , ' + (no spaces, accents, "
             "leading or trailing /, nor //)")
     return text
-
-
-def _as_date(value: Any, field: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as err:
-            raise ValidationError(field, value, "is not a date (use YYYY-MM-DD)") from err
-    raise ValidationError(field, value, "is not a date")
 
 
 def add_months(day: date, months: int) -> date:

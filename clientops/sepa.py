@@ -36,6 +36,7 @@ from . import audit, identifiers
 from .allocation import recompute_open_balances
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
+from .imports import required_date as _as_date
 
 if TYPE_CHECKING:
     from .book import Book
@@ -131,19 +132,6 @@ class _DirectDebit(SepaDD):
     def _create_header(self) -> None:
         self.msg_id = self._wanted_msg_id
         super()._create_header()
-
-
-def _as_date(value: Any, field_name: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as err:
-            raise ValidationError(field_name, value, "is not a date (use YYYY-MM-DD)") from err
-    raise ValidationError(field_name, value, "is not a date")
 
 
 def cents(amount: Decimal) -> int:
