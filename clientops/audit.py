@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from .frames import fetch_df
 from .identifiers import mask_iban
 
 if TYPE_CHECKING:
@@ -88,4 +89,4 @@ def history(book: Book, code: str | None = None, limit: int | None = None) -> pd
     if limit:
         sql += f" LIMIT {int(limit)}"
     with book.store.connection() as conn:
-        return conn.execute(sql, params).df()
+        return fetch_df(conn, sql, params)

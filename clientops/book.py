@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import audit
 from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
+from .frames import fetch_df
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -177,10 +178,11 @@ class Book:
     def changesets(self) -> pd.DataFrame:
         """Bulk change sets: who, when, source, rows, status — newest first."""
         with self.store.connection() as conn:
-            return conn.execute(
+            return fetch_df(
+                conn,
                 "SELECT id, created_at AS \"when\", actor AS who, source, description,"
-                " rows, status, undone_at, undone_by FROM changesets ORDER BY id DESC"
-            ).df()
+                " rows, status, undone_at, undone_by FROM changesets ORDER BY id DESC",
+            )
 
     def quality(self) -> pd.DataFrame:
         """Data-quality findings: rule, code, field, value, message."""
