@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -150,16 +151,24 @@ def _bank_key(parsed: IBAN) -> tuple[str, str]:
     return parsed.country_code, str(lookup)
 
 
+_LAST_BANK: dict[str, tuple[str | None, str | None]] = {}
+
+
 def _bank(iban: str | None) -> tuple[str | None, str | None]:
     """``(bic, bank name)`` of the IBAN's bank where schwifty's registry knows it."""
     if not iban:
         return None, None
-    parsed = _iban("".join(iban.split()).upper())
+    compact = "".join(iban.split()).upper()
+    if compact in _LAST_BANK:  # the bank name is asked for right after the BIC
+        return _LAST_BANK[compact]
+    parsed = _iban(compact)
     if parsed is None:
         return None, None
     key = _bank_key(parsed)
     known = _BANKS.get(key)
     if known is not None:
+        _LAST_BANK.clear()
+        _LAST_BANK[compact] = known
         return known
     try:
         bic = parsed.bic
@@ -186,16 +195,24 @@ def bank_name_from_iban(iban: str | None) -> str | None:
     return _bank(iban)[1]
 
 
+@lru_cache(maxsize=4096)
+def _bic(text: str) -> str | None:
+    """The compact BIC, or None when schwifty refuses it (a few hundred banks: cached)."""
+    try:
+        return str(BIC(_compact(text)).compact)
+    except SchwiftyException:
+        return None
+
+
 def clean_bic(value: Any, field: str = "bic", iban: str | None = None) -> str:
     """Validate a BIC (8 or 11 characters) and, given the IBAN, check both countries agree."""
     text = _text(value, field, "a BIC like BNPAFRPPXXX")
-    try:
-        bic = BIC(_compact(text))
-    except SchwiftyException as err:
+    compact_or_none = _bic(text)
+    if compact_or_none is None:
         raise ValidationError(
             field, value, "is not a valid BIC: 8 or 11 letters and digits, such as BNPAFRPPXXX"
-        ) from err
-    compact = str(bic.compact)
+        )
+    compact = compact_or_none
     if iban:
         iban_country = "".join(iban.split()).upper()[:2]
         bic_country = compact[4:6]
