@@ -110,7 +110,9 @@ class Client:
         return identifiers.mask_iban(self.iban)
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Shallow on purpose: every field is an immutable value (str, date, tuple…), and
+        # dataclasses.asdict's deep copy was 60 % of a bulk correction's validation time.
+        return {name: getattr(self, name) for name in COLUMNS}
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Client))
