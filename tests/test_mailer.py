@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,19 +131,11 @@ def test_login_without_password_is_refused_before_connecting_further(smtp_sink: 
 @pytest.fixture
 def tls_sink(tmp_path: Path) -> Iterator[tuple[Any, ssl.SSLContext]]:
     """An aiosmtpd server requiring STARTTLS and a login (self-signed certificate)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
-    from smtp_server import SmtpSink, free_port
+    from smtp_server import SmtpSink, free_port, self_signed_certificate
 
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(str(cert), str(key))
     client_ctx = ssl.create_default_context(cafile=str(cert))
