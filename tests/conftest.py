@@ -158,3 +158,26 @@ def smtp_sink() -> Iterator[Any]:
         yield sink
     finally:
         controller.stop()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``make test`` (CLIENTOPS_REQUIRE_SYSTEM=1) a missing system piece is an error.
+
+    Run by hand, the browser and PostgreSQL tests skip when Chromium or PostgreSQL is absent;
+    the Makefile installs both and sets this variable, so CI can never go green by skipping.
+    """
+    import os
+
+    import pg_server
+
+    if os.environ.get("CLIENTOPS_REQUIRE_SYSTEM") != "1":
+        return
+    missing = []
+    if not Path("/usr/bin/chromium").exists():
+        missing.append("Chromium (/usr/bin/chromium)")
+    if not pg_server.available():
+        missing.append("PostgreSQL server binaries (initdb)")
+    if "postgres" not in os.environ.get("CLIENTOPS_BACKENDS", "duckdb,postgres"):
+        missing.append("the postgres backend (CLIENTOPS_BACKENDS excludes it)")
+    if missing:
+        pytest.exit("required for the full suite but missing: " + ", ".join(missing), returncode=4)
