@@ -222,6 +222,10 @@ class ClientFieldsForm(w.VBox):
         if self.refresh():
             self.banner.error(_("Please correct the fields marked in red."))
             return None
+        return self.confirm_then_write(changes)
+
+    def confirm_then_write(self, changes: dict[str, Any]) -> Any:
+        """Write valid changes; a form whose changes need a confirmation first overrides it."""
         return self.write(changes)
 
     def write(self, changes: dict[str, Any]) -> Any:

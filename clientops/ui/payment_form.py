@@ -110,16 +110,7 @@ class PaymentForm(ClientFieldsForm):
     def iban_changed(self) -> bool:
         return not _same(self.fields["iban"].value, getattr(self.client, "iban", None), "iban")
 
-    @guarded()
-    def submit(self) -> Any:
-        self.last_error = None
-        changes = self.changes()
-        if not changes:
-            self.banner.show(_("Nothing to save."), "info")
-            return None
-        if self.refresh():
-            self.banner.error(_("Please correct the fields marked in red."))
-            return None
+    def confirm_then_write(self, changes: dict[str, Any]) -> Any:
         if "iban" in changes or self.iban_changed:
             old = mask_iban(getattr(self.client, "iban", None)) or _("none")
             new = mask_iban(self.fields["iban"].value) or _("none")
