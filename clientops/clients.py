@@ -831,22 +831,18 @@ class Clients:
 
     def archive(self, code: str) -> Client:
         """Make the client inactive: out of default lists, history kept; :meth:`restore` undoes."""
-        with self._book.store.transaction() as conn:
-            current = self._fetch(conn, code)
-            if current.status == "archived":
-                return current
-            self._write(conn, current, {"status": "archived"}, action="archive",
-                        extra_sql="archived_at = now()")
-            return self._fetch(conn, current.code)
+        return self._set_status(code, "archived", action="archive", stamp="archived_at = now()")
 
     def restore(self, code: str) -> Client:
         """Bring an archived client back to the active list."""
+        return self._set_status(code, "active", action="restore", stamp="archived_at = NULL")
+
+    def _set_status(self, code: str, status: str, *, action: str, stamp: str) -> Client:
         with self._book.store.transaction() as conn:
             current = self._fetch(conn, code)
-            if current.status == "active":
+            if current.status == status:
                 return current
-            self._write(conn, current, {"status": "active"}, action="restore",
-                        extra_sql="archived_at = NULL")
+            self._write(conn, current, {"status": status}, action=action, extra_sql=stamp)
             return self._fetch(conn, current.code)
 
     def attachments(self, code: str) -> dict[str, int]:
