@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import parallel
 from .allocation import recompute_open_balances
 from .changeset import (
     ENTITY_TABLES,
@@ -393,15 +394,13 @@ class _Checker:
             keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]
         codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
         firsts = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-        texts: list[str | None] = []
-        errors: list[str | None] = []
-        others: list[list[tuple[str, str | None]]] = []
-        for i in firsts:
-            text, by_field, derived = self.check(
-                (name,), (values[i],), int(at[i]), bool(keys["m"].iat[i]) if flag else None)
-            texts.append(text[0])
-            errors.append(by_field.get(name))
-            others.append(derived)
+        flags = keys["m"].to_numpy() if flag else None
+        results = parallel.starmap(self.check, [
+            ((name,), (values[i],), int(at[i]), bool(flags[i]) if flags is not None else None)
+            for i in firsts])
+        texts = [text[0] for text, _by_field, _derived in results]
+        errors = [by_field.get(name) for _text, by_field, _derived in results]
+        others = [derived for _text, _by_field, derived in results]
         error_col = np.array(errors, dtype=object)[codes]
         new_col = np.array(texts, dtype=object)[codes]
         items.loc[rows.index, "error"] = error_col
@@ -436,10 +435,10 @@ class _Checker:
             units.setdefault(key, []).append((code, unit.index.tolist()))
             first.setdefault(key, (names, values, at, flag))
         derived_rows: list[tuple[str, str, str | None]] = []
-        for key, members in units.items():
-            names, values, at, flag = first[key]
-            texts, by_field, others = self.check(names, values, at, flag)
-            for code, idxs in members:
+        results = parallel.starmap(self.check, [first[key] for key in units])
+        for key, (texts, by_field, others) in zip(units, results, strict=True):
+            names = first[key][0]
+            for code, idxs in units[key]:
                 for idx, n, text in zip(idxs, names, texts, strict=True):
                     if n in by_field:
                         items.at[idx, "error"] = by_field[n]
@@ -475,21 +474,23 @@ def _client_from(record: Mapping[str, Any], fields: list[str], blank: set[str]) 
 def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
     """Add the derived changes (BIC from IBAN…) the request does not already state."""
     derived = derived.drop_duplicates(["code", "field"], keep="last")
-    asked = pd.MultiIndex.from_frame(items[["code", "field"]])
-    derived = derived[~pd.MultiIndex.from_frame(derived[["code", "field"]]).isin(asked)]
+    asked = set(zip(items["code"].tolist(), items["field"].tolist(), strict=True))
+    keep = [(c, f) not in asked
+            for c, f in zip(derived["code"].tolist(), derived["field"].tolist(), strict=True)]
+    derived = derived[keep]
     if derived.empty:
         return items
-    info = clients.set_index("code")
-    rows = derived.copy()
+    at = pd.Index(clients["code"]).get_indexer(derived["code"])
+    rows = derived.reset_index(drop=True)
     for col in ("client_id", "name", "version"):
-        rows[col] = rows["code"].map(info[col])
-    rows["old"] = None
-    rows["old"] = rows["old"].astype(object)
-    for field in rows["field"].unique():
-        if field in info.columns:
-            mask = rows["field"] == field
-            rows.loc[mask, "old"] = rows.loc[mask, "code"].map(info[field]).astype(object)
-    rows["old"] = rows["old"].where(rows["old"].notna(), None)
+        rows[col] = clients[col].to_numpy(dtype=object)[at]
+    old = np.full(len(rows), None, dtype=object)
+    fields = rows["field"].to_numpy(dtype=object)
+    for field in pd.unique(fields):
+        if field in clients.columns:
+            mask = fields == field
+            old[mask] = clients[field].to_numpy(dtype=object)[at[mask]]
+    rows["old"] = pd.Series(old, dtype=object).where(pd.notna(old), None)
     rows["error"] = None
     rows["value"] = rows["new"]
     return pd.concat([items, rows[items.columns]], ignore_index=True)

@@ -25,6 +25,9 @@ class ValidationError(ClientOpsError, ValueError):
         shown = _shorten(value)
         super().__init__(f"{field}: {message}" + (f" ({shown})" if shown else ""))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: errors cross process boundaries
+        return (type(self), (self.field, self.value, self.message))
+
 
 def _shorten(value: Any, limit: int = 60) -> str:
     if value is None or value == "":
@@ -55,6 +58,9 @@ class ConflictError(ClientOpsError):
     def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
         self.fields = fields
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.fields))
 
 
 __all__ = [

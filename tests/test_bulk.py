@@ -12,12 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import clientops
-from clientops import ClientOpsError, ConflictError, NotFound
+from clientops import ClientOpsError, ConflictError, NotFound, parallel
 from clientops.clients import Client
+from clientops.demo import french_ibans
 
 FR_IBAN = "FR7630006000011234567890189"      # Crédit Agricole test IBAN, RIB key 89
 FR_IBAN_2 = "FR7630006000000000000000070"
@@ -467,3 +469,26 @@ def test_an_exported_list_sent_back_changes_only_what_was_edited(
     edited = exported.assign(status="archived")
     errors = book.bulk.from_file(edited.drop(columns=["created_at", "updated_at"])).errors
     assert set(errors["field"]) == {"status"} and len(errors) == 3
+
+
+@pytest.mark.skipif(parallel.workers() < 2, reason="needs two cores to fork workers")
+def test_a_large_spreadsheet_is_checked_in_worker_processes_with_the_same_verdicts(
+    book: clientops.Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = [company(book, f"Société {i}").code for i in range(12)]
+    ibans = french_ibans(np.array([30004, 30002, 30003] * 4), np.arange(12),
+                         np.arange(12, dtype=np.int64) + 70_000_000_000)
+    ibans[3] = ibans[3][:-1] + ("0" if ibans[3][-1] != "0" else "1")   # a typing error
+    sheet = pd.DataFrame({
+        "code": codes, "iban": ibans,
+        "siren": [SIREN_A, SIREN_B] + [None] * 10,                      # coupled with siret
+        "siret": [SIREN_A + "00074", SIREN_A + "00108"] + [None] * 10,  # 2nd: not its SIREN
+    })
+    monkeypatch.setattr(parallel, "MIN_CALLS", 10**9)
+    serial = book.bulk.from_file(sheet).preview
+    monkeypatch.setattr(parallel, "MIN_CALLS", 1)
+    forked = book.bulk.from_file(sheet).preview
+    pd.testing.assert_frame_equal(forked, serial)
+    errors = forked[forked["error"].notna()]
+    assert sorted(zip(errors["code"], errors["field"], strict=True)) == [(codes[1], "siret"), (codes[3], "iban")]
+    assert (forked["field"] == "bic").sum() == 11     # derived from each valid IBAN
