@@ -54,8 +54,16 @@ def alloc_ctes(scope: str = "TRUE") -> str:
     DuckDB's DECIMAL sums and running sums go through 128-bit states, several times slower
     over millions of rows; open amounts are turned back into DECIMAL(18,2) at the end.
     """
+    # Most invoices are named by one credit (or none), and most named credits are no more than
+    # the invoice owes: for those, step 1 is plain arithmetic on per-invoice sums (applied =
+    # least(Σ named, total); settled on the credit's date when it covers the total). Only the
+    # few "special" invoices — several credits reaching the total (which one settled it?), more
+    # named than owed (the rest goes to the pool, credit by credit), or named but not there as
+    # of the date / another client's (all to the pool) — follow their credits one by one with
+    # a running sum. One grouping of the named credits and one join with the invoices replace
+    # the per-credit join, count and window over everything (bench: 4.1 s -> see module doc).
     return f"""
-alloc_inv AS MATERIALIZED (
+alloc_inv AS (
     SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
            total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t
     FROM documents
@@ -70,62 +78,64 @@ alloc_credit AS MATERIALIZED (
            round(CAST(total_incl_tax AS DOUBLE) * 100) AS c, cancels_id AS target
     FROM documents WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}
 ),
-alloc_credit_t AS MATERIALIZED (
-    -- t: the total of the invoice the credit names (NULL: names none of this client's)
-    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, i.t
-    FROM alloc_credit c LEFT JOIN alloc_inv i ON i.id = c.target AND i.client_id = c.client_id
-),
-alloc_named_all AS (
-    SELECT * FROM alloc_credit_t WHERE t IS NOT NULL
-),
-alloc_multi AS (
-    SELECT target FROM alloc_named_all GROUP BY target HAVING count(*) > 1
-),
 alloc_named AS (
-    -- s: running sum of the credits naming the same invoice, in date order; most invoices
-    -- are named by one credit only, and need no window
-    SELECT n.*, n.c AS s FROM alloc_named_all n ANTI JOIN alloc_multi m ON m.target = n.target
-    UNION ALL
-    SELECT n.*, sum(n.c) OVER (PARTITION BY n.target ORDER BY n.d, n.src, n.id
-                               ROWS UNBOUNDED PRECEDING) AS s
-    FROM alloc_named_all n SEMI JOIN alloc_multi m ON m.target = n.target
+    -- per named invoice and the client whose credits name it
+    SELECT target, client_id AS named_client, count(*) AS n, sum(c) AS sc, min(d) AS d1
+    FROM alloc_credit WHERE target IS NOT NULL GROUP BY target, client_id
 ),
-alloc_step1 AS (
-    SELECT target AS id,
-           sum(least(s, t) - least(s - c, t)) AS applied,
-           min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
-    FROM alloc_named GROUP BY target
+alloc_joined AS MATERIALIZED (
+    SELECT i.*, n.target, n.named_client, n.n, n.sc, n.d1
+    FROM alloc_inv i FULL JOIN alloc_named n ON n.target = i.id AND n.named_client = i.client_id
+),
+alloc_special AS (
+    SELECT target, named_client, t FROM alloc_joined
+    WHERE target IS NOT NULL AND (id IS NULL OR sc > t OR (n > 1 AND sc >= t))
+),
+alloc_run AS MATERIALIZED (
+    -- the special invoices' credits, with the running sum s in date order (t NULL: the named
+    -- invoice does not count, the whole credit goes to the pool)
+    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, s.t,
+           sum(c.c) OVER (PARTITION BY c.target, c.client_id ORDER BY c.d, c.src, c.id
+                          ROWS UNBOUNDED PRECEDING) AS s
+    FROM alloc_credit c
+    JOIN alloc_special s ON s.target = c.target AND s.named_client = c.client_id
+),
+alloc_run_settled AS (
+    SELECT target, client_id, min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
+    FROM alloc_run WHERE t IS NOT NULL GROUP BY target, client_id
 ),
 alloc_pool AS (
     SELECT client_id, d, src, id, amount FROM (
-        SELECT client_id, d, src, id, c - (least(s, t) - least(s - c, t)) AS amount
-        FROM alloc_named
+        SELECT client_id, d, src, id, c AS amount FROM alloc_credit WHERE target IS NULL
         UNION ALL
-        SELECT client_id, d, src, id, c AS amount FROM alloc_credit_t WHERE t IS NULL
+        SELECT client_id, d, src, id,
+               CASE WHEN t IS NULL THEN c ELSE c - (least(s, t) - least(s - c, t)) END
+        FROM alloc_run
     ) WHERE amount > 0
 ),
 alloc_pool_total AS (
     SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
 ),
-alloc_owed AS (
-    SELECT i.id, i.client_id, i.number, i.issue_date, i.due_date, i.excl, i.total,
-           i.t - coalesce(s.applied, 0) AS r, s.settled_on AS settled1,
+alloc_owed AS MATERIALIZED (
+    SELECT j.id, j.client_id, j.number, j.issue_date, j.due_date, j.excl, j.total,
+           j.t - CASE WHEN j.sc IS NULL OR j.t <= 0 THEN 0 ELSE least(j.sc, j.t) END AS r,
+           CASE WHEN j.sc >= j.t AND j.t > 0
+                THEN CASE WHEN j.n = 1 THEN j.d1 ELSE rs.settled_on END END AS settled1,
            coalesce(p.p, 0) AS p
-    FROM alloc_inv i
-    LEFT JOIN alloc_step1 s ON s.id = i.id
-    LEFT JOIN alloc_pool_total p ON p.client_id = i.client_id
+    FROM alloc_joined j
+    LEFT JOIN alloc_run_settled rs ON rs.target = j.id AND rs.client_id = j.client_id
+    LEFT JOIN alloc_pool_total p ON p.client_id = j.client_id
+    WHERE j.id IS NOT NULL
 ),
-alloc_open AS (
-    -- Only invoices still owing after step 1, of clients with a pool, need the running sum;
-    -- every other invoice's open amount is simply r.
+alloc_win AS MATERIALIZED (
+    -- Only invoices still owing after step 1, of clients with a pool, need the running sum rr
+    -- of what they owe in allocation order; every other invoice's open amount is simply r.
     SELECT *, least(r, greatest(0, rr - p)) AS open_c FROM (
         SELECT *, sum(r) OVER (
                       PARTITION BY client_id
                       ORDER BY due_date NULLS LAST, issue_date, number, id
                       ROWS UNBOUNDED PRECEDING) AS rr
         FROM alloc_owed WHERE p > 0 AND r > 0)
-    UNION ALL
-    SELECT *, NULL AS rr, r AS open_c FROM alloc_owed WHERE NOT (p > 0 AND r > 0)
 ),
 alloc_pool_cum AS (
     SELECT client_id, d,
@@ -135,16 +145,19 @@ alloc_pool_cum AS (
 ),
 alloc_pool_settled AS (
     SELECT a.id, pc.d AS settled_on
-    FROM (SELECT id, client_id, rr FROM alloc_open WHERE open_c = 0 AND r > 0) a
+    FROM (SELECT id, client_id, rr FROM alloc_win WHERE open_c = 0) a
     ASOF JOIN alloc_pool_cum pc ON a.client_id = pc.client_id AND a.rr <= pc.q
 ),
 alloc AS (
     SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.excl, a.total,
            CAST(a.open_c / 100 AS DECIMAL(18,2)) AS open_amount,
-           CASE WHEN a.open_c > 0 THEN NULL
-                WHEN a.r > 0 THEN ps.settled_on
-                ELSE coalesce(a.settled1, a.issue_date) END AS settled_on
-    FROM alloc_open a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
+           CASE WHEN a.open_c > 0 THEN NULL ELSE ps.settled_on END AS settled_on
+    FROM alloc_win a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
+    UNION ALL
+    SELECT id, client_id, number, issue_date, due_date, excl, total,
+           CAST(r / 100 AS DECIMAL(18,2)),
+           CASE WHEN r > 0 THEN NULL ELSE coalesce(settled1, issue_date) END
+    FROM alloc_owed WHERE NOT (p > 0 AND r > 0)
 ),
 alloc_unallocated AS (
     -- the pool's leftover: P minus what the client's invoices still owed after step 1
@@ -152,8 +165,8 @@ alloc_unallocated AS (
            CAST(greatest(0, p.p - coalesce(o.owed, 0)) / 100 AS DECIMAL(18,2))
                AS unallocated_credit
     FROM alloc_pool_total p
-    LEFT JOIN (SELECT client_id, sum(r) AS owed FROM alloc_owed WHERE p > 0 AND r > 0
-               GROUP BY client_id) o ON o.client_id = p.client_id
+    LEFT JOIN (SELECT client_id, sum(r) AS owed FROM alloc_win GROUP BY client_id) o
+        ON o.client_id = p.client_id
 )"""
 
 
