@@ -69,7 +69,7 @@ alloc_inv AS (
     FROM documents
     WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
 ),
-alloc_credit AS MATERIALIZED (
+alloc_credit AS (
     SELECT client_id, id, 0 AS src, paid_on AS d, round(CAST(amount AS DOUBLE) * 100) AS c,
            invoice_id AS target
     FROM payments WHERE paid_on <= $as_of AND {scope}
