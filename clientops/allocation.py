@@ -45,8 +45,8 @@ ZERO = Decimal("0.00")
 def alloc_ctes(scope: str = "TRUE") -> str:
     """SQL common table expressions ending in ``alloc`` (one row per invoice issued ≤ ``$as_of``).
 
-    ``alloc`` has ``id, client_id, number, issue_date, due_date, excl, total, open_amount,
-    settled_on``; ``alloc_unallocated`` has ``client_id, unallocated_credit`` (clients with a
+    ``alloc`` has ``id, client_id, issue_date, due_date, excl, total, open_amount,
+    settled_on`` (join ``documents`` for the number); ``alloc_unallocated`` has ``client_id, unallocated_credit`` (clients with a
     pool only). ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
     user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
 
@@ -64,7 +64,9 @@ def alloc_ctes(scope: str = "TRUE") -> str:
     # the per-credit join, count and window over everything (bench: 4.1 s -> see module doc).
     return f"""
 alloc_inv AS (
-    SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
+    -- no invoice number here: a string per invoice carried through every join and held in
+    -- memory; only the invoices that share a pool need it (their order), joined there
+    SELECT id, client_id, issue_date, due_date, total_excl_tax AS excl,
            total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t
     FROM documents
     WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
@@ -116,8 +118,8 @@ alloc_pool AS (
 alloc_pool_total AS (
     SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
 ),
-alloc_owed AS MATERIALIZED (
-    SELECT j.id, j.client_id, j.number, j.issue_date, j.due_date, j.excl, j.total,
+alloc_owed AS NOT MATERIALIZED (
+    SELECT j.id, j.client_id, j.issue_date, j.due_date, j.excl, j.total,
            j.t - CASE WHEN j.sc IS NULL OR j.t <= 0 THEN 0 ELSE least(j.sc, j.t) END AS r,
            CASE WHEN j.sc >= j.t AND j.t > 0
                 THEN CASE WHEN j.n = 1 THEN j.d1 ELSE rs.settled_on END END AS settled1,
@@ -131,11 +133,12 @@ alloc_win AS MATERIALIZED (
     -- Only invoices still owing after step 1, of clients with a pool, need the running sum rr
     -- of what they owe in allocation order; every other invoice's open amount is simply r.
     SELECT *, least(r, greatest(0, rr - p)) AS open_c FROM (
-        SELECT *, sum(r) OVER (
-                      PARTITION BY client_id
-                      ORDER BY due_date NULLS LAST, issue_date, number, id
+        SELECT o.*, sum(o.r) OVER (
+                      PARTITION BY o.client_id
+                      ORDER BY o.due_date NULLS LAST, o.issue_date, d.number, o.id
                       ROWS UNBOUNDED PRECEDING) AS rr
-        FROM alloc_owed WHERE p > 0 AND r > 0)
+        FROM (SELECT * FROM alloc_owed WHERE p > 0 AND r > 0) o
+        JOIN documents d ON d.id = o.id)
 ),
 alloc_pool_cum AS (
     SELECT client_id, d,
@@ -149,12 +152,12 @@ alloc_pool_settled AS (
     ASOF JOIN alloc_pool_cum pc ON a.client_id = pc.client_id AND a.rr <= pc.q
 ),
 alloc AS (
-    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.excl, a.total,
+    SELECT a.id, a.client_id, a.issue_date, a.due_date, a.excl, a.total,
            CAST(a.open_c / 100 AS DECIMAL(18,2)) AS open_amount,
            CASE WHEN a.open_c > 0 THEN NULL ELSE ps.settled_on END AS settled_on
     FROM alloc_win a LEFT JOIN alloc_pool_settled ps ON ps.id = a.id
     UNION ALL
-    SELECT id, client_id, number, issue_date, due_date, excl, total,
+    SELECT id, client_id, issue_date, due_date, excl, total,
            CAST(r / 100 AS DECIMAL(18,2)),
            CASE WHEN r > 0 THEN NULL ELSE coalesce(settled1, issue_date) END
     FROM alloc_owed WHERE NOT (p > 0 AND r > 0)
@@ -167,16 +170,6 @@ alloc_unallocated AS (
     FROM alloc_pool_total p
     LEFT JOIN (SELECT client_id, sum(r) AS owed FROM alloc_win GROUP BY client_id) o
         ON o.client_id = p.client_id
-)"""
-
-
-def maintained_ctes() -> str:
-    """The same ``alloc`` relation read from the balances maintained at write time."""
-    return """
-alloc AS (
-    SELECT id, client_id, number, issue_date, due_date, total_excl_tax AS excl,
-           total_incl_tax AS total, open_amount, settled_on
-    FROM documents WHERE kind = 'invoice' AND issue_date <= $as_of
 )"""
 
 
@@ -209,11 +202,14 @@ def maintained_is_current(conn: duckdb.DuckDBPyConnection, as_of: date) -> bool:
 def open_amounts(
     conn: duckdb.DuckDBPyConnection, as_of: date, client_id: int | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Run the allocation as of ``as_of`` from scratch; the cursor yields ``alloc`` rows."""
+    """Run the allocation as of ``as_of`` from scratch; the cursor yields ``alloc`` rows:
+    ``id, client_id, number, issue_date, due_date, excl, total, open_amount, settled_on``."""
+    columns = ("a.id, a.client_id, d.number, a.issue_date, a.due_date, a.excl, a.total,"
+               " a.open_amount, a.settled_on FROM alloc a JOIN documents d ON d.id = a.id")
     if client_id is None:
-        sql = f"WITH {alloc_ctes()} SELECT * FROM alloc ORDER BY client_id, id"
+        sql = f"WITH {alloc_ctes()} SELECT {columns} ORDER BY a.client_id, a.id"
         return conn.execute(sql, {"as_of": as_of})
-    sql = f"WITH {alloc_ctes('client_id = $client')} SELECT * FROM alloc ORDER BY id"
+    sql = f"WITH {alloc_ctes('client_id = $client')} SELECT {columns} ORDER BY a.id"
     return conn.execute(sql, {"as_of": as_of, "client": client_id})
 
 

@@ -296,14 +296,14 @@ class Documents:
                 source = alloc_ctes(scope)
             sql = f"""
                 WITH {source}
-                SELECT c.code AS client_code, a.number, a.issue_date, a.due_date,
+                SELECT c.code AS client_code, d.number, a.issue_date, a.due_date,
                        a.total AS total_incl_tax, a.open_amount,
                        CAST(greatest(0, $as_of - a.due_date) AS INTEGER) AS days_late,
                        d.in_dispute
                 FROM alloc a JOIN clients c ON c.id = a.client_id
                 JOIN documents d ON d.id = a.id
                 WHERE a.open_amount > 0
-                ORDER BY c.code, a.due_date, a.issue_date, a.number"""
+                ORDER BY c.code, a.due_date, a.issue_date, d.number"""
             return fetch_named(conn, sql, params)
 
     # -- import ---------------------------------------------------------------------------

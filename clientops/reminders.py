@@ -151,7 +151,7 @@ class Reminders:
             else:
                 source = alloc_ctes() + """,
                 open_ AS MATERIALIZED (
-                    SELECT a.id, a.client_id, a.number, a.issue_date, a.due_date, a.open_amount,
+                    SELECT a.id, a.client_id, d.number, a.issue_date, a.due_date, a.open_amount,
                            d.in_dispute, d.sepa_batch_id
                     FROM alloc a JOIN documents d ON d.id = a.id
                     WHERE a.due_date < $as_of AND a.open_amount > 0
