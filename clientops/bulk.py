@@ -112,6 +112,16 @@ def _raw(value: Any) -> Any:
     return value
 
 
+def _raw_all(values: Iterable[Any]) -> list[Any]:
+    """:func:`_raw` of each value; text cells (most of a spreadsheet) without a call each."""
+    return [(v if v.strip() else None) if type(v) is str else _raw(v) for v in values]
+
+
+def _codes(values: Iterable[Any]) -> list[str | None]:
+    """Client codes as the user meant them: stripped text, blank → None."""
+    return [None if c is None else str(c).strip() for c in _raw_all(values)]
+
+
 def _masked(field: Any, value: Any) -> bool:
     """A masked IBAN from an export (``FR76 •••• … 189``) means "unchanged"."""
     return field == "iban" and isinstance(value, str) and "•" in value
@@ -195,8 +205,8 @@ def build(
     req = requests[["code", "field", "value"]]
     if not prepared:
         req = req.copy()
-        req["code"] = [None if _raw(c) is None else str(c).strip() for c in req["code"].tolist()]
-        req["value"] = pd.Series([_raw(v) for v in req["value"].tolist()], index=req.index,
+        req["code"] = _codes(req["code"].tolist())
+        req["value"] = pd.Series(_raw_all(req["value"].tolist()), index=req.index,
                                  dtype=object)
     req = req[req["code"].notna()].reset_index(drop=True)
     editable = _editable()
@@ -385,7 +395,10 @@ class _Checker:
         """One field alone in its group: vectorised grouping on (value, context)."""
         at = self.position.get_indexer(rows["code"])
         values = rows["value"].tolist()
-        keys = pd.DataFrame({"v": [_vkey(v) for v in values]})
+        # values told apart by type too (1 and "1" differ); all text (a spreadsheet): as is
+        same_type = all(type(v) is str for v in values)
+        keys = pd.DataFrame({"v": values if same_type else [_vkey(v) for v in values]},
+                            dtype=object)
         for c in CONTEXT.get(name, ()):
             if c in self.columns:
                 keys[c] = self.clients[c].to_numpy()[at]
@@ -584,12 +597,11 @@ class Bulk:
                 "field": pd.Series([f for f in fields for _ in range(len(frame))], dtype=object),
                 "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
             })
-        values = [_raw(v) for v in long["value"].tolist()]
+        values = _raw_all(long["value"].tolist())
         keep = [v is not None and not _masked(f, v)
                 for f, v in zip(long["field"].tolist(), values, strict=True)]
         requests = pd.DataFrame({
-            "code": pd.Series([None if _raw(c) is None else str(c).strip()
-                               for c in long["code"].tolist()], dtype=object)[keep],
+            "code": pd.Series(_codes(long["code"].tolist()), dtype=object)[keep],
             "field": long["field"].astype(object).reset_index(drop=True)[keep],
             "value": pd.Series(values, dtype=object)[keep],
         })
