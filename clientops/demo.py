@@ -198,6 +198,14 @@ def _mod97(digit_groups: list[tuple[np.ndarray, int]]) -> np.ndarray:
     return r
 
 
+def _numbered(names: np.ndarray, scope: np.ndarray | None = None) -> np.ndarray:
+    """``names`` made unique (within ``scope``): the 2nd "x" becomes "x-2", the 3rd "x-3"…"""
+    frame = pd.DataFrame({"name": names, "scope": "" if scope is None else scope})
+    nth = frame.groupby(["name", "scope"], sort=False).cumcount().to_numpy()
+    tail = np.where(nth > 0, "-" + (nth + 1).astype(str).astype(object), "")
+    return (frame["name"].to_numpy(dtype=object) + tail).astype(object)
+
+
 def french_ibans(bank: np.ndarray, branch: np.ndarray, account: np.ndarray) -> np.ndarray:
     """French IBANs (with their RIB key) from numeric bank, branch and 11-digit account codes."""
     rib = 97 - (89 * bank + 15 * branch + 3 * (account % 97)) % 97
@@ -337,14 +345,18 @@ class _Generator:
         account = (9_576_890_767 * ids + 271_828) % 100_000_000_000  # unique per client
         iban = french_ibans(self.bank_codes[bank], branch, account)
         # Contact details.
-        domain = self.act_slug[act] + "-" + self.last_slug[li] + ".fr"
+        # One domain per company (traiteur-gerard-lyon.fr, then -2, -3… for namesakes): shared
+        # mailboxes would make most of a large demo book "duplicate emails" in book.quality().
+        domain = _numbered(self.act_slug[act] + "-" + self.last_slug[li] + "-"
+                           + self.city_slugs[city]) + ".fr"
         domain = np.where(is_pub, np.array(
             [PUBLIC_DOMAINS[k].format(s) for k, s in
              zip(pub_kind, self.city_slugs[city], strict=True)], dtype=object), domain)
         mailbox = np.array(COMPANY_MAILBOXES, dtype=object)[rng.integers(5, size=n)]
         suffix = np.where(rng.random(n) < 0.4, rng.integers(1, 99, size=n).astype(str), "")
-        personal = (self.first_slug[fi] + "." + self.last_slug[li] + suffix.astype(object) + "@"
-                    + np.array(MAIL_PROVIDERS, dtype=object)[rng.integers(len(MAIL_PROVIDERS), size=n)])
+        provider = np.array(MAIL_PROVIDERS, dtype=object)[rng.integers(len(MAIL_PROVIDERS), size=n)]
+        personal = (_numbered(self.first_slug[fi] + "." + self.last_slug[li]
+                              + suffix.astype(object), provider) + "@" + provider)
         email = np.where(is_ind, personal, mailbox + "@" + domain)
         email = _only(rng.random(n) >= 0.04, email)
         mobile = is_ind | (rng.random(n) < 0.15)
