@@ -17,9 +17,9 @@ import pandas as pd
 
 from ..changeset import ChangeSet
 from ..clients import EDITABLE_FIELDS
-from . import labels
+from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
-from .i18n import _
+from .i18n import _, ngettext
 
 UNCHANGED = "__unchanged__"
 GRID_ROWS = 200  # rows drawn in the preview grid (errors first); the counts cover them all
@@ -27,6 +27,12 @@ GRID_ROWS = 200  # rows drawn in the preview grid (errors first); the counts cov
 
 def _choices(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_("— unchanged —"), UNCHANGED), *options]
+
+
+def _source_label(source: str) -> str:
+    """Where a change set came from, as the history shows it."""
+    return {"bulk": _("bulk correction"), "import": _("import"), "quality": _("data quality"),
+            "undo": _("undo"), "delete": _("deletion"), "merge": _("merge")}.get(source, source)
 
 
 def _button(text: str, name: str, style_: str = "", icon: str = "") -> w.Button:
@@ -120,16 +126,18 @@ class BulkCorrections(w.VBox):
         self.archive_button.on_click(lambda _b: self.ask_archive())
         self.undo_button.on_click(lambda _b: self.ask_undo())
 
+        # Headings built outside f-strings, so that message extraction sees the strings.
+        step = lambda n, text: w.HTML(f"<b>{n}. {esc(text)}</b>")  # noqa: E731
         super().__init__([
             style(),
-            w.HTML(f"<h3>{esc(_('Bulk corrections'))}</h3>"),
-            w.HTML(f"<b>1. {esc(_('Clients'))}</b>"), self.source, self.choose,
-            w.HTML(f"<b>2. {esc(_('New values'))}</b>"), self.values,
-            w.HTML(f"<b>3. {esc(_('Preview and apply'))}</b>"),
+            w.HTML("<h3>" + esc(_("Bulk corrections")) + "</h3>"),
+            step(1, _("Clients")), self.source, self.choose,
+            step(2, _("New values")), self.values,
+            step(3, _("Preview and apply")),
             w.HBox([self.preview_button, self.only_errors, self.skip_invalid, self.apply_button,
                     self.archive_button]),
             self.progress, self.confirm, self.banner, self.counts, self.grid,
-            w.HTML(f"<b>4. {esc(_('History'))}</b>"), self.history,
+            step(4, _("History")), self.history,
             w.HBox([self.undo_choice, self.undo_button]),
         ])
         tag(self, "bulk")
@@ -145,8 +153,10 @@ class BulkCorrections(w.VBox):
         source = self.source.value
         self.values.layout.display = "none" if source in ("file", "quality") else "flex"
         if source == "selection":
-            self.selection_label.value = esc(
-                _("{n} clients chosen in the client list.").format(n=len(self._codes)))
+            n = len(self._codes)
+            self.selection_label.value = esc(ngettext(
+                "{n} client chosen in the client list.", "{n} clients chosen in the client list.",
+                n).format(n=n))
             self.choose.children = [self.selection_label]
         elif source == "filter":
             self.choose.children = [self.status, self.search, self.method, self.filter_count]
@@ -166,7 +176,8 @@ class BulkCorrections(w.VBox):
     @guarded()
     def _count_filter(self) -> None:
         n = self.book.clients.count(**self._filter())
-        self.filter_count.value = esc(_("{n} clients match.").format(n=n))
+        self.filter_count.value = esc(ngettext("{n} client matches.", "{n} clients match.", n)
+                                      .format(n=n))
 
     @guarded()
     def _load_upload(self) -> None:
@@ -197,7 +208,8 @@ class BulkCorrections(w.VBox):
             frame = read_corrections(handle.name)
             Path(handle.name).unlink()
         self._sheet, self._sheet_name = frame, name
-        self.sheet_label.value = esc(_("{name}: {n} lines.").format(name=name, n=len(frame)))
+        self.sheet_label.value = esc(ngettext("{name}: {n} line.", "{name}: {n} lines.", len(frame))
+                                     .format(name=name, n=len(frame)))
         self.source.value = "file"
         self._forget()
 
@@ -266,12 +278,15 @@ class BulkCorrections(w.VBox):
         frame = cs.errors if self.only_errors.value else cs.preview
         frame = frame.assign(_bad=frame["error"].isna()).sort_values("_bad", kind="stable")
         shown = frame.head(GRID_ROWS)
-        rows = [[esc(r.code), esc(r.name), esc(labels.label(str(r.field))), esc(r.old), esc(r.new),
+        rows = [[esc(r.code), esc(r.name), esc(labels.label(str(r.field))),
+                 esc(labels.value_label(str(r.field), r.old)),
+                 esc(labels.value_label(str(r.field), r.new)),
                  f'<span class="co-late">{esc(r.error)}</span>' if r.error else ""]
                 for r in shown.itertuples()]
         classes = ["co-row-error" if r.error else "" for r in shown.itertuples()]
-        more = (f"<i>{esc(_('… and {n} more rows.').format(n=len(frame) - GRID_ROWS))}</i>"
-                if len(frame) > GRID_ROWS else "")
+        hidden = len(frame) - GRID_ROWS
+        more = ("<i>" + esc(ngettext("… and {n} more row.", "… and {n} more rows.", hidden)
+                            .format(n=hidden)) + "</i>") if hidden > 0 else ""
         self.grid.value = html_table(
             rows, [_("Code"), _("Name"), _("Field"), _("Old value"), _("New value"), _("Error")],
             row_classes=classes, empty=_("Nothing to change.")) + more
@@ -317,9 +332,10 @@ class BulkCorrections(w.VBox):
         from ..bulk import selection_codes
 
         codes = selection_codes(self.book, self._selection())
-        self.confirm.ask(_("Archive {n} clients? It can be undone from the history.")
-                         .format(n=len(codes)), lambda: self.archive(codes),
-                         yes_label=_("Archive"))
+        self.confirm.ask(ngettext("Archive {n} client? It can be undone from the history.",
+                                  "Archive {n} clients? It can be undone from the history.",
+                                  len(codes)).format(n=len(codes)),
+                         lambda: self.archive(codes), yes_label=_("Archive"))
 
     @guarded()
     def archive(self, codes: list[str]) -> None:
@@ -330,9 +346,10 @@ class BulkCorrections(w.VBox):
             self.progress.finish()
         done = int(report["done"].sum())
         refused = report[~report["done"]]
-        message = _("{n} clients archived.").format(n=done)
+        message = ngettext("{n} client archived.", "{n} clients archived.", done).format(n=done)
         if len(refused):
-            message += " " + _("{n} left as they were: {why}").format(
+            message += " " + ngettext("{n} left as it was: {why}", "{n} left as they were: {why}",
+                                      len(refused)).format(
                 n=len(refused), why="; ".join(f"{c} ({r})" for c, r in
                                              zip(refused["code"][:5], refused["reason"][:5], strict=True)))
         self.banner.ok(message)
@@ -341,7 +358,8 @@ class BulkCorrections(w.VBox):
     # -- history and undo --------------------------------------------------------------
     def refresh_history(self) -> None:
         sets = self.book.changesets().head(20)
-        rows = [[esc(r.id), esc(str(r.when)[:16]), esc(r.who), esc(r.source), esc(r.description),
+        rows = [[esc(r.id), esc(fmt.moment(r.when)), esc(r.who), esc(_source_label(str(r.source))),
+                 esc(r.description),
                  esc(r.rows), esc(_("undone") if r.status == "undone" else _("applied"))]
                 for r in sets.itertuples()]
         self.history.value = html_table(

@@ -26,6 +26,7 @@ TOP = 10
 
 
 def bucket_labels() -> dict[str, str]:
+    """The aging buckets' names in the UI's language (the table and the chart)."""
     return {"not_due": _("Not due"), "days_1_30": _("1–30 days"), "days_31_60": _("31–60 days"),
             "days_61_90": _("61–90 days"), "days_91_120": _("91–120 days"),
             "days_over_120": _("Over 120 days")}
@@ -155,7 +156,8 @@ class Dashboard(w.VBox):
 
             aging = pd.DataFrame({"bucket": BUCKETS,
                                   "amount": [totals[b] or 0 for b in BUCKETS]})
-            self.aging_chart.value = figure_png(plots.aging_chart(aging, title=_("Aged receivables")))
+            self.aging_chart.value = figure_png(plots.aging_chart(
+                aging, title=_("Aged receivables"), bucket_labels=bucket_labels()))
 
     def _draw_top(self, frame: pd.DataFrame) -> None:
         if frame.empty:
@@ -172,7 +174,8 @@ class Dashboard(w.VBox):
             from .. import plots
 
             self.top_chart.value = figure_png(plots.top_outstanding_chart(
-                frame, n=TOP, title=_("Top outstanding clients")))
+                frame, n=TOP, title=_("Top outstanding clients"),
+                outstanding_label=_("Outstanding"), overdue_label=_("of which overdue")))
 
     def _draw_late(self, frame: pd.DataFrame) -> None:
         if frame.empty or "avg_days_late" not in frame.columns:
@@ -202,8 +205,9 @@ class Dashboard(w.VBox):
         if self.charts:
             from .. import plots
 
-            self.monthly_chart.value = figure_png(
-                plots.monthly_chart(monthly, title=_("Invoiced and collected per month")))
+            self.monthly_chart.value = figure_png(plots.monthly_chart(
+                monthly, title=_("Invoiced and collected per month"),
+                invoiced_label=_("Invoiced incl. tax"), collected_label=_("Collected")))
 
     # -- export ----------------------------------------------------------------------------
     @guarded()

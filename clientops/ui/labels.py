@@ -5,7 +5,10 @@ Functions, not constants: the language can change after import.
 
 from __future__ import annotations
 
+from .fmt import text
 from .i18n import _
+
+BOOLEAN_FIELDS = ("reminders_paused", "favorite")
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -66,6 +69,7 @@ def field_labels() -> dict[str, str]:
         "tags": _("Tags"),
         "owner": _("Account manager"),
         "comments": _("Comments"),
+        "reminders_paused": _("Reminders paused"),
         "status": _("Status"),
         "role": _("Role"),
         "favorite": _("Favourite"),
@@ -83,7 +87,24 @@ def label(field: str) -> str:
 
 
 def choice_label(options: list[tuple[str, str]], value: object) -> str:
-    for text, v in options:
+    for shown, v in options:
         if v == value:
-            return text
+            return shown
     return "" if value is None else str(value)
+
+
+def value_label(field: str, value: object) -> str:
+    """A stored value of ``field`` as a person reads it: ``30_days`` → ``30 jours``, ``true`` → ``oui``.
+
+    Values outside a vocabulary, and free text, are shown as they are (missing → empty).
+    """
+    shown = text(value)
+    vocabularies = {"kind": kinds, "payment_method": payment_methods,
+                    "payment_terms": payment_terms, "status": statuses}
+    if not shown:
+        return shown
+    if field in vocabularies:
+        return choice_label(vocabularies[field](), value)
+    if field in BOOLEAN_FIELDS:
+        return {"true": _("yes"), "false": _("no")}.get(shown.lower(), shown)
+    return shown
