@@ -5,6 +5,17 @@ Strings in widgets are written in English and wrapped in :func:`_`; the French c
 :func:`set_language` (or ``$CLIENTOPS_LANG=en``). The ``.mo`` files are compiled from the
 ``.po`` files by :func:`compile_catalogues` (run after editing a ``.po``). In the web app,
 ``?lang=en`` in a page's address switches that page to English.
+
+New or changed strings reach the ``.po`` files with Babel, from the repository root (keep
+``_()`` arguments out of f-strings, or extraction misses them)::
+
+    pybabel extract -k _ -k ngettext:1,2 --no-default-keywords --width 100 \\
+        -o /tmp/clientops.pot clientops/ui
+    pybabel update -i /tmp/clientops.pot -d clientops/locale -D clientops --width 100 \\
+        --no-fuzzy-matching --ignore-obsolete
+
+then translate the empty French entries (``tests/ui/test_i18n_fmt.py`` lists them), copy the
+msgid into the English ones, and run :func:`compile_catalogues`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The bulk-corrections widget, headless: set values, click, read the grid and banners."""
+"""The bulk-corrections widget, headless: set values, click, read the grid and banners.
+
+The widget speaks French (tests/ui/conftest.py), so the texts asserted are what users read;
+the last test asks for English.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import clientops
+from clientops.ui import i18n
 from clientops.ui.bulk import UNCHANGED, BulkCorrections
 
 
@@ -21,7 +26,7 @@ def test_selection_from_the_client_list_preview_apply_and_undo(demo_book: client
     widget.owner.value = "Nadia"
     widget.preview_button.click()
     assert widget.changeset is not None
-    assert "5 changes for 5 clients" in widget.counts.value
+    assert "Modifications : 5 (clients : 5)" in widget.counts.value
     assert widget.grid.value.count("<tr>") == 1 + 5      # header + one row per change
     assert not widget.apply_button.disabled
     widget.apply_button.click()
@@ -31,11 +36,13 @@ def test_selection_from_the_client_list_preview_apply_and_undo(demo_book: client
     assert widget.banner.kind == "ok", widget.banner.text
     assert all(demo_book.clients.get(c).owner == "Nadia" for c in codes)
     assert "Nadia" in widget.history.value or "owner" in widget.history.value
+    assert "correction en masse" in widget.history.value and "appliqué" in widget.history.value
     applied = widget.undo_choice.value
     widget.undo_button.click()
     widget.confirm.yes.click()
     assert widget.banner.kind == "ok", widget.banner.text
     assert demo_book.clients.get(codes[0]).owner != "Nadia"
+    assert "annulation" in widget.history.value and "annulé" in widget.history.value
     assert applied not in [v for _label, v in widget.undo_choice.options]
 
 
@@ -45,7 +52,8 @@ def test_errors_are_highlighted_counted_and_block_apply(demo_book: clientops.Boo
     widget.other_field.value = "email"
     widget.other_value.value = "not-an-email"
     widget.preview_button.click()
-    assert "3 errors" in widget.counts.value and "co-banner-error" in widget.counts.value
+    assert "Erreurs : 3 (clients : 3)" in widget.counts.value
+    assert "co-banner-error" in widget.counts.value
     assert widget.grid.value.count("co-row-error") == 3
     assert widget.apply_button.disabled
     widget.skip_invalid.value = True
@@ -57,11 +65,14 @@ def test_a_filter_counts_the_clients_it_will_touch(demo_book: clientops.Book) ->
     assert widget.source.value == "filter"
     widget.method.value = "cheque"
     expected = demo_book.clients.count(payment_method="cheque")
-    assert f"{expected} " in widget.filter_count.value
+    assert widget.filter_count.value.startswith(f"{expected} client")
     widget.terms.value = "on_receipt"
     widget.preview_button.click()
     assert widget.changeset is not None
     assert set(widget.changeset.preview["field"]) <= {"payment_terms"}
+    # the grid names fields and values in French, not by their codes
+    assert "Conditions de paiement" in widget.grid.value and "À réception" in widget.grid.value
+    assert "on_receipt" not in widget.grid.value
 
 
 def test_an_uploaded_spreadsheet(demo_book: clientops.Book, tmp_path: Path) -> None:
@@ -73,7 +84,7 @@ def test_an_uploaded_spreadsheet(demo_book: clientops.Book, tmp_path: Path) -> N
     widget.load_file("fix.csv", path.read_bytes())
     assert widget.source.value == "file"
     widget.preview_button.click()
-    assert "1 errors" in widget.counts.value
+    assert "Erreurs : 1 (clients : 1)" in widget.counts.value
     assert "no client has this code" in widget.grid.value
 
 
@@ -95,3 +106,18 @@ def test_archive_from_the_widget_reports_and_is_undoable(demo_book: clientops.Bo
     widget.undo_button.click()
     widget.confirm.yes.click()
     assert demo_book.clients.get(codes[0]).status == "active"
+
+
+def test_one_client_is_singular(demo_book: clientops.Book) -> None:
+    widget = BulkCorrections(demo_book, selection=active_codes(demo_book, 1))
+    assert widget.selection_label.value == "1 client choisi dans la liste des clients."
+
+
+def test_english_on_request(demo_book: clientops.Book) -> None:
+    i18n.set_language("en")
+    widget = BulkCorrections(demo_book, selection=active_codes(demo_book, 2))
+    assert widget.selection_label.value == "2 clients chosen in the client list."
+    widget.terms.value = "60_days"
+    widget.preview_button.click()
+    assert "2 changes for 2 clients" in widget.counts.value
+    assert "Payment terms" in widget.grid.value and "60 days" in widget.grid.value
