@@ -20,6 +20,15 @@ def charted(book: clientops.Book) -> clientops.Book:
     return book
 
 
+def texts(fig: Figure) -> dict[str, object]:
+    """What a reader sees on a chart: its title, legend and category ticks."""
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    return {"title": ax.get_title(),
+            "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+            "x": [t.get_text() for t in ax.get_xticklabels()]}
+
+
 def test_monthly_chart(charted: clientops.Book) -> None:
     fig = plots.monthly_chart(charted.indicators.monthly(months=6, as_of=handmade.AS_OF))
     assert isinstance(fig, Figure)
@@ -44,3 +53,33 @@ def test_top_outstanding_chart(charted: clientops.Book, tmp_path) -> None:
     assert [lab.split(" ", 1)[1] for lab in labels] == ["Alpha SARL", "Charlie SAS"]
     fig.savefig(tmp_path / "top.png")
     assert (tmp_path / "top.png").stat().st_size > 1000
+
+
+def test_texts_default_to_english(charted: clientops.Book) -> None:
+    monthly = texts(plots.monthly_chart(charted.indicators.monthly(months=6, as_of=handmade.AS_OF)))
+    assert (monthly["title"], monthly["legend"]) == (
+        "Invoiced vs collected per month", ["invoiced (incl. tax)", "collected"])
+    aging = texts(plots.aging_chart(charted.indicators.aging(as_of=handmade.AS_OF)))
+    assert aging["x"] == ["not due", "1–30 days", "31–60 days", "61–90 days", "91–120 days",
+                          "over 120 days"]  # indicators.BUCKETS
+    top = texts(plots.top_outstanding_chart(charted.indicators.portfolio(as_of=handmade.AS_OF)))
+    assert (top["title"], top["legend"]) == ("Top 10 outstanding", ["outstanding", "of which overdue"])
+
+
+def test_texts_are_the_callers(charted: clientops.Book) -> None:
+    # the UI passes its translated words: the domain knows no language
+    monthly = texts(plots.monthly_chart(
+        charted.indicators.monthly(months=6, as_of=handmade.AS_OF), "Facturé et encaissé",
+        invoiced_label="Facturé TTC", collected_label="Encaissé"))
+    assert (monthly["title"], monthly["legend"]) == ("Facturé et encaissé", ["Facturé TTC", "Encaissé"])
+    aging = texts(plots.aging_chart(
+        charted.indicators.aging(as_of=handmade.AS_OF), "Balance âgée",
+        bucket_labels={"not_due": "Non échu", "days_over_120": "Plus de 120 jours"}))
+    assert aging["title"] == "Balance âgée"
+    # a bucket without a label keeps its code
+    assert aging["x"] == ["Non échu", "days_1_30", "days_31_60", "days_61_90", "days_91_120",
+                          "Plus de 120 jours"]
+    top = texts(plots.top_outstanding_chart(
+        charted.indicators.portfolio(as_of=handmade.AS_OF), n=2, title="Plus gros encours",
+        outstanding_label="Encours", overdue_label="dont échu"))
+    assert (top["title"], top["legend"]) == ("Plus gros encours", ["Encours", "dont échu"])
