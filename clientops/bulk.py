@@ -177,7 +177,13 @@ def _client_class() -> Any:
     @dataclasses.dataclass(frozen=True)
     class Representative(Client):  # type: ignore[misc, valid-type]
         def as_dict(self) -> dict[str, Any]:
-            return {name: getattr(self, name) for name in names}
+            # one representative serves many checks: build its dict once, hand out copies
+            try:
+                cached: dict[str, Any] = self.__dict__["_as_dict"]
+            except KeyError:
+                cached = {name: getattr(self, name) for name in names}
+                object.__setattr__(self, "_as_dict", cached)
+            return dict(cached)
 
     return Representative
 
