@@ -46,9 +46,11 @@ DEFAULT_MAX_HOLD = 0.5
 _POLL = 0.02  # how often an idle connection looks for waiters
 _MAX_RETRY_DELAY = 0.05  # a waiter tries again at least this often
 # DuckDB's own default memory limit is 80 % of the machine's RAM: a 1M-client portfolio then
-# peaked at 3.5 GB; with 1.5 GB it stays near 2 GB (bench/bench_indicators.py), spilling to disk
-# what does not fit. ``CLIENTOPS_MEMORY_LIMIT`` overrides it ("4GB"; "" or "default": DuckDB's).
-DEFAULT_MEMORY_LIMIT = "1.5GB"
+# peaked at 3.5 GB. With 1.2 GB the whole indicators bench at 1M clients peaks at 1.9 GB
+# (bench/bench_indicators.py), spilling to disk what does not fit; 1.5 GB made a past-date
+# portfolio 0.5 s faster but the process peak 2.2 GB. ``CLIENTOPS_MEMORY_LIMIT`` overrides it
+# ("4GB"; "" or "default": DuckDB's).
+DEFAULT_MEMORY_LIMIT = "1.2GB"
 # A commit is durable once its write-ahead log is on disk; folding the log into the database
 # file (a checkpoint) is housekeeping. DuckDB does it inside the commit that takes the log past
 # 16 MB: a 100,000-client correction then spent half its time checkpointing while the user

@@ -377,7 +377,7 @@ def test_a_reader_waits_for_a_writer_then_gives_up_clearly(db_path: Path) -> Non
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        (None, "1.3 GiB"),  # the default, 1.5GB (DuckDB shows it in GiB)
+        (None, "1.1 GiB"),  # the default, 1.2GB (DuckDB shows it in GiB)
         ("800MB", "762.9 MiB"),  # a smaller limit from the environment
     ],
 )
