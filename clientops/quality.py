@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 import phonenumbers
 import pycountry
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from .identifiers import mask_iban
 
@@ -120,6 +121,22 @@ DISTINCT_FIELDS = {
     "bic": "substr(bic, 5, 2)",  # the BIC's country, once per country
     "email": "split_part(email, '@', 2)",  # each domain once, as x@domain
 }
+
+
+def _domain_ok_sql(domain: str) -> str:
+    """SQL: TRUE when email-validator would certainly accept the domain ``domain`` (already
+    known to be lower-case letter/digit/hyphen labels and an alphabetic TLD): no label over 63
+    characters, at most 253 in all, no "--" (punycode and reserved labels: the library
+    decides), and not one of the library's own special-use domains (``.test``, ``.local``…)."""
+    special = " OR ".join(f"{domain} = '{d}' OR ends_with({domain}, '.{d}')"
+                          for d in SPECIAL_USE_DOMAIN_NAMES)
+    return (f"(length({domain}) <= 253 AND NOT regexp_matches({domain}, '[^.]{{64,}}')"
+            f" AND NOT contains({domain}, '--') AND NOT ({special}))")
+
+
+# Of the distinct values, those SQL already vouches for (a book where every company has its
+# own email domain has about as many domains as clients: a million calls to the library).
+DISTINCT_VOUCHED = {"email": _domain_ok_sql("split_part(email, '@', 2)")}
 
 
 def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
@@ -226,8 +243,10 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                           iban="FR7630006000011234567890189")
     bad_parts = []
     for field, expr in DISTINCT_FIELDS.items():
+        vouched = DISTINCT_VOUCHED.get(field, "FALSE")
         values = [r[0] for r in conn.execute(
-            f"SELECT DISTINCT {expr} FROM clients WHERE {field} IS NOT NULL").fetchall()]
+            f"SELECT DISTINCT {expr} FROM clients WHERE {field} IS NOT NULL"
+            f" AND NOT coalesce({vouched}, FALSE)").fetchall()]
         for value in values:
             probe = value
             if field == "email":
