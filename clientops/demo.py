@@ -198,12 +198,27 @@ def _mod97(digit_groups: list[tuple[np.ndarray, int]]) -> np.ndarray:
     return r
 
 
-def _numbered(names: np.ndarray, scope: np.ndarray | None = None) -> np.ndarray:
-    """``names`` made unique (within ``scope``): the 2nd "x" becomes "x-2", the 3rd "x-3"…"""
+def _numbered(names: np.ndarray, ids: np.ndarray, first_chunk: bool,
+              scope: np.ndarray | None = None) -> np.ndarray:
+    """``names`` made unique (within ``scope``): the first of the first chunk stays as it is,
+    every namesake gets its client's id ("x-507894") — unique across chunks, and a chunk's
+    output still depends on nothing but its own draws."""
     frame = pd.DataFrame({"name": names, "scope": "" if scope is None else scope})
     nth = frame.groupby(["name", "scope"], sort=False).cumcount().to_numpy()
-    tail = np.where(nth > 0, "-" + (nth + 1).astype(str).astype(object), "")
+    keep = (nth == 0) & first_chunk
+    tail = np.where(keep, "", "-" + ids.astype(str).astype(object))
     return (frame["name"].to_numpy(dtype=object) + tail).astype(object)
+
+
+def _numbered_domains(domains: np.ndarray, ids: np.ndarray, first_chunk: bool,
+                      mask: np.ndarray) -> np.ndarray:
+    """Like :func:`_numbered` for ready-made domains (``mairie-lyon.fr``) among ``mask``: the
+    number goes before the top-level domain."""
+    out = domains.copy()
+    stem = np.array([d.rsplit(".", 1)[0] for d in domains[mask]], dtype=object)
+    tld = np.array([d.rsplit(".", 1)[1] for d in domains[mask]], dtype=object)
+    out[mask] = _numbered(stem, ids[mask], first_chunk) + "." + tld
+    return out
 
 
 def french_ibans(bank: np.ndarray, branch: np.ndarray, account: np.ndarray) -> np.ndarray:
@@ -345,18 +360,20 @@ class _Generator:
         account = (9_576_890_767 * ids + 271_828) % 100_000_000_000  # unique per client
         iban = french_ibans(self.bank_codes[bank], branch, account)
         # Contact details.
-        # One domain per company (traiteur-gerard-lyon.fr, then -2, -3… for namesakes): shared
+        # One domain per company (traiteur-gerard-lyon.fr, namesakes numbered): shared
         # mailboxes would make most of a large demo book "duplicate emails" in book.quality().
+        first_chunk = bool(first_id == 1)
         domain = _numbered(self.act_slug[act] + "-" + self.last_slug[li] + "-"
-                           + self.city_slugs[city]) + ".fr"
-        domain = np.where(is_pub, np.array(
-            [PUBLIC_DOMAINS[k].format(s) for k, s in
-             zip(pub_kind, self.city_slugs[city], strict=True)], dtype=object), domain)
+                           + self.city_slugs[city], ids, first_chunk) + ".fr"
+        public = np.array([PUBLIC_DOMAINS[k].format(s) for k, s in
+                           zip(pub_kind, self.city_slugs[city], strict=True)], dtype=object)
+        domain = np.where(is_pub, _numbered_domains(public, ids, first_chunk, is_pub), domain)
         mailbox = np.array(COMPANY_MAILBOXES, dtype=object)[rng.integers(5, size=n)]
         suffix = np.where(rng.random(n) < 0.4, rng.integers(1, 99, size=n).astype(str), "")
         provider = np.array(MAIL_PROVIDERS, dtype=object)[rng.integers(len(MAIL_PROVIDERS), size=n)]
         personal = (_numbered(self.first_slug[fi] + "." + self.last_slug[li]
-                              + suffix.astype(object), provider) + "@" + provider)
+                              + suffix.astype(object), ids, first_chunk, provider)
+                    + "@" + provider)
         email = np.where(is_ind, personal, mailbox + "@" + domain)
         email = _only(rng.random(n) >= 0.04, email)
         mobile = is_ind | (rng.random(n) < 0.15)
