@@ -639,9 +639,10 @@ class Clients:
         if conn is None:
             with self._book.store.connection() as own:
                 return self.conflicts(rows, allow_duplicate=allow_duplicate, conn=own)
+        asked = {r[1] for r in wanted}
         conn.register("_clientops_batch", batch)
         try:
-            for field in checked:
+            for field in (f for f in checked if f in asked):
                 sql = f"""
                     WITH b AS (SELECT code, value FROM _clientops_batch WHERE field = '{field}'),
                     theirs AS (
