@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import audit, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
@@ -630,30 +631,40 @@ class Clients:
             for field, value in changes.items()
             if field in checked
         ]
-        wanted = [r for r in records if r[2] is not None]
-        if not wanted:
+        asked = {field for _code, field, value in records if value is not None}
+        if not asked:
             return []
-        batch = pd.DataFrame(records, columns=["code", "field", "value"])
-        batch["value"] = batch["value"].astype(object)
-        found: builtins.list[tuple[str | None, ValidationError]] = []
         if conn is None:
             with self._book.store.connection() as own:
                 return self.conflicts(rows, allow_duplicate=allow_duplicate, conn=own)
-        asked = {r[1] for r in wanted}
+        # the checked fields are all text once cleaned
+        batch = pa.table({
+            "code": pa.array([r[0] for r in records], pa.string()),
+            "field": pa.array([r[1] for r in records], pa.string()),
+            "value": pa.array([None if r[2] is None else str(r[2]) for r in records], pa.string()),
+        })
+        found: builtins.list[tuple[str | None, ValidationError]] = []
         conn.register("_clientops_batch", batch)
         try:
             for field in (f for f in checked if f in asked):
+                # Another client holds the value (and keeps it: its own row in the batch, if
+                # any, decides), or another row of the batch gives it too. The stored side is
+                # probed with the batch's values — no scan of every client's value against
+                # the batch's codes.
                 sql = f"""
-                    WITH b AS (SELECT code, value FROM _clientops_batch WHERE field = '{field}'),
-                    theirs AS (
-                        SELECT c.code, c.{field} AS value FROM clients c
-                        WHERE c.{field} IS NOT NULL AND c.code NOT IN (SELECT code FROM b)
-                        UNION ALL SELECT code, value FROM b WHERE value IS NOT NULL
+                    WITH b AS (SELECT code, value FROM _clientops_batch
+                               WHERE field = '{field}' AND value IS NOT NULL),
+                    clash AS (
+                        SELECT b.code, b.value, c.code AS other
+                        FROM b JOIN clients c ON c.{field} = b.value AND c.code <> b.code
+                        WHERE c.code NOT IN (SELECT code FROM _clientops_batch
+                                             WHERE field = '{field}')
+                        UNION ALL
+                        SELECT b.code, b.value, o.code FROM b JOIN b o
+                            ON o.value = b.value AND o.code <> b.code
                     )
-                    SELECT b.code, b.value, min(t.code) AS other
-                    FROM b JOIN theirs t ON t.value = b.value AND t.code <> b.code
-                    WHERE b.value IS NOT NULL
-                    GROUP BY b.code, b.value ORDER BY b.code
+                    SELECT code, value, min(other) AS other FROM clash
+                    GROUP BY code, value ORDER BY code
                 """  # noqa: S608 - field comes from a fixed tuple
                 for code, value, other in conn.execute(sql).fetchall():
                     label = _FIELD_LABELS.get(field, field.replace("_", " "))
