@@ -80,6 +80,16 @@ def row_by_row(book: clientops.Book, codes: list[str], rows: int) -> float:
     return elapsed / max(len(ids), 1)
 
 
+def _iban_reference() -> float:
+    """Microseconds schwifty takes to validate one French IBAN (RIB key included), now."""
+    from schwifty import IBAN
+
+    started = time.perf_counter()
+    for _ in range(5_000):
+        IBAN("FR7630006000011234567890189", validate_bban=True)
+    return (time.perf_counter() - started) / 5_000 * 1e6
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="a book to benchmark on (copied, never changed)")
@@ -101,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         book = clientops.open(path, actor="bench", idle_window=5)
         total = book.clients.count(status="all")
         load = os.getloadavg()[0]
-        print(f"load average {load:.1f} on {os.cpu_count()} cores")
+        print(f"load average {load:.1f} on {os.cpu_count()} cores; {_iban_reference():.1f} µs"
+              " per schwifty IBAN validation right now (this machine's speed drifts: compare"
+              " runs by it)")
         print(f"book: {total:,} clients ({'copy of ' + str(args.db) if args.db else 'built here'},"
               f" ready in {time.perf_counter() - started:.1f} s); correcting {args.rows:,} of them\n")
         results: dict[str, float] = {}
