@@ -73,26 +73,31 @@ def chart_texts(book: clientops.Book, tmp_path: Path,
     return {"aging": seen(aging), "top": seen(top), "monthly": seen(monthly)}
 
 
-def test_charts_speak_french_by_default(demo_book: clientops.Book, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    charts = chart_texts(demo_book, tmp_path, monkeypatch)
-    assert charts["aging"]["title"] == ["Balance âgée"]
-    assert charts["aging"]["x"] == ["Non échu", "1–30 jours", "31–60 jours", "61–90 jours",
-                                    "91–120 jours", "Plus de 120 jours"]
-    assert charts["top"]["title"] == ["Plus gros encours"]
-    assert charts["top"]["legend"] == ["Encours", "dont échu"]
-    assert charts["monthly"]["title"] == ["Facturé et encaissé par mois"]
-    assert charts["monthly"]["legend"] == ["Facturé TTC", "Encaissé"]
+CHART_WORDS = {
+    # language: (aging title, aging buckets, top title, top legend, monthly title, monthly legend)
+    "fr": ("Balance âgée",
+           ["Non échu", "1–30 jours", "31–60 jours", "61–90 jours", "91–120 jours",
+            "Plus de 120 jours"],
+           "Plus gros encours", ["Encours", "dont échu"],
+           "Facturé et encaissé par mois", ["Facturé TTC", "Encaissé"]),
+    "en": ("Aged receivables",
+           ["Not due", "1–30 days", "31–60 days", "61–90 days", "91–120 days", "Over 120 days"],
+           "Top outstanding clients", ["Outstanding", "of which overdue"],
+           "Invoiced and collected per month", ["Invoiced incl. tax", "Collected"]),
+}
 
 
-def test_charts_speak_english_on_request(demo_book: clientops.Book, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    i18n.set_language("en")
+@pytest.mark.parametrize("language", ["fr", "en"])  # French by default, English on request
+def test_charts_speak_the_ui_language(demo_book: clientops.Book, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch, language: str) -> None:
+    if language != "fr":
+        i18n.set_language(language)
     charts = chart_texts(demo_book, tmp_path, monkeypatch)
-    assert charts["aging"]["title"] == ["Aged receivables"]
-    assert charts["aging"]["x"] == ["Not due", "1–30 days", "31–60 days", "61–90 days",
-                                    "91–120 days", "Over 120 days"]
-    assert charts["top"]["title"] == ["Top outstanding clients"]
-    assert charts["top"]["legend"] == ["Outstanding", "of which overdue"]
-    assert charts["monthly"]["title"] == ["Invoiced and collected per month"]
-    assert charts["monthly"]["legend"] == ["Invoiced incl. tax", "Collected"]
+    aging_title, buckets, top_title, top_legend, monthly_title, monthly_legend = \
+        CHART_WORDS[language]
+    assert charts["aging"]["title"] == [aging_title]
+    assert charts["aging"]["x"] == buckets
+    assert charts["top"]["title"] == [top_title]
+    assert charts["top"]["legend"] == top_legend
+    assert charts["monthly"]["title"] == [monthly_title]
+    assert charts["monthly"]["legend"] == monthly_legend
