@@ -493,10 +493,11 @@ def _client_from(record: Mapping[str, Any], fields: list[str], blank: set[str]) 
 def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
     """Add the derived changes (BIC from IBAN…) the request does not already state."""
     derived = derived.drop_duplicates(["code", "field"], keep="last")
-    asked = set(zip(items["code"].tolist(), items["field"].tolist(), strict=True))
-    keep = [(c, f) not in asked
-            for c, f in zip(derived["code"].tolist(), derived["field"].tolist(), strict=True)]
-    derived = derived[keep]
+    stated = items[items["field"].isin(derived["field"].unique())]
+    if not stated.empty:  # usually nobody states the BIC beside a new IBAN: nothing to leave out
+        asked = set(zip(stated["code"].tolist(), stated["field"].tolist(), strict=True))
+        derived = derived[[(c, f) not in asked for c, f in zip(
+            derived["code"].tolist(), derived["field"].tolist(), strict=True)]]
     if derived.empty:
         return items
     at = pd.Index(clients["code"]).get_indexer(derived["code"])
@@ -589,6 +590,7 @@ class Bulk:
         (its masked IBANs, ``FR76 •••• … 189``, are left alone).
         """
         frame = read_corrections(path_or_df)
+        wide = False
         if {"code", "field", "new"} <= set(frame.columns):
             long = frame[["code", "field", "new"]].rename(columns={"new": "value"})
         else:
@@ -597,17 +599,19 @@ class Bulk:
             fields = [c for c in frame.columns if c != "code"]
             if not fields:
                 raise ClientOpsError("The spreadsheet has no column of values to change.")
-            codes = frame["code"].astype(object).reset_index(drop=True)
+            codes = pd.Series(_codes(frame["code"].tolist()), dtype=object)
             long = pd.DataFrame({
                 "code": pd.concat([codes] * len(fields), ignore_index=True),
                 "field": pd.Series([f for f in fields for _ in range(len(frame))], dtype=object),
                 "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
             })
+            wide = True
         values = _raw_all(long["value"].tolist())
         keep = [v is not None and not _masked(f, v)
                 for f, v in zip(long["field"].tolist(), values, strict=True)]
         requests = pd.DataFrame({
-            "code": pd.Series(_codes(long["code"].tolist()), dtype=object)[keep],
+            "code": (long["code"] if wide else  # wide form: codes cleaned once per line above
+                     pd.Series(_codes(long["code"].tolist()), dtype=object))[keep],
             "field": long["field"].astype(object).reset_index(drop=True)[keep],
             "value": pd.Series(values, dtype=object)[keep],
         })
