@@ -164,6 +164,19 @@ def test_values_taken_by_another_client_or_given_twice_are_refused(book: cliento
     assert "same batch" in twice.errors["error"][0] or "belongs to client" in twice.errors["error"][0]
 
 
+def test_two_clients_may_swap_ibans_in_one_spreadsheet(book: clientops.Book) -> None:
+    # each IBAN leaves its holder in the same batch: no clash; a third client's stays taken
+    a = company(book, "A", iban=FR_IBAN).code
+    b = company(book, "B", iban=FR_IBAN_2).code
+    c = company(book, "C", iban=DE_IBAN).code
+    cs = book.bulk.from_file(pd.DataFrame({"code": [a, b], "iban": [FR_IBAN_2, FR_IBAN]}))
+    assert cs.errors.empty
+    cs.apply()
+    assert (book.clients.get(a).iban, book.clients.get(b).iban) == (FR_IBAN_2, FR_IBAN)
+    taken = book.bulk.from_file(pd.DataFrame({"code": [a], "iban": [DE_IBAN]}))
+    assert f"already belongs to client {c}" in taken.errors["error"].iloc[0]
+
+
 # -- apply ---------------------------------------------------------------------------------
 def test_apply_writes_every_change_its_audit_rows_and_the_change_set(
     book: clientops.Book, three: list[str]

@@ -322,3 +322,17 @@ def test_the_api_reads_demo_clients(demo: clientops.Book) -> None:
     assert client.code == "C000001" and client.name
     listed = demo.clients.list(status="all")
     assert len(listed) == 300
+
+
+def test_email_names_stay_unique_across_chunks() -> None:
+    """Namesakes get their client's number, so a name used in two chunks (made separately)
+    never collides: a large demo book has no false "duplicate email" findings."""
+    from clientops.demo import _numbered
+
+    names = np.array(["traiteur-gerard-lyon", "traiteur-gerard-lyon", "cabinet-dupont-dijon"],
+                     dtype=object)
+    first = _numbered(names, np.array([1, 2, 3]), first_chunk=True)
+    later = _numbered(names, np.array([50_001, 50_002, 50_003]), first_chunk=False)
+    assert first.tolist() == ["traiteur-gerard-lyon", "traiteur-gerard-lyon-2",
+                              "cabinet-dupont-dijon"]
+    assert len(set(first.tolist()) | set(later.tolist())) == 6
