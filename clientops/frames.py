@@ -49,11 +49,12 @@ def cents_to_money(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     out = []
     for chunk in chunks:
-        cents = chunk.cast(pa.int64())
-        values = cents.fill_null(0).to_numpy(zero_copy_only=False)
+        cents = chunk if chunk.type == pa.int64() else chunk.cast(pa.int64())
+        values = cents.fill_null(0).to_numpy(zero_copy_only=False) if cents.null_count \
+            else cents.to_numpy()
         wide = np.empty((len(values), 2), dtype="<i8")
-        wide[:, 0] = values
-        wide[:, 1] = values >> 63
+        np.copyto(wide[:, 0], values)
+        np.right_shift(values, 63, out=wide[:, 1])
         validity = None
         if cents.null_count:
             validity = pc.is_valid(cents).buffers()[1]

@@ -196,3 +196,37 @@ def test_quote_conversion_rate(book: clientops.Book) -> None:
 def test_empty_book(book: clientops.Book) -> None:
     assert list(book.indicators.portfolio().columns) == PORTFOLIO_COLUMNS
     assert book.indicators.aging()["amount"].tolist() == [Z] * 6
+
+
+def test_portfolio_lines_up_clients_after_a_deletion(portfolio_book: clientops.Book) -> None:
+    # a gap in the client ids (a deleted client) must not shift anyone's figures
+    before = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    gone = portfolio_book.clients.create(kind="company", name="Zulu Éphémère SAS").code
+    portfolio_book.clients.delete(gone)
+    portfolio_book.clients.create(kind="company", name="Yankee SARL")
+    after = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    assert gone not in after["code"].tolist()
+    pd.testing.assert_frame_equal(after.iloc[:len(before)], before)
+    assert after.iloc[-1]["name"] == "Yankee SARL"
+    assert after.iloc[-1]["outstanding"] == Z
+
+
+def test_portfolio_table_spreads_sums_by_client_id() -> None:
+    import pyarrow as pa
+
+    from clientops.indicators import _SUMS, portfolio_table
+
+    clients = pa.table({"id": [2, 5, 9], "code": ["A", "B", "C"], "name": ["a", "b", "c"],
+                        "status": ["active"] * 3})
+    sums = pa.table({"client_id": [9, 2], **{name: [100.0, None] for name in _SUMS},
+                     "unallocated_credit": [None, 5.0]})
+    payments = pa.table({"client_id": [5], "payments_received": [250.0]})
+    frame = portfolio_table(clients, sums, payments).to_pandas()
+    assert frame["outstanding"].tolist() == [Z, Z, D("1.00")]
+    assert frame["overdue"].tolist() == [Z, Z, D("0.00")]
+    assert frame["payments_received"].tolist() == [Z, D("2.50"), Z]
+    assert frame["unallocated_credit"].tolist() == [D("0.05"), Z, Z]
+    assert frame["dso"].tolist()[2] == pytest.approx(365.0)
+    stray = pa.table({"client_id": [7], "payments_received": [1.0]})
+    with pytest.raises(RuntimeError, match="not in the book"):
+        portfolio_table(clients, sums, stray)

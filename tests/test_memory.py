@@ -1,0 +1,25 @@
+"""clientops._memory: NumPy's huge-page advice is turned off where faults would compact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clientops import _memory
+
+ALWAYS = "always defer defer+madvise [madvise] never\n"
+
+
+def test_compaction_on_fault_reads_the_bracketed_mode() -> None:
+    assert _memory.compaction_on_fault(ALWAYS)
+    assert _memory.compaction_on_fault("[always] defer defer+madvise madvise never")
+    assert not _memory.compaction_on_fault("always defer [defer+madvise] madvise never")
+    assert not _memory.compaction_on_fault("always defer defer+madvise madvise [never]")
+
+
+def test_advice_off_only_where_faults_compact(tmp_path: Path) -> None:
+    setting = tmp_path / "defrag"
+    setting.write_text("always [defer] defer+madvise madvise never\n")
+    assert not _memory.numpy_hugepage_advice_off(setting)
+    setting.write_text(ALWAYS)
+    assert _memory.numpy_hugepage_advice_off(setting)
+    assert not _memory.numpy_hugepage_advice_off(tmp_path / "missing")
