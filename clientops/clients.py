@@ -112,8 +112,10 @@ class Client:
 
     def as_dict(self) -> dict[str, Any]:
         # Shallow on purpose: every field is an immutable value (str, date, tuple…), and
-        # dataclasses.asdict's deep copy was 60 % of a bulk correction's validation time.
-        return {name: getattr(self, name) for name in COLUMNS}
+        # dataclasses.asdict's deep copy was 60 % of a bulk correction's validation time. The
+        # instance dict holds exactly the fields (no slots, nothing else is ever set on a
+        # frozen record): copying it is 0.5 µs, a getattr per field 8 µs (bench_bulk.py).
+        return dict(self.__dict__)
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Client))

@@ -445,3 +445,14 @@ def test_cross_field_error_blames_the_changed_field(
         book.clients.update(c.code, **change)
     assert info.value.field == field
     assert book.clients.get(c.code) == c
+
+
+def test_as_dict_is_every_field_and_nothing_else(book: clientops.Book) -> None:
+    from clientops.clients import COLUMNS
+
+    client = book.clients.create(kind="company", name="Dict SAS", tags=["vip"])
+    record = client.as_dict()
+    assert list(record) == list(COLUMNS)
+    assert record["name"] == "Dict SAS" and record["tags"] == client.tags
+    record["name"] = "changed"  # a copy: the frozen record is untouched
+    assert client.name == "Dict SAS"
