@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import parallel
+from ._memory import paused_gc
 from .allocation import recompute_open_balances
 from .changeset import (
     ENTITY_TABLES,
@@ -182,6 +183,20 @@ def build(
     Every problem of every row is reported in ``error``; nothing is written. ``prepared``:
     codes are already stripped text and values already went through :func:`_raw`.
     """
+    with paused_gc():
+        return _build(book, requests, source=source, description=description,
+                      allow_duplicate=allow_duplicate, prepared=prepared)
+
+
+def _build(
+    book: Book,
+    requests: pd.DataFrame,
+    *,
+    source: str,
+    description: str | None,
+    allow_duplicate: bool,
+    prepared: bool,
+) -> ChangeSet:
     req = requests[["code", "field", "value"]]
     if not prepared:
         req = req.copy()

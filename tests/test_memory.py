@@ -23,3 +23,24 @@ def test_advice_off_only_where_faults_compact(tmp_path: Path) -> None:
     setting.write_text(ALWAYS)
     assert _memory.numpy_hugepage_advice_off(setting)
     assert not _memory.numpy_hugepage_advice_off(tmp_path / "missing")
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    import gc
+
+    import pytest
+
+    assert gc.isenabled()
+    with _memory.paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), _memory.paused_gc():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _memory.paused_gc():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
