@@ -26,11 +26,12 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
     ``keep`` must be active. Identity fields are not merged: correct ``keep`` first if
     ``drop`` held better values (the preview of a bulk correction shows both).
     """
-    if keep == drop:
-        raise ValidationError("drop", drop, "is the client to keep: choose two different clients")
     with book.store.transaction() as conn:
         kept = book.clients._fetch(conn, keep)
         dropped = book.clients._fetch(conn, drop)
+        # compared once found: "c000001" and " C000001 " name the same client as "C000001"
+        if kept.id == dropped.id:
+            raise ValidationError("drop", drop, "is the client to keep: choose two different clients")
         if kept.status != "active":
             raise ValidationError("keep", keep, "is archived: restore it before merging into it")
         moved = []

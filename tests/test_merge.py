@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -85,6 +86,18 @@ def test_refusals(book: clientops.Book, pair: tuple[str, str], keep: str, drop: 
                   error: type[Exception]) -> None:
     with pytest.raises(error):
         book.clients.merge(keep, drop)
+    assert book.changesets().empty
+
+
+@pytest.mark.parametrize("spelling", [str.lower, lambda code: f" {code} "])
+def test_a_client_cannot_be_merged_into_itself_whatever_the_spelling_of_its_code(
+    book: clientops.Book, pair: tuple[str, str], spelling: Any
+) -> None:
+    # the codes are read as a single edit reads them (trimmed, any case): the same client
+    keep, _drop = pair
+    with pytest.raises(ValidationError, match="two different clients"):
+        book.clients.merge(keep=keep, drop=spelling(keep))
+    assert book.clients.get(keep).status == "active"
     assert book.changesets().empty
 
 
