@@ -74,6 +74,10 @@ GROUP = {f: i for i, group in enumerate(COUPLED) for f in group}
 # derived value is always returned, whatever that one client held).
 DERIVES = {"iban": ("bic", "bank_name"), "first_name": ("name",), "last_name": ("name",),
            "kind": ("name",)}
+# Fields that ``check`` gives a default from the client's own id when cleared (the default
+# accounting account is the prefix and the client's number): a blank value is checked per
+# client, never shared through a representative record.
+OWN_DEFAULT = ("accounting_account",)
 
 READ_ONLY_MESSAGE = {
     "status": "cannot be changed by a correction: archive or restore the clients instead",
@@ -370,7 +374,9 @@ class _Checker:
         if ctx_names is None:
             ctx_names = self._context[names] = tuple(sorted(
                 {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns} - set(names)))
-        key = (names, *(self.values[c][at] for c in ctx_names))
+        key: tuple[Any, ...] = (names, *(self.values[c][at] for c in ctx_names))
+        if any(v is None and n in OWN_DEFAULT for n, v in zip(names, values, strict=True)):
+            key = (*key, at)
         rep = self._representatives.get(key)
         if rep is None:
             blank = set(names) | {d for n in names for d in DERIVES.get(n, ())}
@@ -399,6 +405,8 @@ class _Checker:
         for c in CONTEXT.get(name, ()):
             if c in self.columns:
                 keys[c] = self.clients[c].to_numpy()[at]
+        if name in OWN_DEFAULT:  # cleared: each client gets its own default value
+            keys["own"] = np.where(rows["value"].isna().to_numpy(), at, -1)
         flag = name == "payment_method"
         if flag:
             keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]

@@ -134,6 +134,22 @@ def test_direct_debit_needs_each_clients_active_mandate(book: clientops.Book) ->
     assert "active SEPA mandate" in by[b]
 
 
+def test_clearing_the_accounting_account_gives_each_client_its_own_default_one(
+    book: clientops.Book,
+) -> None:
+    # as a single edit does: the default account is the prefix and that client's number
+    codes = [company(book, name, accounting_account=account).code
+             for name, account in (("A", "411777"), ("B", "411888"))]
+    cs = book.bulk.update(codes, accounting_account=None)
+    assert rows(cs.preview, "code", "old", "new", "error") == [
+        (codes[0], "411777", "411000001", None), (codes[1], "411888", "411000002", None)]
+    cs.apply()
+    book.clients.update(codes[0], accounting_account="411777")
+    assert book.clients.get(codes[0]).accounting_account == "411777"
+    book.clients.update(codes[0], accounting_account=None)
+    assert [book.clients.get(c).accounting_account for c in codes] == ["411000001", "411000002"]
+
+
 def test_the_same_value_is_checked_once_for_many_clients(
     book: clientops.Book, three: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
