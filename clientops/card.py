@@ -207,7 +207,8 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
     with book.store.connection() as conn:
         client = _fetch_client(conn, code)
         rows = conn.execute(_SECTIONS, {"id": client["id"]}).fetchall()
-    month = json.loads(client.pop("_fy_month")) if client.get("_fy_month") else None
+    stored_month = client.pop("_fy_month")  # NULL when the setting was never changed
+    month = json.loads(stored_month) if stored_month else None
     day, fy = resolve_period(book, fiscal_year, as_of, start_month=month or DEFAULT_FY_MONTH)
     # part, id, d1, d2, m1, m2, m3, s1, s2, s3, s4, s5, i1, i2, b1, ts
     docs, pays, reminders, contacts, mandates, tasks = _split(rows)

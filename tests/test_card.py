@@ -125,6 +125,16 @@ def test_card_sections(book: clientops.Book, codes: handmade.Codes) -> None:
     assert "Send the new price list" in book.card(codes.a)._repr_html_()
 
 
+def test_identity_is_the_clients_fields_only(book: clientops.Book) -> None:
+    # a fresh book stores no fiscal-year setting: the card's lookup of it stays internal
+    code = book.clients.create(kind="company", name="Echo SAS").code
+    identity = book.card(code).identity
+    assert not [key for key in identity if key.startswith("_")]
+    assert identity["name"] == "Echo SAS"
+    book.settings.update(fiscal_year_start_month=7)
+    assert not [key for key in book.card(code).identity if key.startswith("_")]
+
+
 def test_card_unknown_client(book: clientops.Book) -> None:
     with pytest.raises(clientops.NotFound):
         book.card("C999999")
