@@ -123,8 +123,9 @@ def _raw_all(values: Iterable[Any]) -> list[Any]:
 
 
 def _codes(values: Iterable[Any]) -> list[str | None]:
-    """Client codes as the user meant them: stripped text, blank → None."""
-    return [None if c is None else str(c).strip() for c in _raw_all(values)]
+    """Client codes as the user meant them (as a single edit reads one): stripped upper-case
+    text, blank → None."""
+    return [None if c is None else str(c).strip().upper() for c in _raw_all(values)]
 
 
 def _masked(field: Any, value: Any) -> bool:
@@ -162,7 +163,7 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     for code in codes:
         if code is None or (isinstance(code, float) and math.isnan(code)):
             continue
-        seen.setdefault(str(code).strip(), None)
+        seen.setdefault(str(code).strip().upper(), None)
     return list(seen)
 
 

@@ -312,6 +312,17 @@ def test_selection_by_filter_uses_the_client_list(book: clientops.Book, three: l
     assert book.bulk.update(listed, owner="Paul").counts["clients"] == 3
 
 
+def test_codes_are_read_as_a_single_edit_reads_them(book: clientops.Book, three: list[str]) -> None:
+    # typed by hand in a spreadsheet: lower case, stray spaces — the client is still found
+    sheet = pd.DataFrame({"code": [three[0].lower(), f" {three[1]} "],
+                          "payment_terms": ["60_days", "60_days"]})
+    assert rows(book.bulk.from_file(sheet).preview, "code", "new", "error") == [
+        (three[0], "60_days", None), (three[1], "60_days", None)]
+    cs = book.bulk.update([three[2].lower()], owner="Nadia")
+    assert rows(cs.preview, "code", "error") == [(three[2], None)]
+    assert rows(book.bulk.archive([three[2].lower()]), "code", "done") == [(three[2], True)]
+
+
 # -- undo ----------------------------------------------------------------------------------
 def test_undo_restores_old_values_audited_and_marks_the_change_set(
     book: clientops.Book, three: list[str]
