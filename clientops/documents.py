@@ -367,7 +367,10 @@ def _import_documents(
                        e.id AS existing_id,
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.issue_date = t.issue_date
                         AND e.total_excl_tax = t.total_excl_tax AND e.tax = t.tax
-                        AND (t.due_text IS NULL OR e.due_date = t.due_given)) AS same,
+                        AND (t.due_text IS NULL OR e.due_date = t.due_given)
+                        AND (t.cancels IS NULL
+                             OR e.cancels_id IS NOT DISTINCT FROM coalesce(ei.id, fi.new_id)))
+                           AS same,
                        coalesce(ei.id, fi.new_id) AS cancels_id,
                        coalesce(ei.client_id, fc.id) AS cancels_client
                 FROM typed t

@@ -140,6 +140,7 @@ def _import_payments(
                            {imports.sql_date(col['paid_on'])} AS paid_on,
                            {col['amount']} AS amount_text,
                            {imports.sql_money(col['amount'])} AS amount,
+                           {col['method']} AS method_text,
                            lower(coalesce({col['method']}, 'transfer')) AS method,
                            {col['reference']} AS key,
                            {col['invoice']} AS invoice,
@@ -149,8 +150,12 @@ def _import_payments(
                 SELECT t.*, c.id AS client_id,
                        count(*) OVER (PARTITION BY t.key) AS copies,
                        e.id AS existing_id,
+                       -- method and invoice are compared where the file states them
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.paid_on = t.paid_on
-                        AND e.amount = t.amount) AS same,
+                        AND e.amount = t.amount
+                        AND (t.method_text IS NULL OR e.method = t.method)
+                        AND (t.invoice IS NULL OR e.invoice_id IS NOT DISTINCT FROM i.id))
+                           AS same,
                        i.id AS invoice_id, i.client_id AS invoice_client
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code

@@ -203,3 +203,30 @@ def test_list_export_imports_back_unchanged(
     assert again.empty and again.attrs["unchanged"] == 4
     again = book.payments.import_file(tmp_path / "pays.csv")
     assert again.empty and again.attrs["unchanged"] == 1
+
+
+def test_existing_key_naming_another_invoice_is_rejected(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    # a row whose key exists but names another invoice (or method) is not "unchanged": the
+    # allocation of that credit would silently differ from the file
+    a, b = codes
+    book.documents.import_file(write(good_documents(a, b), tmp_path / "d.csv"))
+    book.documents.add(a, issue_date=date(2026, 1, 6), total_excl_tax=D("50.00"), number="INV-3")
+    pays = pd.DataFrame({"client_code": [a, a], "paid_on": ["2026-02-01", "2026-02-02"],
+                         "amount": ["10.00", "5.00"], "method": ["transfer", "cheque"],
+                         "reference": ["P-1", "P-2"], "invoice": ["INV-1", ""]})
+    book.payments.import_file(write(pays, tmp_path / "p.csv"))
+    moved = pays.assign(invoice=["INV-3", ""], method=["transfer", "card"])
+    report = book.payments.import_file(write(moved, tmp_path / "p2.csv"))
+    assert report["reason"].tolist() == ["reference P-1 already exists with other values",
+                                         "reference P-2 already exists with other values"]
+    assert book.payments.list(a)["invoice"].tolist()[-1] == "INV-1"
+    # columns the file leaves out (or blank cells) are not stated, so not compared
+    unstated = pays.drop(columns=["method"]).assign(invoice=["", ""])
+    assert book.payments.import_file(write(unstated, tmp_path / "p3.csv")).attrs[
+        "unchanged"] == 2
+    notes = good_documents(a, b).assign(cancels=["", "INV-3", "", ""])
+    report = book.documents.import_file(write(notes, tmp_path / "d2.csv"))
+    assert report["reason"].tolist() == ["number AV-1 already exists with other values"]
+    assert book.documents.get("AV-1", kind="credit_note").cancels == "INV-1"
