@@ -98,7 +98,8 @@ def _as_text(column: pd.Series) -> pd.Series:
         if isinstance(v, date):
             return v.isoformat()
         if isinstance(v, float):
-            return repr(v)
+            # a column of whole numbers with a gap is float64 (Parquet, XLSX): 2001.0 is "2001"
+            return str(int(v)) if v.is_integer() else repr(v)
         text = str(v).strip()
         return text or None
 

@@ -230,3 +230,21 @@ def test_existing_key_naming_another_invoice_is_rejected(
     report = book.documents.import_file(write(notes, tmp_path / "d2.csv"))
     assert report["reason"].tolist() == ["number AV-1 already exists with other values"]
     assert book.documents.get("AV-1", kind="credit_note").cancels == "INV-1"
+
+
+def test_numeric_keys_read_alike_from_every_format(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    # a Parquet column of whole numbers with a gap is float64: 2001.0 is the key "2001", as in
+    # the CSV of the same export, so importing both changes nothing the second time
+    a, _b = codes
+    typed = pd.DataFrame({"client_code": [a, a], "paid_on": ["2026-02-01", "2026-02-02"],
+                          "amount": [10.0, 20.5], "reference": [2001.0, 2002.0],
+                          "invoice": [None, None]})
+    report = book.payments.import_file(write(typed, tmp_path / "p.parquet"))
+    assert report.empty and report.attrs["imported"] == 2
+    assert book.payments.list()["reference"].tolist() == ["2002", "2001"]
+    text = pd.DataFrame({"client_code": [a, a], "paid_on": ["2026-02-01", "2026-02-02"],
+                         "amount": ["10", "20.50"], "reference": ["2001", "2002"]})
+    again = book.payments.import_file(write(text, tmp_path / "p.csv"))
+    assert again.attrs["unchanged"] == 2 and again.attrs["imported"] == 0
