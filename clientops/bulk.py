@@ -74,6 +74,10 @@ GROUP = {f: i for i, group in enumerate(COUPLED) for f in group}
 # derived value is always returned, whatever that one client held).
 DERIVES = {"iban": ("bic", "bank_name"), "first_name": ("name",), "last_name": ("name",),
            "kind": ("name",)}
+# Fields the other fields of their group are read against (the phone and postal code for the
+# country): when a new value of one is refused, ``check`` reads the others against the stored
+# value, so the representative record keeps it (and only clients storing the same share it).
+KEPT = ("country", "delivery_country")
 # Fields that ``check`` gives a default from the client's own id when cleared (the default
 # accounting account is the prefix and the client's number): a blank value is checked per
 # client, never shared through a representative record.
@@ -374,13 +378,14 @@ class _Checker:
         ctx_names = self._context.get(names)
         if ctx_names is None:
             ctx_names = self._context[names] = tuple(sorted(
-                {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns} - set(names)))
+                {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
+                - (set(names) - set(KEPT))))
         key: tuple[Any, ...] = (names, *(self.values[c][at] for c in ctx_names))
         if any(v is None and n in OWN_DEFAULT for n, v in zip(names, values, strict=True)):
             key = (*key, at)
         rep = self._representatives.get(key)
         if rep is None:
-            blank = set(names) | {d for n in names for d in DERIVES.get(n, ())}
+            blank = (set(names) - set(KEPT)) | {d for n in names for d in DERIVES.get(n, ())}
             record = {c: column[at] for c, column in self.values.items()}
             rep = self._representatives[key] = _client_from(record, self.client_fields, blank)
         cleaned, errors = self.book.clients.check(
@@ -391,7 +396,8 @@ class _Checker:
             target = err.field if err.field in names else names[0]
             by_field.setdefault(target, []).append(
                 err.message if err.field == target else f"{err.field}: {err.message}")
-        texts = [as_text(cleaned.get(n)) for n in names]
+        # a kept field asked to hold its stored value is left out of ``cleaned``
+        texts = [as_text(cleaned[n] if n in cleaned else getattr(rep, n)) for n in names]
         others = [(f, as_text(v)) for f, v in cleaned.items() if f not in names] if not errors else []
         return texts, {f: "; ".join(m) for f, m in by_field.items()}, others
 
@@ -447,7 +453,7 @@ class _Checker:
             values = tuple(unit["value"].tolist())
             at = int(self.position.get_loc(code))
             ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
-                               - set(names))
+                               - (set(names) - set(KEPT)))
             ctx = tuple(self.values[c][at] for c in ctx_names)
             flag = bool(self.values["has_active_mandate"][at]) if "payment_method" in names else None
             key = (names, tuple(_vkey(v) for v in values), ctx, flag)

@@ -107,6 +107,26 @@ def test_errors_are_the_single_edit_errors_word_for_word(
         book.clients.update(three[0], **{field: value})
 
 
+@pytest.mark.parametrize(
+    ("stored", "changes"),
+    [
+        ({"country": "FR"}, {"country": "Atlantis", "postal_code": "abc"}),   # French: 5 digits
+        ({"country": "DE"}, {"country": "Atlantis", "phone": "030 12345678"}),  # valid in Berlin
+        ({"country": "DE", "delivery_country": "FR"},                           # delivered in France
+         {"delivery_country": "Atlantis", "delivery_postal_code": "abc"}),
+    ],
+)
+def test_coupled_fields_are_checked_against_the_stored_country_when_the_new_one_is_refused(
+    book: clientops.Book, stored: dict[str, str], changes: dict[str, str]
+) -> None:
+    # a single edit reads the phone and postal code for the country the client keeps
+    code = company(book, "A", **stored).code
+    _clean, expected = book.clients.check(changes, book.clients.get(code))
+    cs = book.bulk.update([code], **changes)
+    assert sorted((r.field, r.error) for r in cs.errors.itertuples()) == sorted(
+        (e.field, e.message) for e in expected)
+
+
 def test_values_are_cleaned_like_a_single_edit(book: clientops.Book, three: list[str]) -> None:
     cs = book.bulk.update(three[:1], iban="fr76 3000 6000 0112 3456 7890 189", phone="01 42 68 53 00")
     new = dict(rows(cs.preview, "field", "new"))
