@@ -117,6 +117,10 @@ _GET_SQL = """
 
 def invoice_id(conn: duckdb.DuckDBPyConnection, ref: Any, client_id: int, field: str) -> int:
     """The id of the client's invoice named by number (or a :class:`Document`)."""
+    if isinstance(ref, Document) and ref.kind != "invoice":
+        # numbers are unique per kind only: looking this one up would find another document
+        raise ValidationError(field, ref.number,
+                              f"is a {ref.kind.replace('_', ' ')}, not an invoice")
     number = ref.number if isinstance(ref, Document) else str(ref).strip()
     row = conn.execute(
         "SELECT id, client_id FROM documents WHERE number = ? AND kind = 'invoice'", [number]

@@ -59,6 +59,22 @@ def test_reference_unique_and_invoice_of_same_client(book: clientops.Book, code:
         book.payments.add(code, paid_on=date(2026, 1, 6), amount=D("10.00"), invoice=inv)
 
 
+def test_invoice_given_as_a_document_of_another_kind(book: clientops.Book, code: str) -> None:
+    # numbers are unique per kind only: a quote may carry an invoice's number, and passing the
+    # quote must not settle that invoice
+    inv = book.documents.add(code, issue_date=date(2026, 1, 5), total_excl_tax=D("10.00"))
+    quote = book.documents.add(code, kind="quote", issue_date=date(2026, 1, 5),
+                               total_excl_tax=D("10.00"), number=inv.number)
+    with pytest.raises(clientops.ValidationError, match="not an invoice") as err:
+        book.payments.add(code, paid_on=date(2026, 1, 6), amount=D("10.00"), invoice=quote)
+    assert err.value.field == "invoice"
+    with pytest.raises(clientops.ValidationError, match="not an invoice"):
+        book.documents.add(code, kind="credit_note", issue_date=date(2026, 1, 6),
+                           total_excl_tax=D("10.00"), cancels=quote)
+    assert book.payments.list().empty
+    assert book.documents.get(inv.number).open_amount == D("10.00")
+
+
 def test_archived_client_may_still_pay(book: clientops.Book, code: str) -> None:
     book.documents.add(code, issue_date=date(2026, 1, 5), total_excl_tax=D("10.00"))
     book.clients.archive(code)
