@@ -106,16 +106,26 @@ def _as_text(column: pd.Series) -> pd.Series:
     return column.map(cell).astype(object)
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV in UTF-8, else Windows-1252 (Excel's French "CSV" on Windows); ``;`` or ``,``."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            with path.open("r", encoding=encoding) as fh:
+                head = fh.readline()
+            sep = ";" if head.count(";") > head.count(",") else ","
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                               encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("path", str(path), "is neither UTF-8 nor Windows-1252 text")
+
+
 def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The file's rows as text columns, headers renamed with ``mapping`` (file → ours)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        with path.open("r", encoding="utf-8-sig") as fh:
-            head = fh.readline()
-        sep = ";" if head.count(";") > head.count(",") else ","
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
+        frame = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
         frame = pd.read_excel(path, dtype=object, engine="openpyxl")
     elif suffix == ".parquet":

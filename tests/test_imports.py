@@ -116,6 +116,24 @@ def test_documents_mapping_of_french_headers(
         book.documents.import_file(path)   # without the mapping the columns are unknown
 
 
+def test_french_excel_csv_in_windows_1252(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    # Excel on Windows saves "CSV (séparateur : point-virgule)" in Windows-1252, not UTF-8
+    a, _b = codes
+    path = tmp_path / "export.csv"
+    path.write_bytes((f"Code client;N° facture;Date;Date d'échéance;Montant HT;TVA\r\n"
+                      f"{a};FAC-9;15/01/2026;28/02/2026;1 234,50;246,90\r\n").encode("cp1252"))
+    report = book.documents.import_file(path, mapping={
+        "Code client": "client_code", "N° facture": "number", "Date": "issue_date",
+        "Date d'échéance": "due_date", "Montant HT": "total_excl_tax", "TVA": "tax"})
+    assert report.empty, report
+    assert book.documents.get("FAC-9").total_incl_tax == D("1481.40")
+    path.write_bytes(b"client_code,number\r\n\x81\x8d,1\r\n")   # no text encoding we read
+    with pytest.raises(clientops.ValidationError, match="UTF-8"):
+        book.documents.import_file(path)
+
+
 def test_documents_existing_number_with_other_values(
     book: clientops.Book, codes: tuple[str, str], tmp_path: Path
 ) -> None:
