@@ -212,7 +212,7 @@ def _build(
         req["code"] = _codes(req["code"].tolist())
         req["value"] = pd.Series(_raw_all(req["value"].tolist()), index=req.index,
                                  dtype=object)
-    req = req[req["code"].notna()].reset_index(drop=True)
+    req = req.reset_index(drop=True)  # a line without a code is reported, not dropped
     editable = _editable()
     with book.store.connection() as conn:
         columns = client_columns(conn)
@@ -236,7 +236,7 @@ def _build(
         items.loc[rows, "old"] = clients[name].to_numpy(dtype=object)[position[rows]]
 
     # the same client and field asked twice with different values
-    dup = items.duplicated(["code", "field"], keep=False)
+    dup = items.duplicated(["code", "field"], keep=False) & items["code"].notna()
     if dup.any():
         keys = items.loc[dup, "value"].map(_key)
         differing = keys.groupby([items.loc[dup, "code"], items.loc[dup, "field"]]).transform("nunique") > 1
@@ -246,6 +246,7 @@ def _build(
 
     unknown = items["client_id"].isna()
     items.loc[unknown, "error"] = "no client has this code"
+    items.loc[items["code"].isna(), "error"] = "this line names no client: fill in its code"
     for name in set(items["field"].unique()) - set(fields):
         rows = (items["field"] == name) & ~unknown
         if rows.any():
@@ -274,7 +275,8 @@ def _build(
             items.at[idx, "error"] = message
     # by code then field: clients are read in code order, so their positions sort the codes
     where = pd.Index(clients["code"]).get_indexer(items["code"])
-    where = np.where(where >= 0, where, len(clients) + pd.factorize(items["code"])[0])
+    where = np.where(where >= 0, where,
+                     len(clients) + pd.factorize(items["code"], use_na_sentinel=False)[0])
     order = np.lexsort((pd.factorize(items["field"], sort=True)[0], where))
     items = items.drop(columns=["value"]).iloc[order]
     items["name"] = items["name"].astype(object).where(items["name"].notna(), None)

@@ -332,6 +332,22 @@ def test_selection_by_filter_uses_the_client_list(book: clientops.Book, three: l
     assert book.bulk.update(listed, owner="Paul").counts["clients"] == 3
 
 
+def test_a_line_with_values_but_no_code_is_reported_not_ignored(
+    book: clientops.Book, three: list[str]
+) -> None:
+    sheet = pd.DataFrame({"code": [three[0], None, "  ", None],
+                          "payment_terms": ["60_days", "45_days", None, "on_receipt"],
+                          "owner": [None, None, None, None]})   # a blank line changes nothing
+    cs = book.bulk.from_file(sheet)
+    assert rows(cs.preview, "code", "field", "new", "error") == [
+        (three[0], "payment_terms", "60_days", None),
+        (None, "payment_terms", "45_days", "this line names no client: fill in its code"),
+        (None, "payment_terms", "on_receipt", "this line names no client: fill in its code"),
+    ]
+    with pytest.raises(ClientOpsError, match="have errors"):
+        cs.apply()
+
+
 def test_codes_are_read_as_a_single_edit_reads_them(book: clientops.Book, three: list[str]) -> None:
     # typed by hand in a spreadsheet: lower case, stray spaces — the client is still found
     sheet = pd.DataFrame({"code": [three[0].lower(), f" {three[1]} "],
