@@ -704,7 +704,15 @@ class Bulk:
 
 
 def read_corrections(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """A spreadsheet of corrections as a DataFrame of text cells (codes keep leading zeros)."""
+    """A spreadsheet of corrections as a DataFrame of text cells (codes keep leading zeros),
+    headers stripped of stray spaces."""
+    frame = _read_sheet(path_or_df)
+    if any(str(c) != str(c).strip() for c in frame.columns):
+        frame = frame.rename(columns=lambda c: str(c).strip())
+    return frame
+
+
+def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(path_or_df, pd.DataFrame):
         return path_or_df
     path = Path(path_or_df)

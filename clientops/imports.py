@@ -134,7 +134,13 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
         raise ValidationError("path", str(path), "must be a .csv, .xlsx or .parquet file")
     frame.columns = [str(c).strip() for c in frame.columns]
     if mapping:
-        frame = frame.rename(columns=dict(mapping))
+        renames = {str(k).strip(): str(v).strip() for k, v in mapping.items()}
+        frame = frame.rename(columns=renames)
+        twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+        if twice:
+            raise ValidationError(
+                "mapping", ", ".join(twice),
+                "names a column the file already has: keep one column per field")
     out = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
     out.insert(0, "_row", range(1, len(out) + 1))
     return out

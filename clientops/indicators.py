@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -76,9 +77,11 @@ def resolve_period(
     month = int(start_month or book.settings.fiscal_year_start_month)
     if fiscal_year_name is None:
         fiscal_year_name = fiscal_year_of(day, month)
-    elif isinstance(fiscal_year_name, bool) or not isinstance(fiscal_year_name, int):
+    elif isinstance(fiscal_year_name, bool) or not isinstance(fiscal_year_name, Integral):
         raise ValidationError("fiscal_year", fiscal_year_name,
                               "must be a year such as 2025 (the year the fiscal year starts)")
+    else:
+        fiscal_year_name = int(fiscal_year_name)  # numpy integers from a DataFrame too
     return day, fiscal_year(month, fiscal_year_name)
 
 

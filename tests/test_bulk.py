@@ -304,6 +304,14 @@ def test_csv_of_corrections_blank_cells_change_nothing(book: clientops.Book, thr
     assert cs.source == "import" and "corrections.csv" in cs.description
 
 
+def test_spreadsheet_headers_with_stray_spaces(book: clientops.Book, three: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "corrections.csv"
+    path.write_text(f" code ;payment_terms \n{three[0]};45_days\n", encoding="utf-8")
+    cs = book.bulk.from_file(path)
+    assert rows(cs.preview, "code", "field", "new", "error") == [
+        (three[0], "payment_terms", "45_days", None)]
+
+
 def test_xlsx_keeps_codes_and_accounts_as_text(book: clientops.Book, three: list[str], tmp_path: Path) -> None:
     path = tmp_path / "corrections.xlsx"
     pd.DataFrame({"code": [three[0]], "accounting_account": ["4110000042"]}).to_excel(path, index=False)

@@ -266,3 +266,22 @@ def test_numeric_keys_read_alike_from_every_format(
                          "amount": ["10", "20.50"], "reference": ["2001", "2002"]})
     again = book.payments.import_file(write(text, tmp_path / "p.csv"))
     assert again.attrs["unchanged"] == 2 and again.attrs["imported"] == 0
+
+
+def test_mapping_keys_are_trimmed_and_a_doubled_column_refused(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, _b = codes
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"Code client": [a], "N° facture": ["FAC-7"], "issue_date": ["2026-01-15"],
+                  "total_excl_tax": ["100.00"], "tax": ["20.00"]}).to_csv(path, index=False)
+    # stray spaces in the mapping's keys, as typed in a notebook
+    report = book.documents.import_file(path, mapping={" Code client ": "client_code",
+                                                       "N° facture ": "number"})
+    assert report.empty, report
+    assert book.documents.get("FAC-7").total_incl_tax == D("120.00")
+    # a header mapped onto a column the file already has: which one is meant?
+    with pytest.raises(clientops.ValidationError, match="issue_date") as err:
+        book.documents.import_file(path, mapping={"Code client": "client_code",
+                                                  "N° facture": "issue_date"})
+    assert err.value.field == "mapping"

@@ -122,6 +122,11 @@ def test_fiscal_year_starting_in_july(portfolio_book: clientops.Book) -> None:
     assert frame["payments_received"].tolist() == [D("800.00"), D("3000.00"), Z, D("250.00")]
     earlier = portfolio_book.indicators.portfolio(fiscal_year=2024, as_of=handmade.AS_OF)
     assert earlier["revenue"].tolist() == [Z, Z, Z, Z]
+    # a year taken from a DataFrame is a numpy integer
+    import numpy as np
+    same = portfolio_book.indicators.portfolio(fiscal_year=np.int64(2024), as_of=handmade.AS_OF)
+    pd.testing.assert_frame_equal(same, earlier)
+    assert same.attrs["fiscal_year"] == 2024
     # outstanding does not depend on the fiscal year
     assert earlier["outstanding"].tolist() == frame["outstanding"].tolist()
 
