@@ -94,6 +94,8 @@ def as_text(value: Any) -> str | None:
     """The text DuckDB gives for ``CAST(value AS VARCHAR)`` — the change set's value form."""
     if value is None:
         return None
+    if type(value) is str:  # most values: no isinstance chain
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -370,20 +372,25 @@ class _Checker:
 
         self.client_fields = list(COLUMNS)
         self._representatives: dict[Any, Any] = {}
-        self._context: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # per tuple of field names: the context columns a verdict depends on, and which of
+        # the names take each client's own default when cleared (computed once)
+        self._plans: dict[tuple[str, ...], tuple[tuple[list[Any], ...], tuple[int, ...]]] = {}
 
     def check(self, names: tuple[str, ...], values: tuple[Any, ...], at: int, flag: bool | None
               ) -> tuple[list[str | None], dict[str, str], list[tuple[str, str | None]]]:
         """(new texts, error per field, derived changes) for the client at position ``at``."""
         # The result depends on the values and on the context fields only (CONTEXT), so one
         # representative record serves every client sharing that context.
-        ctx_names = self._context.get(names)
-        if ctx_names is None:
-            ctx_names = self._context[names] = tuple(sorted(
+        plan = self._plans.get(names)
+        if plan is None:
+            ctx_names = tuple(sorted(
                 {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
                 - (set(names) - set(KEPT))))
-        key: tuple[Any, ...] = (names, *(self.values[c][at] for c in ctx_names))
-        if any(v is None and n in OWN_DEFAULT for n, v in zip(names, values, strict=True)):
+            own = tuple(i for i, n in enumerate(names) if n in OWN_DEFAULT)
+            plan = self._plans[names] = (tuple(self.values[c] for c in ctx_names), own)
+        context, own = plan
+        key: tuple[Any, ...] = (names, *[column[at] for column in context])
+        if own and any(values[i] is None for i in own):
             key = (*key, at)
         rep = self._representatives.get(key)
         if rep is None:

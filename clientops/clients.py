@@ -121,6 +121,8 @@ class Client:
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Client))
 READ_ONLY_FIELDS = ("id", "code", "status", "created_at", "updated_at", "archived_at", "version")
 EDITABLE_FIELDS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in READ_ONLY_FIELDS)
+_READ_ONLY = frozenset(READ_ONLY_FIELDS)  # membership tests, once per field checked
+_EDITABLE = frozenset(EDITABLE_FIELDS)
 # Another client holding the same value is refused unless allow_duplicate=True …
 DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
 # … except the accounting account, which is always unique.
@@ -483,10 +485,10 @@ class Clients:
         errors: builtins.list[ValidationError] = []
         given = dict(changes)
         for field in list(given):
-            if field in READ_ONLY_FIELDS:
+            if field in _READ_ONLY:
                 errors.append(ValidationError(field, given.pop(field),
                                               "cannot be changed here (it is managed by clientops)"))
-            elif field not in EDITABLE_FIELDS:
+            elif field not in _EDITABLE:
                 errors.append(ValidationError(field, given.pop(field), "is not a client field"))
         base: dict[str, Any] = current.as_dict() if current is not None else {
             f.name: f.default for f in fields(Client)
@@ -497,10 +499,12 @@ class Clients:
             base.setdefault("kind", None)
         cleaned: dict[str, Any] = {}
         # Countries first: the phone and postal code are read for the client's country.
-        order = sorted(given, key=lambda f: (f not in ("country", "delivery_country"), f))
+        order = sorted(given, key=lambda f: (f not in ("country", "delivery_country"), f)) \
+            if len(given) > 1 else given
         for field in order:
             try:
-                cleaned[field] = _clean_field(field, given[field], {**base, **cleaned})
+                cleaned[field] = _clean_field(field, given[field],
+                                              {**base, **cleaned} if cleaned else base)
             except ValidationError as err:
                 errors.append(err)
         bad = {e.field for e in errors}

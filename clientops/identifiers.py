@@ -17,6 +17,7 @@ import pycountry
 from babel.numbers import list_currencies
 from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
+from schwifty.domain import Component as BBANComponent
 from schwifty.exceptions import NationalChecksumNotVerified, SchwiftyException
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
@@ -143,7 +144,33 @@ def _iban(iban: str) -> IBAN | None:
 _BANKS: dict[tuple[str, str], tuple[str | None, str | None]] = {}
 
 
+# Per country, where schwifty's registry key sits in the BBAN (from schwifty's own BBAN spec):
+# its ``_bank_lookup_key`` looks the spec up again for each component, ~4 µs an IBAN.
+_KEY_SLICES: dict[str, tuple[tuple[int, int | None], ...] | None] = {}
+
+
+def _key_slices(parsed: IBAN) -> tuple[tuple[int, int | None], ...] | None:
+    country = parsed.country_code
+    if country not in _KEY_SLICES:
+        try:
+            spec = parsed.bban.spec
+            components = spec.bic_lookup_components or [BBANComponent.BANK_CODE]
+            ranges = [spec.positions.get(c) for c in components]
+            _KEY_SLICES[country] = tuple(
+                (r.start, r.end) if r is not None else (0, 0) for r in ranges)
+        except (AttributeError, SchwiftyException, ValueError):
+            _KEY_SLICES[country] = None
+    return _KEY_SLICES[country]
+
+
 def _bank_key(parsed: IBAN) -> tuple[str, str]:
+    slices = _key_slices(parsed)
+    if slices is not None:
+        bban = str(parsed.bban)
+        # as schwifty's _get_slice: a range past the end gives ""
+        return parsed.country_code, "".join(
+            bban[lo:hi] if lo < len(bban) and (hi is None or hi <= len(bban)) else ""
+            for lo, hi in slices)
     try:
         lookup = parsed.bban._bank_lookup_key  # schwifty's own registry key
         lookup = lookup() if callable(lookup) else lookup

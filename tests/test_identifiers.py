@@ -349,3 +349,27 @@ def test_clean_currency(value: str, ok: bool) -> None:
     else:
         with pytest.raises(ValidationError):
             clean_currency(value)
+
+
+def test_bank_registry_key_is_schwiftys_own_for_every_country() -> None:
+    # identifiers reads the registry key straight from schwifty's BBAN spec (faster than
+    # asking the BBAN each time); it must be the key schwifty itself looks banks up with
+    import random
+
+    from schwifty import IBAN, registry
+
+    from clientops.identifiers import _bank_key
+
+    rng = random.Random(7)
+    checked = 0
+    for country in sorted(registry.get_countries()):
+        for _ in range(3):
+            try:
+                parsed = IBAN.random(country_code=country, random=rng)
+            except Exception:  # noqa: BLE001 - a country schwifty cannot generate for
+                break
+            own = parsed.bban._bank_lookup_key
+            own = own() if callable(own) else own
+            assert _bank_key(parsed) == (parsed.country_code, str(own)), str(parsed)
+            checked += 1
+    assert checked > 100
