@@ -345,16 +345,18 @@ def _validate(
     if not todo.any():
         return None
     rows = items.loc[todo, ["code", "field", "value"]]
-    group = rows["field"].map(lambda f: GROUP.get(f, f)).astype(str)
-    size = rows.groupby([rows["code"], group])["field"].transform("size")
+    # the group of coupled fields each field belongs to (a field alone: its own name)
+    fields = rows["field"].unique()
+    group = rows["field"].map({f: str(GROUP.get(f, f)) for f in fields})
+    shared = pd.DataFrame({"code": rows["code"], "group": group}).duplicated(keep=False)
     checker = _Checker(book, clients, columns)
     derived: list[pd.DataFrame] = []
-    single = rows[size == 1]
+    single = rows[~shared]
     for name in single["field"].unique():
         derived += checker.single(items, single[single["field"] == name], str(name))
-    multi = rows[size > 1]
+    multi = rows[shared]
     if not multi.empty:
-        derived += checker.units(items, multi.assign(group=group[size > 1]))
+        derived += checker.units(items, multi.assign(group=group[shared]))
     return pd.concat(derived, ignore_index=True) if derived else None
 
 
@@ -622,14 +624,16 @@ class Bulk:
                 "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
             })
             wide = True
-        values = _raw_all(long["value"].tolist())
-        keep = [v is not None and not _masked(f, v)
-                for f, v in zip(long["field"].tolist(), values, strict=True)]
+        values = pd.Series(_raw_all(long["value"].tolist()), dtype=object)
+        keep = np.array([v is not None for v in values], dtype=bool)
+        iban = (long["field"] == "iban").to_numpy()
+        if iban.any():  # masked IBANs of an exported list mean "unchanged"
+            keep[iban] &= ~np.array([_masked("iban", v) for v in values[iban]], dtype=bool)
         requests = pd.DataFrame({
             "code": (long["code"] if wide else  # wide form: codes cleaned once per line above
                      pd.Series(_codes(long["code"].tolist()), dtype=object))[keep],
             "field": long["field"].astype(object).reset_index(drop=True)[keep],
-            "value": pd.Series(values, dtype=object)[keep],
+            "value": values[keep],
         })
         label = path_or_df.name if isinstance(path_or_df, Path) else (
             Path(path_or_df).name if isinstance(path_or_df, str) else "a table")
