@@ -549,10 +549,13 @@ def unique_errors(
     rows = items[items["field"].isin(list(checked)) & items["client_id"].notna()]
     if rows.empty:
         return []
-    changes: dict[str | None, dict[str, Any]] = {}
-    for code, name, value in zip(rows["code"], rows["field"], rows["new"], strict=True):
-        changes.setdefault(code, {})[name] = value
-    found = book.clients.conflicts(changes, allow_duplicate=allow_duplicate, conn=conn)
+    # one row per client and field already (duplicates were refused above); values are text
+    batch = pa.table({
+        "code": pa.array(rows["code"].tolist(), pa.string()),
+        "field": pa.array(rows["field"].tolist(), pa.string()),
+        "value": pa.array(rows["new"].tolist(), pa.string()),
+    })
+    found = book.clients.batch_conflicts(batch, allow_duplicate=allow_duplicate, conn=conn)
     if not found:
         return []
     where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import audit, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
@@ -637,18 +638,33 @@ class Clients:
             for field, value in changes.items()
             if field in checked
         ]
-        asked = {field for _code, field, value in records if value is not None}
-        if not asked:
-            return []
-        if conn is None:
-            with self._book.store.connection() as own:
-                return self.conflicts(rows, allow_duplicate=allow_duplicate, conn=own)
         # the checked fields are all text once cleaned
         batch = pa.table({
             "code": pa.array([r[0] for r in records], pa.string()),
             "field": pa.array([r[1] for r in records], pa.string()),
             "value": pa.array([None if r[2] is None else str(r[2]) for r in records], pa.string()),
         })
+        return self.batch_conflicts(batch, allow_duplicate=allow_duplicate, conn=conn)
+
+    def batch_conflicts(
+        self,
+        batch: pa.Table,
+        *,
+        allow_duplicate: bool = False,
+        conn: duckdb.DuckDBPyConnection | None = None,
+    ) -> builtins.list[tuple[str | None, ValidationError]]:
+        """:meth:`conflicts` of changes given as an Arrow table of text ``code, field, value``
+        (code ``""`` for a client being created; other fields are ignored) — a bulk change
+        set's rows as they are, without a dict per client."""
+        checked = UNIQUE_FIELDS + (() if allow_duplicate else DUPLICATE_FIELDS)
+        batch = batch.filter(pc.is_in(batch.column("field"), pa.array(checked, pa.string())))
+        given = batch.filter(pc.is_valid(batch.column("value")))
+        asked = set(pc.unique(given.column("field")).to_pylist())
+        if not asked:
+            return []
+        if conn is None:
+            with self._book.store.connection() as own:
+                return self.batch_conflicts(batch, allow_duplicate=allow_duplicate, conn=own)
         found: builtins.list[tuple[str | None, ValidationError]] = []
         conn.register("_clientops_batch", batch)
         try:
