@@ -268,9 +268,11 @@ def _build(
     items.loc[pending, "new"] = items.loc[pending, "value"].map(as_text)
 
     # leave out what already has the value asked for
-    same = items["error"].isna() & (items["old"].fillna("\0") == items["new"].fillna("\0"))
+    # old and new are text or None (None equals None here, as it should)
+    same = items["error"].isna().to_numpy() & (
+        items["old"].to_numpy(dtype=object) == items["new"].to_numpy(dtype=object))
     unchanged = int(same.sum())
-    items = items[~same].copy()
+    items = items[~same]  # a new frame (copy-on-write): later writes stay in it
 
     for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
         if items.at[idx, "error"] is None:
@@ -444,9 +446,10 @@ class _Checker:
             [n if e is None else None for n, e in zip(new_col, error_col, strict=True)],
             index=rows.index, dtype=object)
         out = []
+        found = [dict(group) for group in others]
         for field in sorted({f for group in others for f, _ in group}):
             missing = object()
-            per_group = np.array([dict(group).get(field, missing) for group in others], dtype=object)
+            per_group = np.array([group.get(field, missing) for group in found], dtype=object)
             spread = per_group[codes]
             keep = np.array([v is not missing for v in spread], dtype=bool)
             out.append(pd.DataFrame({"code": rows["code"].to_numpy()[keep], "field": field,
