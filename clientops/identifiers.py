@@ -44,7 +44,8 @@ from .errors import ValidationError
 warnings.filterwarnings("ignore", category=NationalChecksumNotVerified)
 
 # IBANs of these territories start with FR while their banks' BICs may carry their own code.
-_FR_TERRITORIES = {"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "NC", "PF", "WF", "BL", "MF", "MC"}
+FR_TERRITORIES = frozenset({"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "NC", "PF", "WF", "BL", "MF",
+                            "MC"})
 
 _SEPA_ID_RE = re.compile(r"^[A-Za-z0-9/\-?:().,'+]+$")
 
@@ -245,7 +246,7 @@ def clean_bic(value: Any, field: str = "bic", iban: str | None = None) -> str:
         iban_country = "".join(iban.split()).upper()[:2]
         bic_country = compact[4:6]
         same = bic_country == iban_country or (
-            iban_country in _FR_TERRITORIES and bic_country in _FR_TERRITORIES
+            iban_country in FR_TERRITORIES and bic_country in FR_TERRITORIES
         )
         if not same:
             raise ValidationError(

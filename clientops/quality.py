@@ -7,7 +7,8 @@ rule                        finds
 ==========================  =================================================================
 missing_siren/missing_siret French companies without their SIREN / SIRET
 invalid_value               stored values that no longer pass the single-edit rules (old
-                            imports), or are stored in another form than the clean one
+                            imports), or are stored in another form than the clean one, or
+                            contradict each other (SIRET/SIREN, VAT number/SIREN, BIC/IBAN)
 duplicate                   a SIREN, VAT number, IBAN or email held by several clients
 debit_without_mandate       direct debit chosen but no active SEPA mandate
 no_reminder_recipient       no favourite contact with an email, and no client email
@@ -31,7 +32,7 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from .identifiers import mask_iban
+from .identifiers import FR_TERRITORIES, mask_iban
 
 if TYPE_CHECKING:
     from .book import Book
@@ -196,6 +197,48 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
     ]
 
 
+_TERRITORIES = ", ".join(f"'{c}'" for c in sorted(FR_TERRITORIES))
+_IBAN_COUNTRY = "upper(substr(iban, 1, 2))"
+# Stored values each valid alone that a single edit would still refuse together, in its words
+# (Clients._cross_checks): a SIRET of another company, a French VAT number of another SIREN,
+# a BIC of another country than the IBAN's. As there, only between values that are valid
+# alone (those that are not are already findings, in quality_bad_rows).
+
+
+def _both_valid(first: str, second: str) -> str:
+    return (f"NOT EXISTS (SELECT 1 FROM quality_bad_rows b WHERE b.code = clients.code"
+            f" AND b.field IN ('{first}', '{second}'))")
+
+
+_MISMATCHES = f"""
+    SELECT code, 'siret' AS field, siret AS value,
+           'the SIRET ' || siret || ' does not belong to the company: a SIRET starts with its '
+           || 'SIREN ' || siren AS message
+    FROM clients
+    WHERE siret <> '' AND siren <> '' AND NOT starts_with(siret, siren)
+      AND {_both_valid("siren", "siret")}
+    UNION ALL
+    SELECT code, 'vat_number', vat_number,
+           'does not match the SIREN ' || siren || ': the French VAT number of that company is FR'
+           || lpad(CAST((12 + 3 * (CAST(siren AS BIGINT) % 97)) % 97 AS VARCHAR), 2, '0')
+           || siren
+    FROM clients
+    WHERE upper(vat_number) LIKE 'FR%' AND length(siren) = 9
+      AND TRY_CAST(siren AS BIGINT) IS NOT NULL
+      AND TRY_CAST(substr(vat_number, 5) AS BIGINT) IS NOT NULL
+      AND substr(vat_number, 5) <> siren AND {_both_valid("siren", "vat_number")}
+    UNION ALL
+    SELECT code, 'bic', bic,
+           'belongs to a bank in ' || upper(substr(bic, 5, 2)) || ' but the IBAN is from '
+           || {_IBAN_COUNTRY}
+    FROM clients
+    WHERE length(bic) >= 6 AND length(iban) >= 2
+      AND upper(substr(bic, 5, 2)) <> {_IBAN_COUNTRY}
+      AND NOT (upper(substr(bic, 5, 2)) IN ({_TERRITORIES})
+               AND {_IBAN_COUNTRY} IN ({_TERRITORIES}))
+      AND {_both_valid("iban", "bic")}"""
+
+
 def quality(book: Book) -> pd.DataFrame:
     """Every data-quality problem of the book: ``rule, code, field, value, message``.
 
@@ -206,7 +249,7 @@ def quality(book: Book) -> pd.DataFrame:
 
     prefix = book.settings.accounting_prefix
     rules = [("invalid_value", "SELECT code, field, value, message FROM quality_bad_rows"),
-             *_rules()]
+             ("invalid_value", _MISMATCHES), *_rules()]
     union = " UNION ALL ".join(
         f"SELECT '{rule}' AS rule, {i} AS o, * FROM ({sql})" for i, (rule, sql) in enumerate(rules))
     with book.store.connection() as conn:
@@ -318,7 +361,9 @@ def suggested_fixes(book: Book, findings: pd.DataFrame) -> pd.DataFrame:
             if value is None:
                 continue
             cleaned, errors = book.clients.check({field: value}, accounting_prefix=prefix)
-            if not [e for e in errors if e.field == field] and field in cleaned:
+            # valid alone and already clean (a contradiction between fields): no fix we know
+            if not [e for e in errors if e.field == field] and field in cleaned \
+                    and cleaned[field] != value:
                 fixes.append((code, field, cleaned[field]))
     accounts = frame[frame["rule"] == "account_outside_prefix"]
     if not accounts.empty:

@@ -167,3 +167,37 @@ def test_sql_checks_agree_with_the_single_edit_rules_on_a_demo_book(book: client
     got = {(r.code, r.field) for r in found[found["rule"] == "invalid_value"].itertuples()}
     assert len(expected) > 20
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "field", "message_part"),
+    [
+        # an old import wrote the SIRET of another company next to this SIREN
+        ({"siret": "55208131766522"}, "siret", "does not belong to the company"),
+        # the VAT number of another SIREN (valid key for 552081317)
+        ({"vat_number": "FR03552081317"}, "vat_number", "does not match the SIREN 732829320"),
+        # a German bank's BIC next to a French IBAN
+        ({"iban": FR_IBAN, "bic": "COBADEFFXXX"}, "bic", "bank in DE but the IBAN is from FR"),
+    ],
+)
+def test_stored_values_that_contradict_each_other(
+    book: clientops.Book, stored: dict[str, str], field: str, message_part: str
+) -> None:
+    code = clean_company(book, "Alpha")
+    raw_update(book, code, **stored)
+    frame = book.quality()
+    row = frame[(frame["rule"] == "invalid_value") & (frame["field"] == field)]
+    assert row["code"].tolist() == [code], frame
+    assert message_part in row["message"].iloc[0]
+    # the message is the one a single edit gives for the same values
+    with pytest.raises(clientops.ValidationError, match=message_part.split(" ")[0]):
+        book.clients.update(code, **{field: stored[field]}, **(
+            {"iban": FR_IBAN} if field == "bic" else {}))
+    # no automatic fix: each value is valid alone
+    assert book.bulk.from_quality(frame[frame["rule"] == "invalid_value"]).preview.empty
+
+
+def test_a_french_overseas_bank_goes_with_a_french_iban(book: clientops.Book) -> None:
+    code = clean_company(book, "Alpha")
+    raw_update(book, code, iban=FR_IBAN, bic="BFCORERXXXX")  # a bank in La Réunion
+    assert findings(book, "invalid_value") == []
