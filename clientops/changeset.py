@@ -310,8 +310,11 @@ class ChangeSet:
 
     def __repr__(self) -> str:
         c = self.counts
-        return (f"<ChangeSet {c['changes']} changes for {c['clients']} clients, "
-                f"{c['errors']} errors, {c['unchanged']} already so>")
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (f"<ChangeSet {n(c['changes'], 'change')} for {n(c['clients'], 'client')}, "
+                f"{n(c['errors'], 'error')}, {c['unchanged']} already so>")
 
     def apply(self, skip_invalid: bool = False) -> int:
         """Write every change in one transaction with its audit rows; returns the change-set id.

@@ -576,3 +576,10 @@ def test_a_large_spreadsheet_is_checked_in_worker_processes_with_the_same_verdic
     errors = forked[forked["error"].notna()]
     assert sorted(zip(errors["code"], errors["field"], strict=True)) == [(codes[1], "siret"), (codes[3], "iban")]
     assert (forked["field"] == "bic").sum() == 11     # derived from each valid IBAN
+
+
+def test_change_set_repr_counts_in_words(book: clientops.Book, three: list[str]) -> None:
+    one = book.bulk.update([three[0]], payment_terms="45_days")
+    assert repr(one) == "<ChangeSet 1 change for 1 client, 0 errors, 0 already so>"
+    two = book.bulk.update(three[:2], payment_terms="45_days")
+    assert repr(two).startswith("<ChangeSet 2 changes for 2 clients, 0 errors")
