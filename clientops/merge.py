@@ -43,6 +43,9 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
                     "entity": entity, "entity_id": ids, "code": dropped.code, "field": "client_id",
                     "old": str(dropped.id), "new": str(kept.id)}))
         changes = pd.concat(moved, ignore_index=True) if moved else None
+        if changes is None and dropped.status != "active":
+            raise ValidationError("drop", drop, "is archived and has nothing attached: there is "
+                                  "nothing to merge")
         counts = {f["entity"][0]: len(f) for f in moved}  # in ENTITY_TABLES order
         summary = ", ".join(f"{n} {e}{'s' if n > 1 else ''}" for e, n in counts.items()) or "nothing attached"
         rows = (len(changes) if changes is not None else 0) + (2 if dropped.status == "active" else 0)

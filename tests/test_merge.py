@@ -109,6 +109,23 @@ def test_an_archived_client_cannot_be_kept(book: clientops.Book, pair: tuple[str
     assert owned(book, drop)["documents"] == 2
 
 
+def test_an_archived_duplicate_with_nothing_attached_is_nothing_to_merge(
+    book: clientops.Book, pair: tuple[str, str]
+) -> None:
+    keep, _drop = pair
+    empty = book.clients.create(kind="company", name="Doublon vide SAS").code
+    book.clients.archive(empty)
+    before = len(book.changesets())
+    with pytest.raises(ValidationError, match="nothing to merge") as err:
+        book.clients.merge(keep, empty)
+    assert err.value.field == "drop"
+    assert len(book.changesets()) == before  # no empty change set that cannot be undone
+    # an archived duplicate that still holds something is merged as usual
+    book.clients.archive(_drop)
+    book.clients.merge(keep, _drop)
+    assert owned(book, keep)["documents"] >= 2
+
+
 def _stored_balances(book: clientops.Book) -> list[tuple[str, object]]:
     with book.store.connection() as conn:
         return conn.execute(
