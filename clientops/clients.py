@@ -255,6 +255,9 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
     if field == "tags":
         return parse_tags(value)
     if field == "reminders_paused":
+        # "true"/"false" as text too: the form a change set and a CSV of corrections carry
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
         if not isinstance(value, bool):
             raise ValidationError(field, value, "must be true or false")
         return value

@@ -583,3 +583,15 @@ def test_change_set_repr_counts_in_words(book: clientops.Book, three: list[str])
     assert repr(one) == "<ChangeSet 1 change for 1 client, 0 errors, 0 already so>"
     two = book.bulk.update(three[:2], payment_terms="45_days")
     assert repr(two).startswith("<ChangeSet 2 changes for 2 clients, 0 errors")
+
+
+def test_csv_true_false_text_pauses_reminders(book: clientops.Book, three: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "corrections.csv"
+    path.write_text(f"code;reminders_paused\n{three[0]};TRUE\n{three[1]};false\n{three[2]};oui\n",
+                    encoding="utf-8")
+    cs = book.bulk.from_file(path)
+    assert rows(cs.preview, "code", "field", "new") == [
+        (three[0], "reminders_paused", "true"), (three[2], "reminders_paused", "oui")]
+    assert cs.preview["error"].notna().tolist() == [False, True]  # "oui" is not true or false
+    cs.apply(skip_invalid=True)
+    assert book.clients.get(three[0]).reminders_paused is True
