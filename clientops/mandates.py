@@ -189,8 +189,9 @@ class Mandates:
                 new_id = int(row[0]) + 1
                 conn.execute("UPDATE counters SET value = ? WHERE name = 'mandate'", [new_id])
             final_rum = given_rum or f"RUM-{client.code}-{new_id:06d}"
+            # Banks do not tell a RUM's case apart: "mandat-1" would collide with "MANDAT-1".
             taken = conn.execute("SELECT c.code FROM sepa_mandates m JOIN clients c ON c.id = m.client_id"
-                                 " WHERE m.rum = ?", [final_rum]).fetchone()
+                                 " WHERE upper(m.rum) = upper(?)", [final_rum]).fetchone()
             if taken:
                 raise ValidationError("rum", final_rum, f"this RUM is already used by client {taken[0]}")
             conn.execute(

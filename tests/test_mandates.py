@@ -70,6 +70,22 @@ def test_rum_is_unique_across_clients(book: clientops.Book, code: str) -> None:
         book.mandates.add(other, signed_on=date(2025, 1, 1), rum="RUM-1")
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        "mandat-2025/001",  # same reference in lower case: banks do not tell case apart
+        " MANDAT-2025/001 ",  # same reference with stray spaces
+    ],
+)
+def test_rum_is_unique_whatever_its_case(book: clientops.Book, code: str, second: str) -> None:
+    other = book.clients.create(kind="company", name="Other", iban=DE_IBAN).code
+    book.mandates.add(code, signed_on=date(2025, 1, 1), rum="MANDAT-2025/001")
+    with pytest.raises(ValidationError) as info:
+        book.mandates.add(other, signed_on=date(2025, 1, 1), rum=second)
+    assert info.value.field == "rum" and code in str(info.value)
+    assert book.counts()["sepa_mandates"] == 1
+
+
 def test_one_active_mandate_at_a_time(book: clientops.Book, code: str) -> None:
     m = book.mandates.add(code, signed_on=date(2025, 1, 1))
     with pytest.raises(ValidationError, match="revoke"):
