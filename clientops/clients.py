@@ -738,7 +738,7 @@ class Clients:
                 record["accounting_account"] = default_account(prefix, new_id)
             problems = self.conflicts({None: record}, allow_duplicate=allow_duplicate, conn=conn)
             if problems:
-                raise problems[0][1]
+                raise _given_first(problems, values)
             defaults = {f.name: f.default for f in fields(Client)
                         if f.default is not dataclasses.MISSING}
             row = {**defaults, **record, "id": new_id, "code": code, "status": "active",
@@ -786,7 +786,7 @@ class Clients:
             if "accounting_account" in cleaned or (not allow_duplicate and set(cleaned) & set(DUPLICATE_FIELDS)):
                 problems = self.conflicts({current.code: cleaned}, allow_duplicate=allow_duplicate, conn=conn)
                 if problems:
-                    raise problems[0][1]
+                    raise _given_first(problems, changes)
             self._write(conn, current, cleaned)
             if "iban" in cleaned and cleaned["iban"]:
                 self._amend_mandates(conn, current, cleaned["iban"], cleaned.get("bic", current.bic))
@@ -943,6 +943,15 @@ class Clients:
         from .merge import merge_clients
 
         return merge_clients(self._book, keep, drop)
+
+
+def _given_first(
+    problems: Sequence[tuple[str | None, ValidationError]], given: Mapping[str, Any]
+) -> ValidationError:
+    """The uniqueness problem to raise: one on a field the caller gave (a duplicate SIRET
+    also makes its derived SIREN clash; the user typed the SIRET)."""
+    errors = [error for _, error in problems]
+    return next((e for e in errors if e.field in given), errors[0])
 
 
 _LABELS = {

@@ -197,6 +197,18 @@ def test_duplicates_are_refused_naming_the_other_client(
     assert copy.code != existing.code
 
 
+@pytest.mark.parametrize("step", ["create", "update"])
+def test_duplicate_siret_is_blamed_on_the_siret_given(book: clientops.Book, step: str) -> None:
+    # The SIREN derived from the SIRET clashes too; the error names the field the user typed.
+    existing = company(book, siret="73282932000074")
+    with pytest.raises(ValidationError) as info:
+        if step == "create":
+            company(book, name="Copy", siret="732 829 320 00074")
+        else:
+            book.clients.update(company(book, name="Copy").code, siret="73282932000074")
+    assert info.value.field == "siret" and existing.code in str(info.value)
+
+
 def test_duplicate_refused_on_update_too(book: clientops.Book) -> None:
     a = company(book, siren="732829320")
     b = company(book, name="B")
