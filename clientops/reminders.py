@@ -38,6 +38,7 @@ from . import audit, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .imports import to_date
 from .mailer import Mailer, MailError, SmtpConfig, build_message
 
 if TYPE_CHECKING:
@@ -111,6 +112,11 @@ class Planned:
     @property
     def total_overdue(self) -> Decimal:
         return self.amount_due + sum((i.open_amount for i in self.context), ZERO)
+
+
+def _day(value: date | str | None, field: str) -> date:
+    """A date given as a date, datetime or text (as the indicators take it); today when None."""
+    return to_date(value, field, required=False) or date.today()
 
 
 def _level_sql(n_levels: int) -> str:
@@ -230,9 +236,9 @@ class Reminders:
             """
             return conn.execute(sql, params).to_arrow_table().to_pylist()
 
-    def plan(self, as_of: date | None = None) -> list[Planned]:
+    def plan(self, as_of: date | str | None = None) -> list[Planned]:
         """The reminders due on ``as_of`` (default today), one or more entries per client."""
-        as_of = as_of or date.today()
+        as_of = _day(as_of, "as_of")
         planned: list[Planned] = []
         # Rows come ordered by client: one pass, plain Python values (no per-group pandas).
         for _, group in groupby(self._rows(as_of), key=itemgetter("client_id")):
@@ -263,7 +269,7 @@ class Reminders:
             planned.extend(sorted(by_reason.values(), key=lambda p: p.action != "send"))
         return planned
 
-    def due(self, as_of: date | None = None) -> pd.DataFrame:
+    def due(self, as_of: date | str | None = None) -> pd.DataFrame:
         """What :meth:`send` would do on ``as_of``: one row per client (and per skip reason).
 
         Columns: ``code, name, action`` (send | skip), ``reason`` (why skipped), ``recipients``,
@@ -325,7 +331,7 @@ class Reminders:
     # -- sending -----------------------------------------------------------------------
     def send(
         self,
-        as_of: date | None = None,
+        as_of: date | str | None = None,
         dry_run: bool = False,
         exclude: Iterable[str] = (),
         *,
@@ -342,7 +348,7 @@ class Reminders:
         some recipients only is recorded as sent to the others, and ``reason`` names the refused.
         ``progress(done, total)`` is called before each email (a progress bar).
         """
-        as_of = as_of or date.today()
+        as_of = _day(as_of, "as_of")
         excluded = set(exclude)
         head = self._letterhead()
         results: list[dict[str, Any]] = []
@@ -437,7 +443,7 @@ class Reminders:
         channel: str = "phone",
         note: str | None = None,
         *,
-        on: date | None = None,
+        on: date | str | None = None,
         recipient: str | None = None,
     ) -> Reminder:
         """Record a reminder made by hand (a phone call, a letter…) for one invoice.
@@ -445,7 +451,7 @@ class Reminders:
         ``level`` defaults to the invoice's next level. The same rules as for emails hold:
         level N+1 only after level N, never the same level twice for one invoice.
         """
-        on = on or date.today()
+        on = _day(on, "on")
         if channel not in CHANNELS:
             raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
         n_levels = len(self._policy()[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,35 @@ def test_as_of_a_past_date_counts_only_what_existed_then(book: clientops.Book) -
     # once paid, nothing is chased
     assert book.reminders.due(D + timedelta(days=5)).empty
 
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "2026-03-02",                # ISO text, as the indicators take it
+        "02/03/2026",                # French text
+        datetime(2026, 3, 2, 17, 30),  # a datetime: its day
+    ],
+)
+def test_as_of_is_taken_as_text_or_datetime_too(book: clientops.Book, as_of: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(7))
+    assert book.reminders.due(as_of)[["code", "levels"]].values.tolist() == [[a, [1]]]
+    assert book.reminders.send(as_of, dry_run=True)["status"].tolist() == ["would send"]
+    book.reminders.record(a, "F-1", 1, on=as_of)
+    assert book.reminders.history(a)["sent_on"].tolist() == [D]
+
+
+def test_a_bad_as_of_is_refused_naming_the_field(book: clientops.Book) -> None:
+    invoice(book, client(book, "Alpha"), "F-1", "100.00", days_ago(7))
+    for call in (book.reminders.due, book.reminders.send):
+        with pytest.raises(ValidationError) as err:
+            call("next tuesday")
+        assert err.value.field == "as_of"
+    with pytest.raises(ValidationError) as err:
+        book.reminders.record("C000001", "F-1", 1, on="next tuesday")
+    assert err.value.field == "on"
+    assert book.reminders.history().empty
 
 # -- skipped, and why ----------------------------------------------------------------------
 def _archived(book: clientops.Book, code: str, tmp: Path) -> None:
