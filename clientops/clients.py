@@ -204,6 +204,10 @@ def parse_tags(value: Any) -> tuple[str, ...]:
             raise ValidationError("tags", value, "a tag cannot contain commas or line breaks")
         if len(tag) > 50:
             raise ValidationError("tags", value, "a tag has at most 50 characters")
+        try:
+            tag.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ValidationError("tags", value, "contains characters that cannot be stored") from err
         if tag not in tags:
             tags.append(tag)
     if len(tags) > 30:

@@ -125,6 +125,7 @@ def test_accounting_account_defaults_to_prefix_and_code(book: clientops.Book) ->
         ({"currency": "EURO"}, "currency", "currency"),  # not an ISO code
         ({"website": "not a site"}, "website", "web address"),  # spaces
         ({"tags": "x" * 60}, "tags", "50 characters"),  # a tag longer than 50 characters
+        ({"tags": "vip,\ud800"}, "tags", "cannot be stored"),  # a lone surrogate (broken text)
         ({"comments": "x" * 6000}, "comments", "too long"),  # huge comment
         ({"name": "Martin\x00SARL"}, "name", "control"),  # NUL byte
         ({"reminders_paused": "yes"}, "reminders_paused", "true or false"),  # not a boolean
