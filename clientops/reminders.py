@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
+from numbers import Integral
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -472,8 +473,11 @@ class Reminders:
                 [doc[0]]).fetchall()}
             last = max(sent, default=0)
             level = last + 1 if level is None else level
-            if not isinstance(level, int) or not 1 <= level <= n_levels:
+            # any whole number (a numpy integer read from a frame), but not True/False
+            if (isinstance(level, bool) or not isinstance(level, Integral)
+                    or not 1 <= level <= n_levels):
                 raise ValidationError("level", level, f"must be a level from 1 to {n_levels}")
+            level = int(level)
             if level in sent:
                 raise ValidationError("level", level, f"invoice {invoice} was already reminded at"
                                       f" this level on {sent[level]:%d/%m/%Y}")

@@ -471,6 +471,18 @@ def test_record_refuses(book: clientops.Book, args: tuple[Any, ...], field: str,
     assert book.reminders.history().empty
 
 
+
+def test_record_takes_a_level_read_from_a_frame(book: clientops.Book) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    book.reminders.record(a, "F-1", 1, on=days_ago(3))
+    last = book.reminders.history(a)["level"].iloc[0]        # a numpy integer
+    assert book.reminders.record(a, "F-1", last + 1).level == 2
+    with pytest.raises(ValidationError) as err:               # True is not level 1
+        book.reminders.record(a, "F-1", True)
+    assert err.value.field == "level"
+    assert book.reminders.history(a)["level"].tolist() == [2, 1]
+
 def test_record_refuses_the_same_level_twice(book: clientops.Book) -> None:
     a = client(book, "Alpha")
     invoice(book, a, "F-1", "100.00", days_ago(20))
