@@ -34,6 +34,7 @@ from sepaxml import SepaDD
 
 from . import audit, identifiers
 from .allocation import recompute_open_balances
+from .documents import Document
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
 from .imports import required_date as _as_date
@@ -342,14 +343,15 @@ class Sepa:
     def confirm(self, batch: SepaBatch | int, rejected: Iterable[str] = ()) -> SepaBatch:
         """Record the bank's answer: a payment for every invoice collected; rejected stay open.
 
-        ``rejected`` lists the invoice numbers (the transactions' end-to-end ids) the bank
-        returned. The mandates of collected invoices move to RCUR.
+        ``rejected`` lists the invoices the bank returned: their numbers (the transactions'
+        end-to-end ids) or the :class:`Document` objects. The mandates of collected invoices move to RCUR.
         """
         batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
         if batch_id is None:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
                                   "collected)")
-        refused = {str(r).strip() for r in rejected}
+        # invoice numbers, or the invoices themselves (as payments and credit notes take them)
+        refused = {(r.number if isinstance(r, Document) else str(r)).strip() for r in rejected}
         with self.book.store.transaction() as conn:
             head = conn.execute(
                 "SELECT status, collection_date, msg_id FROM sepa_batches WHERE id = ?",

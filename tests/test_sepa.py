@@ -155,6 +155,17 @@ def test_confirm_records_payments_rejected_stay_open_and_mandates_move_to_rcur(
         book.sepa.confirm(batch)
 
 
+
+def test_confirm_takes_rejected_invoices_as_documents_too(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    bounced = book.documents.get("F-2026-0004")       # the Document, as payments take it
+    done = book.sepa.confirm(batch, rejected=[bounced])
+    assert (done.collected, done.rejected) == (3, 1)
+    opened = book.documents.open_invoices(as_of=date(2026, 3, 20))
+    assert "F-2026-0004" in set(opened["number"])
+
 def test_confirm_refuses_an_invoice_not_in_the_batch(
     book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
 ) -> None:
