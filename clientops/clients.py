@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pycountry
 
 from . import audit, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
@@ -228,17 +229,38 @@ def _clean_account(value: Any) -> str | None:
     return text
 
 
+_FIVE_DIGITS = (re.compile(r"(\d{5})"), "5 digits")
+_FOUR_DIGITS = (re.compile(r"(\d{4})"), "4 digits")
+# Postal code formats of the countries our clients are mostly in (matched on the code with
+# its spaces removed; the match's groups, joined by a space, are what is stored). France's
+# overseas territories and Monaco use French codes. Other countries: any plausible code.
+_POSTAL_CODES: dict[str, tuple[re.Pattern[str], str]] = {
+    **dict.fromkeys(("FR", "MC", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF",
+                     "WF", "DE", "ES", "IT", "FI"), _FIVE_DIGITS),
+    **dict.fromkeys(("BE", "AT", "CH", "LI", "DK", "NO"), _FOUR_DIGITS),
+    "LU": (re.compile(r"(?:L-?)?(\d{4})"), "4 digits (L- in front allowed)"),
+    "NL": (re.compile(r"(\d{4})([A-Z]{2})"), "4 digits and 2 letters, such as 1011 AB"),
+    "PT": (re.compile(r"(\d{4}-\d{3})"), "7 digits written 1000-001"),
+}
+
+
 def _clean_postal_code(field: str, value: Any, country: str | None) -> str | None:
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(field, value, "must be text, such as 75001")
     text = str(value).strip().upper()
-    if country == "FR":
-        text = text.replace(" ", "")
-        if not re.fullmatch(r"\d{5}", text):
-            raise ValidationError(field, value, "a French postal code has 5 digits")
-    elif not re.fullmatch(r"[0-9A-Z][0-9A-Z \-]{1,9}", text):
+    rule = _POSTAL_CODES.get(country or "")
+    if rule is not None:
+        pattern, shape = rule
+        found = pattern.fullmatch(text.replace(" ", ""))
+        if found is None:
+            place = pycountry.countries.get(alpha_2=country)
+            where = "a French postal code" if country == "FR" else \
+                f"a postal code in {place.name if place else country}"
+            raise ValidationError(field, value, f"{where} has {shape}")
+        return " ".join(found.groups())
+    if not re.fullmatch(r"[0-9A-Z][0-9A-Z \-]{1,9}", text):
         raise ValidationError(field, value, "is not a postal code")
     return text
 

@@ -145,6 +145,49 @@ def test_create_refuses_bad_values_and_writes_nothing(
     assert len(book.history()) == 0
 
 
+@pytest.mark.parametrize(
+    ("country", "given", "stored"),
+    [
+        ("FR", "75 001", "75001"),  # Paris, typed with a space
+        ("MC", "98000", "98000"),  # Monaco: French-style 5 digits
+        ("DE", "10115", "10115"),  # Berlin
+        ("BE", "1000", "1000"),  # Brussels
+        ("LU", "L-1009", "1009"),  # Luxembourg, written with its L- prefix
+        ("NL", "1011ab", "1011 AB"),  # Amsterdam: 4 digits and 2 letters
+        ("AT", "1010", "1010"),  # Vienna
+        ("CH", "8001", "8001"),  # Zurich
+        ("ES", "28001", "28001"),  # Madrid
+        ("IT", "00118", "00118"),  # Rome, leading zero kept
+        ("PT", "1000-001", "1000-001"),  # Lisbon
+        ("GB", "SW1A 1AA", "SW1A 1AA"),  # no fixed rule here: any plausible code
+    ],
+)
+def test_postal_code_of_the_clients_country(
+    book: clientops.Book, country: str, given: str, stored: str
+) -> None:
+    assert company(book, country=country, postal_code=given).postal_code == stored
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "reason"),
+    [
+        ({"country": "DE", "postal_code": "1011"}, "postal_code", "5 digits"),  # German code has 5
+        ({"country": "BE", "postal_code": "10000"}, "postal_code", "4 digits"),  # Belgian code has 4
+        ({"country": "NL", "postal_code": "1011"}, "postal_code", "2 letters"),  # letters missing
+        ({"country": "ES", "postal_code": "2800"}, "postal_code", "5 digits"),  # Spanish code has 5
+        ({"country": "FR", "delivery_country": "BE", "delivery_postal_code": "75001"},
+         "delivery_postal_code", "4 digits"),  # read for the delivery country
+    ],
+)
+def test_postal_code_refused_for_the_clients_country(
+    book: clientops.Book, values: dict[str, Any], field: str, reason: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        company(book, **values)
+    assert info.value.field == field and reason in str(info.value)
+    assert book.clients.count("all") == 0
+
+
 def test_create_needs_a_kind(book: clientops.Book) -> None:
     with pytest.raises(ValidationError) as info:
         book.clients.create(name="Martin")
