@@ -49,10 +49,11 @@ CHANNELS = ("email", "phone", "letter", "sms", "visit")
 MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
 ZERO = Decimal("0.00")
 
-DUE_COLUMNS = ["code", "name", "action", "reason", "recipients", "invoices", "levels", "level",
-               "amount_due", "total_overdue", "language"]
-SEND_COLUMNS = ["code", "name", "status", "reason", "recipients", "invoices", "levels", "level",
-                "amount_due", "message_id", "subject", "body"]
+# ``client`` repeats ``code``: the issue names the column "client", the rest of the API "code".
+DUE_COLUMNS = ["code", "client", "name", "action", "reason", "recipients", "invoices", "levels",
+               "level", "amount_due", "total_overdue", "language"]
+SEND_COLUMNS = ["code", "client", "name", "status", "reason", "recipients", "invoices", "levels",
+                "level", "amount_due", "message_id", "subject", "body"]
 
 
 @dataclass(frozen=True)
@@ -273,13 +274,14 @@ class Reminders:
     def due(self, as_of: date | str | None = None) -> pd.DataFrame:
         """What :meth:`send` would do on ``as_of``: one row per client (and per skip reason).
 
-        Columns: ``code, name, action`` (send | skip), ``reason`` (why skipped), ``recipients``,
-        ``invoices`` and their ``levels``, ``level`` (the highest), ``amount_due`` (the
-        invoices reminded), ``total_overdue`` (also the client's other overdue invoices listed
-        in the email), ``language``.
+        Columns: ``code`` (also as ``client``), ``name, action`` (send | skip), ``reason`` (why
+        skipped), ``recipients``, ``invoices`` and their ``levels``, ``level`` (the highest),
+        ``amount_due`` (the invoices reminded), ``total_overdue`` (also the client's other
+        overdue invoices listed in the email), ``language``.
         """
         return self._frame(
-            [{"code": p.code, "name": p.name, "action": p.action, "reason": p.reason,
+            [{"code": p.code, "client": p.code, "name": p.name, "action": p.action,
+              "reason": p.reason,
               "recipients": p.recipients, "invoices": [i.number for i in p.invoices],
               "levels": [i.level for i in p.invoices], "level": max(i.level for i in p.invoices),
               "amount_due": p.amount_due,
@@ -356,7 +358,8 @@ class Reminders:
         outbox: list[tuple[Planned, templates.Letter, dict[str, Any]]] = []
         for p in self.plan(as_of):
             row: dict[str, Any] = {
-                "code": p.code, "name": p.name, "status": "skipped", "reason": p.reason,
+                "code": p.code, "client": p.code, "name": p.name, "status": "skipped",
+                "reason": p.reason,
                 "recipients": p.recipients, "invoices": [i.number for i in p.invoices],
                 "levels": [i.level for i in p.invoices],
                 "level": max(i.level for i in p.invoices), "amount_due": p.amount_due,

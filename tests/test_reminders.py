@@ -64,6 +64,9 @@ def test_due_follows_the_policy_levels(book: clientops.Book) -> None:
     assert row["amount_due"] == Decimal("500.00")
     assert row["total_overdue"] == Decimal("600.00")     # F-1 is listed in the email too
     assert str(due["amount_due"].dtype).startswith("decimal128")
+    # the columns the issue names: client, invoices, level, recipients, amount due
+    assert row["client"] == a and row["recipients"] == ["compta@client.fr"]
+    assert book.reminders.send(D, dry_run=True)["client"].tolist() == [a]
 
 
 def test_level_n_plus_one_only_after_n_and_never_twice(book: clientops.Book,
