@@ -84,7 +84,7 @@ def history(book: Book, code: str | None = None, limit: int | None = None) -> pd
     params: list[Any] = []
     if code is not None:
         sql += " WHERE client_code = ?"
-        params.append(code)
+        params.append(code.strip().upper() if isinstance(code, str) else code)  # as clients.get
     sql += " ORDER BY changed_at DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"

@@ -216,7 +216,8 @@ class Contacts:
         """Who receives documents and reminders: the favourite contacts' emails, else the
         client's email, else nobody."""
         with self._book.store.connection() as conn:
-            row = conn.execute("SELECT id, email FROM clients WHERE code = ?", [code]).fetchone()
+            row = conn.execute("SELECT id, email FROM clients WHERE code = ?",
+                               [code.strip().upper() if isinstance(code, str) else code]).fetchone()
             if row is None:
                 raise NotFound(f"There is no client with code {code!r}.")
             emails = [r[0] for r in conn.execute(

@@ -35,6 +35,14 @@ def test_update_records_old_and_new_values(book: clientops.Book) -> None:
     assert len(updated) == 2  # unchanged fields leave no row
 
 
+def test_history_finds_the_client_as_get_does(book: clientops.Book) -> None:
+    c = book.clients.create(kind="company", name="Martin", city="Paris")
+    book.clients.update(c.code, city="Lyon")
+    assert len(book.history(c.code)) > 0
+    pd.testing.assert_frame_equal(book.history(c.code.lower()), book.history(c.code))
+    pd.testing.assert_frame_equal(book.history(f" {c.code} "), book.history(c.code))
+
+
 def test_source_follows_the_book(book: clientops.Book) -> None:
     c = book.clients.create(kind="company", name="Martin")
     with book.using_source("form"):

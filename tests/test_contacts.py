@@ -60,6 +60,13 @@ def test_recipients_are_favourites_else_client_email(book: clientops.Book, code:
     assert [c.last_name for c in book.contacts.favorites(code)] == ["C"]
 
 
+@pytest.mark.parametrize("spelled", [str.lower, lambda c: f" {c} "])
+def test_recipients_find_the_client_as_get_does(book: clientops.Book, code: str, spelled: Any) -> None:
+    book.contacts.add(code, last_name="A", email="a@martin.fr", favorite=True)
+    assert book.clients.get(spelled(code)).code == code
+    assert book.contacts.recipients(spelled(code)) == ["a@martin.fr"]
+
+
 def test_no_email_anywhere_means_no_recipient(book: clientops.Book) -> None:
     code = book.clients.create(kind="company", name="Sans mail").code
     assert book.contacts.recipients(code) == []
