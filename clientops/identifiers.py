@@ -214,6 +214,13 @@ def _bank(iban: str | None) -> tuple[str | None, str | None]:
     return code, label
 
 
+def in_sepa_zone(iban: str) -> bool:
+    """Whether the IBAN's country takes part in SEPA (schwifty's list): only those accounts
+    can be debited under a SEPA mandate."""
+    parsed = _iban("".join(iban.split()).upper())
+    return parsed is not None and bool(parsed.in_sepa_zone)
+
+
 def bic_from_iban(iban: str | None) -> str | None:
     """The BIC of the IBAN's bank where schwifty's bank registry knows it, else ``None``."""
     return _bank(iban)[0]
@@ -430,6 +437,7 @@ __all__ = [
     "clean_siret",
     "clean_vat",
     "format_iban",
+    "in_sepa_zone",
     "mask_iban",
     "vat_from_siren",
 ]

@@ -178,6 +178,11 @@ class Mandates:
             if not client.iban:
                 raise ValidationError("iban", None, "record the client's IBAN before the mandate")
             iban = identifiers.clean_iban(client.iban, "iban")
+            if not identifiers.in_sepa_zone(iban):
+                raise ValidationError(
+                    "iban", identifiers.mask_iban(iban),
+                    f"the client's bank account is in {iban[:2]}, outside the SEPA zone: "
+                    "it cannot be debited under a SEPA mandate")
             existing = self._one(conn, "m.client_id = ? AND m.status = 'active'", [client.id])
             if existing is not None:
                 raise ValidationError(

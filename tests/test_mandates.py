@@ -63,6 +63,26 @@ def test_add_needs_an_iban(book: clientops.Book) -> None:
         book.mandates.add(code, signed_on=date(2025, 1, 1))
 
 
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "TR330006100519786457841326",  # Turkey: an IBAN, but outside the SEPA zone
+        "BR1800360305000010009795493C1",  # Brazil: likewise
+    ],
+)
+def test_add_refuses_an_iban_outside_the_sepa_zone(book: clientops.Book, iban: str) -> None:
+    code = book.clients.create(kind="company", name="Far away", iban=iban).code
+    with pytest.raises(ValidationError) as info:
+        book.mandates.add(code, signed_on=date(2025, 1, 1))
+    assert info.value.field == "iban" and "SEPA" in str(info.value)
+    assert book.counts()["sepa_mandates"] == 0
+
+
+def test_add_accepts_sepa_ibans_outside_the_eu(book: clientops.Book) -> None:
+    code = book.clients.create(kind="company", name="Zurich AG", iban="CH9300762011623852957").code
+    assert book.mandates.add(code, signed_on=date(2025, 1, 1)).status == "active"
+
+
 def test_rum_is_unique_across_clients(book: clientops.Book, code: str) -> None:
     other = book.clients.create(kind="company", name="Other", iban=DE_IBAN).code
     book.mandates.add(code, signed_on=date(2025, 1, 1), rum="RUM-1")
