@@ -850,6 +850,11 @@ class Clients:
         for mandate_id, old_iban, sequence in rows:
             if old_iban == new_iban:
                 continue
+            if not identifiers.in_sepa_zone(new_iban):
+                raise ValidationError(
+                    "iban", identifiers.mask_iban(new_iban),
+                    f"this account is in {new_iban[:2]}, outside the SEPA zone: the client's "
+                    "active SEPA mandate cannot move to it (revoke the mandate first)")
             amendment_id = self._book.store.reserve(conn, "amendment")
             conn.execute(
                 "INSERT INTO mandate_amendments VALUES (?, ?, now(), ?, ?, ?)",

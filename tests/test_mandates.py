@@ -137,6 +137,15 @@ def test_new_iban_is_an_amendment_and_frst_again(book: clientops.Book, code: str
     assert row == (FR_IBAN, DE_IBAN)
 
 
+def test_iban_outside_the_sepa_zone_cannot_amend_an_active_mandate(book: clientops.Book, code: str) -> None:
+    m = book.mandates.add(code, signed_on=date(2025, 1, 1))
+    with pytest.raises(ValidationError) as info:
+        book.clients.update(code, iban="TR330006100519786457841326")  # Turkey: not SEPA
+    assert info.value.field == "iban" and "SEPA" in str(info.value)
+    assert book.clients.get(code).iban == FR_IBAN and book.mandates.get(m.rum) == m
+    assert book.mandates.amendments(m.rum).empty
+
+
 def test_failed_iban_change_leaves_the_mandate_alone(book: clientops.Book, code: str) -> None:
     m = book.mandates.add(code, signed_on=date(2025, 1, 1))
     with pytest.raises(ValidationError):
