@@ -336,7 +336,7 @@ class Reminders:
         self,
         as_of: date | str | None = None,
         dry_run: bool = False,
-        exclude: Iterable[str] = (),
+        exclude: Iterable[str] | str = (),
         *,
         mailer: Mailer | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -352,7 +352,7 @@ class Reminders:
         ``progress(done, total)`` is called before each email (a progress bar).
         """
         as_of = _day(as_of, "as_of")
-        excluded = set(exclude)
+        excluded = {exclude} if isinstance(exclude, str) else set(exclude)
         head = self._letterhead()
         results: list[dict[str, Any]] = []
         outbox: list[tuple[Planned, templates.Letter, dict[str, Any]]] = []

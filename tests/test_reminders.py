@@ -383,6 +383,14 @@ def test_excluded_clients_are_left_out_this_time(book: clientops.Book, smtp_sink
     assert book.reminders.due(D + timedelta(days=1)).iloc[0]["code"] == a
 
 
+def test_one_code_alone_is_excluded_as_a_code(book: clientops.Book, smtp_sink: Any) -> None:
+    a = client(book, "Alpha", email="a@alpha.fr")
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    # a bare string, not a list: the client C000001 (not the letters C, 0 and 1)
+    assert book.reminders.send(D, exclude=a)["reason"].tolist() == ["left out of this run"]
+    assert smtp_sink.messages == []
+
+
 def test_progress_is_reported_before_each_email(book: clientops.Book) -> None:
     for name in ("Alpha", "Beta"):
         invoice(book, client(book, name, email=f"{name}@x.fr"), f"F-{name}", "10.00",
