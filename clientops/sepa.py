@@ -340,7 +340,8 @@ class Sepa:
                               ("path", None, str(target))])
 
     # -- confirm -------------------------------------------------------------------------
-    def confirm(self, batch: SepaBatch | int, rejected: Iterable[str] = ()) -> SepaBatch:
+    def confirm(self, batch: SepaBatch | int,
+                rejected: Iterable[str | Document] | str | Document = ()) -> SepaBatch:
         """Record the bank's answer: a payment for every invoice collected; rejected stay open.
 
         ``rejected`` lists the invoices the bank returned: their numbers (the transactions'
@@ -351,6 +352,8 @@ class Sepa:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
                                   "collected)")
         # invoice numbers, or the invoices themselves (as payments and credit notes take them)
+        if isinstance(rejected, (str, Document)):
+            rejected = [rejected]                      # one invoice given alone
         refused = {(r.number if isinstance(r, Document) else str(r)).strip() for r in rejected}
         with self.book.store.transaction() as conn:
             head = conn.execute(

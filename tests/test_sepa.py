@@ -166,6 +166,14 @@ def test_confirm_takes_rejected_invoices_as_documents_too(
     opened = book.documents.open_invoices(as_of=date(2026, 3, 20))
     assert "F-2026-0004" in set(opened["number"])
 
+
+def test_confirm_takes_one_rejected_invoice_number_alone(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    done = book.sepa.confirm(batch, rejected="F-2026-0004")     # a string, not a list
+    assert (done.collected, done.rejected) == (3, 1)
+
 def test_confirm_refuses_an_invoice_not_in_the_batch(
     book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
 ) -> None:
