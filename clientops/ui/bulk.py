@@ -20,6 +20,7 @@ from ..clients import EDITABLE_FIELDS
 from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
 from .i18n import _, ngettext
+from .messages import translate
 
 UNCHANGED = "__unchanged__"
 GRID_ROWS = 200  # rows drawn in the preview grid (errors first); the counts cover them all
@@ -281,7 +282,7 @@ class BulkCorrections(w.VBox):
         rows = [[esc(r.code), esc(r.name), esc(labels.label(str(r.field))),
                  esc(labels.value_label(str(r.field), r.old)),
                  esc(labels.value_label(str(r.field), r.new)),
-                 f'<span class="co-late">{esc(r.error)}</span>' if r.error else ""]
+                 f'<span class="co-late">{esc(translate(str(r.error)))}</span>' if r.error else ""]
                 for r in shown.itertuples()]
         classes = ["co-row-error" if r.error else "" for r in shown.itertuples()]
         hidden = len(frame) - GRID_ROWS
@@ -350,7 +351,7 @@ class BulkCorrections(w.VBox):
         if len(refused):
             message += " " + ngettext("{n} left as it was: {why}", "{n} left as they were: {why}",
                                       len(refused)).format(
-                n=len(refused), why="; ".join(f"{c} ({r})" for c, r in
+                n=len(refused), why="; ".join(f"{c} ({translate(str(r))})" for c, r in
                                              zip(refused["code"][:5], refused["reason"][:5], strict=True)))
         self.banner.ok(message)
         self.refresh_history()

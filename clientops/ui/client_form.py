@@ -16,6 +16,7 @@ from ..errors import ConflictError, ValidationError
 from . import labels
 from .controls import Banner, Field, area_field, choice_field, guarded, style, tag, text_field
 from .i18n import _
+from .messages import describe_field_error, translate
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -197,7 +198,7 @@ class ClientFieldsForm(w.VBox):
             field.set_error(errors.get(name))
         stray = {k: v for k, v in errors.items() if k not in self.fields}
         if stray:
-            self.banner.error("; ".join(f"{labels.label(k)} : {v}" if k else v
+            self.banner.error("; ".join(describe_field_error(k, v) if k else translate(v)
                                         for k, v in stray.items()))
         elif self.banner.kind == "error" and not self.last_error:
             self.banner.clear()

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 import ipywidgets as w
 
 from ..errors import ClientOpsError, ConflictError, DatabaseBusy, DeletionRefused, ValidationError
+from . import labels
 from .i18n import _
+from .messages import describe_field_error, translate
 
 log = logging.getLogger("clientops.ui")
 
@@ -62,23 +64,28 @@ def tag(widget: w.DOMWidget, *names: str) -> w.DOMWidget:
 # -- messages ------------------------------------------------------------------------------
 
 def describe_error(err: BaseException) -> str:
-    """A message for a person: our errors as they are, anything else with its type."""
+    """A message for a person: our errors in the UI's language, anything else with its type.
+
+    The domain writes its messages in English (:func:`.messages.translate` puts them in
+    French) and names fields by their column (shown by their label).
+    """
     if isinstance(err, ValidationError):
-        return f"{err.field} : {err.message}"
+        return describe_field_error(err.field, err.message)
     if isinstance(err, ConflictError):
-        fields = ", ".join(err.fields)
+        fields = ", ".join(labels.label(f) for f in err.fields)
         head = _("Someone else changed this record since you opened it.")
         tail = (_("Fields changed meanwhile: {fields}.").format(fields=fields) if fields else "")
         advice = _("Reload to see their version, then apply your change again.")
         return f"{head} {tail} {advice}"
     if isinstance(err, DeletionRefused):
         advice = _("Archive the client instead.")
-        return f"{err} {advice}" if "archiv" not in str(err) else str(err)
+        shown = translate(str(err))
+        return f"{shown} {advice}" if "archiv" not in str(err) else shown
     if isinstance(err, DatabaseBusy):
         busy = _("The database is busy, try again in a moment.")
-        return f"{busy} ({err})"
+        return f"{busy} ({translate(str(err))})"
     if isinstance(err, ClientOpsError):
-        return str(err)
+        return translate(str(err))
     unexpected = _("Unexpected error")
     return f"{unexpected} ({type(err).__name__}): {err}"
 
@@ -185,7 +192,9 @@ class Field:
             self.input.value = new
 
     def set_error(self, message: str | None) -> None:
-        self.error.value = f"⚠ {html.escape(message)}" if message else ""
+        """Show ``message`` beside the field: a domain message (put in the UI's language by
+        :func:`.messages.translate`) or the UI's own text; ``None`` clears it."""
+        self.error.value = f"⚠ {html.escape(translate(message))}" if message else ""
 
     @property
     def error_text(self) -> str:

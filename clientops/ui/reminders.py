@@ -22,6 +22,7 @@ import pandas as pd
 from . import fmt
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
 from .i18n import _, ngettext
+from .messages import translate
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -67,7 +68,7 @@ def reason_label(reason: Any) -> str:
             day=fmt.day(m[1]), n=m[2])
     if m := _BATCH.fullmatch(text):
         return _("in SEPA batch {batch} awaiting confirmation").format(batch=m[1])
-    return text
+    return translate(text)
 
 
 def status_label(status: str) -> str:
@@ -360,7 +361,7 @@ class SepaPanel(w.VBox):
         batch = self.book.sepa.collect(self.collection_date.value, path)
         self.batch = batch
         skipped = html_table(
-            [[esc(r["code"]), esc(r["invoice"]), fmt.money(r["open_amount"]), esc(r["reason"])]
+            [[esc(r["code"]), esc(r["invoice"]), fmt.money(r["open_amount"]), esc(translate(str(r["reason"])))]
              for r in batch.skipped.to_dict("records")],
             [_("Code"), _("Invoice"), _("Amount due"), _("Why")], numeric=(2,),
             empty=_("Nothing skipped."))

@@ -6,6 +6,7 @@ the last test asks for English.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -85,7 +86,7 @@ def test_an_uploaded_spreadsheet(demo_book: clientops.Book, tmp_path: Path) -> N
     assert widget.source.value == "file"
     widget.preview_button.click()
     assert "Erreurs : 1 (clients : 1)" in widget.counts.value
-    assert "no client has this code" in widget.grid.value
+    assert "aucun client n'a ce code" in html.unescape(widget.grid.value)  # the domain's words, in French
 
 
 def test_nothing_stated_is_an_error_in_the_banner(demo_book: clientops.Book) -> None:
