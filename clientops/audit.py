@@ -76,10 +76,14 @@ def record(
 
 
 def history(book: Book, code: str | None = None, limit: int | None = None) -> pd.DataFrame:
-    """The audit trail, newest first; one client's when ``code`` is given."""
+    """The audit trail, newest first; one client's when ``code`` is given.
+
+    Columns: ``when, who, source, entity, entity_id, code, action, field, old_value,
+    new_value, changeset_id`` (SPEC §6's words; ``book.changesets()`` says when and who too).
+    """
     sql = (
-        "SELECT changed_at, actor, source, entity, entity_id, client_code AS code, action, field,"
-        " old_value, new_value, changeset_id FROM audit_log"
+        'SELECT changed_at AS "when", actor AS who, source, entity, entity_id,'
+        " client_code AS code, action, field, old_value, new_value, changeset_id FROM audit_log"
     )
     params: list[Any] = []
     if code is not None:

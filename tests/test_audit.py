@@ -23,7 +23,10 @@ def test_create_records_every_given_field(book: clientops.Book) -> None:
     created = rows(book, c.code, "create")
     values = dict(zip(created["field"].fillna("-"), created["new_value"], strict=True))
     assert values["name"] == "Martin" and values["city"] == "Paris" and values["kind"] == "company"
-    assert set(created["actor"]) == {"tester"} and set(created["source"]) == {"api"}
+    assert set(created["who"]) == {"tester"} and set(created["source"]) == {"api"}
+    # SPEC §6: when, who, source, entity, field, old value, new value, change set
+    assert list(created.columns) == ["when", "who", "source", "entity", "entity_id", "code",
+                                     "action", "field", "old_value", "new_value", "changeset_id"]
 
 
 def test_update_records_old_and_new_values(book: clientops.Book) -> None:

@@ -44,7 +44,7 @@ def test_actor_defaults_to_the_os_user_and_lands_in_audit(db_path: Path) -> None
     with clientops.open(db_path) as book:
         assert book.actor == getpass.getuser()
         book.settings.update(fiscal_year_start_month=7)
-        assert book.history()["actor"].tolist() == [getpass.getuser()]
+        assert book.history()["who"].tolist() == [getpass.getuser()]
 
 
 def test_source_is_recorded_and_restored(book: clientops.Book) -> None:

@@ -223,7 +223,7 @@ def test_four_processes_editing_different_clients_all_land(book: clientops.Book)
         assert (saved.city, saved.version) == (f"{code}-7", 9)
     history = book.history()
     assert (history["action"] == "update").sum() == 4 * 8
-    assert history["actor"].value_counts().to_dict() == {**{c: 8 for c in codes}, "tester": 16}
+    assert history["who"].value_counts().to_dict() == {**{c: 8 for c in codes}, "tester": 16}
 
 
 # -- a server that dies in the middle of a write -------------------------------------------
