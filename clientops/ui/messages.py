@@ -9,8 +9,8 @@ message unchanged — a new domain message shows in English until it gets a line
 (``tests/ui/test_messages.py`` finds the ones that have none).
 
 A table entry is ``(English template, French template)``. ``{name}`` in the English template
-stands for any text (the same name twice: the same text); the French template uses the same
-names. A few names are translated on the way (see :data:`_VALUES`): ``{field}`` becomes the
+stands for any text (the same name twice: the same text; ``{{`` and ``}}`` are braces, as in
+:meth:`str.format`); the French template uses the same names. A few names are translated on the way (see :data:`_VALUES`): ``{field}`` becomes the
 field's label, ``{message}`` is itself a domain message, ``{kind}`` a document kind… The first
 entry that matches the whole message wins, so specific entries come before generic ones.
 A message made of several messages joined by ``"; "`` is translated part by part.
@@ -49,6 +49,13 @@ _WHAT = {
     "a country code like FR": "un code pays comme FR",
     "a currency code like EUR": "un code devise comme EUR",
 }
+# the shape of a postal code (clients._POSTAL_CODES)
+_POSTAL_SHAPES = {
+    "5 digits": "5 chiffres", "4 digits": "4 chiffres",
+    "4 digits (L- in front allowed)": "4 chiffres (L- devant admis)",
+    "4 digits and 2 letters, such as 1011 AB": "4 chiffres et 2 lettres, par exemple 1011 AB",
+    "7 digits written 1000-001": "7 chiffres écrits 1000-001",
+}
 # what is attached to a client (clients.describe_attachments): "3 invoices, 1 payment"
 _ATTACHED = {"invoice": "facture", "invoices": "factures", "credit note": "avoir",
              "credit notes": "avoirs", "quote": "devis", "quotes": "devis",
@@ -63,6 +70,15 @@ def _attachments(text: str) -> str:
         n, _space, what = part.partition(" ")
         parts.append(f"{n} {_ATTACHED.get(what, what)}")
     return ", ".join(parts)
+
+
+def _place(name: str) -> str:
+    """A country by pycountry's English name (``Germany``) → its French name (``Allemagne``)."""
+    import pycountry
+    from babel import Locale
+
+    found = next((c for c in pycountry.countries if c.name == name), None)
+    return str(Locale.parse("fr").territories.get(found.alpha_2, name)) if found else name
 
 
 def _fields(text: str) -> str:
@@ -84,6 +100,8 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "label": _vocabulary(_LABELS),
     "what": _vocabulary(_WHAT),
     "attachments": _attachments,
+    "place": _place,
+    "shape": _vocabulary(_POSTAL_SHAPES),
 }
 # What a placeholder may match, when "any text" would be ambiguous.
 _SHAPES = {"field": r"[a-z][a-z0-9_]*"}
@@ -179,7 +197,9 @@ _TABLE: list[tuple[str, str]] = [
     ("a tag has at most 50 characters", "une étiquette compte 50 caractères au maximum"),
     ("must be 3 to 20 letters or digits, such as 411000042",
      "doit compter de 3 à 20 lettres ou chiffres, par exemple 411000042"),
-    ("a French postal code has 5 digits", "un code postal français compte 5 chiffres"),
+    ("a French postal code has {shape}", "un code postal français compte {shape}"),
+    ("a postal code in {place} has {shape}",
+     "un code postal de ce pays ({place}) compte {shape}"),
     ("is not a postal code", "n'est pas un code postal"),
     ("is required: company, individual or public_body",
      "est obligatoire : entreprise, particulier ou organisme public"),
@@ -243,6 +263,14 @@ _TABLE: list[tuple[str, str]] = [
     ("must be CORE or B2B", "doit être CORE ou B2B"),
     ("the client is archived: restore it first", "le client est archivé : restaurez-le d'abord"),
     ("record the client's IBAN before the mandate", "enregistrez l'IBAN du client avant le mandat"),
+    ("the client's bank account is in {country}, outside the SEPA zone: it cannot be debited "
+     "under a SEPA mandate",
+     "le compte bancaire du client est domicilié hors de la zone SEPA ({country}) : il ne peut "
+     "pas être prélevé sous mandat SEPA"),
+    ("this account is in {country}, outside the SEPA zone: the client's active SEPA mandate "
+     "cannot move to it (revoke the mandate first)",
+     "ce compte est domicilié hors de la zone SEPA ({country}) : le mandat SEPA actif du client "
+     "ne peut pas y être reporté (révoquez d'abord le mandat)"),
     ("the client already has an active mandate {rum}: revoke it first",
      "le client a déjà un mandat actif ({rum}) : révoquez-le d'abord"),
     ("this RUM is already used by client {code}",
@@ -330,8 +358,8 @@ _TABLE: list[tuple[str, str]] = [
     ("must be a .csv, .xlsx or .parquet file", "doit être un fichier .csv, .xlsx ou .parquet"),
     ("names a column the file already has: keep one column per field",
      "désigne une colonne que le fichier a déjà : gardez une seule colonne par champ"),
-    ("missing from the file (rename headers with mapping={'your header': 'our name'})",
-     "absentes du fichier (renommez les en-têtes avec mapping={'votre en-tête': 'notre nom'})"),
+    ("missing from the file (rename headers with mapping={{'your header': 'our name'}})",
+     "absentes du fichier (renommez les en-têtes avec mapping={{'votre en-tête': 'notre nom'}})"),
     # documents.py and payments.py — why an imported line is rejected
     ("client code is missing", "code client absent"),
     ("unknown client code {code}", "code client inconnu : {code}"),
@@ -544,8 +572,8 @@ def _pattern(english: str) -> re.Pattern[str]:
     seen: set[str] = set()
     regex = []
     for i, part in enumerate(parts):
-        if i % 2 == 0:
-            regex.append(re.escape(part))
+        if i % 2 == 0:  # text, where "{{" and "}}" stand for braces (as in str.format)
+            regex.append(re.escape(part.replace("{{", "{").replace("}}", "}")))
         elif part in seen:
             regex.append(f"(?P={part})")
         else:
