@@ -71,7 +71,9 @@ def describe_error(err: BaseException) -> str:
     """
     if isinstance(err, ValidationError):
         return describe_field_error(err.field, err.message)
-    if isinstance(err, ConflictError):
+    if isinstance(err, ConflictError) and not err.fields:  # undo blocked, batch clash…
+        return translate(str(err))
+    if isinstance(err, ConflictError):  # a record changed meanwhile: say which fields
         fields = ", ".join(labels.label(f) for f in err.fields)
         head = _("Someone else changed this record since you opened it.")
         tail = (_("Fields changed meanwhile: {fields}.").format(fields=fields) if fields else "")

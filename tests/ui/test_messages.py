@@ -11,7 +11,7 @@ import pytest
 
 import clientops
 from clientops import clients, identifiers
-from clientops.errors import ValidationError
+from clientops.errors import ConflictError, NotFound, ValidationError
 from clientops.ui import i18n
 from clientops.ui.controls import describe_error
 from clientops.ui.messages import translate
@@ -292,3 +292,14 @@ def test_a_bad_iban_is_explained_in_french_in_the_form(book: clientops.Book) -> 
     assert form.errors == {"iban": "n'est pas un IBAN valide : la clé de contrôle ne correspond "
                                    "pas (faute de frappe ?)"}
     assert form.banner.kind == "error"
+
+
+def test_banners_show_conflicts_and_refusals_in_french() -> None:
+    # a conflict that is not about one record's fields is shown in its own words
+    assert describe_error(ConflictError("Change set 3 was already undone.")) == (
+        "Le lot de corrections 3 a déjà été annulé.")
+    # a record changed meanwhile: the generic advice, with the fields by their label
+    assert "Ville, IBAN" in describe_error(ConflictError("Client C000001 was changed…",
+                                                         ("city", "iban")))
+    assert describe_error(NotFound("There is no client with code 'C999999'.")) == (
+        "Aucun client n'a le code 'C999999'.")
