@@ -16,6 +16,9 @@ New or changed strings reach the ``.po`` files with Babel, from the repository r
 
 then translate the empty French entries (``tests/ui/test_i18n_fmt.py`` lists them), copy the
 msgid into the English ones, and run :func:`compile_catalogues`.
+
+The domain's own messages (errors, report texts) are English by contract and not catalogue
+entries: :mod:`clientops.ui.messages` recognises them and puts them in French.
 """
 
 from __future__ import annotations
