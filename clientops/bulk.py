@@ -82,6 +82,9 @@ KEPT = ("country", "delivery_country")
 # accounting account is the prefix and the client's number): a blank value is checked per
 # client, never shared through a representative record.
 OWN_DEFAULT = ("accounting_account",)
+# Fields whose rules depend on whether the client has an active SEPA mandate (direct debit
+# needs one; a mandate cannot move to an IBAN outside the SEPA zone).
+MANDATE_RULES = frozenset({"payment_method", "iban"})
 
 READ_ONLY_MESSAGE = {
     "status": "cannot be changed by a correction: archive or restore the clients instead",
@@ -427,7 +430,7 @@ class _Checker:
                 keys[c] = self.clients[c].to_numpy()[at]
         if name in OWN_DEFAULT:  # cleared: each client gets its own default value
             keys["own"] = np.where(rows["value"].isna().to_numpy(), at, -1)
-        flag = name == "payment_method"
+        flag = name in MANDATE_RULES
         if flag:
             keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]
         codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
@@ -469,7 +472,8 @@ class _Checker:
             ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
                                - (set(names) - set(KEPT)))
             ctx = tuple(self.values[c][at] for c in ctx_names)
-            flag = bool(self.values["has_active_mandate"][at]) if "payment_method" in names else None
+            flag = bool(self.values["has_active_mandate"][at]) \
+                if MANDATE_RULES & set(names) else None
             key = (names, tuple(_vkey(v) for v in values), ctx, flag)
             units.setdefault(key, []).append((code, unit.index.tolist()))
             first.setdefault(key, (names, values, at, flag))

@@ -615,6 +615,13 @@ class Clients:
                 identifiers.clean_bic(bic, "bic", iban=iban)
             except ValidationError as err:
                 errors.append(ValidationError("bic", given.get("bic", bic), err.message))
+        if "iban" in touched and iban and "iban" not in bad and has_active_mandate \
+                and not identifiers.in_sepa_zone(iban):
+            # what the write refuses (Clients._amend_mandates), said before it (bulk preview)
+            errors.append(ValidationError(
+                "iban", identifiers.mask_iban(iban),
+                f"this account is in {iban[:2]}, outside the SEPA zone: the client's active "
+                "SEPA mandate cannot move to it (revoke the mandate first)"))
         if touched & {"payment_method", "iban"} and merged.get("payment_method") == "sepa_debit" \
                 and not {"payment_method", "iban"} & bad:
             if not iban:

@@ -595,3 +595,21 @@ def test_csv_true_false_text_pauses_reminders(book: clientops.Book, three: list[
     assert cs.preview["error"].notna().tolist() == [False, True]  # "oui" is not true or false
     cs.apply(skip_invalid=True)
     assert book.clients.get(three[0]).reminders_paused is True
+
+
+def test_an_iban_outside_the_sepa_zone_is_refused_where_a_mandate_would_move(
+    book: clientops.Book, three: list[str]
+) -> None:
+    # as a single edit: the client's active mandate cannot follow an account outside SEPA
+    with_mandate, without = three[0], three[1]
+    book.clients.update(with_mandate, iban=FR_IBAN)
+    book.mandates.add(with_mandate, rum="RUM-SEPA-1", signed_on=date(2026, 1, 5))
+    turkish = "TR330006100519786457841326"
+    with pytest.raises(clientops.ValidationError, match="outside the SEPA zone"):
+        book.clients.update(with_mandate, iban=turkish)
+    cs = book.bulk.from_file(pd.DataFrame({"code": [with_mandate, without],
+                                           "iban": [turkish, "TR320010009999901234567890"]}))
+    ibans = cs.preview[cs.preview["field"] == "iban"]
+    errors = dict(zip(ibans["code"], ibans["error"], strict=True))
+    assert "outside the SEPA zone" in errors[with_mandate]
+    assert errors[without] is None  # no mandate: any valid IBAN will do
