@@ -238,7 +238,7 @@ def _build(
         readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
         read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
         clients = _read_clients(conn, req["code"].unique().tolist(), read)
-    position = pd.Index(clients["code"]).get_indexer(req["code"])  # -1: unknown code
+    position = clients.index.get_indexer(req["code"])  # -1: unknown code
     found = position >= 0
     items = req.copy()
     for column in ("client_id", "name", "version"):
@@ -290,7 +290,7 @@ def _build(
         if items.at[idx, "error"] is None:
             items.at[idx, "error"] = message
     # by code then field: clients are read in code order, so their positions sort the codes
-    where = pd.Index(clients["code"]).get_indexer(items["code"])
+    where = clients.index.get_indexer(items["code"])
     where = np.where(where >= 0, where,
                      len(clients) + pd.factorize(items["code"], use_na_sentinel=False)[0])
     order = np.lexsort((pd.factorize(items["field"], sort=True)[0], where))
@@ -315,7 +315,7 @@ def _take(column: pd.Series, position: np.ndarray, found: np.ndarray) -> pd.Seri
 
 def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
     """``code, client_id, name, version``, an active-mandate flag and the ``read`` columns as
-    text, for ``codes``."""
+    text, for ``codes``; indexed by code, in code order."""
     table = pa.table({"code": pa.array(codes, pa.string())})
     cols = "".join(f', CAST(c."{f}" AS VARCHAR) AS "{f}"' for f in read)
     conn.register("bulk_codes", table)
@@ -331,6 +331,8 @@ def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[
     frame = frame.loc[:, ~frame.columns.duplicated()]  # "name" is shown and maybe corrected
     for f in {*read, "name", "code"}:
         frame[f] = frame[f].astype(object).where(frame[f].notna(), None)
+    # indexed by code: every lookup of codes reuses one hash table (built once, ~25 ms a time)
+    frame.index = pd.Index(frame["code"], name=None)
     return frame
 
 
@@ -381,7 +383,7 @@ class _Checker:
         self.book = book
         self.clients = clients
         self.columns = columns
-        self.position = pd.Index(clients["code"])
+        self.position = clients.index
         self.values = {str(c): clients[c].tolist() for c in clients.columns}
         self.prefix = book.settings.accounting_prefix
         from .clients import COLUMNS
@@ -534,7 +536,7 @@ def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFra
             derived["code"].tolist(), derived["field"].tolist(), strict=True)]]
     if derived.empty:
         return items
-    at = pd.Index(clients["code"]).get_indexer(derived["code"])
+    at = clients.index.get_indexer(derived["code"])
     rows = derived.reset_index(drop=True)
     for col in ("client_id", "name", "version"):
         rows[col] = clients[col].to_numpy(dtype=object)[at]
