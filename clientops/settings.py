@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
 
 def _int_in(field: str, value: Any, low: int, high: int) -> int:
     try:
+        if isinstance(value, bool):  # True is 1 to Python, but not a month, a port or a delay
+            raise ValueError
         number = int(value)
         if number != value and str(number) != str(value).strip():
             raise ValueError
@@ -61,7 +64,7 @@ def _clean(key: str, value: Any) -> Any:
         return _int_in(key, value, 1, 12)
     if key == "accounting_prefix":
         text = str(value or "").strip()
-        if not text.isdigit() or not 1 <= len(text) <= 8:
+        if not re.fullmatch(r"[0-9]{1,8}", text):  # ASCII digits: not ４１１ nor 411²
             raise ValidationError(key, value, "must be 1 to 8 digits, such as 411")
         return text
     if key in ("reminder_min_interval_days",):
@@ -79,6 +82,8 @@ def _clean(key: str, value: Any) -> Any:
             raise ValidationError(key, value, "must be an amount such as 0.10") from err
         if not amount.is_finite() or amount < 0:
             raise ValidationError(key, value, "must be a positive amount")
+        if amount >= Decimal("1e16"):  # what DECIMAL(18,2) holds
+            raise ValidationError(key, value, "must be an amount such as 0.10")
         return amount.quantize(Decimal("0.01"))
     if key == "reminder_levels":
         return _clean_levels(value)
@@ -92,16 +97,22 @@ def _clean(key: str, value: Any) -> Any:
         return identifiers.clean_bic(value, field=key)
     if key == "sepa_creditor_id" and value is not None:
         return identifiers.clean_creditor_id(value, field=key)
+    if key == "smtp_sender" and value is not None and str(value).strip():
+        return identifiers.clean_email(value, field=key)
+    if key == "company_name":
+        from .clients import clean_text
+
+        name = clean_text(key, value)
+        if name is None:
+            raise ValidationError(key, value, "cannot be empty")
+        return name
     if key == "language":
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")
         return value
     if value is None:
         return None
-    text = str(value).strip()
-    if key == "company_name" and not text:
-        raise ValidationError(key, value, "cannot be empty")
-    return text or None
+    return str(value).strip() or None
 
 
 def _clean_levels(value: Any) -> list[dict[str, Any]]:
@@ -181,6 +192,13 @@ class Settings(Mapping[str, Any]):
         """Validate every value first, then change them all in one audited transaction."""
         cleaned = {key: _clean(key, value) for key, value in values.items()}
         current = self._all()
+        iban = cleaned.get("company_iban", current["company_iban"])
+        bic = cleaned.get("company_bic", current["company_bic"])
+        if iban and bic and ("company_iban" in cleaned or "company_bic" in cleaned):
+            # The BIC's bank must be in the IBAN's country, given together or one after the other.
+            from . import identifiers
+
+            identifiers.clean_bic(bic, field="company_bic", iban=iban)
         with self._book.store.transaction() as conn:
             for key, value in cleaned.items():
                 conn.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -66,6 +66,16 @@ def test_update_cleans_and_persists_across_reopen(db_path: Path) -> None:
         ("language", "de", "fr or en"),                               # unsupported language
         ("company_name", "  ", "empty"),                              # blank company name
         ("favourite_colour", "blue", "not a known setting"),          # unknown key
+        ("fiscal_year_start_month", True, "whole number"),            # a yes/no, not a month
+        ("smtp_port", True, "whole number"),                          # a yes/no, not a port
+        ("accounting_prefix", "４１１", "digits"),                      # full-width digits
+        ("accounting_prefix", "411²", "digits"),                      # a superscript two
+        ("company_name", None, "empty"),                              # no company name at all
+        ("company_name", "Ma Société\x00", "control characters"),      # a NUL byte pasted in
+        ("company_name", "x" * 201, "too long"),                      # 201 characters
+        ("company_name", "\ud800", "cannot be stored"),                # a lone surrogate
+        ("reminder_tolerance", "1e30", "amount"),                     # more than any invoice
+        ("smtp_sender", "relances chez example.fr", "email"),         # not an address
     ],
 )
 def test_bad_values_are_refused_and_nothing_changes(
@@ -93,3 +103,24 @@ def test_update_is_audited_old_and_new_with_the_iban_masked(book: clientops.Book
     assert pd.isna(iban.old_value)
     assert "•" in iban.new_value and "1234567890" not in iban.new_value
     assert iban.new_value.startswith("FR76 ") and iban.new_value.endswith(" 189")
+
+
+def test_a_reminder_delay_given_as_true_is_refused(book: clientops.Book) -> None:
+    with pytest.raises(ValidationError, match="whole number") as info:
+        book.settings.update(reminder_levels=[{"days": True}])
+    assert info.value.field == "reminder_levels"
+    assert book.settings.reminder_levels == DEFAULTS["reminder_levels"]
+
+
+def test_company_bic_must_agree_with_the_company_iban(book: clientops.Book) -> None:
+    """A French IBAN with a German bank's BIC is refused, given together or one after the
+    other (SPEC §3: IBAN and BIC countries must agree)."""
+    with pytest.raises(ValidationError, match="IBAN") as info:
+        book.settings.update(company_iban="FR7630006000011234567890189", company_bic="DEUTDEFF")
+    assert info.value.field == "company_bic"
+    assert book.settings.company_iban is None
+    book.settings.update(company_iban="FR7630006000011234567890189", company_bic="AGRIFRPP")
+    with pytest.raises(ValidationError) as later:
+        book.settings.update(company_bic="DEUTDEFF")
+    assert later.value.field == "company_bic"
+    assert book.settings.company_bic == "AGRIFRPP"
