@@ -765,13 +765,19 @@ class Clients:
         record = {f: v for f, v in cleaned.items()}
         prefix = self._book.settings.accounting_prefix
         with self._book.store.transaction() as conn:
+            # Checked before an id is taken: on a server ids are reserved outside the write
+            # transaction (clientops.pg), so a refusal after it would use up a client code.
+            problems = self.conflicts({None: record}, allow_duplicate=allow_duplicate, conn=conn)
+            if problems:
+                raise _given_first(problems, values)
             new_id = self._next_id(conn)
             code = f"C{new_id:06d}"
             if not record.get("accounting_account"):
                 record["accounting_account"] = default_account(prefix, new_id)
-            problems = self.conflicts({None: record}, allow_duplicate=allow_duplicate, conn=conn)
-            if problems:
-                raise _given_first(problems, values)
+                problems = self.conflicts({None: {"accounting_account": record["accounting_account"]}},
+                                          conn=conn)
+                if problems:
+                    raise problems[0][1]
             defaults = {f.name: f.default for f in fields(Client)
                         if f.default is not dataclasses.MISSING}
             row = {**defaults, **record, "id": new_id, "code": code, "status": "active",

@@ -253,6 +253,17 @@ def test_duplicate_siret_is_blamed_on_the_siret_given(book: clientops.Book, step
     assert info.value.field == "siret" and existing.code in str(info.value)
 
 
+def test_a_refused_creation_does_not_use_up_a_client_code(book: clientops.Book) -> None:
+    # Client codes are what finance people file and quote: a duplicate or an accounting
+    # account refused at creation takes no code, on the server as on the file.
+    existing = company(book, siren="732829320", accounting_account="411MARTIN")
+    with pytest.raises(ValidationError, match=existing.code):
+        company(book, name="Copy", siren="732829320")
+    with pytest.raises(ValidationError, match=existing.code):
+        company(book, name="Other", accounting_account="411MARTIN")
+    assert company(book, name="Copy", siren="732829320", allow_duplicate=True).code == "C000002"
+
+
 def test_duplicate_refused_on_update_too(book: clientops.Book) -> None:
     a = company(book, siren="732829320")
     b = company(book, name="B")
