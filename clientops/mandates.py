@@ -188,17 +188,18 @@ class Mandates:
                 raise ValidationError(
                     "rum", rum, f"the client already has an active mandate {existing.rum}: "
                     "revoke it first")
+            # A given RUM is checked before an id is taken: on a server ids are reserved outside
+            # the write transaction (clientops.pg), so a refusal after it would leave a gap.
+            if given_rum:
+                self._check_rum_free(conn, given_rum)
             new_id = self._book.store.reserve(conn, "mandate")
             row = conn.execute("SELECT max(id) FROM sepa_mandates").fetchone()
             if row and row[0] is not None and new_id <= row[0]:
                 new_id = int(row[0]) + 1
                 conn.execute("UPDATE counters SET value = ? WHERE name = 'mandate'", [new_id])
             final_rum = given_rum or f"RUM-{client.code}-{new_id:06d}"
-            # Banks do not tell a RUM's case apart: "mandat-1" would collide with "MANDAT-1".
-            taken = conn.execute("SELECT c.code FROM sepa_mandates m JOIN clients c ON c.id = m.client_id"
-                                 " WHERE upper(m.rum) = upper(?)", [final_rum]).fetchone()
-            if taken:
-                raise ValidationError("rum", final_rum, f"this RUM is already used by client {taken[0]}")
+            if not given_rum:
+                self._check_rum_free(conn, final_rum)
             conn.execute(
                 "INSERT INTO sepa_mandates (id, client_id, rum, signed_on, scheme, iban, bic, status,"
                 " sequence, created_at, updated_at, version)"
@@ -214,6 +215,14 @@ class Mandates:
             found = self._one(conn, "m.id = ?", [new_id])
             assert found is not None
             return found
+
+    @staticmethod
+    def _check_rum_free(conn: duckdb.DuckDBPyConnection, rum: str) -> None:
+        # Banks do not tell a RUM's case apart: "mandat-1" would collide with "MANDAT-1".
+        taken = conn.execute("SELECT c.code FROM sepa_mandates m JOIN clients c ON c.id = m.client_id"
+                             " WHERE upper(m.rum) = upper(?)", [rum]).fetchone()
+        if taken:
+            raise ValidationError("rum", rum, f"this RUM is already used by client {taken[0]}")
 
     def revoke(self, rum: str, on: date | str | None = None) -> Mandate:
         """Revoke a mandate. A client paying by direct debit with no other active mandate
