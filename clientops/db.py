@@ -80,12 +80,21 @@ except ImportError:  # pragma: no cover - Windows: no signalling, the idle windo
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
+# Within one process every connection to a file shares one DuckDB instance, which refuses a
+# connection in the other mode (read-only / read-write) while one is open: another book of this
+# process holds the file, and lets it go like another process would.
+_MODE_CONFLICT = "different configuration than existing connections"
+
+
 def _is_lock_error(err: Exception) -> bool:
     text = str(err)
-    return "Could not set lock on file" in text or "Conflicting lock" in text
+    return "Could not set lock on file" in text or "Conflicting lock" in text or (
+        _MODE_CONFLICT in text)
 
 
 def _holder(err: Exception) -> str:
+    if _MODE_CONFLICT in str(err):
+        return "another book opened in this process in the other mode (read-only or not)"
     match = _LOCK_RE.search(str(err))
     if not match:
         return "another process"
@@ -195,7 +204,7 @@ class Store:
                     if not self.read_only:
                         conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
                     return conn
-                except duckdb.IOException as err:
+                except (duckdb.IOException, duckdb.ConnectionException) as err:
                     if not _is_lock_error(err):
                         raise ClientOpsError(f"cannot open the database {self.path}: {err}") from err
                     if time.monotonic() >= deadline:

@@ -373,6 +373,35 @@ def test_a_reader_waits_for_a_writer_then_gives_up_clearly(db_path: Path) -> Non
     assert "DatabaseBusy" in out.stderr and f"process {holder.pid}" in out.stderr
 
 
+def test_a_read_only_and_a_read_write_book_of_one_file_in_one_process(db_path: Path) -> None:
+    """A notebook may open the same file read-write and read-only in one kernel: DuckDB
+    refuses a second connection with another mode while the first is open, so each book waits
+    for the other to let go (its idle window is cut short) instead of failing."""
+    writer = clientops.open(db_path, idle_window=30)
+    writer.clients.create(kind="individual", name="Jeanne Petit")
+    assert writer.store.is_open
+    reader = clientops.open(db_path, read_only=True, idle_window=30, busy_timeout=5)
+    assert reader.counts()["clients"] == 1
+    assert not writer.store.is_open  # it let the file go for the reader
+    writer.clients.create(kind="individual", name="Paul Martin")
+    assert writer.store.is_open and not reader.store.is_open
+    assert reader.clients.count() == 2
+    writer.close()
+    reader.close()
+
+
+def test_a_book_kept_in_another_mode_in_this_process_is_busy_clearly(db_path: Path) -> None:
+    """While the other book of this process is inside an operation, the wait ends with
+    DatabaseBusy saying who holds the file, not DuckDB's configuration error."""
+    writer = clientops.open(db_path)
+    reader = clientops.open(db_path, read_only=True, busy_timeout=0.3)
+    with writer.store.transaction():
+        with pytest.raises(DatabaseBusy, match="this process"):
+            reader.counts()
+    writer.close()
+    reader.close()
+
+
 # -- memory limit ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("env", "expected"),

@@ -81,6 +81,20 @@ def _place(name: str) -> str:
     return str(Locale.parse("fr").territories.get(found.alpha_2, name)) if found else name
 
 
+def _holder(text: str) -> str:
+    """Who holds a database file (``db._holder``) → in French."""
+    if text.startswith("process "):
+        return "le processus " + text[len("process "):]
+    return _HOLDERS.get(text, text)
+
+
+_HOLDERS = {
+    "another process": "un autre processus",
+    "another book opened in this process in the other mode (read-only or not)":
+        "un autre accès ouvert dans ce processus dans l'autre mode (lecture seule ou non)",
+}
+
+
 def _fields(text: str) -> str:
     return ", ".join(labels.label(name) for name in text.split(", "))
 
@@ -102,6 +116,7 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "attachments": _attachments,
     "place": _place,
     "shape": _vocabulary(_POSTAL_SHAPES),
+    "holder": _holder,
 }
 # What a placeholder may match, when "any text" would be ambiguous.
 _SHAPES = {"field": r"[a-z][a-z0-9_]*"}

@@ -265,6 +265,16 @@ def test_an_accounting_account_outside_the_prefix(book: clientops.Book) -> None:
          "un code postal de ce pays (Pays-Bas) compte 4 chiffres et 2 lettres, par exemple "
          "1011 AB"),
         ("iban: something new", "iban: something new"),  # not recognised: left as it is
+        ("The database /d/b.duckdb is in use by another book opened in this process in the "
+         "other mode (read-only or not) and stayed locked for 10 s; try again in a moment or "
+         "close the notebook that holds it.",
+         "La base /d/b.duckdb est utilisée par un autre accès ouvert dans ce processus dans "
+         "l'autre mode (lecture seule ou non) et est restée verrouillée 10 s ; réessayez dans "
+         "un instant ou fermez le notebook qui la bloque."),
+        ("The database /d/b.duckdb is in use by process 4242 (python3) and stayed locked for "
+         "10 s; try again in a moment or close the notebook that holds it.",
+         "La base /d/b.duckdb est utilisée par le processus 4242 (python3) et est restée "
+         "verrouillée 10 s ; réessayez dans un instant ou fermez le notebook qui la bloque."),
     ],
 )
 def test_exact_translations(english: str, french: str) -> None:
