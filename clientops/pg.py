@@ -205,6 +205,22 @@ def _message(err: BaseException) -> str:
     return str(err).lower()
 
 
+_CONNINFO_RE = re.compile(r'Unable to connect to Postgres at ".*?": ', re.DOTALL)
+_PASSWORD_RE = re.compile(r"password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def _reason(err: BaseException) -> str:
+    """The first line of a server error, without the connection settings (they may hold the
+    password: the extension quotes the whole libpq string when it cannot connect)."""
+    text = _CONNINFO_RE.sub("", _PASSWORD_RE.sub("password=…", str(err)))
+    return text.splitlines()[0] if text else ""
+
+
+def _scrubbed(err: BaseException) -> duckdb.Error:
+    """A copy of ``err`` to chain from: tracebacks print the cause, not just our message."""
+    return type(err)(_reason(err)) if isinstance(err, duckdb.Error) else duckdb.Error(_reason(err))
+
+
 def is_conflict(err: BaseException) -> bool:
     return any(m in _message(err) for m in _CONFLICT_MARKERS)
 
@@ -255,9 +271,8 @@ class PgStore(Store):
         except duckdb.Error as err:
             conn.close()
             raise ClientOpsError(
-                f"cannot reach the book's database server {self.path}: "
-                f"{str(err).splitlines()[0]}"
-            ) from err
+                f"cannot reach the book's database server {self.path}: {_reason(err)}"
+            ) from _scrubbed(err)
         self.connects += 1
         self._broken = False
         return conn
@@ -280,7 +295,7 @@ class PgStore(Store):
             self.close()
         return ClientOpsError(
             f"The database server {self.path} stopped answering; nothing of this operation was "
-            f"saved. Try again when it is back. ({str(err).splitlines()[0]})"
+            f"saved. Try again when it is back. ({_reason(err)})"
         )
 
     @contextmanager
@@ -291,7 +306,7 @@ class PgStore(Store):
                 yield conn
         except duckdb.Error as err:
             if is_disconnect(err):
-                raise self._lost(err) from err
+                raise self._lost(err) from _scrubbed(err)
             raise
 
     @contextmanager
@@ -315,7 +330,7 @@ class PgStore(Store):
                     "nothing of yours was saved. Reload and apply your change again."
                 ) from err
             if is_disconnect(cause):
-                raise self._lost(cause) from err
+                raise self._lost(cause) from _scrubbed(cause)
             rule = next((r for r in UNIQUE_RULES if r in str(cause)), None)
             if rule and "duplicate key" in _message(cause):
                 field, label = UNIQUE_RULES[rule]

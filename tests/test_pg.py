@@ -100,6 +100,45 @@ def test_password_from_the_url_or_pgpassword_is_used_but_never_kept(
         clientops.open(pg_database)
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        # a wrong password in the URL: the server refuses it
+        (lambda url: url.replace("clientops@", "clientops:Wr0ng-s3cret@"),
+         "password authentication failed"),
+        # the right password, a database that does not exist
+        (lambda url: url.replace("clientops@", "clientops:{password}@").rsplit("/", 1)[0]
+         + "/no_such_book", 'database "no_such_book" does not exist'),
+        # a password given as an option, nobody listening on the port
+        (lambda url: url.split("@")[0] + "@127.0.0.1:1/book?password=Wr0ng-s3cret",
+         "Connection refused"),
+    ],
+    ids=["wrong password", "no such database", "nobody listening"],
+)
+def test_connection_errors_say_why_and_never_show_the_password(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    change: Any, reason: str,
+) -> None:
+    import traceback
+
+    from pg_server import PASSWORD
+
+    monkeypatch.delenv("PGPASSFILE")
+    monkeypatch.setenv("HOME", "/nonexistent")
+    url = change(pg_database).format(password=PASSWORD)
+    with pytest.raises(ClientOpsError) as refused:
+        clientops.open(url)
+    shown = "".join(traceback.format_exception(refused.value))
+    assert "cannot reach the book's database server" in str(refused.value)
+    assert reason in str(refused.value)
+    assert redact(url) in str(refused.value)
+    assert cli(["info", "--db", url]) == 1
+    printed = capsys.readouterr()
+    assert reason in printed.err
+    for text in (shown, printed.err, printed.out):
+        assert "Wr0ng-s3cret" not in text and PASSWORD not in text and "password=" not in text
+
+
 def test_clientops_db_may_hold_a_url(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIENTOPS_DB", pg_database)
     with clientops.open(actor="ann") as book:
