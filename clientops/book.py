@@ -231,7 +231,18 @@ def open(  # noqa: A001 - the public name the brief asks for
 
         raise NotFound(f"There is no database at {target} to open read-only.")
     if not read_only:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            from .errors import ClientOpsError
+
+            raise ClientOpsError(
+                f"cannot create the folder {target.parent} for the database: {err.strerror}"
+            ) from err
     store = Store(target, read_only=read_only, busy_timeout=busy_timeout, idle_window=idle_window)
-    store.migrate()
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()  # a file that cannot be opened as a book is not kept open either
+        raise
     return Book(store, actor or _os_user())

@@ -351,6 +351,15 @@ class Store:
         """Create or migrate the schema forward; returns the migrations applied now."""
         with self.connection() as conn:
             done = set(self.applied_migrations(conn))
+            if not done:
+                foreign = [r[0] for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_catalog = current_database() ORDER BY 1 LIMIT 5").fetchall()]
+                if foreign:
+                    raise ClientOpsError(
+                        f"The file {self.path} is a DuckDB database but not a clientops book "
+                        f"(it holds other tables: {', '.join(foreign)}); nothing was changed."
+                    )
         pending = []
         for name, sql in MIGRATIONS:
             if name not in done:
@@ -370,7 +379,13 @@ class Store:
                 "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
             )
             for name, sql in pending:
-                conn.execute(sql)
+                try:
+                    conn.execute(sql)
+                except duckdb.Error as err:
+                    raise ClientOpsError(
+                        f"The database {self.path} could not be brought to the current schema "
+                        f"({name} failed: {err}); nothing was changed."
+                    ) from err
                 conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
         return [name for name, _ in pending]
 

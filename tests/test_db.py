@@ -73,10 +73,36 @@ def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.Mon
     broken = [*MIGRATIONS[:2], ("0003_broken", "ALTER TABLE nowhere ADD COLUMN x INT")]
     monkeypatch.setattr("clientops.db.MIGRATIONS", broken)
     store = Store(db_path, idle_window=0)
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(ClientOpsError, match="0003_broken") as info:
         store.migrate()
+    assert isinstance(info.value.__cause__, duckdb.Error)
     # 0002 ran in the same transaction as the broken one: rolled back with it.
     assert store.schema_version() == "0001_initial"
+
+
+def test_a_duckdb_file_of_another_application_is_refused_clearly(db_path: Path) -> None:
+    """A DuckDB file that is not a clientops book (its own ``clients`` table) is left as it
+    was, with a ClientOpsError saying so — not DuckDB's catalog error."""
+    raw = duckdb.connect(str(db_path))
+    raw.execute("CREATE TABLE clients (x INTEGER)")
+    raw.close()
+    with pytest.raises(ClientOpsError, match="not a clientops book"):
+        clientops.open(db_path)
+    raw = duckdb.connect(str(db_path), read_only=True)
+    assert raw.execute("SELECT table_name FROM information_schema.tables").fetchall() == [
+        ("clients",)]
+    raw.close()
+
+
+@pytest.mark.parametrize("name", ["folder", "file"])
+def test_a_path_that_cannot_be_a_database_is_refused_clearly(tmp_path: Path, name: str) -> None:
+    """A folder, or a path under a file: one ClientOpsError naming the path, no OSError."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("not a folder")
+    target = tmp_path / name if name == "folder" else tmp_path / "file" / "book.duckdb"
+    with pytest.raises(ClientOpsError) as info:
+        clientops.open(target)
+    assert str(target.parent if name == "file" else target) in str(info.value)
 
 
 # -- transactions ---------------------------------------------------------------------------

@@ -520,6 +520,16 @@ _TABLE: list[tuple[str, str]] = [
     ("the change could not be saved: {detail}",
      "la modification n'a pas pu être enregistrée : {detail}"),
     ("cannot open the database {path}: {detail}", "impossible d'ouvrir la base {path} : {detail}"),
+    ("cannot create the folder {path} for the database: {detail}",
+     "impossible de créer le dossier {path} pour la base : {detail}"),
+    ("The file {path} is a DuckDB database but not a clientops book (it holds other tables: "
+     "{tables}); nothing was changed.",
+     "Le fichier {path} est une base DuckDB mais pas une base clientops (elle contient d'autres "
+     "tables : {tables}) ; rien n'a été modifié."),
+    ("The database {path} could not be brought to the current schema ({name} failed: "
+     "{detail}); nothing was changed.",
+     "La base {path} n'a pas pu être mise au schéma actuel (échec de {name} : {detail}) ; "
+     "rien n'a été modifié."),
     ("The database {path} is in use by {holder} and stayed locked for {seconds} s; try again "
      "in a moment or close the notebook that holds it.",
      "La base {path} est utilisée par {holder} et est restée verrouillée {seconds} s ; "
