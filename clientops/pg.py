@@ -154,7 +154,8 @@ def parse_url(url: str) -> tuple[str, str]:
 
 def redact(url: str) -> str:
     """The URL with any password removed (for messages, ``book.path``, logs)."""
-    shown = re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1@", url)
+    # up to the last @ of the host part, as urlsplit (and so parse_url) reads it
+    shown = re.sub(r"^(\w+://[^:/@]*):[^/?#]*@", r"\1@", url)
     return re.sub(r"([?&])password=[^&]*&?", r"\1", shown).rstrip("?&")
 
 

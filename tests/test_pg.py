@@ -44,6 +44,10 @@ def company(book: clientops.Book, name: str, **extra: Any) -> str:
         ("postgresql://ann:s3cr%40t@db.example/clientops",
          "host='db.example' dbname='clientops' user='ann' password='s3cr@t'",
          "postgresql://ann@db.example/clientops"),
+        # an @ left unencoded in the password: the last @ ends it, and none of it is shown
+        ("postgresql://ann:p@ss@db.example/clientops",
+         "host='db.example' dbname='clientops' user='ann' password='p@ss'",
+         "postgresql://ann@db.example/clientops"),
         # libpq options in the query string are passed on
         ("postgres://bob@10.0.0.5/books?sslmode=require",
          "host='10.0.0.5' dbname='books' user='bob' sslmode='require'",
