@@ -477,3 +477,39 @@ def test_two_users_giving_the_same_accounting_account_at_once_the_second_is_refu
     assert "accounting account" in str(outcome[0])
     assert [book.clients.get(c).accounting_account for c in (first, second)] == [
         "4119999", "411000002"]
+
+
+def test_two_users_issuing_the_first_invoice_of_a_year_at_once_the_second_is_refused(
+    book: clientops.Book, pg_server: Any
+) -> None:
+    """Both find no counter for the year and create it: the second is told, not a raw error."""
+    first, second = company(book, "Alpha SARL"), company(book, "Bravo SAS")
+    database = str(book.path).rsplit("/", 1)[1]
+    other = clientops.open(str(book.path), actor="bob")
+    outcome: list[BaseException | None] = []
+
+    def bob() -> None:
+        try:
+            other.documents.add(second, issue_date="2026-03-02", total_excl_tax="50.00")
+            outcome.append(None)
+        except BaseException as err:  # noqa: B036 - handed to the test thread
+            outcome.append(err)
+
+    try:
+        with book.store.transaction():
+            book.documents.add(first, issue_date="2026-03-02", total_excl_tax="100.00")
+            worker = threading.Thread(target=bob)
+            worker.start()
+            deadline = time.monotonic() + 30
+            while pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                                 " current_database() AND wait_event_type = 'Lock'",
+                                 database).strip() == "0" and time.monotonic() < deadline:
+                time.sleep(0.05)  # Bob's new counter row waits for Ann's transaction
+        worker.join(timeout=30)
+    finally:
+        other.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert "same moment" in str(outcome[0])
+    assert book.documents.list()["number"].tolist() == ["F-2026-00001"]
+    assert book.documents.add(second, issue_date="2026-03-02", total_excl_tax="50.00").number \
+        == "F-2026-00002"
