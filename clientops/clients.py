@@ -143,7 +143,11 @@ _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren",
               "created_at", "updated_at", "id")
 _FIELD_LABELS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT number", "iban": "IBAN",
                  "accounting_account": "accounting account"}
-_SEARCH_COLUMNS = ("name", "code", "siren", "siret", "email", "city")
+# What clients.list(search=…) looks in: names and cities ignoring accents and case, codes
+# and emails ignoring case, legal identifiers in their compact form.
+_ACCENTED_SEARCH_COLUMNS = ("name", "city")
+_SEARCH_COLUMNS = ("code", "email")
+_IDENTIFIER_SEARCH_COLUMNS = ("siren", "siret", "vat_number")
 
 
 def default_account(prefix: str, client_id: int) -> str:
@@ -412,12 +416,16 @@ class Clients:
             params.append(status)
         if search is not None and str(search).strip():
             needle = str(search).strip().lower()
-            parts = [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
-            params.extend([needle] * len(_SEARCH_COLUMNS))
-            digits = re.sub(r"[\s.]", "", needle)
-            if digits.isdigit() and digits != needle:
-                parts += ["contains(siren, ?)", "contains(siret, ?)"]
-                params += [digits, digits]
+            # Names and cities are found with or without their accents ("orleans": Orléans).
+            parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
+                     for c in _ACCENTED_SEARCH_COLUMNS]
+            parts += [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
+            params.extend([needle] * (len(_ACCENTED_SEARCH_COLUMNS) + len(_SEARCH_COLUMNS)))
+            # Identifiers are stored compact: "732 829 320" or "FR44 732829320" find them.
+            compact = re.sub(r"[\s.]", "", needle)
+            if compact:
+                parts += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
+                params.extend([compact] * len(_IDENTIFIER_SEARCH_COLUMNS))
             clauses.append("(" + " OR ".join(parts) + ")")
         if tags:
             wanted = list(parse_tags(tags))
@@ -425,6 +433,10 @@ class Clients:
             params.append(wanted)
         if payment_method:
             methods = [payment_method] if isinstance(payment_method, str) else list(payment_method)
+            for method in methods:
+                if method not in PAYMENT_METHODS:
+                    raise ValidationError("payment_method", method,
+                                          "must be one of " + ", ".join(PAYMENT_METHODS))
             clauses.append("list_contains(?, payment_method)")
             params.append(methods)
         if owner is not None:
@@ -447,8 +459,8 @@ class Clients:
     ) -> pd.DataFrame:
         """Clients as a DataFrame (IBAN masked), filtered and paged on the database side.
 
-        ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` matches name,
-        code, SIREN/SIRET, email and city, ignoring case.
+        ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` matches name
+        and city (ignoring case and accents), code, email, SIREN/SIRET and VAT number.
         """
         if order_by not in _ORDERABLE:
             raise ValidationError("order_by", order_by, "must be one of " + ", ".join(_ORDERABLE))

@@ -408,7 +408,7 @@ def test_delete_removes_client_contacts_and_unused_mandates(book: clientops.Book
 @pytest.fixture
 def portfolio(book: clientops.Book) -> clientops.Book:
     company(book, name="Boulangerie Martin", city="Paris", siren="732829320",
-            iban=FR_IBAN, tags="vip", owner="alice")
+            vat_number="FR44732829320", iban=FR_IBAN, tags="vip", owner="alice")
     company(book, name="Garage Dupont", city="Lyon", email="contact@dupont.fr",
             payment_terms="60_days", owner="bob")
     book.clients.create(kind="individual", first_name="Zoé", last_name="Martin",
@@ -429,6 +429,9 @@ def portfolio(book: clientops.Book) -> clientops.Book:
         ({"search": "732 829 320"}, ["C000001"]),  # SIREN typed with spaces
         ({"search": "dupont.fr"}, ["C000002"]),  # email
         ({"search": "c000002"}, ["C000002"]),  # code
+        ({"search": "zoe"}, ["C000003"]),  # typed without the accent of Zoé
+        ({"search": "ZOÉ MARTIN"}, ["C000003"]),  # accented capitals
+        ({"search": "FR44 732829320"}, ["C000001"]),  # the VAT number, as on an invoice
         ({"tags": "vip"}, ["C000001", "C000003"]),  # one tag
         ({"tags": ["vip", "export"]}, ["C000003"]),  # all tags required
         ({"owner": "bob"}, ["C000002"]),  # owner
@@ -451,6 +454,22 @@ def test_list_masks_the_iban(portfolio: clientops.Book) -> None:
     assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 189"
     assert FR_IBAN not in df.to_string()
     assert portfolio.clients.get("C000001").iban == FR_IBAN
+
+
+def test_list_searches_cities_without_their_accents(book: clientops.Book) -> None:
+    company(book, name="Boulangerie Martin", city="Orléans")
+    company(book, name="Garage Dupont", city="Besançon")
+    assert book.clients.list(search="orleans")["code"].tolist() == ["C000001"]
+    assert book.clients.list(search="BESANCON")["code"].tolist() == ["C000002"]
+    assert book.clients.count(search="orleans") == 1
+
+
+def test_list_refuses_an_unknown_payment_method(portfolio: clientops.Book) -> None:
+    with pytest.raises(ValidationError) as info:
+        portfolio.clients.list(payment_method=["transfer", "bitcoin"])
+    assert info.value.field == "payment_method"
+    with pytest.raises(ValidationError):
+        portfolio.clients.count(payment_method="bitcoin")
 
 
 def test_list_refuses_unknown_order(portfolio: clientops.Book) -> None:
