@@ -157,6 +157,33 @@ def test_contacts_and_mandates_validate(demo: clientops.Book) -> None:
     assert one(demo, "SELECT count(*) - count(DISTINCT rum) FROM sepa_mandates") == 0
 
 
+def test_every_contact_is_one_the_api_would_accept(demo: clientops.Book) -> None:
+    """Contacts pass check_contact as they are: in particular a favourite has an email (the
+    API refuses a favourite it could not write to)."""
+    from clientops.contacts import check_contact
+
+    contacts = rows(demo, "SELECT k.first_name, k.last_name, k.role, k.email, k.phone,"
+                          " k.favorite, c.country FROM contacts k JOIN clients c"
+                          " ON c.id = k.client_id")
+    assert contacts
+    for *values, country in contacts:
+        given = {k: v for k, v in zip(("first_name", "last_name", "role", "email", "phone",
+                                       "favorite"), values, strict=True) if v is not None}
+        cleaned, errors = check_contact(given, country)
+        assert errors == [] and cleaned == given, (given, errors)
+
+
+def test_quality_finds_only_what_the_demo_leaves_on_purpose(tmp_path: Path) -> None:
+    """A fresh demo book is clean but for clients without any email address (a few on
+    purpose: the reminders show them as skipped); archived clients owe nothing."""
+    book = build(tmp_path / "q.duckdb", clients=2000, seed=1)
+    found = book.quality()
+    assert set(found["rule"]) <= {"no_reminder_recipient"}, found.groupby("rule").size()
+    assert one(book, "SELECT count(*) FROM documents d JOIN clients c ON c.id = d.client_id"
+                     " WHERE c.status = 'archived' AND d.open_amount > 0") == 0
+    book.close()
+
+
 def test_company_settings_are_valid(demo: clientops.Book) -> None:
     s = demo.settings
     assert identifiers.clean_iban(s.company_iban) == s.company_iban
