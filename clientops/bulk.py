@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import numpy as np
@@ -238,7 +238,7 @@ def _build(
         readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
         read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
         clients = _read_clients(conn, req["code"].unique().tolist(), read)
-    position = clients.index.get_indexer(req["code"])  # -1: unknown code
+    position = clients.index.get_indexer(pd.Index(req["code"]))  # -1: unknown code
     found = position >= 0
     items = req.copy()
     for column in ("client_id", "name", "version"):
@@ -290,7 +290,7 @@ def _build(
         if items.at[idx, "error"] is None:
             items.at[idx, "error"] = message
     # by code then field: clients are read in code order, so their positions sort the codes
-    where = clients.index.get_indexer(items["code"])
+    where = clients.index.get_indexer(pd.Index(items["code"]))
     where = np.where(where >= 0, where,
                      len(clients) + pd.factorize(items["code"], use_na_sentinel=False)[0])
     order = np.lexsort((pd.factorize(items["field"], sort=True)[0], where))
@@ -430,7 +430,7 @@ class _Checker:
 
     def single(self, items: pd.DataFrame, rows: pd.DataFrame, name: str) -> list[pd.DataFrame]:
         """One field alone in its group: vectorised grouping on (value, context)."""
-        at = self.position.get_indexer(rows["code"])
+        at = self.position.get_indexer(pd.Index(rows["code"]))
         values = rows["value"].tolist()
         # values told apart by type too (1 and "1" differ); all text (a spreadsheet): as is
         same_type = all(type(v) is str for v in values)
@@ -479,7 +479,7 @@ class _Checker:
             code = str(_code)
             names = tuple(unit["field"].tolist())
             values = tuple(unit["value"].tolist())
-            at = int(self.position.get_loc(code))
+            at = int(cast(int, self.position.get_loc(code)))  # codes are unique
             ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
                                - (set(names) - set(KEPT)))
             ctx = tuple(self.values[c][at] for c in ctx_names)
@@ -536,7 +536,7 @@ def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFra
             derived["code"].tolist(), derived["field"].tolist(), strict=True)]]
     if derived.empty:
         return items
-    at = clients.index.get_indexer(derived["code"])
+    at = clients.index.get_indexer(pd.Index(derived["code"]))
     rows = derived.reset_index(drop=True)
     for col in ("client_id", "name", "version"):
         rows[col] = clients[col].to_numpy(dtype=object)[at]
