@@ -108,7 +108,7 @@ def _demo_on_server(url: str, args: argparse.Namespace) -> int:
             )
         with book.store.transaction():
             if held:
-                empty_book(book.store)
+                empty_book(book.store, keep_ids=True)  # ids are never reused anyway
             summary = build_demo(book, clients=args.clients, seed=args.seed,
                                  progress=not args.quiet, today=args.today)
         counts = ", ".join(f"{n:,} {table}" for table, n in summary.counts.items())

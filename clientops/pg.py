@@ -479,14 +479,22 @@ def _quote_sql(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def empty_book(store: Store) -> None:
-    """Empty every table but ``schema_migrations``, in the caller's transaction (demo --force)."""
+def empty_book(store: Store, *, keep_ids: bool = False) -> None:
+    """Empty every table but ``schema_migrations``, in the caller's transaction (demo --force).
+
+    ``keep_ids`` keeps the id counters (document numbers restart): the ids a write reserves
+    on the side connection (:meth:`PgStore.reserve`) would otherwise wait forever for the
+    caller's transaction, which holds the emptied ``counters`` table locked.
+    """
+    keep = "''schema_migrations'', ''counters''" if keep_ids else "''schema_migrations''"
     with store.transaction() as conn:
         conn.execute(
             f"CALL postgres_execute('{ALIAS}', 'DO $$ BEGIN EXECUTE (SELECT ''TRUNCATE '' ||"
             " string_agg(quote_ident(tablename), '', '') FROM pg_tables WHERE schemaname ="
-            " current_schema() AND tablename <> ''schema_migrations''); END $$')"
+            f" current_schema() AND tablename NOT IN ({keep})); END $$')"
         )
+        if keep_ids:
+            conn.execute("DELETE FROM counters WHERE name LIKE 'number:%'")
 
 
 def database_size(conn: duckdb.DuckDBPyConnection) -> str:

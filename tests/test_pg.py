@@ -355,6 +355,29 @@ def test_cli_init_demo_info_accept_a_server_url(
         assert not book.indicators.portfolio().empty
 
 
+def test_cli_demo_force_replaces_a_server_book_in_one_go(pg_server: Any) -> None:
+    url = pg_server.create_database("cli_force")
+    with clientops.open(url, actor="ann") as book:
+        for n in range(3):
+            company(book, f"Old client {n}")
+    command = [sys.executable, "-m", "clientops.cli", "demo", "--db", url, "--clients", "20",
+               "--quiet", "--force", "--today", "2026-06-30"]
+    worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = worker.communicate(timeout=120)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, err
+    assert "20 clients" in out
+    with clientops.open(url, actor="ann") as book:
+        assert book.clients.count(status="all") == 20
+        assert "Old client 0" not in set(book.clients.list(status="all")["name"])
+        assert book.clients.create(kind="company", name="New").code == "C000021"
+        number = book.documents.add("C000021", issue_date="2026-06-30", total_excl_tax="1").number
+        issued = book.documents.list(kind="invoice")["number"]
+        assert number == f"F-2026-{issued.str.startswith('F-2026-').sum():05d}"
+
+
 def test_the_web_app_kernels_get_the_server_url(monkeypatch: pytest.MonkeyPatch) -> None:
     from clientops.app import app_env
 
