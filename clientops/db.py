@@ -169,6 +169,9 @@ class Store:
         max_hold: float = DEFAULT_MAX_HOLD,
     ) -> None:
         self.path = Path(path)
+        if self.path.is_dir():  # before <file>.waiters is made beside it
+            raise ClientOpsError(f"{self.path} is a folder, not a database file: give the path "
+                                 "of a .duckdb file (it is created if it does not exist).")
         self.read_only = read_only
         self.busy_timeout = busy_timeout
         self.idle_window = idle_window

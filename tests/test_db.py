@@ -103,6 +103,8 @@ def test_a_path_that_cannot_be_a_database_is_refused_clearly(tmp_path: Path, nam
     with pytest.raises(ClientOpsError) as info:
         clientops.open(target)
     assert str(target.parent if name == "file" else target) in str(info.value)
+    # nothing left beside it (the lock file of waiting processes is made only for a book)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
 
 
 # -- transactions ---------------------------------------------------------------------------

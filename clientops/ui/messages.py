@@ -520,6 +520,10 @@ _TABLE: list[tuple[str, str]] = [
     ("the change could not be saved: {detail}",
      "la modification n'a pas pu être enregistrée : {detail}"),
     ("cannot open the database {path}: {detail}", "impossible d'ouvrir la base {path} : {detail}"),
+    ("{path} is a folder, not a database file: give the path of a .duckdb file (it is created "
+     "if it does not exist).",
+     "{path} est un dossier, pas un fichier de base : indiquez le chemin d'un fichier .duckdb "
+     "(il est créé s'il n'existe pas)."),
     ("cannot create the folder {path} for the database: {detail}",
      "impossible de créer le dossier {path} pour la base : {detail}"),
     ("The file {path} is a DuckDB database but not a clientops book (it holds other tables: "
