@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -466,38 +467,51 @@ def test_the_extension_is_found_without_a_writable_home(
     assert not str(found).startswith(str(blocked))
 
 
-def test_two_users_giving_the_same_accounting_account_at_once_the_second_is_refused(
-    book: clientops.Book, pg_server: Any
-) -> None:
-    """Each user's check sees the value free (snapshots); the server's constraint decides."""
-    first, second = company(book, "Alpha SARL"), company(book, "Bravo SAS")
+def bob_while_ann_holds(
+    book: clientops.Book, pg_server: Any, ann: Callable[[], Any],
+    bob: Callable[[clientops.Book], Any],
+) -> BaseException | None:
+    """Ann does ``ann`` in a transaction she keeps open until Bob, in another connection and
+    thread, is waiting for one of her locks; then she commits. Returns what Bob raised."""
     database = str(book.path).rsplit("/", 1)[1]
     other = clientops.open(str(book.path), actor="bob")
     outcome: list[BaseException | None] = []
 
-    def bob() -> None:
+    def run_bob() -> None:
         try:
-            other.clients.update(second, accounting_account="4119999")
+            bob(other)
             outcome.append(None)
         except BaseException as err:  # noqa: B036 - handed to the test thread
             outcome.append(err)
 
     try:
         with book.store.transaction():
-            book.clients.update(first, accounting_account="4119999")
-            worker = threading.Thread(target=bob)
+            ann()
+            worker = threading.Thread(target=run_bob)
             worker.start()
             deadline = time.monotonic() + 30
             while pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname ="
                                  " current_database() AND wait_event_type = 'Lock'",
                                  database).strip() == "0" and time.monotonic() < deadline:
-                time.sleep(0.05)  # Bob's commit waits for Ann's transaction
+                time.sleep(0.05)
         worker.join(timeout=30)
     finally:
         other.close()
-    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
-    assert outcome[0].fields == ("accounting_account",)
-    assert "accounting account" in str(outcome[0])
+    assert len(outcome) == 1, outcome
+    return outcome[0]
+
+
+def test_two_users_giving_the_same_accounting_account_at_once_the_second_is_refused(
+    book: clientops.Book, pg_server: Any
+) -> None:
+    """Each user's check sees the value free (snapshots); the server's constraint decides."""
+    first, second = company(book, "Alpha SARL"), company(book, "Bravo SAS")
+    refused = bob_while_ann_holds(
+        book, pg_server, lambda: book.clients.update(first, accounting_account="4119999"),
+        lambda other: other.clients.update(second, accounting_account="4119999"))
+    assert isinstance(refused, ConflictError), refused
+    assert refused.fields == ("accounting_account",)
+    assert "accounting account" in str(refused)
     assert [book.clients.get(c).accounting_account for c in (first, second)] == [
         "4119999", "411000002"]
 
@@ -507,32 +521,13 @@ def test_two_users_issuing_the_first_invoice_of_a_year_at_once_the_second_is_ref
 ) -> None:
     """Both find no counter for the year and create it: the second is told, not a raw error."""
     first, second = company(book, "Alpha SARL"), company(book, "Bravo SAS")
-    database = str(book.path).rsplit("/", 1)[1]
-    other = clientops.open(str(book.path), actor="bob")
-    outcome: list[BaseException | None] = []
-
-    def bob() -> None:
-        try:
-            other.documents.add(second, issue_date="2026-03-02", total_excl_tax="50.00")
-            outcome.append(None)
-        except BaseException as err:  # noqa: B036 - handed to the test thread
-            outcome.append(err)
-
-    try:
-        with book.store.transaction():
-            book.documents.add(first, issue_date="2026-03-02", total_excl_tax="100.00")
-            worker = threading.Thread(target=bob)
-            worker.start()
-            deadline = time.monotonic() + 30
-            while pg_server.psql("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-                                 " current_database() AND wait_event_type = 'Lock'",
-                                 database).strip() == "0" and time.monotonic() < deadline:
-                time.sleep(0.05)  # Bob's new counter row waits for Ann's transaction
-        worker.join(timeout=30)
-    finally:
-        other.close()
-    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
-    assert "same moment" in str(outcome[0])
+    refused = bob_while_ann_holds(
+        book, pg_server,
+        lambda: book.documents.add(first, issue_date="2026-03-02", total_excl_tax="100.00"),
+        lambda other: other.documents.add(second, issue_date="2026-03-02",
+                                           total_excl_tax="50.00"))
+    assert isinstance(refused, ConflictError), refused
+    assert "same moment" in str(refused)
     assert book.documents.list()["number"].tolist() == ["F-2026-00001"]
     assert book.documents.add(second, issue_date="2026-03-02", total_excl_tax="50.00").number \
         == "F-2026-00002"
