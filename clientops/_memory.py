@@ -46,8 +46,8 @@ def paused_gc() -> Iterator[None]:
 
     For work that builds hundreds of thousands of short-lived objects (a bulk change set's
     rows and verdicts): each full collection walks every object of the process — a notebook
-    with a big book holds millions — and a 100k-row spreadsheet preview triggered five, about
-    0.3 s (bench/bench_bulk.py). Memory is still freed by reference counting; the few cycles
+    with a big book holds millions — and a 100k-row spreadsheet preview triggered five, 0.15–0.4
+    s of the parent's CPU in noisy runs (bench/bench_bulk.py). Memory is still freed by reference counting; the few cycles
     left are collected once the collector runs again.
     """
     enabled = gc.isenabled()
