@@ -221,7 +221,8 @@ def recompute_open_balances(
 
     Call inside the write transaction that added documents or payments, with the clients it
     touched (``None``: the whole table, after a bulk load). Only rows whose values change are
-    written. The clients' unallocated credit (table ``client_credit``) is refreshed too.
+    written. The clients' unallocated credit (table ``client_credit``) and the portfolio's kept
+    sums (:func:`clientops.indicators.refresh_portfolio_sums`) are refreshed too.
     """
     params: dict[str, Any] = {"as_of": END_OF_TIME}
     if client_ids is None:
@@ -260,6 +261,9 @@ def recompute_open_balances(
             SELECT client_id, coalesce(open_amount, total_incl_tax) - total_incl_tax
             FROM documents WHERE kind = 'invoice' AND {scope}
         ) GROUP BY client_id HAVING sum(x) > 0""", scoped)
+    from .indicators import refresh_portfolio_sums  # indicators imports this module
+
+    refresh_portfolio_sums(conn, scope, scoped)
     return changed
 
 

@@ -892,6 +892,8 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
         _open_balances(conn)
         _set_counters(conn, book, gen, n)
         book.settings.update(**_company_settings(seed))
+        bar.set_description("demo: portfolio sums")
+        _portfolio_sums(conn, book, today)
         counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
                   for t in TABLES}
     bar.close()
@@ -922,6 +924,14 @@ def _open_balances(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute("UPDATE documents SET open_amount = total_incl_tax WHERE kind = 'invoice'")
         return
     recompute_open_balances(conn, None)
+
+
+def _portfolio_sums(conn: duckdb.DuckDBPyConnection, book: Book, today: date) -> None:
+    """Keep the portfolio's sums as of the demo's today (the portfolio then only reads them)."""
+    from .indicators import resolve_period, sums_params, write_portfolio_sums
+
+    day, fy = resolve_period(book, None, today)
+    write_portfolio_sums(conn, sums_params(day, fy))
 
 
 def _set_counters(conn: duckdb.DuckDBPyConnection, book: Book, gen: _Generator, n: int) -> None:

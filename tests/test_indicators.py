@@ -235,3 +235,118 @@ def test_portfolio_table_spreads_sums_by_client_id() -> None:
     stray = pa.table({"client_id": [7], "payments_received": [1.0]})
     with pytest.raises(RuntimeError, match="not in the book"):
         portfolio_table(clients, sums, stray)
+
+
+# -- the kept sums (portfolio_sums): current after every write, the same as from scratch ------
+def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None) -> pd.DataFrame:
+    """The portfolio with the allocation and every sum computed from scratch."""
+    from clientops.frames import arrow_to_df
+    from clientops.indicators import (
+        clients_in_id_order,
+        portfolio_sql,
+        portfolio_table,
+        resolve_period,
+        sums_params,
+    )
+
+    day, fy = resolve_period(book, fiscal_year, day)
+    with book.store.connection() as conn:
+        sums = conn.execute(portfolio_sql(False), sums_params(day, fy)).to_arrow_table()
+        clients = clients_in_id_order(conn)
+    return arrow_to_df(portfolio_table(clients, sums))
+
+
+def kept_for(book: clientops.Book) -> list[tuple]:
+    with book.store.connection() as conn:
+        return conn.execute("SELECT * FROM portfolio_sums_state").fetchall()
+
+
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    got = got.copy()
+    got.attrs = {}
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_kept_sums_stay_current_through_every_kind_of_write(book: clientops.Book,
+                                                           tmp_path) -> None:
+    from clientops.demo import build_demo
+
+    day = date(2026, 6, 15)
+    build_demo(book, clients=40, seed=3, progress=False, today=day)
+    assert kept_for(book) == [(day, date(2026, 1, 1), date(2026, 12, 31))]
+    assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+    codes = book.clients.list()["code"].tolist()
+    a, b, c = codes[0], codes[1], codes[2]
+
+    invoice = book.documents.add(a, kind="invoice", issue_date=date(2026, 2, 1),
+                                 due_date=date(2026, 3, 1), total_excl_tax=D("500.00"),
+                                 tax=D("100.00"))
+    book.documents.add(a, kind="credit_note", issue_date=date(2026, 4, 1),
+                       total_excl_tax=D("50.00"), tax=D("10.00"), cancels=invoice.number)
+    book.documents.add(b, kind="quote", issue_date=date(2026, 6, 1),
+                       total_excl_tax=D("70.00"), tax=D("14.00"))
+    book.payments.add(a, paid_on=date(2026, 5, 2), amount=D("200.00"), method="transfer",
+                      invoice=invoice.number)
+    book.payments.add(b, paid_on=date(2026, 6, 15), amount=D("12345.67"), method="cheque")
+    pd.DataFrame({
+        "client_code": [c, c], "kind": ["invoice", "credit_note"], "number": ["X-1", "X-2"],
+        "issue_date": ["2025-07-01", "2026-06-01"], "due_date": ["2025-08-01", None],
+        "total_excl_tax": ["1000.00", "30.00"], "tax": ["200.00", "6.00"],
+    }).to_csv(tmp_path / "docs.csv", index=False)
+    assert book.documents.import_file(tmp_path / "docs.csv").empty
+    pd.DataFrame({
+        "client_code": [c, a], "paid_on": ["2026-01-10", "2026-06-14"],
+        "amount": ["300.00", "45.10"], "method": ["transfer", "card"],
+        "reference": ["R-1", "R-2"], "invoice": ["X-1", None],
+    }).to_csv(tmp_path / "pays.csv", index=False)
+    assert book.payments.import_file(tmp_path / "pays.csv").empty
+    assert kept_for(book) == [(day, date(2026, 1, 1), date(2026, 12, 31))]
+    assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+
+    changeset = book.clients.merge(keep=a, drop=c)
+    assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+    book.bulk.undo(changeset)
+    assert kept_for(book) == [(day, date(2026, 1, 1), date(2026, 12, 31))]
+    assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+
+
+def test_kept_sums_are_dropped_by_a_write_dated_after_them(book: clientops.Book) -> None:
+    from clientops.demo import build_demo
+
+    day = date(2026, 6, 15)
+    build_demo(book, clients=20, seed=4, progress=False, today=day)
+    code = book.clients.list()["code"].iloc[0]
+    book.payments.add(code, paid_on=date(2026, 6, 16), amount=D("10.00"), method="cheque")
+    assert kept_for(book) == []
+    assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+    # another day's or another fiscal year's portfolio is computed, not kept
+    assert_same(book.indicators.portfolio(as_of=date(2026, 6, 16)),
+                from_scratch(book, date(2026, 6, 16)))
+    assert_same(book.indicators.portfolio(as_of=day, fiscal_year=2025),
+                from_scratch(book, day, 2025))
+    assert kept_for(book) == []
+
+
+def test_todays_portfolio_keeps_its_sums_for_the_next(portfolio_book: clientops.Book) -> None:
+    today = date.today()
+    first = portfolio_book.indicators.portfolio()
+    fy = first.attrs
+    assert kept_for(portfolio_book) == [(today, date.fromisoformat(fy["fy_start"]),
+                                         date.fromisoformat(fy["fy_end"]))]
+    assert_same(first, from_scratch(portfolio_book, today))
+    pd.testing.assert_frame_equal(portfolio_book.indicators.portfolio(), first)
+    # a new fiscal-year start month: the kept sums are for another fiscal year
+    portfolio_book.settings.update(fiscal_year_start_month=7)
+    moved = portfolio_book.indicators.portfolio()
+    assert moved.attrs["fy_start"] != fy["fy_start"]
+    assert_same(moved, from_scratch(portfolio_book, today))
+    assert kept_for(portfolio_book)[0][1] == date.fromisoformat(moved.attrs["fy_start"])
+
+
+def test_a_read_only_book_computes_without_keeping(db_path) -> None:
+    with clientops.open(db_path, idle_window=0) as book:
+        handmade.build(book)
+    with clientops.open(db_path, read_only=True, idle_window=0) as book:
+        frame = book.indicators.portfolio()
+        assert kept_for(book) == []
+        assert_same(frame, from_scratch(book, date.today()))
