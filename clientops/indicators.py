@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from . import imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .documents import client_row
-from .errors import ValidationError
+from .errors import ConflictError, DatabaseBusy, ValidationError
 from .frames import arrow_to_df, cents_to_money
 
 if TYPE_CHECKING:
@@ -188,35 +188,35 @@ def _money(expr: str, name: str) -> str:
 
 # Per-client sums that portfolio_sql returns, in whole cents, in this order after client_id.
 _SUMS = ["revenue", "outstanding", *[b[0] for b in BUCKETS], "invoiced_365", "late_w",
-         "settled_w", "unallocated_credit", "payments_received"]
+         "settled_w", "unallocated_credit"]
 
 
 def portfolio_sql(fast: bool, scope: str = "TRUE") -> str:
-    """The portfolio's per-client sums: ``client_id`` and the :data:`_SUMS` as BIGINT cents
-    (0 where none), one row per client with any (unordered); :func:`portfolio_table` lines
-    them up with the clients. ``scope`` limits the clients (a condition on ``client_id``).
+    """The portfolio's per-client sums of documents: ``client_id`` and the :data:`_SUMS` as
+    BIGINT cents (0 where none), one row per client with any (unordered);
+    :func:`portfolio_table` lines them up with the clients. ``scope`` limits the clients (a
+    condition on ``client_id``); :func:`payments_sql` gives the payments received.
 
     Parameters: ``$as_of``, ``$d365`` (D − 365 days), ``$lo`` (the earlier of the fiscal
     year's start and D − 365 days), ``$fy_start`` and ``$fy_end``. Sums are taken over whole
     cents in DOUBLEs (exact, see :func:`_cents`).
     """
-    money = [f"a.{name}" for name in _SUMS[:-2]] + [_cents("cr.unallocated_credit")]
+    money = [f"a.{name}" for name in _SUMS[:-1]] + [_cents("cr.unallocated_credit")]
     return f"""
-WITH {_aggregates_sql(fast, scope)},
-paid AS (
-    SELECT client_id, sum({_cents("amount")}) AS payments_received FROM payments
-    WHERE paid_on >= $fy_start AND paid_on <= $fy_end AND paid_on <= $as_of AND {scope}
-    GROUP BY client_id
-),
-docs AS (
-    SELECT coalesce(a.client_id, cr.client_id) AS client_id,
-           {", ".join(f"{expr} AS {name}" for expr, name in zip(money, _SUMS[:-1], strict=True))}
-    FROM agg a FULL JOIN credit cr ON cr.client_id = a.client_id
-)
-SELECT coalesce(d.client_id, p.client_id) AS client_id,
-       {", ".join(f"CAST(coalesce(d.{n}, 0) AS BIGINT) AS {n}" for n in _SUMS[:-1])},
-       CAST(coalesce(p.payments_received, 0) AS BIGINT) AS payments_received
-FROM docs d FULL JOIN paid p ON p.client_id = d.client_id"""
+WITH {_aggregates_sql(fast, scope)}
+SELECT coalesce(a.client_id, cr.client_id) AS client_id,
+       {", ".join(f"CAST(coalesce({expr}, 0) AS BIGINT) AS {name}"
+                  for expr, name in zip(money, _SUMS, strict=True))}
+FROM agg a FULL JOIN credit cr ON cr.client_id = a.client_id"""
+
+
+def payments_sql(scope: str = "TRUE") -> str:
+    """Payments received in the fiscal year up to ``$as_of``, per client: ``client_id,
+    payments_received`` (BIGINT cents). Parameters ``$as_of``, ``$fy_start``, ``$fy_end``."""
+    return f"""
+SELECT client_id, CAST(sum({_cents("amount")}) AS BIGINT) AS payments_received FROM payments
+WHERE paid_on >= $fy_start AND paid_on <= $fy_end AND paid_on <= $as_of AND {scope}
+GROUP BY client_id"""
 
 
 def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
@@ -282,26 +282,47 @@ def sums_params(day: date, fy: FiscalYear) -> dict[str, date]:
 
 
 _STATE = "SELECT as_of, fy_start, fy_end FROM portfolio_sums_state"
+# The kept sums: documents (portfolio_sql) and payments received (payments_sql), per client.
+_KEPT = ("portfolio_sums", "portfolio_payments")
+Sums = tuple[pa.Table, pa.Table]
 
 
-def read_portfolio_sums(conn: Any, params: dict[str, date]) -> pa.Table | None:
+def _payment_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in ("d365", "lo")}
+
+
+def compute_portfolio_sums(conn: Any, params: dict[str, date]) -> Sums:
+    """Every client's sums as of ``params`` (:func:`sums_params`), from the maintained
+    balances when nothing is dated later, else from scratch."""
+    fast = maintained_is_current(conn, params["as_of"])
+    return (conn.execute(portfolio_sql(fast), params).to_arrow_table(),
+            conn.execute(payments_sql(), _payment_params(params)).to_arrow_table())
+
+
+def read_portfolio_sums(conn: Any, params: dict[str, date]) -> Sums | None:
     """The kept sums when they are for ``params``' date and fiscal year, else None."""
     kept = conn.execute(_STATE).fetchall()
     if kept != [(params["as_of"], params["fy_start"], params["fy_end"])]:
         return None
-    return conn.execute("SELECT * FROM portfolio_sums").to_arrow_table()
+    docs, paid = (conn.execute(f"SELECT * FROM {table}").to_arrow_table() for table in _KEPT)
+    return docs, paid
 
 
-def write_portfolio_sums(conn: Any, params: dict[str, date]) -> pa.Table:
+def write_portfolio_sums(conn: Any, params: dict[str, date]) -> Sums:
     """Compute every client's sums as of ``params`` and keep them (in the caller's write
     transaction); returns them."""
+    sums = compute_portfolio_sums(conn, params)
     conn.execute("DELETE FROM portfolio_sums_state")
-    conn.execute("DELETE FROM portfolio_sums")
-    fast = maintained_is_current(conn, params["as_of"])
-    conn.execute(f"INSERT INTO portfolio_sums {portfolio_sql(fast)}", params)
+    for table, rows in zip(_KEPT, sums, strict=True):
+        conn.execute(f"DELETE FROM {table}")
+        conn.register("_clientops_sums", rows)
+        try:
+            conn.execute(f"INSERT INTO {table} SELECT * FROM _clientops_sums")
+        finally:
+            conn.unregister("_clientops_sums")
     conn.execute("INSERT INTO portfolio_sums_state VALUES ($as_of, $fy_start, $fy_end)",
                  {k: params[k] for k in ("as_of", "fy_start", "fy_end")})
-    return conn.execute("SELECT * FROM portfolio_sums").to_arrow_table()
+    return sums
 
 
 def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> None:
@@ -321,11 +342,15 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
         f" (SELECT max(paid_on) FROM payments WHERE {scope}))", scoped).fetchone()
     if latest and latest[0] is not None and latest[0] > day:
         conn.execute("DELETE FROM portfolio_sums_state")
-        conn.execute("DELETE FROM portfolio_sums")
+        for table in _KEPT:
+            conn.execute(f"DELETE FROM {table}")
         return
     params = {**sums_params(day, FiscalYear(0, fy_start, fy_end)), **scoped}
-    conn.execute(f"DELETE FROM portfolio_sums WHERE {scope}", scoped)
-    conn.execute(f"INSERT INTO portfolio_sums {portfolio_sql(True, scope)}", params)
+    for table, sql in zip(_KEPT, (portfolio_sql(True, scope), payments_sql(scope)),
+                          strict=True):
+        conn.execute(f"DELETE FROM {table} WHERE {scope}", scoped)
+        conn.execute(f"INSERT INTO {table} {sql}",
+                     params if table == "portfolio_sums" else _payment_params(params))
 
 
 class Indicators:
@@ -340,9 +365,10 @@ class Indicators:
         Money columns are exact (``decimal128``); ``dso`` and ``avg_days_late`` are days
         (float, empty when undefined). ``unallocated_credit`` is shown apart, never netted.
 
-        As of today the per-client sums come from ``portfolio_sums``, kept current at write
-        time (:func:`refresh_portfolio_sums`); the first portfolio of a new day computes them
-        and, in a book open for writing, keeps them for the next.
+        As of today the per-client sums come from ``portfolio_sums`` and
+        ``portfolio_payments``, kept current at write time (:func:`refresh_portfolio_sums`);
+        the first portfolio of a new day computes them and, in a book open for writing, keeps
+        them for the next.
         """
         day, fy = resolve_period(self._book, fiscal_year, as_of)
         params = sums_params(day, fy)
@@ -352,15 +378,17 @@ class Indicators:
             if sums is not None:
                 clients = clients_in_id_order(conn)
         if sums is None and day == date.today() and not store.read_only:
-            with store.transaction() as conn:
-                sums = write_portfolio_sums(conn, params)
-                clients = clients_in_id_order(conn)
+            try:
+                with store.transaction() as conn:
+                    sums = write_portfolio_sums(conn, params)
+                    clients = clients_in_id_order(conn)
+            except (ConflictError, DatabaseBusy):
+                sums = None  # another user is writing (or keeping them): compute, keep nothing
         if sums is None:
             with store.connection() as conn:
-                sums = conn.execute(portfolio_sql(maintained_is_current(conn, day)),
-                                    params).to_arrow_table()
+                sums = compute_portfolio_sums(conn, params)
                 clients = clients_in_id_order(conn)
-        frame = arrow_to_df(portfolio_table(clients, sums))
+        frame = arrow_to_df(portfolio_table(clients, *sums))
         # Plain JSON values: pandas writes attrs into Parquet exports.
         frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,
                             "fy_start": fy.start.isoformat(), "fy_end": fy.end.isoformat()})

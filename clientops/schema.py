@@ -299,7 +299,10 @@ CREATE TABLE portfolio_sums (
     invoiced_365 BIGINT NOT NULL,
     late_w BIGINT NOT NULL,
     settled_w BIGINT NOT NULL,
-    unallocated_credit BIGINT NOT NULL,
+    unallocated_credit BIGINT NOT NULL
+);
+CREATE TABLE portfolio_payments (
+    client_id BIGINT NOT NULL,
     payments_received BIGINT NOT NULL
 );
 CREATE TABLE portfolio_sums_state (

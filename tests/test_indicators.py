@@ -243,6 +243,7 @@ def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None
     from clientops.frames import arrow_to_df
     from clientops.indicators import (
         clients_in_id_order,
+        payments_sql,
         portfolio_sql,
         portfolio_table,
         resolve_period,
@@ -250,10 +251,13 @@ def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None
     )
 
     day, fy = resolve_period(book, fiscal_year, day)
+    params = sums_params(day, fy)
     with book.store.connection() as conn:
-        sums = conn.execute(portfolio_sql(False), sums_params(day, fy)).to_arrow_table()
+        sums = conn.execute(portfolio_sql(False), params).to_arrow_table()
+        paid = conn.execute(payments_sql(), {k: params[k] for k in ("as_of", "fy_start", "fy_end")}
+                            ).to_arrow_table()
         clients = clients_in_id_order(conn)
-    return arrow_to_df(portfolio_table(clients, sums))
+    return arrow_to_df(portfolio_table(clients, sums, paid))
 
 
 def kept_for(book: clientops.Book) -> list[tuple]:
