@@ -55,9 +55,14 @@ def cents_to_money(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
         wide = np.empty((len(values), 2), dtype="<i8")
         np.copyto(wide[:, 0], values)
         np.right_shift(values, 63, out=wide[:, 1])
-        validity = None
-        if cents.null_count:
-            validity = pc.is_valid(cents).buffers()[1]
-        out.append(pa.Array.from_buffers(MONEY, len(values), [validity, pa.py_buffer(wide)],
-                                         null_count=cents.null_count))
+        validity = pc.is_valid(cents).buffers()[1] if cents.null_count else None
+        out.append(money_array(wide, validity, cents.null_count))
     return pa.chunked_array(out, type=MONEY)
+
+
+def money_array(wide: np.ndarray, validity: pa.Buffer | None = None,
+                null_count: int = 0) -> pa.Array:
+    """Exact ``decimal128(18, 2)`` amounts from an (n, 2) little-endian int64 array: whole
+    cents in column 0, their sign (0 or -1) in column 1 — the decimal's 128-bit value."""
+    return pa.Array.from_buffers(MONEY, len(wide), [validity, pa.py_buffer(wide)],
+                                 null_count=null_count)

@@ -27,7 +27,7 @@ from . import imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .documents import client_row
 from .errors import ConflictError, DatabaseBusy, ValidationError
-from .frames import arrow_to_df, cents_to_money
+from .frames import arrow_to_df, money_array
 
 if TYPE_CHECKING:
     from .book import Book
@@ -230,7 +230,9 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
     """
     ids = clients.column("id").to_numpy()
     n = len(ids)
-    cents: dict[str, np.ndarray] = {}
+    # Each money column is built in place as decimal128: a 128-bit little-endian integer per
+    # row, whole cents in the low word and the sign in the high one (:func:`clientops.frames.money_array`).
+    wide: dict[str, np.ndarray] = {}
     # ids are usually 1..n with no gap: a client's position is then its id minus the first
     dense = n > 0 and int(ids[-1]) - int(ids[0]) == n - 1
     for table in sums:
@@ -239,26 +241,27 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
         if len(where) and (where.min() < 0 or where.max() >= n or (ids[where] != owners).any()):
             raise RuntimeError("portfolio sums for a client that is not in the book")
         for name in table.column_names[1:]:
-            cents[name] = np.zeros(n, dtype=np.int64)
-            cents[name][where] = table.column(name).fill_null(0).to_numpy()
-    money = {
-        "revenue": cents["revenue"],
-        "payments_received": cents["payments_received"],
-        "outstanding": cents["outstanding"],
-        "overdue": cents["outstanding"] - cents["not_due"],
-        **{b[0]: cents[b[0]] for b in BUCKETS},
-    }
+            values = table.column(name).fill_null(0).to_numpy().astype(np.int64, copy=False)
+            wide[name] = np.zeros((n, 2), dtype="<i8")
+            wide[name][where, 0] = values
+            negative = values < 0
+            if negative.any():
+                wide[name][where[negative], 1] = -1
+    cents = {name: pair[:, 0] for name, pair in wide.items()}
+    overdue = cents["outstanding"] - cents["not_due"]
+    wide["overdue"] = np.stack([overdue, overdue >> 63], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         invoiced, settled = cents["invoiced_365"], cents["settled_w"]
         dso = np.where(invoiced > 0, cents["outstanding"] / invoiced * 365, np.nan)
         late = np.where(settled > 0, cents["late_w"] / settled, np.nan)
+    money = ["revenue", "payments_received", "outstanding", "overdue", *[b[0] for b in BUCKETS]]
     columns: dict[str, Any] = {
         "code": clients.column("code"), "name": clients.column("name"),
         "status": clients.column("status"),
-        **{name: cents_to_money(pa.array(values)) for name, values in money.items()},
+        **{name: money_array(wide[name]) for name in money},
         "dso": pa.array(dso, from_pandas=True),
         "avg_days_late": pa.array(late, from_pandas=True),
-        "unallocated_credit": cents_to_money(pa.array(cents["unallocated_credit"])),
+        "unallocated_credit": money_array(wide["unallocated_credit"]),
     }
     return pa.table(columns)
 

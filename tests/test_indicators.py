@@ -223,16 +223,18 @@ def test_portfolio_table_spreads_sums_by_client_id() -> None:
 
     clients = pa.table({"id": [2, 5, 9], "code": ["A", "B", "C"], "name": ["a", "b", "c"],
                         "status": ["active"] * 3})
-    sums = pa.table({"client_id": [9, 2], **{name: [100.0, None] for name in _SUMS},
-                     "unallocated_credit": [None, 5.0]})
-    payments = pa.table({"client_id": [5], "payments_received": [250.0]})
+    sums = pa.table({"client_id": [9, 2], **{name: [100, None] for name in _SUMS},
+                     "revenue": [-123, 40], "unallocated_credit": [None, 5]})
+    payments = pa.table({"client_id": [5], "payments_received": [250]})
     frame = portfolio_table(clients, sums, payments).to_pandas()
+    # negative cents keep their sign in the decimal's high word
+    assert frame["revenue"].tolist() == [D("0.40"), Z, D("-1.23")]
     assert frame["outstanding"].tolist() == [Z, Z, D("1.00")]
     assert frame["overdue"].tolist() == [Z, Z, D("0.00")]
     assert frame["payments_received"].tolist() == [Z, D("2.50"), Z]
     assert frame["unallocated_credit"].tolist() == [D("0.05"), Z, Z]
     assert frame["dso"].tolist()[2] == pytest.approx(365.0)
-    stray = pa.table({"client_id": [7], "payments_received": [1.0]})
+    stray = pa.table({"client_id": [7], "payments_received": [1]})
     with pytest.raises(RuntimeError, match="not in the book"):
         portfolio_table(clients, sums, stray)
 
