@@ -5,9 +5,12 @@ report "as of last 31 December" is the same whenever it runs. Quotes never count
 
 Speed: when nothing in the book is dated after D — the usual "as of today" — open amounts and
 settlement dates come from the balances maintained at write time
-(:func:`clientops.allocation.recompute_open_balances`) and the portfolio is one scan of
-``documents`` and one of ``payments``. For a past date the allocation runs from scratch,
-set-based (:func:`clientops.allocation.alloc_ctes`).
+(:func:`clientops.allocation.recompute_open_balances`) and the portfolio's per-client sums are
+one scan of ``documents`` and one of ``payments``. Those sums are also kept in the book for one
+date (``portfolio_sums``, ``portfolio_payments``): each write updates its clients' sums in the
+same transaction (:func:`refresh_portfolio_sums`), so the portfolio as of that date — today,
+once the day's first portfolio has kept them — only reads them. For a past date the allocation
+runs from scratch, set-based (:func:`clientops.allocation.alloc_ctes`).
 """
 
 from __future__ import annotations
