@@ -141,6 +141,8 @@ _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
               "created_at", "updated_at", "id")
+_TEXT_ORDER = frozenset({"name", "kind", "city", "email", "payment_method", "payment_terms",
+                         "owner", "status"})
 _FIELD_LABELS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT number", "iban": "IBAN",
                  "accounting_account": "accounting account"}
 # What clients.list(search=…) looks in: names and cities ignoring accents and case, codes
@@ -469,7 +471,10 @@ class Clients:
             f"{mask_iban_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
         )
         direction = "DESC" if descending else "ASC"
-        order = f"{order_by} {direction} NULLS LAST" + (", code" if order_by != "code" else "")
+        # Text in dictionary order, as a French reader expects (Émile before Zoé, "de" with
+        # "De"), not in byte order; the code breaks ties.
+        key = f"{order_by} COLLATE noaccent.nocase" if order_by in _TEXT_ORDER else order_by
+        order = f"{key} {direction} NULLS LAST" + (", code" if order_by != "code" else "")
         if limit is None and not offset:
             sql = f"SELECT {select} FROM clients{where} ORDER BY {order}"
         else:

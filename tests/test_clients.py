@@ -464,6 +464,15 @@ def test_list_searches_cities_without_their_accents(book: clientops.Book) -> Non
     assert book.clients.count(search="orleans") == 1
 
 
+def test_list_sorts_names_in_dictionary_order(book: clientops.Book) -> None:
+    for name in ["Zoé Traiteur", "émile Bois", "Alpha Conseil", "bravo Transports", "Éole SA"]:
+        company(book, name=name)
+    names = book.clients.list(order_by="name")["name"].tolist()
+    assert names == ["Alpha Conseil", "bravo Transports", "émile Bois", "Éole SA", "Zoé Traiteur"]
+    paged = book.clients.list(order_by="name", descending=True, limit=2, offset=1)
+    assert paged["name"].tolist() == ["Éole SA", "émile Bois"]
+
+
 def test_list_refuses_an_unknown_payment_method(portfolio: clientops.Book) -> None:
     with pytest.raises(ValidationError) as info:
         portfolio.clients.list(payment_method=["transfer", "bitcoin"])
