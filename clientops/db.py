@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import ClientOpsError, DatabaseBusy, ReadOnlyError
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, refuse_newer
 
 DEFAULT_BUSY_TIMEOUT = 10.0
 # How long a connection stays warm after an operation. A fresh connection answers its first
@@ -354,6 +354,7 @@ class Store:
         """Create or migrate the schema forward; returns the migrations applied now."""
         with self.connection() as conn:
             done = set(self.applied_migrations(conn))
+            refuse_newer(done, self.path)
             if not done:
                 foreign = [r[0] for r in conn.execute(
                     "SELECT table_name FROM information_schema.tables"

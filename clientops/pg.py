@@ -71,7 +71,7 @@ import duckdb
 
 from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, ConflictError, DatabaseBusy, ReadOnlyError
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, refuse_newer
 
 SCHEMES = ("postgresql://", "postgres://")
 ALIAS = "book"  # the attached server's catalogue name inside DuckDB
@@ -424,6 +424,7 @@ class PgStore(Store):
         """Create or migrate the schema on the server; returns the migrations applied now."""
         with self.connection() as conn:
             done = set(self.applied_migrations(conn))
+        refuse_newer(done, self.path)
         pending = []
         for name, sql in MIGRATIONS:
             if name not in done:

@@ -321,3 +321,17 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0006_client_credit", CLIENT_CREDIT),
     ("0007_portfolio_sums", PORTFOLIO_SUMS),
 ]
+
+
+def refuse_newer(done: set[str], where: object) -> None:
+    """Refuse a book that a newer clientops migrated (it has migrations this one lacks):
+    this version would read and write tables it does not know."""
+    from .errors import ClientOpsError
+
+    known = {name for name, _ in MIGRATIONS}
+    newer = sorted(done - known)
+    if newer:
+        raise ClientOpsError(
+            f"The book {where} was brought to a newer schema ({', '.join(newer)}) by a newer "
+            "version of clientops; update clientops to open it. Nothing was changed."
+        )

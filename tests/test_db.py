@@ -80,6 +80,17 @@ def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.Mon
     assert store.schema_version() == "0001_initial"
 
 
+def test_a_book_migrated_by_a_newer_clientops_is_refused(db_path: Path) -> None:
+    clientops.open(db_path, idle_window=0).close()
+    raw = duckdb.connect(str(db_path))
+    raw.execute("INSERT INTO schema_migrations VALUES ('0999_from_the_future', now())")
+    raw.close()
+    with pytest.raises(ClientOpsError, match="0999_from_the_future.*newer version"):
+        clientops.open(db_path, idle_window=0)
+    with pytest.raises(ClientOpsError, match="newer version"):
+        clientops.open(db_path, read_only=True, idle_window=0)
+
+
 def test_a_duckdb_file_of_another_application_is_refused_clearly(db_path: Path) -> None:
     """A DuckDB file that is not a clientops book (its own ``clients`` table) is left as it
     was, with a ClientOpsError saying so — not DuckDB's catalog error."""

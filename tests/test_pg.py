@@ -171,6 +171,16 @@ def test_migrations_are_recorded_and_the_server_enforces_unique_codes(
     assert book.store.migrate() == []  # opening again applies nothing
 
 
+def test_a_server_book_migrated_by_a_newer_clientops_is_refused(
+    book: clientops.Book, pg_server: Any
+) -> None:
+    database = str(book.path).rsplit("/", 1)[1]
+    pg_server.psql("INSERT INTO schema_migrations VALUES ('0999_from_the_future', now())",
+                   database)
+    with pytest.raises(clientops.ClientOpsError, match="0999_from_the_future.*newer version"):
+        clientops.open(str(book.path))
+
+
 def test_ids_reserved_by_two_users_never_overlap(book: clientops.Book) -> None:
     other = clientops.open(str(book.path), actor="bob")
     try:

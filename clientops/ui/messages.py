@@ -526,6 +526,10 @@ _TABLE: list[tuple[str, str]] = [
      "(il est créé s'il n'existe pas)."),
     ("cannot create the folder {path} for the database: {detail}",
      "impossible de créer le dossier {path} pour la base : {detail}"),
+    ("The book {path} was brought to a newer schema ({names}) by a newer version of clientops; "
+     "update clientops to open it. Nothing was changed.",
+     "La base {path} a été mise au schéma d'une version plus récente de clientops ({names}) ; "
+     "mettez clientops à jour pour l'ouvrir. Rien n'a été modifié."),
     ("The file {path} is a DuckDB database but not a clientops book (it holds other tables: "
      "{tables}); nothing was changed.",
      "Le fichier {path} est une base DuckDB mais pas une base clientops (elle contient d'autres "
