@@ -337,7 +337,7 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
 
     The kept sums are for one date D: when these clients have something dated after D, their
     maintained balances are not the allocation as of D, so the kept sums are dropped instead
-    (the next portfolio of the day computes them again).
+    (the next portfolio of the day computes and keeps them again).
     """
     kept = conn.execute(_STATE).fetchall()
     if not kept:
@@ -347,9 +347,10 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
         f"SELECT greatest((SELECT max(issue_date) FROM documents WHERE {scope}),"
         f" (SELECT max(paid_on) FROM payments WHERE {scope}))", scoped).fetchone()
     if latest and latest[0] is not None and latest[0] > day:
+        # Only the state row: the stale sums are never read without it, and the next keeping
+        # replaces them (deleting every row here would collide with other users' writes on a
+        # PostgreSQL book).
         conn.execute("DELETE FROM portfolio_sums_state")
-        for table in _KEPT:
-            conn.execute(f"DELETE FROM {table}")
         return
     params = {**sums_params(day, FiscalYear(0, fy_start, fy_end)), **scoped}
     for table, sql in zip(_KEPT, (portfolio_sql(True, scope), payments_sql(scope)),

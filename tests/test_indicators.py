@@ -331,6 +331,14 @@ def test_kept_sums_are_dropped_by_a_write_dated_after_them(book: clientops.Book)
     assert_same(book.indicators.portfolio(as_of=day, fiscal_year=2025),
                 from_scratch(book, day, 2025))
     assert kept_for(book) == []
+    # keeping them again replaces the stale rows left behind
+    from clientops.indicators import resolve_period, sums_params, write_portfolio_sums
+
+    with book.store.transaction() as conn:
+        write_portfolio_sums(conn, sums_params(*resolve_period(book, None, date(2026, 6, 16))))
+    assert kept_for(book) == [(date(2026, 6, 16), date(2026, 1, 1), date(2026, 12, 31))]
+    assert_same(book.indicators.portfolio(as_of=date(2026, 6, 16)),
+                from_scratch(book, date(2026, 6, 16)))
 
 
 def test_todays_portfolio_keeps_its_sums_for_the_next(portfolio_book: clientops.Book) -> None:
