@@ -384,7 +384,11 @@ class Indicators:
             sums = read_portfolio_sums(conn, params)
             if sums is not None:
                 clients = clients_in_id_order(conn)
-        if sums is None and day == date.today() and not store.read_only:
+        # Kept: today's sums for the fiscal year shown by default (another one asked for now
+        # and then is computed, so that it does not replace them).
+        keep = day == date.today() and not store.read_only and (
+            fiscal_year is None or resolve_period(self._book, None, day)[1] == fy)
+        if sums is None and keep:
             try:
                 with store.transaction() as conn:
                     sums = write_portfolio_sums(conn, params)

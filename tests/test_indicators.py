@@ -349,6 +349,10 @@ def test_todays_portfolio_keeps_its_sums_for_the_next(portfolio_book: clientops.
                                          date.fromisoformat(fy["fy_end"]))]
     assert_same(first, from_scratch(portfolio_book, today))
     pd.testing.assert_frame_equal(portfolio_book.indicators.portfolio(), first)
+    # another fiscal year now and then is computed and does not replace them
+    earlier = portfolio_book.indicators.portfolio(fiscal_year=first.attrs["fiscal_year"] - 1)
+    assert_same(earlier, from_scratch(portfolio_book, today, first.attrs["fiscal_year"] - 1))
+    assert kept_for(portfolio_book)[0][1] == date.fromisoformat(fy["fy_start"])
     # a new fiscal-year start month: the kept sums are for another fiscal year
     portfolio_book.settings.update(fiscal_year_start_month=7)
     moved = portfolio_book.indicators.portfolio()
