@@ -353,6 +353,7 @@ def _import_documents(
                            {imports.sql_money(col['total_incl_tax'])} AS incl_given,
                            {col['cancels']} AS cancels,
                            coalesce(lower({col['status']}), 'issued') AS status,
+                           lower({col['status']}) AS status_given,
                            $first + r._row - 1 AS new_id
                     FROM _doc_raw r
                 )
@@ -368,7 +369,7 @@ def _import_documents(
                                                     '^([0-9]+)_days', 1) AS INTEGER)
                        END AS due_date,
                        count(*) OVER (PARTITION BY t.kind, t.key) AS copies,
-                       e.id AS existing_id,
+                       e.id AS existing_id, e.status AS existing_status,
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.issue_date = t.issue_date
                         AND e.total_excl_tax = t.total_excl_tax AND e.tax = t.tax
                         AND (t.due_text IS NULL OR e.due_date = t.due_given)
@@ -445,6 +446,23 @@ def _import_documents(
                 " count(*) FILTER (WHERE reason IS NULL AND existing_id IS NOT NULL)"
                 " FROM _doc_stage").fetchone()
             imported, unchanged = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+            # A quote the invoicing system has since marked accepted or refused: its status
+            # follows the file (the other values must match, as for every document).
+            moved = ("reason IS NULL AND existing_id IS NOT NULL AND kind = 'quote'"
+                     " AND status_given IS NOT NULL AND status_given <> existing_status")
+            row = conn.execute(f"SELECT count(*) FROM _doc_stage WHERE {moved}").fetchone()
+            updated = int(row[0]) if row else 0
+            if updated:
+                conn.execute(f"""
+                    UPDATE documents SET status = s.status
+                    FROM (SELECT existing_id, status FROM _doc_stage WHERE {moved}) s
+                    WHERE documents.id = s.existing_id""")
+                imports.audit_rows(
+                    conn, book, entity="document", count=updated, action="update",
+                    source_sql=f"SELECT existing_id AS entity_id, client_code,"
+                               f" 'status' AS field, existing_status AS old_value,"
+                               f" status AS new_value FROM _doc_stage WHERE {moved}")
+                unchanged -= updated
             conn.execute(f"""
                 INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,
                     total_excl_tax, tax, total_incl_tax, status, cancels_id, in_dispute,
@@ -469,5 +487,5 @@ def _import_documents(
         return imports.finish_report(rejected.report, imported=0, unchanged=0,
                                      skip_invalid=False)
     return imports.finish_report(report, imported=imported, unchanged=unchanged,
-                                 skip_invalid=skip_invalid)
+                                 skip_invalid=skip_invalid, updated=updated)
 

@@ -202,33 +202,36 @@ def report_frame(conn: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 
 
 def finish_report(report: pd.DataFrame, *, imported: int, unchanged: int,
-                  skip_invalid: bool) -> pd.DataFrame:
+                  skip_invalid: bool, updated: int = 0) -> pd.DataFrame:
     """Attach the counts; ``attrs['status']`` says whether the file went in."""
     rejected = len(report)
     status = "imported" if (rejected == 0 or skip_invalid) else "rejected"
     report.attrs.update(
-        {"imported": imported, "unchanged": unchanged, "rejected": rejected, "status": status}
+        {"imported": imported, "updated": updated, "unchanged": unchanged,
+         "rejected": rejected, "status": status}
     )
     return report
 
 
 def audit_rows(
     conn: duckdb.DuckDBPyConnection, book: Book, *, entity: str, source_sql: str,
-    count: int,
+    count: int, action: str = "create",
 ) -> None:
     """One audit row per imported record, set-based.
 
-    ``source_sql`` selects ``entity_id, client_code, field, new_value`` for each new record.
+    ``source_sql`` selects ``entity_id, client_code, field, new_value`` for each new record,
+    and ``old_value`` too for an ``update``.
     """
     if count == 0:
         return
     first = book.store.reserve(conn, "audit", count)
+    old = "NULL" if action == "create" else "old_value"
     conn.execute(
         f"""INSERT INTO audit_log
             SELECT $first + row_number() OVER (ORDER BY entity_id) - 1, now(), $actor, 'import',
-                   $entity, entity_id, client_code, 'create', field, NULL, new_value, NULL
+                   $entity, entity_id, client_code, $action, field, {old}, new_value, NULL
             FROM ({source_sql})""",
-        {"first": first, "actor": book.actor, "entity": entity},
+        {"first": first, "actor": book.actor, "entity": entity, "action": action},
     )
 
 

@@ -52,7 +52,8 @@ def test_documents_import_all_formats_and_idempotent(
     path = write(good_documents(a, b), tmp_path / f"docs{suffix}")
     report = book.documents.import_file(path)
     assert report.empty
-    assert report.attrs == {"imported": 4, "unchanged": 0, "rejected": 0, "status": "imported"}
+    assert report.attrs == {"imported": 4, "updated": 0, "unchanged": 0, "rejected": 0,
+                            "status": "imported"}
     docs = book.documents.list().set_index("number")
     # due dates from each client's terms; the credit note in the same file cancels INV-1
     assert docs.loc["INV-1", "due_date"] == date(2026, 2, 4)
@@ -63,6 +64,34 @@ def test_documents_import_all_formats_and_idempotent(
     again = book.documents.import_file(path)
     assert again.attrs["imported"] == 0 and again.attrs["unchanged"] == 4
     assert len(book.documents.list()) == 4
+
+
+def test_reimported_quotes_take_their_new_status(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, _b = codes
+    quotes = pd.DataFrame({"client_code": [a, a], "kind": ["quote", "quote"],
+                           "number": ["DV-1", "DV-2"], "issue_date": ["2026-01-02"] * 2,
+                           "total_excl_tax": ["50.00", "70.00"], "tax": ["10.00", "14.00"],
+                           "status": ["issued", "issued"]})
+    assert book.documents.import_file(write(quotes, tmp_path / "q.csv")).empty
+    # the invoicing system's next export: DV-1 accepted, DV-2 still issued
+    quotes["status"] = ["Accepted", "issued"]
+    report = book.documents.import_file(write(quotes, tmp_path / "q2.csv"))
+    assert report.empty
+    assert (report.attrs["imported"], report.attrs["updated"], report.attrs["unchanged"]) == (
+        0, 1, 1)
+    status = book.documents.list().set_index("number")["status"]
+    assert (status["DV-1"], status["DV-2"]) == ("accepted", "issued")
+    change = book.history().query("field == 'status'")
+    assert change[["action", "old_value", "new_value"]].values.tolist() == [
+        ["update", "issued", "accepted"]]
+    again = book.documents.import_file(write(quotes, tmp_path / "q2.csv"))
+    assert (again.attrs["updated"], again.attrs["unchanged"]) == (0, 2)
+    # a file without a status column leaves the statuses as they are
+    report = book.documents.import_file(write(quotes.drop(columns="status"), tmp_path / "q3.csv"))
+    assert report.attrs["unchanged"] == 2
+    assert book.documents.list().set_index("number")["status"]["DV-1"] == "accepted"
 
 
 def test_documents_bad_rows_reject_the_file(
