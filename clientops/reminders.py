@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from . import audit, templates
 from .allocation import alloc_ctes, maintained_is_current
+from .documents import by_number
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .imports import to_date
@@ -464,9 +465,8 @@ class Reminders:
             if client is None:
                 raise NotFound(f"There is no client with the code {code!r}.")
             doc = conn.execute(
-                "SELECT id, client_id, coalesce(open_amount, total_incl_tax) FROM documents"
-                " WHERE kind = 'invoice' AND number = ?", [invoice]
-            ).fetchone()
+                by_number("id, client_id, coalesce(open_amount, total_incl_tax)"),
+                {"number": invoice, "kind": "invoice"}).fetchone()
             if doc is None:
                 raise NotFound(f"There is no invoice numbered {invoice!r}.")
             if doc[1] != client[0]:
