@@ -362,8 +362,8 @@ def main() -> None:
         for key in ("open", "card", "card_with_frames", "portfolio_today",
                     "portfolio_today_computed", "portfolio_past", "aging_today", "aging_past"):
             print(f"{key:<26}{_ms(ours[key])}")
-        print(f"{'keeping the sums':<26}{ours['keep_sums_s'] * 1000:10.0f} ms (once a day, "
-              "in a book open for writing)")
+        print(f"{'computing + keeping sums':<26}{ours['keep_sums_s'] * 1000:10.0f} ms (once a "
+              "day, in a book open for writing)")
         print(f"{'peak memory':<26}{ours['peak_mb']:9.0f} MB")
         if args.skip_others:
             continue
