@@ -181,11 +181,14 @@ def fetch_named(
     return arrow_to_df(conn.execute(sql, params).to_arrow_table())
 
 
-def latest_activity(conn: duckdb.DuckDBPyConnection) -> date | None:
-    """The latest document or payment date in the book (None when empty)."""
+def latest_activity(
+    conn: duckdb.DuckDBPyConnection, scope: str = "TRUE", params: dict[str, Any] | None = None
+) -> date | None:
+    """The latest document or payment date in the book, or of the clients in ``scope`` (a
+    condition on ``client_id`` with its ``params``); None when there is none."""
     row = conn.execute(
-        "SELECT greatest((SELECT max(issue_date) FROM documents),"
-        " (SELECT max(paid_on) FROM payments))"
+        f"SELECT greatest((SELECT max(issue_date) FROM documents WHERE {scope}),"
+        f" (SELECT max(paid_on) FROM payments WHERE {scope}))", params or {}
     ).fetchone()
     return row[0] if row else None
 

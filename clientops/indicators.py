@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import imports
-from .allocation import alloc_ctes, fetch_named, maintained_is_current
+from .allocation import alloc_ctes, fetch_named, latest_activity, maintained_is_current
 from .documents import client_row
 from .errors import ConflictError, DatabaseBusy, ValidationError
 from .frames import arrow_to_df, money_array
@@ -343,10 +343,8 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
     if not kept:
         return
     day, fy_start, fy_end = kept[0]
-    latest = conn.execute(
-        f"SELECT greatest((SELECT max(issue_date) FROM documents WHERE {scope}),"
-        f" (SELECT max(paid_on) FROM payments WHERE {scope}))", scoped).fetchone()
-    if latest and latest[0] is not None and latest[0] > day:
+    latest = latest_activity(conn, scope, scoped)
+    if latest is not None and latest > day:
         # Only the state row: the stale sums are never read without it, and the next keeping
         # replaces them (deleting every row here would collide with other users' writes on a
         # PostgreSQL book).
