@@ -377,18 +377,22 @@ class Store:
                 f"The database {self.path} needs migrating ({pending[0][0]}…); open it once "
                 "without read_only."
             )
-        with self.transaction() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
-            )
-            for name, sql in pending:
+        # One transaction per migration, each recorded with its changes: DuckDB cannot add a
+        # column to a table whose columns added earlier in the same transaction were filled
+        # (a pre-0003 book's 0003 then 0008). A failure leaves the book at the last migration
+        # that succeeded, which the next open continues from.
+        for name, sql in pending:
+            with self.transaction() as conn:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+                )
                 try:
                     conn.execute(sql)
                 except duckdb.Error as err:
                     raise ClientOpsError(
                         f"The database {self.path} could not be brought to the current schema "
-                        f"({name} failed: {err}); nothing was changed."
+                        f"({name} failed: {err}); nothing of {name} was applied."
                     ) from err
                 conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
         return [name for name, _ in pending]

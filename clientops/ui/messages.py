@@ -535,9 +535,9 @@ _TABLE: list[tuple[str, str]] = [
      "Le fichier {path} est une base DuckDB mais pas une base clientops (elle contient d'autres "
      "tables : {tables}) ; rien n'a été modifié."),
     ("The database {path} could not be brought to the current schema ({name} failed: "
-     "{detail}); nothing was changed.",
+     "{detail}); nothing of {name2} was applied.",
      "La base {path} n'a pas pu être mise au schéma actuel (échec de {name} : {detail}) ; "
-     "rien n'a été modifié."),
+     "rien de {name2} n'a été appliqué."),
     ("The database {path} is in use by {holder} and stayed locked for {seconds} s; try again "
      "in a moment or close the notebook that holds it.",
      "La base {path} est utilisée par {holder} et est restée verrouillée {seconds} s ; "
