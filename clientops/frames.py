@@ -38,12 +38,15 @@ def fetch_df(
 MONEY = pa.decimal128(18, 2)
 
 
-def money_array(wide: np.ndarray) -> pa.Array:
-    """Exact ``decimal128(18, 2)`` amounts from an (n, 2) little-endian int64 array: whole
-    cents in column 0, their sign (0 or -1) in column 1.
+def money_array(cents: np.ndarray) -> pa.Array:
+    """Exact ``decimal128(18, 2)`` amounts from whole cents (int64).
 
-    A decimal128 value *is* its unscaled 128-bit integer, so 12345 cents is 123.45 with no
-    per-cell work and no rounding — several times faster than DuckDB's BIGINT → DECIMAL cast
-    over a million rows.
+    A decimal128 value *is* its unscaled 128-bit little-endian integer: the cents in the low
+    word, their sign (0 or -1) in the high one. So 12345 cents is 123.45 with no per-cell work
+    and no rounding — several times faster than DuckDB's BIGINT → DECIMAL cast over a million
+    rows.
     """
-    return pa.Array.from_buffers(MONEY, len(wide), [None, pa.py_buffer(wide)])
+    words = np.empty((len(cents), 2), dtype="<i8")
+    words[:, 0] = cents
+    np.right_shift(cents, 63, out=words[:, 1])
+    return pa.Array.from_buffers(MONEY, len(words), [None, pa.py_buffer(words)])

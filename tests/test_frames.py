@@ -10,11 +10,6 @@ import pytest
 from clientops.frames import MONEY, money_array
 
 
-def words(cents: list[int]) -> np.ndarray:
-    values = np.array(cents, dtype=np.int64)
-    return np.stack([values, values >> 63], axis=1)
-
-
 @pytest.mark.parametrize(
     ("cents", "expected"),
     [
@@ -26,6 +21,6 @@ def words(cents: list[int]) -> np.ndarray:
     ],
 )
 def test_money_array_is_exact(cents: list[int], expected: list[Decimal]) -> None:
-    out = money_array(words(cents))
+    out = money_array(np.array(cents, dtype=np.int64))
     assert out.type == MONEY
     assert out.to_pylist() == expected
