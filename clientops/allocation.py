@@ -42,78 +42,107 @@ END_OF_TIME = date(9999, 12, 31)
 ZERO = Decimal("0.00")
 
 
-def alloc_ctes(scope: str = "TRUE") -> str:
+def alloc_ctes(scope: str = "TRUE", omit_settled_before: str | None = None) -> str:
     """SQL common table expressions ending in ``alloc`` (one row per invoice issued ≤ ``$as_of``).
 
     ``alloc`` has ``id, client_id, issue_date, due_date, excl, total, open_amount,
     settled_on`` (join ``documents`` for the number); ``alloc_unallocated`` has ``client_id,
-    unallocated_credit`` (clients with a pool only). ``scope`` is a constant predicate on ``client_id`` chosen by the caller (never
-    user text), e.g. ``"client_id = $client"``; the query takes the ``$as_of`` parameter.
+    unallocated_credit`` (clients with a pool only). ``scope`` is a constant predicate on
+    ``client_id`` chosen by the caller (never user text), e.g. ``"client_id = $client"``; the
+    query takes the ``$as_of`` parameter. ``omit_settled_before`` (a parameter name such as
+    ``"$lo"``) leaves out the invoices issued and settled by the credits naming them before
+    that date — nothing as of ``$as_of`` depends on them but their own row, for callers that
+    do not need it.
+
+    It reads the named-credit columns that :func:`refresh_named_credits` maintains at write
+    time (per invoice: how many credits of its client name it, their total, first and last
+    date; per credit: ``pool_only``).
 
     Arithmetic runs on whole cents held in DOUBLEs — exact below 2**53 cents — because
     DuckDB's DECIMAL sums and running sums go through 128-bit states, several times slower
     over millions of rows; open amounts are turned back into DECIMAL(18,2) at the end.
     """
-    # Most invoices are named by one credit (or none), and most named credits are no more than
-    # the invoice owes: for those, step 1 is plain arithmetic on per-invoice sums (applied =
-    # least(Σ named, total); settled on the credit's date when it covers the total). Only the
-    # few "special" invoices — several credits reaching the total (which one settled it?), more
-    # named than owed (the rest goes to the pool, credit by credit), or named but not there as
-    # of the date / another client's (all to the pool) — follow their credits one by one with
-    # a running sum. One grouping of the named credits and one join with the invoices replace
-    # a join, a count and a window over every credit (1M-client portfolio as of a past date:
-    # 6.3 s -> 3.4 s, bench/bench_indicators.py).
+    # Step 1 needs, per invoice, the count, sum and first date of the credits of its client
+    # that name it. Most invoices are named by one credit (or none) no more than they owe: for
+    # those, step 1 is plain arithmetic on those figures (applied = least(Σ named, total);
+    # settled on the credit's date when it covers the total). The figures for all time are
+    # kept on the invoice at write time (refresh_named_credits); as of a past date D they are
+    # still right for every invoice whose last named credit is dated ≤ D, and only the others
+    # are grouped again from their credits. Grouping the 3.5M named credits and joining them
+    # with the invoices every time took ~0.8 s of the 1M-client portfolio as of a past date
+    # (bench/bench_indicators.py). The few "special" invoices — several credits reaching the
+    # total (which one settled it?), more named than owed (the rest goes to the pool, credit
+    # by credit) — follow their credits one by one with a running sum. Credits naming
+    # something that is not one of their client's invoices (``pool_only``), or an invoice
+    # issued after D, go to the pool whole.
+    omit = ""
+    if omit_settled_before:
+        p = omit_settled_before
+        omit = (f"AND NOT coalesce(issue_date < {p} AND named_last < {p}"
+                " AND named_total = total_incl_tax AND total_incl_tax > 0, FALSE)")
     return f"""
 alloc_inv AS (
     -- no invoice number here: a string per invoice carried through every join and held in
     -- memory; only the invoices that share a pool need it (their order), joined there
     SELECT id, client_id, issue_date, due_date, total_excl_tax AS excl,
-           total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t
+           total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t,
+           named_count, named_total, named_first, named_last
     FROM documents
-    WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope}
+    WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope} {omit}
 ),
 alloc_credit AS (
     SELECT client_id, id, 0 AS src, paid_on AS d, round(CAST(amount AS DOUBLE) * 100) AS c,
-           invoice_id AS target
+           invoice_id AS target, pool_only
     FROM payments WHERE paid_on <= $as_of AND {scope}
     UNION ALL
     SELECT client_id, id, 1 AS src, issue_date AS d,
-           round(CAST(total_incl_tax AS DOUBLE) * 100) AS c, cancels_id AS target
+           round(CAST(total_incl_tax AS DOUBLE) * 100) AS c, cancels_id AS target, pool_only
     FROM documents WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}
 ),
-alloc_named AS (
-    -- per named invoice and the client whose credits name it
-    SELECT target, client_id AS named_client, count(*) AS n, sum(c) AS sc, min(d) AS d1
-    FROM alloc_credit WHERE target IS NOT NULL GROUP BY target, client_id
+alloc_absent AS (
+    -- invoices issued after D that credits dated ≤ D name: as of D those go to the pool
+    SELECT id, client_id FROM documents
+    WHERE kind = 'invoice' AND issue_date > $as_of AND named_first <= $as_of AND {scope}
+),
+alloc_regroup AS (
+    -- invoices with credits dated after D: their credits up to D, grouped again
+    SELECT c.target, count(*) AS n, sum(c.c) AS sc, min(c.d) AS d1
+    FROM alloc_credit c
+    JOIN (SELECT id, client_id FROM alloc_inv WHERE named_last > $as_of) i
+      ON c.target = i.id AND c.client_id = i.client_id
+    GROUP BY c.target
 ),
 alloc_joined AS MATERIALIZED (
-    SELECT i.*, n.target, n.named_client, n.n, n.sc, n.d1
-    FROM alloc_inv i FULL JOIN alloc_named n ON n.target = i.id AND n.named_client = i.client_id
+    SELECT i.id, i.client_id, i.issue_date, i.due_date, i.excl, i.total, i.t,
+           CASE WHEN i.named_last > $as_of THEN g.n ELSE i.named_count END AS n,
+           CASE WHEN i.named_last > $as_of THEN g.sc
+                ELSE round(CAST(i.named_total AS DOUBLE) * 100) END AS sc,
+           CASE WHEN i.named_last > $as_of THEN g.d1 ELSE i.named_first END AS d1
+    FROM alloc_inv i LEFT JOIN alloc_regroup g ON g.target = i.id
 ),
 alloc_special AS (
-    SELECT target, named_client, t FROM alloc_joined
-    WHERE target IS NOT NULL AND (id IS NULL OR sc > t OR (n > 1 AND sc >= t))
+    SELECT id, client_id, t FROM alloc_joined WHERE sc > t OR (n > 1 AND sc >= t)
 ),
 alloc_run AS MATERIALIZED (
-    -- the special invoices' credits, with the running sum s in date order (t NULL: the named
-    -- invoice does not count, the whole credit goes to the pool)
+    -- the special invoices' credits, with the running sum s in date order
     SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, s.t,
-           sum(c.c) OVER (PARTITION BY c.target, c.client_id ORDER BY c.d, c.src, c.id
+           sum(c.c) OVER (PARTITION BY c.target ORDER BY c.d, c.src, c.id
                           ROWS UNBOUNDED PRECEDING) AS s
     FROM alloc_credit c
-    JOIN alloc_special s ON s.target = c.target AND s.named_client = c.client_id
+    JOIN alloc_special s ON s.id = c.target AND s.client_id = c.client_id
 ),
 alloc_run_settled AS (
-    SELECT target, client_id, min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
-    FROM alloc_run WHERE t IS NOT NULL GROUP BY target, client_id
+    SELECT target, min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
+    FROM alloc_run GROUP BY target
 ),
 alloc_pool AS (
     SELECT client_id, d, src, id, amount FROM (
-        SELECT client_id, d, src, id, c AS amount FROM alloc_credit WHERE target IS NULL
+        SELECT client_id, d, src, id, c AS amount FROM alloc_credit WHERE pool_only
         UNION ALL
-        SELECT client_id, d, src, id,
-               CASE WHEN t IS NULL THEN c ELSE c - (least(s, t) - least(s - c, t)) END
-        FROM alloc_run
+        SELECT c.client_id, c.d, c.src, c.id, c.c FROM alloc_credit c
+        SEMI JOIN alloc_absent a ON a.id = c.target AND a.client_id = c.client_id
+        UNION ALL
+        SELECT client_id, d, src, id, c - (least(s, t) - least(s - c, t)) FROM alloc_run
     ) WHERE amount > 0
 ),
 alloc_pool_total AS (
@@ -126,9 +155,8 @@ alloc_owed AS NOT MATERIALIZED (
                 THEN CASE WHEN j.n = 1 THEN j.d1 ELSE rs.settled_on END END AS settled1,
            coalesce(p.p, 0) AS p
     FROM alloc_joined j
-    LEFT JOIN alloc_run_settled rs ON rs.target = j.id AND rs.client_id = j.client_id
+    LEFT JOIN alloc_run_settled rs ON rs.target = j.id
     LEFT JOIN alloc_pool_total p ON p.client_id = j.client_id
-    WHERE j.id IS NOT NULL
 ),
 alloc_win AS MATERIALIZED (
     -- Only invoices still owing after step 1, of clients with a pool, need the running sum rr
@@ -172,6 +200,63 @@ alloc_unallocated AS (
     LEFT JOIN (SELECT client_id, sum(r) AS owed FROM alloc_win GROUP BY client_id) o
         ON o.client_id = p.client_id
 )"""
+
+
+def named_credits_sql(scope: str = "TRUE") -> list[str]:
+    """The statements of :func:`refresh_named_credits` for the clients in ``scope``."""
+    return [
+        # per invoice: the credits of its client that name it (none: all NULL)
+        f"""UPDATE documents
+        SET named_count = g.n, named_total = g.s, named_first = g.f, named_last = g.l
+        FROM (
+            SELECT i.id, c.n, c.s, c.f, c.l
+            FROM (SELECT id, client_id FROM documents WHERE kind = 'invoice' AND {scope}) i
+            LEFT JOIN (
+                SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f,
+                       max(d) AS l
+                FROM (SELECT client_id, paid_on AS d, amount AS c, invoice_id AS target
+                      FROM payments WHERE invoice_id IS NOT NULL AND {scope}
+                      UNION ALL
+                      SELECT client_id, issue_date, total_incl_tax, cancels_id FROM documents
+                      WHERE kind = 'credit_note' AND cancels_id IS NOT NULL AND {scope})
+                GROUP BY target, client_id
+            ) c ON c.target = i.id AND c.client_id = i.client_id
+        ) g
+        WHERE documents.id = g.id
+          AND (documents.named_count IS DISTINCT FROM g.n
+               OR documents.named_total IS DISTINCT FROM g.s
+               OR documents.named_first IS DISTINCT FROM g.f
+               OR documents.named_last IS DISTINCT FROM g.l)""",
+        *(f"""UPDATE {table} SET pool_only = x.pool_only
+        FROM (
+            SELECT c.id, i.id IS NULL AS pool_only
+            FROM (SELECT id, client_id, {target} AS target FROM {table}
+                  WHERE {where} AND {scope}) c
+            LEFT JOIN (SELECT id, client_id FROM documents
+                       WHERE kind = 'invoice' AND {scope}) i
+              ON i.id = c.target AND i.client_id = c.client_id
+        ) x
+        WHERE {table}.id = x.id AND {table}.pool_only IS DISTINCT FROM x.pool_only"""
+          for table, target, where in (("payments", "invoice_id", "TRUE"),
+                                       ("documents", "cancels_id", "kind = 'credit_note'"))),
+    ]
+
+
+def refresh_named_credits(
+    conn: duckdb.DuckDBPyConnection, scope: str = "TRUE", params: dict[str, Any] | None = None
+) -> None:
+    """Bring the named-credit columns that :func:`alloc_ctes` reads up to date for the clients
+    in ``scope`` (a condition on ``client_id`` with its ``params``), in a write transaction.
+
+    Per invoice: ``named_count``, ``named_total``, ``named_first``, ``named_last`` — the
+    credits (payments naming it, credit notes cancelling it) *of the invoice's own client*,
+    of any date. Per credit: ``pool_only`` — it names no invoice of its client, so it goes to
+    the pool whole. A credit and the invoice it names are both in scope whenever their client
+    is: a write that moves documents or payments between clients (merge, its undo) passes
+    both clients.
+    """
+    for sql in named_credits_sql(scope):
+        conn.execute(sql, params or {})
 
 
 def fetch_named(
@@ -241,6 +326,8 @@ def recompute_open_balances(
         else:
             scope = "client_id IN (SELECT unnest($clients))"
             params["clients"] = ids
+    scoped = {k: v for k, v in params.items() if k != "as_of"}
+    refresh_named_credits(conn, scope, scoped)
     sql = f"""
         UPDATE documents SET open_amount = a.open_amount, settled_on = a.settled_on
         FROM (WITH {alloc_ctes(scope)} SELECT id, open_amount, settled_on FROM alloc) a
@@ -251,7 +338,6 @@ def recompute_open_balances(
     row = conn.execute(sql, params).fetchone()
     changed = int(row[0]) if row else 0
     # Unallocated credit = Σ credits − Σ (invoice total − open amount), kept per client.
-    scoped = {k: v for k, v in params.items() if k != "as_of"}
     conn.execute(f"DELETE FROM client_credit WHERE {scope}", scoped)
     conn.execute(f"""
         INSERT INTO client_credit

@@ -172,7 +172,8 @@ def _aggregates_sql(fast: bool, scope: str = "TRUE") -> str:
             FROM documents
             WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}"""
         counts = _COUNTS
-        prefix = alloc_ctes(scope) + ","
+        # invoices issued and settled by their named credits before $lo count nowhere
+        prefix = alloc_ctes(scope, omit_settled_before="$lo") + ","
         credit = "credit AS (SELECT client_id, unallocated_credit FROM alloc_unallocated)"
     return f"""{prefix}
 agg AS (
@@ -227,15 +228,14 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
     order) with each client's sums (:func:`portfolio_sql`: ``client_id`` then whole cents, in
     one table or several) put in place by position.
 
-    At 1M clients this takes ~0.2 s, most of it making the eleven exact money columns; three
-    hash joins of a million rows in SQL, then sorting the wide result by client, took
-    0.6–1.5 s (bench/bench_indicators.py).
+    At 1M clients this takes 0.1–0.2 s, most of it putting each client's cents in place and
+    making the eleven exact money columns (:func:`clientops.frames.money_array`); three hash
+    joins of a million rows in SQL, then sorting the wide result by client, took 0.6–1.5 s
+    (bench/bench_indicators.py).
     """
     ids = clients.column("id").to_numpy()
     n = len(ids)
-    # Each money column is built in place as decimal128: a 128-bit little-endian integer per
-    # row, whole cents in the low word and the sign in the high one (:func:`clientops.frames.money_array`).
-    wide: dict[str, np.ndarray] = {}
+    cents: dict[str, np.ndarray] = {}
     # ids are usually 1..n with no gap: a client's position is then its id minus the first
     dense = n > 0 and int(ids[-1]) - int(ids[0]) == n - 1
     for table in sums:
@@ -243,16 +243,16 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
         where = owners - ids[0] if dense else np.searchsorted(ids, owners)
         if len(where) and (where.min() < 0 or where.max() >= n or (ids[where] != owners).any()):
             raise RuntimeError("portfolio sums for a client that is not in the book")
+        # every client, in order (the kept sums): the values are the columns as they are
+        in_place = len(where) == n and bool((where == np.arange(n)).all())
         for name in table.column_names[1:]:
             values = table.column(name).fill_null(0).to_numpy().astype(np.int64, copy=False)
-            wide[name] = np.zeros((n, 2), dtype="<i8")
-            wide[name][where, 0] = values
-            negative = values < 0
-            if negative.any():
-                wide[name][where[negative], 1] = -1
-    cents = {name: pair[:, 0] for name, pair in wide.items()}
-    overdue = cents["outstanding"] - cents["not_due"]
-    wide["overdue"] = np.stack([overdue, overdue >> 63], axis=1)
+            if in_place:
+                cents[name] = values
+            else:
+                cents[name] = np.zeros(n, dtype=np.int64)
+                cents[name][where] = values
+    cents["overdue"] = cents["outstanding"] - cents["not_due"]
     with np.errstate(divide="ignore", invalid="ignore"):
         invoiced, settled = cents["invoiced_365"], cents["settled_w"]
         dso = np.where(invoiced > 0, cents["outstanding"] / invoiced * 365, np.nan)
@@ -261,10 +261,10 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
     columns: dict[str, Any] = {
         "code": clients.column("code"), "name": clients.column("name"),
         "status": clients.column("status"),
-        **{name: money_array(wide[name]) for name in money},
+        **{name: money_array(cents[name]) for name in money},
         "dso": pa.array(dso, from_pandas=True),
         "avg_days_late": pa.array(late, from_pandas=True),
-        "unallocated_credit": money_array(wide["unallocated_credit"]),
+        "unallocated_credit": money_array(cents["unallocated_credit"]),
     }
     return pa.table(columns)
 

@@ -14,6 +14,8 @@ Design notes (DuckDB 1.5 limits, verified in tests/test_db.py):
 
 from __future__ import annotations
 
+from .allocation import named_credits_sql
+
 INITIAL = """
 CREATE TABLE counters (
     name VARCHAR PRIMARY KEY,
@@ -312,6 +314,20 @@ CREATE TABLE portfolio_sums_state (
 );
 """
 
+# Per invoice, the credits of its own client that name it (count, total, first and last date),
+# and per credit whether it names none of its client's invoices (``pool_only``): kept at write
+# time by clientops.allocation.refresh_named_credits, so that the allocation as of a past date
+# groups again only the credits of invoices named after that date. The filling statements are
+# that function's (scope: every client), so that a migrated book holds what a write would keep.
+NAMED_CREDITS = """
+ALTER TABLE documents ADD COLUMN named_count INTEGER;
+ALTER TABLE documents ADD COLUMN named_total DECIMAL(18,2);
+ALTER TABLE documents ADD COLUMN named_first DATE;
+ALTER TABLE documents ADD COLUMN named_last DATE;
+ALTER TABLE documents ADD COLUMN pool_only BOOLEAN;
+ALTER TABLE payments ADD COLUMN pool_only BOOLEAN;
+""" + ";\n".join(named_credits_sql()) + ";\n"
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -320,6 +336,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0005_sepa_transactions", SEPA_TRANSACTIONS),
     ("0006_client_credit", CLIENT_CREDIT),
     ("0007_portfolio_sums", PORTFOLIO_SUMS),
+    ("0008_named_credits", NAMED_CREDITS),
 ]
 
 

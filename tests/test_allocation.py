@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import duckdb
+import named_credits
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from clientops.allocation import (
     allocate,
     open_amounts,
     recompute_open_balances,
+    refresh_named_credits,
 )
 from clientops.schema import MIGRATIONS
 
@@ -58,6 +60,8 @@ def load(conn: duckdb.DuckDBPyConnection, invoices: list[tuple], payments: list[
             "INSERT INTO payments (id, client_id, paid_on, amount, method, invoice_id,"
             " created_at) VALUES (?, ?, ?, ?, 'transfer', ?, now())",
             [i, cl, BASE + timedelta(on), amount, target])
+    # what every write does after adding documents or payments: the SQL allocation reads it
+    refresh_named_credits(conn)
 
 
 def python_allocation(invoices, payments, notes, client: int, as_of: date):
@@ -95,6 +99,7 @@ def portfolios(draw):
 def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset: int) -> None:
     invoices, payments, notes = data
     load(conn, invoices, payments, notes)
+    named_credits.assert_current(conn)
     as_of = BASE + timedelta(offset)
     rows = open_amounts(conn, as_of).fetchall()
     got = {r[0]: (r[7], r[8]) for r in rows}

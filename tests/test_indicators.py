@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import handmade
+import named_credits
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -243,7 +244,9 @@ def test_portfolio_table_spreads_sums_by_client_id() -> None:
 
 # -- the kept sums (portfolio_sums): current after every write, the same as from scratch ------
 def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None) -> pd.DataFrame:
-    """The portfolio with the allocation and every sum computed from scratch."""
+    """The portfolio with the allocation and every sum computed from scratch — after checking
+    that the named-credit columns it reads are what the credits say (so that a write which
+    left them stale cannot pass unseen)."""
     from clientops.frames import arrow_to_df
     from clientops.indicators import (
         clients_in_id_order,
@@ -257,6 +260,7 @@ def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None
     day, fy = resolve_period(book, fiscal_year, day)
     params = sums_params(day, fy)
     with book.store.connection() as conn:
+        named_credits.assert_current(conn)
         sums = conn.execute(portfolio_sql(False), params).to_arrow_table()
         paid = conn.execute(payments_sql(), {k: params[k] for k in ("as_of", "fy_start", "fy_end")}
                             ).to_arrow_table()
