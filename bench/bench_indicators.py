@@ -98,6 +98,7 @@ def job_clientops(path: Path, repeat: int) -> dict[str, Any]:
         samples.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
     out["card"] = _stats(samples, cpu)
+    peaks = out["peaks"] = {"open + card": _peak_mb()}
     # The same with every section's DataFrame built (what a notebook shows).
     samples, cpu = [], []
     for code in codes:
@@ -108,7 +109,9 @@ def job_clientops(path: Path, repeat: int) -> dict[str, Any]:
         samples.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
     out["card_with_frames"] = _stats(samples, cpu)
+    peaks["card_with_frames"] = _peak_mb()
     out["portfolio_today"] = _time(lambda: book.indicators.portfolio(as_of=TODAY), repeat)
+    peaks["portfolio_today"] = _peak_mb()
     # The first portfolio of a day: the kept sums are for another day, so they are computed
     # from the maintained balances (then kept, when the day is the real today: timed apart).
     from clientops.indicators import resolve_period, sums_params, write_portfolio_sums
@@ -122,11 +125,14 @@ def job_clientops(path: Path, repeat: int) -> dict[str, Any]:
     with book.store.transaction() as conn:
         write_portfolio_sums(conn, sums_params(*resolve_period(book, None, TODAY)))
     out["keep_sums_s"] = time.perf_counter() - started
+    peaks["portfolio_today_computed + keeping"] = _peak_mb()
     assert kept, "the demo keeps the portfolio's sums as of its today"
     past = date(TODAY.year - 1, 12, 31)
     out["portfolio_past"] = _time(lambda: book.indicators.portfolio(as_of=past), repeat)
+    peaks["portfolio_past"] = _peak_mb()
     out["aging_today"] = _time(lambda: book.indicators.aging(as_of=TODAY), repeat)
     out["aging_past"] = _time(lambda: book.indicators.aging(as_of=past), max(2, repeat // 2))
+    peaks["aging"] = _peak_mb()
     frame = book.indicators.portfolio(as_of=TODAY)
     frame[["code", "outstanding", "overdue", "revenue", "payments_received",
            "unallocated_credit"]].to_parquet(path.with_suffix(".clientops.parquet"))
@@ -364,7 +370,8 @@ def main() -> None:
             print(f"{key:<26}{_ms(ours[key])}")
         print(f"{'computing + keeping sums':<26}{ours['keep_sums_s'] * 1000:10.0f} ms (once a "
               "day, in a book open for writing)")
-        print(f"{'peak memory':<26}{ours['peak_mb']:9.0f} MB")
+        print(f"{'peak memory':<26}{ours['peak_mb']:9.0f} MB (after "
+              + ", ".join(f"{op} {mb:.0f}" for op, mb in ours["peaks"].items()) + ")")
         if args.skip_others:
             continue
         for other in ("pandas", "polars"):

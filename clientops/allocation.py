@@ -82,15 +82,13 @@ def alloc_ctes(scope: str = "TRUE", omit_settled_before: str | None = None) -> s
                 " AND named_total = total_incl_tax AND total_incl_tax > 0, FALSE)")
     return f"""
 alloc_inv AS (
-    -- no invoice number here: a string per invoice carried through every join and held in
-    -- memory; only the invoices that share a pool need it (their order), joined there
     SELECT id, client_id, issue_date, due_date, total_excl_tax AS excl,
            total_incl_tax AS total, round(CAST(total_incl_tax AS DOUBLE) * 100) AS t,
-           named_count, named_total, named_first, named_last
+           pool_rank, named_count, named_total, named_first, named_last
     FROM documents
     WHERE kind = 'invoice' AND issue_date <= $as_of AND {scope} {omit}
 ),
-alloc_credit AS (
+alloc_credit AS NOT MATERIALIZED (
     SELECT client_id, id, 0 AS src, paid_on AS d, round(CAST(amount AS DOUBLE) * 100) AS c,
            invoice_id AS target, pool_only
     FROM payments WHERE paid_on <= $as_of AND {scope}
@@ -99,21 +97,25 @@ alloc_credit AS (
            round(CAST(total_incl_tax AS DOUBLE) * 100) AS c, cancels_id AS target, pool_only
     FROM documents WHERE kind = 'credit_note' AND issue_date <= $as_of AND {scope}
 ),
-alloc_absent AS (
-    -- invoices issued after D that credits dated ≤ D name: as of D those go to the pool
-    SELECT id, client_id FROM documents
-    WHERE kind = 'invoice' AND issue_date > $as_of AND named_first <= $as_of AND {scope}
+alloc_watch AS (
+    -- the invoices whose credits up to D are followed one by one: named after D (grouped
+    -- again), special for all time (a superset of those special as of D), or issued after D
+    -- (as of D their credits go to the pool)
+    SELECT id, client_id, issue_date <= $as_of AS present FROM documents
+    WHERE kind = 'invoice' AND named_first <= $as_of AND {scope}
+      AND (issue_date > $as_of OR named_last > $as_of OR named_total > total_incl_tax
+           OR (named_count > 1 AND named_total >= total_incl_tax))
+),
+alloc_watched AS MATERIALIZED (
+    SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, w.present
+    FROM alloc_credit c JOIN alloc_watch w ON w.id = c.target AND w.client_id = c.client_id
 ),
 alloc_regroup AS (
-    -- invoices with credits dated after D: their credits up to D, grouped again
-    SELECT c.target, count(*) AS n, sum(c.c) AS sc, min(c.d) AS d1
-    FROM alloc_credit c
-    JOIN (SELECT id, client_id FROM alloc_inv WHERE named_last > $as_of) i
-      ON c.target = i.id AND c.client_id = i.client_id
-    GROUP BY c.target
+    SELECT target, count(*) AS n, sum(c) AS sc, min(d) AS d1
+    FROM alloc_watched WHERE present GROUP BY target
 ),
 alloc_joined AS MATERIALIZED (
-    SELECT i.id, i.client_id, i.issue_date, i.due_date, i.excl, i.total, i.t,
+    SELECT i.id, i.client_id, i.issue_date, i.due_date, i.excl, i.total, i.t, i.pool_rank,
            CASE WHEN i.named_last > $as_of THEN g.n ELSE i.named_count END AS n,
            CASE WHEN i.named_last > $as_of THEN g.sc
                 ELSE round(CAST(i.named_total AS DOUBLE) * 100) END AS sc,
@@ -121,15 +123,14 @@ alloc_joined AS MATERIALIZED (
     FROM alloc_inv i LEFT JOIN alloc_regroup g ON g.target = i.id
 ),
 alloc_special AS (
-    SELECT id, client_id, t FROM alloc_joined WHERE sc > t OR (n > 1 AND sc >= t)
+    SELECT id, t FROM alloc_joined WHERE sc > t OR (n > 1 AND sc >= t)
 ),
 alloc_run AS MATERIALIZED (
     -- the special invoices' credits, with the running sum s in date order
     SELECT c.client_id, c.id, c.src, c.d, c.c, c.target, s.t,
            sum(c.c) OVER (PARTITION BY c.target ORDER BY c.d, c.src, c.id
                           ROWS UNBOUNDED PRECEDING) AS s
-    FROM alloc_credit c
-    JOIN alloc_special s ON s.id = c.target AND s.client_id = c.client_id
+    FROM alloc_watched c JOIN alloc_special s ON s.id = c.target
 ),
 alloc_run_settled AS (
     SELECT target, min(d) FILTER (WHERE s >= t AND t > 0) AS settled_on
@@ -139,8 +140,7 @@ alloc_pool AS (
     SELECT client_id, d, src, id, amount FROM (
         SELECT client_id, d, src, id, c AS amount FROM alloc_credit WHERE pool_only
         UNION ALL
-        SELECT c.client_id, c.d, c.src, c.id, c.c FROM alloc_credit c
-        SEMI JOIN alloc_absent a ON a.id = c.target AND a.client_id = c.client_id
+        SELECT client_id, d, src, id, c FROM alloc_watched WHERE NOT present
         UNION ALL
         SELECT client_id, d, src, id, c - (least(s, t) - least(s - c, t)) FROM alloc_run
     ) WHERE amount > 0
@@ -149,7 +149,7 @@ alloc_pool_total AS (
     SELECT client_id, sum(amount) AS p FROM alloc_pool GROUP BY client_id
 ),
 alloc_owed AS NOT MATERIALIZED (
-    SELECT j.id, j.client_id, j.issue_date, j.due_date, j.excl, j.total,
+    SELECT j.id, j.client_id, j.issue_date, j.due_date, j.excl, j.total, j.pool_rank,
            j.t - CASE WHEN j.sc IS NULL OR j.t <= 0 THEN 0 ELSE least(j.sc, j.t) END AS r,
            CASE WHEN j.sc >= j.t AND j.t > 0
                 THEN CASE WHEN j.n = 1 THEN j.d1 ELSE rs.settled_on END END AS settled1,
@@ -162,12 +162,9 @@ alloc_win AS MATERIALIZED (
     -- Only invoices still owing after step 1, of clients with a pool, need the running sum rr
     -- of what they owe in allocation order; every other invoice's open amount is simply r.
     SELECT *, least(r, greatest(0, rr - p)) AS open_c FROM (
-        SELECT o.*, sum(o.r) OVER (
-                      PARTITION BY o.client_id
-                      ORDER BY o.due_date NULLS LAST, o.issue_date, d.number, o.id
-                      ROWS UNBOUNDED PRECEDING) AS rr
-        FROM (SELECT * FROM alloc_owed WHERE p > 0 AND r > 0) o
-        JOIN documents d ON d.id = o.id)
+        SELECT *, sum(r) OVER (PARTITION BY client_id ORDER BY pool_rank
+                               ROWS UNBOUNDED PRECEDING) AS rr
+        FROM alloc_owed WHERE p > 0 AND r > 0)
 ),
 alloc_pool_cum AS (
     SELECT client_id, d,
@@ -205,6 +202,15 @@ alloc_unallocated AS (
 def named_credits_sql(scope: str = "TRUE") -> list[str]:
     """The statements of :func:`refresh_named_credits` for the clients in ``scope``."""
     return [
+        # per invoice: its place among its client's invoices in the pool's order
+        f"""UPDATE documents SET pool_rank = r.k
+        FROM (
+            SELECT id, CAST(row_number() OVER (
+                       PARTITION BY client_id
+                       ORDER BY due_date NULLS LAST, issue_date, number, id) AS INTEGER) AS k
+            FROM documents WHERE kind = 'invoice' AND {scope}
+        ) r
+        WHERE documents.id = r.id AND documents.pool_rank IS DISTINCT FROM r.k""",
         # per invoice: the credits of its client that name it (none: all NULL)
         f"""UPDATE documents
         SET named_count = g.n, named_total = g.s, named_first = g.f, named_last = g.l

@@ -314,12 +314,13 @@ CREATE TABLE portfolio_sums_state (
 );
 """
 
-# Per invoice, the credits of its own client that name it (count, total, first and last date),
-# and per credit whether it names none of its client's invoices (``pool_only``): kept at write
+# Per invoice, its place in its client's pool order (due date, issue date, number) and the
+# credits of its own client that name it (count, total, first and last date), and per credit whether it names none of its client's invoices (``pool_only``): kept at write
 # time by clientops.allocation.refresh_named_credits, so that the allocation as of a past date
 # groups again only the credits of invoices named after that date. The filling statements are
 # that function's (scope: every client), so that a migrated book holds what a write would keep.
 NAMED_CREDITS = """
+ALTER TABLE documents ADD COLUMN pool_rank INTEGER;
 ALTER TABLE documents ADD COLUMN named_count INTEGER;
 ALTER TABLE documents ADD COLUMN named_total DECIMAL(18,2);
 ALTER TABLE documents ADD COLUMN named_first DATE;

@@ -28,8 +28,21 @@ def expected(conn: Any) -> tuple[dict[int, tuple], dict[tuple[str, int], bool]]:
     return ({i: named.get(i, (None, None, None, None)) for i in invoices}, pool_only)
 
 
+def pool_ranks(conn: Any) -> dict[int, int]:
+    """Each invoice's place among its client's invoices: due date (none last), issue date,
+    number, id."""
+    rows = conn.execute("SELECT id, client_id, due_date, issue_date, number FROM documents"
+                        " WHERE kind = 'invoice'").fetchall()
+    rows.sort(key=lambda r: (r[1], r[2] is None, r[2] or r[3], r[3], r[4], r[0]))
+    ranks, place, previous = {}, 0, None
+    for invoice, client, *_rest in rows:
+        place = place + 1 if client == previous else 1
+        ranks[invoice], previous = place, client
+    return ranks
+
+
 def assert_current(conn: Any) -> None:
-    """The stored named-credit columns are what the credits say."""
+    """The stored named-credit columns (and pool ranks) are what the credits say."""
     stored_named = {row[0]: tuple(row[1:]) for row in conn.execute(
         "SELECT id, named_count, named_total, named_first, named_last FROM documents"
         " WHERE kind = 'invoice'").fetchall()}
@@ -40,3 +53,5 @@ def assert_current(conn: Any) -> None:
     named, pool_only = expected(conn)
     assert stored_named == named
     assert stored_pool == pool_only
+    assert dict(conn.execute("SELECT id, pool_rank FROM documents WHERE kind = 'invoice'")
+                .fetchall()) == pool_ranks(conn)
