@@ -10,7 +10,9 @@ one scan of ``documents`` and one of ``payments``. Those sums are also kept in t
 date (``portfolio_sums``, ``portfolio_payments``): each write updates its clients' sums in the
 same transaction (:func:`refresh_portfolio_sums`), so the portfolio as of that date — today,
 once the day's first portfolio has kept them — only reads them. For a past date the allocation
-runs from scratch, set-based (:func:`clientops.allocation.alloc_ctes`).
+runs from scratch, set-based (:func:`clientops.allocation.alloc_ctes`), with two helps kept at
+write time: each invoice's named-credit totals (only invoices named after D are grouped again)
+and its place in its client's pool order (no invoice numbers to sort).
 """
 
 from __future__ import annotations

@@ -100,6 +100,30 @@ def test_past_as_of_only_counts_what_existed(portfolio_book: clientops.Book) -> 
     ])
 
 
+def test_invoices_settled_before_the_period_still_feed_the_pool(book: clientops.Book) -> None:
+    """The past-date allocation leaves out invoices settled by their named credits before the
+    period — but not one paid more than it owed: the excess still reaches the pool."""
+    code = book.clients.create(kind="company", name="Echo SARL").code
+    over = book.documents.add(code, kind="invoice", issue_date=date(2025, 1, 10),
+                              total_excl_tax=D("100.00"), tax=D("0.00"))
+    book.payments.add(code, paid_on=date(2025, 1, 20), amount=D("130.00"), invoice=over.number)
+    twice = book.documents.add(code, kind="invoice", issue_date=date(2025, 2, 1),
+                               total_excl_tax=D("80.00"), tax=D("0.00"))
+    for day in (date(2025, 2, 5), date(2025, 2, 9)):   # two payments, exactly what it owed
+        book.payments.add(code, paid_on=day, amount=D("40.00"), invoice=twice.number)
+    book.documents.add(code, kind="invoice", issue_date=date(2025, 3, 1),
+                       due_date=date(2025, 3, 31), total_excl_tax=D("50.00"), tax=D("0.00"))
+    as_of = date(2026, 6, 30)   # both settled invoices are before the period (from 30 June 2025)
+    # something dated later, so that the allocation as of 30 June runs from scratch
+    other = book.clients.create(kind="company", name="Foxtrot SA").code
+    book.documents.add(other, kind="invoice", issue_date=date(2026, 7, 15),
+                       total_excl_tax=D("10.00"), tax=D("0.00"))
+    row = book.indicators.portfolio(as_of=as_of).set_index("code").loc[code]
+    # the 30.00 overpaid on the first invoice pays part of the third: 20.00 still open
+    assert (row["outstanding"], row["overdue"], row["days_over_120"]) == (D("20.00"),) * 3
+    assert row["outstanding"] == book.card(code, as_of=as_of).kpis.outstanding
+
+
 def test_as_of_year_end_bucket_boundaries(portfolio_book: clientops.Book) -> None:
     frame = portfolio_book.indicators.portfolio(as_of=date(2025, 12, 31))
     assert frame.attrs["fiscal_year"] == 2025
