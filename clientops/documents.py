@@ -304,7 +304,9 @@ class Documents:
                     total_incl_tax AS total, open_amount FROM documents
                     WHERE kind = 'invoice' AND open_amount > 0 AND {scope})"""
             else:
-                source = alloc_ctes(scope)
+                # only what is open on D: invoices settled by their named credits before it
+                # can be left out
+                source = alloc_ctes(scope, omit_settled_before="$as_of")
             sql = f"""
                 WITH {source}
                 SELECT c.code AS client_code, d.number, a.issue_date, a.due_date,

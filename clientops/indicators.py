@@ -417,7 +417,8 @@ class Indicators:
                             WHERE kind = 'invoice' AND open_amount > 0
                               AND issue_date <= $as_of)"""
             else:
-                source = alloc_ctes()
+                # invoices settled exactly by their named credits before D owe nothing on D
+                source = alloc_ctes(omit_settled_before="$as_of")
             sums = conn.execute(
                 f"""WITH {source}
                     SELECT {_bucket_case()} AS b, sum(open_amount), count(*)

@@ -158,7 +158,9 @@ class Reminders:
                       AND open_amount > 0 AND open_amount >= $tolerance
                 )"""
             else:
-                source = alloc_ctes() + """,
+                # only what is open on D: invoices settled by their named credits before it
+                # can be left out
+                source = alloc_ctes(omit_settled_before="$as_of") + """,
                 open_ AS MATERIALIZED (
                     SELECT a.id, a.client_id, d.number, a.issue_date, a.due_date, a.open_amount,
                            d.in_dispute, d.sepa_batch_id
