@@ -208,51 +208,58 @@ alloc_unallocated AS (
 
 
 def named_credits_sql(scope: str = "TRUE") -> list[str]:
-    """The statements of :func:`refresh_named_credits` for the clients in ``scope``."""
+    """The statements of :func:`refresh_named_credits` for the clients in ``scope``: one per
+    table (on a PostgreSQL book each is a round trip through the scanner)."""
+    credits = f"""
+                SELECT client_id, paid_on AS d, amount AS c, invoice_id AS target
+                FROM payments WHERE invoice_id IS NOT NULL AND {scope}
+                UNION ALL
+                SELECT client_id, issue_date, total_incl_tax, cancels_id FROM documents
+                WHERE kind = 'credit_note' AND cancels_id IS NOT NULL AND {scope}"""
+    invoices = f"SELECT id, client_id FROM documents WHERE kind = 'invoice' AND {scope}"
     return [
-        # per invoice: its place among its client's invoices in the pool's order
-        f"""UPDATE documents SET pool_rank = r.k
-        FROM (
-            SELECT id, CAST(row_number() OVER (
-                       PARTITION BY client_id
-                       ORDER BY due_date NULLS LAST, issue_date, number, id) AS INTEGER) AS k
-            FROM documents WHERE kind = 'invoice' AND {scope}
-        ) r
-        WHERE documents.id = r.id AND documents.pool_rank IS DISTINCT FROM r.k""",
-        # per invoice: the credits of its client that name it (none: all NULL)
+        # invoices: their place among their client's invoices in the pool's order, and the
+        # credits of their client that name them (none: all NULL); credit notes: pool_only
         f"""UPDATE documents
-        SET named_count = g.n, named_total = g.s, named_first = g.f, named_last = g.l
+        SET pool_rank = g.k, named_count = g.n, named_total = g.s, named_first = g.f,
+            named_last = g.l, pool_only = g.pool_only
         FROM (
-            SELECT i.id, c.n, c.s, c.f, c.l
-            FROM (SELECT id, client_id FROM documents WHERE kind = 'invoice' AND {scope}) i
+            SELECT d.id,
+                   CASE WHEN d.kind = 'invoice' THEN CAST(row_number() OVER (
+                       PARTITION BY d.client_id, d.kind
+                       ORDER BY d.due_date NULLS LAST, d.issue_date, d.number, d.id) AS INTEGER)
+                   END AS k,
+                   -- (join conditions are equalities only, for a hash join: the kind
+                   -- decides here which columns a document gets)
+                   CASE WHEN d.kind = 'invoice' THEN c.n END AS n,
+                   CASE WHEN d.kind = 'invoice' THEN c.s END AS s,
+                   CASE WHEN d.kind = 'invoice' THEN c.f END AS f,
+                   CASE WHEN d.kind = 'invoice' THEN c.l END AS l,
+                   CASE WHEN d.kind = 'credit_note' THEN i.id IS NULL END AS pool_only
+            FROM (SELECT id, client_id, kind, due_date, issue_date, number, cancels_id
+                  FROM documents WHERE kind IN ('invoice', 'credit_note') AND {scope}) d
             LEFT JOIN (
                 SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f,
                        max(d) AS l
-                FROM (SELECT client_id, paid_on AS d, amount AS c, invoice_id AS target
-                      FROM payments WHERE invoice_id IS NOT NULL AND {scope}
-                      UNION ALL
-                      SELECT client_id, issue_date, total_incl_tax, cancels_id FROM documents
-                      WHERE kind = 'credit_note' AND cancels_id IS NOT NULL AND {scope})
-                GROUP BY target, client_id
-            ) c ON c.target = i.id AND c.client_id = i.client_id
+                FROM ({credits}) GROUP BY target, client_id
+            ) c ON c.target = d.id AND c.client_id = d.client_id
+            LEFT JOIN ({invoices}) i ON i.id = d.cancels_id AND i.client_id = d.client_id
         ) g
         WHERE documents.id = g.id
-          AND (documents.named_count IS DISTINCT FROM g.n
+          AND (documents.pool_rank IS DISTINCT FROM g.k
+               OR documents.named_count IS DISTINCT FROM g.n
                OR documents.named_total IS DISTINCT FROM g.s
                OR documents.named_first IS DISTINCT FROM g.f
-               OR documents.named_last IS DISTINCT FROM g.l)""",
-        *(f"""UPDATE {table} SET pool_only = x.pool_only
+               OR documents.named_last IS DISTINCT FROM g.l
+               OR documents.pool_only IS DISTINCT FROM g.pool_only)""",
+        # payments: pool_only
+        f"""UPDATE payments SET pool_only = x.pool_only
         FROM (
-            SELECT c.id, i.id IS NULL AS pool_only
-            FROM (SELECT id, client_id, {target} AS target FROM {table}
-                  WHERE {where} AND {scope}) c
-            LEFT JOIN (SELECT id, client_id FROM documents
-                       WHERE kind = 'invoice' AND {scope}) i
-              ON i.id = c.target AND i.client_id = c.client_id
+            SELECT p.id, i.id IS NULL AS pool_only
+            FROM (SELECT id, client_id, invoice_id FROM payments WHERE {scope}) p
+            LEFT JOIN ({invoices}) i ON i.id = p.invoice_id AND i.client_id = p.client_id
         ) x
-        WHERE {table}.id = x.id AND {table}.pool_only IS DISTINCT FROM x.pool_only"""
-          for table, target, where in (("payments", "invoice_id", "TRUE"),
-                                       ("documents", "cancels_id", "kind = 'credit_note'"))),
+        WHERE payments.id = x.id AND payments.pool_only IS DISTINCT FROM x.pool_only""",
     ]
 
 
