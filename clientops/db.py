@@ -204,6 +204,9 @@ class Store:
                     # shares one database instance, which refuses a second, different config.
                     if limit is not None:
                         conn.execute(f"SET memory_limit = '{limit}'")
+                    # DuckDB's own progress bar (a text bar, or a widget under Jupyter) for
+                    # queries over 2 s would show up in the notebooks and the app.
+                    conn.execute("SET enable_progress_bar = false")
                     if not self.read_only:
                         conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
                     return conn

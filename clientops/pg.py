@@ -269,6 +269,7 @@ class PgStore(Store):
     def _open(self) -> duckdb.DuckDBPyConnection:
         conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         try:
+            conn.execute("SET enable_progress_bar = false")  # as on a file (clientops.db)
             conn.execute(f"LOAD '{extension_file()}'")
             mode = ", READ_ONLY" if self.read_only else ""
             conn.execute(f"ATTACH {_quote_sql(self._conninfo)} AS {ALIAS} (TYPE postgres{mode})")

@@ -462,6 +462,14 @@ def test_every_connection_gets_the_memory_limit(
     assert row is not None and row[0] == expected
 
 
+def test_no_duckdb_progress_bar_in_notebooks(book: clientops.Book) -> None:
+    """A long query (a past-date portfolio of a large book) shows no DuckDB progress bar in
+    the notebooks or the app, on either backend: the package's own pages say what happens."""
+    with book.store.connection() as conn:
+        row = conn.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert row == (False,)
+
+
 def test_a_memory_limit_that_is_not_a_size_is_refused(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -545,3 +545,10 @@ def test_two_users_issuing_the_first_invoice_of_a_year_at_once_the_second_is_ref
     assert book.documents.list()["number"].tolist() == ["F-2026-00001"]
     assert book.documents.add(second, issue_date="2026-03-02", total_excl_tax="50.00").number \
         == "F-2026-00002"
+
+
+def test_no_duckdb_progress_bar_on_the_server_book(book: clientops.Book) -> None:
+    """As on a file (tests/test_db.py): DuckDB's progress bar stays out of the notebooks."""
+    with book.store.connection() as conn:
+        row = conn.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert row == (False,)
