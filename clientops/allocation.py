@@ -39,6 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from . import cardrows
 from .frames import arrow_to_df
 
 # Far enough in the future that "as of" it every row counts: the maintained balances.
@@ -349,6 +350,7 @@ def recompute_open_balances(
             scope = "client_id IN (SELECT unnest($clients))"
             params["clients"] = ids
     scoped = {k: v for k, v in params.items() if k != "as_of"}
+    cardrows.touch(conn, None if client_ids is None else ids)  # their cards, at commit
     refresh_named_credits(conn, scope, scoped)
     sql = f"""
         UPDATE documents SET open_amount = a.open_amount, settled_on = a.settled_on

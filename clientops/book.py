@@ -175,6 +175,19 @@ class Book:
 
         return build_card(self, code, as_of=as_of, fiscal_year=fiscal_year)
 
+    def fill_cards(self) -> int:
+        """Write the kept card rows that a change to very many clients dropped; returns how many.
+
+        Cards read without a kept row are correct, only slower (see :mod:`clientops.cardrows`);
+        ``clientops optimize`` runs this.
+        """
+        if not self.store.keeps_cards:
+            return 0
+        from .cardrows import fill_missing
+
+        with self.store.transaction() as conn:
+            return fill_missing(conn)
+
     def changesets(self) -> pd.DataFrame:
         """Bulk change sets: who, when, source, rows, status — newest first."""
         with self.store.connection() as conn:

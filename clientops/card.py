@@ -1,7 +1,9 @@
-"""The client card: one client's six sections and KPIs, as of a date, in a few point reads.
+"""The client card: one client's six sections and KPIs, as of a date, in one point read.
 
-Speed (bench/bench_indicators.py): every query is a point read on ``client_id`` written so that
-DuckDB uses the index (``WITH … AS MATERIALIZED (… WHERE client_id = ?)``: an ``ORDER BY …
+Speed (bench/bench_indicators.py): the client row and the sections' raw rows are kept per client
+at write time (:mod:`clientops.cardrows`) and read in one index lookup. Without a kept row (a
+server book, or a row dropped by a change to very many clients) every query is a point read on
+``client_id`` written so that DuckDB uses the index (``WITH … AS MATERIALIZED (… WHERE client_id = ?)``: an ``ORDER BY …
 LIMIT`` straight on the table makes DuckDB scan it). The client's documents and payments are
 few, so the allocation and the KPIs are finished in Python with
 :func:`clientops.allocation.allocate` — the same rules as the portfolio's SQL, which
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from . import cardrows
 from .allocation import Credit, Invoice, allocate
 from .errors import NotFound
 from .identifiers import mask_iban
@@ -202,18 +205,24 @@ def _split(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
 def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None = None) -> Card:
     """One client's card as of ``as_of`` (default today) for ``fiscal_year`` (default: D's).
 
-    Two round trips: the client row (with the fiscal-year setting) and :data:`_SECTIONS`.
+    One round trip: the client's kept card row (:mod:`clientops.cardrows`); when it has none,
+    two: the client row (with the fiscal-year setting) and :data:`_SECTIONS`.
     """
     with book.store.connection() as conn:
-        client = _fetch_client(conn, code)
-        rows = conn.execute(_SECTIONS, {"id": client["id"]}).fetchall()
+        kept = cardrows.read(conn, code) if book.store.keeps_cards else None
+        if kept is None:  # a server book, or a row dropped by a large change
+            client = _fetch_client(conn, code)
+            rows = conn.execute(_SECTIONS, {"id": client["id"]}).fetchall()
+        else:
+            client, rows = kept
     stored_month = client.pop("_fy_month")  # NULL when the setting was never changed
     month = json.loads(stored_month) if stored_month else None
     day, fy = resolve_period(book, fiscal_year, as_of, start_month=month or DEFAULT_FY_MONTH)
     # part, id, d1, d2, m1, m2, m3, s1, s2, s3, s4, s5, i1, i2, b1, ts
     docs, pays, reminders, contacts, mandates, tasks = _split(rows)
     numbers = {d[1]: d[8] for d in docs}
-    docs = sorted((d for d in docs if d[2] <= day), key=lambda d: (d[2], d[8]), reverse=True)
+    docs = sorted((d for d in docs if d[2] <= day), key=lambda d: (d[2], d[8], d[1]),
+                  reverse=True)
     pays = sorted((p for p in pays if p[2] <= day), key=lambda p: (p[2], p[1]), reverse=True)
     reminders = sorted((r for r in reminders if r[2] <= day), key=lambda r: (r[2], r[1]),
                        reverse=True)
@@ -231,7 +240,7 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
             late = max(0, (day - d[3]).days)
         doc_rows.append((d[7], d[8], d[2], d[3], d[4], d[5], d[6], d[9], numbers.get(d[12]),
                          bool(d[14]), open_amount, alloc.settled_on.get(d[1]), late))
-    mandates.sort(key=lambda m: m[2], reverse=True)
+    mandates.sort(key=lambda m: (m[2], m[1]), reverse=True)
     payment = PaymentSection(
         preferences={"payment_method": client.get("payment_method"),
                      "payment_terms": client.get("payment_terms")},

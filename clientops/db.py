@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import cardrows
 from .errors import ClientOpsError, DatabaseBusy, ReadOnlyError
 from .schema import MIGRATIONS, refuse_newer
 
@@ -157,7 +158,10 @@ class Store:
       busy_timeout: seconds to keep retrying while another process holds the file.
       idle_window: seconds a connection stays open after the last operation.
       max_hold: while another process waits, seconds of back-to-back work before letting go.
+      keeps_cards: each write keeps the clients' card rows current (:mod:`clientops.cardrows`).
     """
+
+    keeps_cards = True
 
     def __init__(
         self,
@@ -312,7 +316,12 @@ class Store:
             self._in_transaction = True
             try:
                 yield conn
+                if self.keeps_cards:
+                    cardrows.flush(conn)  # the card rows of the clients this change touched
+                else:
+                    cardrows.discard(conn)
             except BaseException:
+                cardrows.discard(conn)
                 self._in_transaction = False
                 try:
                     conn.execute("ROLLBACK")
@@ -341,8 +350,12 @@ class Store:
         ).fetchone()
         if row is None:
             conn.execute("INSERT INTO counters VALUES (?, ?)", [name, n])
-            return 1
-        return int(row[0]) - n + 1
+            first = 1
+        else:
+            first = int(row[0]) - n + 1
+        if name == "audit":
+            cardrows.touch_audit(conn, first, n)  # every audit row names a changed client
+        return first
 
     # -- schema ------------------------------------------------------------------------
     def applied_migrations(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
@@ -392,6 +405,8 @@ class Store:
                 )
                 try:
                     conn.execute(sql)
+                    if name == "0009_card_rows":
+                        cardrows.rebuild_all(conn)
                 except duckdb.Error as err:
                     raise ClientOpsError(
                         f"The database {self.path} could not be brought to the current schema "

@@ -243,6 +243,10 @@ class PgStore(Store):
     a small pool of server connections).
     """
 
+    # A card on a server book is read from the tables (card_rows stays empty): keeping it would
+    # add a round trip through the scanner to every write, for a speed target set on files.
+    keeps_cards = False
+
     def __init__(
         self,
         url: str,

@@ -329,6 +329,19 @@ ALTER TABLE documents ADD COLUMN pool_only BOOLEAN;
 ALTER TABLE payments ADD COLUMN pool_only BOOLEAN;
 """ + ";\n".join(named_credits_sql()) + ";\n"
 
+# Each client's card data kept at write time (clientops.cardrows); filled right after the
+# migration by cardrows.rebuild_all (in chunks: one statement over 1M clients would not fit).
+CARD_ROWS = """
+CREATE TABLE card_rows (
+    client_id BIGINT NOT NULL,
+    code VARCHAR NOT NULL,
+    ident VARCHAR NOT NULL,
+    sections VARCHAR NOT NULL
+);
+CREATE INDEX card_rows_code_idx ON card_rows(code);
+CREATE INDEX card_rows_client_idx ON card_rows(client_id);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -338,6 +351,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0006_client_credit", CLIENT_CREDIT),
     ("0007_portfolio_sums", PORTFOLIO_SUMS),
     ("0008_named_credits", NAMED_CREDITS),
+    ("0009_card_rows", CARD_ROWS),
 ]
 
 

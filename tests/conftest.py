@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 import pytest
 
 import clientops
+
+# Every write transaction of the suite checks that the card rows it kept match the tables
+# (clientops.cardrows.check): a write path that forgets to note its clients fails its tests.
+os.environ.setdefault("CLIENTOPS_CHECK_CARDS", "1")
 
 
 @pytest.fixture

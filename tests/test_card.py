@@ -9,6 +9,7 @@ import handmade
 import pytest
 
 import clientops
+from clientops import cardrows
 
 Z = D("0.00")
 
@@ -117,6 +118,7 @@ def test_card_sections(book: clientops.Book, codes: handmade.Codes) -> None:
                          " channel, recipient, amount_due, created_at) VALUES"
                          " (?, ?, ?, ?, ?, 'email', 'anne@alpha.fr', 700.00, now())",
                          [rid, client_id, doc_id, level, sent])
+        cardrows.touch(conn, [client_id])  # what the audit row of a real send does
     card = book.card(codes.a, as_of=date(2026, 2, 15))
     assert card.kpis.last_reminder_level == 1          # the second one was not sent yet
     assert card.reminders[["sent_on", "level", "number"]].values.tolist() == [

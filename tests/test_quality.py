@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import clientops
+from clientops import cardrows
 from clientops.demo import build_demo
 from clientops.quality import COLUMNS
 
@@ -22,6 +23,7 @@ def raw_update(book: clientops.Book, code: str, **values: Any) -> None:
     sets = ", ".join(f"{k} = ?" for k in values)
     with book.store.transaction() as conn:
         conn.execute(f"UPDATE clients SET {sets} WHERE code = ?", [*values.values(), code])
+        cardrows.touch(conn, codes=[code])  # the card reads what the old import wrote
 
 
 def findings(book: clientops.Book, rule: str | None = None) -> list[tuple[Any, ...]]:

@@ -1,0 +1,288 @@
+"""Each client's card data kept at write time: one row per client, read in one point query.
+
+DuckDB reads a row column by column: the client row alone (39 columns) costs ~1.9 ms and the six
+sections ~2.4 ms at 1M clients, more when the blocks are cold. ``card_rows`` keeps, per client,
+the client row and the raw rows of the six sections as two JSON texts, so a card is one index
+lookup and two column reads (bench/bench_indicators.py).
+
+Kept current inside the write transaction, like the open balances: every write that changes a
+card's data either writes an audit row naming the client (:func:`clientops.audit.record` and the
+set-based audit inserts reserve their ids through ``Store.reserve``, which notes them here) or
+recomputes the client's open balances (:func:`clientops.allocation.recompute_open_balances`,
+which notes the client). Just before COMMIT the store calls :func:`flush`, which rebuilds the
+noted clients' rows from the tables. A change to more than :data:`REFRESH_LIMIT` clients at once
+(a bulk correction, a large import) drops their rows instead, so it stays as fast as before;
+their cards are then read from the tables (correct, a few ms slower) until
+:func:`fill_missing` (``clientops optimize``) writes them again.
+
+With ``CLIENTOPS_CHECK_CARDS=1`` (the test suite sets it) every flush also compares each kept
+row with one built from the tables and raises on any difference: a write path that forgot to
+note its clients fails the tests that exercise it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+# The clients table's columns, in order: the card's identity (``tests/test_cardrows.py`` checks
+# the list against the table, so a migration that adds a column has to add it here).
+CLIENT_COLUMNS = (
+    "id", "code", "kind", "name", "first_name", "last_name", "siren", "siret", "vat_number",
+    "email", "phone", "website", "address_line1", "address_line2", "postal_code", "city",
+    "country", "delivery_address_line1", "delivery_address_line2", "delivery_postal_code",
+    "delivery_city", "delivery_country", "language", "currency", "accounting_account",
+    "payment_terms", "payment_method", "iban", "bic", "bank_name", "tags", "owner", "comments",
+    "status", "created_at", "updated_at", "archived_at", "version", "reminders_paused",
+)
+_TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
+
+# Per-client changes refreshed one by one (index lookups) up to this many clients, set-based
+# (hash joins over the tables) up to REFRESH_LIMIT, dropped beyond.
+POINT_LIMIT = 32
+REFRESH_LIMIT = 20_000
+FILL_CHUNK = 50_000  # clients per statement when filling (memory: ~40 MB of JSON each)
+
+# The six sections' raw rows, in the layout card.build_card reads (see card._SECTIONS):
+# one JSON array per row, starting with the section number; money as text (exact decimals).
+_PARTS = """
+    SELECT client_id, 0 AS part, id, json_array(0, id, issue_date, due_date,
+           total_excl_tax::VARCHAR, tax::VARCHAR, total_incl_tax::VARCHAR, kind, number, status,
+           cancels_id, in_dispute) AS j FROM documents WHERE {scope}
+    UNION ALL SELECT client_id, 1, id, json_array(1, id, paid_on, amount::VARCHAR, method,
+           reference, invoice_id) FROM payments WHERE {scope}
+    UNION ALL SELECT client_id, 2, id, json_array(2, id, sent_on, amount_due::VARCHAR, channel,
+           recipient, outcome, document_id, level) FROM reminders WHERE {scope}
+    UNION ALL SELECT client_id, 3, id, json_array(3, id, first_name, last_name, role, email, phone,
+           favorite) FROM contacts WHERE {scope}
+    UNION ALL SELECT client_id, 4, id, json_array(4, id, signed_on, last_collected_on, rum,
+           scheme, iban, status, sequence) FROM sepa_mandates WHERE {scope}
+    UNION ALL SELECT client_id, 5, id, json_array(5, id, due_on, title, assignee, done,
+           done_at::VARCHAR) FROM tasks WHERE {scope}
+"""
+
+
+def build_sql(scope: str) -> str:
+    """``client_id, code, ident, sections`` for the clients in ``scope`` (a condition on
+    ``client_id``; for the clients table it reads ``id``)."""
+    ident = ", ".join(f"c.{name}::VARCHAR" if name in _TIMESTAMPS else f"c.{name}"
+                      for name in CLIENT_COLUMNS)
+    return f"""
+        WITH s AS MATERIALIZED ({_PARTS.format(scope=scope)}),
+        g AS (SELECT client_id,
+                     '[' || array_to_string(list_sort(list(j::VARCHAR)), ',') || ']' AS sections
+              FROM s GROUP BY client_id)
+        SELECT c.id AS client_id, c.code, json_array({ident})::VARCHAR AS ident,
+               coalesce(g.sections, '[]') AS sections
+        FROM (SELECT * FROM clients WHERE {scope.replace('client_id', 'id')}) c
+        LEFT JOIN g ON g.client_id = c.id
+    """
+
+
+# -- noting the clients a transaction touched ----------------------------------------------------
+class _Pending:
+    __slots__ = ("ids", "codes", "audit", "everything")
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.codes: set[str] = set()
+        self.audit: list[tuple[int, int]] = []
+        self.everything = False
+
+
+_pending: dict[int, _Pending] = {}  # by id() of the connection in a write transaction
+
+
+def _of(conn: duckdb.DuckDBPyConnection) -> _Pending:
+    return _pending.setdefault(id(conn), _Pending())
+
+
+def touch(conn: duckdb.DuckDBPyConnection, ids: Iterable[int] | None = (),
+          codes: Iterable[str | None] = ()) -> None:
+    """Note clients whose card rows this transaction must rebuild (``ids=None``: all)."""
+    pending = _of(conn)
+    if ids is None:
+        pending.everything = True
+        return
+    pending.ids.update(int(i) for i in ids)
+    pending.codes.update(c for c in codes if c is not None)
+
+
+def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None:
+    """Note audit rows ``first … first + count - 1``: their clients are rebuilt at commit."""
+    if count > 0:
+        _of(conn).audit.append((first, first + count - 1))
+
+
+def discard(conn: duckdb.DuckDBPyConnection) -> None:
+    """Forget what a rolled-back transaction noted."""
+    _pending.pop(id(conn), None)
+
+
+def flush(conn: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild (or drop, beyond REFRESH_LIMIT) the card rows of the clients noted so far.
+
+    Runs inside the write transaction, just before COMMIT.
+    """
+    pending = _pending.pop(id(conn), None)
+    if pending is None:
+        return
+    if pending.everything:
+        rebuild_all(conn)
+    else:
+        ids = set(pending.ids)
+        codes = set(pending.codes)
+        if pending.audit:
+            # one writer per file: every audit id between the first and the last this
+            # transaction reserved is its own
+            lo, hi = min(r[0] for r in pending.audit), max(r[1] for r in pending.audit)
+            codes.update(r[0] for r in conn.execute(
+                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN ? AND ?"
+                " AND client_code IS NOT NULL", [lo, hi]).fetchall())
+        ids.update(_clients_of(conn, codes))
+        refresh(conn, ids)
+    if os.environ.get("CLIENTOPS_CHECK_CARDS"):
+        check(conn)
+
+
+def _clients_of(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> list[int]:
+    """The clients with those codes now, and the rows kept under them (a client deleted or
+    merged away keeps no row)."""
+    if len(codes) <= POINT_LIMIT:  # index lookups
+        found = []
+        for code in codes:
+            found += [r[0] for r in conn.execute(
+                "SELECT id FROM clients WHERE code = $code UNION"
+                " SELECT client_id FROM card_rows WHERE code = $code", {"code": code}).fetchall()]
+        return found
+    found = conn.execute(
+        "SELECT id FROM clients WHERE code IN (SELECT unnest($codes)) UNION"
+        " SELECT client_id FROM card_rows WHERE code IN (SELECT unnest($codes))",
+        {"codes": sorted(codes)}).fetchnumpy()["id"]
+    return [int(i) for i in found]
+
+
+def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int]) -> None:
+    """Rebuild the card rows of ``client_ids`` from the tables (drop them past the limit)."""
+    ids = sorted({int(i) for i in client_ids})
+    if not ids:
+        return
+    if len(ids) > REFRESH_LIMIT:
+        conn.execute("DELETE FROM card_rows WHERE client_id IN (SELECT unnest($ids))",
+                     {"ids": ids})
+        return
+    if len(ids) <= POINT_LIMIT:
+        # a plain equality: DuckDB reads each table through its client_id index
+        sql = build_sql("client_id = $id")
+        for client_id in ids:
+            conn.execute("DELETE FROM card_rows WHERE client_id = $id", {"id": client_id})
+            conn.execute(f"INSERT INTO card_rows {sql}", {"id": client_id})
+        return
+    scope = "client_id IN (SELECT unnest($ids))"
+    conn.execute(f"DELETE FROM card_rows WHERE {scope}", {"ids": ids})
+    conn.execute(f"INSERT INTO card_rows {build_sql(scope)}", {"ids": ids})
+
+
+def rebuild_all(conn: duckdb.DuckDBPyConnection) -> None:
+    """Every client's card row, rebuilt (the demo, a migration)."""
+    conn.execute("DELETE FROM card_rows")
+    fill_missing(conn)
+
+
+def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
+    """Write the card rows that are missing (dropped by a large change); returns how many.
+
+    In chunks of :data:`FILL_CHUNK` client ids, so memory stays bounded at any size.
+    """
+    bounds = conn.execute("SELECT min(id), max(id) FROM clients").fetchone()
+    if not bounds or bounds[0] is None:
+        return 0
+    written = 0
+    sql = build_sql("client_id BETWEEN $lo AND $hi")
+    for lo in range(int(bounds[0]), int(bounds[1]) + 1, FILL_CHUNK):
+        hi = lo + FILL_CHUNK - 1
+        missing = conn.execute(
+            "SELECT count(*) FROM clients WHERE id BETWEEN $lo AND $hi AND id NOT IN"
+            " (SELECT client_id FROM card_rows WHERE client_id BETWEEN $lo AND $hi)",
+            {"lo": lo, "hi": hi}).fetchone()
+        if not missing or not missing[0]:
+            continue
+        conn.execute("DELETE FROM card_rows WHERE client_id BETWEEN $lo AND $hi",
+                     {"lo": lo, "hi": hi})
+        conn.execute(f"INSERT INTO card_rows {sql}", {"lo": lo, "hi": hi})
+        written += int(missing[0])
+    return written
+
+
+def check(conn: duckdb.DuckDBPyConnection) -> None:
+    """Raise AssertionError when a kept row differs from the tables (tests, debugging)."""
+    wrong = conn.execute(f"""
+        SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
+        LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
+        WHERE f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
+           OR k.ident IS DISTINCT FROM f.ident OR k.sections IS DISTINCT FROM f.sections
+        ORDER BY 1 LIMIT 10""").fetchall()
+    if wrong:
+        raise AssertionError(
+            f"card_rows out of date for clients {[r[0] for r in wrong]}: a write path changed "
+            "their card data without noting them (clientops.cardrows.touch)")
+
+
+# -- reading ---------------------------------------------------------------------------------------
+_READ = """
+    SELECT ident, sections,
+           (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
+    FROM card_rows WHERE code = ?"""
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _row(r: list[Any]) -> tuple[Any, ...]:
+    """One kept section row in card._SECTIONS' layout:
+    part, id, d1, d2, m1, m2, m3, s1, s2, s3, s4, s5, i1, i2, b1, ts."""
+    part = r[0]
+    if part == 0:
+        return (0, r[1], _day(r[2]), _day(r[3]), _money(r[4]), _money(r[5]), _money(r[6]),
+                r[7], r[8], r[9], None, None, r[10], None, r[11], None)
+    if part == 1:
+        return (1, r[1], _day(r[2]), None, _money(r[3]), None, None, r[4], r[5], None, None,
+                None, r[6], None, None, None)
+    if part == 2:
+        return (2, r[1], _day(r[2]), None, _money(r[3]), None, None, r[4], r[5], r[6], None,
+                None, r[7], r[8], None, None)
+    if part == 3:
+        return (3, r[1], None, None, None, None, None, r[2], r[3], r[4], r[5], r[6], None, None,
+                r[7], None)
+    if part == 4:
+        return (4, r[1], _day(r[2]), _day(r[3]), None, None, None, r[4], r[5], r[6], r[7], r[8],
+                None, None, None, None)
+    return (5, r[1], _day(r[2]), None, None, None, None, r[3], r[4], None, None, None, None,
+            None, r[5], None if r[6] is None else datetime.fromisoformat(r[6]))
+
+
+def read(conn: duckdb.DuckDBPyConnection, code: str
+         ) -> tuple[dict[str, Any], list[tuple[Any, ...]]] | None:
+    """The client row (with ``_fy_month``) and the six sections' rows, or None when the
+    client has no kept row (unknown code, or dropped by a large change)."""
+    row = conn.execute(_READ, [code]).fetchone()
+    if row is None:
+        return None
+    values = json.loads(row[0])
+    client = dict(zip(CLIENT_COLUMNS, values, strict=True))
+    for name in _TIMESTAMPS:
+        if client[name] is not None:
+            client[name] = datetime.fromisoformat(client[name])
+    client["_fy_month"] = row[2]
+    return client, [_row(r) for r in json.loads(row[1])]

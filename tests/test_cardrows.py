@@ -1,0 +1,158 @@
+"""Each client's card data kept at write time (clientops.cardrows): the same card as from the
+tables, after every kind of write; dropped and filled again around changes to many clients."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import handmade
+import pytest
+
+import clientops
+from clientops import cardrows
+from clientops.cli import main as cli
+
+
+@pytest.fixture
+def backend() -> str:
+    return "duckdb"  # a server book keeps no card rows (PgStore.keeps_cards)
+
+
+@pytest.fixture
+def codes(book: clientops.Book) -> handmade.Codes:
+    c = handmade.build(book)
+    book.contacts.add(c.a, first_name="Anne", last_name="Martin", email="anne@alpha.fr",
+                      favorite=True)
+    book.contacts.add(c.a, first_name="Paul", last_name="Durand", role="comptable")
+    book.tasks.add(c.a, "Call about F-2026-00001", due_on=date.today() - timedelta(1))
+    done = book.tasks.add(c.a, "Send the new price list", assignee="julie")
+    book.tasks.complete(done.id)
+    return c
+
+
+def kept_rows(book: clientops.Book) -> dict[int, tuple[Any, ...]]:
+    with book.store.connection() as conn:
+        return {r[0]: r[1:] for r in conn.execute("SELECT * FROM card_rows").fetchall()}
+
+
+def as_tuple(card: Any) -> tuple[Any, ...]:
+    frames = [card.documents, card.reminders, card.contacts, card.tasks, card.payment.payments,
+              card.payment.mandates]
+    return (card.identity, card.kpis, card.payment.preferences, card.payment.iban_masked,
+            card.payment.bic, card.fiscal_year,
+            [f.astype(object).where(f.notna(), None).to_dict("records") for f in frames])
+
+
+def from_tables(book: clientops.Book, code: str, **kw: Any) -> Any:
+    """The card read from the tables, as when the client has no kept row."""
+    saved = book.store.keeps_cards
+    book.store.keeps_cards = False  # type: ignore[misc]
+    try:
+        return book.card(code, **kw)
+    finally:
+        book.store.keeps_cards = saved  # type: ignore[misc]
+
+
+def test_the_client_columns_are_the_tables(book: clientops.Book) -> None:
+    with book.store.connection() as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'clients'"
+            " ORDER BY ordinal_position").fetchall()]
+    assert tuple(names) == cardrows.CLIENT_COLUMNS
+
+
+def test_a_kept_card_is_the_card_from_the_tables(book: clientops.Book,
+                                                 codes: handmade.Codes) -> None:
+    for code in (codes.a, codes.b, codes.c, codes.d):
+        for as_of in (handmade.AS_OF, date(2026, 2, 15), None):
+            kept = book.card(code, as_of=as_of)
+            assert as_tuple(kept) == as_tuple(from_tables(book, code, as_of=as_of))
+    card = book.card(codes.a, as_of=handmade.AS_OF)
+    assert card.kpis.outstanding == D("880.00")
+    assert card.contacts["email"].tolist()[0] == "anne@alpha.fr"
+    assert card.tasks["done"].tolist() == [False, True]
+    assert card.identity["created_at"] == from_tables(book, codes.a).identity["created_at"]
+
+
+def test_every_client_has_a_row_after_writes(book: clientops.Book,
+                                             codes: handmade.Codes) -> None:
+    with book.store.connection() as conn:
+        ids = {r[0] for r in conn.execute("SELECT id FROM clients").fetchall()}
+    assert set(kept_rows(book)) == ids
+
+
+def test_a_failed_write_leaves_the_rows_as_they_were(book: clientops.Book,
+                                                     codes: handmade.Codes) -> None:
+    before = kept_rows(book)
+    with pytest.raises(RuntimeError), book.store.transaction() as conn:
+        book.clients.update(codes.a, city="Lyon")
+        book.documents.add(codes.a, kind="invoice", issue_date=date(2026, 3, 20),
+                           total_excl_tax=D("10"), tax=D("2"))
+        assert conn is not None
+        raise RuntimeError("half-way")
+    assert kept_rows(book) == before
+    assert book.card(codes.a).identity["city"] != "Lyon"
+
+
+def test_the_check_catches_a_write_that_did_not_note_its_client(book: clientops.Book,
+                                                                codes: handmade.Codes) -> None:
+    with pytest.raises(AssertionError, match="card_rows out of date"), \
+            book.store.transaction() as conn:
+        conn.execute("UPDATE clients SET city = 'Nowhere' WHERE code = ?", [codes.a])
+        book.tasks.add(codes.b, "unrelated")  # a write that notes another client
+    assert book.card(codes.a).identity["city"] != "Nowhere"
+
+
+def test_set_based_and_point_refresh_write_the_same_rows(
+        book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = kept_rows(book)
+    monkeypatch.setattr(cardrows, "POINT_LIMIT", 0)
+    with book.store.transaction() as conn:
+        cardrows.refresh(conn, list(before))
+    assert kept_rows(book) == before
+    with book.store.transaction() as conn:
+        cardrows.rebuild_all(conn)
+    assert kept_rows(book) == before
+
+
+def test_a_change_to_very_many_clients_drops_their_rows_until_filled(
+        book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch,
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(cardrows, "REFRESH_LIMIT", 2)
+    before = kept_rows(book)
+    selection = book.clients.list()
+    book.bulk.update(selection, payment_terms="45_days_end_of_month").apply()
+    d = book.clients.get(codes.d).id               # archived: not in the selection
+    assert set(kept_rows(book)) == {d}            # three clients > 2: dropped, not refreshed
+    card = book.card(codes.a, as_of=handmade.AS_OF)  # read from the tables, still right
+    assert card.payment.preferences["payment_terms"] == "45_days_end_of_month"
+    assert card.kpis.outstanding == D("880.00")
+    book.tasks.add(codes.b, "one client: kept again at once")
+    assert set(kept_rows(book)) == {d, book.clients.get(codes.b).id}
+    assert book.fill_cards() == len(before) - 2
+    assert book.fill_cards() == 0
+    assert set(kept_rows(book)) == set(before)
+    assert as_tuple(book.card(codes.a, as_of=handmade.AS_OF)) == as_tuple(card)
+    book.close()
+    assert cli(["optimize", "--db", str(db_path)]) == 0
+    assert "0 client card rows written" in capsys.readouterr().out
+
+
+def test_a_book_from_before_the_card_rows_gets_them_when_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = clientops.open(path, actor="t")
+    handmade.build(old)
+    with old.store.transaction() as conn:
+        conn.execute("DROP TABLE card_rows")
+        conn.execute("DELETE FROM schema_migrations WHERE name = '0009_card_rows'")
+    old.close()
+    book = clientops.open(path, actor="t")
+    try:
+        assert len(kept_rows(book)) == book.counts()["clients"] == 4
+        code = book.clients.list()["code"].iloc[0]
+        assert as_tuple(book.card(code)) == as_tuple(from_tables(book, code))
+    finally:
+        book.close()
