@@ -161,11 +161,11 @@ def _clients_of(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> list[int]:
                 "SELECT id FROM clients WHERE code = $code UNION"
                 " SELECT client_id FROM card_rows WHERE code = $code", {"code": code}).fetchall()]
         return found
-    found = conn.execute(
+    hits = conn.execute(
         "SELECT id FROM clients WHERE code IN (SELECT unnest($codes)) UNION"
         " SELECT client_id FROM card_rows WHERE code IN (SELECT unnest($codes))",
         {"codes": sorted(codes)}).fetchnumpy()["id"]
-    return [int(i) for i in found]
+    return [int(i) for i in hits]
 
 
 def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int]) -> None:
