@@ -11,7 +11,7 @@ set-based audit inserts reserve their ids through ``Store.reserve``, which notes
 recomputes the client's open balances (:func:`clientops.allocation.recompute_open_balances`,
 which notes the client). Just before COMMIT the store calls :func:`flush`, which rebuilds the
 noted clients' rows from the tables. A change to more than :data:`REFRESH_LIMIT` clients at once
-(a bulk correction, a large import) marks their rows dropped instead (``ident`` NULL), so it
+(a bulk correction, a large import) marks their rows ``dropped`` instead, so it
 stays as fast as before;
 their cards are then read from the tables (correct, a few ms slower) until
 :func:`fill_missing` (``clientops optimize``) writes them again.
@@ -80,7 +80,7 @@ def build_sql(scope: str) -> str:
                      '[' || array_to_string(list_sort(list(j::VARCHAR)), ',') || ']' AS sections
               FROM s GROUP BY client_id)
         SELECT c.id AS client_id, c.code, json_array({ident})::VARCHAR AS ident,
-               coalesce(g.sections, '[]') AS sections
+               coalesce(g.sections, '[]') AS sections, false AS dropped
         FROM (SELECT * FROM clients WHERE {scope.replace('client_id', 'id')}) c
         LEFT JOIN g ON g.client_id = c.id
     """
@@ -175,9 +175,10 @@ def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int]) -> None:
     if not ids:
         return
     if len(ids) > REFRESH_LIMIT:
-        # marked, not deleted: DuckDB's COMMIT of 100,000 deleted rows took 1.7 s at 1M
-        # clients (bench/bench_bulk.py), against milliseconds for this update
-        conn.execute("UPDATE card_rows SET ident = NULL, sections = NULL"
+        # marked, not deleted nor emptied: DuckDB's COMMIT of 100,000 deleted rows took 1.7 s
+        # at 1M clients, and setting the texts to NULL as long (their old values are kept
+        # for the rollback), against milliseconds for a boolean (bench/bench_bulk.py)
+        conn.execute("UPDATE card_rows SET dropped = true"
                      " WHERE client_id IN (SELECT unnest($ids))", {"ids": ids})
         return
     if len(ids) <= POINT_LIMIT:
@@ -213,11 +214,11 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
         missing = conn.execute(
             "SELECT count(*) FROM clients WHERE id BETWEEN $lo AND $hi AND id NOT IN"
             " (SELECT client_id FROM card_rows WHERE client_id BETWEEN $lo AND $hi"
-            "  AND ident IS NOT NULL)",
+            "  AND NOT dropped)",
             {"lo": lo, "hi": hi}).fetchone()
         dropped = conn.execute(
             "SELECT count(*) FROM card_rows WHERE client_id BETWEEN $lo AND $hi"
-            " AND ident IS NULL", {"lo": lo, "hi": hi}).fetchone()
+            " AND dropped", {"lo": lo, "hi": hi}).fetchone()
         if not (missing and missing[0]) and not (dropped and dropped[0]):
             continue
         conn.execute("DELETE FROM card_rows WHERE client_id BETWEEN $lo AND $hi",
@@ -232,7 +233,7 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
     wrong = conn.execute(f"""
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
         LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
-        WHERE k.ident IS NOT NULL AND (f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
+        WHERE NOT k.dropped AND (f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
            OR k.ident IS DISTINCT FROM f.ident OR k.sections IS DISTINCT FROM f.sections)
         ORDER BY 1 LIMIT 10""").fetchall()
     if wrong:
@@ -245,7 +246,7 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
 _READ = """
     SELECT ident, sections,
            (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
-    FROM card_rows WHERE code = ? AND ident IS NOT NULL"""
+    FROM card_rows WHERE code = ? AND NOT dropped"""
 
 
 def _day(value: str | None) -> date | None:

@@ -331,13 +331,14 @@ ALTER TABLE payments ADD COLUMN pool_only BOOLEAN;
 
 # Each client's card data kept at write time (clientops.cardrows); filled right after the
 # migration by cardrows.rebuild_all (in chunks: one statement over 1M clients would not fit).
-# ident NULL: dropped by a change to very many clients (read from the tables until filled).
+# dropped: by a change to very many clients (read from the tables until filled again).
 CARD_ROWS = """
 CREATE TABLE card_rows (
     client_id BIGINT NOT NULL,
     code VARCHAR NOT NULL,
-    ident VARCHAR,
-    sections VARCHAR
+    ident VARCHAR NOT NULL,
+    sections VARCHAR NOT NULL,
+    dropped BOOLEAN NOT NULL
 );
 CREATE INDEX card_rows_code_idx ON card_rows(code);
 CREATE INDEX card_rows_client_idx ON card_rows(client_id);

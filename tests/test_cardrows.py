@@ -34,10 +34,10 @@ def codes(book: clientops.Book) -> handmade.Codes:
 
 
 def kept_rows(book: clientops.Book) -> dict[int, tuple[Any, ...]]:
-    """The kept rows not dropped (a dropped row's ident is NULL)."""
+    """The kept rows not dropped."""
     with book.store.connection() as conn:
         return {r[0]: r[1:] for r in conn.execute(
-            "SELECT * FROM card_rows WHERE ident IS NOT NULL").fetchall()}
+            "SELECT * FROM card_rows WHERE NOT dropped").fetchall()}
 
 
 def as_tuple(card: Any) -> tuple[Any, ...]:
