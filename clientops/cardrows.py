@@ -224,7 +224,7 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
         conn.execute("DELETE FROM card_rows WHERE client_id BETWEEN $lo AND $hi",
                      {"lo": lo, "hi": hi})
         conn.execute(f"INSERT INTO card_rows {sql}", {"lo": lo, "hi": hi})
-        written += int(missing[0])
+        written += int(missing[0]) if missing else 0
     return written
 
 
