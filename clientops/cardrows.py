@@ -142,14 +142,39 @@ def flush(conn: duckdb.DuckDBPyConnection) -> None:
         if pending.audit:
             # one writer per file: every audit id between the first and the last this
             # transaction reserved is its own
-            lo, hi = min(r[0] for r in pending.audit), max(r[1] for r in pending.audit)
-            codes.update(r[0] for r in conn.execute(
-                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN ? AND ?"
-                " AND client_code IS NOT NULL", [lo, hi]).fetchall())
-        ids.update(_clients_of(conn, codes))
-        refresh(conn, ids)
+            span = {"lo": min(r[0] for r in pending.audit),
+                    "hi": max(r[1] for r in pending.audit)}
+            named = conn.execute(
+                "SELECT count(DISTINCT client_code) FROM audit_log WHERE id BETWEEN $lo AND $hi",
+                span).fetchone()
+            if named and named[0] + len(ids) + len(codes) > REFRESH_LIMIT:
+                _drop_many(conn, ids, codes, span)
+            else:
+                codes.update(r[0] for r in conn.execute(
+                    "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
+                    " AND client_code IS NOT NULL", span).fetchall())
+                ids.update(_clients_of(conn, codes))
+                refresh(conn, ids)
+        else:
+            ids.update(_clients_of(conn, codes))
+            refresh(conn, ids)
     if os.environ.get("CLIENTOPS_CHECK_CARDS"):
         check(conn)
+
+
+def _drop_many(conn: duckdb.DuckDBPyConnection, ids: set[int], codes: set[str],
+               span: dict[str, int]) -> None:
+    """Mark dropped, in one statement, the rows of a change to more than REFRESH_LIMIT
+    clients: those noted, and those named by the transaction's audit rows (under the code they
+    are kept with, or the client's code now)."""
+    conn.execute("""
+        UPDATE card_rows SET dropped = true WHERE NOT dropped AND (
+            client_id IN (SELECT unnest($ids::BIGINT[]))
+            OR code IN (SELECT unnest($codes::VARCHAR[]))
+            OR code IN (SELECT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi)
+            OR client_id IN (SELECT id FROM clients WHERE code IN
+                (SELECT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi)))""",
+                 {"ids": sorted(ids), "codes": sorted(codes), **span})
 
 
 def _clients_of(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> list[int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import handmade
+import pandas as pd
 import pytest
 
 import clientops
@@ -158,3 +159,27 @@ def test_a_book_from_before_the_card_rows_gets_them_when_migrated(tmp_path: Path
         assert as_tuple(book.card(code)) == as_tuple(from_tables(book, code))
     finally:
         book.close()
+
+
+def test_an_import_for_very_many_clients_drops_their_rows(
+        book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    monkeypatch.setattr(cardrows, "REFRESH_LIMIT", 2)
+    before = kept_rows(book)
+    path = tmp_path / "invoices.csv"
+    pd.DataFrame({
+        "client_code": [codes.a, codes.b, codes.c],
+        "kind": ["invoice"] * 3,
+        "number": ["F-2026-10001", "F-2026-10002", "F-2026-10003"],
+        "issue_date": ["2026-03-20"] * 3,
+        "total_excl_tax": ["100.00", "200.00", "300.00"],
+        "tax": ["20.00", "40.00", "60.00"],
+    }).to_csv(path, index=False)
+    assert book.documents.import_file(path).empty
+    ids = {book.clients.get(c).id for c in (codes.a, codes.b, codes.c)}
+    assert set(kept_rows(book)) == set(before) - ids
+    card = book.card(codes.c, as_of=handmade.AS_OF)
+    assert "F-2026-10003" in card.documents["number"].tolist()
+    assert as_tuple(card) == as_tuple(from_tables(book, codes.c, as_of=handmade.AS_OF))
+    assert book.fill_cards() == 3
+    assert as_tuple(book.card(codes.c, as_of=handmade.AS_OF)) == as_tuple(card)
