@@ -175,17 +175,22 @@ class Book:
 
         return build_card(self, code, as_of=as_of, fiscal_year=fiscal_year)
 
-    def fill_cards(self) -> int:
-        """Write the kept card rows that a change to very many clients dropped; returns how many.
+    def fill_cards(self, rebuild: bool = False) -> int:
+        """Write the kept card rows that a change to very many clients dropped (``rebuild``:
+        every client's, e.g. after rows were changed with SQL outside clientops); returns how
+        many were written.
 
         Cards read without a kept row are correct, only slower (see :mod:`clientops.cardrows`);
-        ``clientops optimize`` runs this.
+        ``clientops optimize [--all]`` runs this.
         """
         if not self.store.keeps_cards:
             return 0
-        from .cardrows import fill_missing
+        from .cardrows import fill_missing, rebuild_all
 
         with self.store.transaction() as conn:
+            if rebuild:
+                rebuild_all(conn)
+                return self.counts()["clients"]
             return fill_missing(conn)
 
     def changesets(self) -> pd.DataFrame:

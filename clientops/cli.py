@@ -150,7 +150,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         raise NotFound(f"There is no database at {path}; create one with `clientops init` "
                        "or `clientops demo`.")
     with open_book(url or path) as book:
-        written = book.fill_cards()
+        written = book.fill_cards(rebuild=args.all)
     print(f"{written:,} client card rows written to {book.path}"
           + ("" if written else " (all were up to date)"))
     return 0
@@ -203,6 +203,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimize", help="write the client cards' kept rows that a change to "
                        "very many clients dropped (cards read faster)")
     p.add_argument("--db", help=db_help)
+    p.add_argument("--all", action="store_true",
+                   help="rebuild every client's row (after changes made with SQL outside clientops)")
     p.set_defaults(run=cmd_optimize)
 
     p = sub.add_parser("serve", help="serve the notebooks as a web app (Voilà)")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clientops import cardrows
 from clientops.allocation import (
     END_OF_TIME,
     Credit,
@@ -62,6 +63,7 @@ def load(conn: duckdb.DuckDBPyConnection, invoices: list[tuple], payments: list[
             [i, cl, BASE + timedelta(on), amount, target])
     # what every write does after adding documents or payments: the SQL allocation reads it
     refresh_named_credits(conn)
+    cardrows.touch(conn, None)
 
 
 def python_allocation(invoices, payments, notes, client: int, as_of: date):

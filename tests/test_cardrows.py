@@ -183,3 +183,21 @@ def test_an_import_for_very_many_clients_drops_their_rows(
     assert as_tuple(card) == as_tuple(from_tables(book, codes.c, as_of=handmade.AS_OF))
     assert book.fill_cards() == 3
     assert as_tuple(book.card(codes.c, as_of=handmade.AS_OF)) == as_tuple(card)
+
+
+def test_optimize_all_rebuilds_rows_changed_with_sql_outside_clientops(
+        book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch,
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CLIENTOPS_CHECK_CARDS")
+    with book.store.transaction() as conn:   # another tool: nothing noted
+        conn.execute("UPDATE clients SET city = 'Nowhere' WHERE code = ?", [codes.a])
+    assert book.card(codes.a).identity["city"] != "Nowhere"  # the kept row, not rebuilt
+    book.close()
+    assert cli(["optimize", "--db", str(db_path)]) == 0   # fills only dropped rows
+    assert "0 client card rows written" in capsys.readouterr().out
+    assert cli(["optimize", "--db", str(db_path), "--all"]) == 0
+    assert "4 client card rows written" in capsys.readouterr().out
+    assert book.card(codes.a).identity["city"] == "Nowhere"
+    monkeypatch.setenv("CLIENTOPS_CHECK_CARDS", "1")
+    with book.store.transaction() as conn:
+        cardrows.check(conn)

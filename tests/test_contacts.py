@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import clientops
-from clientops import ConflictError, NotFound, ValidationError
+from clientops import ConflictError, NotFound, ValidationError, cardrows
 
 
 @pytest.fixture
@@ -98,5 +98,6 @@ def test_contacts_inserted_with_sql_are_read(book: clientops.Book, code: str) ->
     with book.store.transaction() as conn:
         conn.execute("INSERT INTO contacts (id, client_id, last_name, email, favorite, created_at,"
                      " updated_at) VALUES (5, 1, 'Demo', 'demo@martin.fr', TRUE, now(), now())")
+        cardrows.touch(conn, [1])
     assert book.contacts.recipients(code) == ["demo@martin.fr"]
     assert book.contacts.add(code, last_name="Next").id == 6
