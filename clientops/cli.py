@@ -116,14 +116,20 @@ def _demo_on_server(url: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_info(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-
+def _existing(args: argparse.Namespace) -> tuple[str | None, Path]:
+    """The server URL or the file ``--db`` names; raises NotFound for a missing file."""
     url = _server(args.db)
     path = _path(None if url else args.db)
     if not url and not path.exists():
         raise NotFound(f"There is no database at {path}; create one with `clientops init` "
                        "or `clientops demo`.")
+    return url, path
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .book import open as open_book
+
+    url, path = _existing(args)
     with open_book(url or path, read_only=True) as book:
         with book.store.connection() as conn:
             migrations = book.store.applied_migrations(conn)
@@ -144,11 +150,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_optimize(args: argparse.Namespace) -> int:
     from .book import open as open_book
 
-    url = _server(args.db)
-    path = _path(None if url else args.db)
-    if not url and not path.exists():
-        raise NotFound(f"There is no database at {path}; create one with `clientops init` "
-                       "or `clientops demo`.")
+    url, path = _existing(args)
     with open_book(url or path) as book:
         written = book.fill_cards(rebuild=args.all)
     print(f"{written:,} client card rows written to {book.path}"
