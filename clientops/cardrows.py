@@ -2,8 +2,9 @@
 
 DuckDB reads a row column by column: the client row alone (39 columns) costs ~1.9 ms and the six
 sections ~2.4 ms at 1M clients, more when the blocks are cold. ``card_rows`` keeps, per client,
-the client row and the raw rows of the six sections as two JSON texts, so a card is one index
-lookup and two column reads (bench/bench_indicators.py).
+the client row and the raw rows of the six sections as one JSON text, so a card is one index
+lookup and one text read (bench/bench_indicators.py; two texts, one per part, cost 0.2 ms more
+when cold).
 
 Kept current inside the write transaction, like the open balances: every write that changes a
 card's data either writes an audit row naming the client (:func:`clientops.audit.record` and the
@@ -70,7 +71,7 @@ _PARTS = """
 
 
 def build_sql(scope: str) -> str:
-    """``client_id, code, ident, sections`` for the clients in ``scope`` (a condition on
+    """``client_id, code, body, dropped`` for the clients in ``scope`` (a condition on
     ``client_id``; for the clients table it reads ``id``)."""
     ident = ", ".join(f"c.{name}::VARCHAR" if name in _TIMESTAMPS else f"c.{name}"
                       for name in CLIENT_COLUMNS)
@@ -79,8 +80,10 @@ def build_sql(scope: str) -> str:
         g AS (SELECT client_id,
                      '[' || array_to_string(list_sort(list(j::VARCHAR)), ',') || ']' AS sections
               FROM s GROUP BY client_id)
-        SELECT c.id AS client_id, c.code, json_array({ident})::VARCHAR AS ident,
-               coalesce(g.sections, '[]') AS sections, false AS dropped
+        SELECT c.id AS client_id, c.code,
+               '[' || json_array({ident})::VARCHAR || ',' || coalesce(g.sections, '[]') || ']'
+                   AS body,
+               false AS dropped
         FROM (SELECT * FROM clients WHERE {scope.replace('client_id', 'id')}) c
         LEFT JOIN g ON g.client_id = c.id
     """
@@ -264,7 +267,7 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
         LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
         WHERE NOT k.dropped AND (f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
-           OR k.ident IS DISTINCT FROM f.ident OR k.sections IS DISTINCT FROM f.sections)
+           OR k.body IS DISTINCT FROM f.body)
         ORDER BY 1 LIMIT 10""").fetchall()
     if wrong:
         raise AssertionError(
@@ -276,7 +279,7 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
 # Only the equality on code: with "AND NOT dropped" as well DuckDB scanned the table instead of
 # using the index (3 ms instead of 0.3 ms at 1M clients); the dropped flag is read and tested here.
 _READ = """
-    SELECT ident, sections, dropped,
+    SELECT body, dropped,
            (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
     FROM card_rows WHERE code = ?"""
 
@@ -316,13 +319,13 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
          ) -> tuple[dict[str, Any], list[tuple[Any, ...]]] | None:
     """The client row (with ``_fy_month``) and the six sections' rows, or None when the
     client has no kept row (unknown code, or dropped by a large change)."""
-    row = next((r for r in conn.execute(_READ, [code]).fetchall() if not r[2]), None)
+    row = next((r for r in conn.execute(_READ, [code]).fetchall() if not r[1]), None)
     if row is None:
         return None
-    values = json.loads(row[0])
+    values, sections = json.loads(row[0])
     client = dict(zip(CLIENT_COLUMNS, values, strict=True))
     for name in _TIMESTAMPS:
         if client[name] is not None:
             client[name] = datetime.fromisoformat(client[name])
-    client["_fy_month"] = row[3]
-    return client, [_row(r) for r in json.loads(row[1])]
+    client["_fy_month"] = row[2]
+    return client, [_row(r) for r in sections]

@@ -336,8 +336,7 @@ CARD_ROWS = """
 CREATE TABLE card_rows (
     client_id BIGINT NOT NULL,
     code VARCHAR NOT NULL,
-    ident VARCHAR NOT NULL,
-    sections VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
     dropped BOOLEAN NOT NULL
 );
 CREATE INDEX card_rows_code_idx ON card_rows(code);
