@@ -80,3 +80,12 @@ def test_archived_client_may_still_pay(book: clientops.Book, code: str) -> None:
     book.clients.archive(code)
     book.payments.add(code, paid_on=date(2026, 2, 5), amount=D("10.00"))
     assert book.documents.list(code)["open_amount"].tolist() == [D("0.00")]
+
+
+def test_a_used_reference_is_found_through_the_index(book: clientops.Book, code: str) -> None:
+    from clientops.payments import REFERENCE_USED
+
+    book.payments.add(code, paid_on=date(2026, 1, 5), amount=D("10.00"), reference="VIR-1")
+    with book.store.connection() as conn:
+        plan = conn.execute("EXPLAIN ANALYZE " + REFERENCE_USED, ["VIR-1"]).fetchall()[0][1]
+    assert "Index Scan" in plan and "Sequential Scan" not in plan
