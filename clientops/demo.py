@@ -35,6 +35,7 @@ import pandas as pd
 
 from .book import Book
 from .errors import ClientOpsError
+from .schema import PAYMENTS_REFERENCE
 
 # DuckDB would otherwise use up to 80 % of the machine's memory on the numbering and the
 # allocation of 10M documents (6 GB peak measured at 1M clients).
@@ -875,6 +876,12 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
                 f"The book {book.path} already holds {existing[0]} clients; the demo only fills "
                 "an empty book (use clientops demo --force to start again from scratch)."
             )
+        # The reference index built once at the end: kept up to date row by row it made the
+        # demo of 100k clients 2-3 s slower (12.9 -> 14.3-15.9 s). A file book only: the index
+        # of a server book is the server's.
+        rebuild_reference_index = isinstance(book.path, Path)
+        if rebuild_reference_index:
+            conn.execute("DROP INDEX IF EXISTS payments_reference_idx")
         files = []
         for index, first in enumerate(range(1, n + 1, CHUNK)):
             size = min(CHUNK, n - first + 1)
@@ -886,6 +893,8 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
             tables["documents"].to_parquet(staged, index=False)
             files.append(staged)
             bar.update(size)
+        if rebuild_reference_index:
+            conn.execute(PAYMENTS_REFERENCE)
         bar.set_description("demo: numbering documents")
         conn.execute(DOCUMENTS_FROM_STAGING, {"files": files})
         bar.set_description("demo: open balances")

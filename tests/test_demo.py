@@ -363,3 +363,15 @@ def test_email_names_stay_unique_across_chunks() -> None:
     assert first.tolist() == ["traiteur-gerard-lyon", "traiteur-gerard-lyon-2",
                               "cabinet-dupont-dijon"]
     assert len(set(first.tolist()) | set(later.tolist())) == 6
+
+
+def test_the_demo_leaves_every_index_of_the_schema(demo: clientops.Book, tmp_path: Path) -> None:
+    """The demo builds the payments' reference index once, at the end (quicker than keeping it
+    row by row): a book made by the migrations alone has the same indexes."""
+    indexes = "SELECT table_name, index_name, sql FROM duckdb_indexes() ORDER BY ALL"
+    empty = clientops.open(tmp_path / "empty.duckdb", actor="t")
+    try:
+        assert rows(demo, indexes) == rows(empty, indexes)
+    finally:
+        empty.close()
+    assert ("payments", "payments_reference_idx") in {r[:2] for r in rows(demo, indexes)}
