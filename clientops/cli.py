@@ -130,6 +130,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .book import open as open_book
 
     url, path = _existing(args)
+    cards = None
     with open_book(url or path, read_only=True) as book:
         with book.store.connection() as conn:
             migrations = book.store.applied_migrations(conn)
@@ -137,10 +138,19 @@ def cmd_info(args: argparse.Namespace) -> int:
                 from .pg import database_size
 
                 size = database_size(conn)
+            elif "0009_card_rows" in migrations:
+                cards = conn.execute(
+                    "SELECT count(*) FILTER (WHERE dropped), count(*) FILTER (WHERE NOT dropped)"
+                    " FROM card_rows").fetchone()
         counts = book.counts()
     print(f"database  {book.path}")
     print(f"size      {size if url else _size(path)}")
     print(f"schema    {migrations[-1] if migrations else '-'} ({len(migrations)} migrations)")
+    if cards is not None:
+        dropped, kept = int(cards[0]), int(cards[1])
+        print(f"cards     {kept:,} of {counts['clients']:,} clients kept"
+              + (f" ({dropped:,} dropped by large changes: run clientops optimize)"
+                 if kept < counts["clients"] else ""))
     width = max(len(t) for t in counts)
     for table, n in counts.items():
         print(f"  {table:<{width}}  {n:>12,}")

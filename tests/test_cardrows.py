@@ -135,6 +135,10 @@ def test_a_change_to_very_many_clients_drops_their_rows_until_filled(
     assert card.kpis.outstanding == D("880.00")
     book.tasks.add(codes.b, "one client: kept again at once")
     assert set(kept_rows(book)) == {d, book.clients.get(codes.b).id}
+    book.close()
+    assert cli(["info", "--db", str(db_path)]) == 0
+    assert ("cards     2 of 4 clients kept (2 dropped by large changes: run clientops optimize)"
+            in capsys.readouterr().out)
     assert book.fill_cards() == len(before) - 2
     assert book.fill_cards() == 0
     assert set(kept_rows(book)) == set(before)

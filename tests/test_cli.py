@@ -68,6 +68,7 @@ def test_demo_then_info(tmp_path: Path) -> None:
     assert int(lines["documents"].replace(",", "")) > 100
     assert lines["schema"].startswith(MIGRATIONS[-1][0])
     assert lines["size"].endswith("MB")
+    assert lines["cards"] == "40 of 40 clients kept"
 
 
 def test_demo_refuses_to_overwrite_clients_unless_forced(tmp_path: Path) -> None:
