@@ -91,13 +91,17 @@ def build_sql(scope: str) -> str:
 
 # -- noting the clients a transaction touched ----------------------------------------------------
 class _Pending:
-    __slots__ = ("ids", "codes", "audit", "everything")
+    __slots__ = ("ids", "codes", "audit", "everything", "limit")
 
     def __init__(self) -> None:
         self.ids: set[int] = set()
         self.codes: set[str] = set()
         self.audit: list[tuple[int, int]] = []
         self.everything = False
+        self.limit: int | None = None  # beyond it, drop (None: REFRESH_LIMIT)
+
+    def drop_limit(self) -> int:
+        return REFRESH_LIMIT if self.limit is None else min(self.limit, REFRESH_LIMIT)
 
 
 _pending: dict[int, _Pending] = {}  # by id() of the connection in a write transaction
@@ -124,6 +128,13 @@ def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None
         _of(conn).audit.append((first, first + count - 1))
 
 
+def prefer_drop(conn: duckdb.DuckDBPyConnection) -> None:
+    """Drop rather than rebuild beyond POINT_LIMIT clients: for bulk corrections of client
+    fields, whose whole cost is a few hundred ms (a set-based rebuild costs ~1 s at 1M clients
+    whatever the number, the full scans of the sections' tables)."""
+    _of(conn).limit = POINT_LIMIT
+
+
 def discard(conn: duckdb.DuckDBPyConnection) -> None:
     """Forget what a rolled-back transaction noted."""
     _pending.pop(id(conn), None)
@@ -142,6 +153,7 @@ def flush(conn: duckdb.DuckDBPyConnection) -> None:
     if pending.everything:
         rebuild_all(conn)
     else:
+        limit = pending.drop_limit()
         ids = set(pending.ids)
         codes = set(pending.codes)
         if pending.audit:
@@ -152,17 +164,17 @@ def flush(conn: duckdb.DuckDBPyConnection) -> None:
             named = conn.execute(
                 "SELECT count(DISTINCT client_code) FROM audit_log WHERE id BETWEEN $lo AND $hi",
                 span).fetchone()
-            if named and named[0] + len(ids) + len(codes) > REFRESH_LIMIT:
+            if named and named[0] + len(ids) + len(codes) > limit:
                 _drop_many(conn, ids, codes, span)
             else:
                 codes.update(r[0] for r in conn.execute(
                     "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
                     " AND client_code IS NOT NULL", span).fetchall())
                 ids.update(_clients_of(conn, codes))
-                refresh(conn, ids)
+                refresh(conn, ids, limit)
         else:
             ids.update(_clients_of(conn, codes))
-            refresh(conn, ids)
+            refresh(conn, ids, limit)
     if os.environ.get("CLIENTOPS_CHECK_CARDS"):
         check(conn)
 
@@ -199,12 +211,14 @@ def _clients_of(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> list[int]:
     return [int(i) for i in hits]
 
 
-def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int]) -> None:
-    """Rebuild the card rows of ``client_ids`` from the tables (drop them past the limit)."""
+def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int],
+            limit: int | None = None) -> None:
+    """Rebuild the card rows of ``client_ids`` from the tables (drop them past ``limit``,
+    default REFRESH_LIMIT)."""
     ids = sorted({int(i) for i in client_ids})
     if not ids:
         return
-    if len(ids) > REFRESH_LIMIT:
+    if len(ids) > (REFRESH_LIMIT if limit is None else limit):
         # marked, not deleted nor emptied: DuckDB's COMMIT of 100,000 deleted rows took 1.7 s
         # at 1M clients, and setting the texts to NULL as long (their old values are kept
         # for the rollback), against milliseconds for a boolean (bench/bench_bulk.py)

@@ -237,3 +237,17 @@ def test_texts_and_amounts_come_back_exactly(book: clientops.Book) -> None:
     assert kept.documents["number"].tolist() == ["F/2026\\01"]
     assert str(kept.payment.payments["amount"].iloc[0]) == "0.10"
     assert kept.tasks["done_at"].iloc[0] is not None
+
+
+def test_a_bulk_correction_drops_rather_than_rebuilds_past_a_few_clients(
+        book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cardrows, "POINT_LIMIT", 2)   # REFRESH_LIMIT stays 20,000
+    book.bulk.update(pd.DataFrame({"code": [codes.a]}), city="Lyon").apply()
+    assert book.clients.get(codes.a).id in kept_rows(book)        # one client: rebuilt
+    book.bulk.update(pd.DataFrame({"code": [codes.a, codes.b, codes.c]}), city="Nantes").apply()
+    dropped = {book.clients.get(c).id for c in (codes.a, codes.b, codes.c)}
+    assert not dropped & set(kept_rows(book))                      # three: dropped
+    assert book.card(codes.b).identity["city"] == "Nantes"          # read from the tables
+    for c in (codes.a, codes.b, codes.c):                          # a task each: other
+        book.tasks.add(c, "call")                                  # writes still rebuild
+    assert dropped <= set(kept_rows(book))
