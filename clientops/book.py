@@ -176,7 +176,7 @@ class Book:
         return build_card(self, code, as_of=as_of, fiscal_year=fiscal_year)
 
     def fill_cards(self, rebuild: bool = False) -> int:
-        """Write the kept card rows that a change to very many clients dropped (``rebuild``:
+        """Write the kept card rows that large changes dropped (``rebuild``:
         every client's, e.g. after rows were changed with SQL outside clientops); returns how
         many were written.
 
@@ -188,10 +188,7 @@ class Book:
         from .cardrows import fill_missing, rebuild_all
 
         with self.store.transaction() as conn:
-            if rebuild:
-                rebuild_all(conn)
-                return self.counts()["clients"]
-            return fill_missing(conn)
+            return rebuild_all(conn) if rebuild else fill_missing(conn)
 
     def changesets(self) -> pd.DataFrame:
         """Bulk change sets: who, when, source, rows, status — newest first."""

@@ -12,9 +12,9 @@ set-based audit inserts reserve their ids through ``Store.reserve``, which notes
 recomputes the client's open balances (:func:`clientops.allocation.recompute_open_balances`,
 which notes the client). Just before COMMIT the store calls :func:`flush`, which rebuilds the
 noted clients' rows from the tables. A change to more than :data:`REFRESH_LIMIT` clients at once
-(a bulk correction, a large import) marks their rows ``dropped`` instead, so it
-stays as fast as before;
-their cards are then read from the tables (correct, a few ms slower) until
+(a large import, a reminders run), or a bulk correction of client fields to more than
+:data:`POINT_LIMIT` (:func:`prefer_drop`), marks their rows ``dropped`` instead, so it stays as
+fast as before; their cards are then read from the tables (correct, a few ms slower) until
 :func:`fill_missing` (``clientops optimize``) writes them again.
 
 With ``CLIENTOPS_CHECK_CARDS=1`` (the test suite sets it) every flush also compares each kept
@@ -237,10 +237,10 @@ def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int],
     conn.execute(f"INSERT INTO card_rows {build_sql(scope)}", {"ids": ids})
 
 
-def rebuild_all(conn: duckdb.DuckDBPyConnection) -> None:
-    """Every client's card row, rebuilt (the demo, a migration)."""
+def rebuild_all(conn: duckdb.DuckDBPyConnection) -> int:
+    """Every client's card row, rebuilt (the demo, a migration); returns how many."""
     conn.execute("DELETE FROM card_rows")
-    fill_missing(conn)
+    return fill_missing(conn)
 
 
 def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:

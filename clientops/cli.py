@@ -213,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_info)
 
     p = sub.add_parser("optimize", help="write the client cards' kept rows that a change to "
-                       "very many clients dropped (cards read faster)")
+                       "many clients dropped (cards read faster)")
     p.add_argument("--db", help=db_help)
     p.add_argument("--all", action="store_true",
                    help="rebuild every client's row (after changes made with SQL outside clientops)")

@@ -35,7 +35,7 @@ def test_console_script_is_declared() -> None:
     assert script.exists()
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    for command in ("init", "demo", "info", "serve"):
+    for command in ("init", "demo", "info", "optimize", "serve"):
         assert command in result.stdout
 
 
@@ -95,6 +95,7 @@ def test_demo_fills_an_empty_initialised_book(tmp_path: Path) -> None:
         (["info", "--db", "{tmp}/missing.duckdb"], "no database"),       # nothing there
         (["info", "--db", "{tmp}/junk.duckdb"], "cannot open"),          # not a DuckDB file
         (["serve", "--db", "{tmp}/missing.duckdb"], "no database"),      # nothing to serve
+        (["optimize", "--db", "{tmp}/missing.duckdb"], "no database"),   # nothing to fill
         (["demo", "--db", "{tmp}/x.duckdb", "--clients", "0"], "at least 1"),  # empty demo
         (["init", "--db", "{tmp}/junk.duckdb/inside.duckdb"], "clientops: "),  # path under a file
     ],
