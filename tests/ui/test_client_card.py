@@ -77,7 +77,7 @@ def test_payment_and_contacts_windows(demo_book: clientops.Book, busy_code: str)
     editor.fields["first_name"].input.value = "Zoé"
     editor.fields["last_name"].input.value = "Zidane"
     editor.save.click()
-    assert "Zoé Zidane" in card.contacts.value or len(demo_book.contacts.list(busy_code)) > 5
+    assert "Zoé Zidane" in card.contacts.value  # the card reloaded its contacts
     card.editor.children[1].click()  # Close
     assert card.editor.children == ()
 
