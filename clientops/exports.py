@@ -1,0 +1,238 @@
+"""Spreadsheet exports (CSV and XLSX) that open safely and correctly in Excel.
+
+Every export of the book (:meth:`clientops.clients.Clients.export`,
+:meth:`clientops.indicators.Indicators.export`) writes through :func:`write`, whose contract is:
+
+- **No formula ever runs.** A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return (what a spreadsheet reads as a formula, e.g. a client named
+  ``=HYPERLINK(…)``) is neutralised: in CSV it gets a leading ``'`` (the OWASP rule); in XLSX it
+  is a string cell (never an ``<f>`` formula) flagged "quote prefix", as when someone types
+  ``'=…`` in Excel. Only text is touched: numbers (negative amounts included) stay numbers.
+- **Readable by a person.** ``lang="fr"`` (default) writes French column headers and labels
+  for coded values (``30_days`` → ``30 jours``), ``lang="en"`` English ones
+  (:mod:`clientops.vocabulary`). Tags are ``"a, b"``, anything missing an empty cell;
+  day ratios (DSO, average lateness) are rounded to one decimal.
+- **Opens as expected.** French CSV: ``;`` between cells, ``,`` as decimal mark, dates as
+  ``31/12/2026``, UTF-8 with a BOM (what French Excel reads without an import wizard). English
+  CSV: ``,`` and ``.``, ISO dates, UTF-8 with a BOM. XLSX: real numbers and real dates (without
+  time zone, which Excel does not have), header row frozen.
+- The file is written next to its final name and moved into place at the end: a failed export
+  leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from . import vocabulary
+from .errors import ValidationError
+
+FORMATS = ("csv", "xlsx")
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Columns of days (ratios): one decimal is what a reader needs.
+ROUNDED = {"dso": 1, "avg_days_late": 1}
+XLSX_TEXT_LIMIT = 32767  # characters in one Excel cell
+CHUNK = 5000  # rows between two progress calls
+
+Progress = Callable[[int, int], None]  # (rows written, rows in all)
+Destination = str | os.PathLike[str]
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula."""
+    return text.startswith(FORMULA_START)
+
+
+def neutralise(text: str) -> str:
+    """``text`` made inert for a CSV opened in a spreadsheet: a leading ``'`` if it looks like a
+    formula (``=1+1`` → ``'=1+1``), else unchanged."""
+    return "'" + text if is_formula_like(text) else text
+
+
+def resolve_format(path: Destination, format: str | None = None) -> str:
+    """``csv`` or ``xlsx``: ``format`` if given, else the path's suffix.
+
+    Raises :class:`ValidationError` naming ``format`` for anything else.
+    """
+    if format is None:
+        suffix = Path(path).suffix.lower().lstrip(".")
+        if suffix in FORMATS:
+            return suffix
+        raise ValidationError("format", Path(path).suffix or None,
+                              "must be csv or xlsx, or the file name must end in .csv or .xlsx")
+    if format not in FORMATS:
+        raise ValidationError("format", format, "must be csv or xlsx")
+    return format
+
+
+def check_destination(path: Any, format: str | None, lang: str) -> tuple[Path, str]:
+    """The checked path and format of an export, before anything is read or written."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValidationError("path", path, "must be a file path")
+    kind = resolve_format(path, format)
+    vocabulary.check_language(lang)
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise ValidationError("path", str(path), "the folder does not exist")
+    return target, kind
+
+
+def write(
+    frame: pd.DataFrame,
+    path: Destination,
+    *,
+    format: str | None = None,
+    lang: str = "fr",
+    sheet: str = "data",
+    on_progress: Progress | None = None,
+) -> Path:
+    """Write ``frame`` to ``path`` as CSV or XLSX under the module's contract; returns the path.
+
+    ``format`` defaults to the path's suffix; column names are domain field names
+    (``payment_terms``), turned into headers in ``lang``. ``on_progress(done, total)`` is
+    called as rows are written.
+    """
+    target, kind = check_destination(path, format, lang)
+    headers = [vocabulary.field_label(str(c), lang) for c in frame.columns]
+    columns = [_column(frame[c], str(c), lang) for c in frame.columns]
+    rows: Sequence[tuple[Any, ...]] = list(zip(*columns, strict=True)) if columns else []
+    partial = target.with_name(target.name + ".part")
+    try:
+        if kind == "csv":
+            _write_csv(partial, headers, rows, lang, on_progress)
+        else:
+            _write_xlsx(partial, headers, rows, sheet, on_progress)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+# -- cells ---------------------------------------------------------------------------------
+def _column(series: pd.Series, field: str, lang: str) -> list[Any]:
+    """One column as plain Python cell values (str, int, float, Decimal, date, datetime, None)."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)  # Excel has no time zones: the stored UTC time
+    elif "timestamp[" in str(series.dtype) and "tz=" in str(series.dtype):
+        series = pd.to_datetime(series).dt.tz_localize(None)
+    digits = ROUNDED.get(field)
+    return [_cell(v, field, lang, digits) for v in series.astype(object).tolist()]
+
+
+def _cell(value: Any, field: str, lang: str, digits: int | None) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (tuple, list)):  # tags
+        return ", ".join(str(v) for v in value) or None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return round(value, digits) if digits is not None else value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return round(value, digits) if digits is not None else value
+    if isinstance(value, (bool, str)):
+        return vocabulary.value_label(field, value, lang)
+    if isinstance(value, (int, date)):
+        return value
+    return str(value)
+
+
+def _csv_text(value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S" if lang == "fr" else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+    if isinstance(value, Decimal):
+        shown = format(value, "f")
+    elif isinstance(value, float):
+        shown = format(Decimal(repr(value)), "f")
+    else:
+        shown = str(value)
+    return shown.replace(".", ",") if lang == "fr" else shown
+
+
+def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    """A string cell, whatever the text looks like: openpyxl would make ``=…`` a formula and
+    ``#N/A`` an error; Excel's quote prefix keeps formula-like text text when edited."""
+    clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:XLSX_TEXT_LIMIT]
+    cell = WriteOnlyCell(sheet, value=clean)
+    cell.data_type = "s"
+    if is_formula_like(clean):
+        cell.quotePrefix = True
+    return cell
+
+
+# -- files ---------------------------------------------------------------------------------
+def _write_csv(path: Path, headers: list[str], rows: Sequence[tuple[Any, ...]], lang: str,
+               on_progress: Progress | None) -> None:
+    total = len(rows)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n")
+        out.writerow([neutralise(h) for h in headers])
+        for start in range(0, total, CHUNK):
+            _report(on_progress, start, total)
+            out.writerows([_csv_text(v, lang) for v in row] for row in rows[start:start + CHUNK])
+    _report(on_progress, total, total)
+
+
+def _write_xlsx(path: Path, headers: list[str], rows: Sequence[tuple[Any, ...]], title: str,
+                on_progress: Progress | None) -> None:
+    total = len(rows)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_text(sheet, h) for h in headers])
+    for start in range(0, total, CHUNK):
+        _report(on_progress, start, total)
+        for row in rows[start:start + CHUNK]:
+            sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
+    book.save(path)
+    _report(on_progress, total, total)
+
+
+def _report(on_progress: Progress | None, done: int, total: int) -> None:
+    if on_progress is not None:
+        on_progress(done, total)
+
+
+def select_codes(frame: pd.DataFrame, codes: Iterable[str] | None) -> pd.DataFrame:
+    """Only the rows of ``frame`` whose ``code`` is in ``codes`` (``None``: every row)."""
+    if codes is None:
+        return frame
+    if isinstance(codes, str):
+        codes = [codes]
+    wanted = []
+    for code in codes:
+        if not isinstance(code, str):
+            raise ValidationError("codes", code, "must be client codes such as C000042")
+        wanted.append(code.strip().upper())
+    return frame[frame["code"].isin(wanted)]
+
+
+__all__ = ["Destination", "Progress", "FORMATS", "FORMULA_START", "is_formula_like", "neutralise", "resolve_format",
+           "check_destination", "write", "select_codes"]
