@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from . import vocabulary
@@ -110,11 +110,13 @@ def write(
     target, kind = check_destination(path, format, lang)
     headers = [vocabulary.field_label(str(c), lang) for c in frame.columns]
     columns = [_column(frame[c], str(c), lang) for c in frame.columns]
+    if kind == "csv":
+        columns = [_csv_texts(values, lang) for values in columns]
     rows: Sequence[tuple[Any, ...]] = list(zip(*columns, strict=True)) if columns else []
     partial = target.with_name(target.name + ".part")
     try:
         if kind == "csv":
-            _write_csv(partial, headers, rows, lang, on_progress)
+            _write_csv(partial, headers, rows, on_progress, sep=";" if lang == "fr" else ",")
         else:
             _write_xlsx(partial, headers, rows, sheet, on_progress)
         os.replace(partial, target)
@@ -125,12 +127,33 @@ def write(
 
 # -- cells ---------------------------------------------------------------------------------
 def _column(series: pd.Series, field: str, lang: str) -> list[Any]:
-    """One column as plain Python cell values (str, int, float, Decimal, date, datetime, None)."""
+    """One column as plain Python cell values (str, int, float, Decimal, date, datetime, None).
+
+    Whole columns of one kind (text, whole numbers, floats, timestamps) take a fast path; any
+    other column is converted cell by cell.
+    """
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)  # Excel has no time zones: the stored UTC time
     elif "timestamp[" in str(series.dtype) and "tz=" in str(series.dtype):
         series = pd.to_datetime(series).dt.tz_localize(None)
     digits = ROUNDED.get(field)
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype):
+        labels = {code: vocabulary.value_label(field, code, lang)
+                  for code in vocabulary.CHOICES.get(field, {})}
+        return [None if gone else labels.get(v, v)
+                for v, gone in zip(series.tolist(), missing, strict=True)]
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        stamps = series.dt.to_pydatetime()
+        return [None if gone else v for v, gone in zip(stamps, missing, strict=True)]
+    if pd.api.types.is_float_dtype(series.dtype):
+        floats = series.to_numpy(dtype=float, na_value=np.nan)
+        if digits is not None:
+            floats = floats.round(digits)
+        return [v if math.isfinite(v) else None for v in floats.tolist()]
+    if pd.api.types.is_integer_dtype(series.dtype) and not missing.any():
+        return [int(v) for v in series.tolist()]
     return [_cell(v, field, lang, digits) for v in series.astype(object).tolist()]
 
 
@@ -176,27 +199,42 @@ def _csv_text(value: Any, lang: str) -> str:
     return shown.replace(".", ",") if lang == "fr" else shown
 
 
-def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    """A string cell, whatever the text looks like: openpyxl would make ``=…`` a formula and
-    ``#N/A`` an error; Excel's quote prefix keeps formula-like text text when edited."""
-    clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:XLSX_TEXT_LIMIT]
-    cell = WriteOnlyCell(sheet, value=clean)
+def _csv_texts(values: list[Any], lang: str) -> list[str]:
+    """A column's cells as CSV text (plain text, the most common cell, on the fast path)."""
+    return [v if type(v) is str and not v.startswith(FORMULA_START) else _csv_text(v, lang)
+            for v in values]
+
+
+def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
+    """A text cell that is a string cell whatever the text looks like.
+
+    openpyxl types text as a string itself except ``=…`` (a formula) and Excel's error values
+    (``#N/A``…): those, and any formula-like text, become cells typed string explicitly, with
+    Excel's quote prefix so that they stay text when edited. Characters XML cannot hold are
+    replaced by U+FFFD.
+    """
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = text[:XLSX_TEXT_LIMIT]
+    formula_like = is_formula_like(text)
+    if not formula_like and text not in ERROR_CODES:
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
-    if is_formula_like(clean):
-        cell.quotePrefix = True
+    cell.quotePrefix = formula_like
     return cell
 
 
 # -- files ---------------------------------------------------------------------------------
-def _write_csv(path: Path, headers: list[str], rows: Sequence[tuple[Any, ...]], lang: str,
-               on_progress: Progress | None) -> None:
+def _write_csv(path: Path, headers: list[str], rows: Sequence[tuple[str, ...]],
+               on_progress: Progress | None, sep: str) -> None:
     total = len(rows)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n")
+        out = csv.writer(fh, delimiter=sep, lineterminator="\r\n")
         out.writerow([neutralise(h) for h in headers])
         for start in range(0, total, CHUNK):
             _report(on_progress, start, total)
-            out.writerows([_csv_text(v, lang) for v in row] for row in rows[start:start + CHUNK])
+            out.writerows(rows[start:start + CHUNK])
     _report(on_progress, total, total)
 
 

@@ -267,3 +267,23 @@ def test_no_widget_writes_a_spreadsheet() -> None:
     found = [f"{p.name}:{n}" for p in sorted(ui.glob("*.py"))
              for n, line in enumerate(p.read_text().splitlines(), 1) if writers.search(line)]
     assert found == []
+
+
+def test_missing_values_are_empty_cells_and_odd_text_is_kept_safe(tmp_path: Path) -> None:
+    frame = pd.DataFrame({
+        "dso": [14.56, float("nan"), float("inf")],  # a ratio: one decimal; NaN/inf: empty
+        "version": pd.array([1, None, 3], dtype="Int64"),  # whole numbers with a gap
+        "reminders_paused": [True, False, None],  # yes/no in words
+        "kind": ["company", None, "unknown_code"],  # a code outside the vocabulary stays
+        "comments": ["bell\x07here", None, "ok"],  # a character XML cannot hold
+    })
+    rows = csv_rows(exports.write(frame, tmp_path / "x.csv"))
+    assert rows[1:] == [["14,6", "1", "oui", "Entreprise", "bell\x07here"],
+                        ["", "", "non", "", ""],
+                        ["", "3", "", "unknown_code", "ok"]]
+    sheet = openpyxl.load_workbook(exports.write(frame, tmp_path / "x.xlsx", lang="en")).active
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        (14.6, 1, "yes", "Company", "bell\ufffdhere"),
+        (None, None, "no", None, None),
+        (None, 3, None, "unknown_code", "ok"),
+    ]
