@@ -26,7 +26,7 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -132,10 +132,11 @@ def _column(series: pd.Series, field: str, lang: str) -> list[Any]:
     Whole columns of one kind (text, whole numbers, floats, timestamps) take a fast path; any
     other column is converted cell by cell.
     """
+    if "timestamp[" in str(series.dtype) and "tz=" in str(series.dtype):
+        series = pd.to_datetime(series)
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_localize(None)  # Excel has no time zones: the stored UTC time
-    elif "timestamp[" in str(series.dtype) and "tz=" in str(series.dtype):
-        series = pd.to_datetime(series).dt.tz_localize(None)
+        # Excel has no time zones: the time in UTC, as the book stores it
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     digits = ROUNDED.get(field)
     missing = series.isna().to_numpy()
     if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
@@ -166,6 +167,8 @@ def _cell(value: Any, field: str, lang: str, digits: int | None) -> Any:
         value = value.item()
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)  # as whole columns are
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None

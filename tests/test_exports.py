@@ -276,14 +276,20 @@ def test_missing_values_are_empty_cells_and_odd_text_is_kept_safe(tmp_path: Path
         "reminders_paused": [True, False, None],  # yes/no in words
         "kind": ["company", None, "unknown_code"],  # a code outside the vocabulary stays
         "comments": ["bell\x07here", None, "ok"],  # a character XML cannot hold
+        "updated_at": pd.Series([pd.Timestamp("2026-01-05 09:30", tz="Europe/Paris"), None,
+                                 date(2026, 2, 1)], dtype=object),  # mixed: cell by cell, UTC
+        "created_at": pd.to_datetime(["2026-07-01 12:00", None, "2026-07-01 12:00"]).tz_localize(
+            "Europe/Paris"),  # a whole zoned column: in UTC too
     })
     rows = csv_rows(exports.write(frame, tmp_path / "x.csv"))
-    assert rows[1:] == [["14,6", "1", "oui", "Entreprise", "bell\x07here"],
-                        ["", "", "non", "", ""],
-                        ["", "3", "", "unknown_code", "ok"]]
+    assert rows[1:] == [["14,6", "1", "oui", "Entreprise", "bell\x07here", "05/01/2026 08:30:00",
+                         "01/07/2026 10:00:00"],
+                        ["", "", "non", "", "", "", ""],
+                        ["", "3", "", "unknown_code", "ok", "01/02/2026", "01/07/2026 10:00:00"]]
     sheet = openpyxl.load_workbook(exports.write(frame, tmp_path / "x.xlsx", lang="en")).active
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
-        (14.6, 1, "yes", "Company", "bell\ufffdhere"),
-        (None, None, "no", None, None),
-        (None, 3, None, "unknown_code", "ok"),
+        (14.6, 1, "yes", "Company", "bell\ufffdhere", datetime(2026, 1, 5, 8, 30),
+         datetime(2026, 7, 1, 10)),
+        (None, None, "no", None, None, None, None),
+        (None, 3, None, "unknown_code", "ok", datetime(2026, 2, 1), datetime(2026, 7, 1, 10)),
     ]
