@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from . import audit, identifiers
+from . import audit, exports, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 
@@ -511,6 +512,34 @@ class Clients:
         with self._book.store.connection() as conn:
             row = conn.execute(f"SELECT count(*) FROM clients{where}", params).fetchone()
         return int(row[0]) if row else 0
+
+    def export(
+        self,
+        path: exports.Destination,
+        *,
+        format: str | None = None,
+        lang: str = "fr",
+        status: str = "active",
+        search: str | None = None,
+        tags: str | Sequence[str] | None = None,
+        payment_method: str | Sequence[str] | None = None,
+        owner: str | None = None,
+        order_by: str = "code",
+        descending: bool = False,
+        codes: Iterable[str] | None = None,
+        on_progress: exports.Progress | None = None,
+    ) -> Path:
+        """Write the clients :meth:`list` selects (only ``codes``, if given) to a CSV or XLSX.
+
+        ``format`` is ``csv`` or ``xlsx`` (default: the path's suffix); ``lang`` ``fr`` or
+        ``en``. Formula-like text is neutralised, IBANs are masked as in the list; see
+        :mod:`clientops.exports` for what the file looks like. Returns the path written.
+        """
+        exports.check_destination(path, format, lang)
+        frame = self.list(status, search, tags=tags, payment_method=payment_method, owner=owner,
+                          order_by=order_by, descending=descending)
+        return exports.write(exports.select_codes(frame, codes), path, format=format, lang=lang,
+                             sheet="Clients", on_progress=on_progress)
 
     # -- validation -----------------------------------------------------------------------
     def check(

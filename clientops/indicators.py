@@ -17,10 +17,12 @@ and its place in its client's pool order (no invoice numbers to sort).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from numbers import Integral
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import imports
+from . import exports, imports
 from .allocation import alloc_ctes, fetch_named, latest_activity, maintained_is_current
 from .documents import client_row
 from .errors import ConflictError, DatabaseBusy, ValidationError
@@ -405,6 +407,35 @@ class Indicators:
         frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,
                             "fy_start": fy.start.isoformat(), "fy_end": fy.end.isoformat()})
         return frame
+
+    def export(
+        self,
+        path: exports.Destination,
+        *,
+        format: str | None = None,
+        lang: str = "fr",
+        fiscal_year: int | None = None,
+        as_of: Any = None,
+        tags: str | Sequence[str] | None = None,
+        owner: str | None = None,
+        codes: Iterable[str] | None = None,
+        on_progress: exports.Progress | None = None,
+    ) -> Path:
+        """Write :meth:`portfolio` to a CSV or XLSX; returns the path written.
+
+        Only the clients with every tag in ``tags`` and the account manager ``owner`` (as
+        ``clients.list`` filters them, archived clients included), and only ``codes`` if
+        given. ``format`` is ``csv`` or ``xlsx`` (default: the path's suffix), ``lang`` ``fr``
+        or ``en``; see :mod:`clientops.exports` for what the file looks like.
+        """
+        exports.check_destination(path, format, lang)
+        frame = self.portfolio(fiscal_year=fiscal_year, as_of=as_of)
+        if tags or owner is not None:
+            chosen = self._book.clients.list(status="all", tags=tags, owner=owner)
+            frame = frame[frame["code"].isin(chosen["code"])]
+        sheet = "Portefeuille" if lang == "fr" else "Portfolio"
+        return exports.write(exports.select_codes(frame, codes), path, format=format, lang=lang,
+                             sheet=sheet, on_progress=on_progress)
 
     def aging(self, as_of: Any = None) -> pd.DataFrame:
         """Aged receivables of the whole portfolio at ``as_of``: one row per bucket.

@@ -33,7 +33,7 @@ from .controls import (
     style,
     tag,
 )
-from .i18n import _, ngettext
+from .i18n import _, get_language, ngettext
 from .messages import translate
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ COLUMNS: list[tuple[str, int, bool]] = [
 MONEY = {"outstanding", "overdue"}
 # Columns the database can sort on (``book.clients.list(order_by=…)``).
 SORTABLE = {"code", "name", "city", "email", "payment_method", "status"}
-EXPORT_CHUNK = 5000
 
 
 def _cell(value: Any, width: int, numeric: bool) -> str:
@@ -447,18 +446,28 @@ class ClientList(w.VBox):
 
     @guarded()
     def export(self, kind: str = "csv") -> Path:
-        """Write the selection (or, with nothing selected, every matching client) to a file."""
+        """Write the selection (or, with nothing selected, every matching client) to a file.
+
+        The file is written by ``book.clients.export`` (formula-like text neutralised, headers
+        and labels in the UI's language), with the list's filters and order.
+        """
+        filters = self.filters()
+        overdue = filters.pop("overdue_only", None)
         codes = self.selected() if (self.grid.value or self.all_matching.value) else None
-        frame = self.matching()
-        if codes is not None:
-            frame = frame[frame["code"].isin(codes)]
+        if codes is None and overdue:
+            codes = [str(c) for c in self.matching()["code"]]
         self.export_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.export_dir / f"clients-{stamp}.{kind}"
-        write_frame(frame, path, self.progress)
+        try:
+            path = self.book.clients.export(
+                self.export_dir / f"clients-{stamp}.{kind}", format=kind, lang=get_language(),
+                order_by=self.order_by, descending=self.descending, codes=codes,
+                on_progress=self.progress.follow(_("Exporting…")), **filters)
+        finally:
+            self.progress.finish()
         self.last_export = path
-        self.banner.ok(_("{n} clients exported to {path}.").format(n=fmt.number(len(frame)),
-                                                                    path=path))
+        n = len(codes) if codes is not None else self.total
+        self.banner.ok(_("{n} clients exported to {path}.").format(n=fmt.number(n), path=path))
         self.download.value = download_link(path)
         return path
 
@@ -486,41 +495,6 @@ def done_nothing() -> None:
     """The wizard was cancelled: nothing to refresh."""
 
 
-def write_frame(frame: pd.DataFrame, path: Path, progress: Progress | None = None) -> None:
-    """CSV (UTF-8 with BOM and ``;``, as French Excel expects) or XLSX, in chunks with progress."""
-    total = len(frame)
-    if progress is not None:
-        progress.start(total, _("Exporting…"))
-    if path.suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        frame = frame.copy()
-        for column in frame.columns:  # Excel has no time zones
-            if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-                frame[column] = frame[column].dt.tz_localize(None)
-            elif str(frame[column].dtype).startswith("timestamp[") and "tz=" in str(frame[column].dtype):
-                frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("clients")
-        sheet.append([str(c) for c in frame.columns])
-        for i, row in enumerate(frame.astype(object).where(frame.notna(), None).itertuples(index=False)):
-            sheet.append([v if not isinstance(v, (list, tuple)) else ", ".join(map(str, v))
-                          for v in row])
-            if progress is not None and i % 1000 == 0:
-                progress.step(i)
-        book.save(path)
-    else:
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            for start in range(0, max(total, 1), EXPORT_CHUNK):
-                chunk = frame.iloc[start:start + EXPORT_CHUNK]
-                chunk.to_csv(fh, sep=";", index=False, header=start == 0)
-                if progress is not None:
-                    progress.step(start + len(chunk))
-    if progress is not None:
-        progress.finish()
-
-
 def download_link(path: Path, limit: int = 20_000_000) -> str:
     """An HTML link that downloads the file from the browser (web app) when it is small enough."""
     size = path.stat().st_size
@@ -533,4 +507,4 @@ def download_link(path: Path, limit: int = 20_000_000) -> str:
             + "⬇ " + html.escape(_("Download {name}").format(name=path.name)) + "</a>")
 
 
-__all__ = ["ClientList", "write_frame", "download_link"]
+__all__ = ["ClientList", "download_link"]

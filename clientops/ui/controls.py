@@ -297,6 +297,15 @@ class Progress(w.HBox):
         self.label.value = label
         self.layout.display = "none"
 
+    def follow(self, label: str = "") -> Callable[[int, int], None]:
+        """A ``(done, total)`` callback for a long domain call (an export): shows this bar."""
+        def report(done: int, total: int) -> None:
+            if done == 0 or self.layout.display == "none":
+                self.start(total, label)
+            self.step(done)
+
+        return report
+
 
 def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Sequence[int] = (),
                row_classes: Sequence[str] | None = None, empty: str = "") -> str:

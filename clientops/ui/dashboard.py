@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import pandas as pd
 
+from .. import vocabulary
 from . import fmt
 from .client_card import figure_png
-from .client_list import download_link, write_frame
+from .client_list import download_link
 from .controls import Banner, Progress, esc, guarded, html_table, style, tag
-from .i18n import _
+from .i18n import _, get_language
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -27,9 +28,7 @@ TOP = 10
 
 def bucket_labels() -> dict[str, str]:
     """The aging buckets' names in the UI's language (the table and the chart)."""
-    return {"not_due": _("Not due"), "days_1_30": _("1–30 days"), "days_31_60": _("31–60 days"),
-            "days_61_90": _("61–90 days"), "days_91_120": _("91–120 days"),
-            "days_over_120": _("Over 120 days")}
+    return {b: vocabulary.field_label(b, get_language()) for b in BUCKETS}
 
 
 def _sum(frame: pd.DataFrame, column: str) -> Any:
@@ -51,6 +50,7 @@ class Dashboard(w.VBox):
         self.charts = charts
         self.export_dir = Path(export_dir)
         self.portfolio = pd.DataFrame()
+        self.applied: dict[str, Any] = {}
         self.last_export: Path | None = None
         self.last_error: BaseException | None = None
         self.banner = Banner()
@@ -95,26 +95,31 @@ class Dashboard(w.VBox):
         self.refresh()
 
     # -- computing -------------------------------------------------------------------------
-    def _codes(self) -> set[str] | None:
-        """Clients with the wanted tags / manager (``None``: no such filter)."""
+    def filters(self) -> dict[str, Any]:
+        """The current filters as ``book.indicators.export`` keyword arguments."""
         tags = [t.strip() for t in self.tags.value.split(",") if t.strip()]
-        owner = self.owner.value.strip() or None
+        return {"fiscal_year": self.fiscal_year.value or None, "as_of": self.as_of.value,
+                "tags": tags or None, "owner": self.owner.value.strip() or None}
+
+    def _codes(self, tags: list[str] | None, owner: str | None) -> set[str] | None:
+        """Clients with the wanted tags / manager (``None``: no such filter)."""
         if not tags and owner is None:
             return None
-        frame = self.book.clients.list(status="all", tags=tags or None, owner=owner)
+        frame = self.book.clients.list(status="all", tags=tags, owner=owner)
         return {str(c) for c in frame["code"]}
 
     @guarded()
     def refresh(self) -> None:
         """Recompute every view for the current filters."""
-        as_of = self.as_of.value
+        applied = self.filters()
         self.progress.start(4, _("Computing…"))
-        frame = self.book.indicators.portfolio(fiscal_year=self.fiscal_year.value or None,
-                                               as_of=as_of)
-        codes = self._codes()
+        frame = self.book.indicators.portfolio(fiscal_year=applied["fiscal_year"],
+                                               as_of=applied["as_of"])
+        codes = self._codes(applied["tags"], applied["owner"])
         if codes is not None:
             frame = frame[frame["code"].isin(codes)]
         self.portfolio = frame
+        self.applied = applied
         self.progress.step(1)
         self._draw_kpis(frame)
         self._draw_aging(frame)
@@ -212,10 +217,18 @@ class Dashboard(w.VBox):
     # -- export ----------------------------------------------------------------------------
     @guarded()
     def export(self) -> Path:
-        """The filtered portfolio as XLSX (with a download link in the web app)."""
+        """The portfolio shown as XLSX, with a download link in the web app.
+
+        Written by ``book.indicators.export`` with the filters of the last refresh.
+        """
         self.export_dir.mkdir(parents=True, exist_ok=True)
-        path = self.export_dir / f"portfolio-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
-        write_frame(self.portfolio, path, self.progress)
+        try:
+            path = self.book.indicators.export(
+                self.export_dir / f"portfolio-{datetime.now():%Y%m%d-%H%M%S}.xlsx",
+                format="xlsx", lang=get_language(),
+                on_progress=self.progress.follow(_("Exporting…")), **self.applied)
+        finally:
+            self.progress.finish()
         self.last_export = path
         self.banner.ok(_("Portfolio exported to {path}.").format(path=path))
         self.download.value = download_link(path)

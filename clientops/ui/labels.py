@@ -1,85 +1,41 @@
 """Display labels for the domain's vocabularies and fields, in the UI's language.
 
-Functions, not constants: the language can change after import.
+The words themselves live in :mod:`clientops.vocabulary` (exports use them too). Functions,
+not constants: the language can change after import.
 """
 
 from __future__ import annotations
 
+from .. import vocabulary
 from .fmt import text
-from .i18n import _
+from .i18n import _, get_language
 
 BOOLEAN_FIELDS = ("reminders_paused", "favorite")
 
 
 def kinds() -> list[tuple[str, str]]:
-    return [(_("Company"), "company"), (_("Individual"), "individual"),
-            (_("Public body"), "public_body")]
+    return vocabulary.choices("kind", get_language())
 
 
 def payment_methods() -> list[tuple[str, str]]:
-    return [(_("Bank transfer"), "transfer"), (_("SEPA direct debit"), "sepa_debit"),
-            (_("Card"), "card"), (_("Cheque"), "cheque"), (_("Cash"), "cash")]
+    return vocabulary.choices("payment_method", get_language())
 
 
 def payment_terms() -> list[tuple[str, str]]:
-    return [(_("On receipt"), "on_receipt"), (_("30 days"), "30_days"),
-            (_("30 days end of month"), "30_days_end_of_month"),
-            (_("45 days end of month"), "45_days_end_of_month"), (_("60 days"), "60_days")]
+    return vocabulary.choices("payment_terms", get_language())
 
 
 def statuses() -> list[tuple[str, str]]:
-    return [(_("Active"), "active"), (_("Archived"), "archived"), (_("All"), "all")]
+    """The status filter's options: the stored statuses, then "all"."""
+    return [*vocabulary.choices("status", get_language()), (_("All"), "all")]
 
 
 def document_kinds() -> dict[str, str]:
-    return {"invoice": _("Invoice"), "quote": _("Quote"), "credit_note": _("Credit note")}
+    return {code: shown for shown, code in vocabulary.choices("document_kind", get_language())}
 
 
 def field_labels() -> dict[str, str]:
-    return {
-        "code": _("Code"),
-        "kind": _("Type"),
-        "name": _("Name"),
-        "first_name": _("First name"),
-        "last_name": _("Last name"),
-        "siren": _("SIREN"),
-        "siret": _("SIRET"),
-        "vat_number": _("VAT number"),
-        "email": _("Email"),
-        "phone": _("Phone"),
-        "website": _("Website"),
-        "address_line1": _("Address"),
-        "address_line2": _("Address (cont.)"),
-        "postal_code": _("Postal code"),
-        "city": _("City"),
-        "country": _("Country"),
-        "delivery_address_line1": _("Delivery address"),
-        "delivery_address_line2": _("Delivery address (cont.)"),
-        "delivery_postal_code": _("Delivery postal code"),
-        "delivery_city": _("Delivery city"),
-        "delivery_country": _("Delivery country"),
-        "language": _("Language"),
-        "currency": _("Currency"),
-        "accounting_account": _("Accounting account"),
-        "payment_terms": _("Payment terms"),
-        "payment_method": _("Payment method"),
-        "iban": _("IBAN"),
-        "bic": _("BIC"),
-        "bank_name": _("Bank"),
-        "tags": _("Tags"),
-        "owner": _("Account manager"),
-        "comments": _("Comments"),
-        "reminders_paused": _("Reminders paused"),
-        "status": _("Status"),
-        "role": _("Role"),
-        "favorite": _("Favourite"),
-        "signed_on": _("Signed on"),
-        "rum": _("Mandate reference (RUM)"),
-        "scheme": _("Scheme"),
-        "outstanding": _("Outstanding"),
-        "overdue": _("Overdue"),
-        "revenue": _("Revenue"),
-    }
+    return vocabulary.field_labels(get_language())
 
 
 def label(field: str) -> str:
@@ -106,5 +62,6 @@ def value_label(field: str, value: object) -> str:
     if field in vocabularies:
         return choice_label(vocabularies[field](), value)
     if field in BOOLEAN_FIELDS:
-        return {"true": _("yes"), "false": _("no")}.get(shown.lower(), shown)
+        flag = {"true": True, "false": False}.get(shown.lower())
+        return shown if flag is None else vocabulary.value_label(field, flag, get_language())
     return shown

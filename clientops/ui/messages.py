@@ -361,6 +361,13 @@ _TABLE: list[tuple[str, str]] = [
     ("must be a positive amount", "doit être un montant positif"),
     ("must be an amount such as {example}", "doit être un montant, par exemple {example}"),
     ("must be fr or en", "doit valoir fr ou en"),
+    # exports.py
+    ("must be csv or xlsx, or the file name must end in .csv or .xlsx",
+     "doit être csv ou xlsx, ou le nom du fichier doit se terminer par .csv ou .xlsx"),
+    ("must be csv or xlsx", "doit être csv ou xlsx"),
+    ("must be a file path", "doit être un chemin de fichier"),
+    ("the folder does not exist", "le dossier n'existe pas"),
+    ("must be client codes such as C000042", "doit être une liste de codes clients, par exemple C000042"),
     # imports.py
     ("a date is required", "une date est obligatoire"),
     ("is not a date (use 2026-03-31 or 31/03/2026)",

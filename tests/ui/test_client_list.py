@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import clientops
 from clientops.ui.client_card import ClientCard
@@ -135,14 +136,42 @@ def test_export_csv_and_xlsx(demo_book: clientops.Book, tmp_path: Path) -> None:
     grid = make(demo_book, tmp_path)
     grid.csv_button.click()
     assert grid.last_export is not None and grid.last_export.suffix == ".csv"
-    exported = pd.read_csv(grid.last_export, sep=";", encoding="utf-8-sig")
+    exported = pd.read_csv(grid.last_export, sep=";", encoding="utf-8-sig", dtype=str)
     assert len(exported) == grid.total
-    assert "•" in "".join(exported["iban"].dropna())  # analysts get masked IBANs
+    assert "•" in "".join(exported["IBAN"].dropna())  # analysts get masked IBANs
     assert "download" in grid.download.value
     grid.select(*[code for _l, code in grid.grid.options][:3])
     grid.xlsx_button.click()
     assert grid.last_export.suffix == ".xlsx"
     assert len(pd.read_excel(grid.last_export)) == 3
+
+
+def test_export_buttons_write_through_the_domain(
+    demo_book: clientops.Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the widget hands its filters, order and selection to book.clients.export, which writes
+    hostile = demo_book.clients.create(kind="company", name='=HYPERLINK("http://x","y")')
+    calls: list[dict[str, object]] = []
+    real = demo_book.clients.export
+
+    def export(path: Path, **kwargs: object) -> Path:
+        calls.append(kwargs)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo_book.clients, "export", export)
+    grid = make(demo_book, tmp_path)
+    grid.search.value = "hyperlink"
+    grid.csv_button.click()
+    assert grid.banner.kind == "ok", grid.banner.value
+    assert calls[-1]["search"] == "hyperlink" and calls[-1]["codes"] is None
+    assert calls[-1]["lang"] == "fr" and calls[-1]["format"] == "csv"
+    raw = grid.last_export.read_bytes().decode("utf-8-sig")
+    assert raw.splitlines()[0].startswith("Code;Nom;Type;")  # French headers
+    assert f"{hostile.code};\"'=HYPERLINK(" in raw  # neutralised
+    grid.select(hostile.code)
+    grid.xlsx_button.click()
+    assert calls[-1]["codes"] == [hostile.code] and calls[-1]["format"] == "xlsx"
+    assert len(pd.read_excel(grid.last_export)) == 1
 
 
 def test_open_card_and_new_client(demo_book: clientops.Book, tmp_path: Path) -> None:

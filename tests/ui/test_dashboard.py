@@ -48,11 +48,30 @@ def test_filters_owner_tags_and_as_of(demo_book: clientops.Book, tmp_path: Path)
     assert fmt.money(past["outstanding"].sum()) in dash.kpis.value
 
 
-def test_export_portfolio(demo_book: clientops.Book, tmp_path: Path) -> None:
+def test_export_portfolio(
+    demo_book: clientops.Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the button writes through book.indicators.export, with the filters of the view shown
+    calls: list[dict[str, object]] = []
+    real = demo_book.indicators.export
+
+    def export(path: Path, **kwargs: object) -> Path:
+        calls.append(kwargs)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo_book.indicators, "export", export)
     dash = Dashboard(demo_book, charts=False, export_dir=tmp_path)
+    owner = demo_book.clients.list(limit=1)["owner"].iloc[0]
+    dash.owner.value = owner
+    dash.apply_button.click()
+    dash.owner.value = "someone else"  # typed but not applied: the export is what is shown
     dash.export_button.click()
-    assert dash.last_export is not None
-    assert len(pd.read_excel(dash.last_export)) == len(dash.portfolio)
+    assert dash.last_export is not None and dash.banner.kind == "ok"
+    assert calls == [{"format": "xlsx", "lang": "fr", "on_progress": calls[0]["on_progress"],
+                      "fiscal_year": None, "as_of": None, "tags": None, "owner": owner}]
+    exported = pd.read_excel(dash.last_export, dtype={"Code": str})
+    assert list(exported.columns[:4]) == ["Code", "Nom", "Statut", "Chiffre d'affaires (HT)"]
+    assert exported["Code"].tolist() == dash.portfolio["code"].tolist()
 
 
 def chart_texts(book: clientops.Book, tmp_path: Path,

@@ -1,0 +1,156 @@
+"""The words for the domain's coded values and fields, in English and French.
+
+One place for them: the widgets (:mod:`clientops.ui.labels`) show these labels in the UI's
+language, and spreadsheet exports (:mod:`clientops.exports`) write them as column headers and
+cell values. Each label is an ``(English, French)`` pair; codes stay the stored values
+(``30_days``, ``sepa_debit``…), which the tests check against the domain's own lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ValidationError
+
+LANGUAGES = ("fr", "en")
+
+Label = tuple[str, str]  # (English, French)
+
+# Coded values, per field, in the order a person picks them.
+CHOICES: dict[str, dict[str, Label]] = {
+    "kind": {
+        "company": ("Company", "Entreprise"),
+        "individual": ("Individual", "Particulier"),
+        "public_body": ("Public body", "Organisme public"),
+    },
+    "payment_method": {
+        "transfer": ("Bank transfer", "Virement bancaire"),
+        "sepa_debit": ("SEPA direct debit", "Prélèvement SEPA"),
+        "card": ("Card", "Carte"),
+        "cheque": ("Cheque", "Chèque"),
+        "cash": ("Cash", "Espèces"),
+    },
+    "payment_terms": {
+        "on_receipt": ("On receipt", "À réception"),
+        "30_days": ("30 days", "30 jours"),
+        "30_days_end_of_month": ("30 days end of month", "30 jours fin de mois"),
+        "45_days": ("45 days", "45 jours"),
+        "45_days_end_of_month": ("45 days end of month", "45 jours fin de mois"),
+        "60_days": ("60 days", "60 jours"),
+    },
+    "status": {
+        "active": ("Active", "Actif"),
+        "archived": ("Archived", "Archivé"),
+    },
+    "document_kind": {
+        "invoice": ("Invoice", "Facture"),
+        "quote": ("Quote", "Devis"),
+        "credit_note": ("Credit note", "Avoir"),
+    },
+}
+
+BOOLEANS: dict[bool, Label] = {True: ("yes", "oui"), False: ("no", "non")}
+
+FIELDS: dict[str, Label] = {
+    # client records
+    "code": ("Code", "Code"),
+    "kind": ("Type", "Type"),
+    "name": ("Name", "Nom"),
+    "first_name": ("First name", "Prénom"),
+    "last_name": ("Last name", "Nom de famille"),
+    "siren": ("SIREN", "SIREN"),
+    "siret": ("SIRET", "SIRET"),
+    "vat_number": ("VAT number", "N° TVA intracom."),
+    "email": ("Email", "Email"),
+    "phone": ("Phone", "Téléphone"),
+    "website": ("Website", "Site web"),
+    "address_line1": ("Address", "Adresse"),
+    "address_line2": ("Address (cont.)", "Complément d'adresse"),
+    "postal_code": ("Postal code", "Code postal"),
+    "city": ("City", "Ville"),
+    "country": ("Country", "Pays"),
+    "delivery_address_line1": ("Delivery address", "Adresse de livraison"),
+    "delivery_address_line2": ("Delivery address (cont.)", "Complément (livraison)"),
+    "delivery_postal_code": ("Delivery postal code", "Code postal (livraison)"),
+    "delivery_city": ("Delivery city", "Ville (livraison)"),
+    "delivery_country": ("Delivery country", "Pays (livraison)"),
+    "language": ("Language", "Langue"),
+    "currency": ("Currency", "Devise"),
+    "accounting_account": ("Accounting account", "Compte comptable"),
+    "payment_terms": ("Payment terms", "Conditions de paiement"),
+    "payment_method": ("Payment method", "Mode de paiement"),
+    "iban": ("IBAN", "IBAN"),
+    "bic": ("BIC", "BIC"),
+    "bank_name": ("Bank", "Banque"),
+    "tags": ("Tags", "Étiquettes"),
+    "owner": ("Account manager", "Gestionnaire du compte"),
+    "comments": ("Comments", "Commentaires"),
+    "reminders_paused": ("Reminders paused", "Relances suspendues"),
+    "status": ("Status", "Statut"),
+    "version": ("Version", "Version"),
+    "created_at": ("Created at", "Créé le"),
+    "updated_at": ("Updated at", "Modifié le"),
+    # contacts and mandates
+    "role": ("Role", "Fonction"),
+    "favorite": ("Favourite", "Favori"),
+    "signed_on": ("Signed on", "Signé le"),
+    "rum": ("Mandate reference (RUM)", "Référence du mandat (RUM)"),
+    "scheme": ("Scheme", "Schéma"),
+    # the portfolio (clientops.indicators.PORTFOLIO_COLUMNS)
+    "revenue": ("Revenue (excl. tax)", "Chiffre d'affaires (HT)"),
+    "payments_received": ("Payments received", "Paiements reçus"),
+    "outstanding": ("Outstanding", "Encours"),
+    "overdue": ("Overdue", "Échu"),
+    "not_due": ("Not due", "Non échu"),
+    "days_1_30": ("1–30 days", "1–30 jours"),
+    "days_31_60": ("31–60 days", "31–60 jours"),
+    "days_61_90": ("61–90 days", "61–90 jours"),
+    "days_91_120": ("91–120 days", "91–120 jours"),
+    "days_over_120": ("Over 120 days", "Plus de 120 jours"),
+    "dso": ("DSO (days)", "DSO (jours)"),
+    "avg_days_late": ("Average days late", "Retard moyen (jours)"),
+    "unallocated_credit": ("Unallocated credit", "Crédit non affecté"),
+}
+
+
+def check_language(lang: Any) -> str:
+    """``lang`` if it is ``"fr"`` or ``"en"``; else :class:`ValidationError` naming ``lang``."""
+    if lang not in LANGUAGES:
+        raise ValidationError("lang", lang, "must be fr or en")
+    return str(lang)
+
+
+def _pick(label: Label, lang: str) -> str:
+    return label[1] if lang == "fr" else label[0]
+
+
+def field_label(field: str, lang: str) -> str:
+    """The column header of ``field`` (``payment_terms`` → ``Conditions de paiement``)."""
+    found = FIELDS.get(field)
+    return field if found is None else _pick(found, lang)
+
+
+def field_labels(lang: str) -> dict[str, str]:
+    return {field: _pick(label, lang) for field, label in FIELDS.items()}
+
+
+def choices(field: str, lang: str) -> list[tuple[str, str]]:
+    """``(label, code)`` pairs of a coded field, in order (``[("Entreprise", "company"), …]``)."""
+    return [(_pick(label, lang), code) for code, label in CHOICES[field].items()]
+
+
+def value_label(field: str, value: Any, lang: str) -> Any:
+    """A stored value as a person reads it: a code gets its label, a boolean yes/no.
+
+    Values outside a vocabulary (free text, numbers, dates, unknown codes) come back unchanged.
+    """
+    if isinstance(value, bool):
+        return _pick(BOOLEANS[value], lang)
+    vocabulary = CHOICES.get(field)
+    if vocabulary is not None and isinstance(value, str) and value in vocabulary:
+        return _pick(vocabulary[value], lang)
+    return value
+
+
+__all__ = ["LANGUAGES", "CHOICES", "BOOLEANS", "FIELDS", "check_language", "field_label",
+           "field_labels", "choices", "value_label"]
