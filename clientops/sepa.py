@@ -219,10 +219,12 @@ class Sepa:
         """Write a pain.008.001.02 file collecting what is due by ``collection_date``.
 
         Returns the batch (pending). Nothing is written — neither the file nor the batch —
-        when the file would not validate against the official XSD
+        on a read-only book (:class:`ReadOnlyError`, before anything else), when the file would
+        not validate against the official XSD
         (:class:`SepaFileInvalid`), when ``path`` already exists, or when there is nothing
         to collect (the summary then has ``id=None`` and lists what was skipped).
         """
+        self.book.store.check_writable()   # no file for the bank from a read-only book
         on = _as_date(collection_date, "collection_date")
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
@@ -347,6 +349,7 @@ class Sepa:
         ``rejected`` lists the invoices the bank returned: their numbers (the transactions'
         end-to-end ids) or the :class:`Document` objects. The mandates of collected invoices move to RCUR.
         """
+        self.book.store.check_writable()
         batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
         if batch_id is None:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 import clientops
-from clientops.errors import ValidationError
+from clientops.errors import ReadOnlyError, ValidationError
 from clientops.sepa import NAMESPACE, SepaFileInvalid, cents, validate_xml
 
 NS = {"p": NAMESPACE}
@@ -296,3 +296,24 @@ def test_an_invalid_creditor_identifier_is_refused(book: clientops.Book, ics: st
         book.settings.update(sepa_creditor_id=ics)
     assert err.value.field == "sepa_creditor_id"
     assert book.settings.sepa_creditor_id == "FR72ZZZ123456"
+
+
+# -- a read-only book writes no file for the bank ------------------------------------------------
+def test_a_read_only_book_writes_no_sepa_file(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "sepa"
+    out.mkdir()
+    batch = book.sepa.collect(COLLECT_ON, out / "first.xml")
+    before = (book.counts(), len(book.sepa.batches()), len(book.history()))
+    book.close()
+    with clientops.open(book.path, read_only=True) as viewer:
+        with pytest.raises(ReadOnlyError):
+            viewer.sepa.collect(date(2026, 3, 12), out / "second.xml")
+        with pytest.raises(ReadOnlyError):
+            viewer.sepa.confirm(batch)
+        # reading the batches stays allowed
+        assert viewer.sepa.get(batch.id).status == "pending"
+        assert len(viewer.sepa.transactions(batch)) == 4
+    assert sorted(p.name for p in out.iterdir()) == ["first.xml"]
+    assert (book.counts(), len(book.sepa.batches()), len(book.history())) == before
