@@ -7,6 +7,13 @@ validates it against the official ISO 20022 XSD shipped in ``clientops/sepa/`` a
 writes it. The invoices stay in the *pending* batch — neither collected again nor reminded —
 until ``confirm`` records the payments; rejected invoices stay open.
 
+An invoice that cannot go into the file as it is — its number is not a valid EndToEndId (over
+35 characters, or characters outside the EPC set), its mandate reference is not a valid MndtId,
+the debtor's name has nothing a bank can read, its IBAN or BIC is invalid — is left out and
+listed in ``skipped`` with the reason; the file is written for the others. Identifiers are
+never changed (the bank quotes them back); names and the remittance text are transliterated to
+the EPC basic Latin set and cut to their XSD length (:func:`clientops.identifiers.epc_text`).
+
 Mandates unused for 36 months are expired first (``book.mandates.expire_unused``), so they are
 not collected. The creditor is the company in the settings: ``company_name``, ``company_iban``,
 ``company_bic`` and ``sepa_creditor_id`` (the ICS).
@@ -46,6 +53,10 @@ SCHEMA = "pain.008.001.02"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 SCHEMES = ("CORE", "B2B")
 MONEY = pa.decimal128(18, 2)
+# What the file's fields hold at most (the XSD's Max35Text, Max70Text, Max140Text; the EPC's
+# largest amount).
+ID_MAX, NAME_MAX, REMITTANCE_MAX = 35, 70, 140
+AMOUNT_MAX = Decimal("999999999.99")
 
 
 class SepaFileInvalid(ClientOpsError):
@@ -178,6 +189,37 @@ ORDER BY c.code, i.number
 """
 
 
+def _unfit(row: dict[Any, Any]) -> str | None:
+    """Why one invoice cannot go into the file although it is due (its end-to-end id, its
+    mandate reference, the debtor's name or account), or None. Checked one by one so that
+    one bad invoice never blocks the batch."""
+    problem = identifiers.epc_identifier_problem(str(row["number"]), ID_MAX)
+    if problem:
+        return f"invoice number cannot be a SEPA end-to-end id: {problem}"
+    problem = identifiers.epc_identifier_problem(str(row["rum"]), ID_MAX)
+    if problem:
+        return f"mandate reference {row['rum']} cannot go into a SEPA file: {problem}"
+    if not identifiers.epc_text(str(row["name"]), NAME_MAX):
+        return "the client's name has no letter or digit a SEPA file can carry"
+    try:
+        identifiers.clean_iban(row["iban"], field="iban")
+        if isinstance(row["bic"], str) and row["bic"]:
+            identifiers.clean_bic(row["bic"], field="bic")
+    except ValidationError:
+        return "the mandate's IBAN or BIC is not valid: correct it on the client"
+    if row["open_amount"] > AMOUNT_MAX:
+        return "the amount is more than the 999,999,999.99 a SEPA transaction allows"
+    return None
+
+
+def _creditor_name(creditor: Creditor) -> str:
+    name = identifiers.epc_text(creditor.name, NAME_MAX)
+    if not name:
+        raise ValidationError("company_name", creditor.name,
+                              "has no letter or digit a SEPA file can carry")
+    return name
+
+
 @contextmanager
 def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
     """``table`` visible to SQL as ``name`` for the block."""
@@ -222,7 +264,9 @@ class Sepa:
         on a read-only book (:class:`ReadOnlyError`, before anything else), when the file would
         not validate against the official XSD
         (:class:`SepaFileInvalid`), when ``path`` already exists, or when there is nothing
-        to collect (the summary then has ``id=None`` and lists what was skipped).
+        to collect (the summary then has ``id=None`` and lists what was skipped). An invoice
+        that cannot go into the file (see the module's notes) is only listed in ``skipped``
+        with the reason; the others are collected.
         """
         self.book.store.check_writable()   # no file for the bank from a read-only book
         on = _as_date(collection_date, "collection_date")
@@ -248,6 +292,9 @@ class Sepa:
                 just_expired = pa.table({"mandate_id": pa.array(expiring, pa.int64())})
                 with _registered(conn, "_clientops_sepa_expiring", just_expired):
                     rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
+                rows["reason"] = [reason if isinstance(reason, str) else _unfit(r)
+                                  for reason, r in zip(rows["reason"],
+                                                       rows.to_dict("records"), strict=True)]
                 skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
                                                         "reason"]]
                 skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
@@ -256,7 +303,8 @@ class Sepa:
                     return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
                                      skipped=skipped)
                 batch_id = self.book.store.reserve(conn, "sepa_batch")
-                msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"
+                # 35 characters at most (MsgId); the end, which makes it unique, is kept
+                msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"[-35:]
                 xml = self._build(creditor, scheme, on, msg_id, todo)
                 errors = validate_xml(xml)
                 if errors:
@@ -277,20 +325,20 @@ class Sepa:
     @staticmethod
     def _build(creditor: Creditor, scheme: str, on: date, msg_id: str,
                todo: pd.DataFrame) -> bytes:
-        config = {"name": creditor.name, "IBAN": creditor.iban, "BIC": creditor.bic,
+        config = {"name": _creditor_name(creditor), "IBAN": creditor.iban, "BIC": creditor.bic,
                   "batch": True, "creditor_id": creditor.creditor_id, "currency": "EUR",
                   "instrument": scheme}
         debit = _DirectDebit(config, msg_id)
         for r in todo.to_dict("records"):
             payment: dict[str, Any] = {
-                "name": str(r["name"]),
+                "name": identifiers.epc_text(str(r["name"]), NAME_MAX),
                 "IBAN": str(r["iban"]),
                 "amount": cents(r["open_amount"]),
                 "type": str(r["sequence"]),
                 "collection_date": on,
                 "mandate_id": str(r["rum"]),
                 "mandate_date": r["signed_on"],
-                "description": f"Facture {r['number']}",
+                "description": identifiers.epc_text(f"Facture {r['number']}", REMITTANCE_MAX),
                 "endtoend_id": str(r["number"]),
             }
             if isinstance(r["bic"], str) and r["bic"]:

@@ -348,6 +348,25 @@ _TABLE: list[tuple[str, str]] = [
     ("invoice in dispute", "facture en litige"),
     ("already in SEPA batch {id} awaiting confirmation",
      "déjà dans le lot SEPA {id} en attente de confirmation"),
+    ("invoice number cannot be a SEPA end-to-end id: {message}",
+     "le numéro de facture ne peut pas servir d'identifiant de bout en bout SEPA : {message}"),
+    ("mandate reference {rum} cannot go into a SEPA file: {message}",
+     "la référence de mandat {rum} ne peut pas figurer dans un fichier SEPA : {message}"),
+    ("it has {n} characters, more than the {max} a SEPA file allows",
+     "{n} caractères, alors qu'un fichier SEPA en admet {max} au plus"),
+    ("it may only hold letters, digits and / - ? : ( ) . , ' + (not starting or ending with /, "
+     "no //)",
+     "seuls sont admis les lettres, les chiffres et / - ? : ( ) . , ' + (sans / au début ni "
+     "à la fin, ni //)"),
+    ("the client's name has no letter or digit a SEPA file can carry",
+     "le nom du client ne contient aucune lettre ni aucun chiffre utilisable dans un fichier "
+     "SEPA"),
+    ("the mandate's IBAN or BIC is not valid: correct it on the client",
+     "l'IBAN ou le BIC du mandat n'est pas valide : corrigez-le sur la fiche du client"),
+    ("the amount is more than the 999,999,999.99 a SEPA transaction allows",
+     "le montant dépasse les 999 999 999,99 admis pour une opération SEPA"),
+    ("has no letter or digit a SEPA file can carry",
+     "ne contient aucune lettre ni aucun chiffre utilisable dans un fichier SEPA"),
     # settings.py
     ("must be between {low} and {high}", "doit être compris entre {low} et {high}"),
     ("is not a known setting", "n'est pas un paramètre connu"),
