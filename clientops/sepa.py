@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,27 +189,47 @@ ORDER BY c.code, i.number
 """
 
 
-def _unfit(row: dict[Any, Any]) -> str | None:
-    """Why one invoice cannot go into the file although it is due (its end-to-end id, its
+def _unfit(rows: pd.DataFrame) -> list[str | None]:
+    """Why each invoice cannot go into the file although it is due (its end-to-end id, its
     mandate reference, the debtor's name or account), or None. Checked one by one so that
-    one bad invoice never blocks the batch."""
-    problem = identifiers.epc_identifier_problem(str(row["number"]), ID_MAX)
-    if problem:
-        return f"invoice number cannot be a SEPA end-to-end id: {problem}"
-    problem = identifiers.epc_identifier_problem(str(row["rum"]), ID_MAX)
-    if problem:
-        return f"mandate reference {row['rum']} cannot go into a SEPA file: {problem}"
-    if not identifiers.epc_text(str(row["name"]), NAME_MAX):
+    one bad invoice never blocks the batch; each distinct value is checked once."""
+
+    @cache
+    def identifier(value: str, what: str) -> str | None:
+        problem = identifiers.epc_identifier_problem(value, ID_MAX)
+        if problem is None:
+            return None
+        if what == "number":
+            return f"invoice number cannot be a SEPA end-to-end id: {problem}"
+        return f"mandate reference {value} cannot go into a SEPA file: {problem}"
+
+    @cache
+    def name(value: str) -> str | None:
+        if identifiers.epc_text(value, NAME_MAX):
+            return None
         return "the client's name has no letter or digit a SEPA file can carry"
-    try:
-        identifiers.clean_iban(row["iban"], field="iban")
-        if isinstance(row["bic"], str) and row["bic"]:
-            identifiers.clean_bic(row["bic"], field="bic")
-    except ValidationError:
-        return "the mandate's IBAN or BIC is not valid: correct it on the client"
-    if row["open_amount"] > AMOUNT_MAX:
-        return "the amount is more than the 999,999,999.99 a SEPA transaction allows"
-    return None
+
+    @cache
+    def account(iban: str, bic: str | None) -> str | None:
+        try:
+            identifiers.clean_iban(iban, field="iban")
+            if bic:
+                identifiers.clean_bic(bic, field="bic")
+        except ValidationError:
+            return "the mandate's IBAN or BIC is not valid: correct it on the client"
+        return None
+
+    reasons: list[str | None] = []
+    columns = [rows[c].tolist() for c in ("number", "rum", "name", "iban", "bic",
+                                          "open_amount")]
+    for number, rum, debtor, iban, bic, amount in zip(*columns, strict=True):
+        reasons.append(
+            identifier(str(number), "number") or identifier(str(rum), "rum")
+            or name(str(debtor))
+            or account(str(iban), bic if isinstance(bic, str) and bic else None)
+            or ("the amount is more than the 999,999,999.99 a SEPA transaction allows"
+                if amount > AMOUNT_MAX else None))
+    return reasons
 
 
 def _creditor_name(creditor: Creditor) -> str:
@@ -292,9 +312,8 @@ class Sepa:
                 just_expired = pa.table({"mandate_id": pa.array(expiring, pa.int64())})
                 with _registered(conn, "_clientops_sepa_expiring", just_expired):
                     rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
-                rows["reason"] = [reason if isinstance(reason, str) else _unfit(r)
-                                  for reason, r in zip(rows["reason"],
-                                                       rows.to_dict("records"), strict=True)]
+                due = rows["reason"].isna()
+                rows.loc[due, "reason"] = _unfit(rows[due])
                 skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
                                                         "reason"]]
                 skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)

@@ -537,6 +537,15 @@ def test_a_template_subject_must_be_one_clean_line(book: clientops.Book) -> None
     assert book.settings.reminder_templates == {"fr": {"1": "Subject: R $client_code\n\nB\n"}}
 
 
+def test_the_shipped_templates_pass_the_same_check() -> None:
+    from clientops import templates
+
+    for language in templates.LANGUAGES:
+        for level in (1, 2, 3):
+            text = templates.default_text(language, level)
+            assert text is not None and templates.check(text) == text, (language, level)
+
+
 # -- no password over plain TCP ------------------------------------------------------------------
 def test_a_login_without_tls_refuses_the_whole_run_up_front(book: clientops.Book,
                                                             smtp_sink: Any,
