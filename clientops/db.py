@@ -295,6 +295,18 @@ class Store:
     def is_open(self) -> bool:
         return self._conn is not None
 
+    def check_writable(self) -> None:
+        """Raise :class:`ReadOnlyError` on a read-only book.
+
+        Every write checks it; workflows with a side effect outside the book (an email, a
+        file for the bank) call it before that side effect happens.
+        """
+        if self.read_only:
+            raise ReadOnlyError(
+                f"This book was opened read-only ({self.path}); open it with read_only=False "
+                "to change anything."
+            )
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One all-or-nothing write. Nested calls join the outer transaction.
@@ -303,11 +315,7 @@ class Store:
         the block rolls back explicitly and propagates: callers never catch database errors
         inside a transaction and carry on.
         """
-        if self.read_only:
-            raise ReadOnlyError(
-                f"This book was opened read-only ({self.path}); open it with read_only=False "
-                "to change anything."
-            )
+        self.check_writable()
         with self.connection() as conn:
             if self._in_transaction:
                 yield conn

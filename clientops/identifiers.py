@@ -34,6 +34,7 @@ from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
 from stdnum.iso7064 import mod_97_10
+from text_unidecode import unidecode
 
 from .errors import ValidationError
 
@@ -48,6 +49,10 @@ FR_TERRITORIES = frozenset({"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "NC", "PF"
                             "MC"})
 
 _SEPA_ID_RE = re.compile(r"^[A-Za-z0-9/\-?:().,'+]+$")
+# The EPC's basic Latin set, what every bank takes in a SEPA file (EPC217-08): letters, digits,
+# / - ? : ( ) . , ' + and the space. Texts are transliterated into it; identifiers must be in it.
+_EPC_OTHER_RE = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
+_EPC_SUBSTITUTES = str.maketrans({"&": "+", "_": "-"})
 
 
 def _text(value: Any, field: str, what: str) -> str:
@@ -288,6 +293,27 @@ def clean_creditor_id(value: Any, field: str = "sepa_creditor_id") -> str:
 
 
 # -- French company identifiers and VAT --------------------------------------------------
+def epc_text(value: str, limit: int) -> str:
+    """``value`` as text in a SEPA file: transliterated to the EPC basic Latin set (``é`` → ``e``,
+    ``ß`` → ``ss``, ``Ω`` → ``O``, ``&`` → ``+``), any other character a space, spaces
+    collapsed, at most ``limit`` characters. Empty when nothing transliterates."""
+    text = _EPC_OTHER_RE.sub(" ", unidecode(value).translate(_EPC_SUBSTITUTES))
+    return " ".join(text.split())[:limit].rstrip()
+
+
+def epc_identifier_problem(value: str, limit: int = 35) -> str | None:
+    """Why ``value`` cannot be an identifier in a SEPA file (end-to-end id, mandate
+    reference…) as it is, or None. Identifiers are never transliterated nor cut: the bank
+    quotes them back."""
+    if len(value) > limit:
+        return f"it has {len(value)} characters, more than the {limit} a SEPA file allows"
+    if (not _SEPA_ID_RE.match(value) or value.startswith("/") or value.endswith("/")
+            or "//" in value):
+        return ("it may only hold letters, digits and / - ? : ( ) . , ' + (not starting or "
+                "ending with /, no //)")
+    return None
+
+
 def clean_siren(value: Any, field: str = "siren") -> str:
     """Validate a SIREN (9 digits, Luhn key) and return its digits."""
     text = _text(value, field, "a SIREN of 9 digits")

@@ -1,9 +1,14 @@
 """Sending email through the company's SMTP server.
 
 The server comes from the settings (``smtp_host``, ``smtp_port``, ``smtp_starttls``,
-``smtp_user``, ``smtp_sender``), each overridable by ``CLIENTOPS_SMTP_HOST``, ``…_PORT``,
-``…_STARTTLS``, ``…_USER``, ``…_SENDER`` in the environment. The password is read only from
+``smtp_user``, ``smtp_sender``, ``smtp_allow_plaintext``), each overridable by
+``CLIENTOPS_SMTP_HOST``, ``…_PORT``, ``…_STARTTLS``, ``…_USER``, ``…_SENDER``,
+``…_ALLOW_PLAINTEXT`` in the environment. The password is read only from
 ``CLIENTOPS_SMTP_PASSWORD``: it is never stored in the database.
+
+A login (``smtp_user``) is only sent over an encrypted session (STARTTLS), unless
+``smtp_allow_plaintext`` is set explicitly: :meth:`SmtpConfig.check_login` refuses it before
+any connection is made. A server that needs no login may be used over plain TCP.
 
 A :class:`Mailer` keeps one connection for a run of messages and reports, per message, which
 recipients the server accepted and which it refused (and why); a refusal never stops the run.
@@ -21,6 +26,7 @@ from email.utils import formatdate, make_msgid
 from types import TracebackType
 from typing import Any
 
+from . import templates
 from .errors import ClientOpsError, ValidationError
 
 ENV_PREFIX = "CLIENTOPS_SMTP_"
@@ -43,6 +49,8 @@ class SmtpConfig:
       user: login name, or None for a server that needs none.
       sender: the From address of every message.
       password: from ``CLIENTOPS_SMTP_PASSWORD`` only; never shown in ``repr``.
+      allow_plaintext: allow the login without STARTTLS (the password then crosses the network
+        unencrypted); off unless set explicitly.
     """
 
     host: str
@@ -51,6 +59,19 @@ class SmtpConfig:
     user: str | None
     sender: str
     password: str | None = field(default=None, repr=False)
+    allow_plaintext: bool = False
+
+    def check_login(self) -> None:
+        """Refuse to send a login without TLS unless ``allow_plaintext`` is set.
+
+        Raises :class:`ValidationError` (field ``smtp_starttls``); connects to nothing.
+        """
+        if self.user and not self.starttls and not self.allow_plaintext:
+            raise ValidationError(
+                "smtp_starttls", self.starttls,
+                f"the login of {self.user} to the mail server {self.host}:{self.port} would be "
+                "sent without encryption: turn smtp_starttls on, or set smtp_allow_plaintext "
+                "to true to allow it explicitly")
 
     @classmethod
     def from_settings(
@@ -69,19 +90,25 @@ class SmtpConfig:
         except (TypeError, ValueError) as err:
             raise ValidationError("smtp_port", port_text, "must be a port number such as 25 or 587"
                                   ) from err
-        starttls = pick("starttls")
-        if isinstance(starttls, str):
-            if starttls.strip().lower() not in _TRUE | _FALSE:
-                raise ValidationError("smtp_starttls", starttls, "must be true or false")
-            starttls = starttls.strip().lower() in _TRUE
+        def flag(key: str) -> bool:
+            value = pick(key)
+            if isinstance(value, str):
+                if value.strip().lower() not in _TRUE | _FALSE:
+                    raise ValidationError("smtp_" + key, value, "must be true or false")
+                return value.strip().lower() in _TRUE
+            return bool(value)
+
+        starttls = flag("starttls")
+        allow_plaintext = flag("allow_plaintext")
         host = pick("host")
         sender = pick("sender")
         if not host:
             raise ValidationError("smtp_host", host, "no mail server is configured")
         if not sender:
             raise ValidationError("smtp_sender", sender, "no sender address is configured")
-        return cls(host=str(host), port=port, starttls=bool(starttls), user=pick("user") or None,
-                   sender=str(sender), password=env.get(PASSWORD_ENV) or None)
+        return cls(host=str(host), port=port, starttls=starttls, user=pick("user") or None,
+                   sender=str(sender), password=env.get(PASSWORD_ENV) or None,
+                   allow_plaintext=allow_plaintext)
 
 
 @dataclass(frozen=True)
@@ -109,10 +136,27 @@ class Delivery:
         return "; ".join(f"{rcpt}: {why}" for rcpt, why in self.refused.items())
 
 
+def check_subject(subject: str) -> str:
+    """Refuse a subject a mail header cannot hold (a line break, a control character)."""
+    bad = templates.control_character(subject)
+    if bad and bad[0] == "line break":
+        raise ValidationError("subject", subject, f"the email subject contains a line break "
+                              f"({bad[1]}): it must be one line")
+    if bad:
+        raise ValidationError("subject", subject, f"the email subject contains a control "
+                              f"character ({bad[1]})")
+    return subject
+
+
 def build_message(
     sender: str, recipients: Sequence[str], subject: str, body: str, *, reply_to: str | None = None
 ) -> EmailMessage:
-    """A plain-text UTF-8 message with a fresh Message-ID."""
+    """A plain-text UTF-8 message with a fresh Message-ID.
+
+    A subject that is not one line without control characters raises :class:`ValidationError`
+    (field ``subject``): a mail header cannot hold it.
+    """
+    check_subject(subject)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -155,7 +199,12 @@ class Mailer:
         self.close()
 
     def connect(self) -> None:
-        """Open the session (STARTTLS and login when configured); raises :class:`MailError`."""
+        """Open the session (STARTTLS and login when configured); raises :class:`MailError`.
+
+        A login without TLS not allowed explicitly raises :class:`ValidationError` before
+        connecting (:meth:`SmtpConfig.check_login`).
+        """
+        self.config.check_login()
         where = f"{self.config.host}:{self.config.port}"
         try:
             smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.timeout)

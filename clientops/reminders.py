@@ -38,10 +38,10 @@ import pyarrow as pa
 from . import audit, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
-from .errors import NotFound, ValidationError
+from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import fetch_df
 from .imports import to_date
-from .mailer import Mailer, MailError, SmtpConfig, build_message
+from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
 
 if TYPE_CHECKING:
     from .book import Book
@@ -120,6 +120,16 @@ class Planned:
 def _day(value: date | str | None, field: str) -> date:
     """A date given as a date, datetime or text (as the indicators take it); today when None."""
     return to_date(value, field, required=False) or date.today()
+
+
+def _why(err: BaseException) -> str:
+    """A failure as the result table reports it: the domain's message, or the error's kind."""
+    if isinstance(err, ValidationError):
+        return err.message          # not the value: it may hold the very characters refused
+    text = str(err).strip()
+    if isinstance(err, ClientOpsError) and text:
+        return text
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def _level_sql(n_levels: int) -> str:
@@ -349,12 +359,23 @@ class Reminders:
         ``exclude`` lists client codes to leave out this time (unticked in the review).
         ``dry_run`` renders every email and reports ``would send`` without sending or recording.
         ``status`` is ``sent``, ``would send``, ``skipped``, ``refused`` (the server refused
-        every recipient: nothing recorded, ``reason`` quotes the server) or ``not sent`` (the
-        server could no longer be reached during the run). An email refused for
-        some recipients only is recorded as sent to the others, and ``reason`` names the refused.
+        every recipient: nothing recorded, ``reason`` quotes the server), ``failed`` (this
+        client's email could not be made, sent or recorded: ``reason`` says why; nothing was
+        recorded unless the reason says the email left) or ``not sent`` (the server could no
+        longer be reached during the run). An email refused for some recipients only is
+        recorded as sent to the others, and ``reason`` names the refused.
         ``progress(done, total)`` is called before each email (a progress bar).
+
+        Each client is handled on its own: one client's failure is reported in its row and the
+        run goes on; once an email has left, the table is always returned. Refused up front,
+        before any connection and for the whole run: a book opened read-only
+        (:class:`ReadOnlyError`, even with ``dry_run`` off and nothing due), a server that
+        cannot be reached (:class:`MailError`), and an SMTP login without TLS that the settings
+        do not allow (:class:`ValidationError`, see :meth:`SmtpConfig.check_login`).
         """
         as_of = _day(as_of, "as_of")
+        if not dry_run:
+            self.book.store.check_writable()   # no email may leave a book that cannot record it
         excluded = {exclude} if isinstance(exclude, str) else set(exclude)
         head = self._letterhead()
         results: list[dict[str, Any]] = []
@@ -374,8 +395,13 @@ class Reminders:
             if p.code in excluded:
                 row["reason"] = "left out of this run"
                 continue
-            letter = self.letter(p, head)
-            row.update(subject=letter.subject, body=letter.body)
+            try:
+                letter = self.letter(p, head)
+                row.update(subject=letter.subject, body=letter.body)
+                check_subject(letter.subject)     # a simulation shows it fails too
+            except Exception as err:  # noqa: BLE001 - one client's letter never stops the run
+                row.update(status="failed", reason=_why(err))
+                continue
             if dry_run:
                 row["status"] = "would send"
             else:
@@ -383,33 +409,53 @@ class Reminders:
         if outbox:
             own = mailer is None
             smtp = mailer or Mailer(SmtpConfig.from_settings(self.book.settings))
+            smtp.config.check_login()   # a login without TLS: the whole run is refused
             if own:
                 smtp.connect()          # an unreachable server: MailError, nothing was sent
             try:
-                for done, (p, letter, row) in enumerate(outbox):
-                    if progress is not None:
-                        progress(done, len(outbox))
-                    message = build_message(smtp.config.sender, p.recipients, letter.subject,
-                                            letter.body)
-                    try:
-                        delivery = smtp.send(message)
-                    except MailError as err:
-                        # The server went away mid-run: what was sent is recorded; the rest
-                        # is reported and stays due.
-                        for _p, _letter, rest in outbox[done:]:
-                            rest.update(status="not sent", reason=str(err))
-                        break
-                    row["message_id"] = delivery.message_id
-                    row["reason"] = delivery.reason
-                    if not delivery.delivered:
-                        row["status"] = "refused"
-                        continue
-                    self._record_sent(p, as_of, delivery.accepted, delivery.message_id)
-                    row["status"] = "sent"
+                self._deliver(smtp, outbox, as_of, progress)
             finally:
                 if own:
                     smtp.close()
         return self._frame(results, SEND_COLUMNS, ["amount_due"])
+
+    def _deliver(self, smtp: Mailer,
+                 outbox: list[tuple[Planned, templates.Letter, dict[str, Any]]], as_of: date,
+                 progress: Callable[[int, int], None] | None) -> None:
+        """Send and record each email in turn, each client's failure kept in its own row."""
+        for done, (p, letter, row) in enumerate(outbox):
+            if progress is not None:
+                progress(done, len(outbox))
+            try:
+                message = build_message(smtp.config.sender, p.recipients, letter.subject,
+                                        letter.body)
+            except Exception as err:  # noqa: BLE001 - one client's email never stops the run
+                row.update(status="failed", reason=_why(err))
+                continue
+            try:
+                delivery = smtp.send(message)
+            except MailError as err:
+                # The server went away mid-run: what was sent is recorded; the rest
+                # is reported and stays due.
+                for _p, _letter, rest in outbox[done:]:
+                    rest.update(status="not sent", reason=str(err))
+                return
+            except Exception as err:  # noqa: BLE001 - e.g. a header the library refuses
+                row.update(status="failed", reason=_why(err))
+                continue
+            row["message_id"] = delivery.message_id
+            row["reason"] = delivery.reason
+            if not delivery.delivered:
+                row["status"] = "refused"
+                continue
+            try:
+                self._record_sent(p, as_of, delivery.accepted, delivery.message_id)
+            except Exception as err:  # noqa: BLE001 - the email left: say so, go on
+                row.update(status="failed",
+                           reason=f"sent to {', '.join(delivery.accepted)} but not recorded: "
+                                  f"{_why(err)}")
+                continue
+            row["status"] = "sent"
 
     def _record_sent(
         self, p: Planned, on: date, recipients: Sequence[str], message_id: str

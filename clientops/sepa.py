@@ -7,6 +7,13 @@ validates it against the official ISO 20022 XSD shipped in ``clientops/sepa/`` a
 writes it. The invoices stay in the *pending* batch — neither collected again nor reminded —
 until ``confirm`` records the payments; rejected invoices stay open.
 
+An invoice that cannot go into the file as it is — its number is not a valid EndToEndId (over
+35 characters, or characters outside the EPC set), its mandate reference is not a valid MndtId,
+the debtor's name has nothing a bank can read, its IBAN or BIC is invalid — is left out and
+listed in ``skipped`` with the reason; the file is written for the others. Identifiers are
+never changed (the bank quotes them back); names and the remittance text are transliterated to
+the EPC basic Latin set and cut to their XSD length (:func:`clientops.identifiers.epc_text`).
+
 Mandates unused for 36 months are expired first (``book.mandates.expire_unused``), so they are
 not collected. The creditor is the company in the settings: ``company_name``, ``company_iban``,
 ``company_bic`` and ``sepa_creditor_id`` (the ICS).
@@ -21,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +53,10 @@ SCHEMA = "pain.008.001.02"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 SCHEMES = ("CORE", "B2B")
 MONEY = pa.decimal128(18, 2)
+# What the file's fields hold at most (the XSD's Max35Text, Max70Text, Max140Text; the EPC's
+# largest amount).
+ID_MAX, NAME_MAX, REMITTANCE_MAX = 35, 70, 140
+AMOUNT_MAX = Decimal("999999999.99")
 
 
 class SepaFileInvalid(ClientOpsError):
@@ -178,6 +189,57 @@ ORDER BY c.code, i.number
 """
 
 
+def _unfit(rows: pd.DataFrame) -> list[str | None]:
+    """Why each invoice cannot go into the file although it is due (its end-to-end id, its
+    mandate reference, the debtor's name or account), or None. Checked one by one so that
+    one bad invoice never blocks the batch; each distinct value is checked once."""
+
+    @cache
+    def identifier(value: str, what: str) -> str | None:
+        problem = identifiers.epc_identifier_problem(value, ID_MAX)
+        if problem is None:
+            return None
+        if what == "number":
+            return f"invoice number cannot be a SEPA end-to-end id: {problem}"
+        return f"mandate reference {value} cannot go into a SEPA file: {problem}"
+
+    @cache
+    def name(value: str) -> str | None:
+        if identifiers.epc_text(value, NAME_MAX):
+            return None
+        return "the client's name has no letter or digit a SEPA file can carry"
+
+    @cache
+    def account(iban: str, bic: str | None) -> str | None:
+        try:
+            identifiers.clean_iban(iban, field="iban")
+            if bic:
+                identifiers.clean_bic(bic, field="bic")
+        except ValidationError:
+            return "the mandate's IBAN or BIC is not valid: correct it on the client"
+        return None
+
+    reasons: list[str | None] = []
+    columns = [rows[c].tolist() for c in ("number", "rum", "name", "iban", "bic",
+                                          "open_amount")]
+    for number, rum, debtor, iban, bic, amount in zip(*columns, strict=True):
+        reasons.append(
+            identifier(str(number), "number") or identifier(str(rum), "rum")
+            or name(str(debtor))
+            or account(str(iban), bic if isinstance(bic, str) and bic else None)
+            or ("the amount is more than the 999,999,999.99 a SEPA transaction allows"
+                if amount > AMOUNT_MAX else None))
+    return reasons
+
+
+def _creditor_name(creditor: Creditor) -> str:
+    name = identifiers.epc_text(creditor.name, NAME_MAX)
+    if not name:
+        raise ValidationError("company_name", creditor.name,
+                              "has no letter or digit a SEPA file can carry")
+    return name
+
+
 @contextmanager
 def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
     """``table`` visible to SQL as ``name`` for the block."""
@@ -219,10 +281,14 @@ class Sepa:
         """Write a pain.008.001.02 file collecting what is due by ``collection_date``.
 
         Returns the batch (pending). Nothing is written — neither the file nor the batch —
-        when the file would not validate against the official XSD
+        on a read-only book (:class:`ReadOnlyError`, before anything else), when the file would
+        not validate against the official XSD
         (:class:`SepaFileInvalid`), when ``path`` already exists, or when there is nothing
-        to collect (the summary then has ``id=None`` and lists what was skipped).
+        to collect (the summary then has ``id=None`` and lists what was skipped). An invoice
+        that cannot go into the file (see the module's notes) is only listed in ``skipped``
+        with the reason; the others are collected.
         """
+        self.book.store.check_writable()   # no file for the bank from a read-only book
         on = _as_date(collection_date, "collection_date")
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
@@ -246,6 +312,8 @@ class Sepa:
                 just_expired = pa.table({"mandate_id": pa.array(expiring, pa.int64())})
                 with _registered(conn, "_clientops_sepa_expiring", just_expired):
                     rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
+                due = rows["reason"].isna()
+                rows.loc[due, "reason"] = _unfit(rows[due])
                 skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
                                                         "reason"]]
                 skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
@@ -254,7 +322,8 @@ class Sepa:
                     return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
                                      skipped=skipped)
                 batch_id = self.book.store.reserve(conn, "sepa_batch")
-                msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"
+                # 35 characters at most (MsgId); the end, which makes it unique, is kept
+                msg_id = f"CLIENTOPS-{batch_id:06d}-{datetime.now():%Y%m%d%H%M%S}"[-35:]
                 xml = self._build(creditor, scheme, on, msg_id, todo)
                 errors = validate_xml(xml)
                 if errors:
@@ -275,20 +344,20 @@ class Sepa:
     @staticmethod
     def _build(creditor: Creditor, scheme: str, on: date, msg_id: str,
                todo: pd.DataFrame) -> bytes:
-        config = {"name": creditor.name, "IBAN": creditor.iban, "BIC": creditor.bic,
+        config = {"name": _creditor_name(creditor), "IBAN": creditor.iban, "BIC": creditor.bic,
                   "batch": True, "creditor_id": creditor.creditor_id, "currency": "EUR",
                   "instrument": scheme}
         debit = _DirectDebit(config, msg_id)
         for r in todo.to_dict("records"):
             payment: dict[str, Any] = {
-                "name": str(r["name"]),
+                "name": identifiers.epc_text(str(r["name"]), NAME_MAX),
                 "IBAN": str(r["iban"]),
                 "amount": cents(r["open_amount"]),
                 "type": str(r["sequence"]),
                 "collection_date": on,
                 "mandate_id": str(r["rum"]),
                 "mandate_date": r["signed_on"],
-                "description": f"Facture {r['number']}",
+                "description": identifiers.epc_text(f"Facture {r['number']}", REMITTANCE_MAX),
                 "endtoend_id": str(r["number"]),
             }
             if isinstance(r["bic"], str) and r["bic"]:
@@ -347,6 +416,7 @@ class Sepa:
         ``rejected`` lists the invoices the bank returned: their numbers (the transactions'
         end-to-end ids) or the :class:`Document` objects. The mandates of collected invoices move to RCUR.
         """
+        self.book.store.check_writable()
         batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
         if batch_id is None:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "smtp_host": "127.0.0.1",
     "smtp_port": 25,
     "smtp_starttls": False,
+    "smtp_allow_plaintext": False,  # send the SMTP login without TLS: only if set explicitly
     "smtp_user": None,
     "smtp_sender": "relances@example.fr",
     "language": "fr",
@@ -71,7 +72,7 @@ def _clean(key: str, value: Any) -> Any:
         return _int_in(key, value, 0, 365)
     if key == "smtp_port":
         return _int_in(key, value, 1, 65535)
-    if key == "smtp_starttls":
+    if key in ("smtp_starttls", "smtp_allow_plaintext"):
         if not isinstance(value, bool):
             raise ValidationError(key, value, "must be true or false")
         return value

@@ -12,8 +12,15 @@ class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[Any] = []      # email.message.EmailMessage, with .envelope_rcpt
         self.refuse: set[str] = set()
+        self.sessions = 0                  # EHLO greetings: how many sessions were opened
         self.host = "127.0.0.1"
         self.port = 0
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:

@@ -14,7 +14,8 @@ from clientops.errors import ValidationError
 from clientops.mailer import Mailer, MailError, SmtpConfig, build_message
 
 SETTINGS = {"smtp_host": "mail.example.fr", "smtp_port": 25, "smtp_starttls": False,
-            "smtp_user": None, "smtp_sender": "relances@example.fr"}
+            "smtp_user": None, "smtp_sender": "relances@example.fr",
+            "smtp_allow_plaintext": False}
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,49 @@ def test_unreachable_server_raises_a_clear_error() -> None:
 
 def test_login_without_password_is_refused_before_connecting_further(smtp_sink: Any) -> None:
     with pytest.raises(MailError, match="CLIENTOPS_SMTP_PASSWORD"):
-        Mailer(_config(smtp_sink, user="compta")).connect()
+        Mailer(_config(smtp_sink, user="compta", allow_plaintext=True)).connect()
+
+
+# -- no password over plain TCP unless explicitly allowed -------------------------------------
+def test_a_login_without_tls_is_refused_before_connecting(smtp_sink: Any) -> None:
+    config = _config(smtp_sink, user="compta", password="s3cret")
+    with pytest.raises(ValidationError, match="smtp_allow_plaintext") as err:
+        Mailer(config).connect()
+    assert err.value.field == "smtp_starttls"
+    assert smtp_sink.sessions == 0 and smtp_sink.messages == []
+
+
+def test_a_login_without_tls_goes_when_plaintext_is_allowed_explicitly(smtp_sink: Any) -> None:
+    # the test server offers no AUTH over plain TCP: the session gets as far as asking
+    config = _config(smtp_sink, user="compta", password="s3cret", allow_plaintext=True)
+    with pytest.raises(MailError, match="refused the session"):
+        Mailer(config).connect()
+    assert smtp_sink.sessions == 1
+
+
+def test_no_login_over_plain_tcp_stays_allowed(smtp_sink: Any) -> None:
+    with Mailer(_config(smtp_sink)) as mailer:
+        assert mailer.send(build_message("relances@example.fr", ["a@x.fr"], "1", "1")).delivered
+    assert smtp_sink.sessions == 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "allowed"),
+    [({}, False), ({"CLIENTOPS_SMTP_ALLOW_PLAINTEXT": "oui"}, True),
+     ({"CLIENTOPS_SMTP_ALLOW_PLAINTEXT": "0"}, False)],
+)
+def test_plaintext_login_is_allowed_by_setting_or_environment(
+    environ: dict[str, str], allowed: bool
+) -> None:
+    assert SmtpConfig.from_settings(SETTINGS, environ).allow_plaintext is allowed
+    config = SmtpConfig.from_settings({**SETTINGS, "smtp_allow_plaintext": True}, {})
+    assert config.allow_plaintext is True
+
+
+def test_a_bad_plaintext_flag_in_the_environment_is_named() -> None:
+    with pytest.raises(ValidationError) as err:
+        SmtpConfig.from_settings(SETTINGS, {"CLIENTOPS_SMTP_ALLOW_PLAINTEXT": "perhaps"})
+    assert err.value.field == "smtp_allow_plaintext"
 
 
 # -- STARTTLS and login against a real TLS server ---------------------------------------------

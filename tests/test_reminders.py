@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import clientops
-from clientops.errors import NotFound, ValidationError
-from clientops.mailer import MailError
+from clientops.errors import NotFound, ReadOnlyError, ValidationError
+from clientops.mailer import Mailer, MailError, SmtpConfig
 
 COMPANY_IBAN = "FR7630004000031234567890143"
 D = date(2026, 3, 2)   # "today" in these tests
@@ -445,6 +445,125 @@ def test_server_lost_mid_run_keeps_what_was_sent_and_reports_the_rest(
 def test_nothing_due_never_connects(book: clientops.Book) -> None:
     book.settings.update(smtp_port=1)        # nothing listens there
     assert book.reminders.send(D).empty
+
+
+# -- a read-only book sends nothing ----------------------------------------------------------
+def read_only(book: clientops.Book) -> clientops.Book:
+    """The same book opened read-only (the writable one lets the file go first)."""
+    book.close()
+    return clientops.open(book.path, read_only=True, actor="viewer")
+
+
+def test_a_read_only_book_refuses_to_send_before_connecting(book: clientops.Book,
+                                                            smtp_sink: Any) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "10.00", days_ago(10))
+    viewer = read_only(book)
+    try:
+        # reading what is due, and a simulation, are reads: allowed
+        assert viewer.reminders.due(D)["action"].tolist() == ["send"]
+        assert viewer.reminders.send(D, dry_run=True)["status"].tolist() == ["would send"]
+        with pytest.raises(ReadOnlyError):
+            viewer.reminders.send(D)
+        with pytest.raises(ReadOnlyError):       # with a mailer of its own, too
+            viewer.reminders.send(D, mailer=Mailer(SmtpConfig.from_settings(viewer.settings)))
+    finally:
+        viewer.close()
+    assert smtp_sink.messages == [] and smtp_sink.sessions == 0
+    # nothing was recorded: the writable book sends it, once
+    assert book.reminders.send(D)["status"].tolist() == ["sent"]
+    assert len(smtp_sink.messages) == 1
+
+
+def test_a_read_only_book_refuses_a_run_with_nothing_due_too(book: clientops.Book,
+                                                             smtp_sink: Any) -> None:
+    viewer = read_only(book)
+    try:
+        with pytest.raises(ReadOnlyError):
+            viewer.reminders.send(D)
+    finally:
+        viewer.close()
+
+
+# -- one client's failure does not stop the run ------------------------------------------------
+def _raw_update(book: clientops.Book, sql: str, params: list[Any]) -> None:
+    """Data as an older version or another tool could have left it (no validation)."""
+    from clientops import cardrows
+
+    with book.store.transaction() as conn:
+        conn.execute(sql, params)
+        cardrows.touch(conn, None)               # the kept card rows follow
+
+
+def test_one_clients_bad_letter_is_a_failure_and_the_run_goes_on(book: clientops.Book,
+                                                                 smtp_sink: Any) -> None:
+    book.settings.update(reminder_templates={
+        "fr": {"1": "Subject: Relance $client_name\n\n$invoice_lines\n$total_due\n"}})
+    codes = [client(book, name, email=f"{name.lower()}@x.fr")
+             for name in ("Alpha", "Beta", "Gamma", "Delta")]
+    for k, code in enumerate(codes, start=1):
+        invoice(book, code, f"F-{k}", "10.00", days_ago(10))
+    # a line break in Beta's name reaches the subject; a carriage return in Gamma's invoice
+    _raw_update(book, "UPDATE clients SET name = ? WHERE code = ?", ["Be\rta", codes[1]])
+    _raw_update(book, "UPDATE documents SET number = ? WHERE number = ?", ["F-3\r", "F-3"])
+    steps: list[int] = []
+    result = by_code(book.reminders.send(D, progress=lambda done, total: steps.append(done)))
+    assert [result[c]["status"] for c in codes] == ["sent", "failed", "sent", "sent"]
+    assert "subject" in result[codes[1]]["reason"]
+    assert "line break" in result[codes[1]]["reason"]
+    assert steps == [0, 1, 2]                    # Beta's letter failed before sending
+    assert [m["To"] for m in smtp_sink.messages] == ["alpha@x.fr", "gamma@x.fr", "delta@x.fr"]
+    assert sorted(book.reminders.history()["code"]) == [codes[0], codes[2], codes[3]]
+    # the failed one stays due
+    assert book.reminders.due(D)["code"].tolist() == [codes[1]]
+
+
+def test_a_template_subject_must_be_one_clean_line(book: clientops.Book) -> None:
+    for bad, why in [
+        ("Subject: Relance\r $client_code\n\nBonjour", "line break"),     # CR in the subject
+        ("Subject: Relance\u2028$client_code\n\nBonjour", "line break"),  # Unicode line sep.
+        ("Subject: Relance\x00\n\nBonjour", "control character"),       # NUL
+        ("Subject: Relance\n\nBonjour\x1b[31m", "control character"),    # escape in the body
+        ("Subject: $invoice_lines\n\nBonjour", "subject"),               # a list in the subject
+        ("Subject:   \n\nBonjour", "subject"),                            # no subject at all
+        ("Subject: " + "x" * 300 + "\n\nBonjour", "too long"),          # a novel of a subject
+    ]:
+        with pytest.raises(ValidationError, match=why) as err:
+            book.settings.update(reminder_templates={"fr": {"1": bad}})
+        assert err.value.field == "reminder_templates", bad
+    assert book.settings.reminder_templates == {}
+    # Windows line endings are fine: stored with plain line breaks
+    book.settings.update(reminder_templates={"fr": {"1": "Subject: R $client_code\r\n\r\nB\r\n"}})
+    assert book.settings.reminder_templates == {"fr": {"1": "Subject: R $client_code\n\nB\n"}}
+
+
+def test_the_shipped_templates_pass_the_same_check() -> None:
+    from clientops import templates
+
+    for language in templates.LANGUAGES:
+        for level in (1, 2, 3):
+            text = templates.default_text(language, level)
+            assert text is not None and templates.check(text) == text, (language, level)
+
+
+# -- no password over plain TCP ------------------------------------------------------------------
+def test_a_login_without_tls_refuses_the_whole_run_up_front(book: clientops.Book,
+                                                            smtp_sink: Any,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.setenv("CLIENTOPS_SMTP_PASSWORD", "s3cret")
+    book.settings.update(smtp_user="relances")
+    for name in ("Alpha", "Beta"):
+        invoice(book, client(book, name, email=f"{name}@x.fr"), f"F-{name}", "10.00",
+                days_ago(10))
+    for mailer in (None, Mailer(SmtpConfig.from_settings(book.settings))):
+        with pytest.raises(ValidationError, match="smtp_allow_plaintext") as err:
+            book.reminders.send(D, mailer=mailer)
+        assert err.value.field == "smtp_starttls"
+    assert smtp_sink.sessions == 0 and smtp_sink.messages == []
+    assert book.reminders.history().empty
+    # a simulation needs no server: still fine
+    assert set(book.reminders.send(D, dry_run=True)["status"]) == {"would send"}
 
 
 # -- manual reminders ----------------------------------------------------------------------

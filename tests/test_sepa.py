@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 from lxml import etree
 
 import clientops
-from clientops.errors import ValidationError
-from clientops.sepa import NAMESPACE, SepaFileInvalid, cents, validate_xml
+from clientops.errors import ReadOnlyError, ValidationError
+from clientops.sepa import NAMESPACE, cents, validate_xml
 
 NS = {"p": NAMESPACE}
 COMPANY_IBAN = "FR7630004000031234567890143"
@@ -209,24 +210,101 @@ def test_cents_are_exact(amount: Decimal, expected: int) -> None:
     assert cents(amount) == expected
 
 
-def test_a_file_that_does_not_validate_is_not_written(
+def test_one_bad_invoice_is_skipped_and_the_batch_is_written_for_the_others(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    code = debtor(book, "Client Import", IBAN_FR, date(2025, 6, 1), allow_duplicate=True)
+    # an invoice number from another system, longer than the 35 characters of EndToEndId
+    long_number = "FACTURE-EXTERNE-2026-0000000000000000042"
+    assert len(long_number) == 40
+    invoice(book, code, long_number, "10.00", date(2026, 2, 1))
+    invoice(book, code, "F_2026_7", "11.00", date(2026, 2, 1))    # "_": not a SEPA character
+    invoice(book, code, "F-2026-0008", "12.00", date(2026, 2, 1))
+    path = tmp_path / "batch.xml"
+    batch = book.sepa.collect(COLLECT_ON, path)
+    assert validate_xml(path.read_bytes()) == []
+    assert set(transactions(path)) == {"F-2026-0001", "F-2026-0002", "F-2026-0004",
+                                       "F-2026-0005", "F-2026-0008"}
+    assert (batch.transactions, batch.total) == (5, Decimal("1448.05"))
+    reasons = dict(zip(batch.skipped["invoice"], batch.skipped["reason"], strict=True))
+    assert reasons == {
+        long_number: "invoice number cannot be a SEPA end-to-end id: it has 40 characters, "
+                     "more than the 35 a SEPA file allows",
+        "F_2026_7": "invoice number cannot be a SEPA end-to-end id: it may only hold letters, "
+                    "digits and / - ? : ( ) . , ' + (not starting or ending with /, no //)",
+    }
+    assert batch.skipped.set_index("invoice").loc[long_number, "code"] == code
+    # the skipped invoices stay open, outside any batch: they can be collected once renumbered
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT number FROM documents WHERE sepa_batch_id IS NULL"
+                            " AND kind = 'invoice' ORDER BY number").fetchall() == [
+            ("F-2026-0003",), (long_number,), ("F_2026_7",)]
+
+
+def test_a_mandate_reference_too_long_for_the_file_is_skipped(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    from clientops import cardrows
+
+    rum = "RUM-" + "X" * 32                                  # 36 characters, left by a migration
+    with book.store.transaction() as conn:
+        conn.execute("UPDATE sepa_mandates SET rum = ? WHERE client_id ="
+                     " (SELECT id FROM clients WHERE code = ?)", [rum, portfolio["b"]])
+        cardrows.touch(conn, None)
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    assert set(transactions(tmp_path / "batch.xml")) == {"F-2026-0001", "F-2026-0002",
+                                                         "F-2026-0005"}
+    assert batch.skipped[["invoice", "reason"]].values.tolist() == [
+        ["F-2026-0004", f"mandate reference {rum} cannot go into a SEPA file: it has 36 "
+                        "characters, more than the 35 a SEPA file allows"]]
+
+
+EPC_TEXT = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
+
+
+def test_texts_are_transliterated_to_the_epc_character_set_and_cut_to_their_length(
     book: clientops.Book, tmp_path: Path
 ) -> None:
-    code = debtor(book, "Client Import", IBAN_FR, date(2025, 6, 1))
-    # an invoice number from another system, longer than the 35 characters of EndToEndId
-    invoice(book, code, "FACTURE-EXTERNE-2026-000000000000042", "10.00", date(2026, 2, 1))
-    out = tmp_path / "out"
-    out.mkdir()
-    path = out / "batch.xml"
-    with pytest.raises(SepaFileInvalid, match="EndToEndId") as err:
-        book.sepa.collect(COLLECT_ON, path)
-    assert any("maxLength" in e for e in err.value.errors)
-    assert not path.exists()
-    assert list(out.iterdir()) == []                        # no temporary file left either
-    assert len(book.sepa.batches()) == 0
-    with book.store.connection() as conn:
-        assert conn.execute("SELECT count(*) FROM documents WHERE sepa_batch_id IS NOT NULL"
-                            ).fetchone() == (0,)
+    book.settings.update(company_name="Société Générale d'Électricité & Fils — «Ouest» " + "é" * 60)
+    names = {
+        "Łódź Ørsted & Søn — «Café» 東京": "Lodz Orsted + Son -- Cafe Dong Jing",
+        "Straße_Müller": "Strasse-Muller",
+        "Ελληνικά Προϊόντα": "Ellenika Proionta",
+        "Société " + "x" * 150: "Societe " + "x" * 62,            # cut at the 70 of Nm
+    }
+    codes = {}
+    for k, name in enumerate(names, start=1):
+        codes[name] = debtor(book, name, IBAN_FR if k % 2 else IBAN_DE, date(2025, 6, 1),
+                             allow_duplicate=True, **({} if k % 2 else {"country": "DE"}))
+        invoice(book, codes[name], f"F-{k}", "10.00", date(2026, 2, 1))
+    path = tmp_path / "batch.xml"
+    batch = book.sepa.collect(COLLECT_ON, path)
+    assert batch.transactions == 4 and batch.skipped.empty
+    assert validate_xml(path.read_bytes()) == []
+    got = {tx["name"] for tx in transactions(path).values()}
+    assert got == set(names.values())
+    root = etree.parse(str(path)).getroot()
+    texts = [e.text for e in root.iter() if isinstance(e.tag, str) and e.text and e.text.strip()]
+    assert all(EPC_TEXT.fullmatch(t) for t in texts), [t for t in texts
+                                                        if not EPC_TEXT.fullmatch(t)]
+    creditor = {e.text for e in root.iterfind(".//p:Cdtr/p:Nm", NS)}
+    initiator = root.findtext(".//p:GrpHdr/p:InitgPty/p:Nm", namespaces=NS)
+    assert creditor == {initiator}
+    assert initiator == ("Societe Generale d'Electricite + Fils -- Ouest " + "e" * 60)[:70]
+    for tag, limit in (("MsgId", 35), ("PmtInfId", 35), ("EndToEndId", 35), ("MndtId", 35),
+                       ("Nm", 70), ("Ustrd", 140)):
+        assert all(len(e.text) <= limit for e in root.iter(f"{{{NAMESPACE}}}{tag}")), tag
+
+
+def test_a_debtor_name_with_nothing_a_sepa_file_can_carry_is_skipped(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    code = debtor(book, "☃☃☃", IBAN_FR, date(2025, 6, 1))
+    invoice(book, code, "F-1", "10.00", date(2026, 2, 1))
+    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+    assert batch.id is None and not (tmp_path / "batch.xml").exists()
+    assert batch.skipped["reason"].tolist() == [
+        "the client's name has no letter or digit a SEPA file can carry"]
 
 
 def test_validate_xml_rejects_a_tampered_file(
@@ -296,3 +374,24 @@ def test_an_invalid_creditor_identifier_is_refused(book: clientops.Book, ics: st
         book.settings.update(sepa_creditor_id=ics)
     assert err.value.field == "sepa_creditor_id"
     assert book.settings.sepa_creditor_id == "FR72ZZZ123456"
+
+
+# -- a read-only book writes no file for the bank ------------------------------------------------
+def test_a_read_only_book_writes_no_sepa_file(
+    book: clientops.Book, portfolio: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "sepa"
+    out.mkdir()
+    batch = book.sepa.collect(COLLECT_ON, out / "first.xml")
+    before = (book.counts(), len(book.sepa.batches()), len(book.history()))
+    book.close()
+    with clientops.open(book.path, read_only=True) as viewer:
+        with pytest.raises(ReadOnlyError):
+            viewer.sepa.collect(date(2026, 3, 12), out / "second.xml")
+        with pytest.raises(ReadOnlyError):
+            viewer.sepa.confirm(batch)
+        # reading the batches stays allowed
+        assert viewer.sepa.get(batch.id).status == "pending"
+        assert len(viewer.sepa.transactions(batch)) == 4
+    assert sorted(p.name for p in out.iterdir()) == ["first.xml"]
+    assert (book.counts(), len(book.sepa.batches()), len(book.history())) == before

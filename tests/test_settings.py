@@ -63,6 +63,7 @@ def test_update_cleans_and_persists_across_reopen(db_path: Path) -> None:
         ("reminder_tolerance", "-1", "positive"),                     # negative tolerance
         ("smtp_port", 70000, "between 1 and 65535"),                  # not a TCP port
         ("smtp_starttls", "yes", "true or false"),                    # text, not a boolean
+        ("smtp_allow_plaintext", "yes", "true or false"),             # text, not a boolean
         ("language", "de", "fr or en"),                               # unsupported language
         ("company_name", "  ", "empty"),                              # blank company name
         ("favourite_colour", "blue", "not a known setting"),          # unknown key

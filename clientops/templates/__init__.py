@@ -5,6 +5,10 @@ with a ``Subject:`` line, then a blank line, then the body; placeholders use ``$
 (:class:`string.Template`): ``$client_name``, ``$client_code``, ``$company_name``,
 ``$invoice_lines``, ``$total_due``, ``$payment_instructions``. The setting
 ``reminder_templates`` overrides any of them: ``{"fr": {"2": "Subject: …\\n\\n…"}}``.
+A template is checked when saved: the subject is one line of at most
+:data:`SUBJECT_MAX` characters using only the one-line placeholders
+(:data:`SUBJECT_PLACEHOLDERS`), and no control character appears anywhere (line breaks and
+tabs in the body only; Windows line endings are stored as plain line breaks).
 
 A level without its own template (a fourth level added to the policy) uses the template of the
 highest level below it.
@@ -12,6 +16,7 @@ highest level below it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +35,13 @@ PLACEHOLDERS = frozenset(
     {"client_name", "client_code", "company_name", "invoice_lines", "total_due",
      "payment_instructions"}
 )
+# What a subject may quote: the values that are one line (not the invoice lines, nor how to pay).
+SUBJECT_PLACEHOLDERS = frozenset({"client_name", "client_code", "company_name", "total_due"})
+SUBJECT_MAX = 200
+TEMPLATE_MAX = 20_000
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+# What str.splitlines() takes for a line break, besides "\n": a mail header may hold none.
+_LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 # Labels of the default policy's level names, per language; other names are shown as given.
 LEVEL_LABELS = {
@@ -82,11 +93,50 @@ def _split(text: str, field: str, value: Any) -> tuple[str, str]:
     return head[len("subject:"):].strip(), body.lstrip("\n")
 
 
+def control_character(text: str, allowed: str = "") -> tuple[str, str] | None:
+    """The first character of ``text`` an email cannot carry as it is, as ``(kind, char)``:
+    kind ``line break`` or ``control character`` (those in ``allowed`` excepted); None if
+    there is none."""
+    for char in text:
+        if char in allowed:
+            continue
+        if char == "\n" or char in _LINE_BREAKS:
+            return "line break", repr(char)
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
+            return "control character", repr(char)
+    return None
+
+
 def check(text: str, field: str = "reminder_templates") -> str:
-    """Validate one template's text (subject line, known placeholders); returns it."""
+    """Validate one template's text; returns it with Windows line endings made plain.
+
+    The subject is one line of at most :data:`SUBJECT_MAX` characters quoting only
+    :data:`SUBJECT_PLACEHOLDERS`; the body may hold line breaks and tabs but no other control
+    character; every placeholder is known.
+    """
     if not isinstance(text, str) or not text.strip():
         raise ValidationError(field, text, "a template cannot be empty")
-    _split(text, field, text)
+    if len(text) > TEMPLATE_MAX:
+        raise ValidationError(field, text[:60], f"a template is too long ({len(text)} "
+                              f"characters, at most {TEMPLATE_MAX})")
+    text = text.replace("\r\n", "\n")
+    subject, body = _split(text, field, text[:60])
+    bad = control_character(subject)
+    if bad and bad[0] == "line break":
+        raise ValidationError(field, subject[:60],
+                              f"the subject contains a line break ({bad[1]}): it must be one line")
+    if bad:
+        raise ValidationError(field, subject[:60],
+                              f"the subject contains a control character ({bad[1]})")
+    if not subject:
+        raise ValidationError(field, text[:60], "the subject line is empty")
+    if len(subject) > SUBJECT_MAX:
+        raise ValidationError(field, subject[:60], f"the subject is too long ({len(subject)} "
+                              f"characters, at most {SUBJECT_MAX})")
+    bad = control_character(body, allowed="\n\t")
+    if bad:
+        raise ValidationError(field, body[:60], f"the text contains a control character "
+                              f"({bad[1]}); only line breaks and tabs are allowed")
     template = Template(text)
     if not template.is_valid():
         raise ValidationError(field, text[:60], "a '$' must start a placeholder such as $total_due"
@@ -97,6 +147,12 @@ def check(text: str, field: str = "reminder_templates") -> str:
             field, ", ".join(sorted(unknown)),
             "unknown placeholder; use " + ", ".join(f"${p}" for p in sorted(PLACEHOLDERS)),
         )
+    several = set(Template(subject).get_identifiers()) - SUBJECT_PLACEHOLDERS
+    if several:
+        raise ValidationError(
+            field, ", ".join(sorted(several)),
+            "the subject can only quote " + ", ".join(f"${p}" for p in
+                                                      sorted(SUBJECT_PLACEHOLDERS)))
     return text
 
 

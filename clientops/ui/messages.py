@@ -348,6 +348,25 @@ _TABLE: list[tuple[str, str]] = [
     ("invoice in dispute", "facture en litige"),
     ("already in SEPA batch {id} awaiting confirmation",
      "déjà dans le lot SEPA {id} en attente de confirmation"),
+    ("invoice number cannot be a SEPA end-to-end id: {message}",
+     "le numéro de facture ne peut pas servir d'identifiant de bout en bout SEPA : {message}"),
+    ("mandate reference {rum} cannot go into a SEPA file: {message}",
+     "la référence de mandat {rum} ne peut pas figurer dans un fichier SEPA : {message}"),
+    ("it has {n} characters, more than the {max} a SEPA file allows",
+     "{n} caractères, alors qu'un fichier SEPA en admet {max} au plus"),
+    ("it may only hold letters, digits and / - ? : ( ) . , ' + (not starting or ending with /, "
+     "no //)",
+     "seuls sont admis les lettres, les chiffres et / - ? : ( ) . , ' + (sans / au début ni "
+     "à la fin, ni //)"),
+    ("the client's name has no letter or digit a SEPA file can carry",
+     "le nom du client ne contient aucune lettre ni aucun chiffre utilisable dans un fichier "
+     "SEPA"),
+    ("the mandate's IBAN or BIC is not valid: correct it on the client",
+     "l'IBAN ou le BIC du mandat n'est pas valide : corrigez-le sur la fiche du client"),
+    ("the amount is more than the 999,999,999.99 a SEPA transaction allows",
+     "le montant dépasse les 999 999 999,99 admis pour une opération SEPA"),
+    ("has no letter or digit a SEPA file can carry",
+     "ne contient aucune lettre ni aucun chiffre utilisable dans un fichier SEPA"),
     # settings.py
     ("must be between {low} and {high}", "doit être compris entre {low} et {high}"),
     ("is not a known setting", "n'est pas un paramètre connu"),
@@ -435,6 +454,31 @@ _TABLE: list[tuple[str, str]] = [
     ("no sender address is configured", "aucune adresse d'expéditeur n'est configurée"),
     ("must be a port number such as 25 or 587",
      "doit être un numéro de port, par exemple 25 ou 587"),
+    ("the login of {user} to the mail server {server} would be sent without encryption: turn "
+     "smtp_starttls on, or set smtp_allow_plaintext to true to allow it explicitly",
+     "l'identifiant {user} et son mot de passe partiraient en clair vers le serveur de "
+     "messagerie {server} : activez STARTTLS (smtp_starttls), ou autorisez expressément "
+     "l'envoi sans chiffrement (smtp_allow_plaintext)"),
+    ("the email subject contains a line break ({char}): it must be one line",
+     "l'objet de l'e-mail contient un saut de ligne ({char}) : il doit tenir sur une ligne"),
+    ("the email subject contains a control character ({char})",
+     "l'objet de l'e-mail contient un caractère de contrôle ({char})"),
+    ("sent to {recipients} but not recorded: {message}",
+     "envoyé à {recipients} mais non enregistré : {message}"),
+    # templates — reminder letters checked when saved
+    ("the subject contains a line break ({char}): it must be one line",
+     "l'objet contient un saut de ligne ({char}) : il doit tenir sur une ligne"),
+    ("the subject contains a control character ({char})",
+     "l'objet contient un caractère de contrôle ({char})"),
+    ("the text contains a control character ({char}); only line breaks and tabs are allowed",
+     "le texte contient un caractère de contrôle ({char}) ; seuls les sauts de ligne et les "
+     "tabulations sont admis"),
+    ("the subject line is empty", "la ligne d'objet est vide"),
+    ("the subject is too long ({n} characters, at most {max})",
+     "l'objet est trop long ({n} caractères, {max} au plus)"),
+    ("a template is too long ({n} characters, at most {max})",
+     "le modèle est trop long ({n} caractères, {max} au plus)"),
+    ("the subject can only quote {names}", "l'objet ne peut citer que {names}"),
     ("is the client to keep: choose two different clients",
      "est le client à conserver : choisissez deux clients différents"),
     ("is archived: restore it before merging into it",

@@ -74,7 +74,8 @@ def reason_label(reason: Any) -> str:
 def status_label(status: str) -> str:
     return {"sent": _("sent"), "would send": _("would send (simulation)"),
             "skipped": _("skipped"), "refused": _("refused by the mail server"),
-            "not sent": _("not sent: mail server unreachable")}.get(status, status)
+            "not sent": _("not sent: mail server unreachable"),
+            "failed": _("failed (see why)")}.get(status, status)
 
 
 class RemindersView(w.VBox):
@@ -239,9 +240,16 @@ class RemindersView(w.VBox):
         counts = result["status"].value_counts().to_dict()
         sent = int(counts.get("sent", 0))
         refused = int(counts.get("refused", 0)) + int(counts.get("not sent", 0))
+        failed = int(counts.get("failed", 0))
         if dry_run:
+            # an email that could not be made shows as failed in the table below
             self.banner.show(_("Simulation: {n} emails would be sent; nothing was sent.").format(
-                n=int(counts.get("would send", 0))), "info")
+                n=int(counts.get("would send", 0))), "warn" if failed else "info")
+        elif failed:
+            # one client's email could not be made, sent or recorded; the others went on
+            self.banner.show(_("{sent} sent, {refused} refused by the mail server, {failed} "
+                               "failed (see below).").format(sent=sent, refused=refused,
+                                                             failed=failed), "warn")
         elif refused:
             self.banner.show(_("{sent} sent, {refused} refused by the mail server (see below)."
                                ).format(sent=sent, refused=refused), "warn")
@@ -357,7 +365,8 @@ class SepaPanel(w.VBox):
     @guarded()
     def on_collect(self, _button: Any = None) -> None:
         path = Path(self.path.value.strip())
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.book.read_only:  # a read-only book makes no folder (collect refuses it)
+            path.parent.mkdir(parents=True, exist_ok=True)
         batch = self.book.sepa.collect(self.collection_date.value, path)
         self.batch = batch
         skipped = html_table(

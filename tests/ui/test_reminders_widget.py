@@ -143,3 +143,42 @@ def test_long_lists_show_a_bounded_number_of_tick_boxes(book: clientops.Book,
     boxes = [c for c in view.tick_box.children if hasattr(c, "indent")]
     assert len(boxes) == 1 and "1 autres clients, tous cochés" in view.tick_box.children[1].value
     assert view.selected == [a, b]
+
+
+def test_a_failed_client_is_shown_and_the_others_are_sent(book: clientops.Book,
+                                                          smtp_sink: Any) -> None:
+    from clientops import cardrows
+
+    book.settings.update(reminder_templates={
+        "fr": {"1": "Subject: Relance $client_name\n\n$invoice_lines\n"}})
+    a = client_with_invoice(book, "Alpha", "a@alpha.fr", "F-1")
+    b = client_with_invoice(book, "Beta", "b@beta.fr", "F-2")
+    with book.store.transaction() as conn:     # a name left by an older version
+        conn.execute("UPDATE clients SET name = 'Al\rpha' WHERE code = ?", [a])
+        cardrows.touch(conn, None)
+    view = RemindersView(book, as_of=D)
+    view.dry_run.value = False
+    view.send_button.click()
+    view.confirm.yes.click()
+    assert view.last_error is None, view.banner.text
+    assert view.result is not None
+    assert view.result.set_index("code")["status"].to_dict() == {a: "failed", b: "sent"}
+    assert [m["To"] for m in smtp_sink.messages] == ["b@beta.fr"]
+    assert "1 échec" in view.banner.text or "1 en échec" in view.banner.text
+    assert "échec" in view.outcome.value
+    assert "saut de ligne" in view.outcome.value          # the reason, in French
+    assert list(view.ticks) == [a]                        # still due
+
+
+def test_sepa_on_a_read_only_book_makes_no_folder(book: clientops.Book, tmp_path: Path) -> None:
+    book.settings.update(sepa_creditor_id="FR72ZZZ123456")
+    code = client_with_invoice(book, "Alpha", "a@x.fr", "F-1",
+                               iban="FR7630006000011234567890189")
+    book.mandates.add(code, signed_on=date(2025, 1, 1))
+    book.close()
+    with clientops.open(book.path, read_only=True) as viewer:
+        panel = SepaPanel(viewer, folder=tmp_path / "sepa")
+        panel.collection_date.value = D
+        panel.collect_button.click()
+        assert isinstance(panel.last_error, clientops.ReadOnlyError)
+    assert not (tmp_path / "sepa").exists()
