@@ -46,6 +46,10 @@ DEFAULT_IDLE_WINDOW = 1.0
 # would multiply the cost of a loop several times.
 DEFAULT_MAX_HOLD = 0.5
 _POLL = 0.02  # how often an idle connection looks for waiters
+# A holder that did nothing for this long is idle, and lets a waiter in at once. A shorter gap
+# is the pause between two operations of a loop, which keeps the file up to max_hold: handing
+# it over there made two writing processes trade it after every one or two operations.
+_IDLE_GAP = 0.05
 _MAX_RETRY_DELAY = 0.05  # a waiter tries again at least this often
 # DuckDB's own default memory limit is 80 % of the machine's RAM: a 1M-client portfolio then
 # peaked at 3.5 GB. With 1.2 GB the whole indicators bench at 1M clients peaks at 1.9 GB
@@ -293,7 +297,7 @@ class Store:
             reaper.start()
 
     def _close_if_idle(self) -> float | None:
-        """Reaper tick: close once the idle window lapsed, or at once when someone waits.
+        """Reaper tick: close once the idle window lapsed, or once idle when someone waits.
 
         Returns the delay until the next tick, or None when this reaper is done.
         """
@@ -306,7 +310,7 @@ class Store:
             if self._depth:
                 return _POLL
             idle = time.monotonic() - self._last_used
-            if idle >= self.idle_window * 0.95 or self._waiters.others():
+            if idle >= self.idle_window * 0.95 or (idle >= _IDLE_GAP and self._waiters.others()):
                 self._conn.close()
                 self._conn = None
                 self._reaper = None
