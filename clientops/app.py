@@ -16,16 +16,27 @@ from pathlib import Path
 from .book import default_path
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# The app's pages are the notebooks at the top of NOTEBOOKS, widgets only. Python examples for
+# JupyterLab users live in this subfolder, which the app does not list (they never change the
+# book either: they read it read-only and write on a throw-away demo book).
+EXAMPLES = "python"
 
 
 def voila_command(notebooks: Path, host: str, port: int, open_browser: bool = False) -> list[str]:
     """The ``voila`` command line serving ``notebooks`` on ``host:port``."""
+    # jupyter_server is a heavy import that only serving needs.
+    from jupyter_server.services.contents.manager import ContentsManager
+
+    # The app's home leaves out what Jupyter hides, and the examples' folder.
+    hidden = [*ContentsManager().hide_globs, EXAMPLES]
     return [
         sys.executable, "-m", "voila", str(notebooks),
         f"--Voila.ip={host}", f"--port={port}",
         "--no-browser" if not open_browser else "--Voila.open_browser=True",
         "--show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=['.*\\.(png|jpg|gif|svg|csv|xlsx)']",
+        # One item per flag: a list written out in one flag would be taken as a single glob.
+        *(f"--LargeFileManager.hide_globs={glob}" for glob in hidden),
         # Each page is a fresh kernel; let an idle page's kernel go after a while.
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_interval=300",

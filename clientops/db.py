@@ -17,6 +17,7 @@ measures both).
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import re
@@ -45,6 +46,10 @@ DEFAULT_IDLE_WINDOW = 1.0
 # would multiply the cost of a loop several times.
 DEFAULT_MAX_HOLD = 0.5
 _POLL = 0.02  # how often an idle connection looks for waiters
+# A holder that did nothing for this long is idle, and lets a waiter in at once. A shorter gap
+# is the pause between two operations of a loop, which keeps the file up to max_hold: handing
+# it over there made two writing processes trade it after every one or two operations.
+_IDLE_GAP = 0.05
 _MAX_RETRY_DELAY = 0.05  # a waiter tries again at least this often
 # DuckDB's own default memory limit is 80 % of the machine's RAM: a 1M-client portfolio then
 # peaked at 3.5 GB. With 1.2 GB the whole indicators bench at 1M clients peaks at 1.9 GB
@@ -136,8 +141,11 @@ class _Waiters:
             self._fd = None
 
 
-def _reap(ref: weakref.ReferenceType[Store]) -> None:
-    """The idle-window watcher of one Store's connection (holds no strong reference to it)."""
+def _reap(ref: weakref.ReferenceType[Store], wake: threading.Event) -> None:
+    """The idle-window watcher of one Store's connection (holds no strong reference to it).
+
+    ``wake`` cuts a wait short when the store is closed, so that closing can wait for it.
+    """
     while True:
         store = ref()
         if store is None:
@@ -146,7 +154,28 @@ def _reap(ref: weakref.ReferenceType[Store]) -> None:
         del store
         if delay is None:
             return
-        time.sleep(max(delay, 0.001))
+        wake.wait(max(delay, 0.001))
+
+
+# Every store of the process, so that none is left open at interpreter exit (_close_all).
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    """At interpreter exit: close every store and wait for its idle-window thread to end.
+
+    Closing a connection checkpoints the file and releases the GIL meanwhile. An idle-window
+    thread still inside that close when the interpreter finalises is killed as it takes the GIL
+    back (a daemon thread at exit), and the forced unwinding through DuckDB's C++ aborts the
+    whole process (``terminate called without an active exception``, status 134) after its
+    work was done. Exit handlers run before that point, so every connection is closed here,
+    by the main thread, once any close in progress has finished.
+    """
+    for store in list(_STORES):
+        store.close()
+
+
+atexit.register(_close_all)
 
 
 class Store:
@@ -185,10 +214,13 @@ class Store:
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self._in_transaction = False
-        self._reaper: threading.Thread | None = None
+        self._reaper: threading.Thread | None = None  # the current one; None once told to stop
+        self._thread: threading.Thread | None = None  # the last one started, maybe still ending
+        self._wake = threading.Event()  # set to stop the current reaper's wait
         self._last_used = 0.0
         self._waiters = _Waiters(self.path)
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
+        _STORES.add(self)
 
     # -- connections -------------------------------------------------------------------
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -251,18 +283,21 @@ class Store:
     def _schedule_close(self) -> None:
         held = time.monotonic() - self._opened_at
         if self.idle_window <= 0 or (held >= self.max_hold and self._waiters.others()):
-            self.close()
+            self._let_go()
             return
         if self._reaper is None:
             # One daemon thread per open connection watches the idle window (starting a
             # threading.Timer per operation cost ~1-2 ms of a card's time on a loaded machine).
-            reaper = threading.Thread(target=_reap, args=(weakref.ref(self),), daemon=True,
-                                      name="clientops-idle")
-            self._reaper = reaper
+            # Daemon, so that a forgotten book never keeps the process alive; _close_all
+            # stops it before the interpreter exits.
+            self._wake = threading.Event()
+            reaper = threading.Thread(target=_reap, args=(weakref.ref(self), self._wake),
+                                      daemon=True, name="clientops-idle")
+            self._reaper = self._thread = reaper
             reaper.start()
 
     def _close_if_idle(self) -> float | None:
-        """Reaper tick: close once the idle window lapsed, or at once when someone waits.
+        """Reaper tick: close once the idle window lapsed, or once idle when someone waits.
 
         Returns the delay until the next tick, or None when this reaper is done.
         """
@@ -275,7 +310,7 @@ class Store:
             if self._depth:
                 return _POLL
             idle = time.monotonic() - self._last_used
-            if idle >= self.idle_window * 0.95 or self._waiters.others():
+            if idle >= self.idle_window * 0.95 or (idle >= _IDLE_GAP and self._waiters.others()):
                 self._conn.close()
                 self._conn = None
                 self._reaper = None
@@ -283,13 +318,28 @@ class Store:
             return min(_POLL, self.idle_window - idle)
 
     def close(self) -> None:
-        """Let the file go now."""
+        """Let the file go now, and end the idle-window thread before returning.
+
+        Inside an operation of this store (a nested call), nothing happens: the operation keeps
+        its connection and the idle window closes it later.
+        """
+        reaper = self._let_go()
+        if reaper is not None and reaper is not threading.current_thread():
+            reaper.join()
+
+    def _let_go(self) -> threading.Thread | None:
+        """Close the connection unless an operation is using it, and tell the idle-window
+        thread to stop; returns that thread (it may still be ending), or None."""
         with self._lock:
-            if self._depth == 0:
-                self._reaper = None
-            if self._depth == 0 and self._conn is not None:
+            if self._depth:
+                return None
+            self._reaper = None
+            self._wake.set()
+            if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            reaper, self._thread = self._thread, None
+            return reaper
 
     @property
     def is_open(self) -> bool:

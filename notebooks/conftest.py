@@ -1,8 +1,9 @@
 """nbval runs every notebook top to bottom on its own fresh demo book.
 
 The notebooks open the default book (``$CLIENTOPS_DB``); pointing that at a throw-away demo
-built for the test session keeps the tests off the user's ``data/clientops.duckdb`` (notebook 04
-applies and undoes a bulk correction) and makes them independent of whether it exists.
+built for the test session keeps the tests off the user's ``data/clientops.duckdb`` and makes
+them independent of whether it exists. (No notebook changes the book it opens: the examples of
+``python/`` write only on a demo book of their own, tests/test_viewing.py.)
 """
 
 from __future__ import annotations

@@ -6,16 +6,11 @@ Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``); skipped without i
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_server import serving
 
 import clientops
 from clientops import app
@@ -33,43 +28,13 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A Voilà server over a fresh 60-client demo database: (base URL, database path)."""
     db = tmp_path_factory.mktemp("app") / "demo.duckdb"
     build_demo(db, clients=60, seed=3, progress=False)
-    port = free_port()
-    log = (db.parent / "voila.log").open("w")
-    process = subprocess.Popen(app.voila_command(app.NOTEBOOKS, "127.0.0.1", port),
-                               env=app_env_for_tests(db), cwd=str(app.NOTEBOOKS),
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError as err:
-            if time.monotonic() > deadline or process.poll() is not None:
-                os.killpg(process.pid, signal.SIGTERM)
-                raise RuntimeError("Voilà did not start: "
-                                   + (db.parent / "voila.log").read_text()) from err
-            time.sleep(0.3)
-    try:
+    with serving(db, app_env_for_tests(db)) as base:
         yield base, db
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def app_env_for_tests(db: Path) -> dict[str, str]:
