@@ -27,6 +27,7 @@ import pycountry
 from . import audit, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
+from .masking import mask_iban_sql, masked_repr
 
 if TYPE_CHECKING:
     from .book import Book
@@ -55,7 +56,7 @@ class Client:
       kind: company | individual | public_body.
       siren, siret, vat_number: compact legal identifiers (digits; ``FR44732829320``).
       phone: E.164 (``+33123456789``).
-      iban: compact IBAN, in clear (only here: lists and audit mask it).
+      iban: compact IBAN, in clear (only here: lists, audit and ``repr()`` mask it).
       tags: a tuple of tags.
       version: incremented by every change; pass it back as ``expected_version``.
     """
@@ -99,6 +100,8 @@ class Client:
     updated_at: datetime | None = None
     archived_at: datetime | None = None
     version: int = 1
+
+    __repr__ = masked_repr  # the IBAN masked: a record printed in a notebook or a log
 
     @property
     def is_archived(self) -> bool:
@@ -344,16 +347,6 @@ def _db_value(field: str, value: Any) -> Any:
     if field == "tags":
         return ",".join(value) if value else None
     return value
-
-
-def mask_iban_sql(column: str) -> str:
-    """SQL that masks an IBAN column exactly like :func:`identifiers.mask_iban`."""
-    c = f"upper(replace({column}, ' ', ''))"
-    return (
-        f"CASE WHEN {column} IS NULL OR {column} = '' THEN {column} "
-        f"WHEN length({c}) <= 7 THEN left({c}, 4) || ' ••••' "
-        f"ELSE left({c}, 4) || ' ' || repeat('•••• ', (length({c}) - 7 + 3) // 4) || right({c}, 3) END"
-    )
 
 
 LIST_COLUMNS = (

@@ -32,7 +32,8 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from .identifiers import FR_TERRITORIES, mask_iban
+from .identifiers import FR_TERRITORIES
+from .masking import mask_iban, mask_iban_sql
 
 if TYPE_CHECKING:
     from .book import Book
@@ -245,8 +246,6 @@ def quality(book: Book) -> pd.DataFrame:
     IBANs are masked in ``value``. Turn findings into a correction with
     ``book.bulk.from_quality(findings)`` (after filling a ``new`` column where you know better).
     """
-    from .clients import mask_iban_sql
-
     prefix = book.settings.accounting_prefix
     rules = [("invalid_value", "SELECT code, field, value, message FROM quality_bad_rows"),
              ("invalid_value", _MISMATCHES), *_rules()]

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from . import audit
+from . import audit, masking
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ class Settings(Mapping[str, Any]):
         return len(DEFAULTS)
 
     def __repr__(self) -> str:
-        return f"Settings({self._all()!r})"
+        return f"Settings({ {k: masking.shown(k, v) for k, v in self._all().items()}!r})"
 
     def update(self, **values: Any) -> None:  # type: ignore[override]
         """Validate every value first, then change them all in one audited transaction."""

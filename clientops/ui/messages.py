@@ -143,7 +143,7 @@ _TABLE: list[tuple[str, str]] = [
      "n'est pas un IBAN valide : le code guichet n'est pas valide"),
     ("is not a valid IBAN: the account number is not valid",
      "n'est pas un IBAN valide : le numéro de compte n'est pas valide"),
-    ("is not a valid IBAN ({detail})", "n'est pas un IBAN valide ({detail})"),
+    ("is not a valid IBAN", "n'est pas un IBAN valide"),
     ("is not a valid BIC: 8 or 11 letters and digits, such as BNPAFRPPXXX",
      "n'est pas un BIC valide : 8 ou 11 lettres et chiffres, par exemple BNPAFRPPXXX"),
     ("belongs to a bank in {bic_country} but the IBAN is from {iban_country}",
