@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from . import audit, identifiers
+from . import audit, identifiers, privacy
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
@@ -991,6 +991,19 @@ class Clients:
                 changes=[(f, getattr(client, f), None) for f in ("name", "siret", "iban")
                          if getattr(client, f)] or [(None, None, None)],
             )
+
+    def anonymise(self, code: str) -> Client:
+        """Anonymise an individual client (GDPR): name, contact details, address, bank
+        details and comments replaced or cleared — in its contacts, reminders, past mandates,
+        audit trail and change-set items too — documents, payments, amounts and dates kept.
+        Refused for a company and while a mandate is active (:mod:`clientops.privacy`)."""
+        privacy.anonymise_client(self._book, code)
+        return self.get(code)
+
+    def personal_data(self, code: str) -> dict[str, Any]:
+        """Everything the book holds about the client, one JSON-serialisable dict (GDPR
+        access and portability; :func:`clientops.privacy.personal_data`)."""
+        return privacy.personal_data(self._book, code)
 
     def merge(self, keep: str, drop: str) -> int:
         """Merge duplicate ``drop`` into ``keep``; undoable change set (:mod:`clientops.merge`)."""

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "smtp_user": None,
     "smtp_sender": "relances@example.fr",
     "language": "fr",
+    # personal data of people without activity for this long is listed by quality()
+    # (rule retention_expired) to be anonymised: CNIL's usual three years
+    "retention_years": 3,
 }
 
 
@@ -69,6 +72,8 @@ def _clean(key: str, value: Any) -> Any:
         return text
     if key in ("reminder_min_interval_days",):
         return _int_in(key, value, 0, 365)
+    if key == "retention_years":
+        return _int_in(key, value, 1, 30)
     if key == "smtp_port":
         return _int_in(key, value, 1, 65535)
     if key == "smtp_starttls":
