@@ -62,8 +62,9 @@ def anonymise_client(book: Book, code: str) -> None:
 
     Refused with :class:`ValidationError` for a company or a public body (field ``kind``: its
     record is not a person's; anonymise its contacts) and while a SEPA mandate is active
-    (field ``mandate``, naming it: revoke it first). One transaction; one audit row, action
-    ``anonymise``, that records no value.
+    (field ``mandate``, naming it: revoke it first). Duplicates merged into the client are the
+    same person: their records and histories are anonymised with it. One transaction; one
+    audit row per record, action ``anonymise``, that records no value.
     """
     with book.store.transaction() as conn:
         client = _client_row(conn, code)
@@ -81,6 +82,10 @@ def anonymise_client(book: Book, code: str) -> None:
             raise ValidationError(
                 "mandate", rum,
                 f"the SEPA mandate {rum} is active: revoke it before anonymising the client")
+        # the duplicates merged into it are the same person: their records and histories too
+        codes = merged_codes(conn, code)
+        merged = [row for row in (_client_row(conn, c) for c in codes[1:] if _exists(conn, c))
+                  if row["kind"] == "individual"]
         contacts = conn.execute(
             f"SELECT id, {', '.join(CONTACT_PERSONAL)} FROM contacts WHERE client_id = ?",
             [client_id]).fetchall()
@@ -92,14 +97,15 @@ def anonymise_client(book: Book, code: str) -> None:
             " ON m.id = a.mandate_id WHERE m.client_id = ?",
             [client_id, client_id, client_id]).fetchall()
         searched = _searched(
-            [client[f] for f in _SEARCHED if f in client]
+            [row[f] for row in (client, *merged) for f in _SEARCHED if f in row]
             + [v for row in contacts for v in row[1:]] + [r[0] for r in mandates])
         sets = ", ".join(f"{f} = NULL" for f in CLIENT_PERSONAL)
-        conn.execute(
-            f"UPDATE clients SET name = ?, {sets}, payment_method = CASE WHEN payment_method"
-            " = 'sepa_debit' THEN 'transfer' ELSE payment_method END, version = version + 1,"
-            " updated_at = now() WHERE id = ?",
-            [anonymised_name(code), client_id])
+        for row in (client, *merged):
+            conn.execute(
+                f"UPDATE clients SET name = ?, {sets}, payment_method = CASE WHEN payment_method"
+                " = 'sepa_debit' THEN 'transfer' ELSE payment_method END, version = version + 1,"
+                " updated_at = now() WHERE id = ?",
+                [anonymised_name(row["code"]), row["id"]])
         _clear_contacts(conn, "client_id = ?", [client_id])
         conn.execute("UPDATE reminders SET recipient = NULL, note = NULL WHERE client_id = ?",
                      [client_id])
@@ -109,9 +115,10 @@ def anonymise_client(book: Book, code: str) -> None:
         conn.execute(
             "UPDATE mandate_amendments SET old_iban = NULL, new_iban = NULL WHERE mandate_id IN"
             " (SELECT id FROM sepa_mandates WHERE client_id = ?)", [client_id])
-        _scrub_history(conn, "client_code = ?", [code], searched)
-        audit.record(conn, book, entity="client", entity_id=client_id, client_code=code,
-                     action="anonymise")
+        _scrub_history(conn, _among("client_code", codes), codes, searched)
+        for row in (client, *merged):
+            audit.record(conn, book, entity="client", entity_id=row["id"],
+                         client_code=row["code"], action="anonymise")
 
 
 def anonymise_contact(book: Book, contact_id: int) -> None:
@@ -140,9 +147,31 @@ def anonymise_contact(book: Book, contact_id: int) -> None:
         _scrub_history(conn, "entity = 'contact' AND entity_id = ?", [contact_id], [],
                        fields=CONTACT_PERSONAL)
         if searched:  # the contact's email in reminder recipients and other rows of the client
-            _scrub_history(conn, "client_code = ?", [code], searched, fields=())
+            codes = merged_codes(conn, code)
+            _scrub_history(conn, _among("client_code", codes), codes, searched, fields=())
         audit.record(conn, book, entity="contact", entity_id=contact_id, client_code=code,
                      action="anonymise")
+
+
+def merged_codes(conn: duckdb.DuckDBPyConnection, code: str) -> list[str]:
+    """``code`` and the codes of the clients merged into it, directly or through another
+    (:func:`clientops.merge.merge_clients` records each as ``merged_from``)."""
+    codes = [code]
+    for current in codes:  # grows while it is read: a merge of a merge
+        for (other,) in conn.execute(
+                "SELECT DISTINCT new_value FROM audit_log WHERE client_code = ?"
+                " AND action = 'merge' AND field = 'merged_from' ORDER BY 1", [current]).fetchall():
+            if other and other not in codes:
+                codes.append(other)
+    return codes
+
+
+def _among(column: str, values: Sequence[Any]) -> str:
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, code: str) -> bool:
+    return conn.execute("SELECT 1 FROM clients WHERE code = ?", [code]).fetchone() is not None
 
 
 def _client_row(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
@@ -211,8 +240,8 @@ def personal_data(book: Book, code: str) -> dict[str, Any]:
 
     Keys: ``client`` (the record, IBAN in clear: it is the person's own), ``contacts``,
     ``mandates``, ``mandate_amendments``, ``reminders`` (sent or recorded), ``documents``,
-    ``payments``, ``tasks``, ``audit`` (the audit rows naming the client, bank details masked
-    as the trail keeps them) and ``exported_at``. Dates, instants and amounts are ISO text and
+    ``payments``, ``tasks``, ``audit`` (the audit rows naming the client or a duplicate merged
+    into it, bank details masked as the trail keeps them) and ``exported_at``. Dates, instants and amounts are ISO text and
     decimal text, so ``json.dumps`` takes it as it is. Raises :class:`NotFound`.
     """
     with book.store.connection() as conn:
@@ -220,11 +249,12 @@ def personal_data(book: Book, code: str) -> dict[str, Any]:
         data: dict[str, Any] = {"client": _plain(client)}
         for key, sql in _SECTIONS.items():
             data[key] = _rows(conn, sql, [client["id"]])
+        codes = merged_codes(conn, client["code"])
         data["audit"] = _rows(
             conn,
-            "SELECT changed_at, actor, source, entity, entity_id, action, field, old_value,"
-            " new_value, changeset_id FROM audit_log WHERE client_code = ?"
-            " ORDER BY changed_at, id", [client["code"]])
+            "SELECT changed_at, actor, source, entity, entity_id, client_code, action, field,"
+            f" old_value, new_value, changeset_id FROM audit_log WHERE {_among('client_code', codes)}"
+            " ORDER BY changed_at, id", codes)
     data["exported_at"] = datetime.now().astimezone().isoformat()
     return data
 
@@ -310,5 +340,5 @@ def retention_sql(cutoff_param: str = "$cutoff") -> str:
 
 __all__ = [
     "ANONYMISED", "CLIENT_PERSONAL", "CONTACT_PERSONAL", "anonymise_client", "anonymise_contact",
-    "anonymised_name", "personal_data", "retention_cutoff", "retention_sql",
+    "anonymised_name", "merged_codes", "personal_data", "retention_cutoff", "retention_sql",
 ]

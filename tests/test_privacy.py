@@ -101,6 +101,20 @@ def test_anonymise_leaves_no_trace_of_the_person_and_keeps_the_books(book: clien
         cardrows.check(conn)  # the kept card rows match the tables
 
 
+def test_a_duplicate_merged_into_the_person_goes_with_it(book: clientops.Book) -> None:
+    code = book.clients.create(**PERSON).code
+    twin = book.clients.create(kind="individual", first_name="Jeanne", last_name="Dupontel",
+                               email=NEW_EMAIL, allow_duplicate=True).code
+    book.contacts.add(twin, last_name="Dupontel", email=CONTACT_EMAIL)
+    book.clients.merge(code, twin)   # the contact moves; its history keeps the twin's code
+    book.clients.anonymise(code)
+    assert book.clients.get(twin).name == f"Anonymisé {twin}"
+    for trace in (OLD_EMAIL, NEW_EMAIL, CONTACT_EMAIL, "Dupontel"):
+        assert one(book, "SELECT count(*) FROM audit_log WHERE contains(lower(old_value), ?)"
+                         " OR contains(lower(new_value), ?)", [trace.lower()] * 2) == 0, trace
+    assert {a["client_code"] for a in book.clients.personal_data(code)["audit"]} == {code, twin}
+
+
 def test_a_company_is_refused_and_nothing_changes(book: clientops.Book) -> None:
     code = book.clients.create(kind="company", name="Martin SARL", email="compta@martin.fr").code
     with pytest.raises(ValidationError) as info:
