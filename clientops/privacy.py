@@ -5,8 +5,9 @@ A client of kind ``individual`` is a person, and so is every contact. Invoices a
 must be kept ten years; the personal data around them not beyond need (CNIL: about three years
 after the last contact, the ``retention_years`` setting). So anonymising replaces or clears
 what identifies or locates the person — in the record, its contacts, the reminders sent to
-them, its past mandates, **and in the old and new values kept by the audit trail and the
-change-set items** — while documents, payments, amounts and dates stay as they are.
+them, its past mandates, the titles of its tasks, **and in the old and new values kept by the
+audit trail and the change-set items** — while documents, payments, amounts and dates stay as
+they are (a payment's bank reference is accounting evidence: it is kept as received).
 
 Entry points are thin methods: ``book.clients.anonymise(code)``,
 ``book.contacts.anonymise(contact_id)``, ``book.clients.personal_data(code)``; the retention
@@ -15,6 +16,7 @@ rule is ``retention_expired`` in :func:`clientops.quality.quality` (see :func:`r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -109,6 +111,10 @@ def anonymise_client(book: Book, code: str) -> None:
         _clear_contacts(conn, "client_id = ?", [client_id])
         conn.execute("UPDATE reminders SET recipient = NULL, note = NULL WHERE client_id = ?",
                      [client_id])
+        for value in searched:  # "Rappeler Mme Dupontel": the task stays, the name goes
+            conn.execute(
+                "UPDATE tasks SET title = regexp_replace(title, ?, ?, 'gi') WHERE client_id = ?"
+                " AND contains(lower(title), ?)", [re.escape(value), ANONYMISED, client_id, value])
         # past mandates (none is active): the account they were signed for goes too
         conn.execute("UPDATE sepa_mandates SET iban = '', bic = NULL, version = version + 1,"
                      " updated_at = now() WHERE client_id = ?", [client_id])

@@ -65,6 +65,7 @@ def a_person_with_a_history(book: clientops.Book) -> str:
     book.reminders.record(code, doc.number, note="Mme Dupontel promet un virement",
                           recipient=OLD_EMAIL, channel="email")
     book.payments.add(code, paid_on=date.today(), amount=Decimal("50.00"), invoice=doc.number)
+    book.tasks.add(code, "Rappeler Mme DUPONTEL au +33612345678", assignee="Nadia")
     return code
 
 
@@ -94,6 +95,7 @@ def test_anonymise_leaves_no_trace_of_the_person_and_keeps_the_books(book: clien
             found = " OR ".join(f"contains(lower({c}), ?)" for c in columns)
             assert one(book, f"SELECT count(*) FROM {table} WHERE {found}",
                        [trace.lower()] * len(columns)) == 0, (table, trace)
+    assert book.tasks.list(code)["title"].tolist() == ["Rappeler Mme Anonymisé au Anonymisé"]
     history = book.history(code)
     assert list(history.loc[history["action"] == "anonymise", "field"].isna()) == [True]
     assert book.clients.get(other).last_name == "Martin"  # nobody else touched
