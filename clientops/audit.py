@@ -15,12 +15,10 @@ import duckdb
 import pandas as pd
 
 from .frames import fetch_df
-from .identifiers import mask_iban
+from .masking import SENSITIVE, mask_iban
 
 if TYPE_CHECKING:
     from .book import Book
-
-SENSITIVE = {"iban", "company_iban", "old_iban", "new_iban"}
 
 AUDIT_COLUMNS = [
     "id", "changed_at", "actor", "source", "entity", "entity_id", "client_code", "action",

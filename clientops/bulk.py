@@ -139,7 +139,7 @@ def _codes(values: Iterable[Any]) -> list[str | None]:
 
 
 def _masked(field: Any, value: Any) -> bool:
-    """A masked IBAN from an export (``FR76 •••• … 189``) means "unchanged"."""
+    """A masked IBAN from an export (``FR76 •••• … 0189``) means "unchanged"."""
     return field == "iban" and isinstance(value, str) and "•" in value
 
 
@@ -626,7 +626,7 @@ class Bulk:
         the field as it is. Long form: columns ``code, field, new`` (e.g. edited quality
         findings; ``name`` and ``old`` columns are ignored there). Values equal to the stored ones
         drop out, so an exported client list edited and sent back only changes what was edited
-        (its masked IBANs, ``FR76 •••• … 189``, are left alone).
+        (its masked IBANs, ``FR76 •••• … 0189``, are left alone).
         """
         frame = read_corrections(path_or_df)
         wide = False

@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import cardrows
-from .audit import SENSITIVE
 from .errors import ClientOpsError, ConflictError
+from .masking import SENSITIVE, mask_iban, mask_iban_sql
 
 if TYPE_CHECKING:
     from .book import Book
@@ -208,8 +208,6 @@ def _record(
         "new": new,
     })
     # bank details masked in the audit trail, in SQL (kept in clear in changeset_items for undo)
-    from .clients import mask_iban_sql
-
     sensitive = ", ".join(f"'{f}'" for f in sorted(SENSITIVE))
     conn.register("bulk_items", table)
     try:
@@ -286,8 +284,17 @@ class ChangeSet:
 
     @property
     def preview(self) -> pd.DataFrame:
-        """``code, name, field, old, new, error`` — one row per field change."""
-        return self.items[PREVIEW_COLUMNS].reset_index(drop=True)
+        """``code, name, field, old, new, error`` — one row per field change; bank details
+        masked in ``old`` and ``new`` (the change set itself holds them in clear)."""
+        frame = self.items[PREVIEW_COLUMNS].reset_index(drop=True)
+        sensitive = frame["field"].isin(SENSITIVE).to_numpy()
+        if sensitive.any():
+            frame = frame.copy()
+            for column in ("old", "new"):
+                values = frame[column].to_numpy(dtype=object).copy()
+                values[sensitive] = [mask_iban(v) for v in values[sensitive]]
+                frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        return frame
 
     @property
     def errors(self) -> pd.DataFrame:

@@ -25,9 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from . import audit, exports, identifiers
+from . import audit, exports, identifiers, privacy
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
+from .masking import mask_iban_sql, masked_repr
 
 if TYPE_CHECKING:
     from .book import Book
@@ -56,7 +57,7 @@ class Client:
       kind: company | individual | public_body.
       siren, siret, vat_number: compact legal identifiers (digits; ``FR44732829320``).
       phone: E.164 (``+33123456789``).
-      iban: compact IBAN, in clear (only here: lists and audit mask it).
+      iban: compact IBAN, in clear (only here: lists, audit and ``repr()`` mask it).
       tags: a tuple of tags.
       version: incremented by every change; pass it back as ``expected_version``.
     """
@@ -100,6 +101,8 @@ class Client:
     updated_at: datetime | None = None
     archived_at: datetime | None = None
     version: int = 1
+
+    __repr__ = masked_repr  # the IBAN masked: a record printed in a notebook or a log
 
     @property
     def is_archived(self) -> bool:
@@ -345,16 +348,6 @@ def _db_value(field: str, value: Any) -> Any:
     if field == "tags":
         return ",".join(value) if value else None
     return value
-
-
-def mask_iban_sql(column: str) -> str:
-    """SQL that masks an IBAN column exactly like :func:`identifiers.mask_iban`."""
-    c = f"upper(replace({column}, ' ', ''))"
-    return (
-        f"CASE WHEN {column} IS NULL OR {column} = '' THEN {column} "
-        f"WHEN length({c}) <= 7 THEN left({c}, 4) || ' ••••' "
-        f"ELSE left({c}, 4) || ' ' || repeat('•••• ', (length({c}) - 7 + 3) // 4) || right({c}, 3) END"
-    )
 
 
 LIST_COLUMNS = (
@@ -1027,6 +1020,19 @@ class Clients:
                 changes=[(f, getattr(client, f), None) for f in ("name", "siret", "iban")
                          if getattr(client, f)] or [(None, None, None)],
             )
+
+    def anonymise(self, code: str) -> Client:
+        """Anonymise an individual client (GDPR): name, contact details, address, bank
+        details and comments replaced or cleared — in its contacts, reminders, past mandates,
+        audit trail and change-set items too — documents, payments, amounts and dates kept.
+        Refused for a company and while a mandate is active (:mod:`clientops.privacy`)."""
+        privacy.anonymise_client(self._book, code)
+        return self.get(code)
+
+    def personal_data(self, code: str) -> dict[str, Any]:
+        """Everything the book holds about the client, one JSON-serialisable dict (GDPR
+        access and portability; :func:`clientops.privacy.personal_data`)."""
+        return privacy.personal_data(self._book, code)
 
     def merge(self, keep: str, drop: str) -> int:
         """Merge duplicate ``drop`` into ``keep``; undoable change set (:mod:`clientops.merge`)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
-from . import audit, identifiers
+from . import audit, identifiers, privacy
 from .clients import Client, clean_text
 from .errors import ConflictError, NotFound, ValidationError
 from .frames import fetch_df
@@ -192,6 +192,12 @@ class Contacts:
                 changes=[(f, getattr(current, f), None) for f in CONTACT_FIELDS
                          if getattr(current, f)] or [(None, None, None)],
             )
+
+    def anonymise(self, contact_id: int) -> Contact:
+        """Anonymise a contact (GDPR): name replaced, email, phone and role cleared, in the
+        audit trail and change-set items too (:func:`clientops.privacy.anonymise_contact`)."""
+        privacy.anonymise_contact(self._book, contact_id)
+        return self.get(contact_id)
 
     def list(self, code: str) -> pd.DataFrame:
         """The client's contacts, favourites first."""

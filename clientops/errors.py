@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import masking
+
 
 class ClientOpsError(Exception):
     """Root of every error raised by clientops on purpose."""
@@ -14,15 +16,18 @@ class ValidationError(ClientOpsError, ValueError):
 
     Attributes:
       field: the field that caused it (``"iban"``, ``"siret"``…).
-      value: the offending value as given.
-      message: why, in words a finance person understands.
+      value: the offending value as given (a form shows it back in its own input).
+      message: why, in words a finance person understands; never quotes the value.
+
+    ``str(err)`` quotes the value after the message, masked for a bank account field
+    (:data:`clientops.masking.SENSITIVE`): a mistyped IBAN is still most of an IBAN.
     """
 
     def __init__(self, field: str, value: Any, message: str) -> None:
         self.field = field
         self.value = value
         self.message = message
-        shown = _shorten(value)
+        shown = _shorten(masking.shown(field, value))
         super().__init__(f"{field}: {message}" + (f" ({shown})" if shown else ""))
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable: errors cross process boundaries

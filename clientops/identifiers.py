@@ -37,6 +37,7 @@ from stdnum.iso7064 import mod_97_10
 from text_unidecode import unidecode
 
 from .errors import ValidationError
+from .masking import mask_iban
 
 # IBANs of countries whose national check digits schwifty cannot verify are accepted as they
 # are: its warning says so on every such IBAN. Filtered once here (only that category, only
@@ -96,7 +97,7 @@ def _iban_reason(err: Exception) -> str:
         "InvalidBankCode": "is not a valid IBAN: the bank code is not valid",
         "InvalidBranchCode": "is not a valid IBAN: the branch code is not valid",
         "InvalidAccountCode": "is not a valid IBAN: the account number is not valid",
-    }.get(name, f"is not a valid IBAN ({err})")
+    }.get(name, "is not a valid IBAN")  # the library's own words may quote the IBAN
 
 
 def format_iban(iban: str | None) -> str | None:
@@ -105,22 +106,6 @@ def format_iban(iban: str | None) -> str | None:
         return iban
     compact = "".join(iban.split()).upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-
-
-def mask_iban(iban: str | None) -> str | None:
-    """``FR7630006000011234567890189`` → ``FR76 •••• •••• •••• •••• •••• 189``.
-
-    Keeps the country, check digits and the last three characters: enough for a person to
-    recognise an account, not enough to use it.
-    """
-    if not iban:
-        return iban
-    compact = "".join(iban.split()).upper()
-    if len(compact) <= 7:
-        return compact[:4] + " ••••"
-    middle = len(compact) - 4 - 3
-    groups = " ".join(["••••"] * ((middle + 3) // 4))
-    return f"{compact[:4]} {groups} {compact[-3:]}"
 
 
 # The IBANs parsed last: a validated IBAN's BIC and bank name are asked for right after.

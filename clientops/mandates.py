@@ -18,10 +18,10 @@ import duckdb
 import pandas as pd
 
 from . import audit, identifiers
-from .clients import mask_iban_sql
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .imports import required_date as _as_date
+from .masking import mask_iban_sql, masked_repr
 
 if TYPE_CHECKING:
     from .book import Book
@@ -60,6 +60,8 @@ class Mandate:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     version: int = 1
+
+    __repr__ = masked_repr  # the IBAN masked: a record printed in a notebook or a log
 
     @property
     def is_active(self) -> bool:

@@ -14,7 +14,14 @@ debit_without_mandate       direct debit chosen but no active SEPA mandate
 no_reminder_recipient       no favourite contact with an email, and no client email
 account_outside_prefix      accounting account missing or outside the receivables prefix
 archived_with_open_invoices archived clients that still owe money
+retention_expired           individuals and contacts without activity for ``retention_years``
+                            (see :func:`clientops.privacy.retention_sql`); action
+                            ``anonymise``
 ==========================  =================================================================
+
+``action`` proposes what to do when it is not a corrected value (``bulk.from_quality`` builds
+those): ``anonymise`` — ``book.clients.anonymise(code)`` for a client (field ``client``),
+``book.contacts.anonymise(int(value))`` for a contact (field ``contact``).
 
 Speed: every rule is one SQL query. Stored identifiers are checked in SQL where the rule is
 arithmetic (Luhn keys of SIREN/SIRET, the French VAT key, mod-97 and RIB key of French IBANs,
@@ -32,12 +39,16 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from .identifiers import FR_TERRITORIES, mask_iban
+from .identifiers import FR_TERRITORIES
+from .masking import mask_iban, mask_iban_sql
+from .privacy import retention_cutoff, retention_sql
 
 if TYPE_CHECKING:
     from .book import Book
 
-COLUMNS = ["rule", "code", "field", "value", "message"]
+COLUMNS = ["rule", "code", "field", "value", "message", "action"]
+# The action a rule's findings propose (none: correct the value).
+ACTIONS = {"retention_expired": "anonymise"}
 
 # Countries whose phone numbers are checked in SQL (one region per calling code).
 PHONE_REGIONS = ("FR", "BE", "DE", "ES", "IT", "CH", "LU", "NL", "PT", "AT", "IE")
@@ -194,6 +205,7 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
             FROM clients c JOIN documents d ON d.client_id = c.id
             WHERE c.status = 'archived' AND d.kind = 'invoice' AND d.open_amount > 0
             GROUP BY c.code, c.status"""),
+        ("retention_expired", retention_sql("$cutoff")),
     ]
 
 
@@ -240,14 +252,14 @@ _MISMATCHES = f"""
 
 
 def quality(book: Book) -> pd.DataFrame:
-    """Every data-quality problem of the book: ``rule, code, field, value, message``.
+    """Every data-quality problem of the book: ``rule, code, field, value, message, action``.
 
     IBANs are masked in ``value``. Turn findings into a correction with
     ``book.bulk.from_quality(findings)`` (after filling a ``new`` column where you know better).
     """
-    from .clients import mask_iban_sql
-
     prefix = book.settings.accounting_prefix
+    cutoff = retention_cutoff(book.settings.retention_years)
+    actions = " ".join(f"WHEN '{rule}' THEN '{action}'" for rule, action in ACTIONS.items())
     rules = [("invalid_value", "SELECT code, field, value, message FROM quality_bad_rows"),
              ("invalid_value", _MISMATCHES), *_rules()]
     union = " UNION ALL ".join(
@@ -258,11 +270,12 @@ def quality(book: Book) -> pd.DataFrame:
             result = conn.execute(
                 f"SELECT rule, code, field,"
                 f" CASE WHEN field = 'iban' THEN {mask_iban_sql('value')} ELSE value END AS value,"
-                f" message FROM ({union}) ORDER BY o, code, field", {"prefix": prefix}
+                f" message, CASE rule {actions} END AS action"
+                f" FROM ({union}) ORDER BY o, code, field", {"prefix": prefix, "cutoff": cutoff}
             ).to_arrow_table().to_pandas()  # Arrow-backed text: no Python object per cell
         finally:
             conn.unregister("quality_bad_rows")
-    for column in ("value", "message"):
+    for column in ("value", "message", "action"):
         result[column] = result[column].astype(object).where(result[column].notna(), None)
     return result
 
@@ -327,7 +340,8 @@ def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) ->
             verdicts.append((field, value, country, f"is not stored in its clean form ({shown})",
                              cleaned[field]))
     if not verdicts:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS[1:]}).astype(str)
+        return pd.DataFrame({c: pd.Series([], dtype=object)
+                             for c in ("code", "field", "value", "message")}).astype(str)
     bad = pd.DataFrame(verdicts, columns=["field", "value", "country", "message", "fix"])
     conn.register("quality_bad", bad)
     try:

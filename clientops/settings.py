@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from . import audit
+from . import audit, masking
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "smtp_user": None,
     "smtp_sender": "relances@example.fr",
     "language": "fr",
+    # personal data of people without activity for this long is listed by quality()
+    # (rule retention_expired) to be anonymised: CNIL's usual three years
+    "retention_years": 3,
 }
 
 
@@ -70,6 +73,8 @@ def _clean(key: str, value: Any) -> Any:
         return text
     if key in ("reminder_min_interval_days",):
         return _int_in(key, value, 0, 365)
+    if key == "retention_years":
+        return _int_in(key, value, 1, 30)
     if key == "smtp_port":
         return _int_in(key, value, 1, 65535)
     if key in ("smtp_starttls", "smtp_allow_plaintext"):
@@ -187,7 +192,7 @@ class Settings(Mapping[str, Any]):
         return len(DEFAULTS)
 
     def __repr__(self) -> str:
-        return f"Settings({self._all()!r})"
+        return f"Settings({ {k: masking.shown(k, v) for k, v in self._all().items()}!r})"
 
     def update(self, **values: Any) -> None:  # type: ignore[override]
         """Validate every value first, then change them all in one audited transaction."""

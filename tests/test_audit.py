@@ -70,7 +70,7 @@ def test_iban_never_reaches_the_trail_in_clear(book: clientops.Book, step: str) 
     with book.store.connection() as conn:
         text = " ".join(str(v) for r in conn.execute("SELECT * FROM audit_log").fetchall() for v in r)
     assert FR_IBAN not in text and DE_IBAN not in text
-    assert "FR76 •••• •••• •••• •••• •••• 189" in text
+    assert "FR76 •••• •••• •••• •••• •••• 0189" in text
 
 
 def test_archive_restore_delete_are_audited(book: clientops.Book) -> None:

@@ -453,7 +453,7 @@ def test_list_filters_and_pages(portfolio: clientops.Book, kwargs: dict[str, Any
 
 def test_list_masks_the_iban(portfolio: clientops.Book) -> None:
     df = portfolio.clients.list()
-    assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 189"
+    assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 0189"
     assert FR_IBAN not in df.to_string()
     assert portfolio.clients.get("C000001").iban == FR_IBAN
 
@@ -496,7 +496,7 @@ def test_list_reads_rows_inserted_with_sql(book: clientops.Book) -> None:
             " 'a, b', now(), now())"
         )
     df = book.clients.list(tags="b")
-    assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 189"
+    assert df.loc[0, "iban"] == "FR76 •••• •••• •••• •••• •••• 0189"
     assert book.clients.get("C000001").tags == ("a", "b")
 
 

@@ -67,18 +67,18 @@ def test_clean_iban_refuses_with_a_reason(value: object, reason: str) -> None:
     [
         # French IBAN: 27 characters
         ("FR7630006000011234567890189", "FR76 3000 6000 0112 3456 7890 189",
-         "FR76 •••• •••• •••• •••• •••• 189"),
+         "FR76 •••• •••• •••• •••• •••• 0189"),
         # Belgian IBAN: 16 characters
-        ("BE68539007547034", "BE68 5390 0754 7034", "BE68 •••• •••• •••• 034"),
+        ("BE68539007547034", "BE68 5390 0754 7034", "BE68 •••• •••• 7034"),
         # German IBAN with spaces given
         ("DE89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130 00",
-         "DE89 •••• •••• •••• •••• 000"),
+         "DE89 •••• •••• •••• •••• 3000"),
     ],
 )
 def test_format_and_mask(iban: str, formatted: str, masked: str) -> None:
     assert format_iban(iban) == formatted
     assert mask_iban(iban) == masked
-    assert iban.replace(" ", "")[4:-3] not in (mask_iban(iban) or "").replace(" ", "")
+    assert iban.replace(" ", "")[4:-4] not in (mask_iban(iban) or "").replace(" ", "")
 
 
 @pytest.mark.parametrize(

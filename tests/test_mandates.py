@@ -133,7 +133,7 @@ def test_new_iban_is_an_amendment_and_frst_again(book: clientops.Book, code: str
     assert (after.iban, after.sequence, after.bic) == (DE_IBAN, "FRST", "COBADEFFXXX")
     assert after.amended_on == date.today()
     amendments = book.mandates.amendments(m.rum)
-    assert list(amendments["old_iban"]) == ["FR76 •••• •••• •••• •••• •••• 189"]
+    assert list(amendments["old_iban"]) == ["FR76 •••• •••• •••• •••• •••• 0189"]
     with book.store.connection() as conn:
         row = conn.execute("SELECT old_iban, new_iban FROM mandate_amendments").fetchone()
     assert row == (FR_IBAN, DE_IBAN)
@@ -191,7 +191,7 @@ def test_expire_unused(book: clientops.Book, code: str, signed: date, collected:
 def test_list_masks_iban(book: clientops.Book, code: str) -> None:
     book.mandates.add(code, signed_on=date(2025, 1, 1))
     df = book.mandates.list(code)
-    assert list(df["iban"]) == ["FR76 •••• •••• •••• •••• •••• 189"]
+    assert list(df["iban"]) == ["FR76 •••• •••• •••• •••• •••• 0189"]
     assert len(book.mandates.list()) == 1
 
 

@@ -91,7 +91,7 @@ def test_missing_identifiers_duplicates_mandates_recipients_accounts(book: clien
     dup = findings(book, "duplicate")
     # both clients share SIREN and IBAN (IBAN masked in the findings)
     assert ("duplicate", a, "siren", SIREN) in dup and ("duplicate", b, "siren", SIREN) in dup
-    assert ("duplicate", a, "iban", "FR76 •••• •••• •••• •••• •••• 189") in dup
+    assert ("duplicate", a, "iban", "FR76 •••• •••• •••• •••• •••• 0189") in dup
     assert findings(book, "debit_without_mandate") == [
         ("debit_without_mandate", d, "payment_method", "sepa_debit")]
     assert findings(book, "no_reminder_recipient") == [("no_reminder_recipient", d, "email", None)]
@@ -123,7 +123,7 @@ def test_findings_become_a_change_set_of_the_fixes_we_know(book: clientops.Book)
     raw_update(book, a, iban="fr76 3000 6000 0112 3456 7890 189", accounting_account="401000001")
     raw_update(book, b, siren="732829321")   # no automatic fix for a wrong key
     cs = book.bulk.from_quality(book.quality())
-    changes = {(r.code, r.field): r.new for r in cs.preview.itertuples()}
+    changes = {(r.code, r.field): r.new for r in cs.items.itertuples()}
     assert changes[(a, "iban")] == FR_IBAN
     assert changes[(a, "accounting_account")] == "411000001"
     assert (b, "siren") not in changes

@@ -103,7 +103,7 @@ def test_update_is_audited_old_and_new_with_the_iban_masked(book: clientops.Book
     iban = h.iloc[1]
     assert pd.isna(iban.old_value)
     assert "•" in iban.new_value and "1234567890" not in iban.new_value
-    assert iban.new_value.startswith("FR76 ") and iban.new_value.endswith(" 189")
+    assert iban.new_value.startswith("FR76 ") and iban.new_value.endswith(" 0189")
 
 
 def test_a_reminder_delay_given_as_true_is_refused(book: clientops.Book) -> None:

@@ -105,6 +105,12 @@ def _vocabulary(words: dict[str, str]) -> Callable[[str], str]:
 
 # How a captured value is shown in French, by placeholder name (others: as they are).
 # ``message`` is special: a nested domain message, which must itself be recognised.
+def _day(iso: str) -> str:
+    """``2023-03-04`` → ``04/03/2023``, as a French reader writes a date."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso)
+    return f"{found[3]}/{found[2]}/{found[1]}" if found else iso
+
+
 _VALUES: dict[str, Callable[[str], str]] = {
     "field": labels.label,
     "fields": _fields,
@@ -117,6 +123,7 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "place": _place,
     "shape": _vocabulary(_POSTAL_SHAPES),
     "holder": _holder,
+    "day": _day,
 }
 # What a placeholder may match, when "any text" would be ambiguous.
 _SHAPES = {"field": r"[a-z][a-z0-9_]*"}
@@ -143,7 +150,7 @@ _TABLE: list[tuple[str, str]] = [
      "n'est pas un IBAN valide : le code guichet n'est pas valide"),
     ("is not a valid IBAN: the account number is not valid",
      "n'est pas un IBAN valide : le numéro de compte n'est pas valide"),
-    ("is not a valid IBAN ({detail})", "n'est pas un IBAN valide ({detail})"),
+    ("is not a valid IBAN", "n'est pas un IBAN valide"),
     ("is not a valid BIC: 8 or 11 letters and digits, such as BNPAFRPPXXX",
      "n'est pas un BIC valide : 8 ou 11 lettres et chiffres, par exemple BNPAFRPPXXX"),
     ("belongs to a bank in {bic_country} but the IBAN is from {iban_country}",
@@ -560,6 +567,16 @@ _TABLE: list[tuple[str, str]] = [
      "archivé mais doit encore {amount} sur 1 facture"),
     ("archived but still owes {amount} on {n} invoices",
      "archivé mais doit encore {amount} sur {n} factures"),
+    ("no activity since {day}, past the retention period of personal data: anonymise it",
+     "aucune activité depuis le {day}, au-delà de la durée de conservation des données "
+     "personnelles : à anonymiser"),
+    # privacy.py
+    ("only an individual client can be anonymised: a company's record is not personal data "
+     "(anonymise its contacts one by one)",
+     "seul un client particulier peut être anonymisé : la fiche d'une entreprise n'est pas une "
+     "donnée personnelle (anonymisez ses contacts un par un)"),
+    ("the SEPA mandate {rum} is active: revoke it before anonymising the client",
+     "le mandat SEPA {rum} est actif : révoquez-le avant d'anonymiser le client"),
     # db.py, pg.py, book.py — the database
     ("CLIENTOPS_MEMORY_LIMIT={value} is not a memory size such as 1.5GB or 800MB.",
      "CLIENTOPS_MEMORY_LIMIT={value} n'est pas une taille de mémoire comme 1.5GB ou 800MB."),

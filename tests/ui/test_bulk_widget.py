@@ -122,3 +122,18 @@ def test_english_on_request(demo_book: clientops.Book) -> None:
     widget.preview_button.click()
     assert "2 changes for 2 clients" in widget.counts.value
     assert "Payment terms" in widget.grid.value and "60 days" in widget.grid.value
+
+
+def test_the_preview_grid_masks_old_and_new_ibans(demo_book: clientops.Book) -> None:
+    old, new = "FR7630006000011234567890189", "DE89370400440532013000"
+    code = demo_book.clients.create(kind="company", name="Martin SARL", iban=old).code
+    widget = BulkCorrections(demo_book, selection=[code])
+    widget.other_field.value = "iban"
+    widget.other_value.value = new
+    widget.preview_button.click()
+    grid = html.unescape(widget.grid.value)
+    assert "FR76 •••• •••• •••• •••• •••• 0189" in grid and "DE89 •••• •••• •••• •••• 3000" in grid
+    assert old[4:-4] not in grid and new[4:-4] not in grid
+    widget.apply_button.click()
+    widget.confirm.yes.click()
+    assert demo_book.clients.get(code).iban == new

@@ -195,6 +195,7 @@ def test_import_report_reasons_are_translated() -> None:
         "the accounting account does not start with 411",
         "archived but still owes 120.00 on 2 invoices",
         "direct debit is chosen but there is no active SEPA mandate",
+        "no activity since 2022-03-04, past the retention period of personal data: anonymise it",
         # SEPA batch: why an invoice was left out
         "mandate RUM-C000004-1 expired: unused for 36 months",
         "B2B mandate: collect it in a B2B batch",
@@ -265,6 +266,11 @@ def test_an_accounting_account_outside_the_prefix(book: clientops.Book) -> None:
          "un code postal de ce pays (Pays-Bas) compte 4 chiffres et 2 lettres, par exemple "
          "1011 AB"),
         ("iban: something new", "iban: something new"),  # not recognised: left as it is
+        ("no activity since 2022-03-04, past the retention period of personal data: anonymise it",
+         "aucune activité depuis le 04/03/2022, au-delà de la durée de conservation des données "
+         "personnelles : à anonymiser"),
+        ("the SEPA mandate RUM-C000001-000001 is active: revoke it before anonymising the client",
+         "le mandat SEPA RUM-C000001-000001 est actif : révoquez-le avant d'anonymiser le client"),
         ("The database /d/b.duckdb is in use by another book opened in this process in the "
          "other mode (read-only or not) and stayed locked for 10 s; try again in a moment or "
          "close the notebook that holds it.",
