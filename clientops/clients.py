@@ -27,6 +27,7 @@ import pycountry
 from . import audit, identifiers
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
+from .text import clean_text, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -136,7 +137,6 @@ _IDENTITY_TEXT_LIMITS = {
     "delivery_address_line1": 200, "delivery_address_line2": 200, "delivery_city": 100,
     "bank_name": 200, "owner": 100, "comments": 5000,
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
@@ -158,27 +158,6 @@ def default_account(prefix: str, client_id: int) -> str:
 
 
 # -- cleaning one field ------------------------------------------------------------------
-def clean_text(field: str, value: Any, limit: int = 200, multiline: bool = False) -> str | None:
-    """Strip free text; blank → None. Refuses non-text, control characters and huge text."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(field, value, "must be text")
-    text = value.strip()
-    if not text:
-        return None
-    bad = _CONTROL_RE.search(text) or (not multiline and ("\n" in text or "\r" in text or "\t" in text))
-    if bad:
-        raise ValidationError(field, value, "contains control characters or line breaks")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise ValidationError(field, value, "contains characters that cannot be stored") from err
-    if len(text) > limit:
-        raise ValidationError(field, value, f"is too long ({len(text)} characters, at most {limit})")
-    return text
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -204,17 +183,13 @@ def parse_tags(value: Any) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str):
             raise ValidationError("tags", value, "each tag must be text")
-        tag = item.strip()
-        if not tag:
+        if "," in item:
+            raise ValidationError("tags", value, "a tag cannot contain commas")
+        tag = clean_text("tags", item, limit=200)
+        if tag is None:
             continue
-        if "," in tag or _CONTROL_RE.search(tag) or "\n" in tag:
-            raise ValidationError("tags", value, "a tag cannot contain commas or line breaks")
         if len(tag) > 50:
             raise ValidationError("tags", value, "a tag has at most 50 characters")
-        try:
-            tag.encode("utf-8")
-        except UnicodeEncodeError as err:
-            raise ValidationError("tags", value, "contains characters that cannot be stored") from err
         if tag not in tags:
             tags.append(tag)
     if len(tags) > 30:
@@ -276,10 +251,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
     if field == "kind":
         return _choice(field, value, KINDS)
     if field == "name":
-        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field])
-        if text is None:
-            raise ValidationError(field, value, "is required")
-        return text
+        return required_text(field, value, _IDENTITY_TEXT_LIMITS[field])
     if field == "payment_terms":
         return _choice(field, value, PAYMENT_TERMS)
     if field == "payment_method":

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import audit
 from .errors import ValidationError
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -100,8 +101,6 @@ def _clean(key: str, value: Any) -> Any:
     if key == "smtp_sender" and value is not None and str(value).strip():
         return identifiers.clean_email(value, field=key)
     if key == "company_name":
-        from .clients import clean_text
-
         name = clean_text(key, value)
         if name is None:
             raise ValidationError(key, value, "cannot be empty")
@@ -110,9 +109,7 @@ def _clean(key: str, value: Any) -> Any:
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")
         return value
-    if value is None:
-        return None
-    return str(value).strip() or None
+    return clean_text(key, value)  # smtp_host, smtp_user: one line of text
 
 
 def _clean_levels(value: Any) -> list[dict[str, Any]]:
