@@ -35,18 +35,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, templates
+from . import audit, identifiers, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .imports import to_date
 from .mailer import Mailer, MailError, SmtpConfig, build_message
+from .text import MULTILINE_LIMIT, clean_text
 
 if TYPE_CHECKING:
     from .book import Book
 
 CHANNELS = ("email", "phone", "letter", "sms", "visit")
+RECIPIENT_LIMIT = 200
 MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
 ZERO = Decimal("0.00")
 
@@ -461,6 +463,8 @@ class Reminders:
         on = _day(on, "on")
         if channel not in CHANNELS:
             raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
+        note = clean_text("note", note, MULTILINE_LIMIT, multiline=True)
+        recipient = _clean_recipient(channel, recipient)
         n_levels = len(self._policy()[0])
         with self.book.store.transaction() as conn:
             client = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
@@ -561,3 +565,13 @@ class Reminders:
         with self.book.store.connection() as conn:
             return [r[0] for r in conn.execute(
                 "SELECT code FROM clients WHERE reminders_paused ORDER BY code").fetchall()]
+
+
+def _clean_recipient(channel: str, value: Any) -> str | None:
+    """Who a reminder made by hand reached: for an email, addresses separated by commas
+    (each checked, stored as ``a@x.fr, b@y.fr``); otherwise one line of text (a name, a number)."""
+    text = clean_text("recipient", value, RECIPIENT_LIMIT)
+    if text is None or channel != "email":
+        return text
+    addresses = [a for a in (part.strip() for part in text.split(",")) if a]
+    return ", ".join(identifiers.clean_email(a, "recipient") for a in addresses) or None

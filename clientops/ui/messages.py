@@ -437,7 +437,6 @@ _TABLE: list[tuple[str, str]] = [
      "est archivé : restaurez-le avant d'y fusionner un autre client"),
     ("is archived and has nothing attached: there is nothing to merge",
      "est archivé et rien ne lui est rattaché : il n'y a rien à fusionner"),
-    ("a task needs a title", "une tâche doit avoir un titre"),
     ("is longer than {n} characters", "dépasse {n} caractères"),
     ("There is no task {id}.", "Aucune tâche n'a le numéro {id}."),
     # bulk.py — preview and archive/delete reports
