@@ -131,12 +131,15 @@ DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
 # … except the accounting account, which is always unique.
 UNIQUE_FIELDS = ("accounting_account",)
 
-_IDENTITY_TEXT_LIMITS = {
+# The free-text fields and their limits in characters (clientops.text); only the comments
+# may span several lines.
+TEXT_LIMITS = {
     "name": 200, "first_name": 100, "last_name": 100, "website": 200,
     "address_line1": 200, "address_line2": 200, "city": 100,
     "delivery_address_line1": 200, "delivery_address_line2": 200, "delivery_city": 100,
     "bank_name": 200, "owner": 100, "comments": 5000,
 }
+MULTILINE_FIELDS = ("comments",)
 _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
@@ -251,7 +254,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
     if field == "kind":
         return _choice(field, value, KINDS)
     if field == "name":
-        return required_text(field, value, _IDENTITY_TEXT_LIMITS[field])
+        return required_text(field, value, TEXT_LIMITS[field])
     if field == "payment_terms":
         return _choice(field, value, PAYMENT_TERMS)
     if field == "payment_method":
@@ -275,8 +278,8 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
         return _choice(field, value, LANGUAGES)
     if field == "delivery_country":
         return None if _blank(value) else identifiers.clean_country(value, field)
-    if field in _IDENTITY_TEXT_LIMITS:
-        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field], multiline=field == "comments")
+    if field in TEXT_LIMITS:
+        text = clean_text(field, value, TEXT_LIMITS[field], multiline=field in MULTILINE_FIELDS)
         if field == "website" and text is not None and not _WEBSITE_RE.match(text):
             raise ValidationError(field, value, "is not a web address, such as www.example.fr")
         return text

@@ -32,7 +32,9 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
+from .clients import MULTILINE_FIELDS, TEXT_LIMITS
 from .identifiers import FR_TERRITORIES, mask_iban
+from .text import sql_refused
 
 if TYPE_CHECKING:
     from .book import Book
@@ -113,6 +115,9 @@ def _valid_sql() -> dict[str, str]:
                   " AND length(split_part(email, '@', 1)) <= 64"),
         "phone": f"regexp_full_match(phone, '\\+[1-9][0-9]{{6,14}}') AND {_phone_sql('phone')}",
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
+        # free text holding what clientops.text refuses (stored before the rule, or imported)
+        **{field: f"NOT {sql_refused(field, limit, field in MULTILINE_FIELDS)}"
+           for field, limit in TEXT_LIMITS.items()},
     }
 
 

@@ -33,17 +33,22 @@ from .errors import ValidationError
 ONE_LINE_LIMIT = 200
 MULTILINE_LIMIT = 5000
 
+# The contents of three character classes, written so that Python's re and DuckDB's RE2 read
+# them alike (escapes both know, and the characters themselves).
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls (NEL included).
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # What breaks a one-line field: tab, LF, CR, and the Unicode line and paragraph separators.
-_LINE_BREAK_RE = re.compile(r"[\t\n\r\u2028\u2029]")
+_LINE_BREAKS = r"\t\n\r" + "\u2028\u2029"
 # Unicode format characters (category Cf, Unicode 15) and the invisible fillers.
-_INVISIBLE_RE = re.compile(
-    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
+_INVISIBLE = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
     "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]"
+    "\U000e0001\U000e0020-\U000e007f"
 )
+_CONTROL_RE = re.compile(f"[{_CONTROLS}]")
+_LINE_BREAK_RE = re.compile(f"[{_LINE_BREAKS}]")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 
 
 def clean_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
@@ -80,6 +85,14 @@ def clean_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
+def sql_refused(column: str, limit: int = ONE_LINE_LIMIT, multiline: bool = False) -> str:
+    """A DuckDB SQL condition, TRUE when the text stored in ``column`` breaks the rule of
+    :func:`clean_text` (a control, line break, invisible or direction-changing character, or
+    more than ``limit`` characters): how stored data is checked set-based (data quality)."""
+    chars = _CONTROLS + _INVISIBLE + ("" if multiline else _LINE_BREAKS)
+    return f"(regexp_matches({column}, '[{chars}]') OR length({column}) > {limit})"
+
+
 def required_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
                   multiline: bool = False) -> str:
     """:func:`clean_text` for a field that cannot be blank: blank raises "is required"."""
@@ -89,4 +102,4 @@ def required_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
-__all__ = ["clean_text", "required_text", "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]
+__all__ = ["clean_text", "required_text", "sql_refused", "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 import clientops
+from clientops import cardrows
 from clientops.errors import ValidationError
 from clientops.text import clean_text, required_text
 
@@ -379,3 +380,23 @@ def test_imports_reject_hostile_text(book: clientops.Book, tmp_path: Path, kind:
     stored = (book.documents.list(ctx["code"])["number"] if kind == "documents"
               else book.payments.list(ctx["code"])["reference"])
     assert "Crème" in list(stored)
+
+
+# -- text stored before the rule (or written around it) is a data-quality finding ----------
+def test_quality_finds_stored_text_the_rule_refuses(book: clientops.Book) -> None:
+    ctx = _setup(book)
+    other = book.clients.create(kind="company", name="Durand SA").code
+    with book.store.transaction() as conn:  # as an old version or a direct import stored them
+        conn.execute("UPDATE clients SET name = ?, city = ? WHERE code = ?",
+                     ["evil\u202egnp.exe", "Paris\nCedex", ctx["code"]])
+        conn.execute("UPDATE clients SET comments = ?, owner = ? WHERE code = ?",
+                     ["ligne 1\nligne 2", "x" * 101, other])
+        cardrows.touch(conn, codes=[ctx["code"], other])  # the cards read what was stored
+    found = book.quality()
+    found = found[found["rule"] == "invalid_value"]
+    got = sorted(zip(found["code"], found["field"], found["message"], strict=True))
+    assert got == [
+        (ctx["code"], "city", "must be on one line (no line breaks or tabs)"),
+        (ctx["code"], "name", "contains invisible or direction-changing characters (U+202E)"),
+        (other, "owner", "is too long (101 characters, at most 100)"),
+    ]  # the comments may span lines
