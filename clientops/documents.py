@@ -158,7 +158,11 @@ class Documents:
         cancels: Any = None,
         status: str = "issued",
     ) -> Document:
-        """Record a document; the due date of an invoice defaults from the client's terms."""
+        """Record a document; the due date of an invoice defaults from the client's terms.
+
+        ``number`` (generated when not given) is one line of at most :data:`NUMBER_LIMIT`
+        characters, checked like every free text (:func:`clientops.text.clean_text`).
+        """
         if kind not in KINDS:
             raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
         issued = imports.to_date(issue_date, "issue_date")

@@ -74,7 +74,11 @@ class Payments:
         invoice: Any = None,
         reference: str | None = None,
     ) -> Payment:
-        """Record a payment (archived clients may still pay)."""
+        """Record a payment (archived clients may still pay).
+
+        ``reference`` is one line of at most :data:`REFERENCE_LIMIT` characters
+        (:func:`clientops.text.clean_text`), unique among payments.
+        """
         day = imports.to_date(paid_on, "paid_on")
         money = imports.to_money(amount, "amount")
         if money <= 0:

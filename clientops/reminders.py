@@ -458,7 +458,9 @@ class Reminders:
         """Record a reminder made by hand (a phone call, a letter…) for one invoice.
 
         ``level`` defaults to the invoice's next level. The same rules as for emails hold:
-        level N+1 only after level N, never the same level twice for one invoice.
+        level N+1 only after level N, never the same level twice for one invoice. ``note`` is
+        free text (several lines allowed); ``recipient`` one line, or for ``channel="email"``
+        email addresses separated by commas, each checked.
         """
         on = _day(on, "on")
         if channel not in CHANNELS:

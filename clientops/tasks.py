@@ -56,7 +56,8 @@ class Tasks:
         self._book = book
 
     def add(self, code: str, title: str, due_on: Any = None, assignee: str | None = None) -> Task:
-        """Add a task to a client's card."""
+        """Add a task to a client's card: ``title`` (required) and ``assignee`` are one line of
+        text each (:func:`clientops.text.clean_text`, :data:`TITLE_LIMIT`, :data:`ASSIGNEE_LIMIT`)."""
         text = required_text("title", title, TITLE_LIMIT)
         due = imports.to_date(due_on, "due_on", required=False)
         who = clean_text("assignee", assignee, ASSIGNEE_LIMIT)
