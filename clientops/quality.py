@@ -8,7 +8,8 @@ rule                        finds
 missing_siren/missing_siret French companies without their SIREN / SIRET
 invalid_value               stored values that no longer pass the single-edit rules (old
                             imports), or are stored in another form than the clean one, or
-                            contradict each other (SIRET/SIREN, VAT number/SIREN, BIC/IBAN)
+                            contradict each other (SIRET/SIREN, VAT number/SIREN, BIC/IBAN),
+                            names and cities with characters clientops.text refuses
 duplicate                   a SIREN, VAT number, IBAN or email held by several clients
 debit_without_mandate       direct debit chosen but no active SEPA mandate
 no_reminder_recipient       no favourite contact with an email, and no client email
@@ -115,11 +116,15 @@ def _valid_sql() -> dict[str, str]:
                   " AND length(split_part(email, '@', 1)) <= 64"),
         "phone": f"regexp_full_match(phone, '\\+[1-9][0-9]{{6,14}}') AND {_phone_sql('phone')}",
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
-        # free text holding what clientops.text refuses (stored before the rule, or imported)
-        **{field: f"NOT {sql_refused(field, limit, field in MULTILINE_FIELDS)}"
-           for field, limit in TEXT_LIMITS.items()},
+        # names and cities holding what clientops.text refuses (stored before the rule):
+        # what a client is known and found by (a regex per cell: not every text column)
+        **{field: f"NOT {sql_refused(field, TEXT_LIMITS[field], field in MULTILINE_FIELDS)}"
+           for field in RECHECKED_TEXT},
     }
 
+
+# The free-text fields whose stored values are checked against clientops.text.
+RECHECKED_TEXT = ("name", "first_name", "last_name", "city")
 
 # Checked once per distinct value: (field, SQL giving the distinct values to check).
 DISTINCT_FIELDS = {

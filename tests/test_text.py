@@ -384,14 +384,14 @@ def test_imports_reject_hostile_text(book: clientops.Book, tmp_path: Path, kind:
     assert "Crème" in list(stored)
 
 
-# -- text stored before the rule (or written around it) is a data-quality finding ----------
+# -- names and cities stored before the rule (or around it) are data-quality findings -----
 def test_quality_finds_stored_text_the_rule_refuses(book: clientops.Book) -> None:
     ctx = _setup(book)
     other = book.clients.create(kind="company", name="Durand SA").code
     with book.store.transaction() as conn:  # as an old version or a direct import stored them
         conn.execute("UPDATE clients SET name = ?, city = ? WHERE code = ?",
                      ["evil\u202egnp.exe", "Paris\nCedex", ctx["code"]])
-        conn.execute("UPDATE clients SET comments = ?, owner = ? WHERE code = ?",
+        conn.execute("UPDATE clients SET comments = ?, last_name = ? WHERE code = ?",
                      ["ligne 1\nligne 2", "x" * 101, other])
         cardrows.touch(conn, codes=[ctx["code"], other])  # the cards read what was stored
     found = book.quality()
@@ -400,5 +400,5 @@ def test_quality_finds_stored_text_the_rule_refuses(book: clientops.Book) -> Non
     assert got == [
         (ctx["code"], "city", "must be on one line (no line breaks or tabs)"),
         (ctx["code"], "name", "contains invisible or direction-changing characters (U+202E)"),
-        (other, "owner", "is too long (101 characters, at most 100)"),
+        (other, "last_name", "is too long (101 characters, at most 100)"),
     ]  # the comments may span lines
