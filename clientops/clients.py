@@ -200,6 +200,12 @@ def parse_tags(value: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def _stored_tags(text: str | None) -> tuple[str, ...]:
+    """Tags as stored (``"vip,export"``) → tuple, without judging them: a book written before
+    a rule got stricter is still read (an old value is refused only when written again)."""
+    return tuple(t for t in (part.strip() for part in text.split(",")) if t) if text else ()
+
+
 def _clean_account(value: Any) -> str | None:
     if _blank(value):
         return None
@@ -310,7 +316,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
 
 def _row_to_client(names: Sequence[str], row: Sequence[Any]) -> Client:
     data = dict(zip(names, row, strict=True))
-    data["tags"] = parse_tags(data.get("tags")) if data.get("tags") else ()
+    data["tags"] = _stored_tags(data.get("tags"))
     data["reminders_paused"] = bool(data.get("reminders_paused"))
     return Client(**data)
 
@@ -466,7 +472,7 @@ class Clients:
         with self._book.store.connection() as conn:
             df = fetch_df(conn, sql, params)
         # Few distinct tag strings: parse each once (a million rows stay fast).
-        parsed = {t: parse_tags(t) for t in df["tags"].dropna().unique()}
+        parsed = {t: _stored_tags(t) for t in df["tags"].dropna().unique()}
         raw = df["tags"].to_numpy(dtype=object)
         df["tags"] = pd.Series([parsed.get(t, ()) if isinstance(t, str) else () for t in raw],
                                index=df.index, dtype=object)

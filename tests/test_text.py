@@ -402,3 +402,14 @@ def test_quality_finds_stored_text_the_rule_refuses(book: clientops.Book) -> Non
         (ctx["code"], "name", "contains invisible or direction-changing characters (U+202E)"),
         (other, "last_name", "is too long (101 characters, at most 100)"),
     ]  # the comments may span lines
+
+
+def test_a_book_written_before_the_rule_is_still_read(book: clientops.Book) -> None:
+    ctx = _setup(book)
+    with book.store.transaction() as conn:  # a tag an older version accepted
+        conn.execute("UPDATE clients SET tags = ? WHERE code = ?", ["vip,ex\u200bport", ctx["code"]])
+        cardrows.touch(conn, codes=[ctx["code"]])
+    assert book.clients.get(ctx["code"]).tags == ("vip", "ex\u200bport")
+    assert list(book.clients.list()["tags"]) == [("vip", "ex\u200bport")]
+    with pytest.raises(ValidationError):  # but it is not written again as it is
+        book.clients.update(ctx["code"], tags=["vip", "ex\u200bport"])
