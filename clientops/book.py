@@ -16,6 +16,7 @@ from . import audit
 from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
 from .frames import fetch_df
 from .settings import Settings
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .bulk import Bulk
@@ -45,6 +46,10 @@ def default_path() -> Path:
         if (parent / "data").is_dir() and (parent / "pyproject.toml").exists():
             return parent / DEFAULT_PATH
     return here
+
+
+# Who writes, as every audit row names them: one line of text.
+ACTOR_LIMIT = 100
 
 
 def _os_user() -> str:
@@ -231,6 +236,7 @@ def open(  # noqa: A001 - the public name the brief asks for
     """
     from . import pg
 
+    actor = clean_text("actor", actor, ACTOR_LIMIT) or _os_user()
     url = path if path is not None else os.environ.get("CLIENTOPS_DB")
     if pg.is_url(url):
         server = pg.PgStore(str(url), read_only=read_only, busy_timeout=busy_timeout)
@@ -239,7 +245,7 @@ def open(  # noqa: A001 - the public name the brief asks for
         except BaseException:
             server.close()
             raise
-        return Book(server, actor or _os_user())
+        return Book(server, actor)
     target = Path(path) if path is not None else default_path()
     if read_only and not target.exists():
         from .errors import NotFound
@@ -260,4 +266,4 @@ def open(  # noqa: A001 - the public name the brief asks for
     except BaseException:
         store.close()  # a file that cannot be opened as a book is not kept open either
         raise
-    return Book(store, actor or _os_user())
+    return Book(store, actor)

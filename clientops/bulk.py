@@ -111,6 +111,13 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def _shown(text: str | None) -> str | None:
+    """A refused value as the preview shows it: broken Unicode (a lone surrogate) escaped."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _raw(value: Any) -> Any:
     """A spreadsheet cell as a user meant it: blank → None, 123456789.0 → 123456789."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -277,7 +284,9 @@ def _build(
     if extra is not None:
         items = _add_derived(items, extra, clients)
     pending = items["new"].isna() & items["error"].notna()
-    items.loc[pending, "new"] = items.loc[pending, "value"].map(as_text)
+    items.loc[pending, "new"] = pd.Series(
+        [_shown(as_text(v)) for v in items.loc[pending, "value"]],
+        index=items.index[pending], dtype=object)
 
     # leave out what already has the value asked for
     # old and new are text or None (None equals None here, as it should)
@@ -444,7 +453,11 @@ class _Checker:
         flag = name in MANDATE_RULES
         if flag:
             keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]
-        codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+        try:
+            codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+        except UnicodeEncodeError:  # broken text (a lone surrogate) is grouped by its repr
+            keys["v"] = [_vkey(v) for v in values]
+            codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
         firsts = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
         flags = keys["m"].to_numpy() if flag else None
         results = parallel.starmap(self.check, [

@@ -23,11 +23,14 @@ import pyarrow as pa
 from . import cardrows
 from .errors import ClientOpsError, ConflictError
 from .masking import SENSITIVE, mask_iban, mask_iban_sql
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
 
 PREVIEW_COLUMNS = ["code", "name", "field", "old", "new", "error"]
+# What a change set does, as the history shows it: one line of text.
+DESCRIPTION_LIMIT = 2000
 
 # Columns of ``changeset_items`` rows for other entities than the client (merge moves rows).
 ENTITY_TABLES = {
@@ -334,6 +337,7 @@ class ChangeSet:
         """
         if self.applied_id is not None:
             raise ClientOpsError(f"This change set was already applied (change set {self.applied_id}).")
+        description = clean_text("description", self.description, DESCRIPTION_LIMIT) or ""
         items = self.items
         bad = items["error"].notna()
         if bad.any():
@@ -357,7 +361,7 @@ class ChangeSet:
                     + "; ".join(clashes[:5]) + ("…" if len(clashes) > 5 else ""),
                 )
             changeset_id = new_changeset(
-                conn, self.book, source=self.source, description=self.description,
+                conn, self.book, source=self.source, description=description,
                 rows=len(items),
             )
             write_client_changes(conn, self.book, items, changeset_id,

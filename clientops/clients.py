@@ -29,6 +29,7 @@ from . import audit, exports, identifiers, privacy
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
+from .text import clean_text, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -134,13 +135,15 @@ DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
 # … except the accounting account, which is always unique.
 UNIQUE_FIELDS = ("accounting_account",)
 
-_IDENTITY_TEXT_LIMITS = {
+# The free-text fields and their limits in characters (clientops.text); only the comments
+# may span several lines.
+TEXT_LIMITS = {
     "name": 200, "first_name": 100, "last_name": 100, "website": 200,
     "address_line1": 200, "address_line2": 200, "city": 100,
     "delivery_address_line1": 200, "delivery_address_line2": 200, "delivery_city": 100,
     "bank_name": 200, "owner": 100, "comments": 5000,
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MULTILINE_FIELDS = ("comments",)
 _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
@@ -162,27 +165,6 @@ def default_account(prefix: str, client_id: int) -> str:
 
 
 # -- cleaning one field ------------------------------------------------------------------
-def clean_text(field: str, value: Any, limit: int = 200, multiline: bool = False) -> str | None:
-    """Strip free text; blank → None. Refuses non-text, control characters and huge text."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(field, value, "must be text")
-    text = value.strip()
-    if not text:
-        return None
-    bad = _CONTROL_RE.search(text) or (not multiline and ("\n" in text or "\r" in text or "\t" in text))
-    if bad:
-        raise ValidationError(field, value, "contains control characters or line breaks")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise ValidationError(field, value, "contains characters that cannot be stored") from err
-    if len(text) > limit:
-        raise ValidationError(field, value, f"is too long ({len(text)} characters, at most {limit})")
-    return text
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -208,22 +190,24 @@ def parse_tags(value: Any) -> tuple[str, ...]:
     for item in items:
         if not isinstance(item, str):
             raise ValidationError("tags", value, "each tag must be text")
-        tag = item.strip()
-        if not tag:
+        if "," in item:
+            raise ValidationError("tags", value, "a tag cannot contain commas")
+        tag = clean_text("tags", item, limit=200)
+        if tag is None:
             continue
-        if "," in tag or _CONTROL_RE.search(tag) or "\n" in tag:
-            raise ValidationError("tags", value, "a tag cannot contain commas or line breaks")
         if len(tag) > 50:
             raise ValidationError("tags", value, "a tag has at most 50 characters")
-        try:
-            tag.encode("utf-8")
-        except UnicodeEncodeError as err:
-            raise ValidationError("tags", value, "contains characters that cannot be stored") from err
         if tag not in tags:
             tags.append(tag)
     if len(tags) > 30:
         raise ValidationError("tags", value, "at most 30 tags")
     return tuple(tags)
+
+
+def _stored_tags(text: str | None) -> tuple[str, ...]:
+    """Tags as stored (``"vip,export"``) → tuple, without judging them: a book written before
+    a rule got stricter is still read (an old value is refused only when written again)."""
+    return tuple(t for t in (part.strip() for part in text.split(",")) if t) if text else ()
 
 
 def _clean_account(value: Any) -> str | None:
@@ -280,10 +264,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
     if field == "kind":
         return _choice(field, value, KINDS)
     if field == "name":
-        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field])
-        if text is None:
-            raise ValidationError(field, value, "is required")
-        return text
+        return required_text(field, value, TEXT_LIMITS[field])
     if field == "payment_terms":
         return _choice(field, value, PAYMENT_TERMS)
     if field == "payment_method":
@@ -307,8 +288,8 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
         return _choice(field, value, LANGUAGES)
     if field == "delivery_country":
         return None if _blank(value) else identifiers.clean_country(value, field)
-    if field in _IDENTITY_TEXT_LIMITS:
-        text = clean_text(field, value, _IDENTITY_TEXT_LIMITS[field], multiline=field == "comments")
+    if field in TEXT_LIMITS:
+        text = clean_text(field, value, TEXT_LIMITS[field], multiline=field in MULTILINE_FIELDS)
         if field == "website" and text is not None and not _WEBSITE_RE.match(text):
             raise ValidationError(field, value, "is not a web address, such as www.example.fr")
         return text
@@ -339,7 +320,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
 
 def _row_to_client(names: Sequence[str], row: Sequence[Any]) -> Client:
     data = dict(zip(names, row, strict=True))
-    data["tags"] = parse_tags(data.get("tags")) if data.get("tags") else ()
+    data["tags"] = _stored_tags(data.get("tags"))
     data["reminders_paused"] = bool(data.get("reminders_paused"))
     return Client(**data)
 
@@ -485,7 +466,7 @@ class Clients:
         with self._book.store.connection() as conn:
             df = fetch_df(conn, sql, params)
         # Few distinct tag strings: parse each once (a million rows stay fast).
-        parsed = {t: parse_tags(t) for t in df["tags"].dropna().unique()}
+        parsed = {t: _stored_tags(t) for t in df["tags"].dropna().unique()}
         raw = df["tags"].to_numpy(dtype=object)
         df["tags"] = pd.Series([parsed.get(t, ()) if isinstance(t, str) else () for t in raw],
                                index=df.index, dtype=object)

@@ -12,9 +12,10 @@ import duckdb
 import pandas as pd
 
 from . import audit, identifiers, privacy
-from .clients import Client, clean_text
+from .clients import Client
 from .errors import ConflictError, NotFound, ValidationError
 from .frames import fetch_df
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book

@@ -23,12 +23,15 @@ from . import audit, imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .text import required_text
 
 if TYPE_CHECKING:
     from .book import Book
 
 KINDS = ("invoice", "quote", "credit_note")
 PREFIXES = {"invoice": "F", "quote": "D", "credit_note": "A"}
+# A document number given by the invoicing system: one line, at most this many characters.
+NUMBER_LIMIT = 64
 STATUSES = {
     "invoice": ("issued",),
     "credit_note": ("issued",),
@@ -155,7 +158,11 @@ class Documents:
         cancels: Any = None,
         status: str = "issued",
     ) -> Document:
-        """Record a document; the due date of an invoice defaults from the client's terms."""
+        """Record a document; the due date of an invoice defaults from the client's terms.
+
+        ``number`` (generated when not given) is one line of at most :data:`NUMBER_LIMIT`
+        characters, checked like every free text (:func:`clientops.text.clean_text`).
+        """
         if kind not in KINDS:
             raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
         issued = imports.to_date(issue_date, "issue_date")
@@ -172,9 +179,7 @@ class Documents:
         if cancels is not None and kind != "credit_note":
             raise ValidationError("cancels", cancels, "only a credit note cancels an invoice")
         if number is not None:
-            number = str(number).strip()
-            if not number:
-                raise ValidationError("number", number, "cannot be empty")
+            number = required_text("number", number, NUMBER_LIMIT)
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, client_status, terms = client_row(conn, code)
@@ -337,6 +342,7 @@ def _import_documents(
 ) -> pd.DataFrame:
     frame = imports.read_table(path, mapping)
     imports.require_columns(frame, ["client_code", "number", "issue_date", "total_excl_tax"])
+    imports.check_text(frame, {"number": NUMBER_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
         "total_incl_tax", "cancels", "status")}
@@ -346,7 +352,8 @@ def _import_documents(
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _doc_stage AS
                 WITH typed AS (
-                    SELECT r._row, {col['client_code']} AS client_code,
+                    SELECT r._row, r._text_problem AS text_problem,
+                           {col['client_code']} AS client_code,
                            lower(coalesce({col['kind']}, 'invoice')) AS kind,
                            {col['number']} AS key,
                            {col['issue_date']} AS issue_text,
@@ -399,6 +406,7 @@ def _import_documents(
                 LEFT JOIN clients fc ON fc.code = fi.client_code
             """, {"first": first})
             checks = [
+                ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
                 ("client_code IS NULL", _q("client code is missing")),
                 ("client_code IS NOT NULL AND client_id IS NULL",
                  "'unknown client code ' || client_code"),

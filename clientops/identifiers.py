@@ -38,6 +38,7 @@ from text_unidecode import unidecode
 
 from .errors import ValidationError
 from .masking import mask_iban
+from .text import clean_text
 
 # IBANs of countries whose national check digits schwifty cannot verify are accepted as they
 # are: its warning says so on every such IBAN. Filtered once here (only that category, only
@@ -377,6 +378,7 @@ def vat_from_siren(siren: str) -> str:
 def clean_phone(value: Any, country: str | None = "FR", field: str = "phone") -> str:
     """Normalise a phone number to E.164; national numbers are read for ``country``."""
     text = _text(value, field, "a phone number like 01 23 45 67 89")
+    clean_text(field, text, 100)  # no control, line break or invisible character hidden in it
     region = (country or "FR").upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         region = "FR"

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from .errors import ValidationError
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -144,6 +145,30 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
     out = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
     out.insert(0, "_row", range(1, len(out) + 1))
     return out
+
+
+def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
+    """Hold the free-text columns named in ``limits`` to the book's rule for text
+    (:func:`clientops.text.clean_text`, one line, at most ``limits[column]`` characters).
+
+    Cells are rewritten as they will be stored (NFC); a ``_text_problem`` column is added with,
+    per row, why a cell is refused (``"number: contains control characters"``), else None.
+    """
+    problems: list[str | None] = [None] * len(frame)
+    for name, limit in limits.items():
+        if name not in frame.columns:
+            continue
+        cells = frame[name].tolist()
+        for i, cell in enumerate(cells):
+            # plain printable ASCII within the limit (nearly every cell) is already clean
+            if cell is None or (len(cell) <= limit and cell.isascii() and cell.isprintable()):
+                continue
+            try:
+                cells[i] = clean_text(name, cell, limit)
+            except ValidationError as err:
+                problems[i] = problems[i] or f"{name}: {err.message}"
+        frame[name] = pd.Series(cells, index=frame.index, dtype=object)
+    frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
 
 
 def require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:

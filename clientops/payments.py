@@ -20,11 +20,14 @@ from .allocation import recompute_open_balances
 from .documents import client_row, invoice_id
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
 
 METHODS = ("transfer", "sepa_debit", "card", "cheque", "cash")
+# A bank reference: one line, at most a SEPA remittance information's 140 characters.
+REFERENCE_LIMIT = 140
 
 _SELECT = """
     SELECT p.id, c.code AS client_code, p.paid_on, p.amount, p.method, p.reference,
@@ -71,15 +74,18 @@ class Payments:
         invoice: Any = None,
         reference: str | None = None,
     ) -> Payment:
-        """Record a payment (archived clients may still pay)."""
+        """Record a payment (archived clients may still pay).
+
+        ``reference`` is one line of at most :data:`REFERENCE_LIMIT` characters
+        (:func:`clientops.text.clean_text`), unique among payments.
+        """
         day = imports.to_date(paid_on, "paid_on")
         money = imports.to_money(amount, "amount")
         if money <= 0:
             raise ValidationError("amount", amount, "must be more than zero")
         if method not in METHODS:
             raise ValidationError("method", method, f"must be one of {', '.join(METHODS)}")
-        if reference is not None:
-            reference = str(reference).strip() or None
+        reference = clean_text("reference", reference, REFERENCE_LIMIT)
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, _status, _terms = client_row(conn, code)
@@ -136,6 +142,7 @@ def _import_payments(
 ) -> pd.DataFrame:
     frame = imports.read_table(path, mapping)
     imports.require_columns(frame, ["client_code", "paid_on", "amount", "reference"])
+    imports.check_text(frame, {"reference": REFERENCE_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "paid_on", "amount", "method", "reference", "invoice")}
     methods = ", ".join(_q(m) for m in METHODS)
@@ -145,7 +152,8 @@ def _import_payments(
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _pay_stage AS
                 WITH typed AS (
-                    SELECT r._row, {col['client_code']} AS client_code,
+                    SELECT r._row, r._text_problem AS text_problem,
+                           {col['client_code']} AS client_code,
                            {col['paid_on']} AS paid_text,
                            {imports.sql_date(col['paid_on'])} AS paid_on,
                            {col['amount']} AS amount_text,
@@ -174,6 +182,7 @@ def _import_payments(
                            WHERE kind = 'invoice') i ON i.number = t.invoice
             """, {"first": first})
             checks = [
+                ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
                 ("client_code IS NULL", _q("client code is missing")),
                 ("client_code IS NOT NULL AND client_id IS NULL",
                  "'unknown client code ' || client_code"),

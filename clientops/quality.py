@@ -8,7 +8,8 @@ rule                        finds
 missing_siren/missing_siret French companies without their SIREN / SIRET
 invalid_value               stored values that no longer pass the single-edit rules (old
                             imports), or are stored in another form than the clean one, or
-                            contradict each other (SIRET/SIREN, VAT number/SIREN, BIC/IBAN)
+                            contradict each other (SIRET/SIREN, VAT number/SIREN, BIC/IBAN),
+                            names and cities with characters clientops.text refuses
 duplicate                   a SIREN, VAT number, IBAN or email held by several clients
 debit_without_mandate       direct debit chosen but no active SEPA mandate
 no_reminder_recipient       no favourite contact with an email, and no client email
@@ -39,9 +40,11 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
+from .clients import MULTILINE_FIELDS, TEXT_LIMITS
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
+from .text import sql_refused
 
 if TYPE_CHECKING:
     from .book import Book
@@ -124,8 +127,15 @@ def _valid_sql() -> dict[str, str]:
                   " AND length(split_part(email, '@', 1)) <= 64"),
         "phone": f"regexp_full_match(phone, '\\+[1-9][0-9]{{6,14}}') AND {_phone_sql('phone')}",
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
+        # names and cities holding what clientops.text refuses (stored before the rule):
+        # what a client is known and found by (a regex per cell: not every text column)
+        **{field: f"NOT {sql_refused(field, TEXT_LIMITS[field], field in MULTILINE_FIELDS)}"
+           for field in RECHECKED_TEXT},
     }
 
+
+# The free-text fields whose stored values are checked against clientops.text.
+RECHECKED_TEXT = ("name", "first_name", "last_name", "city")
 
 # Checked once per distinct value: (field, SQL giving the distinct values to check).
 DISTINCT_FIELDS = {

@@ -35,18 +35,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, templates
+from . import audit, identifiers, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import fetch_df
 from .imports import to_date
 from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
+from .text import MULTILINE_LIMIT, clean_text
 
 if TYPE_CHECKING:
     from .book import Book
 
 CHANNELS = ("email", "phone", "letter", "sms", "visit")
+RECIPIENT_LIMIT = 200
 MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
 ZERO = Decimal("0.00")
 
@@ -502,11 +504,15 @@ class Reminders:
         """Record a reminder made by hand (a phone call, a letter…) for one invoice.
 
         ``level`` defaults to the invoice's next level. The same rules as for emails hold:
-        level N+1 only after level N, never the same level twice for one invoice.
+        level N+1 only after level N, never the same level twice for one invoice. ``note`` is
+        free text (several lines allowed); ``recipient`` one line, or for ``channel="email"``
+        email addresses separated by commas, each checked.
         """
         on = _day(on, "on")
         if channel not in CHANNELS:
             raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
+        note = clean_text("note", note, MULTILINE_LIMIT, multiline=True)
+        recipient = _clean_recipient(channel, recipient)
         n_levels = len(self._policy()[0])
         with self.book.store.transaction() as conn:
             client = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
@@ -607,3 +613,13 @@ class Reminders:
         with self.book.store.connection() as conn:
             return [r[0] for r in conn.execute(
                 "SELECT code FROM clients WHERE reminders_paused ORDER BY code").fetchall()]
+
+
+def _clean_recipient(channel: str, value: Any) -> str | None:
+    """Who a reminder made by hand reached: for an email, addresses separated by commas
+    (each checked, stored as ``a@x.fr, b@y.fr``); otherwise one line of text (a name, a number)."""
+    text = clean_text("recipient", value, RECIPIENT_LIMIT)
+    if text is None or channel != "email":
+        return text
+    addresses = [a for a in (part.strip() for part in text.split(",")) if a]
+    return ", ".join(identifiers.clean_email(a, "recipient") for a in addresses) or None

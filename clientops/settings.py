@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import audit, masking
 from .errors import ValidationError
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -42,6 +43,11 @@ DEFAULTS: dict[str, Any] = {
     # (rule retention_expired) to be anonymised: CNIL's usual three years
     "retention_years": 3,
 }
+
+
+# Settings that are one line of text, and their limits (a host name has at most 253 characters).
+_TEXT_LIMITS = {"company_name": 200, "smtp_host": 253, "smtp_user": 254}
+LEVEL_NAME_LIMIT = 50
 
 
 def _int_in(field: str, value: Any, low: int, high: int) -> int:
@@ -106,9 +112,7 @@ def _clean(key: str, value: Any) -> Any:
     if key == "smtp_sender" and value is not None and str(value).strip():
         return identifiers.clean_email(value, field=key)
     if key == "company_name":
-        from .clients import clean_text
-
-        name = clean_text(key, value)
+        name = clean_text(key, value, _TEXT_LIMITS[key])
         if name is None:
             raise ValidationError(key, value, "cannot be empty")
         return name
@@ -116,9 +120,7 @@ def _clean(key: str, value: Any) -> Any:
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")
         return value
-    if value is None:
-        return None
-    return str(value).strip() or None
+    return clean_text(key, value, _TEXT_LIMITS.get(key, 200))  # one line of text
 
 
 def _clean_levels(value: Any) -> list[dict[str, Any]]:
@@ -131,7 +133,8 @@ def _clean_levels(value: Any) -> list[dict[str, Any]]:
             days, name = item.get("days"), item.get("name", f"level {i}")
         else:
             raise ValidationError(field, item, "each level needs a delay in days")
-        levels.append({"level": i, "days": _int_in(field, days, 0, 3650), "name": str(name)})
+        name = clean_text(field, name, LEVEL_NAME_LIMIT) or f"level {i}"
+        levels.append({"level": i, "days": _int_in(field, days, 0, 3650), "name": name})
     if any(b["days"] <= a["days"] for a, b in zip(levels, levels[1:], strict=False)):
         raise ValidationError(field, value, "delays must increase from one level to the next")
     return levels

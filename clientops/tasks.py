@@ -11,8 +11,9 @@ import pandas as pd
 
 from . import audit, imports
 from .documents import client_row
-from .errors import NotFound, ValidationError
+from .errors import NotFound
 from .frames import fetch_df
+from .text import clean_text, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -39,6 +40,9 @@ class Task:
         return not self.done and self.due_on is not None and self.due_on < date.today()
 
 
+TITLE_LIMIT = 200
+ASSIGNEE_LIMIT = 100
+
 _SELECT = """
     SELECT t.id, c.code, t.title, t.due_on, t.assignee, t.done, t.done_at
     FROM tasks t JOIN clients c ON c.id = t.client_id
@@ -52,14 +56,11 @@ class Tasks:
         self._book = book
 
     def add(self, code: str, title: str, due_on: Any = None, assignee: str | None = None) -> Task:
-        """Add a task to a client's card."""
-        text = (title or "").strip() if isinstance(title, str) else ""
-        if not text:
-            raise ValidationError("title", title, "a task needs a title")
-        if len(text) > 200:
-            raise ValidationError("title", title, "is longer than 200 characters")
+        """Add a task to a client's card: ``title`` (required) and ``assignee`` are one line of
+        text each (:func:`clientops.text.clean_text`, :data:`TITLE_LIMIT`, :data:`ASSIGNEE_LIMIT`)."""
+        text = required_text("title", title, TITLE_LIMIT)
         due = imports.to_date(due_on, "due_on", required=False)
-        who = (assignee or "").strip() or None
+        who = clean_text("assignee", assignee, ASSIGNEE_LIMIT)
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, _status, _terms = client_row(conn, code)

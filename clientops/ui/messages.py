@@ -204,8 +204,12 @@ _TABLE: list[tuple[str, str]] = [
     # clients.py — one field
     ("is not a client field", "n'est pas un champ de la fiche client"),
     ("must be text", "doit être du texte"),
-    ("contains control characters or line breaks",
-     "contient des caractères de contrôle ou des retours à la ligne"),
+    # text.py — every free-text field
+    ("contains control characters", "contient des caractères de contrôle"),
+    ("must be on one line (no line breaks or tabs)",
+     "doit tenir sur une seule ligne (ni retour à la ligne ni tabulation)"),
+    ("contains invisible or direction-changing characters ({code})",
+     "contient des caractères invisibles ou qui inversent le sens de l'écriture ({code})"),
     ("contains characters that cannot be stored",
      "contient des caractères qui ne peuvent pas être enregistrés"),
     ("is too long ({n} characters, at most {limit})",
@@ -214,8 +218,7 @@ _TABLE: list[tuple[str, str]] = [
     ("must be a list of tags or text separated by commas",
      "doit être une liste d'étiquettes ou un texte séparé par des virgules"),
     ("each tag must be text", "chaque étiquette doit être du texte"),
-    ("a tag cannot contain commas or line breaks",
-     "une étiquette ne peut contenir ni virgule ni retour à la ligne"),
+    ("a tag cannot contain commas", "une étiquette ne peut pas contenir de virgule"),
     ("a tag has at most 50 characters", "une étiquette compte 50 caractères au maximum"),
     ("must be 3 to 20 letters or digits, such as 411000042",
      "doit compter de 3 à 20 lettres ou chiffres, par exemple 411000042"),
@@ -492,7 +495,6 @@ _TABLE: list[tuple[str, str]] = [
      "est archivé : restaurez-le avant d'y fusionner un autre client"),
     ("is archived and has nothing attached: there is nothing to merge",
      "est archivé et rien ne lui est rattaché : il n'y a rien à fusionner"),
-    ("a task needs a title", "une tâche doit avoir un titre"),
     ("is longer than {n} characters", "dépasse {n} caractères"),
     ("There is no task {id}.", "Aucune tâche n'a le numéro {id}."),
     # bulk.py — preview and archive/delete reports

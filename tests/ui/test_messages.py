@@ -152,6 +152,12 @@ def sql_sample(expression: str) -> str:
                    for text, column in parts)
 
 
+def text_messages() -> list[str]:
+    """The messages of clientops.text (the rule every free-text field follows)."""
+    return [m for m, where in domain_messages()[0].items()
+            if any(w.startswith("text.py:") for w in where)]
+
+
 def import_reasons() -> list[str]:
     """The reasons an imported document or payment line is rejected (``checks = […]``)."""
     reasons = []
@@ -163,7 +169,10 @@ def import_reasons() -> list[str]:
                 for check in node.value.elts:
                     assert isinstance(check, ast.Tuple)
                     reason = check.elts[1]
-                    if isinstance(reason, ast.Call):  # _q("constant reason")
+                    if isinstance(reason, ast.Constant) and reason.value == "text_problem":
+                        # imports.check_text: "<column>: <a message of clientops.text>"
+                        reasons += [f"number: {m}" for m in text_messages()]
+                    elif isinstance(reason, ast.Call):  # _q("constant reason")
                         reasons.append(sample(reason.args[0]))
                     else:  # SQL: "'unknown client code ' || client_code"
                         reasons.append(sql_sample(sample(reason)))
@@ -173,6 +182,7 @@ def import_reasons() -> list[str]:
 def test_import_report_reasons_are_translated() -> None:
     reasons = import_reasons()
     assert "unknown client code x1" in reasons and "amount is missing" in reasons
+    assert "number: contains control characters" in reasons
     assert [r for r in reasons if translate(r) == r] == []
 
 
