@@ -35,12 +35,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, templates
+from . import audit, bounds, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .imports import to_date
 from .mailer import Mailer, MailError, SmtpConfig, build_message
 
 if TYPE_CHECKING:
@@ -118,8 +117,9 @@ class Planned:
 
 
 def _day(value: date | str | None, field: str) -> date:
-    """A date given as a date, datetime or text (as the indicators take it); today when None."""
-    return to_date(value, field, required=False) or date.today()
+    """A date given as a date, datetime or text (as the indicators take it); today when None;
+    within the book's window (:func:`clientops.bounds.as_of`)."""
+    return bounds.as_of(value, field)
 
 
 def _level_sql(n_levels: int) -> str:
@@ -458,7 +458,7 @@ class Reminders:
         ``level`` defaults to the invoice's next level. The same rules as for emails hold:
         level N+1 only after level N, never the same level twice for one invoice.
         """
-        on = _day(on, "on")
+        on = bounds.past_date("on", on) if on is not None else date.today()
         if channel not in CHANNELS:
             raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
         n_levels = len(self._policy()[0])

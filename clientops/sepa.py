@@ -32,12 +32,11 @@ import pyarrow as pa
 from lxml import etree
 from sepaxml import SepaDD
 
-from . import audit, identifiers
+from . import audit, bounds, identifiers
 from .allocation import recompute_open_balances
 from .documents import Document
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
-from .imports import required_date as _as_date
 
 if TYPE_CHECKING:
     from .book import Book
@@ -223,7 +222,7 @@ class Sepa:
         (:class:`SepaFileInvalid`), when ``path`` already exists, or when there is nothing
         to collect (the summary then has ``id=None`` and lists what was skipped).
         """
-        on = _as_date(collection_date, "collection_date")
+        on = bounds.planned_date("collection_date", collection_date)
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
         target = Path(path)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import audit, imports
+from . import audit, bounds
 from .documents import client_row
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
@@ -52,13 +52,14 @@ class Tasks:
         self._book = book
 
     def add(self, code: str, title: str, due_on: Any = None, assignee: str | None = None) -> Task:
-        """Add a task to a client's card."""
+        """Add a task to a client's card; ``due_on`` at most five years ahead
+        (:mod:`clientops.bounds`)."""
         text = (title or "").strip() if isinstance(title, str) else ""
         if not text:
             raise ValidationError("title", title, "a task needs a title")
         if len(text) > 200:
             raise ValidationError("title", title, "is longer than 200 characters")
-        due = imports.to_date(due_on, "due_on", required=False)
+        due = bounds.clean_date("due_on", due_on, required=False)
         who = (assignee or "").strip() or None
         book = self._book
         with book.store.transaction() as conn:
