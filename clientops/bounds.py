@@ -1,4 +1,4 @@
-"""Dates and amounts: how they are read, and the window every one of them must fall in.
+"""Dates, amounts and record ids: how they are read, and the window each must fall in.
 
 Every date a write path takes goes through :func:`clean_date`, every amount through
 :func:`to_money`; imports check the same bounds in SQL (:data:`EARLIEST`, :data:`MAX_AMOUNT`,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from numbers import Integral
 from typing import Any
 
 from .errors import ValidationError
@@ -31,6 +32,7 @@ EARLIEST = date(2000, 1, 1)
 HORIZON_YEARS = 5
 MAX_AMOUNT = Decimal("999999999.99")
 CENT = Decimal("0.01")
+MAX_ID = 2**63 - 1  # BIGINT
 
 
 def add_years(day: date, years: int) -> date:
@@ -137,5 +139,14 @@ def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal
     return amount.quantize(CENT)
 
 
+def record_id(value: Any, field: str) -> int:
+    """A record's id as the API takes it (a task's, a contact's, a batch's…): a whole number
+    from 1 to 2^63 - 1; anything else is :class:`ValidationError` naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= MAX_ID:
+        raise ValidationError(field, value, "is not the id of a record (a whole number such as 42)")
+    return int(value)
+
+
 __all__ = ["EARLIEST", "HORIZON_YEARS", "MAX_AMOUNT", "CENT", "add_years", "horizon", "to_date",
-           "required_date", "clean_date", "past_date", "planned_date", "as_of", "to_money"]
+           "required_date", "clean_date", "past_date", "planned_date", "as_of", "to_money",
+           "MAX_ID", "record_id"]

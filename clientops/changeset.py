@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from . import cardrows
 from .audit import SENSITIVE
-from .errors import ClientOpsError, ConflictError
+from .errors import ClientOpsError, ConflictError, ValidationError
 
 if TYPE_CHECKING:
     from .book import Book
@@ -332,13 +332,14 @@ class ChangeSet:
         if bad.any():
             if not skip_invalid:
                 c = self.counts
-                raise ClientOpsError(
+                raise ValidationError(
+                    "changes", None,
                     f"{c['errors']} changes have errors ({c['clients_in_error']} clients); fix "
                     "them or apply with skip_invalid=True to leave those clients out."
                 )
             items = items[~items["code"].isin(items.loc[bad, "code"])]
         if items.empty:
-            raise ClientOpsError("There is nothing to change.")
+            raise ValidationError("changes", None, "There is nothing to change.")
         from .bulk import check_unique  # the uniqueness rule is re-checked under the write lock
 
         with self.book.store.transaction() as conn:

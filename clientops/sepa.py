@@ -346,7 +346,7 @@ class Sepa:
         ``rejected`` lists the invoices the bank returned: their numbers (the transactions'
         end-to-end ids) or the :class:`Document` objects. The mandates of collected invoices move to RCUR.
         """
-        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        batch_id = batch.id if isinstance(batch, SepaBatch) else bounds.record_id(batch, "batch")
         if batch_id is None:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
                                   "collected)")
@@ -474,6 +474,7 @@ class Sepa:
     # -- reads ---------------------------------------------------------------------------
     def get(self, batch_id: int) -> SepaBatch:
         """One batch with its counts."""
+        batch_id = bounds.record_id(batch_id, "batch")
         with self.book.store.connection() as conn:
             row = conn.execute(
                 "SELECT b.id, b.msg_id, b.path, b.collection_date, b.status, b.transactions,"
@@ -505,7 +506,7 @@ class Sepa:
     def transactions(self, batch: SepaBatch | int) -> pd.DataFrame:
         """One batch's transactions: ``code, name, invoice, rum, sequence, iban`` (masked),
         ``amount, status``."""
-        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        batch_id = batch.id if isinstance(batch, SepaBatch) else bounds.record_id(batch, "batch")
         with self.book.store.connection() as conn:
             frame = fetch_df(
                 conn,

@@ -75,7 +75,8 @@ class Tasks:
             return self._get(conn, task_id)
 
     def _get(self, conn: Any, task_id: int) -> Task:
-        row = conn.execute(_SELECT + " WHERE t.id = ?", [int(task_id)]).fetchone()
+        row = conn.execute(_SELECT + " WHERE t.id = ?",
+                           [bounds.record_id(task_id, "task_id")]).fetchone()
         if row is None:
             raise NotFound(f"There is no task {task_id}.")
         return Task(int(row[0]), row[1], row[2], row[3], row[4], bool(row[5]), row[6])

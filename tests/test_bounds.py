@@ -240,3 +240,19 @@ def test_imported_amounts_outside_the_window(book: clientops.Book, code: str,
 def test_the_reminder_tolerance_is_an_amount_within_the_window(book: clientops.Book) -> None:
     for value in ("1e16", "1000000000", "NaN", "-1"):
         refused(book, "reminder_tolerance", book.settings.update, reminder_tolerance=value)
+
+
+# -- record ids ------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", [10**40, 2**63, -1, 0, "1", "\x00", None, 1.5, True])
+def test_record_ids_outside_bigint_are_refused_not_leaked(book: clientops.Book, code: str,
+                                                          key: Any) -> None:
+    # 10**40 reached DuckDB as "Python integer too large for 128-bit integer type"; "\x00" and
+    # None reached int() as a raw ValueError / TypeError
+    refused(book, "task_id", book.tasks.complete, key)
+    refused(book, "task_id", book.tasks.get, key)
+    refused(book, "batch", book.sepa.confirm, key)
+    refused(book, "batch", book.sepa.get, key)
+    refused(book, "batch", book.sepa.transactions, key)
+    refused(book, "changeset_id", book.bulk.undo, key)
+    with pytest.raises(clientops.NotFound):
+        book.contacts.remove(key)

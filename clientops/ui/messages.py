@@ -373,6 +373,8 @@ _TABLE: list[tuple[str, str]] = [
     ("is after {day}, the latest date accepted here",
      "est postérieure au {day}, la date la plus lointaine acceptée ici"),
     ("cannot be in the future", "ne peut pas être dans le futur"),
+    ("is not the id of a record (a whole number such as 42)",
+     "n'est pas l'identifiant d'un enregistrement (un nombre entier, par exemple 42)"),
     ("is more than {max}, the largest amount the book takes",
      "dépasse {max}, le montant maximal accepté"),
     ("is neither UTF-8 nor Windows-1252 text", "n'est un texte ni UTF-8 ni Windows-1252"),
@@ -674,8 +676,15 @@ def _whole(message: str) -> str | None:
     return None
 
 
+# Refusals of a whole request rather than of one field (bulk corrections): their message is a
+# sentence of its own, shown without a label.
+_WHOLE_REQUEST = frozenset({"selection", "changes", "columns"})
+
+
 def describe_field_error(field: str, message: str) -> str:
     """``iban`` + ``is not a valid IBAN…`` → ``IBAN : n'est pas un IBAN valide…``."""
+    if field in _WHOLE_REQUEST:
+        return translate(message)
     return f"{labels.label(field)} : {translate(message)}"
 
 
