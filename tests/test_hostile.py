@@ -406,13 +406,11 @@ def spec_documents_set_status(w: World, draw: Draw) -> Call:
 def write_file(w: World, draw: Draw, rows: dict[str, list[Any]]) -> Path:
     """The rows as CSV, XLSX or Parquet (whichever can hold them: no format holds a lone
     surrogate, XLSX no control character)."""
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame({  # no file holds a lone surrogate: "?" in its place
+        name: [v.encode("utf-8", "replace").decode() if isinstance(v, str) else v
+               for v in column] for name, column in rows.items()}, dtype=object)
     suffix = draw(st.sampled_from([".csv", ".parquet", ".xlsx"]))
     path = w.path(suffix)
-    cells = [str(v) for column in rows.values() for v in column]
-    if any(hostile_in(c, True) == "a lone surrogate" for c in cells):
-        frame = frame.map(lambda v: v.encode("utf-8", "replace").decode() if isinstance(v, str)
-                          else v)
     try:
         if suffix == ".csv":
             frame.to_csv(path, index=False)
@@ -427,22 +425,36 @@ def write_file(w: World, draw: Draw, rows: dict[str, list[Any]]) -> Path:
     return path
 
 
-def cell(draw: Draw, strategy: st.SearchStrategy[Any], label: str) -> Any:
-    value = draw(st.one_of(strategy, text), label=label)
-    return value.isoformat() if isinstance(value, date) else value
+good_dates = st.dates(EARLIEST, TODAY)
+good_amounts = st.decimals(places=2, min_value=D("0.01"), max_value=D("100000"))
+hostile_text = plain if os.environ.get("CLIENTOPS_HOSTILE_TEXT") == "0" else st.sampled_from(
+    HOSTILE_TEXT)
+
+
+def file_rows(draw: Draw, columns: dict[str, tuple[Any, Any]]) -> dict[str, list[str]]:
+    """One to three rows of an imported file: one column attacked, the others valid (so that
+    rows go in and are read back)."""
+    attacked = draw(st.sampled_from(sorted(columns)), label="attacked column")
+    rows: dict[str, list[str]] = {}
+    for _ in range(draw(st.integers(1, 3))):
+        for name, (valid, attack) in columns.items():
+            value = draw(attack if name == attacked else valid, label=name)
+            rows.setdefault(name, []).append(value.isoformat() if isinstance(value, date)
+                                             else str(value))
+    return rows
 
 
 def spec_documents_import_file(w: World, draw: Draw) -> Call:
-    n = draw(st.integers(1, 3))
-    rows = {"client_code": [draw(st.one_of(st.just(w.code), text)) for _ in range(n)],
-            "number": [cell(draw, st.just(f"F-I-{next(w.counter)}"), "number") for _ in range(n)],
-            "issue_date": [cell(draw, dates, "issue_date") for _ in range(n)],
-            "total_excl_tax": [str(cell(draw, amounts, "total_excl_tax")) for _ in range(n)]}
-    for extra, strategy in (("due_date", dates), ("tax", amounts), ("kind", text),
-                            ("status", text), ("cancels", text)):
+    columns = {"client_code": (st.just(w.code), text),
+               "number": (st.builds(lambda: f"F-I-{next(w.counter)}"), hostile_text),
+               "issue_date": (good_dates, dates), "total_excl_tax": (good_amounts, amounts)}
+    for extra, valid, attack in (("due_date", st.just(TODAY), dates),
+                                 ("tax", good_amounts, amounts),
+                                 ("kind", st.just("invoice"), text),
+                                 ("status", st.just("issued"), text), ("cancels", text, text)):
         if draw(st.booleans()):
-            rows[extra] = [str(cell(draw, strategy, extra)) for _ in range(n)]
-    path = write_file(w, draw, rows)
+            columns[extra] = (valid, attack)
+    path = write_file(w, draw, file_rows(draw, columns))
     skip = draw(st.booleans())
     return Call(lambda: w.book.documents.import_file(path, skip_invalid=skip))
 
@@ -468,16 +480,12 @@ def spec_payments_add(w: World, draw: Draw) -> Call:
 
 
 def spec_payments_import_file(w: World, draw: Draw) -> Call:
-    n = draw(st.integers(1, 3))
-    rows = {"client_code": [draw(st.one_of(st.just(w.code), text)) for _ in range(n)],
-            "paid_on": [cell(draw, dates, "paid_on") for _ in range(n)],
-            "amount": [str(cell(draw, amounts, "amount")) for _ in range(n)],
-            "reference": [cell(draw, st.just(f"R-I-{next(w.counter)}"), "reference")
-                          for _ in range(n)]}
-    for extra in ("method", "invoice"):
-        if draw(st.booleans()):
-            rows[extra] = [draw(text) for _ in range(n)]
-    path = write_file(w, draw, rows)
+    columns = {"client_code": (st.just(w.code), text), "paid_on": (good_dates, dates),
+               "amount": (good_amounts, amounts),
+               "reference": (st.builds(lambda: f"R-I-{next(w.counter)}"), hostile_text)}
+    if draw(st.booleans()):
+        columns["method"] = (st.just("transfer"), text)
+    path = write_file(w, draw, file_rows(draw, columns))
     mapping = {draw(text): "amount"} if draw(st.booleans()) else None
     return Call(lambda: w.book.payments.import_file(path, mapping=mapping))
 
@@ -573,7 +581,8 @@ def spec_bulk_update(w: World, draw: Draw) -> Call:
 def spec_bulk_from_file(w: World, draw: Draw) -> Call:
     code = w.fresh_client()
     values = client_values(draw) or {"city": draw(text)}
-    frame = pd.DataFrame([{"code": draw(st.one_of(st.just(code), text)), **values}])
+    frame = pd.DataFrame([{"code": draw(st.one_of(st.just(code), text)), **values}],
+                         dtype=object)
     source: Any = frame if draw(st.booleans()) else write_file(w, draw, frame.to_dict("list"))
     skip = draw(st.booleans())
     return Call(lambda: w.book.bulk.from_file(source).apply(skip_invalid=skip))
@@ -583,7 +592,7 @@ def spec_bulk_from_quality(w: World, draw: Draw) -> Call:
     code = w.fresh_client()
     frame = pd.DataFrame([{"rule": draw(text), "code": code, "field": draw(
         st.one_of(st.sampled_from(CLIENT_FIELDS), text)), "value": draw(text),
-        "message": draw(text), "proposed": draw(text)}])
+        "message": draw(text), "proposed": draw(text)}], dtype=object)
     return Call(lambda: w.book.bulk.from_quality(frame).apply())
 
 
