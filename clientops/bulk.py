@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from . import parallel
 from ._memory import paused_gc
 from .allocation import recompute_open_balances
+from .bounds import record_id
 from .changeset import (
     ENTITY_TABLES,
     PREVIEW_COLUMNS,
@@ -43,7 +44,7 @@ from .changeset import (
     table_columns,
     write_client_changes,
 )
-from .errors import ClientOpsError, ConflictError, NotFound
+from .errors import ConflictError, NotFound, ValidationError
 
 if TYPE_CHECKING:
     from .book import Book
@@ -162,12 +163,13 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     filters), so "what the list shows" and "what the correction touches" never differ.
     """
     if selection is None:
-        raise ClientOpsError("Choose the clients to correct first.")
+        raise ValidationError("selection", selection, "Choose the clients to correct first.")
     if isinstance(selection, str):
         codes: Iterable[Any] = [selection]
     elif isinstance(selection, pd.DataFrame):
         if "code" not in selection.columns:
-            raise ClientOpsError("The selection needs a 'code' column.")
+            raise ValidationError("selection", list(selection.columns),
+                                  "The selection needs a 'code' column.")
         codes = selection["code"]
     elif isinstance(selection, pd.Series):
         codes = selection
@@ -616,10 +618,11 @@ class Bulk:
         (several sites of one company); the accounting account stays unique regardless.
         """
         if not changes:
-            raise ClientOpsError("State at least one new value, e.g. payment_terms='60_days'.")
+            raise ValidationError("changes", None,
+                                  "State at least one new value, e.g. payment_terms='60_days'.")
         codes = selection_codes(self.book, selection)
         if not codes:
-            raise ClientOpsError("The selection is empty.")
+            raise ValidationError("selection", None, "The selection is empty.")
         n = len(codes)
         requests = pd.DataFrame({
             "code": pd.Series(codes * len(changes), dtype=object),
@@ -647,10 +650,12 @@ class Bulk:
             long = frame[["code", "field", "new"]].rename(columns={"new": "value"})
         else:
             if "code" not in frame.columns:
-                raise ClientOpsError("The spreadsheet needs a 'code' column naming each client.")
+                raise ValidationError("columns", list(frame.columns),
+                                      "The spreadsheet needs a 'code' column naming each client.")
             fields = [c for c in frame.columns if c != "code"]
             if not fields:
-                raise ClientOpsError("The spreadsheet has no column of values to change.")
+                raise ValidationError("columns", list(frame.columns),
+                                      "The spreadsheet has no column of values to change.")
             codes = pd.Series(_codes(frame["code"].tolist()), dtype=object)
             long = pd.DataFrame({
                 "code": pd.concat([codes] * len(fields), ignore_index=True),
@@ -697,6 +702,7 @@ class Bulk:
         Refused with :class:`ConflictError` naming the clients and fields where a later change
         touched the same value (the current value is no longer what the change set wrote).
         """
+        changeset_id = record_id(changeset_id, "changeset_id")
         with self.book.store.transaction() as conn:
             row = conn.execute(
                 "SELECT status, description, source FROM changesets WHERE id = ?", [changeset_id]
@@ -768,7 +774,7 @@ def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
             sample = handle.read(4096)
         sep = ";" if sample.count(";") > sample.count(",") else ","
         return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8-sig")
-    raise ClientOpsError(f"{path.name}: expected a .csv or .xlsx file.")
+    raise ValidationError("path", str(path), f"{path.name}: expected a .csv or .xlsx file.")
 
 
 def _items(conn: duckdb.DuckDBPyConnection, changeset_id: int) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import cardrows
-from .errors import ClientOpsError, ConflictError
+from .errors import ClientOpsError, ConflictError, ValidationError
 from .masking import SENSITIVE, mask_iban, mask_iban_sql
 from .text import clean_text
 
@@ -343,13 +343,14 @@ class ChangeSet:
         if bad.any():
             if not skip_invalid:
                 c = self.counts
-                raise ClientOpsError(
+                raise ValidationError(
+                    "changes", None,
                     f"{c['errors']} changes have errors ({c['clients_in_error']} clients); fix "
                     "them or apply with skip_invalid=True to leave those clients out."
                 )
             items = items[~items["code"].isin(items.loc[bad, "code"])]
         if items.empty:
-            raise ClientOpsError("There is nothing to change.")
+            raise ValidationError("changes", None, "There is nothing to change.")
         from .bulk import check_unique  # the uniqueness rule is re-checked under the write lock
 
         with self.book.store.transaction() as conn:

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from . import audit, identifiers, privacy
+from .bounds import MAX_ID
 from .clients import Client
 from .errors import ConflictError, NotFound, ValidationError
 from .frames import fetch_df
@@ -102,7 +103,8 @@ class Contacts:
         self._book = book
 
     def _fetch(self, conn: duckdb.DuckDBPyConnection, contact_id: int) -> Contact:
-        if isinstance(contact_id, bool) or not isinstance(contact_id, int):
+        if isinstance(contact_id, bool) or not isinstance(contact_id, int) \
+                or not 1 <= contact_id <= MAX_ID:
             raise NotFound(f"There is no contact with id {contact_id!r}.")
         row = conn.execute(_SELECT + " WHERE k.id = ?", [contact_id]).fetchone()
         if row is None:

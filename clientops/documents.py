@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
-from . import audit, imports
+from . import audit, bounds, imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
@@ -162,16 +162,18 @@ class Documents:
 
         ``number`` (generated when not given) is one line of at most :data:`NUMBER_LIMIT`
         characters, checked like every free text (:func:`clientops.text.clean_text`).
+        Dates fall in the book's windows (:mod:`clientops.bounds`): the issue date between
+        1 January 2000 and five years from today, the due date at most five years after it.
         """
         if kind not in KINDS:
             raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
-        issued = imports.to_date(issue_date, "issue_date")
-        assert issued is not None
-        excl = imports.to_money(total_excl_tax, "total_excl_tax")
-        vat = imports.to_money(tax, "tax")
+        issued = bounds.planned_date("issue_date", issue_date)
+        excl = bounds.to_money(total_excl_tax, "total_excl_tax")
+        vat = bounds.to_money(tax, "tax")
         if status not in STATUSES[kind]:
             raise ValidationError("status", status, f"must be one of {', '.join(STATUSES[kind])}")
-        due = imports.to_date(due_date, "due_date", required=False)
+        due = bounds.clean_date("due_date", due_date, latest=bounds.horizon(issued),
+                                required=False)
         if due is not None and kind != "invoice":
             raise ValidationError("due_date", due, "only invoices have a due date")
         if due is not None and due < issued:
@@ -297,7 +299,7 @@ class Documents:
         Columns: client_code, number, issue_date, due_date, total_incl_tax, open_amount,
         days_late (days past due, 0 when not yet due), in_dispute.
         """
-        day = imports.to_date(as_of, "as_of", required=False) or date.today()
+        day = bounds.as_of(as_of)
         params: dict[str, Any] = {"as_of": day}
         with self._book.store.connection() as conn:
             scope = "TRUE"
@@ -346,6 +348,7 @@ def _import_documents(
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
         "total_incl_tax", "cancels", "status")}
+    earliest, latest = bounds.EARLIEST, bounds.horizon()
     try:
         with book.store.transaction() as conn, imports.registered(conn, "_doc_raw", frame):
             first = book.store.reserve(conn, "document", max(len(frame), 1))
@@ -374,7 +377,10 @@ def _import_documents(
                     FROM _doc_raw r
                 )
                 SELECT t.*, c.id AS client_id, c.status AS client_status,
-                       CAST(t.total_excl_tax + t.tax AS DECIMAL(18,2)) AS total_incl_tax,
+                       CASE WHEN NOT ({imports.sql_too_large("t.total_excl_tax")}
+                                      OR {imports.sql_too_large("t.tax")})
+                            THEN CAST(t.total_excl_tax + t.tax AS DECIMAL(18,2))
+                       END AS total_incl_tax,
                        CASE WHEN t.kind <> 'invoice' THEN NULL
                             WHEN t.due_text IS NOT NULL THEN t.due_given
                             WHEN c.payment_terms = 'on_receipt' THEN t.issue_date
@@ -419,16 +425,29 @@ def _import_documents(
                 ("issue_text IS NULL", _q("issue date is missing")),
                 ("issue_text IS NOT NULL AND issue_date IS NULL",
                  "'issue date ' || issue_text || ' is not a date'"),
+                (f"issue_date < {imports.sql_day(earliest)}",
+                 f"'issue date ' || issue_text || ' is before {earliest}'"),
+                (f"issue_date > {imports.sql_day(latest)}",
+                 f"'issue date ' || issue_text || ' is after {latest}'"),
                 ("due_text IS NOT NULL AND due_given IS NULL",
                  "'due date ' || due_text || ' is not a date'"),
                 ("due_text IS NOT NULL AND kind <> 'invoice'", _q("only invoices have a due date")),
                 ("due_given < issue_date", _q("due date is before the issue date")),
+                (f"due_given > issue_date + INTERVAL {bounds.HORIZON_YEARS} YEAR",
+                 f"'due date ' || due_text || ' is more than {bounds.HORIZON_YEARS} years after"
+                 " the issue date'"),
                 ("excl_text IS NULL", _q("total excl. tax is missing")),
                 ("excl_text IS NOT NULL AND total_excl_tax IS NULL",
                  "'total excl. tax ' || excl_text || ' is not an amount'"),
                 ("tax_text IS NOT NULL AND tax IS NULL",
                  "'tax ' || tax_text || ' is not an amount'"),
                 ("total_excl_tax < 0 OR tax < 0", _q("amounts cannot be negative")),
+                (imports.sql_too_large("total_excl_tax"),
+                 f"'total excl. tax ' || excl_text || ' is more than {bounds.MAX_AMOUNT}'"),
+                (imports.sql_too_large("tax"),
+                 f"'tax ' || tax_text || ' is more than {bounds.MAX_AMOUNT}'"),
+                (imports.sql_too_large("incl_given"),
+                 f"'total incl. tax ' || incl_text || ' is more than {bounds.MAX_AMOUNT}'"),
                 ("incl_text IS NOT NULL AND incl_given IS NULL",
                  "'total incl. tax ' || incl_text || ' is not an amount'"),
                 ("incl_given IS NOT NULL AND total_incl_tax IS NOT NULL"

@@ -7,7 +7,9 @@ yield a reason per bad row. The result is a report DataFrame with one line per r
 payment reference): a row whose key already exists with the same values is *unchanged*, so a
 re-import changes nothing. One bad row rejects the whole file unless ``skip_invalid=True``.
 
-Also the value parsers the Python API shares (:func:`to_date`, :func:`to_money`).
+The value parsers the Python API shares (:func:`to_date`, :func:`to_money`…) live in
+:mod:`clientops.bounds` with the windows dates and amounts must fall in; the SQL checks here
+use the same bounds (:func:`sql_date_window`, :func:`sql_money`).
 """
 
 from __future__ import annotations
@@ -16,68 +18,20 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
+from .bounds import MAX_AMOUNT
 from .errors import ValidationError
 from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
 
-CENT = Decimal("0.01")
 REPORT_COLUMNS = ["row", "key", "client_code", "reason"]
-
-
-# -- single values (Python API) -------------------------------------------------------------
-def to_date(value: Any, field: str, *, required: bool = True) -> date | None:
-    """A date from a date, datetime, pandas Timestamp or text (ISO, or French dd/mm/yyyy)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(field, value, "a date is required")
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-    raise ValidationError(field, value, "is not a date (use 2026-03-31 or 31/03/2026)")
-
-
-def required_date(value: Any, field: str) -> date:
-    """Like :func:`to_date`, for a date that must be given."""
-    day = to_date(value, field)
-    assert day is not None  # required=True raises rather than return None
-    return day
-
-
-def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
-    """An exact amount with at most two decimals; floats are refused (they are not exact)."""
-    if isinstance(value, bool) or value is None or isinstance(value, float):
-        raise ValidationError(field, value, "must be an amount such as Decimal('120.50')")
-    try:
-        amount = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
-    except (InvalidOperation, ValueError, TypeError) as err:
-        raise ValidationError(field, value, "is not an amount") from err
-    if not amount.is_finite():
-        raise ValidationError(field, value, "is not an amount")
-    if amount != amount.quantize(CENT):
-        raise ValidationError(field, value, "has more than two decimals")
-    if amount < 0 and not allow_negative:
-        raise ValidationError(field, value, "cannot be negative")
-    if abs(amount) >= Decimal("1e16"):
-        raise ValidationError(field, value, "is too large")
-    return amount.quantize(CENT)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -187,6 +141,16 @@ def sql_date(col: str) -> str:
         f"CAST(coalesce(try_strptime({col}, '%Y-%m-%d'), try_strptime({col}, '%d/%m/%Y'),"
         f" try_strptime({col}, '%d.%m.%Y'), try_strptime({col}, '%Y-%m-%d %H:%M:%S')) AS DATE)"
     )
+
+
+def sql_day(day: date) -> str:
+    """A SQL DATE literal (for the bounds of :mod:`clientops.bounds`)."""
+    return f"DATE '{day.isoformat()}'"
+
+
+def sql_too_large(col: str) -> str:
+    """Condition: the amount ``col`` is beyond :data:`~clientops.bounds.MAX_AMOUNT`."""
+    return f"abs({col}) > {MAX_AMOUNT}"
 
 
 def sql_money_text(col: str) -> str:

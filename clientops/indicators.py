@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import exports, imports
+from . import bounds, exports
 from .allocation import alloc_ctes, fetch_named, latest_activity, maintained_is_current
 from .documents import client_row
 from .errors import ConflictError, DatabaseBusy, ValidationError
@@ -38,6 +38,8 @@ from .frames import arrow_to_df, money_array
 
 if TYPE_CHECKING:
     from .book import Book
+
+MAX_MONTHS = 600  # monthly(): fifty years, more than the book's dates span
 
 BUCKETS: list[tuple[str, str, int | None, int | None]] = [
     # name, label, lowest and highest days past due (None: open-ended)
@@ -80,7 +82,7 @@ def resolve_period(
     book: Book, fiscal_year_name: int | None, as_of: Any, start_month: int | None = None
 ) -> tuple[date, FiscalYear]:
     """The as-of date (default today) and the fiscal year (default the one containing it)."""
-    day = imports.to_date(as_of, "as_of", required=False) or date.today()
+    day = bounds.as_of(as_of)
     month = int(start_month or book.settings.fiscal_year_start_month)
     if fiscal_year_name is None:
         fiscal_year_name = fiscal_year_of(day, month)
@@ -89,6 +91,10 @@ def resolve_period(
                               "must be a year such as 2025 (the year the fiscal year starts)")
     else:
         fiscal_year_name = int(fiscal_year_name)  # numpy integers from a DataFrame too
+        first, last = bounds.EARLIEST.year - 1, bounds.horizon().year
+        if not first <= fiscal_year_name <= last:
+            raise ValidationError("fiscal_year", fiscal_year_name,
+                                  f"must be a year from {first} to {last}")
     return day, fiscal_year(month, fiscal_year_name)
 
 
@@ -442,7 +448,7 @@ class Indicators:
 
         Columns: bucket, label, amount (exact), invoices (how many have something open).
         """
-        day = imports.to_date(as_of, "as_of", required=False) or date.today()
+        day = bounds.as_of(as_of)
         with self._book.store.connection() as conn:
             if maintained_is_current(conn, day):
                 source = """alloc AS (SELECT due_date, open_amount FROM documents
@@ -469,9 +475,10 @@ class Indicators:
         credit_notes_excl_tax, credit_notes_incl_tax, quotes_accepted, quotes_refused,
         quote_conversion_rate (accepted ÷ (accepted + refused) quotes issued that month).
         """
-        day = imports.to_date(as_of, "as_of", required=False) or date.today()
-        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-            raise ValidationError("months", months, "must be a whole number of months ≥ 1")
+        day = bounds.as_of(as_of)
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+            raise ValidationError("months", months,
+                                  f"must be a whole number of months from 1 to {MAX_MONTHS}")
         last = day.replace(day=1)
         first = _add_months(last, -(months - 1))
         params: dict[str, Any] = {"first": first, "last": last, "as_of": day}

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
-from . import audit, identifiers
+from . import audit, bounds, identifiers
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .imports import required_date as _as_date
 from .masking import mask_iban_sql, masked_repr
 
 if TYPE_CHECKING:
@@ -167,9 +166,7 @@ class Mandates:
         The RUM is generated when not given. Refused when the client has no valid IBAN, is
         archived, already has an active mandate, or the signature date is in the future.
         """
-        signed = _as_date(signed_on, "signed_on")
-        if signed > date.today():
-            raise ValidationError("signed_on", signed_on, "a mandate cannot be signed in the future")
+        signed = bounds.past_date("signed_on", signed_on)
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
         given_rum = clean_rum(rum) if rum is not None else None
@@ -229,7 +226,7 @@ class Mandates:
     def revoke(self, rum: str, on: date | str | None = None) -> Mandate:
         """Revoke a mandate. A client paying by direct debit with no other active mandate
         goes back to bank transfer (audited with the mandate)."""
-        day = _as_date(on, "revoked_on") if on is not None else date.today()
+        day = bounds.planned_date("revoked_on", on) if on is not None else date.today()
         with self._book.store.transaction() as conn:
             mandate = self._one(conn, "m.rum = ?", [rum])
             if mandate is None:
@@ -270,7 +267,7 @@ class Mandates:
     def expire_unused(self, as_of: date | str | None = None) -> int:
         """Expire active mandates unused for 36 months (since their last collection, or their
         signature when never collected); returns how many expired. Set-based."""
-        day = _as_date(as_of, "as_of") if as_of is not None else date.today()
+        day = bounds.as_of(as_of)
         limit = add_months(day, -EXPIRY_MONTHS)
         with self._book.store.transaction() as conn:
             rows = conn.execute(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import audit, imports
+from . import audit, bounds, imports
 from .allocation import recompute_open_balances
 from .documents import client_row, invoice_id
 from .errors import NotFound, ValidationError
@@ -77,10 +77,12 @@ class Payments:
         """Record a payment (archived clients may still pay).
 
         ``reference`` is one line of at most :data:`REFERENCE_LIMIT` characters
-        (:func:`clientops.text.clean_text`), unique among payments.
+        (:func:`clientops.text.clean_text`), unique among payments. ``paid_on`` is between
+        1 January 2000 and today: only a SEPA confirmation records a payment dated later, on its
+        collection date (see :mod:`clientops.bounds`).
         """
-        day = imports.to_date(paid_on, "paid_on")
-        money = imports.to_money(amount, "amount")
+        day = bounds.past_date("paid_on", paid_on)
+        money = bounds.to_money(amount, "amount")
         if money <= 0:
             raise ValidationError("amount", amount, "must be more than zero")
         if method not in METHODS:
@@ -146,6 +148,7 @@ def _import_payments(
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "paid_on", "amount", "method", "reference", "invoice")}
     methods = ", ".join(_q(m) for m in METHODS)
+    earliest, today = bounds.EARLIEST, date.today()
     try:
         with book.store.transaction() as conn, imports.registered(conn, "_pay_raw", frame):
             first = book.store.reserve(conn, "payment", max(len(frame), 1))
@@ -189,10 +192,16 @@ def _import_payments(
                 ("paid_text IS NULL", _q("payment date is missing")),
                 ("paid_text IS NOT NULL AND paid_on IS NULL",
                  "'payment date ' || paid_text || ' is not a date'"),
+                (f"paid_on < {imports.sql_day(earliest)}",
+                 f"'payment date ' || paid_text || ' is before {earliest}'"),
+                (f"paid_on > {imports.sql_day(today)}",
+                 "'payment date ' || paid_text || ' is in the future'"),
                 ("amount_text IS NULL", _q("amount is missing")),
                 ("amount_text IS NOT NULL AND amount IS NULL",
                  "'amount ' || amount_text || ' is not an amount'"),
                 ("amount < 0", _q("amount cannot be negative")),
+                (imports.sql_too_large("amount"),
+                 f"'amount ' || amount_text || ' is more than {bounds.MAX_AMOUNT}'"),
                 ("amount = 0", _q("amount must be more than zero")),
                 (f"method NOT IN ({methods})", "'method ' || method || ' is not known'"),
                 ("key IS NULL", _q("reference is missing (it identifies the payment)")),

@@ -35,12 +35,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, identifiers, templates
+from . import audit, bounds, identifiers, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import fetch_df
-from .imports import to_date
 from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
 from .text import MULTILINE_LIMIT, clean_text
 
@@ -120,8 +119,9 @@ class Planned:
 
 
 def _day(value: date | str | None, field: str) -> date:
-    """A date given as a date, datetime or text (as the indicators take it); today when None."""
-    return to_date(value, field, required=False) or date.today()
+    """A date given as a date, datetime or text (as the indicators take it); today when None;
+    within the book's window (:func:`clientops.bounds.as_of`)."""
+    return bounds.as_of(value, field)
 
 
 def _why(err: BaseException) -> str:
@@ -508,7 +508,7 @@ class Reminders:
         free text (several lines allowed); ``recipient`` one line, or for ``channel="email"``
         email addresses separated by commas, each checked.
         """
-        on = _day(on, "on")
+        on = bounds.past_date("on", on) if on is not None else date.today()
         if channel not in CHANNELS:
             raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
         note = clean_text("note", note, MULTILINE_LIMIT, multiline=True)

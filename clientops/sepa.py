@@ -39,12 +39,11 @@ import pyarrow as pa
 from lxml import etree
 from sepaxml import SepaDD
 
-from . import audit, identifiers
+from . import audit, bounds, identifiers
 from .allocation import recompute_open_balances
 from .documents import Document
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
-from .imports import required_date as _as_date
 
 if TYPE_CHECKING:
     from .book import Book
@@ -289,7 +288,7 @@ class Sepa:
         with the reason; the others are collected.
         """
         self.book.store.check_writable()   # no file for the bank from a read-only book
-        on = _as_date(collection_date, "collection_date")
+        on = bounds.planned_date("collection_date", collection_date)
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
         target = Path(path)
@@ -417,7 +416,7 @@ class Sepa:
         end-to-end ids) or the :class:`Document` objects. The mandates of collected invoices move to RCUR.
         """
         self.book.store.check_writable()
-        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        batch_id = batch.id if isinstance(batch, SepaBatch) else bounds.record_id(batch, "batch")
         if batch_id is None:
             raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
                                   "collected)")
@@ -545,6 +544,7 @@ class Sepa:
     # -- reads ---------------------------------------------------------------------------
     def get(self, batch_id: int) -> SepaBatch:
         """One batch with its counts."""
+        batch_id = bounds.record_id(batch_id, "batch")
         with self.book.store.connection() as conn:
             row = conn.execute(
                 "SELECT b.id, b.msg_id, b.path, b.collection_date, b.status, b.transactions,"
@@ -576,7 +576,7 @@ class Sepa:
     def transactions(self, batch: SepaBatch | int) -> pd.DataFrame:
         """One batch's transactions: ``code, name, invoice, rum, sequence, iban`` (masked),
         ``amount, status``."""
-        batch_id = batch.id if isinstance(batch, SepaBatch) else int(batch)
+        batch_id = batch.id if isinstance(batch, SepaBatch) else bounds.record_id(batch, "batch")
         with self.book.store.connection() as conn:
             frame = fetch_df(
                 conn,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import audit, masking
+from . import audit, bounds, masking
 from .errors import ValidationError
 from .text import clean_text
 
@@ -88,15 +88,7 @@ def _clean(key: str, value: Any) -> Any:
             raise ValidationError(key, value, "must be true or false")
         return value
     if key == "reminder_tolerance":
-        try:
-            amount = Decimal(str(value))
-        except (InvalidOperation, ValueError) as err:
-            raise ValidationError(key, value, "must be an amount such as 0.10") from err
-        if not amount.is_finite() or amount < 0:
-            raise ValidationError(key, value, "must be a positive amount")
-        if amount >= Decimal("1e16"):  # what DECIMAL(18,2) holds
-            raise ValidationError(key, value, "must be an amount such as 0.10")
-        return amount.quantize(Decimal("0.01"))
+        return bounds.to_money(value, key)
     if key == "reminder_levels":
         return _clean_levels(value)
     if key == "reminder_templates":

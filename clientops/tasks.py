@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import audit, imports
+from . import audit, bounds
 from .documents import client_row
 from .errors import NotFound
 from .frames import fetch_df
@@ -57,9 +57,10 @@ class Tasks:
 
     def add(self, code: str, title: str, due_on: Any = None, assignee: str | None = None) -> Task:
         """Add a task to a client's card: ``title`` (required) and ``assignee`` are one line of
-        text each (:func:`clientops.text.clean_text`, :data:`TITLE_LIMIT`, :data:`ASSIGNEE_LIMIT`)."""
+        text each (:func:`clientops.text.clean_text`, :data:`TITLE_LIMIT`, :data:`ASSIGNEE_LIMIT`);
+        ``due_on`` at most five years ahead (:mod:`clientops.bounds`)."""
         text = required_text("title", title, TITLE_LIMIT)
-        due = imports.to_date(due_on, "due_on", required=False)
+        due = bounds.clean_date("due_on", due_on, required=False)
         who = clean_text("assignee", assignee, ASSIGNEE_LIMIT)
         book = self._book
         with book.store.transaction() as conn:
@@ -75,7 +76,8 @@ class Tasks:
             return self._get(conn, task_id)
 
     def _get(self, conn: Any, task_id: int) -> Task:
-        row = conn.execute(_SELECT + " WHERE t.id = ?", [int(task_id)]).fetchone()
+        row = conn.execute(_SELECT + " WHERE t.id = ?",
+                           [bounds.record_id(task_id, "task_id")]).fetchone()
         if row is None:
             raise NotFound(f"There is no task {task_id}.")
         return Task(int(row[0]), row[1], row[2], row[3], row[4], bool(row[5]), row[6])

@@ -60,7 +60,7 @@ def test_update_cleans_and_persists_across_reopen(db_path: Path) -> None:
         ("sepa_creditor_id", "FR00ZZZ123456", "check digits"),        # ICS with wrong key
         ("reminder_levels", [{"days": 15}, {"days": 7}], "increase"),  # delays go backwards
         ("reminder_levels", [], "list of levels"),                    # no level at all
-        ("reminder_tolerance", "-1", "positive"),                     # negative tolerance
+        ("reminder_tolerance", "-1", "negative"),                     # negative tolerance
         ("smtp_port", 70000, "between 1 and 65535"),                  # not a TCP port
         ("smtp_starttls", "yes", "true or false"),                    # text, not a boolean
         ("smtp_allow_plaintext", "yes", "true or false"),             # text, not a boolean
@@ -75,7 +75,9 @@ def test_update_cleans_and_persists_across_reopen(db_path: Path) -> None:
         ("company_name", "Ma Société\x00", "control characters"),      # a NUL byte pasted in
         ("company_name", "x" * 201, "too long"),                      # 201 characters
         ("company_name", "\ud800", "cannot be stored"),                # a lone surrogate
-        ("reminder_tolerance", "1e30", "amount"),                     # more than any invoice
+        ("reminder_tolerance", "1e30", "largest amount"),             # more than any invoice
+        ("reminder_tolerance", "0.105", "two decimals"),              # not a number of cents
+        ("reminder_tolerance", 0.1, "amount such as"),                # a float is not exact
         ("smtp_sender", "relances chez example.fr", "email"),         # not an address
     ],
 )

@@ -284,7 +284,6 @@ _TABLE: list[tuple[str, str]] = [
     ("There is no SEPA mandate with reference {rum}.",
      "Aucun mandat SEPA n'a la référence {rum}."),
     ("There is no SEPA mandate with id {id}.", "Aucun mandat SEPA n'a l'identifiant {id}."),
-    ("a mandate cannot be signed in the future", "un mandat ne peut pas être signé à une date future"),
     ("must be CORE or B2B", "doit être CORE ou B2B"),
     ("the client is archived: restore it first", "le client est archivé : restaurez-le d'abord"),
     ("record the client's IBAN before the mandate", "enregistrez l'IBAN du client avant le mandat"),
@@ -404,7 +403,16 @@ _TABLE: list[tuple[str, str]] = [
     ("is not an amount", "n'est pas un montant"),
     ("has more than two decimals", "a plus de deux décimales"),
     ("cannot be negative", "ne peut pas être négatif"),
-    ("is too large", "est trop grand"),
+    # bounds.py: the windows of dates and amounts
+    ("is before {day}, the earliest date accepted here",
+     "est antérieure au {day}, la date la plus ancienne acceptée ici"),
+    ("is after {day}, the latest date accepted here",
+     "est postérieure au {day}, la date la plus lointaine acceptée ici"),
+    ("cannot be in the future", "ne peut pas être dans le futur"),
+    ("is not the id of a record (a whole number such as 42)",
+     "n'est pas l'identifiant d'un enregistrement (un nombre entier, par exemple 42)"),
+    ("is more than {max}, the largest amount the book takes",
+     "dépasse {max}, le montant maximal accepté"),
     ("is neither UTF-8 nor Windows-1252 text", "n'est un texte ni UTF-8 ni Windows-1252"),
     ("must be a .csv, .xlsx or .parquet file", "doit être un fichier .csv, .xlsx ou .parquet"),
     ("names a column the file already has: keep one column per field",
@@ -440,6 +448,16 @@ _TABLE: list[tuple[str, str]] = [
     ("cancels {number}: an invoice of another client",
      "annule {number} : une facture d'un autre client"),
     ("cancels {number}, rejected above", "annule {number}, rejetée plus haut"),
+    ("issue date {text} is before {day}", "la date d'émission {text} est antérieure au {day}"),
+    ("issue date {text} is after {day}", "la date d'émission {text} est postérieure au {day}"),
+    ("due date {text} is more than {n} years after the issue date",
+     "la date d'échéance {text} tombe plus de {n} ans après la date d'émission"),
+    ("total excl. tax {text} is more than {max}", "le total HT {text} dépasse {max}"),
+    ("tax {text} is more than {max}", "la TVA {text} dépasse {max}"),
+    ("total incl. tax {text} is more than {max}", "le total TTC {text} dépasse {max}"),
+    ("payment date {text} is before {day}", "la date de paiement {text} est antérieure au {day}"),
+    ("payment date {text} is in the future", "la date de paiement {text} est dans le futur"),
+    ("amount {text} is more than {max}", "le montant {text} dépasse {max}"),
     ("payment date is missing", "date de paiement absente"),
     ("payment date {text} is not a date", "la date de paiement {text} n'est pas une date"),
     ("amount is missing", "montant absent"),
@@ -459,7 +477,9 @@ _TABLE: list[tuple[str, str]] = [
     # indicators.py, mailer.py, merge.py, tasks.py
     ("must be a year such as 2025 (the year the fiscal year starts)",
      "doit être une année, par exemple 2025 (l'année où commence l'exercice)"),
-    ("must be a whole number of months ≥ 1", "doit être un nombre entier de mois ≥ 1"),
+    ("must be a whole number of months from {low} to {high}",
+     "doit être un nombre entier de mois, de {low} à {high}"),
+    ("must be a year from {low} to {high}", "doit être une année de {low} à {high}"),
     ("no mail server is configured", "aucun serveur de messagerie n'est configuré"),
     ("no sender address is configured", "aucune adresse d'expéditeur n'est configurée"),
     ("must be a port number such as 25 or 587",
@@ -726,8 +746,15 @@ def _whole(message: str) -> str | None:
     return None
 
 
+# Refusals of a whole request rather than of one field (bulk corrections): their message is a
+# sentence of its own, shown without a label.
+_WHOLE_REQUEST = frozenset({"selection", "changes", "columns"})
+
+
 def describe_field_error(field: str, message: str) -> str:
     """``iban`` + ``is not a valid IBAN…`` → ``IBAN : n'est pas un IBAN valide…``."""
+    if field in _WHOLE_REQUEST:
+        return translate(message)
     return f"{labels.label(field)} : {translate(message)}"
 
 
