@@ -45,6 +45,7 @@ from .changeset import (
     write_client_changes,
 )
 from .errors import ConflictError, NotFound, ValidationError
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -156,6 +157,7 @@ def _key(value: Any) -> Any:
 
 
 # -- selections --------------------------------------------------------------------------
+CODE_LIMIT = 50  # a client code given in a selection: longer text names no client
 def selection_codes(book: Book, selection: Any) -> list[str]:
     """The client codes of a selection: codes, a DataFrame/Series with ``code``, or a filter.
 
@@ -179,7 +181,7 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     else:
         codes = selection
     values = list(codes)
-    if values and all(type(c) is str for c in values):
+    if values and all(type(c) is str and c.isascii() for c in values):
         text = pa.array(values, pa.string())
         if pc.all(pc.string_is_ascii(text)).as_py():
             # the usual case (codes as text, C000042): stripped, upper-cased and deduplicated
@@ -190,7 +192,10 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     for code in values:
         if code is None or (isinstance(code, float) and math.isnan(code)):
             continue
-        seen.setdefault(str(code).strip().upper(), None)
+        # a code is one line of plain text: anything else names no client and is refused
+        cleaned = clean_text("selection", str(code), CODE_LIMIT)
+        if cleaned is not None:
+            seen.setdefault(cleaned.upper(), None)
     return list(seen)
 
 
@@ -327,7 +332,12 @@ def _take(column: pd.Series, position: np.ndarray, found: np.ndarray) -> pd.Seri
 def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
     """``code, client_id, name, version``, an active-mandate flag and the ``read`` columns as
     text, for ``codes``; indexed by code, in code order."""
-    table = pa.table({"code": pa.array(codes, pa.string())})
+    # a code that is not valid Unicode (a lone surrogate) names no client: looked up as
+    # written with "?" in its place, it is found nowhere and the line reports it
+    table = pa.table({"code": pa.array(
+        [c.encode("utf-8", "replace").decode() if isinstance(c, str) and not c.isascii() else c
+         for c in codes],
+        pa.string())})
     cols = "".join(f', CAST(c."{f}" AS VARCHAR) AS "{f}"' for f in read)
     conn.register("bulk_codes", table)
     try:

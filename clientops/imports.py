@@ -89,7 +89,9 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
         raise ValidationError("path", str(path), "must be a .csv, .xlsx or .parquet file")
     frame.columns = [str(c).strip() for c in frame.columns]
     if mapping:
-        renames = {str(k).strip(): str(v).strip() for k, v in mapping.items()}
+        # headers are one line of text each, like every text the book is given
+        renames = {clean_text("mapping", str(k)) or "": clean_text("mapping", str(v)) or ""
+                   for k, v in mapping.items()}
         frame = frame.rename(columns=renames)
         twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
         if twice:
@@ -115,7 +117,9 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
         cells = frame[name].tolist()
         for i, cell in enumerate(cells):
             # plain printable ASCII within the limit (nearly every cell) is already clean
-            if cell is None or (len(cell) <= limit and cell.isascii() and cell.isprintable()):
+            if not isinstance(cell, str):  # empty cells (None, NaN) and values read as numbers
+                continue
+            if len(cell) <= limit and cell.isascii() and cell.isprintable():
                 continue
             try:
                 cells[i] = clean_text(name, cell, limit)

@@ -47,8 +47,8 @@ CLIENT_IBAN = "FR7630006000011234567890189"
 # -- the public methods of the book's services -------------------------------------------------
 WRITES = {
     "Book": ["fill_cards"],
-    "clients": ["create", "update", "archive", "restore", "delete", "merge"],
-    "contacts": ["add", "update", "remove"],
+    "clients": ["create", "update", "archive", "restore", "delete", "merge", "anonymise"],
+    "contacts": ["add", "update", "remove", "anonymise"],
     "mandates": ["add", "revoke", "expire_unused", "mark_collected"],
     "documents": ["add", "set_dispute", "set_status", "import_file"],
     "payments": ["add", "import_file"],
@@ -61,8 +61,9 @@ WRITES = {
 }
 READS = {
     "Book": ["card", "changesets", "close", "counts", "history", "quality", "using_source"],
-    "clients": ["attachments", "batch_conflicts", "check", "conflicts", "count", "exists", "get",
-                "id_of", "list"],
+    # exports write a file for a person, never the book
+    "clients": ["attachments", "batch_conflicts", "check", "conflicts", "count", "exists",
+                "export", "get", "id_of", "list", "personal_data"],
     "contacts": ["favorites", "get", "list", "recipients"],
     "mandates": ["active", "amendments", "get", "list"],
     "documents": ["get", "list", "open_invoices"],
@@ -72,7 +73,7 @@ READS = {
     "settings": ["get", "items", "keys", "values"],
     "sepa": ["batches", "creditor", "get", "transactions"],
     "bulk": [],
-    "indicators": ["aging", "monthly", "portfolio"],
+    "indicators": ["aging", "export", "monthly", "portfolio"],
 }
 # Driven through another call: mark_collected takes the caller's open transaction (sepa.confirm).
 THROUGH = {"mandates.mark_collected": "sepa.confirm"}
@@ -339,6 +340,16 @@ def spec_clients_merge(w: World, draw: Draw) -> Call:
     return Call(lambda: w.book.clients.merge(keep, drop))
 
 
+def spec_clients_anonymise(w: World, draw: Draw) -> Call:
+    person = w.book.clients.create(kind="individual", first_name="Jeanne",
+                                   last_name=f"Dupont {next(w.counter)}",
+                                   email="jeanne@example.fr", allow_duplicate=True).code
+    key = draw(st.one_of(st.just(person), st.just(w.code), text), label="code")
+    # a company (w.code) is refused with a ValidationError; an unknown code is not found
+    return Call(lambda: w.book.clients.anonymise(key), lambda c: w.book.clients.get(c.code),
+                allowed=(NotFound,))
+
+
 def contact_values(draw: Draw) -> dict[str, Any]:
     return attacked_args(draw, {
         "first_name": (st.just("Jeanne"), attack_text), "last_name": (st.just("Dupont"), attack_text),
@@ -362,6 +373,14 @@ def spec_contacts_remove(w: World, draw: Draw) -> Call:
     contact = w.book.contacts.add(w.code, last_name="Durand")
     key = draw(st.one_of(st.just(contact.id), ids))
     return Call(lambda: w.book.contacts.remove(key), allowed=(NotFound,))
+
+
+def spec_contacts_anonymise(w: World, draw: Draw) -> Call:
+    contact = w.book.contacts.add(w.code, last_name=f"Durand {next(w.counter)}",
+                                  email="durand@example.fr")
+    key = draw(st.one_of(st.just(contact.id), ids), label="contact_id")
+    return Call(lambda: w.book.contacts.anonymise(key), lambda c: w.book.contacts.get(c.id),
+                allowed=(NotFound,))
 
 
 def spec_mandates_add(w: World, draw: Draw) -> Call:
@@ -550,7 +569,8 @@ SETTING_VALUES = {
                                           st.dictionaries(st.sampled_from(["1", "2"]), text,
                                                           max_size=1), max_size=1),
     "smtp_host": text, "smtp_port": ids, "smtp_starttls": flags, "smtp_user": maybe(text),
-    "smtp_sender": maybe(text), "language": text,
+    "smtp_sender": maybe(text), "language": text, "smtp_allow_plaintext": flags,
+    "retention_years": st.one_of(st.integers(-2, 40), ids),
 }
 
 
@@ -639,8 +659,9 @@ SPECS: dict[str, Callable[[World, Draw], Call]] = {
     "clients.create": spec_clients_create, "clients.update": spec_clients_update,
     "clients.archive": spec_clients_archive, "clients.restore": spec_clients_restore,
     "clients.delete": spec_clients_delete, "clients.merge": spec_clients_merge,
+    "clients.anonymise": spec_clients_anonymise,
     "contacts.add": spec_contacts_add, "contacts.update": spec_contacts_update,
-    "contacts.remove": spec_contacts_remove,
+    "contacts.remove": spec_contacts_remove, "contacts.anonymise": spec_contacts_anonymise,
     "mandates.add": spec_mandates_add, "mandates.revoke": spec_mandates_revoke,
     "mandates.expire_unused": spec_mandates_expire_unused,
     "documents.add": spec_documents_add, "documents.set_dispute": spec_documents_set_dispute,
