@@ -41,6 +41,22 @@ DEFAULTS: dict[str, Any] = {
     # personal data of people without activity for this long is listed by quality()
     # (rule retention_expired) to be anonymised: CNIL's usual three years
     "retention_years": 3,
+    # the FEC (clientops.fec): the company's SIREN names the file; journals and accounts of
+    # the entries it writes, and recognises on import
+    "company_siren": None,
+    "fec_sales_journal": "VE",
+    "fec_bank_journal": "BQ",
+    "fec_sales_account": "706000",
+    "fec_vat_account": "445710",
+    "fec_bank_account": "512000",
+}
+
+# The accounts of the FEC settings: the class of the French chart of accounts (PCG) each must
+# belong to, and how to say it.
+_FEC_ACCOUNTS = {
+    "fec_sales_account": ("7", "must be a sales account of class 7, such as 706000"),
+    "fec_vat_account": ("4457", "must be a VAT collected account (4457…), such as 445710"),
+    "fec_bank_account": ("5", "must be a financial account of class 5, such as 512000"),
 }
 
 
@@ -112,6 +128,19 @@ def _clean(key: str, value: Any) -> Any:
         if name is None:
             raise ValidationError(key, value, "cannot be empty")
         return name
+    if key == "company_siren" and value is not None:
+        return identifiers.clean_siren(value, field=key)
+    if key in ("fec_sales_journal", "fec_bank_journal"):
+        text = str(value or "").strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,8}", text):
+            raise ValidationError(key, value, "must be 1 to 8 letters or digits, such as VE")
+        return text
+    if key in _FEC_ACCOUNTS:
+        text = str(value or "").strip()
+        klass, message = _FEC_ACCOUNTS[key]
+        if not re.fullmatch(r"[0-9]{3,12}", text) or not text.startswith(klass):
+            raise ValidationError(key, value, message)
+        return text
     if key == "language":
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")
