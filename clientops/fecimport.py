@@ -10,7 +10,9 @@ What it takes, entry by entry (an entry is the lines of one ``JournalCode`` and 
 - **Client lines** are those on an account starting with the setting ``accounting_prefix``
   (411). The client is the auxiliary account ``CompAuxNum`` (else an individual ``CompteNum``
   such as ``411DUPONT``), matched with the clients' ``accounting_account``; a client that is
-  not there yet is created (kind company, named ``CompAuxLib``).
+  not there yet is created (kind company, named ``CompAuxLib``). clientops' accounts start
+  with the prefix: an auxiliary account that does not (``CLDUPONT``) is kept behind it
+  (``411CLDUPONT``).
 - **Sales entries** are those of the sales journal (setting ``fec_sales_journal``), and in
   other journals those with a class-7 line and no class-5 line. Their one client line is an
   invoice (debit) or a credit note (credit) numbered ``PieceRef``, dated ``PieceDate`` (else
@@ -22,9 +24,14 @@ What it takes, entry by entry (an entry is the lines of one ``JournalCode`` and 
   referenced ``PieceRef`` (``<journal>-<AAAAMMJJ>-<EcritureNum>-<n>``, the n-th client line of
   the entry, when ``PieceRef`` is missing or not unique in the file), method transfer.
 - **Lettering kept**: a payment or credit note lettered (same client, same ``EcritureLet``)
-  with exactly one invoice names it; otherwise one whose ``EcritureLib`` ends with
-  ``facture <number>`` or ``sur <number>`` of an invoice of its client names it; otherwise it
-  goes to the client's pool (SPEC §7).
+  with exactly one invoice names it, when the letter balances in the file (a letter that also
+  holds lines of another year's file names nothing); otherwise one whose ``EcritureLib`` ends
+  with ``facture <number>`` or ``sur <number>`` of an invoice of its client names it; otherwise
+  it goes to the client's pool (SPEC §7). The labels :mod:`clientops.fec` writes
+  (``Règlement <ref>[ facture <number>]``, ``Avoir <number>[ sur <number>]``) say exactly what
+  the credit named, or that it named nothing: for them the label decides, not the letter (a
+  pool payment lettered with an invoice that a credit note also names would otherwise name it,
+  and the invoice's settlement date would move).
 - Lines of entries without a client line (purchases, payroll, other journals) are not the
   book's business: counted as ``ignored``, never reported.
 
@@ -189,6 +196,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
                    * coalesce(sales_net, -vat_net + CASE WHEN doc_kind = 'invoice' THEN total
                                                         ELSE -total END) AS excl,
                coalesce(piece, journal || '-' || num) AS key,
+               CASE WHEN starts_with(aux, $prefix) THEN aux ELSE $prefix || aux END AS client_account,
                count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
                row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
         FROM typed""", params)
@@ -220,10 +228,11 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
     get a reason when the account or name is refused). Returns how many were created."""
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE _fec_new AS
-        SELECT aux, arg_min(aux_lib, _row) FILTER (WHERE aux_lib IS NOT NULL) AS name
+        SELECT client_account AS aux,
+               arg_min(aux_lib, _row) FILTER (WHERE aux_lib IS NOT NULL) AS name
         FROM _fec_client f WHERE reason IS NULL
-          AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.accounting_account = f.aux)
-        GROUP BY aux ORDER BY aux""")
+          AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.accounting_account = f.client_account)
+        GROUP BY client_account ORDER BY client_account""")
     rows = conn.execute("SELECT aux, name FROM _fec_new ORDER BY aux").fetchall()
     good, bad = [], []
     for aux, name in rows:
@@ -238,7 +247,7 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
         with imports.registered(conn, "_fec_refused", refused):
             conn.execute("""UPDATE _fec_client SET reason = 'client ' || x.aux || ' cannot be '
                             || 'created: ' || x.why FROM _fec_refused x
-                            WHERE _fec_client.aux = x.aux AND reason IS NULL""")
+                            WHERE _fec_client.client_account = x.aux AND reason IS NULL""")
     if good:
         highest = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()
         first = book.store.reserve(conn, "client", len(good))
@@ -265,7 +274,7 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
     conn.execute("""
         ALTER TABLE _fec_client ADD COLUMN client_code VARCHAR;
         UPDATE _fec_client SET client_code = c.code FROM clients c
-        WHERE c.accounting_account = _fec_client.aux""")
+        WHERE c.accounting_account = _fec_client.client_account""")
     return len(good)
 
 
@@ -280,12 +289,16 @@ def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame
         ),
         let_invoice AS (
             -- letters holding exactly one invoice: the credits lettered with it name it
-            SELECT aux, letter, any_value(number) FILTER (WHERE doc_kind = 'invoice') AS number FROM (
-                SELECT aux, letter, number, doc_kind FROM docs WHERE letter IS NOT NULL
+            -- and balance: a letter also holding lines of other files names nothing
+            SELECT aux, letter, any_value(number) FILTER (WHERE doc_kind = 'invoice') AS number
+            FROM (
+                SELECT aux, letter, number, doc_kind, debit, credit FROM docs
+                WHERE letter IS NOT NULL
                 UNION ALL
-                SELECT aux, letter, NULL, 'payment' FROM p
+                SELECT aux, letter, NULL, 'payment', debit, credit FROM p
                 WHERE entry_kind = 'bank' AND letter IS NOT NULL)
-            GROUP BY aux, letter HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1
+            GROUP BY aux, letter
+            HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1 AND sum(debit) = sum(credit)
         ),
         said AS (
             -- the invoice a credit's label names, when it is one of its client's
@@ -304,8 +317,10 @@ def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame
                          WHEN p.piece IS NOT NULL AND p.piece_copies = 1 THEN p.piece
                          ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
                               || '-' || CAST(p.nth AS VARCHAR) END AS ref,
-               CASE WHEN p.entry_kind = 'bank' OR p.doc_kind = 'credit_note'
-                    THEN coalesce(li.number, s.named) END AS names
+               CASE WHEN p.entry_kind <> 'bank' AND p.doc_kind <> 'credit_note' THEN NULL
+                    -- clientops' own labels say what the credit names, or that it names nothing
+                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN s.named
+                    ELSE coalesce(li.number, s.named) END AS names
         FROM p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
         LEFT JOIN said s ON s._row = p._row""")
     docs = conn.execute(r"""
@@ -365,9 +380,10 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
                     report = report.reset_index(drop=True)
                 if len(report) and not skip_invalid:
                     raise imports.Rejected(report)
-                row = conn.execute("SELECT count(*) FROM _fec_line l WHERE NOT EXISTS"
-                                   " (SELECT 1 FROM _fec_client c WHERE c._row = l._row)"
-                                   ).fetchone()
+                row = conn.execute(
+                    "SELECT count(*) FROM _fec_line l WHERE NOT EXISTS (SELECT 1 FROM _fec_client"
+                    " c WHERE c.journal IS NOT DISTINCT FROM l.journal"
+                    " AND c.num IS NOT DISTINCT FROM l.num)").fetchone()
                 ignored = int(row[0]) if row else 0
                 for table in ("_fec_raw", "_fec_line", "_fec_client", "_fec_new", "_fec_placed"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
