@@ -52,12 +52,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # The accounts of the FEC settings: the class of the French chart of accounts (PCG) each must
-# belong to, and how to say it.
-_FEC_ACCOUNTS = {
-    "fec_sales_account": ("7", "must be a sales account of class 7, such as 706000"),
-    "fec_vat_account": ("4457", "must be a VAT collected account (4457…), such as 445710"),
-    "fec_bank_account": ("5", "must be a financial account of class 5, such as 512000"),
-}
+# belong to.
+_FEC_ACCOUNTS = {"fec_sales_account": "7", "fec_vat_account": "4457", "fec_bank_account": "5"}
 
 
 def _int_in(field: str, value: Any, low: int, high: int) -> int:
@@ -137,10 +133,14 @@ def _clean(key: str, value: Any) -> Any:
         return text
     if key in _FEC_ACCOUNTS:
         text = str(value or "").strip()
-        klass, message = _FEC_ACCOUNTS[key]
-        if not re.fullmatch(r"[0-9]{3,12}", text) or not text.startswith(klass):
-            raise ValidationError(key, value, message)
-        return text
+        if re.fullmatch(r"[0-9]{3,12}", text) and text.startswith(_FEC_ACCOUNTS[key]):
+            return text
+        if key == "fec_sales_account":
+            raise ValidationError(key, value, "must be a sales account of class 7, such as 706000")
+        if key == "fec_vat_account":
+            raise ValidationError(key, value,
+                                  "must be a VAT collected account (4457…), such as 445710")
+        raise ValidationError(key, value, "must be a financial account of class 5, such as 512000")
     if key == "language":
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")

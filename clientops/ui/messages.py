@@ -395,6 +395,12 @@ _TABLE: list[tuple[str, str]] = [
      "doit être un compte de TVA collectée (4457…), par exemple 445710"),
     ("must be a financial account of class 5, such as 512000",
      "doit être un compte financier de la classe 5, par exemple 512000"),
+    ("is needed to name the FEC: set it in the settings",
+     "est nécessaire pour nommer le FEC : renseignez-le dans les paramètres"),
+    ("is not a FEC: tab- or pipe-separated with the columns {columns}",
+     "n'est pas un FEC : colonnes séparées par des tabulations ou des barres verticales,"
+     " {columns}"),
+    ("is not a file", "n'est pas un fichier"),
     # exports.py
     ("must be csv or xlsx, or the file name must end in .csv or .xlsx",
      "doit être csv ou xlsx, ou le nom du fichier doit se terminer par .csv ou .xlsx"),
