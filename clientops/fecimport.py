@@ -196,7 +196,10 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
                    * coalesce(sales_net, -vat_net + CASE WHEN doc_kind = 'invoice' THEN total
                                                         ELSE -total END) AS excl,
                coalesce(piece, journal || '-' || num) AS key,
-               CASE WHEN starts_with(aux, $prefix) THEN aux ELSE $prefix || aux END AS client_account,
+               -- as clients.py cleans an account: no spaces, upper case
+               upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
+                                         ELSE $prefix || aux END, '\s', '', 'g'))
+                   AS client_account,
                count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
                row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
         FROM typed""", params)
@@ -235,9 +238,11 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
         GROUP BY client_account ORDER BY client_account""")
     rows = conn.execute("SELECT aux, name FROM _fec_new ORDER BY aux").fetchall()
     good, bad = [], []
+    prefix = book.settings.accounting_prefix
     for aux, name in rows:
         _cleaned, errors = book.clients.check(
-            {"kind": "company", "name": name or aux, "accounting_account": aux})
+            {"kind": "company", "name": name or aux, "accounting_account": aux},
+            has_active_mandate=False, accounting_prefix=prefix)
         if errors:
             bad.append((aux, "; ".join(f"{e.field}: {e}" for e in errors)))
         else:
