@@ -126,8 +126,12 @@ def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str
 
 
 # -- staging --------------------------------------------------------------------------------
-def _money(col: str) -> str:
-    return f"coalesce({imports.sql_money(col)}, CASE WHEN {col} IS NULL THEN 0.00 END)"
+def _amount(col: str) -> str:
+    """An amount from text: the usual ``1234,56`` / ``1234.56`` by one pattern and a cast, the
+    rest (``1 234,56``, ``1.234,56``…) as every import reads amounts; NULL when not one."""
+    return (f"CASE WHEN regexp_full_match({col}, '-?[0-9]{{1,16}}([.,][0-9]{{1,2}})?')"
+            f" THEN CAST(replace({col}, ',', '.') AS DECIMAL(18,2))"
+            f" ELSE {imports.sql_money(col)} END")
 
 
 def _day(col: str) -> str:
@@ -141,28 +145,33 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
         return f'nullif(trim(r."{name}"), \'\')' if name in names else "CAST(NULL AS VARCHAR)"
 
     if "Debit" in names:
-        debit, credit = _money(col("Debit")), _money(col("Credit"))
-        bad_amount = (f"({col('Debit')} IS NOT NULL AND {imports.sql_money(col('Debit'))} IS NULL)"
-                      f" OR ({col('Credit')} IS NOT NULL AND"
-                      f" {imports.sql_money(col('Credit'))} IS NULL)")
+        debit_text, credit_text, bad_sens = col("Debit"), col("Credit"), "FALSE"
     else:
         sens = f"upper({col('Sens')})"
-        debit = f"CASE WHEN {sens} IN ('D', '1', '+1') THEN {_money(col('Montant'))} ELSE 0.00 END"
-        credit = f"CASE WHEN {sens} IN ('C', '-1') THEN {_money(col('Montant'))} ELSE 0.00 END"
-        bad_amount = (f"{imports.sql_money(col('Montant'))} IS NULL"
-                      f" OR {sens} NOT IN ('D', 'C', '1', '+1', '-1')")
+        debit_text = f"CASE WHEN {sens} IN ('D', '1', '+1') THEN {col('Montant')} END"
+        credit_text = f"CASE WHEN {sens} IN ('C', '-1') THEN {col('Montant')} END"
+        bad_sens = (f"coalesce({col('Montant')} IS NULL"
+                    f" OR {sens} NOT IN ('D', 'C', '1', '+1', '-1'), TRUE)")
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE _fec_line AS
-        SELECT r._row, {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
-               coalesce({col('CompteNum')}, '') AS account, {col('CompteLib')} AS account_lib,
-               {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
-               {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
-               {col('EcritureLet')} AS letter,
-               coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
-               {_day(f"coalesce({col('PieceDate')}, {col('EcritureDate')})")} AS day,
-               CAST({debit} AS DECIMAL(18,2)) AS debit, CAST({credit} AS DECIMAL(18,2)) AS credit,
-               coalesce({bad_amount}, TRUE) AS bad_amount
-        FROM _fec_raw r""")
+        SELECT _row, journal, num, account, account_lib, aux_given, aux_lib, piece, lib, letter,
+               day_text, {_day('day_text')} AS day,
+               coalesce(debit_v, 0.00) AS debit, coalesce(credit_v, 0.00) AS credit,
+               (debit_text IS NOT NULL AND debit_v IS NULL)
+                   OR (credit_text IS NOT NULL AND credit_v IS NULL) OR bad_sens AS bad_amount
+        FROM (
+            SELECT *, {_amount('debit_text')} AS debit_v, {_amount('credit_text')} AS credit_v
+            FROM (
+                SELECT r._row, {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
+                       coalesce({col('CompteNum')}, '') AS account,
+                       {col('CompteLib')} AS account_lib,
+                       {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
+                       {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
+                       {col('EcritureLet')} AS letter,
+                       coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
+                       {debit_text} AS debit_text, {credit_text} AS credit_text,
+                       {bad_sens} AS bad_sens
+                FROM _fec_raw r))""")
     params = {"prefix": settings["accounting_prefix"],
               "collective": settings["accounting_prefix"].ljust(6, "0"),
               "sales": settings["fec_sales_journal"], "bank": settings["fec_bank_journal"]}
@@ -198,7 +207,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
                coalesce(piece, journal || '-' || num) AS key,
                -- as clients.py cleans an account: no spaces, upper case
                upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
-                                         ELSE $prefix || aux END, '\s', '', 'g'))
+                                         ELSE $prefix || aux END, '\\s', '', 'g'))
                    AS client_account,
                count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
                row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth

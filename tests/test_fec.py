@@ -332,3 +332,23 @@ def test_cli_export_and_import(db_path: Path, tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "line 1: entry VT 1 is not balanced" in err
     assert "nothing imported" in err
+
+
+def test_import_montant_and_sens_columns(book: clientops.Book, tmp_path: Path) -> None:
+    # the other form the FEC allows: Montant and Sens (D/C) instead of Debit and Credit;
+    # an amount with a thousands space; an auxiliary account in lower case
+    header = HEADER.replace("Debit\tCredit", "Montant\tSens")
+    lines = [
+        "VE\tVentes\t1\t20250301\t411000\tClients\t411abc\tAbc\tF7\t20250301\tFacture F7\t1 200,00\tD\t\t\t20250301\t\t",
+        "VE\tVentes\t1\t20250301\t706000\tVentes\t\t\tF7\t20250301\tFacture F7\t1000\tC\t\t\t20250301\t\t",
+        "VE\tVentes\t1\t20250301\t445710\tTVA\t\t\tF7\t20250301\tFacture F7\t200.00\tC\t\t\t20250301\t\t",
+    ]
+    path = tmp_path / "sens.txt"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    for _ in range(2):  # the second time: matched by the cleaned account, nothing new
+        report = book.fec.import_file(path)
+        assert report.empty
+    assert report.attrs["unchanged"] == 1
+    assert book.clients.list()["accounting_account"].tolist() == ["411ABC"]
+    doc = book.documents.get("F7")
+    assert (doc.total_excl_tax, doc.tax) == (D("1000.00"), D("200.00"))
