@@ -70,7 +70,15 @@ def _letters(n: str) -> str:
 def lettering_sql() -> str:
     """Common table expressions after :func:`~clientops.allocation.alloc_ctes` ending in
     ``fec_let`` (``src`` 0 payment, 1 credit note, 2 invoice; ``id``; ``letter``;
-    ``let_date``): the letters as of ``$as_of``."""
+    ``let_date``): the letters as of ``$as_of``.
+
+    They read the allocation's own steps: ``alloc`` (open amount, settlement date),
+    ``alloc_owed`` (what each invoice owes after step 1), ``alloc_win`` (the running sum of
+    that in the pool's order) and ``alloc_pool`` (what each credit brings to the pool). The
+    pool pays invoices in its order with credits in date order, so an invoice and a credit
+    are linked when their spans of the running sums overlap; a letter breaks where an invoice
+    and a credit end at the same sum.
+    """
     return f"""
 fec_settled AS (
     -- fully settled invoices; those the pool settled have their place in its running sum
@@ -256,8 +264,9 @@ class Fec:
     def export(self, path: str | os.PathLike[str], fiscal_year: Any) -> Path:
         """Write fiscal year ``fiscal_year``'s FEC; returns the path written.
 
-        ``path`` is a folder (the file gets its official name ``<SIREN>FEC<AAAAMMJJ>.txt``
-        there) or a file path (written as given). Needs the setting ``company_siren``
+        ``path`` is an existing folder (the file gets its official name
+        ``<SIREN>FEC<AAAAMMJJ>.txt`` there) or a file path (written as given, replaced if it
+        exists). Needs the setting ``company_siren``
         (:class:`ValidationError` otherwise).
         """
         settings = dict(self._book.settings)

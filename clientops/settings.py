@@ -234,6 +234,11 @@ class Settings(Mapping[str, Any]):
             from . import identifiers
 
             identifiers.clean_bic(bic, field="company_bic", iban=iban)
+        sales = cleaned.get("fec_sales_journal", current["fec_sales_journal"])
+        if cleaned.get("fec_bank_journal", current["fec_bank_journal"]) == sales:
+            blamed = "fec_bank_journal" if "fec_bank_journal" in cleaned else "fec_sales_journal"
+            raise ValidationError(blamed, cleaned[blamed],
+                                  "the sales and bank journals must have different codes")
         with self._book.store.transaction() as conn:
             for key, value in cleaned.items():
                 conn.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -159,6 +159,12 @@ def test_fec_settings_are_validated(book: clientops.Book, key: str, value: str) 
     assert book.settings[key] != value
 
 
+def test_the_two_journals_differ(book: clientops.Book) -> None:
+    with pytest.raises(ValidationError) as err:
+        book.settings.update(fec_bank_journal="ve")
+    assert (err.value.field, book.settings.fec_bank_journal) == ("fec_bank_journal", "BQ")
+
+
 def test_fec_settings_defaults(book: clientops.Book) -> None:
     s = book.settings
     assert (s.fec_sales_journal, s.fec_bank_journal, s.fec_sales_account, s.fec_vat_account,

@@ -401,6 +401,8 @@ _TABLE: list[tuple[str, str]] = [
      "n'est pas un FEC : colonnes séparées par des tabulations ou des barres verticales,"
      " {columns}"),
     ("is not a file", "n'est pas un fichier"),
+    ("the sales and bank journals must have different codes",
+     "les journaux de ventes et de banque doivent avoir des codes différents"),
     # exports.py
     ("must be csv or xlsx, or the file name must end in .csv or .xlsx",
      "doit être csv ou xlsx, ou le nom du fichier doit se terminer par .csv ou .xlsx"),
