@@ -358,3 +358,17 @@ def test_import_montant_and_sens_columns(book: clientops.Book, tmp_path: Path) -
     assert book.clients.list()["accounting_account"].tolist() == ["411ABC"]
     doc = book.documents.get("F7")
     assert (doc.total_excl_tax, doc.tax) == (D("1000.00"), D("200.00"))
+
+
+def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    assert main(["fec", "export", "--fiscal-year", "2025", "--db",
+                 str(tmp_path / "missing.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "There is no database" in err
+    db = tmp_path / "book.duckdb"
+    assert main(["init", "--db", str(db)]) == 0
+    assert main(["fec", "export", "--fiscal-year", "2025", "--db", str(db)]) == 1
+    assert "company_siren" in capsys.readouterr().err  # no SIREN to name the file
+    assert main(["fec", "import", str(tmp_path / "none.txt"), "--db", str(db)]) == 1
+    assert "is not a file" in capsys.readouterr().err
