@@ -297,8 +297,9 @@ def test_round_trip_gives_the_same_portfolio(book: clientops.Book, tmp_path: Pat
 def test_round_trip_of_a_demo_book(db_path: Path, tmp_path: Path) -> None:
     with clientops.open(db_path, actor="tester") as demo:
         build_demo(demo, 120, seed=3, progress=False, today=clientops_today())
-        demo.settings.update(company_siren=SIREN)
+        siren = demo.settings.company_siren  # the demo company has one
         files = [demo.fec.export(tmp_path, year) for year in (2024, 2025, 2026)]
+        assert [f.name for f in files] == [f"{siren}FEC{y}1231.txt" for y in (2024, 2025, 2026)]
         with clientops.open(tmp_path / "copy.duckdb", actor="tester") as copy:
             for path in files:
                 assert copy.fec.import_file(path).attrs["status"] == "imported"
