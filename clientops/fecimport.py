@@ -117,12 +117,18 @@ def _header(path: Path) -> tuple[str, list[str]]:
 def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> None:
     """The file as table ``_fec_raw``: ``_row`` (line number, header not counted) and every
     column as text."""
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _fec_raw AS"
-        " SELECT row_number() OVER () AS _row, * FROM read_csv($path, delim = $sep,"
-        " header = true, quote = '', escape = '', null_padding = true, auto_detect = false,"
-        " columns = $types)",
-        {"path": str(path), "sep": sep, "types": {n: "VARCHAR" for n in names}})
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _fec_raw AS"
+            " SELECT row_number() OVER () AS _row, * FROM read_csv($path, delim = $sep,"
+            " header = true, quote = '', escape = '', null_padding = true, auto_detect = false,"
+            " columns = $types)",
+            {"path": str(path), "sep": sep, "types": {n: "VARCHAR" for n in names}})
+    except duckdb.Error as err:  # a line the reader cannot split into the header's columns
+        raise ValidationError(
+            "path", str(path),
+            "is not a readable FEC: a line has more fields than the header (a separator or a "
+            "line break inside a field?)") from err
 
 
 # -- staging --------------------------------------------------------------------------------

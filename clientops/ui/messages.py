@@ -399,6 +399,10 @@ _TABLE: list[tuple[str, str]] = [
      "doit être un compte financier de la classe 5, par exemple 512000"),
     ("is needed to name the FEC: set it in the settings",
      "est nécessaire pour nommer le FEC : renseignez-le dans les paramètres"),
+    ("is not a readable FEC: a line has more fields than the header (a separator or a line "
+     "break inside a field?)",
+     "n'est pas un FEC lisible : une ligne a plus de champs que l'en-tête (un séparateur ou un "
+     "retour à la ligne dans un champ ?)"),
     ("is not a FEC: tab- or pipe-separated with the columns {columns}",
      "n'est pas un FEC : colonnes séparées par des tabulations ou des barres verticales,"
      " {columns}"),
