@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .clients import Clients
     from .contacts import Contacts
     from .documents import Documents
+    from .fec import Fec
     from .indicators import Indicators
     from .mandates import Mandates
     from .payments import Payments
@@ -163,6 +164,12 @@ class Book:
         from .sepa import Sepa
 
         return Sepa(self)
+
+    @cached_property
+    def fec(self) -> Fec:
+        from .fec import Fec
+
+        return Fec(self)
 
     @cached_property
     def bulk(self) -> Bulk:

@@ -1,4 +1,4 @@
-"""The ``clientops`` command: ``init``, ``demo``, ``info``, ``serve``.
+"""The ``clientops`` command: ``init``, ``demo``, ``info``, ``optimize``, ``serve``, ``fec``.
 
 Library errors become one clear line on stderr and a non-zero exit status, never a traceback.
 """
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -181,6 +182,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return int(serve(db=url or path, **options))  # type: ignore[arg-type]
 
 
+def _open_existing(db: str | None) -> Any:
+    from .book import open as open_book
+
+    url = _server(db)
+    path = _path(None if url else db)
+    if not url and not path.exists():
+        raise NotFound(f"There is no database at {path}; create one with `clientops demo`.")
+    return open_book(url or path)
+
+
+def cmd_fec_export(args: argparse.Namespace) -> int:
+    with _open_existing(args.db) as book:
+        written = book.fec.export(Path(args.out), args.fiscal_year)
+    print(f"Wrote {written}")
+    return 0
+
+
+def cmd_fec_import(args: argparse.Namespace) -> int:
+    with _open_existing(args.db) as book:
+        report = book.fec.import_file(Path(args.file), skip_invalid=args.skip_invalid)
+    a = report.attrs
+    for line in report.itertuples(index=False):
+        print(f"line {line.row}: {line.reason}", file=sys.stderr)
+    if a["status"] == "rejected":
+        print(f"clientops: nothing imported: {a['rejected']} line(s) could not be placed",
+              file=sys.stderr)
+        return 1
+    print(f"Imported {a['documents']} document(s) and {a['payments']} payment(s),"
+          f" {a['clients']} new client(s); {a['unchanged']} unchanged,"
+          f" {a['rejected']} skipped, {a['ignored']} line(s) of other accounts ignored")
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -224,6 +258,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8866)")
     p.set_defaults(run=cmd_serve)
+
+    fec = sub.add_parser("fec", help="the FEC (fichier des écritures comptables): export, import")
+    fec_sub = fec.add_subparsers(dest="fec_command", required=True, metavar="ACTION")
+    p = fec_sub.add_parser("export", help="write a fiscal year as <SIREN>FEC<AAAAMMJJ>.txt")
+    p.add_argument("--fiscal-year", type=int, required=True,
+                   help="the fiscal year, named by the calendar year it starts in")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--out", default=".", help="folder (or file) to write (default: here)")
+    p.set_defaults(run=cmd_fec_export)
+    p = fec_sub.add_parser("import", help="import clients, invoices, credit notes and payments")
+    p.add_argument("file", help="the FEC file (tab or pipe separated)")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="import what can be placed, skip the lines listed")
+    p.set_defaults(run=cmd_fec_import)
     return top
 
 

@@ -808,8 +808,10 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
 
 
 def _company_settings(seed: int) -> dict[str, Any]:
-    """The demo company's identity: a valid IBAN, its bank's BIC and a French creditor id."""
+    """The demo company's identity: a valid IBAN, its bank's BIC, a French creditor id and a
+    SIREN."""
     from schwifty import IBAN
+    from stdnum import luhn
     from stdnum.eu import at_02
 
     rng = np.random.default_rng([seed, 999_999])
@@ -819,8 +821,11 @@ def _company_settings(seed: int) -> dict[str, Any]:
     national = f"{int(rng.integers(0, 10**6)):06d}"
     ics = "FR" + at_02.calc_check_digits(f"FR00ZZZ{national}") + "ZZZ" + national
     bic = IBAN(iban).bic
+    body = f"{int(rng.integers(10**7, 10**8)):08d}"
+    siren = body + luhn.calc_check_digit(body)  # names the FEC (clientops fec export)
     return {"company_name": "Atelier Clientops Démo SAS", "company_iban": iban,
-            "company_bic": str(bic.compact) if bic else None, "sepa_creditor_id": ics}
+            "company_bic": str(bic.compact) if bic else None, "sepa_creditor_id": ics,
+            "company_siren": siren}
 
 
 TABLES = ["clients", "contacts", "sepa_mandates", "documents", "payments", "reminders", "tasks"]

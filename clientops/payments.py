@@ -142,7 +142,13 @@ _q = imports.quote
 def _import_payments(
     book: Book, path: str | Path, mapping: dict[str, str] | None, skip_invalid: bool
 ) -> pd.DataFrame:
-    frame = imports.read_table(path, mapping)
+    return import_frame(book, imports.read_table(path, mapping), skip_invalid)
+
+
+def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) -> pd.DataFrame:
+    """Import payments from ``frame`` (text columns named as in the file import, and ``_row``,
+    the row number the report gives), with the checks and the report of ``import_file``.
+    Inside a write transaction of ``book`` it joins it (the FEC import)."""
     imports.require_columns(frame, ["client_code", "paid_on", "amount", "reference"])
     imports.check_text(frame, {"reference": REFERENCE_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (

@@ -42,7 +42,19 @@ DEFAULTS: dict[str, Any] = {
     # personal data of people without activity for this long is listed by quality()
     # (rule retention_expired) to be anonymised: CNIL's usual three years
     "retention_years": 3,
+    # the FEC (clientops.fec): the company's SIREN names the file; journals and accounts of
+    # the entries it writes, and recognises on import
+    "company_siren": None,
+    "fec_sales_journal": "VE",
+    "fec_bank_journal": "BQ",
+    "fec_sales_account": "706000",
+    "fec_vat_account": "445710",
+    "fec_bank_account": "512000",
 }
+
+# The accounts of the FEC settings: the class of the French chart of accounts (PCG) each must
+# belong to.
+_FEC_ACCOUNTS = {"fec_sales_account": "7", "fec_vat_account": "4457", "fec_bank_account": "5"}
 
 
 # Settings that are one line of text, and their limits (a host name has at most 253 characters).
@@ -108,6 +120,23 @@ def _clean(key: str, value: Any) -> Any:
         if name is None:
             raise ValidationError(key, value, "cannot be empty")
         return name
+    if key == "company_siren" and value is not None:
+        return identifiers.clean_siren(value, field=key)
+    if key in ("fec_sales_journal", "fec_bank_journal"):
+        text = str(value or "").strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{1,8}", text):
+            raise ValidationError(key, value, "must be 1 to 8 letters or digits, such as VE")
+        return text
+    if key in _FEC_ACCOUNTS:
+        text = str(value or "").strip()
+        if re.fullmatch(r"[0-9]{3,12}", text) and text.startswith(_FEC_ACCOUNTS[key]):
+            return text
+        if key == "fec_sales_account":
+            raise ValidationError(key, value, "must be a sales account of class 7, such as 706000")
+        if key == "fec_vat_account":
+            raise ValidationError(key, value,
+                                  "must be a VAT collected account (4457…), such as 445710")
+        raise ValidationError(key, value, "must be a financial account of class 5, such as 512000")
     if key == "language":
         if value not in ("fr", "en"):
             raise ValidationError(key, value, "must be fr or en")
@@ -200,6 +229,11 @@ class Settings(Mapping[str, Any]):
             from . import identifiers
 
             identifiers.clean_bic(bic, field="company_bic", iban=iban)
+        sales = cleaned.get("fec_sales_journal", current["fec_sales_journal"])
+        if cleaned.get("fec_bank_journal", current["fec_bank_journal"]) == sales:
+            blamed = "fec_bank_journal" if "fec_bank_journal" in cleaned else "fec_sales_journal"
+            raise ValidationError(blamed, cleaned[blamed],
+                                  "the sales and bank journals must have different codes")
         with self._book.store.transaction() as conn:
             for key, value in cleaned.items():
                 conn.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 import clientops
-from clientops import DeletionRefused, NotFound, ValidationError
+from clientops import DeletionRefused, NotFound, ValidationError, fec
 from clientops.bounds import EARLIEST, HORIZON_YEARS, MAX_AMOUNT, add_years, horizon
 from clientops.clients import EDITABLE_FIELDS
 
@@ -58,6 +58,7 @@ WRITES = {
     "sepa": ["collect", "confirm"],
     "bulk": ["update", "from_file", "from_quality", "undo", "archive", "restore", "delete"],
     "indicators": [],
+    "fec": ["import_file"],
 }
 READS = {
     "Book": ["card", "changesets", "close", "counts", "history", "quality", "using_source"],
@@ -74,6 +75,7 @@ READS = {
     "sepa": ["batches", "creditor", "get", "transactions"],
     "bulk": [],
     "indicators": ["aging", "export", "monthly", "portfolio"],
+    "fec": ["export", "fiscal_year"],
 }
 # Driven through another call: mark_collected takes the caller's open transaction (sepa.confirm).
 THROUGH = {"mandates.mark_collected": "sepa.confirm"}
@@ -649,6 +651,31 @@ def spec_bulk_delete(w: World, draw: Draw) -> Call:
     return Call(lambda: w.book.bulk.delete(chosen))
 
 
+def spec_fec_import_file(w: World, draw: Draw) -> Call:
+    """A sale and its payment as another program's FEC, one field attacked."""
+    n = next(w.counter)
+    v = attacked_args(draw, {
+        "account": (st.just(f"CL{n}"), attack_text),
+        "name": (st.just("Dupont SA"), attack_text),
+        "piece": (st.just(f"FA{n}"), attack_text),
+        "day": (st.just("20250110"), st.one_of(dates.map(str), text)),
+        "amount": (st.just("1200,00"), st.one_of(amounts.map(str), text))})
+    client = f"{v['account']}\t{v['name']}"
+    lines = [
+        "\t".join(fec.COLUMNS),
+        f"VT\tVentes\t1\t{v['day']}\t411000\tClients\t{client}\t{v['piece']}\t{v['day']}"
+        f"\tFacture\t{v['amount']}\t0,00\t\t\t{v['day']}\t\t",
+        f"VT\tVentes\t1\t{v['day']}\t706000\tVentes\t\t\t{v['piece']}\t{v['day']}"
+        f"\tFacture\t0,00\t{v['amount']}\t\t\t{v['day']}\t\t",
+        f"BQ\tBanque\t2\t20250205\t512000\tBanque\t\t\tRG{n}\t20250205\tVirement"
+        f"\t{v['amount']}\t0,00\t\t\t20250205\t\t",
+        f"BQ\tBanque\t2\t20250205\t411000\tClients\t{client}\tRG{n}\t20250205\tVirement"
+        f"\t0,00\t{v['amount']}\t\t\t20250205\t\t"]
+    path = w.path(".txt")
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "replace"))  # no lone surrogate
+    return Call(lambda: w.book.fec.import_file(path))
+
+
 def spec_book_fill_cards(w: World, draw: Draw) -> Call:
     rebuild = draw(flags)
     return Call(lambda: w.book.fill_cards(rebuild=rebuild))
@@ -677,6 +704,7 @@ SPECS: dict[str, Callable[[World, Draw], Call]] = {
     "bulk.from_quality": spec_bulk_from_quality, "bulk.undo": spec_bulk_undo,
     "bulk.archive": spec_bulk_archive, "bulk.restore": spec_bulk_restore,
     "bulk.delete": spec_bulk_delete,
+    "fec.import_file": spec_fec_import_file,
 }
 
 

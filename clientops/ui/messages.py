@@ -389,6 +389,26 @@ _TABLE: list[tuple[str, str]] = [
     ("must be a positive amount", "doit être un montant positif"),
     ("must be an amount such as {example}", "doit être un montant, par exemple {example}"),
     ("must be fr or en", "doit valoir fr ou en"),
+    ("must be 1 to 8 letters or digits, such as VE",
+     "doit compter de 1 à 8 lettres ou chiffres, par exemple VE"),
+    ("must be a sales account of class 7, such as 706000",
+     "doit être un compte de ventes de la classe 7, par exemple 706000"),
+    ("must be a VAT collected account (4457…), such as 445710",
+     "doit être un compte de TVA collectée (4457…), par exemple 445710"),
+    ("must be a financial account of class 5, such as 512000",
+     "doit être un compte financier de la classe 5, par exemple 512000"),
+    ("is needed to name the FEC: set it in the settings",
+     "est nécessaire pour nommer le FEC : renseignez-le dans les paramètres"),
+    ("is not a readable FEC: a line has more fields than the header (a separator or a line "
+     "break inside a field?)",
+     "n'est pas un FEC lisible : une ligne a plus de champs que l'en-tête (un séparateur ou un "
+     "retour à la ligne dans un champ ?)"),
+    ("is not a FEC: tab- or pipe-separated with the columns {columns}",
+     "n'est pas un FEC : colonnes séparées par des tabulations ou des barres verticales,"
+     " {columns}"),
+    ("is not a file", "n'est pas un fichier"),
+    ("the sales and bank journals must have different codes",
+     "les journaux de ventes et de banque doivent avoir des codes différents"),
     # exports.py
     ("must be csv or xlsx, or the file name must end in .csv or .xlsx",
      "doit être csv ou xlsx, ou le nom du fichier doit se terminer par .csv ou .xlsx"),

@@ -1,0 +1,427 @@
+"""FEC import: a ledger from any French accounting program into the book.
+
+The file: the 18 columns of article A47 A-1 of the LPF, headers matched without regard to case
+(``Montant`` and ``Sens`` instead of ``Debit`` and ``Credit`` are read too), tab- or
+pipe-separated (the header line decides), UTF-8 or else ISO-8859-15, amounts with a decimal
+comma or dot, dates ``AAAAMMJJ`` (or ISO, or ``JJ/MM/AAAA``).
+
+What it takes, entry by entry (an entry is the lines of one ``JournalCode`` and ``EcritureNum``):
+
+- **Client lines** are those on an account starting with the setting ``accounting_prefix``
+  (411). The client is the auxiliary account ``CompAuxNum`` (else an individual ``CompteNum``
+  such as ``411DUPONT``), matched with the clients' ``accounting_account``; a client that is
+  not there yet is created (kind company, named ``CompAuxLib``). clientops' accounts start
+  with the prefix: an auxiliary account that does not (``CLDUPONT``) is kept behind it
+  (``411CLDUPONT``).
+- **Sales entries** are those of the sales journal (setting ``fec_sales_journal``), and in
+  other journals those with a class-7 line and no class-5 line. Their one client line is an
+  invoice (debit) or a credit note (credit) numbered ``PieceRef``, dated ``PieceDate`` (else
+  ``EcritureDate``); the total excl. tax is what the class-7 lines bring, the tax the rest.
+  A due date written in ``EcritureLib`` as ``échéance AAAAMMJJ`` (as :mod:`clientops.fec`
+  writes it) is kept, else the client's payment terms give it.
+- **Bank entries** are those of the bank journal (``fec_bank_journal``), and in other journals
+  those with a class-5 line and no class-7 line. Each client line credit is a payment
+  referenced ``PieceRef`` (``<journal>-<AAAAMMJJ>-<EcritureNum>-<n>``, the n-th client line of
+  the entry, when ``PieceRef`` is missing or not unique in the file), method transfer.
+- **Lettering kept**: a payment or credit note lettered (same client, same ``EcritureLet``)
+  with exactly one invoice names it, when the letter balances in the file (a letter that also
+  holds lines of another year's file names nothing); otherwise one whose ``EcritureLib`` ends
+  with ``facture <number>`` or ``sur <number>`` of an invoice of its client names it; otherwise
+  it goes to the client's pool (SPEC §7). The labels :mod:`clientops.fec` writes
+  (``Règlement <ref>[ facture <number>]``, ``Avoir <number>[ sur <number>]``) say exactly what
+  the credit named, or that it named nothing: for them the label decides, not the letter (a
+  pool payment lettered with an invoice that a credit note also names would otherwise name it,
+  and the invoice's settlement date would move).
+- Lines of entries without a client line (purchases, payroll, other journals) are not the
+  book's business: counted as ``ignored``, never reported.
+
+A client line it cannot place is reported (``row`` is the line's number in the file, the
+header not counted): opening entries or other journals' client lines (neither a sale nor a
+payment), a debit on a client in a bank entry (a refund), several client lines in one sales
+entry, an unbalanced entry, a bad date or amount, and everything the document and payment
+imports refuse — the same checks (:meth:`clientops.documents.Documents.import_file`,
+:meth:`clientops.payments.Payments.import_file`), which keep the file's line numbers. One such
+line and nothing is written, unless ``skip_invalid``. A second import of the same file
+changes nothing: clients are matched by account, documents by number, payments by reference.
+"""
+
+from __future__ import annotations
+
+import codecs
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from . import cardrows, imports
+from .documents import import_frame as import_documents
+from .errors import ValidationError
+from .payments import import_frame as import_payments
+
+if TYPE_CHECKING:
+    from .book import Book
+
+COLUMNS = (
+    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
+    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+)
+_NEEDED = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum",
+           "CompAuxLib", "PieceRef", "EcritureLib")
+_q = imports.quote
+
+
+# -- reading the file -----------------------------------------------------------------------
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 24):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _utf8_copy(path: Path, folder: str) -> Path:
+    """The file transcoded from ISO-8859-15 into a UTF-8 copy in ``folder``."""
+    target = Path(folder) / "fec-utf8.txt"
+    with path.open("r", encoding="iso-8859-15", newline="") as src, \
+            target.open("w", encoding="utf-8", newline="") as out:
+        while chunk := src.read(1 << 22):
+            out.write(chunk)
+    return target
+
+
+def _header(path: Path) -> tuple[str, list[str]]:
+    """The separator and the columns' canonical names (case-insensitive match)."""
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        head = fh.readline().rstrip("\r\n")
+    sep = "\t" if head.count("\t") >= head.count("|") else "|"
+    known = {c.lower(): c for c in (*COLUMNS, "Montant", "Sens")}
+    names = [known.get(n.strip().lower(), n.strip() or f"column{i}")
+             for i, n in enumerate(head.split(sep))]
+    missing = [c for c in _NEEDED if c not in names]
+    if not ({"Debit", "Credit"} <= set(names) or {"Montant", "Sens"} <= set(names)):
+        missing.append("Debit, Credit")
+    if missing or len(set(names)) != len(names):
+        raise ValidationError(
+            "path", str(path),
+            f"is not a FEC: tab- or pipe-separated with the columns {', '.join(COLUMNS)}")
+    return sep, names
+
+
+def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> None:
+    """The file as table ``_fec_raw``: ``_row`` (line number, header not counted) and every
+    column as text."""
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _fec_raw AS"
+            " SELECT row_number() OVER () AS _row, * FROM read_csv($path, delim = $sep,"
+            " header = true, quote = '', escape = '', null_padding = true, auto_detect = false,"
+            " columns = $types)",
+            {"path": str(path), "sep": sep, "types": {n: "VARCHAR" for n in names}})
+    except duckdb.Error as err:  # a line the reader cannot split into the header's columns
+        raise ValidationError(
+            "path", str(path),
+            "is not a readable FEC: a line has more fields than the header (a separator or a "
+            "line break inside a field?)") from err
+
+
+# -- staging --------------------------------------------------------------------------------
+def _amount(col: str) -> str:
+    """An amount from text: the usual ``1234,56`` / ``1234.56`` by one pattern and a cast, the
+    rest (``1 234,56``, ``1.234,56``…) as every import reads amounts; NULL when not one."""
+    return (f"CASE WHEN regexp_full_match({col}, '-?[0-9]{{1,16}}([.,][0-9]{{1,2}})?')"
+            f" THEN CAST(replace({col}, ',', '.') AS DECIMAL(18,2))"
+            f" ELSE {imports.sql_money(col)} END")
+
+
+def _day(col: str) -> str:
+    return f"coalesce(CAST(try_strptime({col}, '%Y%m%d') AS DATE), {imports.sql_date(col)})"
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str, Any]) -> None:
+    """``_fec_line`` (every line typed), ``_fec_client`` (client lines with what they are and
+    why they cannot be placed)."""
+    def col(name: str) -> str:
+        return f'nullif(trim(r."{name}"), \'\')' if name in names else "CAST(NULL AS VARCHAR)"
+
+    if "Debit" in names:
+        debit_text, credit_text, bad_sens = col("Debit"), col("Credit"), "FALSE"
+    else:
+        sens = f"upper({col('Sens')})"
+        debit_text = f"CASE WHEN {sens} IN ('D', '1', '+1') THEN {col('Montant')} END"
+        credit_text = f"CASE WHEN {sens} IN ('C', '-1') THEN {col('Montant')} END"
+        bad_sens = (f"coalesce({col('Montant')} IS NULL"
+                    f" OR {sens} NOT IN ('D', 'C', '1', '+1', '-1'), TRUE)")
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fec_line AS
+        SELECT _row, journal, num, account, account_lib, aux_given, aux_lib, piece, lib, letter,
+               day_text, {_day('day_text')} AS day,
+               coalesce(debit_v, 0.00) AS debit, coalesce(credit_v, 0.00) AS credit,
+               (debit_text IS NOT NULL AND debit_v IS NULL)
+                   OR (credit_text IS NOT NULL AND credit_v IS NULL) OR bad_sens AS bad_amount
+        FROM (
+            SELECT *, {_amount('debit_text')} AS debit_v, {_amount('credit_text')} AS credit_v
+            FROM (
+                SELECT r._row, {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
+                       coalesce({col('CompteNum')}, '') AS account,
+                       {col('CompteLib')} AS account_lib,
+                       {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
+                       {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
+                       {col('EcritureLet')} AS letter,
+                       coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
+                       {debit_text} AS debit_text, {credit_text} AS credit_text,
+                       {bad_sens} AS bad_sens
+                FROM _fec_raw r))""")
+    params = {"prefix": settings["accounting_prefix"],
+              "collective": settings["accounting_prefix"].ljust(6, "0"),
+              "sales": settings["fec_sales_journal"], "bank": settings["fec_bank_journal"]}
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE _fec_client AS
+        WITH entry AS (
+            SELECT journal, num, sum(debit) - sum(credit) AS imbalance,
+                   bool_or(account LIKE '7%') AS has7, bool_or(account LIKE '5%') AS has5,
+                   count(*) FILTER (WHERE starts_with(account, $prefix)) AS clients,
+                   sum(credit - debit) FILTER (WHERE account LIKE '7%') AS sales_net,
+                   sum(credit - debit) FILTER (WHERE account LIKE '4457%') AS vat_net
+            FROM _fec_line GROUP BY journal, num
+            HAVING count(*) FILTER (WHERE starts_with(account, $prefix)) > 0
+        ),
+        typed AS (
+            SELECT l.*, e.imbalance, e.clients,
+                   coalesce(l.aux_given, CASE WHEN l.account <> $collective THEN l.account END)
+                       AS aux,
+                   CASE WHEN l.journal = $sales THEN 'sale' WHEN l.journal = $bank THEN 'bank'
+                        WHEN e.has7 AND NOT e.has5 THEN 'sale'
+                        WHEN e.has5 AND NOT e.has7 THEN 'bank' END AS entry_kind,
+                   CASE WHEN l.debit >= l.credit THEN 'invoice' ELSE 'credit_note' END AS doc_kind,
+                   abs(l.debit - l.credit) AS total,
+                   e.sales_net, e.vat_net
+            FROM _fec_line l JOIN entry e ON e.journal IS NOT DISTINCT FROM l.journal
+                                         AND e.num IS NOT DISTINCT FROM l.num
+            WHERE starts_with(l.account, $prefix)
+        )
+        SELECT *,
+               CASE WHEN doc_kind = 'invoice' THEN 1 ELSE -1 END
+                   * coalesce(sales_net, -vat_net + CASE WHEN doc_kind = 'invoice' THEN total
+                                                        ELSE -total END) AS excl,
+               coalesce(piece, journal || '-' || num) AS key,
+               -- as clients.py cleans an account: no spaces, upper case
+               upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
+                                         ELSE $prefix || aux END, '\\s', '', 'g'))
+                   AS client_account,
+               count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
+               row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
+        FROM typed""", params)
+    checks = [
+        ("aux IS NULL", _q("client line without an auxiliary account (CompAuxNum)")),
+        ("journal IS NULL OR num IS NULL",
+         _q("line without a journal code or entry number (JournalCode, EcritureNum)")),
+        ("day_text IS NULL", _q("date is missing")),
+        ("day_text IS NOT NULL AND day IS NULL", "'date ' || day_text || ' is not a date'"),
+        ("bad_amount", _q("Debit or Credit is not an amount")),
+        ("imbalance <> 0", "'entry ' || journal || ' ' || num || ' is not balanced'"),
+        ("entry_kind IS NULL",
+         "'entry ' || journal || ' ' || num || ' is neither a sale (against class 7) nor a "
+         "payment (against class 5)'"),
+        ("entry_kind = 'sale' AND clients > 1",
+         "'entry ' || journal || ' ' || num || ' has several client lines: one sale per entry'"),
+        ("entry_kind = 'sale' AND (excl < 0 OR excl > total)",
+         "'entry ' || journal || ' ' || num || ': its sales lines do not match the client line'"),
+        ("entry_kind = 'bank' AND debit > credit",
+         _q("a debit on a client in a bank entry (a refund) has no place in clientops")),
+        ("entry_kind = 'bank' AND debit = credit", _q("amount must be more than zero")),
+    ]
+    conn.execute("ALTER TABLE _fec_client ADD COLUMN reason VARCHAR")
+    conn.execute(f"UPDATE _fec_client SET reason = {imports.reasons_sql(checks)}")
+
+
+def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
+    """Match client lines with clients by account; create the missing ones (their lines
+    get a reason when the account or name is refused). Returns how many were created."""
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE _fec_new AS
+        SELECT client_account AS aux,
+               arg_min(aux_lib, _row) FILTER (WHERE aux_lib IS NOT NULL) AS name
+        FROM _fec_client f WHERE reason IS NULL
+          AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.accounting_account = f.client_account)
+        GROUP BY client_account ORDER BY client_account""")
+    rows = conn.execute("SELECT aux, name FROM _fec_new ORDER BY aux").fetchall()
+    good, bad = [], []
+    prefix = book.settings.accounting_prefix
+    for aux, name in rows:
+        _cleaned, errors = book.clients.check(
+            {"kind": "company", "name": name or aux, "accounting_account": aux},
+            has_active_mandate=False, accounting_prefix=prefix)
+        if errors:
+            bad.append((aux, "; ".join(f"{e.field}: {e}" for e in errors)))
+        else:
+            good.append((aux, _cleaned["name"]))
+    if bad:
+        refused = pd.DataFrame(bad, columns=["aux", "why"])
+        with imports.registered(conn, "_fec_refused", refused):
+            conn.execute("""UPDATE _fec_client SET reason = 'client ' || x.aux || ' cannot be '
+                            || 'created: ' || x.why FROM _fec_refused x
+                            WHERE _fec_client.client_account = x.aux AND reason IS NULL""")
+    if good:
+        highest = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()
+        first = book.store.reserve(conn, "client", len(good))
+        if highest and first <= int(highest[0]):
+            first = int(highest[0]) + 1
+            conn.execute("UPDATE counters SET value = ? WHERE name = 'client'",
+                         [first + len(good) - 1])
+        new = pd.DataFrame(good, columns=["aux", "name"])
+        new["id"] = range(first, first + len(good))
+        with imports.registered(conn, "_fec_created", new):
+            conn.execute("""
+                INSERT INTO clients (id, code, kind, name, accounting_account, country, language,
+                    currency, payment_terms, payment_method, reminders_paused, status, version,
+                    created_at, updated_at)
+                SELECT id, 'C' || lpad(CAST(id AS VARCHAR), 6, '0'), 'company', name, aux, 'FR',
+                       'fr', 'EUR', '30_days', 'transfer', FALSE, 'active', 1, now(), now()
+                FROM _fec_created""")
+            imports.audit_rows(
+                conn, book, entity="client", count=len(good),
+                source_sql="SELECT id AS entity_id, 'C' || lpad(CAST(id AS VARCHAR), 6, '0')"
+                           " AS client_code, 'accounting_account' AS field, aux AS new_value"
+                           " FROM _fec_created")
+        cardrows.touch(conn, new["id"].tolist())
+    conn.execute("""
+        ALTER TABLE _fec_client ADD COLUMN client_code VARCHAR;
+        UPDATE _fec_client SET client_code = c.code FROM clients c
+        WHERE c.accounting_account = _fec_client.client_account""")
+    return len(good)
+
+
+def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The documents and the payments to import, as their imports read them."""
+    conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_placed AS
+        WITH p AS (SELECT * FROM _fec_client WHERE reason IS NULL),
+        docs AS (
+            SELECT *, coalesce(piece, journal || '-' || num) AS number FROM p
+            WHERE entry_kind = 'sale'
+        ),
+        let_invoice AS (
+            -- letters holding exactly one invoice: the credits lettered with it name it
+            -- and balance: a letter also holding lines of other files names nothing
+            SELECT aux, letter, any_value(number) FILTER (WHERE doc_kind = 'invoice') AS number
+            FROM (
+                SELECT aux, letter, number, doc_kind, debit, credit FROM docs
+                WHERE letter IS NOT NULL
+                UNION ALL
+                SELECT aux, letter, NULL, 'payment', debit, credit FROM p
+                WHERE entry_kind = 'bank' AND letter IS NOT NULL)
+            GROUP BY aux, letter
+            HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1 AND sum(debit) = sum(credit)
+        ),
+        said AS (
+            -- the invoice a credit's label names, when it is one of its client's
+            SELECT x._row, x.named FROM (
+                SELECT _row, aux, client_code,
+                       nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
+                FROM p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note') x
+            WHERE x.named IS NOT NULL AND (
+                EXISTS (SELECT 1 FROM docs d WHERE d.aux = x.aux AND d.number = x.named
+                        AND d.doc_kind = 'invoice')
+                OR EXISTS (SELECT 1 FROM documents d JOIN clients c ON c.id = d.client_id
+                           WHERE d.kind = 'invoice' AND d.number = x.named
+                             AND c.code = x.client_code))
+        )
+        SELECT p.*, CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
+                         WHEN p.piece IS NOT NULL AND p.piece_copies = 1 THEN p.piece
+                         ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
+                              || '-' || CAST(p.nth AS VARCHAR) END AS ref,
+               CASE WHEN p.entry_kind <> 'bank' AND p.doc_kind <> 'credit_note' THEN NULL
+                    -- clientops' own labels say what the credit names, or that it names nothing
+                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN s.named
+                    ELSE coalesce(li.number, s.named) END AS names
+        FROM p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
+        LEFT JOIN said s ON s._row = p._row""")
+    docs = conn.execute(r"""
+        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
+               doc_kind AS kind, ref AS number,
+               strftime(day, '%Y-%m-%d') AS issue_date,
+               CASE WHEN doc_kind = 'invoice' THEN strftime(CAST(try_strptime(
+                   nullif(regexp_extract(lib, 'échéance ([0-9]{8})', 1), ''), '%Y%m%d') AS DATE),
+                   '%Y-%m-%d') END AS due_date,
+               CAST(CAST(excl AS DECIMAL(18,2)) AS VARCHAR) AS total_excl_tax,
+               CAST(CAST(total - excl AS DECIMAL(18,2)) AS VARCHAR) AS tax,
+               names AS cancels
+        FROM _fec_placed WHERE entry_kind = 'sale' ORDER BY _row""").to_arrow_table()
+    pays = conn.execute(r"""
+        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
+               strftime(day, '%Y-%m-%d') AS paid_on,
+               CAST(credit - debit AS VARCHAR) AS amount, 'transfer' AS method,
+               ref AS reference, names AS invoice
+        FROM _fec_placed WHERE entry_kind = 'bank' ORDER BY _row""").to_arrow_table()
+    # Arrow-backed columns: a quarter of the time of Python strings, there and back
+    return (docs.to_pandas(types_mapper=pd.ArrowDtype),
+            pays.to_pandas(types_mapper=pd.ArrowDtype))
+
+
+def _in_file(report: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """A document or payment import's report with the FEC's line numbers (``frame.line``)."""
+    report = report.copy()
+    report["row"] = frame["line"].to_numpy()[report["row"].to_numpy(dtype="int64") - 1]
+    return report
+
+
+def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFrame:
+    """See the module's docstring; returns the report (``attrs``: ``imported`` documents and
+    payments, ``unchanged``, ``rejected``, ``status``, and ``clients`` created,
+    ``documents``, ``payments``, ``ignored`` lines)."""
+    if not path.is_file():
+        raise ValidationError("path", str(path), "is not a file")
+    settings = dict(book.settings)
+    with tempfile.TemporaryDirectory(prefix="clientops-fec-") as folder:
+        source = path if _is_utf8(path) else _utf8_copy(path, folder)
+        sep, names = _header(source)
+        try:
+            with book.store.transaction() as conn:
+                _load(conn, source, sep, names)
+                _stage(conn, names, settings)
+                created = _clients(book, conn)
+                report = imports.report_frame(conn, "_fec_client")
+                docs, pays = _frames(conn)
+                doc_report = import_documents(book, docs, skip_invalid=True) \
+                    if skip_invalid or report.empty else None
+                pay_report = import_payments(book, pays, skip_invalid=True) \
+                    if skip_invalid or report.empty else None
+                found = [report] + [_in_file(r, f) for r, f in ((doc_report, docs),
+                                                                (pay_report, pays)) if r is not None]
+                found = [r for r in found if len(r)]
+                if found:
+                    report = pd.concat(found, ignore_index=True).sort_values("row",
+                                                                              kind="stable")
+                    report = report.reset_index(drop=True)
+                if len(report) and not skip_invalid:
+                    raise imports.Rejected(report)
+                row = conn.execute(
+                    "SELECT count(*) FROM _fec_line l WHERE NOT EXISTS (SELECT 1 FROM _fec_client"
+                    " c WHERE c.journal IS NOT DISTINCT FROM l.journal"
+                    " AND c.num IS NOT DISTINCT FROM l.num)").fetchone()
+                ignored = int(row[0]) if row else 0
+                for table in ("_fec_raw", "_fec_line", "_fec_client", "_fec_new", "_fec_placed"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+        except imports.Rejected as rejected:
+            out = imports.finish_report(rejected.report, imported=0, unchanged=0,
+                                        skip_invalid=False)
+            out.attrs.update({"clients": 0, "documents": 0, "payments": 0, "ignored": 0})
+            return out
+    assert doc_report is not None and pay_report is not None
+    out = imports.finish_report(
+        report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],
+        unchanged=doc_report.attrs["unchanged"] + pay_report.attrs["unchanged"],
+        updated=doc_report.attrs["updated"], skip_invalid=skip_invalid)
+    out.attrs.update({"clients": created, "documents": doc_report.attrs["imported"],
+                      "payments": pay_report.attrs["imported"], "ignored": ignored})
+    return out
+
+
+__all__ = ["COLUMNS", "import_fec"]
