@@ -16,6 +16,7 @@ import pandas as pd
 
 from .frames import fetch_df
 from .masking import SENSITIVE, mask_iban
+from .text import as_key
 
 if TYPE_CHECKING:
     from .book import Book
@@ -85,8 +86,11 @@ def history(book: Book, code: str | None = None, limit: int | None = None) -> pd
     )
     params: list[Any] = []
     if code is not None:
+        key = as_key(code)
+        if key is None:  # names no client: no row
+            key = ""
         sql += " WHERE client_code = ?"
-        params.append(code.strip().upper() if isinstance(code, str) else code)  # as clients.get
+        params.append(key.upper())  # as clients.get
     sql += " ORDER BY changed_at DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"

@@ -29,6 +29,7 @@ from .errors import NotFound
 from .identifiers import mask_iban
 from .indicators import BUCKETS, FiscalYear, resolve_period
 from .settings import DEFAULTS
+from .text import as_key
 
 if TYPE_CHECKING:
     from .book import Book
@@ -208,6 +209,10 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
     One round trip: the client's kept card row (:mod:`clientops.cardrows`); when it has none,
     two: the client row (with the fiscal-year setting) and :data:`_SECTIONS`.
     """
+    key = as_key(code)
+    if key is None:
+        raise NotFound(f"There is no client with code {code!r}.")
+    code = key.upper()
     with book.store.connection() as conn:
         kept = cardrows.read(conn, code) if book.store.keeps_cards else None
         if kept is None:  # a server book, or a row dropped by a large change

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from . import audit, exports, identifiers, privacy
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
-from .text import clean_text, required_text
+from .text import as_key, clean_text, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -165,6 +166,16 @@ def default_account(prefix: str, client_id: int) -> str:
 
 
 # -- cleaning one field ------------------------------------------------------------------
+SEARCH_LIMIT = 200  # what a search box takes
+
+
+def _count(field: str, value: Any) -> int:
+    """A number of rows (a page's size, an offset): a whole number from 0 to 2^63 - 1."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= int(value) < 2**63:
+        raise ValidationError(field, value, "must be a whole number of rows, such as 50")
+    return int(value)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -346,10 +357,11 @@ class Clients:
 
     # -- reads ----------------------------------------------------------------------------
     def _fetch(self, conn: duckdb.DuckDBPyConnection, code: str) -> Client:
-        if not isinstance(code, str):
+        key = as_key(code)
+        if key is None:
             raise NotFound(f"There is no client with code {code!r}.")
         cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM clients WHERE code = ?",
-                              [code.strip().upper()])
+                              [key.upper()])
         row = cursor.fetchone()
         if row is None:
             raise NotFound(f"There is no client with code {code!r}.")
@@ -362,9 +374,11 @@ class Clients:
 
     def id_of(self, code: str) -> int:
         """The surrogate id of the client with this code; raises :class:`NotFound`."""
+        key = as_key(code)
+        if key is None:
+            raise NotFound(f"There is no client with code {code!r}.")
         with self._book.store.connection() as conn:
-            row = conn.execute("SELECT id FROM clients WHERE code = ?",
-                               [code.strip().upper() if isinstance(code, str) else code]).fetchone()
+            row = conn.execute("SELECT id FROM clients WHERE code = ?", [key.upper()]).fetchone()
         if row is None:
             raise NotFound(f"There is no client with code {code!r}.")
         return int(row[0])
@@ -392,7 +406,8 @@ class Clients:
             clauses.append("status = ?")
             params.append(status)
         if search is not None and str(search).strip():
-            needle = str(search).strip().lower()
+            needle = clean_text("search", str(search), SEARCH_LIMIT) or ""
+            needle = needle.lower()
             # Names and cities are found with or without their accents ("orleans": Orléans).
             parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
                      for c in _ACCENTED_SEARCH_COLUMNS]
@@ -457,9 +472,11 @@ class Clients:
             # read, mask and shape only the rows of the page.
             page = f"SELECT id FROM clients{where} ORDER BY {order}"
             if limit is not None:
+                limit = _count("limit", limit)
                 page += " LIMIT ?"
                 params.append(max(0, int(limit)))
             if offset:
+                offset = _count("offset", offset)
                 page += " OFFSET ?"
                 params.append(max(0, int(offset)))
             sql = f"SELECT {select} FROM clients WHERE id IN ({page}) ORDER BY {order}"

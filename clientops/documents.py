@@ -23,7 +23,7 @@ from . import audit, bounds, imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .text import required_text
+from .text import as_key, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -262,9 +262,11 @@ class Documents:
 
     # -- reads ----------------------------------------------------------------------------
     def _get(self, conn: duckdb.DuckDBPyConnection, number: str, kind: str) -> Document:
-        row = conn.execute(_GET_SQL, {"number": number, "kind": kind}).fetchone()
+        key, kind_key = as_key(number), as_key(kind)
+        row = None if key is None or kind_key not in KINDS else conn.execute(
+            _GET_SQL, {"number": key, "kind": kind_key}).fetchone()
         if row is None:
-            raise NotFound(f"There is no {kind.replace('_', ' ')} numbered {number!r}.")
+            raise NotFound(f"There is no {str(kind).replace('_', ' ')} numbered {number!r}.")
         # point reads by id (a join would read the whole clients and documents tables)
         code = conn.execute("SELECT code FROM clients WHERE id = ?", [row[1]]).fetchone()
         cancels = row[10] and conn.execute("SELECT number FROM documents WHERE id = ?",
@@ -280,12 +282,12 @@ class Documents:
     def list(self, code: str | None = None, kind: str | None = None) -> pd.DataFrame:
         """Documents, latest first: the add() arguments plus client_code and totals."""
         where, params = [], []
-        if code is not None:
+        if code is not None:  # text that names no client lists nothing
             where.append("c.code = ?")
-            params.append(code)
+            params.append((as_key(code) or "").upper())
         if kind is not None:
             where.append("d.kind = ?")
-            params.append(kind)
+            params.append(as_key(kind) or "")
         sql = (f"SELECT {LIST_COLUMNS} FROM documents d JOIN clients c ON c.id = d.client_id"
                " LEFT JOIN documents x ON x.id = d.cancels_id"
                + (" WHERE " + " AND ".join(where) if where else "")

@@ -21,6 +21,7 @@ from . import audit, bounds, identifiers
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
+from .text import as_key
 
 if TYPE_CHECKING:
     from .book import Book
@@ -114,8 +115,9 @@ class Mandates:
 
     def get(self, rum: str) -> Mandate:
         """The mandate with this RUM; raises :class:`NotFound`."""
+        key = as_key(rum)
         with self._book.store.connection() as conn:
-            found = self._one(conn, "m.rum = ?", [rum])
+            found = None if key is None else self._one(conn, "m.rum = ?", [key])
         if found is None:
             raise NotFound(f"There is no SEPA mandate with reference {rum!r}.")
         return found
@@ -137,7 +139,7 @@ class Mandates:
             params.append(self._book.clients.id_of(code))
         if status is not None:
             clauses.append("m.status = ?")
-            params.append(status)
+            params.append(as_key(status) or "")
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY m.signed_on DESC, m.id DESC"

@@ -20,7 +20,7 @@ from .allocation import recompute_open_balances
 from .documents import client_row, invoice_id
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .text import clean_text
+from .text import as_key, clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -126,7 +126,8 @@ class Payments:
                + _SELECT + (" WHERE c.code = ?" if code is not None else "")
                + ") ORDER BY paid_on DESC, id DESC")
         with self._book.store.connection() as conn:
-            return fetch_df(conn, sql, [code] if code is not None else [])
+            # text that names no client lists nothing
+            return fetch_df(conn, sql, [(as_key(code) or "").upper()] if code is not None else [])
 
     def import_file(
         self, path: str | Path, mapping: dict[str, str] | None = None,

@@ -26,6 +26,7 @@ import duckdb
 
 from . import audit
 from .errors import NotFound, ValidationError
+from .text import as_key
 
 if TYPE_CHECKING:
     from .book import Book
@@ -181,9 +182,10 @@ def _exists(conn: duckdb.DuckDBPyConnection, code: str) -> bool:
 
 
 def _client_row(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
-    if not isinstance(code, str):
+    key = as_key(code)
+    if key is None:
         raise NotFound(f"There is no client with code {code!r}.")
-    cursor = conn.execute("SELECT * FROM clients WHERE code = ?", [code.strip().upper()])
+    cursor = conn.execute("SELECT * FROM clients WHERE code = ?", [key.upper()])
     row = cursor.fetchone()
     if row is None:
         raise NotFound(f"There is no client with code {code!r}.")

@@ -102,4 +102,20 @@ def required_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
-__all__ = ["clean_text", "required_text", "sql_refused", "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]
+def as_key(value: Any, limit: int = ONE_LINE_LIMIT) -> str | None:
+    """``value`` stripped, if it can name a record (a client's code, a document's number, a
+    mandate's RUM): text that can be stored, on one line, at most ``limit`` characters; else
+    None — it names no record, and a lookup says "not found" without asking the database."""
+    if not isinstance(value, str) or len(value) > limit:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if _CONTROL_RE.search(value) or _LINE_BREAK_RE.search(value.strip()):
+        return None
+    return value.strip()
+
+
+__all__ = ["clean_text", "required_text", "as_key", "sql_refused", "ONE_LINE_LIMIT",
+           "MULTILINE_LIMIT"]

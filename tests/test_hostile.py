@@ -770,3 +770,61 @@ def test_hostile_input_is_refused_or_stored_as_read_back(world: World, method: s
     if call.reread is not None and result is not None:
         assert comparable(call.reread(result)) == expected_record(result), method
     assert problems(book) == [], method
+
+
+# -- reads: a hostile key or argument is "not found" or a ValidationError, never a raw error ------
+HOSTILE_KEYS = ["\x00", "\ud800", "x" * 100_000, "'; DROP TABLE clients;--", "%", "\\", None,
+                10**30, -1, 1.5, float("nan"), "", "\u202e", date(1, 1, 1), "9999-12-31",
+                "line\nbreak"]
+READ_CALLS: dict[str, Callable[[clientops.Book, Any], Any]] = {
+    "clients.get": lambda b, h: b.clients.get(h),
+    "clients.exists": lambda b, h: b.clients.exists(h),
+    "clients.list(search)": lambda b, h: b.clients.list(search=h),
+    "clients.list(limit)": lambda b, h: b.clients.list(limit=h),
+    "clients.list(offset)": lambda b, h: b.clients.list(offset=h),
+    "clients.count(search)": lambda b, h: b.clients.count(search=h),
+    "clients.personal_data": lambda b, h: b.clients.personal_data(h),
+    "card": lambda b, h: b.card(h),
+    "card(as_of)": lambda b, h: b.card(b.clients.list()["code"].iloc[0], as_of=h),
+    "history": lambda b, h: b.history(h),
+    "documents.get": lambda b, h: b.documents.get(h),
+    "documents.get(kind)": lambda b, h: b.documents.get("F-1", kind=h),
+    "documents.list": lambda b, h: b.documents.list(h),
+    "payments.list": lambda b, h: b.payments.list(h),
+    "mandates.get": lambda b, h: b.mandates.get(h),
+    "mandates.list(status)": lambda b, h: b.mandates.list(status=h),
+    "contacts.get": lambda b, h: b.contacts.get(h),
+    "tasks.get": lambda b, h: b.tasks.get(h),
+    "sepa.get": lambda b, h: b.sepa.get(h),
+    "indicators.portfolio(as_of)": lambda b, h: b.indicators.portfolio(as_of=h),
+    "indicators.portfolio(fiscal_year)": lambda b, h: b.indicators.portfolio(fiscal_year=h),
+    "indicators.aging(as_of)": lambda b, h: b.indicators.aging(as_of=h),
+    "indicators.monthly(months)": lambda b, h: b.indicators.monthly(months=h),
+    "reminders.due(as_of)": lambda b, h: b.reminders.due(as_of=h),
+}
+
+
+@pytest.fixture(scope="module")
+def read_book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[clientops.Book]:
+    book = clientops.open(tmp_path_factory.mktemp("reads") / "b.duckdb", actor="t")
+    code = book.clients.create(kind="company", name="Lecture SARL").code
+    book.documents.add(code, kind="invoice", issue_date=TODAY - timedelta(days=40),
+                       total_excl_tax=D("10.00"), number="F-1")
+    try:
+        yield book
+    finally:
+        book.close()
+
+
+@pytest.mark.parametrize("read", sorted(READ_CALLS))
+def test_a_hostile_key_never_raises_a_raw_error_from_a_read(read_book: clientops.Book,
+                                                             read: str) -> None:
+    before = state(read_book)
+    for hostile in HOSTILE_KEYS:
+        try:
+            READ_CALLS[read](read_book, hostile)
+        except ValidationError as err:
+            assert err.field, f"{read}({hostile!r}): {err!r} names no field"
+        except (NotFound, DeletionRefused):
+            pass
+    assert state(read_book) == before  # viewing never writes
