@@ -82,14 +82,15 @@ def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal
 
 # -- files ----------------------------------------------------------------------------------
 def _as_text(column: pd.Series) -> pd.Series:
-    """Every cell as stripped text or None (dates as ISO, whole floats without ``.0``)."""
+    """Every cell as stripped text or None (dates as ISO, whole floats without ``.0``), in an
+    object column: a text column would turn None back into NaN."""
     if pd.api.types.is_datetime64_any_dtype(column):
-        out = column.dt.strftime("%Y-%m-%d")
-        return out.where(column.notna(), None)
+        days = column.dt.strftime("%Y-%m-%d").tolist()
+        return _objects([d if ok else None for d, ok in zip(days, column.notna(), strict=True)],
+                        column)
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        text = column.astype(object).where(column.notna(), None)
-        stripped = text.map(lambda v: v.strip() or None if isinstance(v, str) else None)
-        return stripped.astype(object)
+        return _objects([v.strip() or None if isinstance(v, str) else None
+                         for v in column.tolist()], column)
 
     def cell(v: Any) -> str | None:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -104,7 +105,11 @@ def _as_text(column: pd.Series) -> pd.Series:
         text = str(v).strip()
         return text or None
 
-    return column.map(cell).astype(object)
+    return _objects([cell(v) for v in column.tolist()], column)
+
+
+def _objects(cells: list[Any], like: pd.Series) -> pd.Series:
+    return pd.Series(cells, index=like.index, dtype=object)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
