@@ -71,6 +71,20 @@ def test_other_fields_still_quote_their_value() -> None:
     assert FR_SECRET not in str(ValidationError("company_iban", FR_IBAN, "is refused"))
 
 
+@pytest.mark.parametrize("field", ["bic", "phone", "email", "company_bic"])
+def test_an_iban_typed_into_another_field_is_masked_in_the_error(book: clientops.Book,
+                                                                 field: str) -> None:
+    for typed in (FR_IBAN, "FR7630006000011234567890188", "fr76 3000 6000 0112 3456 7890 189"):
+        with pytest.raises(ValidationError) as info:
+            if field == "company_bic":
+                book.settings.update(company_bic=typed)
+            else:
+                book.clients.create(kind="company", name="Martin SARL", **{field: typed})
+        assert info.value.field == field and info.value.value == typed
+        assert FR_SECRET[:12] not in str(info.value).replace(" ", ""), (field, typed)
+        assert "FR76 ••••" in str(info.value).upper()
+
+
 def test_a_mistyped_iban_through_the_api_is_masked(book: clientops.Book) -> None:
     typed = "FR7630006000011234567890188"
     with pytest.raises(ValidationError) as info:
