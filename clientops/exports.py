@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -47,6 +48,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Columns of days (ratios): one decimal is what a reader needs.
 ROUNDED = {"dso": 1, "avg_days_late": 1}
 XLSX_TEXT_LIMIT = 32767  # characters in one Excel cell
+# Excel's escape of a character in a cell's text (ECMA-376 ST_Xstring): "_x202E_" is U+202E.
+_XLSX_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
 CHUNK = 5000  # rows between two progress calls
 
 Progress = Callable[[int, int], None]  # (rows written, rows in all)
@@ -214,11 +217,14 @@ def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
     openpyxl types text as a string itself except ``=…`` (a formula) and Excel's error values
     (``#N/A``…): those, and any formula-like text, become cells typed string explicitly, with
     Excel's quote prefix so that they stay text when edited. Characters XML cannot hold are
-    replaced by U+FFFD.
+    replaced by U+FFFD; text shaped like Excel's character escape (``_x202E_``, which Excel
+    would read as U+202E) gets its underscore escaped (``_x005F_x202E_``), so it reads as typed.
     """
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     text = text[:XLSX_TEXT_LIMIT]
+    if "_x" in text:
+        text = _XLSX_ESCAPE.sub(r"_x005F\1", text)
     formula_like = is_formula_like(text)
     if not formula_like and text not in ERROR_CODES:
         return text
