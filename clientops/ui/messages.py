@@ -473,6 +473,8 @@ _TABLE: list[tuple[str, str]] = [
      "l'objet de l'e-mail contient un saut de ligne ({char}) : il doit tenir sur une ligne"),
     ("the email subject contains a control character ({char})",
      "l'objet de l'e-mail contient un caractère de contrôle ({char})"),
+    ("the recipient {address} is not a valid email address",
+     "le destinataire {address} n'est pas une adresse e-mail valide"),
     ("sent to {recipients} but not recorded: {message}",
      "envoyé à {recipients} mais non enregistré : {message}"),
     # templates — reminder letters checked when saved
