@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import traceback
 from datetime import date
 
 import duckdb
@@ -64,6 +65,17 @@ def test_a_mistyped_iban_is_masked_in_the_error_but_kept_for_the_form(typed: str
     assert "FR76 ••••" in str(err)
     again = pickle.loads(pickle.dumps(err))   # errors cross process boundaries
     assert typed[4:-4] not in str(again) and again.value == typed
+
+
+@pytest.mark.parametrize("typed", ["FR7630006000011234567890!89", "FR76 3000 6000 0112 3456 7890 18@"])
+def test_the_traceback_of_a_mistyped_iban_does_not_quote_it_either(typed: str) -> None:
+    """What a notebook or the app's log shows of an uncaught error: the whole traceback, with
+    the exception it came from (the IBAN library's own message quotes the IBAN)."""
+    with pytest.raises(ValidationError) as info:
+        clean_iban(typed, "iban")
+    shown = "".join(traceback.format_exception(info.value)).replace(" ", "")
+    assert typed.replace(" ", "")[4:-4] not in shown
+    assert "FR76••••" in shown
 
 
 def test_other_fields_still_quote_their_value() -> None:
