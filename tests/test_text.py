@@ -93,6 +93,20 @@ def test_every_unicode_format_character_is_refused() -> None:
     assert accepted == []
 
 
+@pytest.mark.parametrize("value", ["Mar\x00tin", "Martin\r\nBcc: x", "evil\u202egnp.exe",
+                                   "Mar\u200btin", "Martin\ud800", "a\x1b[31mb"])
+def test_the_refusal_quotes_the_value_with_its_hidden_characters_escaped(value: str) -> None:
+    """The error's text is printed, logged and shown: the characters it refuses are written
+    as escapes there (a lone surrogate made printing it raise; a line break forged log lines;
+    a direction override reversed the message)."""
+    with pytest.raises(ValidationError) as info:
+        clean_text("name", value)
+    text = str(info.value)
+    text.encode("utf-8")
+    assert text.isprintable(), text
+    assert repr(value) in text
+
+
 def test_required_text_refuses_blank() -> None:
     with pytest.raises(ValidationError) as info:
         required_text("title", "  ")
@@ -321,6 +335,15 @@ def test_bulk_corrections_refuse_hostile_text(book: clientops.Book, tmp_path: Pa
             with pytest.raises(clientops.ClientOpsError):
                 cs.apply()
             assert _snapshot(book, ctx["code"]) == before
+
+
+def test_a_client_code_in_broken_unicode_is_a_code_no_client_has(book: clientops.Book) -> None:
+    ctx = _setup(book)
+    codes = pd.Series(["C\ud800", ctx["code"]], dtype=object)  # a frame built in Python
+    for cs in (book.bulk.update(list(codes), owner="anne"),
+               book.bulk.from_file(pd.DataFrame({"code": codes, "owner": ["anne", "anne"]}))):
+        assert cs.errors["error"].tolist() == ["no client has this code"]
+        assert ctx["code"] in set(cs.preview["code"])  # the others are corrected
 
 
 def test_a_change_set_description_is_checked(book: clientops.Book) -> None:
