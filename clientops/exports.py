@@ -277,7 +277,8 @@ def select_codes(frame: pd.DataFrame, codes: Iterable[str] | None) -> pd.DataFra
     for code in codes:
         if not isinstance(code, str):
             raise ValidationError("codes", code, "must be client codes such as C000042")
-        wanted.append(code.strip().upper())
+        # broken Unicode (a lone surrogate) cannot be compared: it is a code no client has
+        wanted.append(code.strip().upper().encode("utf-8", "replace").decode("utf-8"))
     return frame[frame["code"].isin(wanted)]
 
 

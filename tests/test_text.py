@@ -346,6 +346,31 @@ def test_a_client_code_in_broken_unicode_is_a_code_no_client_has(book: clientops
         assert ctx["code"] in set(cs.preview["code"])  # the others are corrected
 
 
+def test_a_key_in_broken_unicode_is_a_key_nothing_answers_to(book: clientops.Book,
+                                                              tmp_path: Path) -> None:
+    """A lone surrogate cannot reach the database: given as a client code, an invoice number
+    or a RUM it is a key no record has (NotFound, as for any unknown key), never the
+    database driver's own error; the book is unchanged."""
+    ctx = _setup(book)
+    broken = "C\ud800"
+    before = _snapshot(book, ctx["code"])
+    for call in (lambda: book.clients.get(broken),
+                 lambda: book.clients.update(broken, city="Lyon"),
+                 lambda: book.clients.anonymise(broken),
+                 lambda: book.documents.add(broken, issue_date=TODAY,
+                                            total_excl_tax=Decimal("1.00")),
+                 lambda: book.payments.add(ctx["code"], paid_on=TODAY, amount=Decimal("1.00"),
+                                           invoice=broken),
+                 lambda: book.tasks.add(broken, "Rappeler"),
+                 lambda: book.mandates.revoke(broken),
+                 lambda: book.documents.set_dispute(broken)):
+        with pytest.raises(clientops.NotFound):
+            call()
+    assert _snapshot(book, ctx["code"]) == before
+    exported = book.clients.export(tmp_path / "none.csv", codes=[broken])  # selects no one
+    assert exported.read_text(encoding="utf-8-sig").count("\n") == 1
+
+
 def test_a_change_set_description_is_checked(book: clientops.Book) -> None:
     ctx = _setup(book)
     cs = book.bulk.update([ctx["code"]], owner="anne")

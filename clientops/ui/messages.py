@@ -473,6 +473,9 @@ _TABLE: list[tuple[str, str]] = [
      "l'objet de l'e-mail contient un saut de ligne ({char}) : il doit tenir sur une ligne"),
     ("the email subject contains a control character ({char})",
      "l'objet de l'e-mail contient un caractère de contrôle ({char})"),
+    ("Nothing in the book answers to text holding broken Unicode (a lone surrogate).",
+     "Rien dans la base ne correspond à un texte contenant un caractère Unicode invalide "
+     "(un demi-caractère isolé)."),
     ("the recipient {address} is not a valid email address",
      "le destinataire {address} n'est pas une adresse e-mail valide"),
     ("sent to {recipients} but not recorded: {message}",
