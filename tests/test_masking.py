@@ -7,6 +7,7 @@ import traceback
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 
 import clientops
@@ -128,6 +129,18 @@ def test_bulk_preview_masks_old_and_new_ibans_and_applies_the_real_ones(book: cl
     assert (row["old"], row["new"]) == (mask_iban(FR_IBAN), mask_iban(DE_IBAN))
     cs.apply()
     assert book.clients.get(code).iban == DE_IBAN
+
+
+@pytest.mark.parametrize("header", ["IBAN", "Iban", "bic"])
+def test_bulk_preview_masks_an_iban_sent_under_another_header(book: clientops.Book,
+                                                              header: str) -> None:
+    """``IBAN`` is the exported list's header, not a field name: the row is refused, and the
+    account number it carries is masked like any other in the preview."""
+    code = book.clients.create(kind="company", name="Martin SARL").code
+    cs = book.bulk.from_file(pd.DataFrame({"code": [code], header: [DE_IBAN]}))
+    assert cs.errors["field"].tolist() == [header]
+    shown = cs.preview.to_string() + cs.errors.to_string() + repr(cs)
+    assert DE_SECRET not in shown and "DE89 ••••" in shown
 
 
 def test_audit_trail_shows_no_iban_in_full(book: clientops.Book) -> None:
