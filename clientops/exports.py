@@ -90,8 +90,12 @@ def check_destination(path: Any, format: str | None, lang: str) -> tuple[Path, s
     kind = resolve_format(path, format)
     vocabulary.check_language(lang)
     target = Path(path)
+    if "\x00" in str(target):
+        raise ValidationError("path", str(path), "a file name cannot contain a NUL character")
     if not target.parent.is_dir():
         raise ValidationError("path", str(path), "the folder does not exist")
+    if os.path.isdir(target):  # (False for a name the system refuses: write() says why)
+        raise ValidationError("path", str(path), "is a folder: give a file name")
     return target, kind
 
 
@@ -123,8 +127,14 @@ def write(
         else:
             _write_xlsx(partial, headers, rows, sheet, on_progress)
         os.replace(partial, target)
+    except OSError as err:  # a name too long, no space left, no permission…
+        raise ValidationError("path", str(path),
+                              f"the file cannot be written: {err.strerror or err}") from err
     finally:
-        partial.unlink(missing_ok=True)
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
     return target
 
 
@@ -250,15 +260,16 @@ def _write_csv(path: Path, headers: list[str], rows: Sequence[tuple[str, ...]],
 def _write_xlsx(path: Path, headers: list[str], rows: Sequence[tuple[Any, ...]], title: str,
                 on_progress: Progress | None) -> None:
     total = len(rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_text(sheet, h) for h in headers])
-    for start in range(0, total, CHUNK):
-        _report(on_progress, start, total)
-        for row in rows[start:start + CHUNK]:
-            sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
-    book.save(path)
+    with path.open("wb") as out:  # opened first: a path refused leaves openpyxl untouched
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title[:31])
+        sheet.freeze_panes = "A2"
+        sheet.append([_xlsx_text(sheet, h) for h in headers])
+        for start in range(0, total, CHUNK):
+            _report(on_progress, start, total)
+            for row in rows[start:start + CHUNK]:
+                sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
+        book.save(out)
     _report(on_progress, total, total)
 
 

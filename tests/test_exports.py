@@ -304,3 +304,17 @@ def test_missing_values_are_empty_cells_and_odd_text_is_kept_safe(tmp_path: Path
         (None, None, "no", None, None, None, None),
         (None, 3, None, "unknown_code", "ok", datetime(2026, 2, 1), datetime(2026, 7, 1, 10)),
     ]
+
+
+def test_a_path_that_cannot_be_written_is_refused_naming_it(book: clientops.Book,
+                                                            tmp_path: Path) -> None:
+    book.clients.create(kind="company", name="Martin SARL")
+    out = tmp_path / "out"
+    (out / "folder.csv").mkdir(parents=True)
+    for path in (out / "folder.csv", out / "nul\x00.csv", out / ("x" * 300 + ".xlsx")):
+        with pytest.raises(clientops.ValidationError) as info:
+            book.clients.export(path)
+        assert info.value.field == "path", path
+        with pytest.raises(clientops.ValidationError):
+            book.indicators.export(path)
+    assert sorted(p.name for p in out.iterdir()) == ["folder.csv"]  # nothing half-written

@@ -396,6 +396,10 @@ _TABLE: list[tuple[str, str]] = [
     ("must be csv or xlsx", "doit être csv ou xlsx"),
     ("must be a file path", "doit être un chemin de fichier"),
     ("the folder does not exist", "le dossier n'existe pas"),
+    ("a file name cannot contain a NUL character",
+     "un nom de fichier ne peut pas contenir de caractère NUL"),
+    ("is a folder: give a file name", "est un dossier : indiquez un nom de fichier"),
+    ("the file cannot be written: {detail}", "le fichier ne peut pas être écrit : {detail}"),
     ("must be client codes such as C000042", "doit être une liste de codes clients, par exemple C000042"),
     # imports.py
     ("a date is required", "une date est obligatoire"),
