@@ -44,6 +44,7 @@ from .changeset import (
     write_client_changes,
 )
 from .errors import ClientOpsError, ConflictError, NotFound
+from .imports import existing_file
 
 if TYPE_CHECKING:
     from .book import Book
@@ -765,7 +766,7 @@ def read_corrections(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
 def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(path_or_df, pd.DataFrame):
         return path_or_df
-    path = Path(path_or_df)
+    path = existing_file(path_or_df)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return pd.read_excel(path, dtype=object)
     if path.suffix.lower() in (".csv", ".txt"):

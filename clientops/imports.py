@@ -12,6 +12,7 @@ Also the value parsers the Python API shares (:func:`to_date`, :func:`to_money`)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -126,9 +127,25 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raise ValidationError("path", str(path), "is neither UTF-8 nor Windows-1252 text")
 
 
+def existing_file(path: Any) -> Path:
+    """``path`` as a :class:`Path` to a file that is there; :class:`ValidationError` naming
+    ``path`` when it is not a path, not a name the system accepts, or nothing is there."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValidationError("path", path, "must be a file path")
+    try:
+        found = Path(path).is_file()
+    except (OSError, ValueError):  # a NUL in the name, a name too long…
+        found = None
+    if found is None:
+        raise ValidationError("path", str(path), "is not a file name this system accepts")
+    if not found:
+        raise ValidationError("path", str(path), "there is no file there")
+    return Path(path)
+
+
 def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The file's rows as text columns, headers renamed with ``mapping`` (file → ours)."""
-    path = Path(path)
+    path = existing_file(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         frame = _read_csv(path)

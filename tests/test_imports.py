@@ -340,3 +340,17 @@ def test_a_short_csv_row_is_read_with_its_missing_cells_blank(
     assert report[["row", "reason"]].values.tolist() == [
         [2, "reference is missing (it identifies the payment)"]]
     assert book.payments.list(a)["reference"].tolist() == ["P-1"]
+
+
+def test_a_file_that_cannot_be_read_is_refused_naming_path(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    for path in (tmp_path / "missing.csv", tmp_path / "nul\x00.csv",
+                 tmp_path / ("x" * 300 + ".csv"), 42):
+        for read in (book.documents.import_file, book.payments.import_file):
+            with pytest.raises(clientops.ValidationError) as info:
+                read(path)  # type: ignore[arg-type]
+            assert info.value.field == "path", (read, path)
+        with pytest.raises(clientops.ValidationError) as info:
+            book.bulk.from_file(path)  # type: ignore[arg-type]
+        assert info.value.field == "path", path
