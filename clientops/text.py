@@ -85,6 +85,13 @@ def clean_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
+def invisible_character(text: str) -> str | None:
+    """The first invisible or direction-changing character of ``text`` that :func:`clean_text`
+    refuses, or None: for texts checked by their own rules (reminder templates)."""
+    found = _INVISIBLE_RE.search(text)
+    return found.group() if found else None
+
+
 def sql_refused(column: str, limit: int = ONE_LINE_LIMIT, multiline: bool = False) -> str:
     """A DuckDB SQL condition, TRUE when the text stored in ``column`` breaks the rule of
     :func:`clean_text` (a control, line break, invisible or direction-changing character, or
@@ -102,4 +109,4 @@ def required_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
-__all__ = ["clean_text", "required_text", "sql_refused", "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]
+__all__ = ["clean_text", "required_text", "invisible_character", "sql_refused", "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]

@@ -551,6 +551,17 @@ def test_a_template_subject_must_be_one_clean_line(book: clientops.Book) -> None
     assert book.settings.reminder_templates == {"fr": {"1": "Subject: R $client_code\n\nB\n"}}
 
 
+@pytest.mark.parametrize("hidden", ["\u3164", "\u115f", "\u034f", "\uffa0"])
+def test_a_template_refuses_the_invisible_fillers_as_every_text_does(book: clientops.Book,
+                                                                     hidden: str) -> None:
+    for text in (f"Subject: Relance{hidden} $client_code\n\nBonjour",
+                 f"Subject: Relance $client_code\n\nBon{hidden}jour"):
+        with pytest.raises(ValidationError) as err:
+            book.settings.update(reminder_templates={"fr": {"1": text}})
+        assert err.value.field == "reminder_templates"
+    assert book.settings.reminder_templates == {}
+
+
 def test_the_shipped_templates_pass_the_same_check() -> None:
     from clientops import templates
 
