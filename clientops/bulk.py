@@ -45,7 +45,7 @@ from .changeset import (
     write_client_changes,
 )
 from .errors import ConflictError, NotFound, ValidationError
-from .text import clean_text
+from .imports import existing_file
 
 if TYPE_CHECKING:
     from .book import Book
@@ -144,7 +144,14 @@ def _raw_all(values: Iterable[Any]) -> list[Any]:
 def _codes(values: Iterable[Any]) -> list[str | None]:
     """Client codes as the user meant them (as a single edit reads one): stripped upper-case
     text, blank → None."""
-    return [None if c is None else str(c).strip().upper() for c in _raw_all(values)]
+    return [None if c is None else _code(c) for c in _raw_all(values)]
+
+
+def _code(value: Any) -> str:
+    """One client code as typed: stripped, upper-case; broken Unicode (a lone surrogate, from
+    a frame built in Python) made storable text, so that it is a code no client has."""
+    text = str(value).strip().upper()
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _masked(field: Any, value: Any) -> bool:
@@ -157,7 +164,6 @@ def _key(value: Any) -> Any:
 
 
 # -- selections --------------------------------------------------------------------------
-CODE_LIMIT = 50  # a client code given in a selection: longer text names no client
 def selection_codes(book: Book, selection: Any) -> list[str]:
     """The client codes of a selection: codes, a DataFrame/Series with ``code``, or a filter.
 
@@ -182,20 +188,15 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
         codes = selection
     values = list(codes)
     if values and all(type(c) is str and c.isascii() for c in values):
-        text = pa.array(values, pa.string())
-        if pc.all(pc.string_is_ascii(text)).as_py():
-            # the usual case (codes as text, C000042): stripped, upper-cased and deduplicated
-            # in Arrow, first occurrences kept in order — 100k codes in ~10 ms, not ~100 ms
-            cleaned = pc.utf8_upper(pc.utf8_trim_whitespace(text))
-            return list(pc.unique(cleaned).to_pylist())
+        # the usual case (codes as text, C000042): stripped, upper-cased and deduplicated
+        # in Arrow, first occurrences kept in order — 100k codes in ~10 ms, not ~100 ms
+        cleaned = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+        return list(pc.unique(cleaned).to_pylist())
     seen: dict[str, None] = {}
     for code in values:
         if code is None or (isinstance(code, float) and math.isnan(code)):
             continue
-        # a code is one line of plain text: anything else names no client and is refused
-        cleaned = clean_text("selection", str(code), CODE_LIMIT)
-        if cleaned is not None:
-            seen.setdefault(cleaned.upper(), None)
+        seen.setdefault(_code(code), None)
     return list(seen)
 
 
@@ -776,7 +777,7 @@ def read_corrections(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
 def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(path_or_df, pd.DataFrame):
         return path_or_df
-    path = Path(path_or_df)
+    path = existing_file(path_or_df)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return pd.read_excel(path, dtype=object)
     if path.suffix.lower() in (".csv", ".txt"):

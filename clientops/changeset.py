@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from . import cardrows
 from .errors import ClientOpsError, ConflictError, ValidationError
-from .masking import SENSITIVE, mask_iban, mask_iban_sql
+from .masking import SENSITIVE, looks_like_iban, mask_iban, mask_iban_sql
 from .text import clean_text
 
 if TYPE_CHECKING:
@@ -288,7 +288,8 @@ class ChangeSet:
     @property
     def preview(self) -> pd.DataFrame:
         """``code, name, field, old, new, error`` — one row per field change; bank details
-        masked in ``old`` and ``new`` (the change set itself holds them in clear)."""
+        masked in ``old`` and ``new`` (the change set itself holds them in clear), and so is
+        an IBAN in a refused row (sent under an ``IBAN`` header, or in the BIC column)."""
         frame = self.items[PREVIEW_COLUMNS].reset_index(drop=True)
         sensitive = frame["field"].isin(SENSITIVE).to_numpy()
         if sensitive.any():
@@ -297,6 +298,12 @@ class ChangeSet:
                 values = frame[column].to_numpy(dtype=object).copy()
                 values[sensitive] = [mask_iban(v) for v in values[sensitive]]
                 frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        refused = np.flatnonzero(frame["error"].notna().to_numpy() & ~sensitive)
+        new = frame["new"].to_numpy(dtype=object)
+        if any(looks_like_iban(new[i]) for i in refused):
+            new = new.copy()
+            new[refused] = [mask_iban(v) if looks_like_iban(v) else v for v in new[refused]]
+            frame = frame.assign(new=pd.Series(new, index=frame.index, dtype=object))
         return frame
 
     @property

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from . import cardrows
-from .errors import ClientOpsError, DatabaseBusy, ReadOnlyError
+from .errors import ClientOpsError, DatabaseBusy, NotFound, ReadOnlyError
 from .schema import MIGRATIONS, refuse_newer
 
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -46,6 +46,8 @@ DEFAULT_IDLE_WINDOW = 1.0
 # would multiply the cost of a loop several times.
 DEFAULT_MAX_HOLD = 0.5
 _POLL = 0.02  # how often an idle connection looks for waiters
+# What DuckDB's Python binding raises for a query parameter holding a lone surrogate.
+_BROKEN_TEXT = "Unable to cast Python instance of type <class 'str'>"
 # A holder that did nothing for this long is idle, and lets a waiter in at once. A shorter gap
 # is the pause between two operations of a loop, which keeps the file up to max_hold: handing
 # it over there made two writing processes trade it after every one or two operations.
@@ -274,6 +276,13 @@ class Store:
             self._depth += 1
             try:
                 yield self._conn
+            except RuntimeError as err:
+                if _BROKEN_TEXT not in str(err):
+                    raise
+                # Text is checked before it is written (clientops.text): what still holds a
+                # lone surrogate is a key or a search, and nothing in the book answers to it.
+                raise NotFound("Nothing in the book answers to text holding broken Unicode "
+                               "(a lone surrogate).") from None
             finally:
                 self._depth -= 1
                 self._last_used = time.monotonic()

@@ -20,7 +20,8 @@ class ValidationError(ClientOpsError, ValueError):
       message: why, in words a finance person understands; never quotes the value.
 
     ``str(err)`` quotes the value after the message, masked for a bank account field
-    (:data:`clientops.masking.SENSITIVE`): a mistyped IBAN is still most of an IBAN.
+    (:data:`clientops.masking.SENSITIVE`): a mistyped IBAN is still most of an IBAN. Characters
+    that cannot be shown as they are (controls, line breaks, invisible ones) are escaped there.
     """
 
     def __init__(self, field: str, value: Any, message: str) -> None:
@@ -37,7 +38,9 @@ class ValidationError(ClientOpsError, ValueError):
 def _shorten(value: Any, limit: int = 60) -> str:
     if value is None or value == "":
         return ""
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    # what cannot be shown as it is (controls, line breaks, invisible or direction-changing
+    # characters, a lone surrogate) is quoted as Python escapes: the text is printed and logged
+    text = f"'{value}'" if isinstance(value, str) and value.isprintable() else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -47,6 +48,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Columns of days (ratios): one decimal is what a reader needs.
 ROUNDED = {"dso": 1, "avg_days_late": 1}
 XLSX_TEXT_LIMIT = 32767  # characters in one Excel cell
+# Excel's escape of a character in a cell's text (ECMA-376 ST_Xstring): "_x202E_" is U+202E.
+_XLSX_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
 CHUNK = 5000  # rows between two progress calls
 
 Progress = Callable[[int, int], None]  # (rows written, rows in all)
@@ -87,8 +90,12 @@ def check_destination(path: Any, format: str | None, lang: str) -> tuple[Path, s
     kind = resolve_format(path, format)
     vocabulary.check_language(lang)
     target = Path(path)
+    if "\x00" in str(target):
+        raise ValidationError("path", str(path), "a file name cannot contain a NUL character")
     if not target.parent.is_dir():
         raise ValidationError("path", str(path), "the folder does not exist")
+    if os.path.isdir(target):  # (False for a name the system refuses: write() says why)
+        raise ValidationError("path", str(path), "is a folder: give a file name")
     return target, kind
 
 
@@ -120,8 +127,14 @@ def write(
         else:
             _write_xlsx(partial, headers, rows, sheet, on_progress)
         os.replace(partial, target)
+    except OSError as err:  # a name too long, no space left, no permission…
+        raise ValidationError("path", str(path),
+                              f"the file cannot be written: {err.strerror or err}") from err
     finally:
-        partial.unlink(missing_ok=True)
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
     return target
 
 
@@ -214,11 +227,14 @@ def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
     openpyxl types text as a string itself except ``=…`` (a formula) and Excel's error values
     (``#N/A``…): those, and any formula-like text, become cells typed string explicitly, with
     Excel's quote prefix so that they stay text when edited. Characters XML cannot hold are
-    replaced by U+FFFD.
+    replaced by U+FFFD; text shaped like Excel's character escape (``_x202E_``, which Excel
+    would read as U+202E) gets its underscore escaped (``_x005F_x202E_``), so it reads as typed.
     """
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     text = text[:XLSX_TEXT_LIMIT]
+    if "_x" in text:
+        text = _XLSX_ESCAPE.sub(r"_x005F\1", text)
     formula_like = is_formula_like(text)
     if not formula_like and text not in ERROR_CODES:
         return text
@@ -244,15 +260,16 @@ def _write_csv(path: Path, headers: list[str], rows: Sequence[tuple[str, ...]],
 def _write_xlsx(path: Path, headers: list[str], rows: Sequence[tuple[Any, ...]], title: str,
                 on_progress: Progress | None) -> None:
     total = len(rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_text(sheet, h) for h in headers])
-    for start in range(0, total, CHUNK):
-        _report(on_progress, start, total)
-        for row in rows[start:start + CHUNK]:
-            sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
-    book.save(path)
+    with path.open("wb") as out:  # opened first: a path refused leaves openpyxl untouched
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title[:31])
+        sheet.freeze_panes = "A2"
+        sheet.append([_xlsx_text(sheet, h) for h in headers])
+        for start in range(0, total, CHUNK):
+            _report(on_progress, start, total)
+            for row in rows[start:start + CHUNK]:
+                sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
+        book.save(out)
     _report(on_progress, total, total)
 
 
@@ -271,7 +288,8 @@ def select_codes(frame: pd.DataFrame, codes: Iterable[str] | None) -> pd.DataFra
     for code in codes:
         if not isinstance(code, str):
             raise ValidationError("codes", code, "must be client codes such as C000042")
-        wanted.append(code.strip().upper())
+        # broken Unicode (a lone surrogate) cannot be compared: it is a code no client has
+        wanted.append(code.strip().upper().encode("utf-8", "replace").decode("utf-8"))
     return frame[frame["code"].isin(wanted)]
 
 

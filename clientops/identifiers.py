@@ -81,7 +81,8 @@ def clean_iban(value: Any, field: str = "iban") -> str:
     try:
         iban = IBAN(text, validate_bban=True)
     except SchwiftyException as err:
-        raise ValidationError(field, value, _iban_reason(err)) from err
+        # not chained: the library's message quotes the IBAN, and a traceback shows it
+        raise ValidationError(field, value, _iban_reason(err)) from None
     compact = str(iban.compact)
     _remember(compact, iban)
     return compact

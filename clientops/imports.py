@@ -14,6 +14,7 @@ use the same bounds (:func:`sql_date_window`, :func:`sql_money`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,14 +37,15 @@ REPORT_COLUMNS = ["row", "key", "client_code", "reason"]
 
 # -- files ----------------------------------------------------------------------------------
 def _as_text(column: pd.Series) -> pd.Series:
-    """Every cell as stripped text or None (dates as ISO, whole floats without ``.0``)."""
+    """Every cell as stripped text or None (dates as ISO, whole floats without ``.0``), in an
+    object column: a text column would turn None back into NaN."""
     if pd.api.types.is_datetime64_any_dtype(column):
-        out = column.dt.strftime("%Y-%m-%d")
-        return out.where(column.notna(), None)
+        days = column.dt.strftime("%Y-%m-%d").tolist()
+        return _objects([d if ok else None for d, ok in zip(days, column.notna(), strict=True)],
+                        column)
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        text = column.astype(object).where(column.notna(), None)
-        stripped = text.map(lambda v: v.strip() or None if isinstance(v, str) else None)
-        return stripped.astype(object)
+        return _objects([v.strip() or None if isinstance(v, str) else None
+                         for v in column.tolist()], column)
 
     def cell(v: Any) -> str | None:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -58,7 +60,11 @@ def _as_text(column: pd.Series) -> pd.Series:
         text = str(v).strip()
         return text or None
 
-    return column.map(cell).astype(object)
+    return _objects([cell(v) for v in column.tolist()], column)
+
+
+def _objects(cells: list[Any], like: pd.Series) -> pd.Series:
+    return pd.Series(cells, index=like.index, dtype=object)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -75,9 +81,25 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raise ValidationError("path", str(path), "is neither UTF-8 nor Windows-1252 text")
 
 
+def existing_file(path: Any) -> Path:
+    """``path`` as a :class:`Path` to a file that is there; :class:`ValidationError` naming
+    ``path`` when it is not a path, not a name the system accepts, or nothing is there."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValidationError("path", path, "must be a file path")
+    try:
+        found = Path(path).is_file()
+    except (OSError, ValueError):  # a NUL in the name, a name too long…
+        found = None
+    if found is None:
+        raise ValidationError("path", str(path), "is not a file name this system accepts")
+    if not found:
+        raise ValidationError("path", str(path), "there is no file there")
+    return Path(path)
+
+
 def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The file's rows as text columns, headers renamed with ``mapping`` (file → ours)."""
-    path = Path(path)
+    path = existing_file(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         frame = _read_csv(path)

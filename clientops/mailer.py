@@ -26,7 +26,7 @@ from email.utils import formatdate, make_msgid
 from types import TracebackType
 from typing import Any
 
-from . import templates
+from . import identifiers, templates
 from .errors import ClientOpsError, ValidationError
 
 ENV_PREFIX = "CLIENTOPS_SMTP_"
@@ -154,9 +154,17 @@ def build_message(
     """A plain-text UTF-8 message with a fresh Message-ID.
 
     A subject that is not one line without control characters raises :class:`ValidationError`
-    (field ``subject``): a mail header cannot hold it.
+    (field ``subject``): a mail header cannot hold it; so does a recipient that is not an email
+    address (field ``recipients``; e.g. one stored before addresses were checked).
     """
     check_subject(subject)
+    for address in recipients:
+        try:
+            identifiers.clean_email(address, "recipients")
+        except ValidationError as err:
+            raise ValidationError("recipients", address,
+                                  f"the recipient {ascii(address)} is not a valid email address"
+                                  ) from err
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)

@@ -13,6 +13,7 @@ This module imports nothing from clientops, so that the error classes can use it
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 # Fields whose values are bank account numbers, wherever they appear (client, mandate,
@@ -22,6 +23,7 @@ SENSITIVE = frozenset({"iban", "company_iban", "old_iban", "new_iban"})
 BULLET = "•"
 _VISIBLE_START = 4
 _VISIBLE_END = 4
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 
 
 def mask_iban(iban: str | None) -> str | None:
@@ -57,10 +59,17 @@ def mask_iban_sql(column: str) -> str:
     )
 
 
+def looks_like_iban(value: Any) -> bool:
+    """Whether ``value`` has the shape of an IBAN (country, check digits, 11 to 30 letters and
+    digits; spaces and case aside), valid or not: an account number typed into another field."""
+    return isinstance(value, str) and _IBAN_SHAPE.fullmatch("".join(value.split()).upper()) is not None
+
+
 def shown(field: str | None, value: Any) -> Any:
     """``value`` as it may be shown next to ``field``: masked when the field is a bank account
-    (any value, even one that is not a valid IBAN), else as it is."""
-    if field in SENSITIVE and value is not None and value != "":
+    (any value, even one that is not a valid IBAN) or the value has the shape of an IBAN (typed
+    into the BIC or the phone field), else as it is."""
+    if (field in SENSITIVE and value is not None and value != "") or looks_like_iban(value):
         return mask_iban(str(value))
     return value
 
@@ -74,4 +83,4 @@ def masked_repr(record: Any) -> str:
     return f"{type(record).__qualname__}({parts})"
 
 
-__all__ = ["SENSITIVE", "mask_iban", "mask_iban_sql", "masked_repr", "shown"]
+__all__ = ["SENSITIVE", "looks_like_iban", "mask_iban", "mask_iban_sql", "masked_repr", "shown"]

@@ -200,9 +200,11 @@ def _clear_contacts(conn: duckdb.DuckDBPyConnection, where: str, params: list[An
 
 
 def _searched(values: Iterable[Any]) -> list[str]:
-    """The distinct values worth searching for in other texts, lower-case."""
+    """The distinct values worth searching for in other texts, lower-case, longest first (a
+    full name is replaced whole before the last name inside it)."""
     found = {str(v).strip().lower() for v in values if v is not None}
-    return sorted(v for v in found if len(v) >= _SEARCH_MIN and not v.startswith(ANONYMISED.lower()))
+    return sorted((v for v in found if len(v) >= _SEARCH_MIN
+                   and not v.startswith(ANONYMISED.lower())), key=lambda v: (-len(v), v))
 
 
 def _scrub_history(

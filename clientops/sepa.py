@@ -291,8 +291,17 @@ class Sepa:
         on = bounds.planned_date("collection_date", collection_date)
         if scheme not in SCHEMES:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
+        if not isinstance(path, (str, os.PathLike)):
+            raise ValidationError("path", path, "must be a file path")
         target = Path(path)
-        if target.exists():
+        try:
+            if "\x00" in str(target):
+                raise ValueError("NUL")
+            exists = target.exists()
+        except (OSError, ValueError):  # a NUL in the name, a name too long…
+            raise ValidationError("path", str(path),
+                                  "is not a file name this system accepts") from None
+        if exists:
             raise ValidationError("path", str(target), "a file already exists there; choose "
                                   "another name so that no earlier batch is overwritten")
         if not target.parent.is_dir():

@@ -85,6 +85,13 @@ def clean_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     return text
 
 
+def invisible_character(text: str) -> str | None:
+    """The first invisible or direction-changing character of ``text`` that :func:`clean_text`
+    refuses, or None: for texts checked by their own rules (reminder templates)."""
+    found = _INVISIBLE_RE.search(text)
+    return found.group() if found else None
+
+
 def sql_refused(column: str, limit: int = ONE_LINE_LIMIT, multiline: bool = False) -> str:
     """A DuckDB SQL condition, TRUE when the text stored in ``column`` breaks the rule of
     :func:`clean_text` (a control, line break, invisible or direction-changing character, or
@@ -117,5 +124,5 @@ def as_key(value: Any, limit: int = ONE_LINE_LIMIT) -> str | None:
     return value.strip()
 
 
-__all__ = ["clean_text", "required_text", "as_key", "sql_refused", "ONE_LINE_LIMIT",
-           "MULTILINE_LIMIT"]
+__all__ = ["clean_text", "required_text", "as_key", "invisible_character", "sql_refused",
+           "ONE_LINE_LIMIT", "MULTILINE_LIMIT"]

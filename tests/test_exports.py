@@ -115,6 +115,17 @@ def test_the_writer_neutralises_tabs_and_carriage_returns(tmp_path: Path, kind: 
         assert amounts[0].value == -12.5
 
 
+def test_text_shaped_like_an_xlsx_escape_stays_literal(book: clientops.Book,
+                                                      tmp_path: Path) -> None:
+    """Excel reads ``_xHHHH_`` in a cell as the character U+HHHH: a client named
+    ``evil_x202E_gnp.exe`` (plain text, allowed) would show with a direction override. The
+    underscore is written escaped (``_x005F_``), as Excel itself writes such text."""
+    book.clients.create(kind="company", name="evil_x202E_gnp.exe", city="a_x0000_b")
+    xml = sheet_xml(book.clients.export(tmp_path / "clients.xlsx"))
+    assert "evil_x005F_x202E_gnp.exe" in xml and "a_x005F_x0000_b" in xml
+    assert re.search(r"(?<!_x005F)_x(202E|0000)_", xml) is None
+
+
 def test_a_negative_amount_stays_a_number(book: clientops.Book, tmp_path: Path) -> None:
     handmade.build(book)
     # a credit note alone in the fiscal year: negative revenue
@@ -293,3 +304,17 @@ def test_missing_values_are_empty_cells_and_odd_text_is_kept_safe(tmp_path: Path
         (None, None, "no", None, None, None, None),
         (None, 3, None, "unknown_code", "ok", datetime(2026, 2, 1), datetime(2026, 7, 1, 10)),
     ]
+
+
+def test_a_path_that_cannot_be_written_is_refused_naming_it(book: clientops.Book,
+                                                            tmp_path: Path) -> None:
+    book.clients.create(kind="company", name="Martin SARL")
+    out = tmp_path / "out"
+    (out / "folder.csv").mkdir(parents=True)
+    for path in (out / "folder.csv", out / "nul\x00.csv", out / ("x" * 300 + ".xlsx")):
+        with pytest.raises(clientops.ValidationError) as info:
+            book.clients.export(path)
+        assert info.value.field == "path", path
+        with pytest.raises(clientops.ValidationError):
+            book.indicators.export(path)
+    assert sorted(p.name for p in out.iterdir()) == ["folder.csv"]  # nothing half-written

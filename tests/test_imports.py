@@ -314,3 +314,43 @@ def test_mapping_keys_are_trimmed_and_a_doubled_column_refused(
         book.documents.import_file(path, mapping={"Code client": "client_code",
                                                   "N° facture": "issue_date"})
     assert err.value.field == "mapping"
+
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_a_blank_reference_among_others_is_a_rejected_row(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path, suffix: str
+) -> None:
+    a, _ = codes
+    frame = pd.DataFrame({"client_code": [a, a], "paid_on": ["2026-02-01", "2026-02-02"],
+                          "amount": ["50.00", "20.00"], "reference": ["P-1", ""]})
+    report = book.payments.import_file(write(frame, tmp_path / f"pay{suffix}"))
+    assert report[["row", "reason"]].values.tolist() == [
+        [2, "reference is missing (it identifies the payment)"]]
+
+
+def test_a_short_csv_row_is_read_with_its_missing_cells_blank(
+    book: clientops.Book, codes: tuple[str, str], tmp_path: Path
+) -> None:
+    a, _ = codes
+    path = tmp_path / "pay.csv"
+    path.write_text(f"client_code,paid_on,amount,reference\n{a},2026-02-01,50.00,P-1\n"
+                    f"{a},2026-02-02,20.00\n", encoding="utf-8")
+    report = book.payments.import_file(path, skip_invalid=True)
+    assert report[["row", "reason"]].values.tolist() == [
+        [2, "reference is missing (it identifies the payment)"]]
+    assert book.payments.list(a)["reference"].tolist() == ["P-1"]
+
+
+def test_a_file_that_cannot_be_read_is_refused_naming_path(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    for path in (tmp_path / "missing.csv", tmp_path / "nul\x00.csv",
+                 tmp_path / ("x" * 300 + ".csv"), 42):
+        for read in (book.documents.import_file, book.payments.import_file):
+            with pytest.raises(clientops.ValidationError) as info:
+                read(path)  # type: ignore[arg-type]
+            assert info.value.field == "path", (read, path)
+        with pytest.raises(clientops.ValidationError) as info:
+            book.bulk.from_file(path)  # type: ignore[arg-type]
+        assert info.value.field == "path", path

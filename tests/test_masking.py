@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pickle
+import traceback
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 
 import clientops
@@ -66,9 +68,34 @@ def test_a_mistyped_iban_is_masked_in_the_error_but_kept_for_the_form(typed: str
     assert typed[4:-4] not in str(again) and again.value == typed
 
 
+@pytest.mark.parametrize("typed", ["FR7630006000011234567890!89", "FR76 3000 6000 0112 3456 7890 18@"])
+def test_the_traceback_of_a_mistyped_iban_does_not_quote_it_either(typed: str) -> None:
+    """What a notebook or the app's log shows of an uncaught error: the whole traceback, with
+    the exception it came from (the IBAN library's own message quotes the IBAN)."""
+    with pytest.raises(ValidationError) as info:
+        clean_iban(typed, "iban")
+    shown = "".join(traceback.format_exception(info.value)).replace(" ", "")
+    assert typed.replace(" ", "")[4:-4] not in shown
+    assert "FR76••••" in shown
+
+
 def test_other_fields_still_quote_their_value() -> None:
     assert "'not-an-email'" in str(ValidationError("email", "not-an-email", "is not valid"))
     assert FR_SECRET not in str(ValidationError("company_iban", FR_IBAN, "is refused"))
+
+
+@pytest.mark.parametrize("field", ["bic", "phone", "email", "company_bic"])
+def test_an_iban_typed_into_another_field_is_masked_in_the_error(book: clientops.Book,
+                                                                 field: str) -> None:
+    for typed in (FR_IBAN, "FR7630006000011234567890188", "fr76 3000 6000 0112 3456 7890 189"):
+        with pytest.raises(ValidationError) as info:
+            if field == "company_bic":
+                book.settings.update(company_bic=typed)
+            else:
+                book.clients.create(kind="company", name="Martin SARL", **{field: typed})
+        assert info.value.field == field and info.value.value == typed
+        assert FR_SECRET[:12] not in str(info.value).replace(" ", ""), (field, typed)
+        assert "FR76 ••••" in str(info.value).upper()
 
 
 def test_a_mistyped_iban_through_the_api_is_masked(book: clientops.Book) -> None:
@@ -102,6 +129,18 @@ def test_bulk_preview_masks_old_and_new_ibans_and_applies_the_real_ones(book: cl
     assert (row["old"], row["new"]) == (mask_iban(FR_IBAN), mask_iban(DE_IBAN))
     cs.apply()
     assert book.clients.get(code).iban == DE_IBAN
+
+
+@pytest.mark.parametrize("header", ["IBAN", "Iban", "bic"])
+def test_bulk_preview_masks_an_iban_sent_under_another_header(book: clientops.Book,
+                                                              header: str) -> None:
+    """``IBAN`` is the exported list's header, not a field name: the row is refused, and the
+    account number it carries is masked like any other in the preview."""
+    code = book.clients.create(kind="company", name="Martin SARL").code
+    cs = book.bulk.from_file(pd.DataFrame({"code": [code], header: [DE_IBAN]}))
+    assert cs.errors["field"].tolist() == [header]
+    shown = cs.preview.to_string() + cs.errors.to_string() + repr(cs)
+    assert DE_SECRET not in shown and "DE89 ••••" in shown
 
 
 def test_audit_trail_shows_no_iban_in_full(book: clientops.Book) -> None:

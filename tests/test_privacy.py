@@ -117,6 +117,14 @@ def test_a_duplicate_merged_into_the_person_goes_with_it(book: clientops.Book) -
     assert {a["client_code"] for a in book.clients.personal_data(code)["audit"]} == {code, twin}
 
 
+def test_a_task_naming_the_person_in_full_loses_the_whole_name(book: clientops.Book) -> None:
+    code = book.clients.create(**PERSON).code
+    book.tasks.add(code, "Rappeler Jeanne Dupontel, puis jeanne.dupont@example.fr")
+    book.clients.anonymise(code)
+    # the full name goes as one piece, not its last name alone (leaving "Jeanne Anonymisé")
+    assert book.tasks.list(code)["title"].tolist() == ["Rappeler Anonymisé, puis Anonymisé"]
+
+
 def test_a_company_is_refused_and_nothing_changes(book: clientops.Book) -> None:
     code = book.clients.create(kind="company", name="Martin SARL", email="compta@martin.fr").code
     with pytest.raises(ValidationError) as info:

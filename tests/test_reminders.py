@@ -518,6 +518,20 @@ def test_one_clients_bad_letter_is_a_failure_and_the_run_goes_on(book: clientops
     assert book.reminders.due(D)["code"].tolist() == [codes[1]]
 
 
+def test_a_stored_recipient_that_is_not_an_email_fails_that_client_alone(
+        book: clientops.Book, smtp_sink: Any) -> None:
+    codes = [client(book, name, email=f"{name.lower()}@x.fr") for name in ("Alpha", "Beta")]
+    for k, code in enumerate(codes, start=1):
+        invoice(book, code, f"F-{k}", "10.00", days_ago(10))
+    # an address written before emails were checked, or by another tool
+    _raw_update(book, "UPDATE clients SET email = ? WHERE code = ?", ["not an email", codes[0]])
+    result = by_code(book.reminders.send(D))
+    assert [result[c]["status"] for c in codes] == ["failed", "sent"]
+    assert "not an email" in result[codes[0]]["reason"]
+    assert "not a valid email address" in result[codes[0]]["reason"]
+    assert [m["To"] for m in smtp_sink.messages] == ["beta@x.fr"]
+
+
 def test_a_template_subject_must_be_one_clean_line(book: clientops.Book) -> None:
     for bad, why in [
         ("Subject: Relance\r $client_code\n\nBonjour", "line break"),     # CR in the subject
@@ -535,6 +549,17 @@ def test_a_template_subject_must_be_one_clean_line(book: clientops.Book) -> None
     # Windows line endings are fine: stored with plain line breaks
     book.settings.update(reminder_templates={"fr": {"1": "Subject: R $client_code\r\n\r\nB\r\n"}})
     assert book.settings.reminder_templates == {"fr": {"1": "Subject: R $client_code\n\nB\n"}}
+
+
+@pytest.mark.parametrize("hidden", ["\u3164", "\u115f", "\u034f", "\uffa0"])
+def test_a_template_refuses_the_invisible_fillers_as_every_text_does(book: clientops.Book,
+                                                                     hidden: str) -> None:
+    for text in (f"Subject: Relance{hidden} $client_code\n\nBonjour",
+                 f"Subject: Relance $client_code\n\nBon{hidden}jour"):
+        with pytest.raises(ValidationError) as err:
+            book.settings.update(reminder_templates={"fr": {"1": text}})
+        assert err.value.field == "reminder_templates"
+    assert book.settings.reminder_templates == {}
 
 
 def test_the_shipped_templates_pass_the_same_check() -> None:

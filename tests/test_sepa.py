@@ -395,3 +395,14 @@ def test_a_read_only_book_writes_no_sepa_file(
         assert len(viewer.sepa.transactions(batch)) == 4
     assert sorted(p.name for p in out.iterdir()) == ["first.xml"]
     assert (book.counts(), len(book.sepa.batches()), len(book.history())) == before
+
+
+def test_a_path_the_system_refuses_is_a_validation_error(book: clientops.Book,
+                                                         tmp_path: Path) -> None:
+    code = debtor(book, "Alpha SARL", IBAN_FR, date(2025, 1, 10))
+    invoice(book, code, "F-1", "10.00", date(2026, 2, 1))
+    for path in (tmp_path / "nul\x00.xml", tmp_path / ("x" * 300 + ".xml"), 42):
+        with pytest.raises(ValidationError) as info:
+            book.sepa.collect(COLLECT_ON, path)  # type: ignore[arg-type]
+        assert info.value.field == "path", path
+    assert book.sepa.batches().empty

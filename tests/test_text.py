@@ -93,6 +93,20 @@ def test_every_unicode_format_character_is_refused() -> None:
     assert accepted == []
 
 
+@pytest.mark.parametrize("value", ["Mar\x00tin", "Martin\r\nBcc: x", "evil\u202egnp.exe",
+                                   "Mar\u200btin", "Martin\ud800", "a\x1b[31mb"])
+def test_the_refusal_quotes_the_value_with_its_hidden_characters_escaped(value: str) -> None:
+    """The error's text is printed, logged and shown: the characters it refuses are written
+    as escapes there (a lone surrogate made printing it raise; a line break forged log lines;
+    a direction override reversed the message)."""
+    with pytest.raises(ValidationError) as info:
+        clean_text("name", value)
+    text = str(info.value)
+    text.encode("utf-8")
+    assert text.isprintable(), text
+    assert repr(value) in text
+
+
 def test_required_text_refuses_blank() -> None:
     with pytest.raises(ValidationError) as info:
         required_text("title", "  ")
@@ -321,6 +335,40 @@ def test_bulk_corrections_refuse_hostile_text(book: clientops.Book, tmp_path: Pa
             with pytest.raises(clientops.ClientOpsError):
                 cs.apply()
             assert _snapshot(book, ctx["code"]) == before
+
+
+def test_a_client_code_in_broken_unicode_is_a_code_no_client_has(book: clientops.Book) -> None:
+    ctx = _setup(book)
+    codes = pd.Series(["C\ud800", ctx["code"]], dtype=object)  # a frame built in Python
+    for cs in (book.bulk.update(list(codes), owner="anne"),
+               book.bulk.from_file(pd.DataFrame({"code": codes, "owner": ["anne", "anne"]}))):
+        assert cs.errors["error"].tolist() == ["no client has this code"]
+        assert ctx["code"] in set(cs.preview["code"])  # the others are corrected
+
+
+def test_a_key_in_broken_unicode_is_a_key_nothing_answers_to(book: clientops.Book,
+                                                              tmp_path: Path) -> None:
+    """A lone surrogate cannot reach the database: given as a client code, an invoice number
+    or a RUM it is a key no record has (NotFound, as for any unknown key), never the
+    database driver's own error; the book is unchanged."""
+    ctx = _setup(book)
+    broken = "C\ud800"
+    before = _snapshot(book, ctx["code"])
+    for call in (lambda: book.clients.get(broken),
+                 lambda: book.clients.update(broken, city="Lyon"),
+                 lambda: book.clients.anonymise(broken),
+                 lambda: book.documents.add(broken, issue_date=TODAY,
+                                            total_excl_tax=Decimal("1.00")),
+                 lambda: book.payments.add(ctx["code"], paid_on=TODAY, amount=Decimal("1.00"),
+                                           invoice=broken),
+                 lambda: book.tasks.add(broken, "Rappeler"),
+                 lambda: book.mandates.revoke(broken),
+                 lambda: book.documents.set_dispute(broken)):
+        with pytest.raises(clientops.NotFound):
+            call()
+    assert _snapshot(book, ctx["code"]) == before
+    exported = book.clients.export(tmp_path / "none.csv", codes=[broken])  # selects no one
+    assert exported.read_text(encoding="utf-8-sig").count("\n") == 1
 
 
 def test_a_change_set_description_is_checked(book: clientops.Book) -> None:

@@ -29,6 +29,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from ..errors import ValidationError
+from ..text import invisible_character
 
 LANGUAGES = ("fr", "en")
 PLACEHOLDERS = frozenset(
@@ -104,7 +105,8 @@ def control_character(text: str, allowed: str = "") -> tuple[str, str] | None:
             return "line break", repr(char)
         if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
             return "control character", repr(char)
-    return None
+    hidden = invisible_character(text)  # the fillers the book's text rule refuses too
+    return ("control character", repr(hidden)) if hidden else None
 
 
 def check(text: str, field: str = "reminder_templates") -> str:

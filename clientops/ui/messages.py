@@ -415,6 +415,13 @@ _TABLE: list[tuple[str, str]] = [
     ("must be csv or xlsx", "doit être csv ou xlsx"),
     ("must be a file path", "doit être un chemin de fichier"),
     ("the folder does not exist", "le dossier n'existe pas"),
+    ("is not a file name this system accepts",
+     "n'est pas un nom de fichier accepté par le système"),
+    ("there is no file there", "aucun fichier à cet emplacement"),
+    ("a file name cannot contain a NUL character",
+     "un nom de fichier ne peut pas contenir de caractère NUL"),
+    ("is a folder: give a file name", "est un dossier : indiquez un nom de fichier"),
+    ("the file cannot be written: {detail}", "le fichier ne peut pas être écrit : {detail}"),
     ("must be client codes such as C000042", "doit être une liste de codes clients, par exemple C000042"),
     # imports.py
     ("a date is required", "une date est obligatoire"),
@@ -513,6 +520,11 @@ _TABLE: list[tuple[str, str]] = [
      "l'objet de l'e-mail contient un saut de ligne ({char}) : il doit tenir sur une ligne"),
     ("the email subject contains a control character ({char})",
      "l'objet de l'e-mail contient un caractère de contrôle ({char})"),
+    ("Nothing in the book answers to text holding broken Unicode (a lone surrogate).",
+     "Rien dans la base ne correspond à un texte contenant un caractère Unicode invalide "
+     "(un demi-caractère isolé)."),
+    ("the recipient {address} is not a valid email address",
+     "le destinataire {address} n'est pas une adresse e-mail valide"),
     ("sent to {recipients} but not recorded: {message}",
      "envoyé à {recipients} mais non enregistré : {message}"),
     # templates — reminder letters checked when saved
