@@ -436,6 +436,8 @@ _TABLE: list[tuple[str, str]] = [
     ("is after {day}, the latest date accepted here",
      "est postérieure au {day}, la date la plus lointaine acceptée ici"),
     ("cannot be in the future", "ne peut pas être dans le futur"),
+    ("must be a whole number of rows, such as 50",
+     "doit être un nombre entier de lignes, par exemple 50"),
     ("is not the id of a record (a whole number such as 42)",
      "n'est pas l'identifiant d'un enregistrement (un nombre entier, par exemple 42)"),
     ("is more than {max}, the largest amount the book takes",
