@@ -333,12 +333,7 @@ def _take(column: pd.Series, position: np.ndarray, found: np.ndarray) -> pd.Seri
 def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
     """``code, client_id, name, version``, an active-mandate flag and the ``read`` columns as
     text, for ``codes``; indexed by code, in code order."""
-    # a code that is not valid Unicode (a lone surrogate) names no client: looked up as
-    # written with "?" in its place, it is found nowhere and the line reports it
-    table = pa.table({"code": pa.array(
-        [c.encode("utf-8", "replace").decode() if isinstance(c, str) and not c.isascii() else c
-         for c in codes],
-        pa.string())})
+    table = pa.table({"code": pa.array(codes, pa.string())})  # storable codes (_code)
     cols = "".join(f', CAST(c."{f}" AS VARCHAR) AS "{f}"' for f in read)
     conn.register("bulk_codes", table)
     try:
