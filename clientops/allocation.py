@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import cardrows
+from . import derived
 from .frames import arrow_to_df
 
 # Far enough in the future that "as of" it every row counts: the maintained balances.
@@ -208,9 +208,9 @@ alloc_unallocated AS (
 )"""
 
 
-def named_credits_sql(scope: str = "TRUE") -> list[str]:
-    """The statements of :func:`refresh_named_credits` for the clients in ``scope``: one per
-    table (on a PostgreSQL book each is a round trip through the scanner)."""
+def _named_select(scope: str) -> tuple[str, str]:
+    """``(documents, payments)``: SELECTs of the named-credit columns as they should be, for
+    the clients in ``scope`` (``id`` and the kept columns)."""
     credits = f"""
                 SELECT client_id, paid_on AS d, amount AS c, invoice_id AS target
                 FROM payments WHERE invoice_id IS NOT NULL AND {scope}
@@ -218,13 +218,9 @@ def named_credits_sql(scope: str = "TRUE") -> list[str]:
                 SELECT client_id, issue_date, total_incl_tax, cancels_id FROM documents
                 WHERE kind = 'credit_note' AND cancels_id IS NOT NULL AND {scope}"""
     invoices = f"SELECT id, client_id FROM documents WHERE kind = 'invoice' AND {scope}"
-    return [
-        # invoices: their place among their client's invoices in the pool's order, and the
-        # credits of their client that name them (none: all NULL); credit notes: pool_only
-        f"""UPDATE documents
-        SET pool_rank = g.k, named_count = g.n, named_total = g.s, named_first = g.f,
-            named_last = g.l, pool_only = g.pool_only
-        FROM (
+    # invoices: their place among their client's invoices in the pool's order, and the
+    # credits of their client that name them (none: all NULL); credit notes: pool_only
+    documents = f"""
             SELECT d.id,
                    CASE WHEN d.kind = 'invoice' THEN CAST(row_number() OVER (
                        PARTITION BY d.client_id, d.kind
@@ -244,21 +240,36 @@ def named_credits_sql(scope: str = "TRUE") -> list[str]:
                        max(d) AS l
                 FROM ({credits}) GROUP BY target, client_id
             ) c ON c.target = d.id AND c.client_id = d.client_id
-            LEFT JOIN ({invoices}) i ON i.id = d.cancels_id AND i.client_id = d.client_id
-        ) g
-        WHERE documents.id = g.id
-          AND (documents.pool_rank IS DISTINCT FROM g.k
+            LEFT JOIN ({invoices}) i ON i.id = d.cancels_id AND i.client_id = d.client_id"""
+    payments = f"""
+            SELECT p.id, i.id IS NULL AS pool_only
+            FROM (SELECT id, client_id, invoice_id FROM payments WHERE {scope}) p
+            LEFT JOIN ({invoices}) i ON i.id = p.invoice_id AND i.client_id = p.client_id"""
+    return documents, payments
+
+
+_NAMED_DIFFER = """(documents.pool_rank IS DISTINCT FROM g.k
                OR documents.named_count IS DISTINCT FROM g.n
                OR documents.named_total IS DISTINCT FROM g.s
                OR documents.named_first IS DISTINCT FROM g.f
                OR documents.named_last IS DISTINCT FROM g.l
-               OR documents.pool_only IS DISTINCT FROM g.pool_only)""",
-        # payments: pool_only
+               OR documents.pool_only IS DISTINCT FROM g.pool_only)"""
+
+
+def named_credits_sql(scope: str = "TRUE") -> list[str]:
+    """The statements of :func:`refresh_named_credits` for the clients in ``scope``: one per
+    table (on a PostgreSQL book each is a round trip through the scanner)."""
+    documents, payments = _named_select(scope)
+    return [
+        f"""UPDATE documents
+        SET pool_rank = g.k, named_count = g.n, named_total = g.s, named_first = g.f,
+            named_last = g.l, pool_only = g.pool_only
+        FROM ({documents}
+        ) g
+        WHERE documents.id = g.id
+          AND {_NAMED_DIFFER}""",
         f"""UPDATE payments SET pool_only = x.pool_only
-        FROM (
-            SELECT p.id, i.id IS NULL AS pool_only
-            FROM (SELECT id, client_id, invoice_id FROM payments WHERE {scope}) p
-            LEFT JOIN ({invoices}) i ON i.id = p.invoice_id AND i.client_id = p.client_id
+        FROM ({payments}
         ) x
         WHERE payments.id = x.id AND payments.pool_only IS DISTINCT FROM x.pool_only""",
     ]
@@ -325,6 +336,16 @@ def open_amounts(
     return conn.execute(sql, {"as_of": as_of, "client": client_id})
 
 
+def client_scope(ids: list[int] | None) -> tuple[str, dict[str, Any]]:
+    """A condition on ``client_id`` for ``ids`` (None: every client) and its parameters."""
+    if ids is None:
+        return "TRUE", {}
+    if len(ids) == 1:
+        # A plain equality lets DuckDB use the client_id index (a point write stays fast).
+        return "client_id = $client", {"client": ids[0]}
+    return "client_id IN (SELECT unnest($clients))", {"clients": ids}
+
+
 def recompute_open_balances(
     conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int] | None = None
 ) -> int:
@@ -332,26 +353,24 @@ def recompute_open_balances(
 
     Call inside the write transaction that added documents or payments, with the clients it
     touched (``None``: the whole table, after a bulk load). Only rows whose values change are
-    written. The clients' unallocated credit (table ``client_credit``) and the portfolio's kept
-    sums (:func:`clientops.indicators.refresh_portfolio_sums`) are refreshed too.
+    written. The named-credit columns and the clients' unallocated credit (table
+    ``client_credit``) are refreshed now; the clients are noted as changed
+    (:func:`clientops.derived.touch`, ``money``) so that the other derived data — the
+    portfolio's kept sums, the card rows — is refreshed before the transaction commits.
     """
-    params: dict[str, Any] = {"as_of": END_OF_TIME}
-    if client_ids is None:
-        scope = "TRUE"
-    else:
-        ids = sorted({int(i) for i in client_ids})
-        if not ids:
-            return 0
-        if len(ids) == 1:
-            # A plain equality lets DuckDB use the client_id index (a point write stays fast).
-            scope = "client_id = $client"
-            params["client"] = ids[0]
-        else:
-            scope = "client_id IN (SELECT unnest($clients))"
-            params["clients"] = ids
-    scoped = {k: v for k, v in params.items() if k != "as_of"}
-    cardrows.touch(conn, None if client_ids is None else ids)  # their cards, at commit
+    ids = None if client_ids is None else sorted({int(i) for i in client_ids})
+    if ids == []:
+        return 0
+    scope, scoped = client_scope(ids)
+    derived.touch(conn, ids, money=True)
     refresh_named_credits(conn, scope, scoped)
+    return _refresh_balances(conn, scope, scoped)
+
+
+def _refresh_balances(conn: duckdb.DuckDBPyConnection, scope: str,
+                      scoped: dict[str, Any]) -> int:
+    """Open amounts, settlement dates and unallocated credit of the clients in ``scope``,
+    from the named-credit columns (already current); returns documents changed."""
     sql = f"""
         UPDATE documents SET open_amount = a.open_amount, settled_on = a.settled_on
         FROM (WITH {alloc_ctes(scope)} SELECT id, open_amount, settled_on FROM alloc) a
@@ -359,12 +378,16 @@ def recompute_open_balances(
           AND (documents.open_amount IS DISTINCT FROM a.open_amount
                OR documents.settled_on IS DISTINCT FROM a.settled_on)
     """
-    row = conn.execute(sql, params).fetchone()
+    row = conn.execute(sql, {"as_of": END_OF_TIME, **scoped}).fetchone()
     changed = int(row[0]) if row else 0
     # Unallocated credit = Σ credits − Σ (invoice total − open amount), kept per client.
     conn.execute(f"DELETE FROM client_credit WHERE {scope}", scoped)
-    conn.execute(f"""
-        INSERT INTO client_credit
+    conn.execute(f"INSERT INTO client_credit {_credit_sql(scope)}", scoped)
+    return changed
+
+
+def _credit_sql(scope: str) -> str:
+    return f"""
         SELECT client_id, CAST(sum(x) AS DECIMAL(18,2)) FROM (
             SELECT client_id, amount AS x FROM payments WHERE {scope}
             UNION ALL
@@ -373,11 +396,84 @@ def recompute_open_balances(
             UNION ALL
             SELECT client_id, coalesce(open_amount, total_incl_tax) - total_incl_tax
             FROM documents WHERE kind = 'invoice' AND {scope}
-        ) GROUP BY client_id HAVING sum(x) > 0""", scoped)
-    from .indicators import refresh_portfolio_sums  # indicators imports this module
+        ) GROUP BY client_id HAVING sum(x) > 0"""
 
-    refresh_portfolio_sums(conn, scope, scoped)
-    return changed
+
+class NamedCredits:
+    """Per invoice its pool rank and named-credit totals, per credit ``pool_only``
+    (:func:`refresh_named_credits`), as a :class:`clientops.derived.Derived` structure.
+    Refreshed by :func:`recompute_open_balances` inside the write, not at commit."""
+
+    name = "named_credits"
+    order = 10
+    built_by = None  # filled by its migration's own SQL
+
+    def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
+        """Nothing left at commit: every write refreshed it with the balances."""
+
+    def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
+        total = 0
+        for sql in named_credits_sql():
+            row = conn.execute(sql).fetchone()
+            total += int(row[0]) if row else 0
+        return total
+
+    def check(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        documents, payments = _named_select("TRUE")
+        wrong_docs = conn.execute(
+            f"SELECT documents.id FROM documents JOIN ({documents}) g ON documents.id = g.id"
+            f" WHERE {_NAMED_DIFFER} ORDER BY 1 LIMIT 10").fetchall()
+        wrong_pays = conn.execute(
+            f"SELECT payments.id FROM payments JOIN ({payments}) x ON payments.id = x.id"
+            " WHERE payments.pool_only IS DISTINCT FROM x.pool_only ORDER BY 1 LIMIT 10"
+        ).fetchall()
+        problems = []
+        if wrong_docs:
+            problems.append(f"out of date for documents {[r[0] for r in wrong_docs]}")
+        if wrong_pays:
+            problems.append(f"out of date for payments {[r[0] for r in wrong_pays]}")
+        return problems
+
+
+class OpenBalances:
+    """``documents.open_amount`` / ``settled_on`` and table ``client_credit``, as a
+    :class:`clientops.derived.Derived` structure. Refreshed by
+    :func:`recompute_open_balances` inside the write (later statements of the same write may
+    read them), not at commit."""
+
+    name = "open_balances"
+    order = 20
+    built_by = None  # filled by its migrations' own SQL
+
+    def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
+        """Nothing left at commit: every write recomputed its clients' balances."""
+
+    def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
+        return _refresh_balances(conn, "TRUE", {})
+
+    def check(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        wrong = conn.execute(f"""
+            SELECT d.id FROM documents d
+            JOIN (WITH {alloc_ctes()} SELECT id, open_amount, settled_on FROM alloc) a
+              ON d.id = a.id
+            WHERE d.open_amount IS DISTINCT FROM a.open_amount
+               OR d.settled_on IS DISTINCT FROM a.settled_on
+            ORDER BY 1 LIMIT 10""", {"as_of": END_OF_TIME}).fetchall()
+        credit = conn.execute(f"""
+            SELECT coalesce(k.client_id, f.client_id) AS c FROM client_credit k
+            FULL JOIN ({_credit_sql('TRUE')}) f(client_id, credit) USING (client_id)
+            WHERE k.unallocated_credit IS DISTINCT FROM f.credit
+            ORDER BY 1 LIMIT 10""").fetchall()
+        problems = []
+        if wrong:
+            problems.append(f"open amounts out of date for documents {[r[0] for r in wrong]}")
+        if credit:
+            problems.append(f"client_credit out of date for clients {[r[0] for r in credit]}")
+        return problems
+
+
+derived.register(NamedCredits())
+derived.register(OpenBalances())
 
 
 # -- the same rules over one client's few rows ---------------------------------------------

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import audit
+# The derived structures register themselves with clientops.derived when imported: every book
+# keeps them all (open balances, named credits, portfolio sums, card rows).
+from . import allocation, audit, cardrows, derived, indicators  # noqa: F401
 from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
 from .frames import fetch_df
 from .settings import Settings
@@ -193,14 +195,29 @@ class Book:
         many were written.
 
         Cards read without a kept row are correct, only slower (see :mod:`clientops.cardrows`);
-        ``clientops optimize [--all]`` runs this.
+        ``clientops optimize`` runs this.
         """
         if not self.store.keeps_cards:
             return 0
-        from .cardrows import fill_missing, rebuild_all
-
         with self.store.transaction() as conn:
-            return rebuild_all(conn) if rebuild else fill_missing(conn)
+            if rebuild:
+                return derived.rebuild(conn, self.store.keeps, [cardrows.STRUCTURE.name])[
+                    cardrows.STRUCTURE.name]
+            return cardrows.fill_missing(conn)
+
+    def rebuild_derived(self) -> dict[str, int]:
+        """Rebuild every derived structure this book keeps from the base tables
+        (:mod:`clientops.derived`: after rows were changed with SQL outside clientops);
+        returns the rows written per structure. ``clientops optimize --all`` runs this."""
+        with self.store.transaction() as conn:
+            return derived.rebuild(conn, self.store.keeps)
+
+    def check_derived(self) -> list[str]:
+        """Every difference between the derived structures this book keeps and a rebuild from
+        the base tables, one line each (empty: all up to date). Reads only;
+        ``clientops check`` runs this."""
+        with self.store.connection() as conn:
+            return derived.check_all(conn, self.store.keeps)
 
     def changesets(self) -> pd.DataFrame:
         """Bulk change sets: who, when, source, rows, status — newest first."""

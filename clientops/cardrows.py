@@ -8,30 +8,29 @@ when cold).
 
 Kept current inside the write transaction, like the open balances: every write that changes a
 card's data either writes an audit row naming the client (:func:`clientops.audit.record` and the
-set-based audit inserts reserve their ids through ``Store.reserve``, which notes them here) or
+set-based audit inserts reserve their ids through ``Store.reserve``, which notes them) or
 recomputes the client's open balances (:func:`clientops.allocation.recompute_open_balances`,
-which notes the client). Just before COMMIT the store calls :func:`flush`, which rebuilds the
-noted clients' rows from the tables. A change to more than :data:`REFRESH_LIMIT` clients at once
+which notes the client). This is a :mod:`clientops.derived` structure (:class:`CardRows`):
+just before COMMIT the store refreshes it, which rebuilds the noted clients' rows from the
+tables. A change to more than :data:`REFRESH_LIMIT` clients at once
 (a large import, a reminders run), or a bulk correction of client fields to more than
 :data:`POINT_LIMIT` (:func:`prefer_drop`), marks their rows ``dropped`` instead, so it stays as
 fast as before; their cards are then read from the tables (correct, a few ms slower) until
-:func:`fill_missing` (``clientops optimize``) writes them again.
-
-With ``CLIENTOPS_CHECK_CARDS=1`` (the test suite sets it) every flush also compares each kept
-row with one built from the tables and raises on any difference: a write path that forgot to
-note its clients fails the tests that exercise it.
+:func:`fill_missing` (``clientops optimize``) writes them again. ``clientops check`` compares
+each kept row with one built from the tables (:func:`differences`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+
+from . import derived
 
 # The clients table's columns, in order: the card's identity (``tests/test_cardrows.py`` checks
 # the list against the table, so a migration that adds a column has to add it here).
@@ -89,94 +88,60 @@ def build_sql(scope: str) -> str:
     """
 
 
-# -- noting the clients a transaction touched ----------------------------------------------------
-class _Pending:
-    __slots__ = ("ids", "codes", "audit", "everything", "limit")
-
-    def __init__(self) -> None:
-        self.ids: set[int] = set()
-        self.codes: set[str] = set()
-        self.audit: list[tuple[int, int]] = []
-        self.everything = False
-        self.limit: int | None = None  # beyond it, drop (None: REFRESH_LIMIT)
-
-    def drop_limit(self) -> int:
-        return REFRESH_LIMIT if self.limit is None else min(self.limit, REFRESH_LIMIT)
-
-
-_pending: dict[int, _Pending] = {}  # by id() of the connection in a write transaction
-
-
-def _of(conn: duckdb.DuckDBPyConnection) -> _Pending:
-    return _pending.setdefault(id(conn), _Pending())
-
-
+# -- the derived-data protocol (clientops.derived) -----------------------------------------------
 def touch(conn: duckdb.DuckDBPyConnection, ids: Iterable[int] | None = (),
           codes: Iterable[str | None] = ()) -> None:
     """Note clients whose card rows this transaction must rebuild (``ids=None``: all)."""
-    pending = _of(conn)
-    if ids is None:
-        pending.everything = True
-        return
-    pending.ids.update(int(i) for i in ids)
-    pending.codes.update(c for c in codes if c is not None)
-
-
-def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None:
-    """Note audit rows ``first … first + count - 1``: their clients are rebuilt at commit."""
-    if count > 0:
-        _of(conn).audit.append((first, first + count - 1))
+    derived.touch(conn, ids, codes)
 
 
 def prefer_drop(conn: duckdb.DuckDBPyConnection) -> None:
     """Drop rather than rebuild beyond POINT_LIMIT clients: for bulk corrections of client
     fields, whose whole cost is a few hundred ms (a set-based rebuild costs ~1 s at 1M clients
     whatever the number, the full scans of the sections' tables)."""
-    _of(conn).limit = POINT_LIMIT
+    derived.prefer_drop(conn)
 
 
-def discard(conn: duckdb.DuckDBPyConnection) -> None:
-    """Forget what a rolled-back transaction noted."""
-    _pending.pop(id(conn), None)
+class CardRows:
+    """The kept card rows as a :class:`clientops.derived.Derived` structure."""
 
+    name = "card_rows"
+    order = 30
+    built_by = "0009_card_rows"
 
-def flush(conn: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild (or drop, beyond REFRESH_LIMIT) the card rows of the clients noted so far.
-
-    Runs inside the write transaction, just before COMMIT.
-    """
-    pending = _pending.pop(id(conn), None)
-    if pending is None:
-        if os.environ.get("CLIENTOPS_CHECK_CARDS"):
-            check(conn)  # a write that noted nothing must not have changed a card either
-        return
-    if pending.everything:
-        rebuild_all(conn)
-    else:
-        limit = pending.drop_limit()
-        ids = set(pending.ids)
-        codes = set(pending.codes)
-        if pending.audit:
+    def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
+        """Rebuild (or drop, beyond the limits) the card rows of the clients noted."""
+        if changes.everything:
+            rebuild_all(conn)
+            return
+        limit = min(POINT_LIMIT, REFRESH_LIMIT) if changes.prefer_drop else REFRESH_LIMIT
+        ids = set(changes.ids)
+        codes = set(changes.codes)
+        if changes.audit:
             # one writer per file: every audit id between the first and the last this
             # transaction reserved is its own
-            span = {"lo": min(r[0] for r in pending.audit),
-                    "hi": max(r[1] for r in pending.audit)}
+            span = {"lo": min(r[0] for r in changes.audit),
+                    "hi": max(r[1] for r in changes.audit)}
             named = conn.execute(
                 "SELECT count(DISTINCT client_code) FROM audit_log WHERE id BETWEEN $lo AND $hi",
                 span).fetchone()
             if named and named[0] + len(ids) + len(codes) > limit:
                 _drop_many(conn, ids, codes, span)
-            else:
-                codes.update(r[0] for r in conn.execute(
-                    "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
-                    " AND client_code IS NOT NULL", span).fetchall())
-                ids.update(_clients_of(conn, codes))
-                refresh(conn, ids, limit)
-        else:
-            ids.update(_clients_of(conn, codes))
-            refresh(conn, ids, limit)
-    if os.environ.get("CLIENTOPS_CHECK_CARDS"):
-        check(conn)
+                return
+            codes.update(r[0] for r in conn.execute(
+                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
+                " AND client_code IS NOT NULL", span).fetchall())
+        ids.update(_clients_of(conn, codes))
+        refresh(conn, ids, limit)
+
+    def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
+        return rebuild_all(conn)
+
+    def check(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        return differences(conn)
+
+
+STRUCTURE = derived.register(CardRows())
 
 
 def _drop_many(conn: duckdb.DuckDBPyConnection, ids: set[int], codes: set[str],
@@ -272,21 +237,28 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
     return written
 
 
-def check(conn: duckdb.DuckDBPyConnection) -> None:
-    """Raise AssertionError when a kept row differs from the tables (tests, debugging)."""
-    if not conn.execute("SELECT count(*) FROM information_schema.tables"
-                        " WHERE table_name = 'card_rows'").fetchone()[0]:  # type: ignore[index]
-        return  # a book being migrated
+def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The kept rows (not dropped) that differ from the tables: one line, up to 10 clients."""
+    if not derived.table_exists(conn, "card_rows"):
+        return []  # a book being migrated
     wrong = conn.execute(f"""
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
         LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
         WHERE NOT k.dropped AND (f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
            OR k.body IS DISTINCT FROM f.body)
         ORDER BY 1 LIMIT 10""").fetchall()
-    if wrong:
+    if not wrong:
+        return []
+    return [f"out of date for clients {[r[0] for r in wrong]}"]
+
+
+def check(conn: duckdb.DuckDBPyConnection) -> None:
+    """Raise AssertionError when a kept row differs from the tables (tests, debugging)."""
+    problems = differences(conn)
+    if problems:
         raise AssertionError(
-            f"card_rows out of date for clients {[r[0] for r in wrong]}: a write path changed "
-            "their card data without noting them (clientops.cardrows.touch)")
+            f"card_rows {problems[0]}: a write path changed their card data without noting "
+            "them (clientops.derived.touch)")
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The ``clientops`` command: ``init``, ``demo``, ``info``, ``optimize``, ``serve``, ``fec``.
+"""The ``clientops`` command: ``init``, ``demo``, ``info``, ``check``, ``optimize``, ``serve``,
+``fec``.
 
 Library errors become one clear line on stderr and a non-zero exit status, never a traceback.
 """
@@ -158,14 +159,38 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .book import open as open_book
+    from .derived import structures
+
+    url, path = _existing(args)
+    with open_book(url or path, read_only=True) as book:
+        problems = book.check_derived()
+        names = [s.name for s in structures(book.store.keeps)]
+    for problem in problems:
+        print(f"differs  {problem}")
+    if problems:
+        print(f"clientops: derived data differs from a rebuild from the base tables in "
+              f"{book.path}; `clientops optimize --all` rebuilds it", file=sys.stderr)
+        return 1
+    print(f"ok  {', '.join(names)}: as a rebuild from the base tables")
+    return 0
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
     from .book import open as open_book
 
     url, path = _existing(args)
     with open_book(url or path) as book:
-        written = book.fill_cards(rebuild=args.all)
+        if args.all:
+            rebuilt = book.rebuild_derived()
+            written = rebuilt.get("card_rows", 0)
+        else:
+            written = book.fill_cards()
     print(f"{written:,} client card rows written to {book.path}"
-          + ("" if written else " (all were up to date)"))
+          + ("" if written or args.all else " (all were up to date)"))
+    if args.all:
+        print("rebuilt  " + ", ".join(f"{name} ({n:,} rows)" for name, n in rebuilt.items()))
     return 0
 
 
@@ -246,11 +271,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.set_defaults(run=cmd_info)
 
+    p = sub.add_parser("check", help="compare the data kept at write time (balances, sums, "
+                       "card rows) with a rebuild from the base tables; exit 1 if any differs")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=cmd_check)
+
     p = sub.add_parser("optimize", help="write the client cards' kept rows that a change to "
                        "many clients dropped (cards read faster)")
     p.add_argument("--db", help=db_help)
     p.add_argument("--all", action="store_true",
-                   help="rebuild every client's row (after changes made with SQL outside clientops)")
+                   help="rebuild all the data kept at write time (after changes made with SQL "
+                   "outside clientops)")
     p.set_defaults(run=cmd_optimize)
 
     p = sub.add_parser("serve", help="serve the notebooks as a web app (Voilà)")

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import cardrows
+from . import derived
 from .errors import ClientOpsError, DatabaseBusy, NotFound, ReadOnlyError
-from .schema import MIGRATIONS, refuse_newer
+from .schema import plan_migrations
 
 DEFAULT_BUSY_TIMEOUT = 10.0
 # How long a connection stays warm after an operation. A fresh connection answers its first
@@ -189,10 +189,11 @@ class Store:
       busy_timeout: seconds to keep retrying while another process holds the file.
       idle_window: seconds a connection stays open after the last operation.
       max_hold: while another process waits, seconds of back-to-back work before letting go.
-      keeps_cards: each write keeps the clients' card rows current (:mod:`clientops.cardrows`).
+      skips: the derived structures (:mod:`clientops.derived`) this store does not keep; every
+        other registered structure is refreshed by each write before it commits.
     """
 
-    keeps_cards = True
+    skips: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -221,6 +222,7 @@ class Store:
         self._wake = threading.Event()  # set to stop the current reaper's wait
         self._last_used = 0.0
         self._waiters = _Waiters(self.path)
+        self._migrating = False
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
         _STORES.add(self)
 
@@ -350,6 +352,19 @@ class Store:
             reaper, self._thread = self._thread, None
             return reaper
 
+    def keeps(self, structure: str) -> bool:
+        """Whether each write keeps the derived structure named ``structure`` current."""
+        return structure not in self.skips
+
+    @property
+    def keeps_cards(self) -> bool:
+        """Whether client cards are read from kept rows (:mod:`clientops.cardrows`)."""
+        return self.keeps("card_rows")
+
+    @keeps_cards.setter
+    def keeps_cards(self, keep: bool) -> None:
+        self.skips = self.skips - {"card_rows"} if keep else self.skips | {"card_rows"}
+
     @property
     def is_open(self) -> bool:
         return self._conn is not None
@@ -382,13 +397,11 @@ class Store:
             conn.execute("BEGIN TRANSACTION")
             self._in_transaction = True
             try:
-                yield conn
-                if self.keeps_cards:
-                    cardrows.flush(conn)  # the card rows of the clients this change touched
-                else:
-                    cardrows.discard(conn)
+                with derived.transaction(conn) as changes:
+                    yield conn
+                    # the derived data of what this change touched, before it commits
+                    derived.refresh(conn, changes, self.keeps, check=not self._migrating)
             except BaseException:
-                cardrows.discard(conn)
                 self._in_transaction = False
                 try:
                     conn.execute("ROLLBACK")
@@ -421,7 +434,7 @@ class Store:
         else:
             first = int(row[0]) - n + 1
         if name == "audit":
-            cardrows.touch_audit(conn, first, n)  # every audit row names a changed client
+            derived.touch_audit(conn, first, n)  # every audit row names a changed client
         return first
 
     # -- schema ------------------------------------------------------------------------
@@ -434,36 +447,55 @@ class Store:
         return [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
 
     def migrate(self, upto: str | None = None) -> list[str]:
-        """Create or migrate the schema forward; returns the migrations applied now."""
+        """Create or migrate the schema forward; returns the migrations applied now.
+
+        The plan is the same on every backend (:func:`clientops.schema.plan_migrations`:
+        refuse a book a newer clientops migrated, refuse to migrate a read-only book); how a
+        migration is applied is the backend's (:meth:`_apply`).
+        """
         with self.connection() as conn:
             done = set(self.applied_migrations(conn))
-            refuse_newer(done, self.path)
-            if not done:
-                foreign = [r[0] for r in conn.execute(
-                    "SELECT table_name FROM information_schema.tables"
-                    " WHERE table_catalog = current_database() ORDER BY 1 LIMIT 5").fetchall()]
-                if foreign:
-                    raise ClientOpsError(
-                        f"The file {self.path} is a DuckDB database but not a clientops book "
-                        f"(it holds other tables: {', '.join(foreign)}); nothing was changed."
-                    )
-        pending = []
-        for name, sql in MIGRATIONS:
-            if name not in done:
-                pending.append((name, sql))
-            if name == upto:
-                break
+            self._refuse_foreign(conn, done)
+        pending = plan_migrations(done, self.path, read_only=self.read_only, upto=upto,
+                                  variants=self.migration_variants)
         if not pending:
+            if not self.read_only:
+                self._ensure_support()
             return []
-        if self.read_only:
-            raise ReadOnlyError(
-                f"The database {self.path} needs migrating ({pending[0][0]}…); open it once "
-                "without read_only."
+        self._migrating = True  # the derived data is checked once the schema is whole
+        try:
+            self._apply(pending)
+        finally:
+            self._migrating = False
+        return [name for name, _ in pending]
+
+    # Migration name -> SQL for this backend, when the schema's SQL does not run on it.
+    migration_variants: dict[str, str] = {}
+
+    def _refuse_foreign(self, conn: duckdb.DuckDBPyConnection, done: set[str]) -> None:
+        """Refuse a file that is a DuckDB database but not a clientops book."""
+        if done:
+            return
+        foreign = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_catalog = current_database() ORDER BY 1 LIMIT 5").fetchall()]
+        if foreign:
+            raise ClientOpsError(
+                f"The file {self.path} is a DuckDB database but not a clientops book "
+                f"(it holds other tables: {', '.join(foreign)}); nothing was changed."
             )
-        # One transaction per migration, each recorded with its changes: DuckDB cannot add a
-        # column to a table whose columns added earlier in the same transaction were filled
-        # (a pre-0003 book's 0003 then 0008). A failure leaves the book at the last migration
-        # that succeeded, which the next open continues from.
+
+    def _ensure_support(self) -> None:
+        """Create the backend's own support objects on a book already migrated (none here)."""
+
+    def _apply(self, pending: list[tuple[str, str]]) -> None:
+        """Apply the migrations ``pending`` in order, each recorded in ``schema_migrations``.
+
+        One transaction per migration, each recorded with its changes: DuckDB cannot add a
+        column to a table whose columns added earlier in the same transaction were filled
+        (a pre-0003 book's 0003 then 0008). A failure leaves the book at the last migration
+        that succeeded, which the next open continues from.
+        """
         for name, sql in pending:
             with self.transaction() as conn:
                 conn.execute(
@@ -472,15 +504,13 @@ class Store:
                 )
                 try:
                     conn.execute(sql)
-                    if name == "0009_card_rows":
-                        cardrows.rebuild_all(conn)
+                    derived.after_migration(conn, name, self.keeps)
                 except duckdb.Error as err:
                     raise ClientOpsError(
                         f"The database {self.path} could not be brought to the current schema "
                         f"({name} failed: {err}); nothing of {name} was applied."
                     ) from err
                 conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
-        return [name for name, _ in pending]
 
     def schema_version(self) -> str | None:
         with self.connection() as conn:

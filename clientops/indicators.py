@@ -30,8 +30,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import bounds, exports
-from .allocation import alloc_ctes, fetch_named, latest_activity, maintained_is_current
+from . import bounds, derived, exports
+from .allocation import (
+    alloc_ctes,
+    client_scope,
+    fetch_named,
+    latest_activity,
+    maintained_is_current,
+)
 from .documents import client_row
 from .errors import ConflictError, DatabaseBusy, ValidationError
 from .frames import arrow_to_df, money_array
@@ -339,6 +345,7 @@ def write_portfolio_sums(conn: Any, params: dict[str, date]) -> Sums:
             conn.unregister("_clientops_sums")
     conn.execute("INSERT INTO portfolio_sums_state VALUES ($as_of, $fy_start, $fy_end)",
                  {k: params[k] for k in ("as_of", "fy_start", "fy_end")})
+    derived.rebuilt(conn, PortfolioSums.name)
     return sums
 
 
@@ -367,6 +374,61 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
         conn.execute(f"DELETE FROM {table} WHERE {scope}", scoped)
         conn.execute(f"INSERT INTO {table} {sql}",
                      params if table == "portfolio_sums" else _payment_params(params))
+
+
+def _kept_params(conn: Any) -> dict[str, date] | None:
+    """The parameters the kept sums are for (None: none kept)."""
+    kept = conn.execute(_STATE).fetchall()
+    if not kept:
+        return None
+    day, fy_start, fy_end = kept[0]
+    return sums_params(day, FiscalYear(0, fy_start, fy_end))
+
+
+class PortfolioSums:
+    """The portfolio's kept per-client sums (``portfolio_sums``, ``portfolio_payments`` and
+    their state row) as a :class:`clientops.derived.Derived` structure: refreshed before
+    commit for the clients whose documents or payments changed."""
+
+    name = "portfolio_sums"
+    order = 40
+    built_by = None  # kept by the first portfolio of a day
+
+    def refresh(self, conn: Any, changes: derived.Changes) -> None:
+        if changes.money_everything:
+            refresh_portfolio_sums(conn, "TRUE", {})
+        elif changes.money_ids:
+            refresh_portfolio_sums(conn, *client_scope(sorted(changes.money_ids)))
+
+    def rebuild(self, conn: Any) -> int:
+        """The sums for the date they are kept for, from scratch (none kept: nothing)."""
+        params = _kept_params(conn)
+        if params is None:
+            return 0
+        return len(write_portfolio_sums(conn, params)[0])
+
+    def check(self, conn: Any) -> list[str]:
+        params = _kept_params(conn)
+        if params is None:
+            return []
+        problems = []
+        for table, rows in zip(_KEPT, compute_portfolio_sums(conn, params), strict=True):
+            conn.register("_clientops_fresh", rows)
+            try:
+                wrong = conn.execute(f"""
+                    SELECT DISTINCT client_id FROM (
+                        (SELECT * FROM {table} EXCEPT ALL SELECT * FROM _clientops_fresh)
+                        UNION ALL
+                        (SELECT * FROM _clientops_fresh EXCEPT ALL SELECT * FROM {table}))
+                    ORDER BY 1 LIMIT 10""").fetchall()
+            finally:
+                conn.unregister("_clientops_fresh")
+            if wrong:
+                problems.append(f"{table} out of date for clients {[r[0] for r in wrong]}")
+        return problems
+
+
+derived.register(PortfolioSums())
 
 
 class Indicators:

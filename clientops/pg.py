@@ -70,8 +70,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import duckdb
 
 from .db import DEFAULT_BUSY_TIMEOUT, Store
-from .errors import ClientOpsError, ConflictError, DatabaseBusy, ReadOnlyError
-from .schema import MIGRATIONS, refuse_newer
+from . import derived
+from .errors import ClientOpsError, ConflictError, DatabaseBusy
 
 SCHEMES = ("postgresql://", "postgres://")
 ALIAS = "book"  # the attached server's catalogue name inside DuckDB
@@ -245,7 +245,8 @@ class PgStore(Store):
 
     # A card on a server book is read from the tables (card_rows stays empty): keeping it would
     # add a round trip through the scanner to every write, for a speed target set on files.
-    keeps_cards = False
+    skips = frozenset({"card_rows"})
+    migration_variants = PG_VARIANTS
 
     def __init__(
         self,
@@ -425,26 +426,11 @@ class PgStore(Store):
         with self.transaction() as conn:
             conn.execute(f"CALL postgres_execute('{ALIAS}', ?)", [SUPPORT_SQL])
 
-    def migrate(self, upto: str | None = None) -> list[str]:
-        """Create or migrate the schema on the server; returns the migrations applied now."""
-        with self.connection() as conn:
-            done = set(self.applied_migrations(conn))
-        refuse_newer(done, self.path)
-        pending = []
-        for name, sql in MIGRATIONS:
-            if name not in done:
-                pending.append((name, PG_VARIANTS.get(name, sql)))
-            if name == upto:
-                break
-        if not pending:
-            if not self.read_only:
-                self._ensure_support()
-            return []
-        if self.read_only:
-            raise ReadOnlyError(
-                f"The database {self.path} needs migrating ({pending[0][0]}…); open it once "
-                "without read_only."
-            )
+    def _refuse_foreign(self, conn: duckdb.DuckDBPyConnection, done: set[str]) -> None:
+        """A server database may hold other tables beside the book's (nothing to refuse)."""
+
+    def _apply(self, pending: list[tuple[str, str]]) -> None:
+        """Apply the migrations ``pending`` in one server transaction (see the module doc)."""
         execute = f"CALL postgres_execute('{ALIAS}', ?)"
         try:
             with self.transaction() as conn:
@@ -459,6 +445,7 @@ class PgStore(Store):
                             conn.execute(statement)
                         else:
                             conn.execute(execute, [statement])
+                    derived.after_migration(conn, name, self.keeps)
                     conn.execute(execute, [
                         f"INSERT INTO schema_migrations VALUES ({_quote_sql(name)}, now())"
                     ])
@@ -471,13 +458,12 @@ class PgStore(Store):
             with self.connection() as conn:
                 now_done = set(self.applied_migrations(conn))
             if all(name in now_done for name, _ in pending):
-                return []
+                return
             raise
         finally:
             # The scanner caches the server's catalogue: forget it after DDL (or its rollback).
             if self._conn is not None:
                 self._conn.execute("CALL pg_clear_cache()")
-        return [name for name, _ in pending]
 
 
 def _quote_sql(value: str) -> str:

@@ -15,6 +15,7 @@ Design notes (DuckDB 1.5 limits, verified in tests/test_db.py):
 from __future__ import annotations
 
 from .allocation import named_credits_sql
+from .errors import ClientOpsError, ReadOnlyError
 
 INITIAL = """
 CREATE TABLE counters (
@@ -363,11 +364,32 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
+def plan_migrations(done: set[str], where: object, *, read_only: bool, upto: str | None = None,
+                    variants: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The migrations a book that has applied ``done`` still needs, ``(name, sql)`` in order,
+    up to ``upto`` (None: all); ``variants`` replaces the SQL of some (a backend's dialect).
+
+    Refuses a book that a newer clientops migrated (:func:`refuse_newer`), and a read-only book
+    that needs migrating (:class:`~clientops.errors.ReadOnlyError`): both backends plan the same.
+    """
+    refuse_newer(done, where)
+    pending = []
+    for name, sql in MIGRATIONS:
+        if name not in done:
+            pending.append((name, (variants or {}).get(name, sql)))
+        if name == upto:
+            break
+    if pending and read_only:
+        raise ReadOnlyError(
+            f"The database {where} needs migrating ({pending[0][0]}…); open it once "
+            "without read_only."
+        )
+    return pending
+
+
 def refuse_newer(done: set[str], where: object) -> None:
     """Refuse a book that a newer clientops migrated (it has migrations this one lacks):
     this version would read and write tables it does not know."""
-    from .errors import ClientOpsError
-
     known = {name for name, _ in MIGRATIONS}
     newer = sorted(done - known)
     if newer:

@@ -11,9 +11,10 @@ import pytest
 
 import clientops
 
-# Every write transaction of the suite checks that the card rows it kept match the tables
-# (clientops.cardrows.check): a write path that forgets to note its clients fails its tests.
-os.environ.setdefault("CLIENTOPS_CHECK_CARDS", "1")
+# Every write transaction of the suite checks that the data it kept at write time (balances,
+# named credits, portfolio sums, card rows) matches a rebuild from the tables
+# (clientops.derived.check_all): a write path that forgets to note its clients fails its tests.
+os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def test_a_failed_write_leaves_the_rows_as_they_were(book: clientops.Book,
 
 def test_the_check_catches_a_write_that_did_not_note_its_client(book: clientops.Book,
                                                                 codes: handmade.Codes) -> None:
-    with pytest.raises(AssertionError, match="card_rows out of date"), \
+    with pytest.raises(AssertionError, match="card_rows: out of date"), \
             book.store.transaction() as conn:
         conn.execute("UPDATE clients SET city = 'Nowhere' WHERE code = ?", [codes.a])
         book.tasks.add(codes.b, "unrelated")  # a write that notes another client
@@ -192,7 +192,7 @@ def test_an_import_for_very_many_clients_drops_their_rows(
 def test_optimize_all_rebuilds_rows_changed_with_sql_outside_clientops(
         book: clientops.Book, codes: handmade.Codes, monkeypatch: pytest.MonkeyPatch,
         db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.delenv("CLIENTOPS_CHECK_CARDS")
+    monkeypatch.delenv("CLIENTOPS_CHECK_DERIVED")
     with book.store.transaction() as conn:   # another tool: nothing noted
         conn.execute("UPDATE clients SET city = 'Nowhere' WHERE code = ?", [codes.a])
     assert book.card(codes.a).identity["city"] != "Nowhere"  # the kept row, not rebuilt
@@ -202,7 +202,7 @@ def test_optimize_all_rebuilds_rows_changed_with_sql_outside_clientops(
     assert cli(["optimize", "--db", str(db_path), "--all"]) == 0
     assert "4 client card rows written" in capsys.readouterr().out
     assert book.card(codes.a).identity["city"] == "Nowhere"
-    monkeypatch.setenv("CLIENTOPS_CHECK_CARDS", "1")
+    monkeypatch.setenv("CLIENTOPS_CHECK_DERIVED", "1")
     with book.store.transaction() as conn:
         cardrows.check(conn)
 

@@ -1,0 +1,219 @@
+"""Derived data: what is kept at write time so that reads are fast, behind one small protocol.
+
+A *derived structure* is anything the book keeps that could be rebuilt from its base tables
+(clients, documents, payments, …): the open balances, the named-credit totals, the portfolio's
+sums, the client cards' kept rows. Each one is a :class:`Derived` registered here by the module
+that owns it; the store (:mod:`clientops.db`, :mod:`clientops.pg`) knows this protocol and
+nothing of the structures:
+
+- **touch** — a write notes what it changed (:func:`touch`: clients by id or code, or every
+  client; ``money=True`` when their documents or payments changed), and the store notes the
+  audit rows it reserves (:func:`touch_audit`: each names a changed client). Notes belong to
+  the current write transaction (:class:`Changes`); a rollback forgets them.
+- **refresh** — just before COMMIT the store calls :func:`refresh`, which hands the notes to
+  every structure the store keeps (:meth:`Derived.refresh`).
+- **rebuild** — :func:`rebuild` rebuilds structures whole from the base tables
+  (``clientops optimize --all``, or after the migration that creates one: ``built_by``).
+- **check** — :func:`check_all` compares structures with a rebuild and returns the differences,
+  one line each (``clientops check``). With ``CLIENTOPS_CHECK_DERIVED=1`` (the test suite sets
+  it) every write is checked before it commits and raises :class:`DerivedOutOfDate` on a
+  difference: a write path that forgot to note its clients fails the tests that exercise it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import duckdb
+
+CHECK_ENV = "CLIENTOPS_CHECK_DERIVED"
+
+
+class DerivedOutOfDate(AssertionError):
+    """A derived structure differs from a rebuild (raised under ``CLIENTOPS_CHECK_DERIVED``)."""
+
+
+@dataclass
+class Changes:
+    """What one write transaction noted for the derived structures.
+
+    Attributes:
+      conn: the transaction's connection.
+      ids: clients changed (by id).
+      codes: clients changed (by code: a client deleted or merged away has no id left).
+      audit: ranges of audit ids reserved by the transaction (each row names a client).
+      everything: every client may have changed (raw SQL, a bulk load).
+      money_ids: clients whose documents or payments changed (their balances were recomputed).
+      money_everything: the same, for every client.
+      rebuilt: structures rebuilt whole since the last note (nothing left to refresh).
+      prefer_drop: a bulk correction: a structure that can drop rather than rebuild does.
+    """
+
+    conn: Any
+    ids: set[int] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
+    audit: list[tuple[int, int]] = field(default_factory=list)
+    everything: bool = False
+    money_ids: set[int] = field(default_factory=set)
+    money_everything: bool = False
+    rebuilt: set[str] = field(default_factory=set)
+    prefer_drop: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.ids or self.codes or self.audit or self.everything or self.money_ids
+                    or self.money_everything)
+
+
+class Derived(Protocol):
+    """One derived structure.
+
+    Attributes:
+      name: its name in messages and in ``clientops check`` (the table it lives in).
+      order: rebuilt in increasing order (a structure built from another comes after it).
+      built_by: the migration after which it is rebuilt whole (None: filled by its own SQL).
+    """
+
+    name: str
+    order: int
+    built_by: str | None
+
+    def refresh(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
+        """Bring the structure up to date with what ``changes`` noted (before COMMIT)."""
+
+    def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
+        """Rebuild it whole from the base tables; returns how many rows were written."""
+
+    def check(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        """What differs from a rebuild, one line each (empty: it is up to date)."""
+
+
+_REGISTRY: dict[str, Derived] = {}
+_OPEN: ContextVar[tuple[Changes, ...]] = ContextVar("clientops_derived_changes", default=())
+
+
+def register(structure: Derived) -> Derived:
+    """Register a structure (again under the same name: replaces it); returns it."""
+    _REGISTRY[structure.name] = structure
+    return structure
+
+
+def structures(keeps: Any = None) -> list[Derived]:
+    """The registered structures in rebuild order; ``keeps(name)`` filters (a store's)."""
+    found = sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
+    return [s for s in found if keeps is None or keeps(s.name)]
+
+
+# -- the transaction's notes ------------------------------------------------------------------
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[Changes]:
+    """The notes of one write transaction on ``conn`` (the store opens it, outermost only)."""
+    changes = Changes(conn)
+    token = _OPEN.set((*_OPEN.get(), changes))
+    try:
+        yield changes
+    finally:
+        _OPEN.reset(token)
+
+
+def current(conn: duckdb.DuckDBPyConnection) -> Changes | None:
+    """The notes of the write transaction open on ``conn`` (None outside one)."""
+    for changes in reversed(_OPEN.get()):
+        if changes.conn is conn:
+            return changes
+    return None
+
+
+def touch(conn: duckdb.DuckDBPyConnection, ids: Iterable[int] | None = (),
+          codes: Iterable[str | None] = (), *, money: bool = False) -> None:
+    """Note clients whose derived data this transaction must refresh (``ids=None``: all);
+    ``money``: their documents or payments changed."""
+    changes = current(conn)
+    if changes is None:
+        return  # outside a write transaction nothing was written
+    changes.rebuilt.clear()  # a structure rebuilt earlier in the transaction is behind again
+    if ids is None:
+        changes.everything = True
+        changes.money_everything |= money
+        return
+    ids = {int(i) for i in ids}
+    changes.ids |= ids
+    if money:
+        changes.money_ids |= ids
+    changes.codes.update(c for c in codes if c is not None)
+
+
+def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None:
+    """Note audit rows ``first … first + count - 1`` (each names a changed client)."""
+    changes = current(conn)
+    if changes is not None and count > 0:
+        changes.rebuilt.clear()
+        changes.audit.append((first, first + count - 1))
+
+
+def prefer_drop(conn: duckdb.DuckDBPyConnection) -> None:
+    """This transaction changes many clients' fields: drop kept rows rather than rebuild."""
+    changes = current(conn)
+    if changes is not None:
+        changes.prefer_drop = True
+
+
+def rebuilt(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Structure ``name`` was rebuilt whole in this transaction: nothing left to refresh."""
+    changes = current(conn)
+    if changes is not None:
+        changes.rebuilt.add(name)
+
+
+# -- what the store calls ------------------------------------------------------------------------
+def refresh(conn: duckdb.DuckDBPyConnection, changes: Changes, keeps: Any = None, *,
+            check: bool = True) -> None:
+    """Before COMMIT: refresh every kept structure from ``changes``; under
+    ``CLIENTOPS_CHECK_DERIVED`` (and ``check``: not while migrating) check them all and raise
+    :class:`DerivedOutOfDate`."""
+    for structure in structures(keeps):
+        if structure.name not in changes.rebuilt and not changes.empty:
+            structure.refresh(conn, changes)
+    if check and os.environ.get(CHECK_ENV):
+        problems = check_all(conn, keeps)
+        if problems:
+            raise DerivedOutOfDate(
+                "derived data out of date after this write (a write path changed base rows "
+                "without noting them, clientops.derived.touch): " + "; ".join(problems))
+
+
+def rebuild(conn: duckdb.DuckDBPyConnection, keeps: Any = None,
+            names: Iterable[str] | None = None) -> dict[str, int]:
+    """Rebuild the kept structures (``names``: only those) whole; rows written by each."""
+    wanted = None if names is None else set(names)
+    done = {}
+    for structure in structures(keeps):
+        if wanted is None or structure.name in wanted:
+            done[structure.name] = structure.rebuild(conn)
+            rebuilt(conn, structure.name)
+    return done
+
+
+def after_migration(conn: duckdb.DuckDBPyConnection, migration: str, keeps: Any = None) -> None:
+    """Rebuild the structures that ``migration`` creates (their ``built_by``)."""
+    rebuild(conn, keeps, [s.name for s in structures(keeps) if s.built_by == migration])
+
+
+def check_all(conn: duckdb.DuckDBPyConnection, keeps: Any = None) -> list[str]:
+    """Every difference between the kept structures and a rebuild, ``"name: what"`` each."""
+    problems = []
+    for structure in structures(keeps):
+        problems += [f"{structure.name}: {p}" for p in structure.check(conn)]
+    return problems
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the book has ``table`` (a structure of a book being migrated may not yet)."""
+    row = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [table]).fetchone()
+    return bool(row and row[0])
