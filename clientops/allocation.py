@@ -459,11 +459,15 @@ class OpenBalances:
             WHERE d.open_amount IS DISTINCT FROM a.open_amount
                OR d.settled_on IS DISTINCT FROM a.settled_on
             ORDER BY 1 LIMIT 10""", {"as_of": END_OF_TIME}).fetchall()
+        # the credit as the allocation leaves it, not from the kept open amounts: each
+        # difference is named once, where it is
         credit = conn.execute(f"""
+            WITH {alloc_ctes()}
             SELECT coalesce(k.client_id, f.client_id) AS c FROM client_credit k
-            FULL JOIN ({_credit_sql('TRUE')}) f(client_id, credit) USING (client_id)
-            WHERE k.unallocated_credit IS DISTINCT FROM f.credit
-            ORDER BY 1 LIMIT 10""").fetchall()
+            FULL JOIN (SELECT client_id, unallocated_credit FROM alloc_unallocated
+                       WHERE unallocated_credit > 0) f USING (client_id)
+            WHERE k.unallocated_credit IS DISTINCT FROM f.unallocated_credit
+            ORDER BY 1 LIMIT 10""", {"as_of": END_OF_TIME}).fetchall()
         problems = []
         if wrong:
             problems.append(f"open amounts out of date for documents {[r[0] for r in wrong]}")

@@ -411,8 +411,11 @@ class PortfolioSums:
         params = _kept_params(conn)
         if params is None:
             return []
+        # from scratch, not from the kept balances: each difference is named once, where it is
+        fresh = (conn.execute(portfolio_sql(False), params).to_arrow_table(),
+                 conn.execute(payments_sql(), _payment_params(params)).to_arrow_table())
         problems = []
-        for table, rows in zip(_KEPT, compute_portfolio_sums(conn, params), strict=True):
+        for table, rows in zip(_KEPT, fresh, strict=True):
             conn.register("_clientops_fresh", rows)
             try:
                 wrong = conn.execute(f"""

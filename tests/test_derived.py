@@ -1,0 +1,146 @@
+"""Derived data behind one protocol (clientops.derived): every structure kept at write time is
+checked against a rebuild from the base tables, and rebuilt by ``clientops optimize --all``."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import handmade
+import pytest
+
+import clientops
+from clientops import derived
+from clientops.cli import main as cli
+
+ROOT = Path(clientops.__file__).parent
+
+
+@pytest.fixture
+def codes(book: clientops.Book) -> handmade.Codes:
+    c = handmade.build(book)
+    book.indicators.portfolio()  # keeps today's portfolio sums
+    return c
+
+
+def test_every_structure_is_registered_in_rebuild_order() -> None:
+    names = [s.name for s in derived.structures()]
+    assert names == ["named_credits", "open_balances", "card_rows", "portfolio_sums"]
+
+
+def test_a_server_book_keeps_every_structure_but_the_card_rows(book: clientops.Book) -> None:
+    kept = [s.name for s in derived.structures(book.store.keeps)]
+    expected = ["named_credits", "open_balances", "portfolio_sums"]
+    assert kept == (expected if book.store.skips else expected[:2] + ["card_rows", expected[2]])
+
+
+def test_a_fresh_book_matches_its_rebuild(book: clientops.Book, codes: handmade.Codes) -> None:
+    assert book.check_derived() == []
+    with book.store.connection() as conn:
+        kept = conn.execute("SELECT count(*) FROM portfolio_sums_state").fetchone()
+    assert kept == (1,)  # the portfolio sums are checked too, not skipped as missing
+
+
+# Raw SQL outside clientops changes one derived structure; the check names it.
+DAMAGE = [
+    ("open_balances", "open amounts out of date",
+     "UPDATE documents SET open_amount = open_amount + 1 WHERE kind = 'invoice'"
+     " AND open_amount > 0"),
+    ("open_balances", "client_credit out of date",
+     "UPDATE client_credit SET unallocated_credit = unallocated_credit + 1"),
+    ("named_credits", "out of date for documents",
+     "UPDATE documents SET named_total = coalesce(named_total, 0) + 1 WHERE kind = 'invoice'"),
+    ("named_credits", "out of date for payments", "UPDATE payments SET pool_only = NOT pool_only"),
+    ("portfolio_sums", "portfolio_sums out of date", "UPDATE portfolio_sums SET revenue = 0"),
+    ("portfolio_sums", "portfolio_payments out of date",
+     "UPDATE portfolio_payments SET payments_received = payments_received + 1"),
+    ("card_rows", "out of date for clients", "UPDATE clients SET city = 'Nowhere'"),
+]
+
+
+@pytest.mark.parametrize(("name", "what", "sql"), DAMAGE)
+def test_the_check_names_what_differs(book: clientops.Book, codes: handmade.Codes,
+                                      monkeypatch: pytest.MonkeyPatch, name: str, what: str,
+                                      sql: str) -> None:
+    if name == "card_rows" and not book.store.keeps_cards:
+        pytest.skip("a server book keeps no card rows")
+    monkeypatch.delenv(derived.CHECK_ENV)
+    with book.store.transaction() as conn:  # another tool: nothing noted
+        conn.execute(sql)
+    problems = book.check_derived()
+    # named first; only structures built from it (later in the order) may follow
+    order = [s.name for s in derived.structures()]
+    assert problems and problems[0].startswith(f"{name}: ")
+    assert {p.split(":")[0] for p in problems} <= set(order[order.index(name):])
+    assert any(p.startswith(f"{name}: ") and what in p for p in problems)
+    rebuilt = book.rebuild_derived()
+    assert set(rebuilt) == {s.name for s in derived.structures(book.store.keeps)}
+    assert book.check_derived() == []
+
+
+def test_a_write_that_does_not_note_its_clients_is_refused_under_the_check(
+        book: clientops.Book, codes: handmade.Codes) -> None:
+    before = book.documents.list(codes.c)
+    with pytest.raises(derived.DerivedOutOfDate, match="open_balances: open amounts"), \
+            book.store.transaction() as conn:
+        conn.execute("UPDATE documents SET total_incl_tax = total_incl_tax + 1"
+                     " WHERE kind = 'invoice'")
+        book.tasks.add(codes.b, "a write that notes another client")
+    assert book.documents.list(codes.c).equals(before)  # rolled back
+
+
+def test_cli_check_and_optimize_all(book: clientops.Book, codes: handmade.Codes,
+                                    monkeypatch: pytest.MonkeyPatch, db_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    book.close()
+    assert cli(["check", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok  named_credits, open_balances, card_rows, portfolio_sums")
+    monkeypatch.delenv(derived.CHECK_ENV)
+    with book.store.transaction() as conn:
+        conn.execute("UPDATE payments SET amount = amount + 1")  # all four are now behind
+    book.close()
+    assert cli(["check", "--db", str(db_path)]) == 1
+    captured = capsys.readouterr()
+    differing = {line.split()[1].rstrip(":") for line in captured.out.splitlines()}
+    assert differing == {"open_balances", "named_credits", "card_rows", "portfolio_sums"}
+    assert "clientops optimize --all" in captured.err
+    assert cli(["optimize", "--db", str(db_path), "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "rebuilt  named_credits" in out and "card_rows (4 rows)" in out
+    assert cli(["check", "--db", str(db_path)]) == 0
+
+
+def test_check_reads_only(book: clientops.Book, codes: handmade.Codes, db_path: Path) -> None:
+    book.close()
+    with clientops.open(db_path, read_only=True) as viewer:
+        assert viewer.check_derived() == []
+
+
+def test_the_portfolio_sums_follow_a_payment_at_commit(book: clientops.Book,
+                                                      codes: handmade.Codes) -> None:
+    before = book.indicators.portfolio().set_index("code").loc[codes.c, "outstanding"]
+    book.payments.add(codes.c, amount="100.00", paid_on=date.today())
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM portfolio_sums_state").fetchone() == (1,)
+    after = book.indicators.portfolio().set_index("code").loc[codes.c, "outstanding"]
+    assert before - after == 100
+
+
+def _imports(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module is None:  # from . import x
+                found.update(a.name for a in node.names)
+            else:
+                found.add(node.module)
+    return found
+
+
+def test_the_store_imports_no_domain_module() -> None:
+    allowed = {"derived", "errors", "schema", "db"}
+    for name in ("db.py", "pg.py"):
+        assert _imports(ROOT / name) <= allowed, name
