@@ -411,18 +411,19 @@ class PortfolioSums:
         params = _kept_params(conn)
         if params is None:
             return []
-        # from scratch, not from the kept balances: each difference is named once, where it is
-        fresh = (conn.execute(portfolio_sql(False), params).to_arrow_table(),
-                 conn.execute(payments_sql(), _payment_params(params)).to_arrow_table())
         problems = []
-        for table, rows in zip(_KEPT, fresh, strict=True):
+        for table, rows in zip(_KEPT, compute_portfolio_sums(conn, params), strict=True):
+            # a client whose sums are all zero counts the same with or without a row
+            nonzero = " OR ".join(f"{c} <> 0" for c in rows.column_names if c != "client_id")
             conn.register("_clientops_fresh", rows)
             try:
                 wrong = conn.execute(f"""
+                    WITH kept AS (SELECT * FROM {table} WHERE {nonzero}),
+                    fresh AS (SELECT * FROM _clientops_fresh WHERE {nonzero})
                     SELECT DISTINCT client_id FROM (
-                        (SELECT * FROM {table} EXCEPT ALL SELECT * FROM _clientops_fresh)
+                        (SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh)
                         UNION ALL
-                        (SELECT * FROM _clientops_fresh EXCEPT ALL SELECT * FROM {table}))
+                        (SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept))
                     ORDER BY 1 LIMIT 10""").fetchall()
             finally:
                 conn.unregister("_clientops_fresh")
