@@ -406,7 +406,7 @@ class NamedCredits:
 
     name = "named_credits"
     order = 10
-    built_by = None  # filled by its migration's own SQL
+    built_by: str | None = None  # filled by its migration's own SQL
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Nothing left at commit: every write refreshed it with the balances."""
@@ -443,7 +443,7 @@ class OpenBalances:
 
     name = "open_balances"
     order = 20
-    built_by = None  # filled by its migrations' own SQL
+    built_by: str | None = None  # filled by its migrations' own SQL
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Nothing left at commit: every write recomputed its clients' balances."""

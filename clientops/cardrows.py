@@ -107,7 +107,7 @@ class CardRows:
 
     name = "card_rows"
     order = 30
-    built_by = "0009_card_rows"
+    built_by: str | None = "0009_card_rows"
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Rebuild (or drop, beyond the limits) the card rows of the clients noted."""

@@ -392,7 +392,7 @@ class PortfolioSums:
 
     name = "portfolio_sums"
     order = 40
-    built_by = None  # kept by the first portfolio of a day
+    built_by: str | None = None  # kept by the first portfolio of a day
 
     def refresh(self, conn: Any, changes: derived.Changes) -> None:
         if changes.money_everything:

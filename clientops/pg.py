@@ -69,8 +69,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import duckdb
 
-from .db import DEFAULT_BUSY_TIMEOUT, Store
 from . import derived
+from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, ConflictError, DatabaseBusy
 
 SCHEMES = ("postgresql://", "postgres://")

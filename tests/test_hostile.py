@@ -46,7 +46,7 @@ CLIENT_IBAN = "FR7630006000011234567890189"
 
 # -- the public methods of the book's services -------------------------------------------------
 WRITES = {
-    "Book": ["fill_cards"],
+    "Book": ["fill_cards", "rebuild_derived"],
     "clients": ["create", "update", "archive", "restore", "delete", "merge", "anonymise"],
     "contacts": ["add", "update", "remove", "anonymise"],
     "mandates": ["add", "revoke", "expire_unused", "mark_collected"],
@@ -61,7 +61,8 @@ WRITES = {
     "fec": ["import_file"],
 }
 READS = {
-    "Book": ["card", "changesets", "close", "counts", "history", "quality", "using_source"],
+    "Book": ["card", "changesets", "check_derived", "close", "counts", "history", "quality",
+             "using_source"],
     # exports write a file for a person, never the book
     "clients": ["attachments", "batch_conflicts", "check", "conflicts", "count", "exists",
                 "export", "get", "id_of", "list", "personal_data"],
@@ -681,8 +682,12 @@ def spec_book_fill_cards(w: World, draw: Draw) -> Call:
     return Call(lambda: w.book.fill_cards(rebuild=rebuild))
 
 
+def spec_book_rebuild_derived(w: World, draw: Draw) -> Call:
+    return Call(w.book.rebuild_derived)
+
+
 SPECS: dict[str, Callable[[World, Draw], Call]] = {
-    "Book.fill_cards": spec_book_fill_cards,
+    "Book.fill_cards": spec_book_fill_cards, "Book.rebuild_derived": spec_book_rebuild_derived,
     "clients.create": spec_clients_create, "clients.update": spec_clients_update,
     "clients.archive": spec_clients_archive, "clients.restore": spec_clients_restore,
     "clients.delete": spec_clients_delete, "clients.merge": spec_clients_merge,

@@ -1,0 +1,142 @@
+"""Benchmark: what the kept card rows cost and buy (issue 17 §4, derived data must pay for itself).
+
+    clientops demo --db /tmp/s/100k.duckdb --clients 100000 --quiet
+    clientops demo --db /tmp/s/1m.duckdb --clients 1000000 --quiet
+    .venv/bin/python bench/bench_storage.py --small /tmp/s/100k.duckdb --large /tmp/s/1m.duckdb
+
+Prints:
+
+- the small demo book's size on disk, and the size of a copy without the kept card rows (what
+  dropping them would give; the copy is written next to the book and removed);
+- on the large book, interleaved sample by sample so that both variants see the same machine
+  load and the same cache: one-client ``clients.update`` latency (median) with the card rows
+  kept current by the write and without, and the card's data read (``book.card``) from the
+  kept row and from the base tables (median, p99).
+
+The large book is changed: ``--updates`` clients get another city. Their card rows, skipped
+by the writes of the "not kept" variant, are rebuilt at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+import clientops
+from clientops import cardrows
+
+
+def size_mb(path: Path) -> float:
+    wal = Path(str(path) + ".wal")
+    return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 2**20
+
+
+def size_without_cards(path: Path) -> float:
+    """The size of a fresh copy of the book without its card rows (MB)."""
+    work = path.with_name(path.stem + ".nocards-work.duckdb")
+    fresh = path.with_name(path.stem + ".nocards.duckdb")
+    for f in (work, fresh):
+        f.unlink(missing_ok=True)
+    shutil.copyfile(path, work)
+    try:
+        conn = duckdb.connect(str(work))
+        conn.execute("DROP TABLE card_rows")
+        conn.close()
+        conn = duckdb.connect(str(fresh))
+        name = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        conn.execute(f"ATTACH '{work}' AS src (READ_ONLY)")
+        conn.execute(f'COPY FROM DATABASE src TO "{name}"')
+        conn.execute("DETACH src")
+        conn.execute("CHECKPOINT")
+        conn.close()
+        return size_mb(fresh)
+    finally:
+        for f in (work, fresh):
+            f.unlink(missing_ok=True)
+
+
+def stats(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"median {statistics.median(ordered):6.2f} ms  p99 {p99:7.2f} ms  (n={len(ordered)})"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def large(path: Path, updates: int, cards: int) -> None:
+    book = clientops.open(path, actor="bench")
+    n = book.counts()["clients"]
+    rnd = random.Random(17)
+    store = book.store
+
+    def update(code: str, keep: bool) -> float:
+        store.keeps_cards = keep
+        try:
+            c = book.clients.get(code)
+            city = "Lyon" if c.city != "Lyon" else "Nantes"
+            return timed(lambda: book.clients.update(code, expected_version=c.version,
+                                                     city=city))
+        finally:
+            store.keeps_cards = True
+
+    def card(code: str, keep: bool) -> float:
+        store.keeps_cards = keep
+        try:
+            return timed(lambda: book.card(code))
+        finally:
+            store.keeps_cards = True
+
+    book.card("C000001")  # warm-up: the connection, the indexes
+    kept: dict[str, list[float]] = {"kept": [], "tables": []}
+    touched = []
+    for _ in range(updates):
+        code = f"C{rnd.randint(1, n):06d}"
+        touched.append(code)
+        order = [True, False]
+        rnd.shuffle(order)
+        for keep in order:
+            kept["kept" if keep else "tables"].append(update(code, keep))
+    print(f"clients.update, card rows kept     {stats(kept['kept'])}")
+    print(f"clients.update, card rows not kept {stats(kept['tables'])}")
+    reads: dict[str, list[float]] = {"kept": [], "tables": []}
+    for _ in range(cards):
+        code = f"C{rnd.randint(1, n):06d}"
+        order = [True, False]
+        rnd.shuffle(order)
+        for keep in order:
+            reads["kept" if keep else "tables"].append(card(code, keep))
+    print(f"book.card from the kept row        {stats(reads['kept'])}")
+    print(f"book.card from the base tables     {stats(reads['tables'])}")
+    with store.transaction() as conn:  # the rows the "not kept" writes skipped
+        ids = [book.clients.get(c).id for c in touched]
+        cardrows.refresh(conn, ids)
+    book.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=Path, help="a 100k-client demo book (size on disk)")
+    parser.add_argument("--large", type=Path, help="a 1M-client demo book (latencies)")
+    parser.add_argument("--updates", type=int, default=100)
+    parser.add_argument("--cards", type=int, default=500)
+    args = parser.parse_args()
+    if args.small:
+        print(f"{args.small.name}: {size_mb(args.small):,.0f} MB on disk, "
+              f"{size_without_cards(args.small):,.0f} MB without the kept card rows")
+    if args.large:
+        large(args.large, args.updates, args.cards)
+
+
+if __name__ == "__main__":
+    main()
