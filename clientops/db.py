@@ -32,7 +32,7 @@ import duckdb
 
 from . import derived
 from .errors import ClientOpsError, DatabaseBusy, NotFound, ReadOnlyError
-from .schema import plan_migrations
+from .schema import is_whole, plan_migrations
 
 DEFAULT_BUSY_TIMEOUT = 10.0
 # How long a connection stays warm after an operation. A fresh connection answers its first
@@ -223,6 +223,7 @@ class Store:
         self._last_used = 0.0
         self._waiters = _Waiters(self.path)
         self._migrating = False
+        self._partial = False  # migrated only up to an older schema (tests): no derived data
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
         _STORES.add(self)
 
@@ -399,8 +400,10 @@ class Store:
             try:
                 with derived.transaction(conn) as changes:
                     yield conn
-                    # the derived data of what this change touched, before it commits
-                    derived.refresh(conn, changes, self.keeps, check=not self._migrating)
+                    # the derived data of what this change touched, before it commits (a
+                    # schema not yet whole may lack its tables: a migration rebuilds them)
+                    if not self._partial:
+                        derived.refresh(conn, changes, self.keeps, check=not self._migrating)
             except BaseException:
                 self._in_transaction = False
                 try:
@@ -458,6 +461,7 @@ class Store:
             self._refuse_foreign(conn, done)
         pending = plan_migrations(done, self.path, read_only=self.read_only, upto=upto,
                                   variants=self.migration_variants)
+        self._partial = not is_whole(done | {name for name, _ in pending})
         if not pending:
             if not self.read_only:
                 self._ensure_support()

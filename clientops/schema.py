@@ -387,6 +387,11 @@ def plan_migrations(done: set[str], where: object, *, read_only: bool, upto: str
     return pending
 
 
+def is_whole(applied: set[str]) -> bool:
+    """Whether a book that applied ``applied`` has the current schema (every migration)."""
+    return all(name in applied for name, _ in MIGRATIONS)
+
+
 def refuse_newer(done: set[str], where: object) -> None:
     """Refuse a book that a newer clientops migrated (it has migrations this one lacks):
     this version would read and write tables it does not know."""
