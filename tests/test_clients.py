@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import clientops
-from clientops import ConflictError, DeletionRefused, NotFound, ValidationError, cardrows
+from clientops import ConflictError, DeletionRefused, NotFound, ValidationError
+from clientops.allocation import recompute_open_balances
 from clientops.clients import EDITABLE_FIELDS, KINDS, PAYMENT_METHODS, PAYMENT_TERMS, Client
 
 FR_IBAN = "FR7630006000011234567890189"
@@ -31,7 +32,7 @@ def add_document(book: clientops.Book, client_id: int, kind: str, n: int) -> Non
             " VALUES (?, ?, ?, ?, DATE '2026-01-10', DATE '2026-02-10', 100, 20, 120, now())",
             [n, client_id, kind, f"{kind[:1].upper()}-{n}"],
         )
-        cardrows.touch(conn, [client_id])  # what clientops' own writes do
+        recompute_open_balances(conn, [client_id])  # what clientops' own writes do
 
 
 def add_payment(book: clientops.Book, client_id: int, n: int) -> None:
@@ -41,7 +42,7 @@ def add_payment(book: clientops.Book, client_id: int, n: int) -> None:
             " VALUES (?, ?, DATE '2026-02-01', ?, 'transfer', now())",
             [n, client_id, Decimal("120.00")],
         )
-        cardrows.touch(conn, [client_id])
+        recompute_open_balances(conn, [client_id])  # what clientops' own writes do
 
 
 # -- creation ----------------------------------------------------------------------------
