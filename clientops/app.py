@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from .book import default_path
+from .memory import numpy_environment
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 # The app's pages are the notebooks at the top of NOTEBOOKS, widgets only. Python examples for
@@ -44,7 +45,9 @@ def voila_command(notebooks: Path, host: str, port: int, open_browser: bool = Fa
 
 
 def app_env(db: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """The environment of the Voilà server: ``CLIENTOPS_DB`` set to an absolute path."""
+    """The environment of the Voilà server and its kernels: ``CLIENTOPS_DB`` set to an absolute
+    path, and NumPy's huge-page advice off where faults would compact
+    (:func:`clientops.memory.numpy_environment`)."""
     from .pg import is_url
 
     env = dict(os.environ)
@@ -57,6 +60,7 @@ def app_env(db: str | os.PathLike[str] | None = None) -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env.setdefault("MPLBACKEND", "Agg")
+    env.update(numpy_environment())
     return env
 
 

@@ -29,7 +29,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import parallel
-from ._memory import paused_gc
 from .allocation import recompute_open_balances
 from .bounds import record_id
 from .changeset import (
@@ -46,6 +45,7 @@ from .changeset import (
 )
 from .errors import ConflictError, NotFound, ValidationError
 from .imports import existing_file
+from .memory import paused_gc
 
 if TYPE_CHECKING:
     from .book import Book

@@ -17,6 +17,7 @@ import duckdb
 
 from .book import default_path
 from .errors import ClientOpsError, NotFound
+from .memory import tune_numpy
 
 
 def _path(arg: str | None) -> Path:
@@ -277,8 +278,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``clientops`` console script; returns the exit status."""
+    """Entry point of the ``clientops`` console script; returns the exit status.
+
+    Tunes this process's memory first (:func:`clientops.memory.tune_numpy`): the command line
+    owns its process, a library importer does not.
+    """
     args = parser().parse_args(argv)
+    tune_numpy()
     try:
         return int(args.run(args))
     except (ClientOpsError, OSError, duckdb.Error) as err:
