@@ -15,6 +15,7 @@ Design notes (DuckDB 1.5 limits, verified in tests/test_db.py):
 from __future__ import annotations
 
 from .allocation import named_credits_sql
+from .errors import ClientOpsError
 
 INITIAL = """
 CREATE TABLE counters (
@@ -366,8 +367,6 @@ MIGRATIONS: list[tuple[str, str]] = [
 def refuse_newer(done: set[str], where: object) -> None:
     """Refuse a book that a newer clientops migrated (it has migrations this one lacks):
     this version would read and write tables it does not know."""
-    from .errors import ClientOpsError
-
     known = {name for name, _ in MIGRATIONS}
     newer = sorted(done - known)
     if newer:
