@@ -201,7 +201,7 @@ class Book:
                     for t in tables}
 
 
-def open(  # noqa: A001 - the public name the brief asks for
+def open(  # noqa: A001 - clientops.open(), like builtins.open, is the entry point
     path: str | os.PathLike[str] | None = None,
     *,
     read_only: bool = False,

@@ -198,7 +198,7 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     values = list(codes)
     if values and all(type(c) is str and c.isascii() for c in values):
         # the usual case (codes as text, C000042): stripped, upper-cased and deduplicated
-        # in Arrow, first occurrences kept in order — 100k codes in ~10 ms, not ~100 ms
+        # in Arrow (ten times faster than in Python), first occurrences kept in order
         cleaned = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
         return list(pc.unique(cleaned).to_pylist())
     seen: dict[str, None] = {}
@@ -355,7 +355,7 @@ def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[
     frame = frame.loc[:, ~frame.columns.duplicated()]  # "name" is shown and maybe corrected
     for f in {*read, "name", "code"}:
         frame[f] = frame[f].astype(object).where(frame[f].notna(), None)
-    # indexed by code: every lookup of codes reuses one hash table (built once, ~25 ms a time)
+    # indexed by code: every lookup of codes reuses one hash table, built once
     frame.index = pd.Index(frame["code"], name=None)
     return frame
 

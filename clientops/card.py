@@ -1,6 +1,6 @@
 """The client card: one client's six sections and KPIs, as of a date, in one point read.
 
-Speed (bench/bench_indicators.py): the client row and the sections' raw rows are kept per client
+The client row and the sections' raw rows are kept per client
 at write time (:mod:`clientops.cardrows`) and read in one index lookup. Without a kept row (a
 server book, or a row dropped by a change to very many clients) every query is a point read on
 ``client_id`` written so that DuckDB uses the index (``WITH … AS MATERIALIZED (… WHERE client_id = ?)``: an ``ORDER BY …
@@ -116,8 +116,8 @@ CONTACT_COLUMNS = ["first_name", "last_name", "role", "email", "phone", "favorit
 TASK_COLUMNS = ["id", "title", "due_on", "assignee", "done", "done_at", "overdue"]
 
 # One round trip for the six sections: each MATERIALIZED CTE is an index scan on client_id,
-# and the UNION ALL packs them into one wide result (part, id, dates, amounts, texts…) —
-# measured 1.8 ms against 3.8 ms for six separate queries on the 10k-client demo.
+# and the UNION ALL packs them into one wide result (part, id, dates, amounts, texts…), about
+# half the time of six separate queries (docs/performance.md).
 _SECTIONS = """
 WITH d AS MATERIALIZED (
     SELECT id, kind, number, issue_date, due_date, total_excl_tax, tax, total_incl_tax, status,

@@ -110,8 +110,8 @@ def _document(row: tuple[Any, ...]) -> Document:
 
 
 # DuckDB reads a document through the ``number`` index only when the number is the scan's
-# one condition: ``WHERE number = ? AND kind = ?`` (or a join) reads all the documents instead,
-# 90 ms at 10M documents against 2 ms. So the number alone, materialized, then the kind.
+# one condition: ``WHERE number = ? AND kind = ?`` (or a join) reads all the documents instead
+# (figures: docs/performance.md). So the number alone, materialized, then the kind.
 def by_number(columns: str) -> str:
     """SQL for ``columns`` of the document of kind ``?`` numbered ``?`` (in that order)."""
     return (f"WITH d AS MATERIALIZED (SELECT * FROM documents WHERE number = $number)"

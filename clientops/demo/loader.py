@@ -34,7 +34,7 @@ from ..schema import PAYMENTS_REFERENCE
 from .generator import Generator, french_ibans
 
 # DuckDB would otherwise use up to 80 % of the machine's memory on the numbering and the
-# allocation of 10M documents (6 GB peak measured at 1M clients).
+# allocation of millions of documents (docs/performance.md); it spills beyond this.
 BUILD_MEMORY_LIMIT = os.environ.get("CLIENTOPS_DEMO_MEMORY", "2GB")
 CHUNK = 50_000  # clients per chunk: fixed, so a seed gives the same clients at any size
 
@@ -238,9 +238,9 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
                 f"The book {book.path} already holds {existing[0]} clients; the demo only fills "
                 "an empty book (use clientops demo --force to start again from scratch)."
             )
-        # The reference index built once at the end: kept up to date row by row it made the
-        # demo of 100k clients 2-3 s slower (12.9 -> 14.3-15.9 s). A file book only: the index
-        # of a server book is the server's.
+        # The reference index is built once at the end, cheaper than keeping it up to date row
+        # by row (docs/performance.md). A file book only: the index of a server book is the
+        # server's.
         rebuild_reference_index = isinstance(book.path, Path)
         if rebuild_reference_index:
             conn.execute("DROP INDEX IF EXISTS payments_reference_idx")
