@@ -63,9 +63,15 @@ postgres:
 		fi; \
 	fi
 
-## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/)
+## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/),
+## on TEST_WORKERS processes (pytest-xdist; `auto`: one per core, `0`: in this process). Each
+## worker has its own PostgreSQL cluster, SMTP servers, app servers and browser on free ports
+## and its own temporary folders; a test file stays on one worker (--dist loadfile: a
+## notebook's cells share one kernel, a module's browser and app server start once).
+TEST_WORKERS ?= auto
 test: setup browser postgres lint typecheck
-	CLIENTOPS_REQUIRE_SYSTEM=1 $(BIN)/python -m pytest -p no:cacheprovider
+	CLIENTOPS_REQUIRE_SYSTEM=1 $(BIN)/python -m pytest -p no:cacheprovider \
+		-n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python bench/bench_connections.py

@@ -157,4 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import clientops.memory
+
+    clientops.memory.tune_numpy()  # as the command line does: the bench owns its process
     sys.exit(main())

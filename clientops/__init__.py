@@ -4,7 +4,6 @@
 >>> book = clientops.open()          # $CLIENTOPS_DB or data/clientops.duckdb
 """
 
-from ._memory import numpy_hugepage_advice_off
 from .book import Book, open
 from .errors import (
     ClientOpsError,
@@ -17,8 +16,6 @@ from .errors import (
 )
 
 __version__ = "0.1.0"
-
-numpy_hugepage_advice_off()
 
 __all__ = [
     "Book",

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 
 from .book import default_path
+from .memory import numpy_environment
+from .pg import is_url, redact
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 # The app's pages are the notebooks at the top of NOTEBOOKS, widgets only. Python examples for
@@ -44,9 +46,9 @@ def voila_command(notebooks: Path, host: str, port: int, open_browser: bool = Fa
 
 
 def app_env(db: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """The environment of the Voilà server: ``CLIENTOPS_DB`` set to an absolute path."""
-    from .pg import is_url
-
+    """The environment of the Voilà server and its kernels: ``CLIENTOPS_DB`` set to an absolute
+    path, and NumPy's huge-page advice off where faults would compact
+    (:func:`clientops.memory.numpy_environment`)."""
     env = dict(os.environ)
     target = db if db is not None else os.environ.get("CLIENTOPS_DB")
     if is_url(target):  # team mode: every kernel opens the same server book
@@ -57,6 +59,7 @@ def app_env(db: str | os.PathLike[str] | None = None) -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env.setdefault("MPLBACKEND", "Agg")
+    env.update(numpy_environment())
     return env
 
 
@@ -72,7 +75,6 @@ def serve(db: str | os.PathLike[str] | None = None, host: str = "127.0.0.1", por
     """
     folder = Path(notebooks) if notebooks is not None else NOTEBOOKS
     env = app_env(db)
-    from .pg import redact
 
     print(f"clientops web app: {url(host, port)}  (database {redact(env['CLIENTOPS_DB'])})",
           flush=True)

@@ -8,30 +8,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 # The derived structures register themselves with clientops.derived when imported: every book
 # keeps them all (open balances, named credits, portfolio sums, card rows).
-from . import allocation, audit, cardrows, derived, indicators  # noqa: F401
+from . import allocation, audit, cardrows, derived, indicators, pg  # noqa: F401
+from .bulk import Bulk
+from .card import build_card
+from .clients import Clients
+from .contacts import Contacts
 from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
+from .documents import Documents
+from .errors import ClientOpsError, NotFound
+from .fec import Fec
 from .frames import fetch_df
+from .indicators import Indicators
+from .mandates import Mandates
+from .payments import Payments
+from .quality import quality
+from .reminders import Reminders
+from .sepa import Sepa
 from .settings import Settings
+from .tasks import Tasks
 from .text import clean_text
-
-if TYPE_CHECKING:
-    from .bulk import Bulk
-    from .clients import Clients
-    from .contacts import Contacts
-    from .documents import Documents
-    from .fec import Fec
-    from .indicators import Indicators
-    from .mandates import Mandates
-    from .payments import Payments
-    from .reminders import Reminders
-    from .sepa import Sepa
-    from .tasks import Tasks
 
 DEFAULT_PATH = Path("data") / "clientops.duckdb"
 
@@ -115,68 +116,46 @@ class Book:
 
     @cached_property
     def clients(self) -> Clients:
-        from .clients import Clients
-
         return Clients(self)
 
     @cached_property
     def contacts(self) -> Contacts:
-        from .contacts import Contacts
-
         return Contacts(self)
 
     @cached_property
     def mandates(self) -> Mandates:
-        from .mandates import Mandates
-
         return Mandates(self)
 
     @cached_property
     def documents(self) -> Documents:
-        from .documents import Documents
-
         return Documents(self)
 
     @cached_property
     def payments(self) -> Payments:
-        from .payments import Payments
-
         return Payments(self)
 
     @cached_property
     def tasks(self) -> Tasks:
-        from .tasks import Tasks
-
         return Tasks(self)
 
     @cached_property
     def indicators(self) -> Indicators:
-        from .indicators import Indicators
-
         return Indicators(self)
 
     @cached_property
     def reminders(self) -> Reminders:
-        from .reminders import Reminders
-
         return Reminders(self)
 
     @cached_property
     def sepa(self) -> Sepa:
-        from .sepa import Sepa
-
         return Sepa(self)
 
     @cached_property
     def fec(self) -> Fec:
-        from .fec import Fec
-
         return Fec(self)
 
     @cached_property
     def bulk(self) -> Bulk:
-        from .bulk import Bulk
-
         return Bulk(self)
 
     def history(self, code: str | None = None) -> pd.DataFrame:
@@ -185,8 +164,6 @@ class Book:
 
     def card(self, code: str, as_of: Any = None, fiscal_year: int | None = None) -> Any:
         """Everything on one client's card (see :mod:`clientops.card`)."""
-        from .card import build_card
-
         return build_card(self, code, as_of=as_of, fiscal_year=fiscal_year)
 
     def fill_cards(self, rebuild: bool = False) -> int:
@@ -230,8 +207,6 @@ class Book:
 
     def quality(self) -> pd.DataFrame:
         """Data-quality findings: rule, code, field, value, message."""
-        from .quality import quality
-
         return quality(self)
 
     def counts(self) -> dict[str, int]:
@@ -243,7 +218,7 @@ class Book:
                     for t in tables}
 
 
-def open(  # noqa: A001 - the public name the brief asks for
+def open(  # noqa: A001 - clientops.open(), like builtins.open, is the entry point
     path: str | os.PathLike[str] | None = None,
     *,
     read_only: bool = False,
@@ -258,8 +233,6 @@ def open(  # noqa: A001 - the public name the brief asks for
     (argument or ``$CLIENTOPS_DB``) opens the book on a PostgreSQL server (team mode,
     :mod:`clientops.pg`).
     """
-    from . import pg
-
     actor = clean_text("actor", actor, ACTOR_LIMIT) or _os_user()
     url = path if path is not None else os.environ.get("CLIENTOPS_DB")
     if pg.is_url(url):
@@ -272,15 +245,11 @@ def open(  # noqa: A001 - the public name the brief asks for
         return Book(server, actor)
     target = Path(path) if path is not None else default_path()
     if read_only and not target.exists():
-        from .errors import NotFound
-
         raise NotFound(f"There is no database at {target} to open read-only.")
     if not read_only:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            from .errors import ClientOpsError
-
             raise ClientOpsError(
                 f"cannot create the folder {target.parent} for the database: {err.strerror}"
             ) from err

@@ -1,6 +1,6 @@
 """The client card: one client's six sections and KPIs, as of a date, in one point read.
 
-Speed (bench/bench_indicators.py): the client row and the sections' raw rows are kept per client
+The client row and the sections' raw rows are kept per client
 at write time (:mod:`clientops.cardrows`) and read in one index lookup. Without a kept row (a
 server book, or a row dropped by a change to very many clients) every query is a point read on
 ``client_id`` written so that DuckDB uses the index (``WITH … AS MATERIALIZED (… WHERE client_id = ?)``: an ``ORDER BY …
@@ -12,11 +12,9 @@ few, so the allocation and the KPIs are finished in Python with
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -27,40 +25,15 @@ from . import cardrows
 from .allocation import Credit, Invoice, allocate
 from .errors import NotFound
 from .identifiers import mask_iban
-from .indicators import BUCKETS, FiscalYear, resolve_period
+from .indicators import FiscalYear, resolve_period
+from .kpis import Kpis, client_kpis
 from .settings import DEFAULTS
 from .text import as_key
 
 if TYPE_CHECKING:
     from .book import Book
 
-ZERO = Decimal("0.00")
 DEFAULT_FY_MONTH = int(DEFAULTS["fiscal_year_start_month"])
-
-
-@dataclass(frozen=True)
-class Kpis:
-    """The card's activity figures (SPEC.md §7), for the fiscal year and as-of date shown.
-
-    Attributes:
-      aging: open amounts per bucket (``not_due``, ``days_1_30`` … ``days_over_120``).
-      avg_days_late, dso: days (None when undefined).
-      last_payment: date of the latest payment up to the as-of date.
-    """
-
-    as_of: date
-    fiscal_year: int
-    revenue: Decimal
-    payments_received: Decimal
-    outstanding: Decimal
-    overdue: Decimal
-    unallocated_credit: Decimal
-    avg_days_late: float | None
-    dso: float | None
-    last_payment: date | None
-    last_payment_amount: Decimal | None
-    last_reminder_level: int | None
-    aging: dict[str, Decimal] = field(default_factory=dict)
 
 
 Rows = list[tuple[Any, ...]]
@@ -130,9 +103,6 @@ class Card:
     def tasks(self) -> pd.DataFrame:
         return _frame(*self._tables["tasks"])
 
-    def _repr_html_(self) -> str:
-        return render_html(self)
-
 
 DOC_COLUMNS = ["kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
                "total_incl_tax", "status", "cancels", "in_dispute", "open_amount", "settled_on",
@@ -146,8 +116,8 @@ CONTACT_COLUMNS = ["first_name", "last_name", "role", "email", "phone", "favorit
 TASK_COLUMNS = ["id", "title", "due_on", "assignee", "done", "done_at", "overdue"]
 
 # One round trip for the six sections: each MATERIALIZED CTE is an index scan on client_id,
-# and the UNION ALL packs them into one wide result (part, id, dates, amounts, texts…) —
-# measured 1.8 ms against 3.8 ms for six separate queries on the 10k-client demo.
+# and the UNION ALL packs them into one wide result (part, id, dates, amounts, texts…), about
+# half the time of six separate queries (docs/performance.md).
 _SECTIONS = """
 WITH d AS MATERIALIZED (
     SELECT id, kind, number, issue_date, due_date, total_excl_tax, tax, total_incl_tax, status,
@@ -235,7 +205,7 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
     credits = [Credit(p[1], 0, p[2], p[4], p[12]) for p in pays]
     credits += [Credit(d[1], 1, d[2], d[6], d[12]) for d in docs if d[7] == "credit_note"]
     alloc = allocate(invoices, credits)
-    kpis = _kpis(day, fy, docs, pays, invoices, alloc, reminders)
+    kpis = client_kpis(day, fy, docs, pays, invoices, alloc, reminders)
 
     doc_rows = []
     for d in docs:
@@ -279,121 +249,4 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
                         (not t[14]) and t[2] is not None and t[2] < today) for t in tasks],
                       TASK_COLUMNS),
         },
-    )
-
-
-def _kpis(
-    day: date, fy: FiscalYear, docs: list[tuple[Any, ...]], pays: list[tuple[Any, ...]],
-    invoices: list[Invoice], alloc: Any, reminders: list[tuple[Any, ...]],
-) -> Kpis:
-    # rows as in _SECTIONS: documents (2 issue_date, 4 excl. tax, 7 kind), payments (2 paid_on,
-    # 4 amount), reminders (2 sent_on, 13 level); all already limited to the as-of date
-    in_fy = [d for d in docs if fy.start <= d[2] <= fy.end]
-    revenue = sum((d[4] if d[7] == "invoice" else -d[4] for d in in_fy
-                   if d[7] in ("invoice", "credit_note")), ZERO)
-    received = sum((p[4] for p in pays if fy.start <= p[2] <= fy.end), ZERO)
-    aging = {b[0]: ZERO for b in BUCKETS}
-    outstanding = overdue = ZERO
-    late_w = weight = ZERO
-    invoiced_365 = ZERO
-    for inv in invoices:
-        open_amount = alloc.open_amount[inv.id]
-        outstanding += open_amount
-        if (day - inv.issue_date).days < 365:
-            invoiced_365 += inv.total
-        settled = alloc.settled_on.get(inv.id)
-        if settled is not None and 0 <= (day - settled).days < 365:
-            days = max(0, (settled - inv.due_date).days) if inv.due_date else 0
-            late_w += inv.total * days
-            weight += inv.total
-        if open_amount <= 0:
-            continue
-        past = (day - inv.due_date).days if inv.due_date else 0
-        if past > 0:
-            overdue += open_amount
-        for name, _label, lo, hi in BUCKETS:
-            if (lo is None or past >= lo) and (hi is None or past <= hi):
-                aging[name] += open_amount
-                break
-    last = max(pays, key=lambda p: (p[2], p[1]), default=None)
-    latest_reminder = reminders[0] if reminders else None
-    return Kpis(
-        as_of=day, fiscal_year=fy.year, revenue=revenue, payments_received=received,
-        outstanding=outstanding, overdue=overdue, unallocated_credit=alloc.unallocated,
-        avg_days_late=float(late_w / weight) if weight > 0 else None,
-        dso=float(outstanding / invoiced_365 * 365) if invoiced_365 > 0 else None,
-        last_payment=last[2] if last else None, last_payment_amount=last[4] if last else None,
-        last_reminder_level=int(latest_reminder[13]) if latest_reminder else None,
-        aging=aging,
-    )
-
-
-# -- notebook display -------------------------------------------------------------------------
-def _money(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = f"{Decimal(value):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text}\u00a0€"
-
-
-def _cell(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, Decimal):
-        return _money(value)
-    if isinstance(value, bool):
-        return "✔" if value else ""
-    return html.escape(str(value))
-
-
-def _table(frame: pd.DataFrame, title: str, limit: int = 10,
-           late: pd.Series | None = None) -> str:
-    head = f"<h4>{html.escape(title)} ({len(frame)})</h4>"
-    if frame.empty:
-        return head + "<p><i>none</i></p>"
-    cols = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    rows = []
-    for i, row in enumerate(frame.head(limit).itertuples(index=False)):
-        style = ' style="color:#b00020;font-weight:bold"' if late is not None and late.iloc[i] else ""
-        rows.append(f"<tr{style}>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>")
-    return head + f"<table><thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def render_html(card: Card) -> str:
-    """The card as HTML for notebooks: identity, KPIs, then each section's table."""
-    ident, k = card.identity, card.kpis
-    status = ident.get("status")
-    badge = ' <span style="color:#b00020">(archived)</span>' if status == "archived" else ""
-    tiles = [
-        (f"Revenue FY{k.fiscal_year} (excl. tax)", _money(k.revenue)),
-        ("Payments received", _money(k.payments_received)),
-        ("Outstanding", _money(k.outstanding)),
-        ("Overdue", _money(k.overdue)),
-        ("Unallocated credit", _money(k.unallocated_credit)),
-        ("Avg days late", "—" if k.avg_days_late is None else f"{k.avg_days_late:.1f}"),
-        ("DSO", "—" if k.dso is None else f"{k.dso:.0f} days"),
-        ("Last payment", str(k.last_payment or "—")),
-        ("Last reminder level", str(k.last_reminder_level or "—")),
-    ]
-    kpi_html = "".join(
-        f'<div style="display:inline-block;margin:0 1.5em 0.5em 0"><b>{html.escape(v)}</b>'
-        f"<br><small>{html.escape(label)}</small></div>" for label, v in tiles)
-    facts = ", ".join(html.escape(str(ident[f])) for f in (
-        "kind", "siren", "email", "phone", "city", "accounting_account") if ident.get(f))
-    pay = card.payment
-    tasks = card.tasks[~card.tasks["done"]] if len(card.tasks) else card.tasks
-    return (
-        f"<div><h3>{html.escape(str(ident.get('name')))} "
-        f"<small>{html.escape(str(ident.get('code')))}</small>{badge}</h3>"
-        f"<p>{facts}</p><p><small>as of {k.as_of}</small></p>{kpi_html}"
-        + _table(tasks, "Tasks", late=tasks["overdue"] if len(tasks) else None)
-        + _table(card.documents, "Documents")
-        + f"<h4>Payment</h4><p>{html.escape(str(pay.preferences.get('payment_method')))}, "
-          f"{html.escape(str(pay.preferences.get('payment_terms')))}; IBAN "
-          f"{html.escape(pay.iban_masked or '—')} BIC {html.escape(pay.bic or '—')}</p>"
-        + _table(pay.mandates, "Mandates")
-        + _table(pay.payments, "Payments")
-        + _table(card.reminders, "Reminders")
-        + _table(card.contacts, "Contacts")
-        + "</div>"
     )

@@ -12,6 +12,7 @@ values in clear, which the audit trail masks for bank details, so that undo can 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ from .text import clean_text
 
 if TYPE_CHECKING:
     from .book import Book
+
+# (conn, book, items, allow_duplicate) -> the uniqueness clashes, one text each
+UniquenessCheck = Callable[[Any, "Book", pd.DataFrame, bool], list[str]]
 
 PREVIEW_COLUMNS = ["code", "name", "field", "old", "new", "error"]
 # What a change set does, as the history shows it: one line of text.
@@ -112,7 +116,7 @@ def write_client_changes(
         )
     finally:
         conn.unregister("bulk_wide")
-    written = _record(conn, book, items, changeset_id, entity="client", action=action, source=source)
+    written = record_items(conn, book, items, changeset_id, entity="client", action=action, source=source)
     if "iban" in fields and source != "undo":
         written += _amend_mandates(conn, book, items[items["field"] == "iban"], changeset_id, source)
     return written
@@ -159,7 +163,7 @@ def _amend_mandates(
         parts.append(part)
     rows = pd.concat(parts, ignore_index=True)
     rows = rows[rows["old"].fillna("\0") != rows["new"].fillna("\0")]
-    return _record(conn, book, rows, changeset_id, entity="mandate", action="amend", source=source)
+    return record_items(conn, book, rows, changeset_id, entity="mandate", action="amend", source=source)
 
 
 def restore_entities(
@@ -181,11 +185,11 @@ def restore_entities(
                 " FROM bulk_restore r WHERE t.id = r.id")
         finally:
             conn.unregister("bulk_restore")
-    return _record(conn, book, items, changeset_id, entity=items["entity"], action="update",
+    return record_items(conn, book, items, changeset_id, entity=items["entity"], action="update",
                    source="undo")
 
 
-def _record(
+def record_items(
     conn: duckdb.DuckDBPyConnection,
     book: Book,
     items: pd.DataFrame,
@@ -195,7 +199,9 @@ def _record(
     action: str,
     source: str,
 ) -> int:
-    """One ``INSERT … SELECT`` of the audit rows and one of the change-set items."""
+    """Write ``items`` (``client_id`` or ``entity_id``, ``code``, ``field``, ``old``, ``new``) as
+    audit rows and as items of change set ``changeset_id``, in one ``INSERT … SELECT`` each;
+    returns how many were written. Undo reads them back (:func:`restore_entities`)."""
     n = len(items)
     entities = entity if isinstance(entity, pd.Series) else pd.Series([entity] * n, index=items.index)
     ids = items["entity_id"] if "entity_id" in items else items["client_id"]
@@ -274,6 +280,9 @@ class ChangeSet:
       description: what the change set does, shown in the history.
       action: audit action of each row (``update``, ``archive``).
       unchanged: how many requested changes already had the new value (left out).
+      recheck: the uniqueness rule (:func:`clientops.bulk.check_unique`), given by the builder
+        and run again inside the write transaction: ``(conn, book, items, allow_duplicate)``
+        returns the clashes, one text each.
     """
 
     book: Book
@@ -284,6 +293,7 @@ class ChangeSet:
     unchanged: int = 0
     allow_duplicate: bool = False
     applied_id: int | None = field(default=None, init=False)
+    recheck: UniquenessCheck = field(kw_only=True, repr=False, compare=False)
 
     @property
     def preview(self) -> pd.DataFrame:
@@ -358,11 +368,10 @@ class ChangeSet:
             items = items[~items["code"].isin(items.loc[bad, "code"])]
         if items.empty:
             raise ValidationError("changes", None, "There is nothing to change.")
-        from .bulk import check_unique  # the uniqueness rule is re-checked under the write lock
-
         with self.book.store.transaction() as conn:
             _check_versions(conn, items)
-            clashes = check_unique(conn, self.book, items, self.allow_duplicate)
+            # the uniqueness rule is checked again under the write lock
+            clashes = self.recheck(conn, self.book, items, self.allow_duplicate)
             if clashes:
                 raise ConflictError(
                     "Since the preview, other clients took some of these values: "

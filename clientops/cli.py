@@ -16,8 +16,13 @@ from typing import Any
 
 import duckdb
 
+from .app import serve
 from .book import default_path
+from .book import open as open_book
+from .demo import build_demo
 from .errors import ClientOpsError, NotFound
+from .memory import tune_numpy
+from .pg import database_size, empty_book, is_url
 
 
 def _path(arg: str | None) -> Path:
@@ -26,8 +31,6 @@ def _path(arg: str | None) -> Path:
 
 def _server(arg: str | None) -> str | None:
     """The ``postgresql://`` URL named by ``--db`` or ``$CLIENTOPS_DB`` (team mode), if any."""
-    from .pg import is_url
-
     target = arg or os.environ.get("CLIENTOPS_DB")
     return target if is_url(target) else None
 
@@ -42,8 +45,6 @@ def _size(path: Path) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-
     url = _server(args.db)
     if url:
         with open_book(url) as book:
@@ -63,9 +64,6 @@ def _remove(path: Path) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-    from .demo import build_demo
-
     if args.clients < 1:
         raise ClientOpsError("--clients must be at least 1.")
     url = _server(args.db)
@@ -97,10 +95,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_on_server(url: str, args: argparse.Namespace) -> int:
     """Team mode: fill the server's book in one transaction (``--force`` empties it first)."""
-    from .book import open as open_book
-    from .demo import build_demo
-    from .pg import empty_book
-
     with open_book(url, actor="demo") as book:
         held = book.counts()["clients"]
         if held and not args.force:
@@ -129,16 +123,12 @@ def _existing(args: argparse.Namespace) -> tuple[str | None, Path]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-
     url, path = _existing(args)
     cards = None
     with open_book(url or path, read_only=True) as book:
         with book.store.connection() as conn:
             migrations = book.store.applied_migrations(conn)
             if url:
-                from .pg import database_size
-
                 size = database_size(conn)
             elif "0009_card_rows" in migrations:
                 cards = conn.execute(
@@ -178,8 +168,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-
     url, path = _existing(args)
     with open_book(url or path) as book:
         if args.all:
@@ -195,8 +183,6 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import serve
-
     url = _server(args.db)
     path = _path(None if url else args.db)
     if not url and not path.exists():
@@ -208,8 +194,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _open_existing(db: str | None) -> Any:
-    from .book import open as open_book
-
     url = _server(db)
     path = _path(None if url else db)
     if not url and not path.exists():
@@ -308,8 +292,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``clientops`` console script; returns the exit status."""
+    """Entry point of the ``clientops`` console script; returns the exit status.
+
+    Tunes this process's memory first (:func:`clientops.memory.tune_numpy`): the command line
+    owns its process, a library importer does not.
+    """
     args = parser().parse_args(argv)
+    tune_numpy()
     try:
         return int(args.run(args))
     except (ClientOpsError, OSError, duckdb.Error) as err:

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from . import audit, bounds, imports
-from .allocation import alloc_ctes, fetch_named, maintained_is_current
+from .allocation import alloc_ctes, fetch_named, maintained_is_current, recompute_open_balances
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
 from .text import as_key, required_text
@@ -110,8 +110,8 @@ def _document(row: tuple[Any, ...]) -> Document:
 
 
 # DuckDB reads a document through the ``number`` index only when the number is the scan's
-# one condition: ``WHERE number = ? AND kind = ?`` (or a join) reads all the documents instead,
-# 90 ms at 10M documents against 2 ms. So the number alone, materialized, then the kind.
+# one condition: ``WHERE number = ? AND kind = ?`` (or a join) reads all the documents instead
+# (figures: docs/performance.md). So the number alone, materialized, then the kind.
 def by_number(columns: str) -> str:
     """SQL for ``columns`` of the document of kind ``?`` numbered ``?`` (in that order)."""
     return (f"WITH d AS MATERIALIZED (SELECT * FROM documents WHERE number = $number)"
@@ -212,8 +212,6 @@ class Documents:
                          ("total_incl_tax", None, excl + vat)],
             )
             if kind != "quote":
-                from .allocation import recompute_open_balances
-
                 recompute_open_balances(conn, [client_id])
             return self._get(conn, number, kind)
 
@@ -523,8 +521,6 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
                 f"SELECT DISTINCT client_id FROM _doc_stage WHERE {new} AND kind <> 'quote'"
             ).fetchall()]
             if touched:
-                from .allocation import recompute_open_balances
-
                 recompute_open_balances(conn, touched)
             conn.execute("DROP TABLE _doc_stage")
     except imports.Rejected as rejected:

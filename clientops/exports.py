@@ -37,7 +37,6 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from . import vocabulary
 from .errors import ValidationError
@@ -221,8 +220,9 @@ def _csv_texts(values: list[Any], lang: str) -> list[str]:
             for v in values]
 
 
-def _xlsx_text(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
-    """A text cell that is a string cell whatever the text looks like.
+def _xlsx_text(sheet: Any, text: str) -> str | WriteOnlyCell:
+    """A text cell of ``sheet`` (a write-only worksheet, whose class openpyxl keeps private)
+    that is a string cell whatever the text looks like.
 
     openpyxl types text as a string itself except ``=…`` (a formula) and Excel's error values
     (``#N/A``…): those, and any formula-like text, become cells typed string explicitly, with

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .allocation import alloc_ctes
 from .errors import ValidationError
 from .fecimport import COLUMNS, import_fec
 from .indicators import FiscalYear, fiscal_year
@@ -168,8 +169,6 @@ def export_sql() -> str:
     """The FEC's lines, one text column ``line`` in file order; parameters ``$as_of`` (the
     fiscal year end), ``$fy_start``, ``$collective``, ``$prefix``, and the journals and
     accounts of the settings (``$sales_journal`` …)."""
-    from .allocation import alloc_ctes
-
     return f"""
 WITH {alloc_ctes()}, {lettering_sql()},
 fec_client AS (

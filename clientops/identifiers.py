@@ -131,14 +131,13 @@ def _iban(iban: str) -> IBAN | None:
     return parsed
 
 
-# schwifty searches its bank registry on every lookup (~150 µs); a spreadsheet of 100k IBANs
-# hits a few hundred banks, so remember each bank once, keyed as schwifty's registry keys it
-# (the bank code, plus the branch code in the countries whose registry needs it).
+# schwifty searches its bank registry on every lookup; a spreadsheet of 100k IBANs hits a few
+# hundred banks, so each bank is remembered once, keyed as schwifty's registry is keyed: the
+# country and the BBAN components named by the country's public ``IBANSpec``
+# (``bic_lookup_components``, or the bank code), cut at their ``positions``.
 _BANKS: dict[tuple[str, str], tuple[str | None, str | None]] = {}
 
-
-# Per country, where schwifty's registry key sits in the BBAN (from schwifty's own BBAN spec):
-# its ``_bank_lookup_key`` looks the spec up again for each component, ~4 µs an IBAN.
+# Per country, where that key sits in the BBAN (None: the spec does not say; no caching then).
 _KEY_SLICES: dict[str, tuple[tuple[int, int | None], ...] | None] = {}
 
 
@@ -156,20 +155,16 @@ def _key_slices(parsed: IBAN) -> tuple[tuple[int, int | None], ...] | None:
     return _KEY_SLICES[country]
 
 
-def _bank_key(parsed: IBAN) -> tuple[str, str]:
+def _bank_key(parsed: IBAN) -> tuple[str, str] | None:
+    """The registry key of the IBAN's bank, or None where the country's spec does not give it."""
     slices = _key_slices(parsed)
-    if slices is not None:
-        bban = str(parsed.bban)
-        # as schwifty's _get_slice: a range past the end gives ""
-        return parsed.country_code, "".join(
-            bban[lo:hi] if lo < len(bban) and (hi is None or hi <= len(bban)) else ""
-            for lo, hi in slices)
-    try:
-        lookup = parsed.bban._bank_lookup_key  # schwifty's own registry key
-        lookup = lookup() if callable(lookup) else lookup
-    except (AttributeError, SchwiftyException, ValueError):
-        lookup = (parsed.bank_code or "") + "/" + (parsed.branch_code or "")
-    return parsed.country_code, str(lookup)
+    if slices is None:
+        return None
+    bban = str(parsed.bban)
+    # a range past the end of the BBAN gives "", as schwifty reads a component
+    return parsed.country_code, "".join(
+        bban[lo:hi] if lo < len(bban) and (hi is None or hi <= len(bban)) else ""
+        for lo, hi in slices)
 
 
 _LAST_BANK: dict[str, tuple[str | None, str | None]] = {}
@@ -186,7 +181,7 @@ def _bank(iban: str | None) -> tuple[str | None, str | None]:
     if parsed is None:
         return None, None
     key = _bank_key(parsed)
-    known = _BANKS.get(key)
+    known = _BANKS.get(key) if key is not None else None
     if known is not None:
         _LAST_BANK.clear()
         _LAST_BANK[compact] = known
@@ -201,7 +196,7 @@ def _bank(iban: str | None) -> tuple[str | None, str | None]:
         label = str(name) if name else None
     except (SchwiftyException, ValueError, LookupError):
         label = None
-    if len(_BANKS) < 100_000:
+    if key is not None and len(_BANKS) < 100_000:
         _BANKS[key] = (code, label)
     return code, label
 

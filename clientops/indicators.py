@@ -113,7 +113,7 @@ def _bucket_case(late: str = "($as_of - due_date)") -> str:
 
 
 # Money is summed as whole cents held in DOUBLEs: DuckDB sums DECIMAL (and BIGINT) through
-# 128-bit states, 4-5x slower in a GROUP BY over a million clients (bench/bench_indicators.py),
+# 128-bit states, several times slower in a GROUP BY over many clients (docs/performance.md),
 # while whole numbers add exactly in a double up to 2**53 cents (90 trillion euros per client).
 # Each amount is rounded to its cents once, each sum converted back to DECIMAL(18,2) exactly.
 def _cents(expr: str) -> str:
@@ -153,7 +153,7 @@ _AGGREGATES = ",\n".join([
 # open, or settled in those 365 days — usually well under half of them.
 _COUNTS = "(issue_date >= $lo OR settled_on > $d365 OR o > 0)"
 # The same on the documents' own columns (fast path): filtering there, before any cents are
-# computed, took the filter from 0.46 s to 0.21 s at 1M clients (EXPLAIN ANALYZE). An amount
+# computed, halves the filter's time (docs/performance.md). An amount
 # with two decimals is > 0 exactly when its rounded cents are.
 _COUNTS_RAW = ("(issue_date >= $lo OR settled_on > $d365"
                " OR (kind = 'invoice' AND coalesce(open_amount, total_incl_tax) > 0))")
@@ -242,13 +242,10 @@ GROUP BY client_id"""
 def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
     """The portfolio as the API's Arrow table: ``clients`` (``id, code, name, status``, in id
     order) with each client's sums (:func:`portfolio_sql`: ``client_id`` then whole cents, in
-    one table or several) put in place by position.
+    one table or several) put in place by position (rather than joined and sorted in SQL:
+    docs/performance.md).
 
-    At 1M clients this takes 0.2–0.3 s (line-profiled: a third putting each client's cents in
-    place, a third making the eleven exact money columns with
-    :func:`clientops.frames.money_array`, mostly first touches of fresh memory); three hash
-    joins of a million rows in SQL, then sorting the wide result by client, took 0.6–1.5 s
-    (bench/bench_indicators.py).
+    Raises RuntimeError if a sums table names a client that is not in ``clients``.
     """
     ids = clients.column("id").to_numpy()
     n = len(ids)

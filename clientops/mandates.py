@@ -173,7 +173,7 @@ class Mandates:
             raise ValidationError("scheme", scheme, "must be CORE or B2B")
         given_rum = clean_rum(rum) if rum is not None else None
         with self._book.store.transaction() as conn:
-            client = self._book.clients._fetch(conn, code)
+            client = self._book.clients.fetch(conn, code)
             if client.status != "active":
                 raise ValidationError("code", code, "the client is archived: restore it first")
             if not client.iban:

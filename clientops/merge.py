@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import audit
 from .allocation import recompute_open_balances
-from .changeset import ENTITY_TABLES, _record, new_changeset, write_client_changes
+from .changeset import ENTITY_TABLES, new_changeset, record_items, write_client_changes
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
     ``drop`` held better values (the preview of a bulk correction shows both).
     """
     with book.store.transaction() as conn:
-        kept = book.clients._fetch(conn, keep)
-        dropped = book.clients._fetch(conn, drop)
+        kept = book.clients.fetch(conn, keep)
+        dropped = book.clients.fetch(conn, drop)
         # compared once found: "c000001" and " C000001 " name the same client as "C000001"
         if kept.id == dropped.id:
             raise ValidationError("drop", drop, "is the client to keep: choose two different clients")
@@ -56,7 +56,7 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
                 if entity in counts:
                     conn.execute(f"UPDATE {table} SET client_id = ? WHERE client_id = ?",
                                  [kept.id, dropped.id])
-            _record(conn, book, changes, changeset_id, entity=changes["entity"], action="merge",
+            record_items(conn, book, changes, changeset_id, entity=changes["entity"], action="merge",
                     source="merge")
             # The pool of credits is per client: both clients' open balances change.
             recompute_open_balances(conn, [kept.id, dropped.id])

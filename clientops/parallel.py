@@ -1,8 +1,8 @@
 """Spread many independent validation calls over the machine's cores.
 
 A spreadsheet of 100,000 corrections with new IBANs asks for 100,000 distinct validations
-(schwifty parses each IBAN, checks both checksums, looks up its bank: about 40 µs of pure
-Python each, with our own bookkeeping). One process uses one core; this runs the calls in
+(schwifty parses each IBAN, checks both checksums, looks up its bank: pure Python each, with
+our own bookkeeping). One process uses one core; this runs the calls in
 forked worker processes, which inherit the caller's state (the book, the representative
 records) without copying or pickling it, and send back only the results.
 
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# Fewer calls than this run in the calling process (~40 µs each: ~0.4 s, about what forking
-# a large process and gathering results costs).
+# Fewer calls than this run in the calling process: below it, forking a large process and
+# gathering the results costs about what the calls themselves do (docs/performance.md).
 MIN_CALLS = 10_000
 
 # The work of the current map(): set just before forking, read by the workers.

@@ -40,7 +40,7 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from .clients import MULTILINE_FIELDS, TEXT_LIMITS
+from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
@@ -304,7 +304,6 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     found = conn.execute(" UNION ALL ".join(parts)).df()
     # low-cardinality parts: each distinct value once through check(), on a probe record that
     # satisfies the cross-field rules (an IBAN and a mandate for direct debit)
-    from .clients import Client
 
     probe_client = Client(id=0, code="", kind="company", name="probe",
                           iban="FR7630006000011234567890189")
@@ -405,8 +404,6 @@ def suggested_fixes(book: Book, findings: pd.DataFrame) -> pd.DataFrame:
 
 def _stored(conn: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> dict[tuple[str, str], Any]:
     """The stored (clear) values behind findings whose ``value`` may be masked."""
-    from .clients import EDITABLE_FIELDS
-
     out: dict[tuple[str, str], Any] = {}
     for field in sorted(set(rows["field"]) & set(EDITABLE_FIELDS)):
         codes = rows.loc[rows["field"] == field, "code"].tolist()

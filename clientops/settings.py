@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import audit, bounds, masking
+from . import audit, bounds, identifiers, masking
 from .errors import ValidationError
+from .templates import clean_overrides
 from .text import clean_text
 
 if TYPE_CHECKING:
@@ -78,8 +79,6 @@ def _int_in(field: str, value: Any, low: int, high: int) -> int:
 
 def _clean(key: str, value: Any) -> Any:
     """Validate one setting; returns the value to store."""
-    from . import identifiers
-
     if key not in DEFAULTS:
         raise ValidationError(key, value, "is not a known setting")
     if key == "fiscal_year_start_month":
@@ -104,8 +103,6 @@ def _clean(key: str, value: Any) -> Any:
     if key == "reminder_levels":
         return _clean_levels(value)
     if key == "reminder_templates":
-        from .templates import clean_overrides
-
         return clean_overrides(value)
     if key == "company_iban" and value is not None:
         return identifiers.clean_iban(value, field=key)
@@ -226,7 +223,6 @@ class Settings(Mapping[str, Any]):
         bic = cleaned.get("company_bic", current["company_bic"])
         if iban and bic and ("company_iban" in cleaned or "company_bic" in cleaned):
             # The BIC's bank must be in the IBAN's country, given together or one after the other.
-            from . import identifiers
 
             identifiers.clean_bic(bic, field="company_bic", iban=iban)
         sales = cleaned.get("fec_sales_journal", current["fec_sales_journal"])

@@ -96,8 +96,36 @@ def portfolios(draw):
     return invoices, payments, notes
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=portfolios(), offset=st.integers(-1, 70))
+GROUPS = 3  # independent portfolios in one example, on clients of their own
+
+
+@st.composite
+def portfolio_groups(draw):
+    """GROUPS portfolios drawn as by :func:`portfolios`, side by side in the same tables: group
+    g's clients are 2g+1 and 2g+2 and its rows' ids are offset by 1000·g. The allocation is per
+    client, so one SQL run checks GROUPS portfolios (the SQL's fixed cost per query, not the
+    rows, is what each example spends its time on) and also that clients do not leak into each
+    other."""
+    invoices: list[tuple] = []
+    payments: list[tuple] = []
+    notes: list[tuple] = []
+    for g in range(GROUPS):
+        inv, pay, cn = draw(portfolios())
+        shift, ids = 2 * g, 1000 * g
+        invoices += [(i + ids, cl + shift, s, d, t) for i, cl, s, d, t in inv]
+        payments += [(i + ids, cl + shift, on, a, tg if tg is None else tg + ids)
+                     for i, cl, on, a, tg in pay]
+        notes += [(i + ids, cl + shift, on, a, tg if tg is None else tg + ids)
+                  for i, cl, on, a, tg in cn]
+    return invoices, payments, notes
+
+
+CLIENTS = range(1, 2 * GROUPS + 1)
+
+
+# 50 examples of GROUPS portfolios each: as many portfolios as 150 examples of one
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=portfolio_groups(), offset=st.integers(-1, 70))
 def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset: int) -> None:
     invoices, payments, notes = data
     load(conn, invoices, payments, notes)
@@ -106,7 +134,7 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
     rows = open_amounts(conn, as_of).fetchall()
     got = {r[0]: (r[7], r[8]) for r in rows}
     expected = {}
-    for client in (1, 2):
+    for client in CLIENTS:
         alloc = python_allocation(invoices, payments, notes, client, as_of)
         for inv_id, amount in alloc.open_amount.items():
             expected[inv_id] = (amount, alloc.settled_on[inv_id])
@@ -115,7 +143,7 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
         f"WITH {alloc_ctes()} SELECT client_id, unallocated_credit FROM alloc_unallocated"
         " WHERE unallocated_credit > 0", {"as_of": as_of}).fetchall())
     assert unallocated == {
-        client: left for client in (1, 2)
+        client: left for client in CLIENTS
         if (left := python_allocation(invoices, payments, notes, client, as_of).unallocated) > 0}
     # the balances maintained at write time are the allocation of everything
     recompute_open_balances(conn)
@@ -126,7 +154,7 @@ def test_sql_matches_python_rules(conn: duckdb.DuckDBPyConnection, data, offset:
     credit = dict(conn.execute("SELECT client_id, unallocated_credit FROM client_credit")
                   .fetchall())
     expected_credit = {}
-    for client in (1, 2):
+    for client in CLIENTS:
         left = python_allocation(invoices, payments, notes, client, END_OF_TIME).unallocated
         if left > 0:
             expected_credit[client] = left

@@ -10,6 +10,7 @@ import pytest
 
 import clientops
 from clientops import cardrows
+from clientops.ui.card_html import card_html
 
 Z = D("0.00")
 
@@ -66,7 +67,7 @@ def test_card_of_archived_client_with_only_a_payment(
     assert card.identity["status"] == "archived"
     assert card.kpis.unallocated_credit == D("250.00")
     assert card.kpis.outstanding == Z and card.kpis.dso is None
-    html = card._repr_html_()
+    html = card_html(card)
     assert "Delta Dupont" in html and "archived" in html and "250,00" in html
 
 
@@ -124,7 +125,7 @@ def test_card_sections(book: clientops.Book, codes: handmade.Codes) -> None:
     assert card.reminders[["sent_on", "level", "number"]].values.tolist() == [
         [date(2026, 2, 11), 1, "F-2026-00001"]]
     assert book.card(codes.a, as_of=handmade.AS_OF).kpis.last_reminder_level == 2
-    assert "Send the new price list" in book.card(codes.a)._repr_html_()
+    assert "Send the new price list" in card_html(book.card(codes.a))
 
 
 def test_identity_is_the_clients_fields_only(book: clientops.Book) -> None:

@@ -23,10 +23,10 @@ from clientops.allocation import open_amounts
 from clientops.clients import PAYMENT_METHODS, PAYMENT_TERMS
 from clientops.demo import (
     TABLES,
-    _Generator,
-    _insert,
+    Generator,
     build_demo,
     french_ibans,
+    insert_chunk,
     luhn_check_digit,
 )
 
@@ -72,7 +72,7 @@ def test_same_seed_same_book_other_seed_other_book(demo: clientops.Book, tmp_pat
 
 def test_chunks_continue_ids_and_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large books are made a chunk at a time: ids and numbers run on across chunks."""
-    monkeypatch.setattr("clientops.demo.CHUNK", 70)
+    monkeypatch.setattr("clientops.demo.loader.CHUNK", 70)
     book = build(tmp_path / "chunks.duckdb", clients=250)
     for table in TABLES:
         n, low, high = rows(book, f"SELECT count(*), min(id), max(id) FROM {table}")[0]
@@ -87,11 +87,11 @@ def test_chunks_continue_ids_and_numbers(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_codes_past_a_million_keep_every_digit(book: clientops.Book) -> None:
     """At 1M clients ids reach seven digits: C1000000 must not be cut to C100000."""
-    gen = _Generator(0, TODAY, date(2024, 1, 1), "411")
+    gen = Generator(0, TODAY, date(2024, 1, 1), "411")
     tables = gen.chunk(0, 999_998, 4)
     with book.store.transaction() as conn:
-        _insert(conn, "clients", tables["clients"], {"prefix": "411"})
-        _insert(conn, "sepa_mandates", tables["sepa_mandates"])
+        insert_chunk(conn, "clients", tables["clients"], {"prefix": "411"})
+        insert_chunk(conn, "sepa_mandates", tables["sepa_mandates"])
     codes = [r[0] for r in rows(book, "SELECT code || ' ' || accounting_account FROM clients"
                                       " ORDER BY id")]
     assert codes == ["C999998 411999998", "C999999 411999999", "C1000000 4111000000",
@@ -354,7 +354,7 @@ def test_the_api_reads_demo_clients(demo: clientops.Book) -> None:
 def test_email_names_stay_unique_across_chunks() -> None:
     """Namesakes get their client's number, so a name used in two chunks (made separately)
     never collides: a large demo book has no false "duplicate email" findings."""
-    from clientops.demo import _numbered
+    from clientops.demo.generator import _numbered
 
     names = np.array(["traiteur-gerard-lyon", "traiteur-gerard-lyon", "cabinet-dupont-dijon"],
                      dtype=object)

@@ -65,7 +65,7 @@ READS = {
              "using_source"],
     # exports write a file for a person, never the book
     "clients": ["attachments", "batch_conflicts", "check", "conflicts", "count", "exists",
-                "export", "get", "id_of", "list", "personal_data"],
+                "export", "fetch", "get", "id_of", "list", "personal_data"],
     "contacts": ["favorites", "get", "list", "recipients"],
     "mandates": ["active", "amendments", "get", "list"],
     "documents": ["get", "list", "open_invoices"],
@@ -781,8 +781,14 @@ def test_hostile_input_is_refused_or_stored_as_read_back(world: World, method: s
 HOSTILE_KEYS = ["\x00", "\ud800", "x" * 100_000, "'; DROP TABLE clients;--", "%", "\\", None,
                 10**30, -1, 1.5, float("nan"), "", "\u202e", date(1, 1, 1), "9999-12-31",
                 "line\nbreak"]
+def fetch_client(book: clientops.Book, code: Any) -> Any:
+    with book.store.connection() as conn:
+        return book.clients.fetch(conn, code)
+
+
 READ_CALLS: dict[str, Callable[[clientops.Book, Any], Any]] = {
     "clients.get": lambda b, h: b.clients.get(h),
+    "clients.fetch": fetch_client,
     "clients.exists": lambda b, h: b.clients.exists(h),
     "clients.list(search)": lambda b, h: b.clients.list(search=h),
     "clients.list(limit)": lambda b, h: b.clients.list(limit=h),

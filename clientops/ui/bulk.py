@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import io
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from ..bulk import read_corrections, selection_codes
 from ..changeset import ChangeSet
 from ..clients import EDITABLE_FIELDS
 from . import fmt, labels
@@ -192,8 +194,6 @@ class BulkCorrections(w.VBox):
 
     def load_file(self, name: str, content: bytes) -> None:
         """Read an uploaded spreadsheet (also callable directly: tests, notebooks)."""
-        from ..bulk import read_corrections
-
         suffix = Path(name).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             self.banner.error(_("Choose a .csv or .xlsx file."))
@@ -202,8 +202,6 @@ class BulkCorrections(w.VBox):
         if suffix == ".xlsx":
             frame = pd.read_excel(tmp, dtype=object)
         else:
-            import tempfile
-
             with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
                 handle.write(content)
             frame = read_corrections(handle.name)
@@ -330,7 +328,6 @@ class BulkCorrections(w.VBox):
         if self.source.value not in ("selection", "filter"):
             self.banner.error(_("Archiving works on selected or filtered clients."))
             return
-        from ..bulk import selection_codes
 
         codes = selection_codes(self.book, self._selection())
         self.confirm.ask(ngettext("Archive {n} client? It can be undone from the history.",

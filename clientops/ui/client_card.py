@@ -16,12 +16,15 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import ipywidgets as w
 import pandas as pd
 
 from ..identifiers import mask_iban
 from . import fmt, labels
+from .client_form import ClientForm
+from .contacts_editor import ContactsEditor
 from .controls import (
     Banner,
     Confirm,
@@ -33,6 +36,7 @@ from .controls import (
     tag,
 )
 from .i18n import _
+from .payment_form import PaymentForm
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -124,8 +128,6 @@ def bar_chart_svg(labels: list[str], series: list[tuple[str, str, str, list[Deci
 def card_code(book: Book, default: str | None = None) -> str | None:
     """Which client the card notebook shows: ``?code=…`` in the web app's URL, else
     ``$CLIENTOPS_CLIENT``, else ``default``, else the first active client."""
-    from urllib.parse import parse_qs
-
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     for candidate in (query.get("code", [None])[0], os.environ.get("CLIENTOPS_CLIENT"), default):
         if candidate:
@@ -416,16 +418,12 @@ class ClientCard(w.VBox):
 
     @guarded()
     def edit_identity(self) -> Any:
-        from .client_form import ClientForm
-
         form = ClientForm(self.book, self.code, on_saved=self._saved, on_cancel=self.close_editor)
         self.editor.children = [form]
         return form
 
     @guarded()
     def edit_payment(self) -> Any:
-        from .payment_form import PaymentForm
-
         form = PaymentForm(self.book, self.code, on_saved=self._saved,
                            on_cancel=self.close_editor)
         self.editor.children = [form]
@@ -433,8 +431,6 @@ class ClientCard(w.VBox):
 
     @guarded()
     def edit_contacts(self) -> Any:
-        from .contacts_editor import ContactsEditor
-
         editor = ContactsEditor(self.book, self.code, on_changed=self._saved)
         close = tag(w.Button(description=_("Close")), "close-editor")
         close.on_click(lambda _b: self.close_editor())

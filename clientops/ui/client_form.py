@@ -57,7 +57,7 @@ def errors_by_field(errors: Any) -> dict[str, str]:
 CODE_FIELDS = {"siren", "siret", "vat_number", "iban", "bic", "phone", "country", "currency"}
 
 
-def _same(a: Any, b: Any, field: str = "") -> bool:
+def same_value(a: Any, b: Any, field: str = "") -> bool:
     """Form value vs stored value: blanks are None, lists are comma text, codes ignore spacing."""
     def norm(v: Any) -> Any:
         if v is None or v == "":
@@ -156,7 +156,7 @@ class ClientFieldsForm(w.VBox):
         if self.creating:
             return {k: v for k, v in self.values().items() if v is not None}
         return {k: v for k, v in self.values().items()
-                if not _same(v, getattr(self.client, k, None), k)}
+                if not same_value(v, getattr(self.client, k, None), k)}
 
     def missing(self) -> list[str]:
         """Required fields left empty (creation needs a name)."""

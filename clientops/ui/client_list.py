@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import pandas as pd
 
+from ..balances import open_balances, overdue_codes
 from ..errors import ClientOpsError
 from . import fmt, labels
+from .bulk import BulkCorrections
+from .client_card import ClientCard
 from .controls import (
     Banner,
     Confirm,
@@ -35,6 +38,7 @@ from .controls import (
 )
 from .i18n import _, get_language, ngettext
 from .messages import translate
+from .wizard import CreationWizard
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -250,12 +254,7 @@ class ClientList(w.VBox):
 
     def _overdue(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only the clients with an invoice past due and still open (the list has no such filter)."""
-        with self.book.store.connection() as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT c.code FROM documents d JOIN clients c ON c.id = d.client_id"
-                " WHERE d.kind = 'invoice' AND d.open_amount > 0 AND d.due_date < current_date"
-            ).fetchall()
-        late = {r[0] for r in rows}
+        late = overdue_codes(self.book)
         return frame[frame["code"].isin(late)]
 
     def _with_balances(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -263,18 +262,12 @@ class ClientList(w.VBox):
         if frame.empty or {"outstanding", "overdue"} <= set(frame.columns):
             return frame
         codes = [str(c) for c in frame["code"]]
-        marks = ",".join("?" * len(codes))
-        with self.book.store.connection() as conn:
-            balances = conn.execute(
-                "SELECT c.code, sum(d.open_amount) AS outstanding,"
-                " sum(d.open_amount) FILTER (WHERE d.due_date < current_date) AS overdue"
-                f" FROM clients c JOIN documents d ON d.client_id = c.id"
-                f" WHERE c.code IN ({marks}) AND d.kind = 'invoice' AND d.open_amount > 0"
-                " GROUP BY c.code", codes).fetchall()
-        found = {code: (out, due) for code, out, due in balances}
+        found = open_balances(self.book, codes)
         frame = frame.copy()
-        frame["outstanding"] = [found.get(c, (None, None))[0] for c in codes]
-        frame["overdue"] = [found.get(c, (None, None))[1] for c in codes]
+        outstanding: list[Any] = [found[c][0] if c in found else None for c in codes]
+        overdue: list[Any] = [found[c][1] if c in found else None for c in codes]
+        frame["outstanding"] = outstanding
+        frame["overdue"] = overdue
         return frame
 
     def _render_rows(self) -> None:
@@ -360,8 +353,6 @@ class ClientList(w.VBox):
 
     @guarded()
     def new_client(self) -> None:
-        from .wizard import CreationWizard
-
         def done(client: Any) -> None:
             self.forget_count()
             self.refresh()
@@ -380,7 +371,6 @@ class ClientList(w.VBox):
         if self.on_open is not None:
             self.on_open(code)
             return
-        from .client_card import ClientCard
 
         self.detail.children = [ClientCard(self.book, code, on_changed=self.changed)]
 
@@ -478,17 +468,7 @@ class ClientList(w.VBox):
         if self.on_bulk is not None:
             self.on_bulk(codes)
             return
-        try:
-            from . import bulk as bulk_ui  # type: ignore[attr-defined]
-        except ImportError:
-            self.banner.show(_("Bulk corrections: open notebook 04 with these {n} clients.")
-                             .format(n=len(codes)), "info")
-            return
-        widget_class = getattr(bulk_ui, "BulkCorrections", None)
-        if widget_class is None:
-            self.banner.show(_("Bulk corrections are not available yet."), "warn")
-            return
-        self.detail.children = [widget_class(self.book, selection=codes)]
+        self.detail.children = [BulkCorrections(self.book, selection=codes)]
 
 
 def done_nothing() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -19,6 +20,7 @@ import ipywidgets as w
 
 from ..errors import ClientOpsError, ConflictError, DatabaseBusy, DeletionRefused, ValidationError
 from . import labels
+from .fmt import text
 from .i18n import _
 from .messages import describe_field_error, translate
 
@@ -117,8 +119,6 @@ class Banner(w.HTML):
     @property
     def text(self) -> str:
         """The message shown, without markup (tests)."""
-        import re
-
         return html.unescape(re.sub(r"<[^>]+>", "", self.value))
 
 
@@ -326,8 +326,6 @@ def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Se
 
 def esc(value: Any) -> str:
     """HTML-escaped display text of a value (missing → empty)."""
-    from .fmt import text
-
     return html.escape(text(value))
 
 

@@ -27,6 +27,7 @@ import gettext
 import os
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qs
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "clientops"
@@ -39,8 +40,6 @@ BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 def _initial_language() -> str:
     """``?lang=en`` in the web app's address, else ``$CLIENTOPS_LANG``, else French."""
-    from urllib.parse import parse_qs
-
     asked = parse_qs(os.environ.get("QUERY_STRING", "")).get("lang", [None])[0]
     for candidate in (asked, os.environ.get("CLIENTOPS_LANG")):
         if candidate in LANGUAGES:

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ValidationError
 from ..identifiers import mask_iban
 from . import fmt, labels
-from .client_form import ClientFieldsForm, _same
+from .client_form import ClientFieldsForm, same_value
 from .controls import (
     Banner,
     Confirm,
@@ -108,7 +108,7 @@ class PaymentForm(ClientFieldsForm):
     # -- saving with the IBAN confirmation ------------------------------------------------
     @property
     def iban_changed(self) -> bool:
-        return not _same(self.fields["iban"].value, getattr(self.client, "iban", None), "iban")
+        return not same_value(self.fields["iban"].value, getattr(self.client, "iban", None), "iban")
 
     def confirm_then_write(self, changes: dict[str, Any]) -> Any:
         if "iban" in changes or self.iban_changed:

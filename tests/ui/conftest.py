@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -29,11 +30,22 @@ def french() -> Iterator[None]:
     i18n.set_language(previous)
 
 
-@pytest.fixture
-def demo_book(tmp_path: Path) -> Iterator[clientops.Book]:
-    """A book with a small demo portfolio (40 clients, documents, payments, tasks…)."""
-    path = tmp_path / "demo.duckdb"
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo portfolio (40 clients, documents, payments, tasks…), built once a session
+    (once per xdist worker): the demo is the same for a seed and a day, so each test gets a
+    copy of the file rather than building it again (~2 s a test)."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.duckdb"
     build_demo(path, clients=40, seed=1, progress=False, today=TODAY)
+    assert not Path(f"{path}.wal").exists()  # the whole book is in the one file copied
+    return path
+
+
+@pytest.fixture
+def demo_book(demo_template: Path, tmp_path: Path) -> Iterator[clientops.Book]:
+    """A book of its own with the small demo portfolio (a fresh copy of the session's demo)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_template, path)
     book = clientops.open(path, actor="tester", idle_window=0.05)
     try:
         yield book

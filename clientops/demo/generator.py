@@ -1,164 +1,51 @@
-"""A realistic, deterministic French SMB portfolio for demos, tests and benchmarks.
+"""The demo's numbers: one chunk of clients at a time, drawn with numpy, and the vectorised
+French identifiers (SIREN/SIRET Luhn keys, RIB keys and IBANs) and due dates they need.
 
-``build_demo(path, clients=300, seed=0)`` fills an empty book with companies, individuals and
-public bodies (valid SIREN/SIRET/VAT numbers and IBANs with their French RIB key), contacts
-with favourites, SEPA mandates for direct-debit clients, three fiscal years of quotes,
-invoices and credit notes, payments (on time, late, partial, unpaid, a few unallocated),
-reminders, tasks and a few archived clients (who owe nothing). Every value is one the API
-accepts; ``book.quality()`` finds only the few clients left without any email address on
-purpose (their reminders are shown as skipped).
-
-Everything is generated set-based: numpy draws a chunk of clients at a time, DuckDB turns the
-numbers into text and inserts the whole chunk with ``INSERT … SELECT``. A chunk's random
-stream depends only on ``(seed, chunk number)`` and every date on ``today``, so the same seed
-and the same ``today`` give the same book, whatever the machine or the day it is built.
-Documents go through a Parquet staging area so that their numbers (``F-2025-00042``) follow
-issue dates across the whole book.
+A chunk's random stream depends only on ``(seed, chunk number)`` and every date on ``today``,
+so the same seed and the same ``today`` give the same rows whatever the machine or the day.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
+from schwifty import IBAN
 
-from .book import Book
-from .errors import ClientOpsError
-from .schema import PAYMENTS_REFERENCE
-
-# DuckDB would otherwise use up to 80 % of the machine's memory on the numbering and the
-# allocation of 10M documents (6 GB peak measured at 1M clients).
-BUILD_MEMORY_LIMIT = os.environ.get("CLIENTOPS_DEMO_MEMORY", "2GB")
-CHUNK = 50_000  # clients per chunk: fixed, so a seed gives the same clients at any size
-EPOCH = date(1970, 1, 1)
-
-KINDS = np.array(["company", "individual", "public_body"], dtype=object)
-METHODS = np.array(["transfer", "sepa_debit", "card", "cheque", "cash"], dtype=object)
-TERMS = np.array(
-    ["on_receipt", "30_days", "30_days_end_of_month", "45_days_end_of_month", "60_days"],
-    dtype=object,
+from .data import (
+    ACTIVITIES,
+    AREA,
+    BANK_CODES,
+    BANK_P,
+    CITIES,
+    COMMENTS,
+    COMPANY_MAILBOXES,
+    EPOCH,
+    FIRST_NAMES,
+    KINDS,
+    LAST_NAMES,
+    LEGAL_FORMS,
+    MAIL_PROVIDERS,
+    METHOD_P,
+    METHODS,
+    MOBILE_PREFIXES,
+    OWNERS,
+    PUBLIC_DOMAINS,
+    PUBLIC_NAMES,
+    REMINDER_DAYS,
+    ROLES,
+    STREET_NAMES,
+    STREET_TYPES,
+    TAGS,
+    TASK_TITLES,
+    TERMS,
+    TERMS_P,
+    VAT_BP,
 )
-# Probabilities of METHODS and TERMS by kind (company, individual, public body).
-METHOD_P: list[list[float]] = [[0.50, 0.25, 0.12, 0.13, 0.00], [0.15, 0.30, 0.35, 0.15, 0.05], [1, 0, 0, 0, 0]]
-TERMS_P: list[list[float]] = [[0.10, 0.40, 0.20, 0.20, 0.10], [0.70, 0.30, 0, 0, 0], [0, 1, 0, 0, 0]]
-
-FIRST_NAMES = (
-    "Camille Léa Manon Chloé Emma Inès Sarah Julie Laura Marie Anne Claire Sophie Nathalie "
-    "Isabelle Céline Aurélie Élodie Hélène Valérie Sandrine Margaux Juliette Lucie Pauline "
-    "Thomas Nicolas Julien Maxime Alexandre Antoine Hugo Lucas Louis Paul Pierre Jean Michel "
-    "Philippe François Laurent Olivier Stéphane Sébastien Vincent Mathieu Romain Guillaume "
-    "Benoît Christophe Éric Frédéric Jérôme Arnaud Cédric Damien Yannick Thierry Bruno Gaëlle"
-).split()
-LAST_NAMES = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel "
-    "Lefèvre Leroy Roux David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine "
-    "Rousseau Vincent Muller Lefebvre Faure André Mercier Blanc Guérin Boyer Garnier Chevalier "
-    "François Legrand Gauthier Garcia Perrin Robin Clément Morin Nicolas Henry Roussel Mathieu "
-    "Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer Dufour Meunier Brun "
-    "Blanchard Giraud Joly Rivière Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard Roche "
-    "Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud "
-    "Dumas Lacroix Olivier Philippe Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq "
-    "Guillaume Lecomte Lopez Jean Dupuy Guillot Hubert Berger Carpentier Sanchez Dupuis Moulin"
-).split()
-ACTIVITIES = [
-    "Boulangerie", "Pâtisserie", "Menuiserie", "Plomberie", "Électricité", "Transports",
-    "Garage", "Imprimerie", "Pharmacie", "Librairie", "Fromagerie", "Boucherie", "Charpente",
-    "Maçonnerie", "Peinture", "Carrosserie", "Architecture", "Conseil", "Informatique",
-    "Paysages", "Nettoyage", "Traiteur", "Optique", "Ambulances", "Serrurerie", "Couverture",
-    "Chauffage", "Cabinet", "Atelier", "Éditions", "Vins", "Domaine", "Hôtel", "Restaurant",
-]
-LEGAL_FORMS = ["SARL", "SAS", "SASU", "EURL", "SA", "SNC", "SCOP"]
-PUBLIC_NAMES = [
-    "Commune de {}", "Mairie de {}", "Centre communal d'action sociale de {}",
-    "Communauté de communes de {}", "Collège Jean Moulin de {}", "Centre hospitalier de {}",
-    "Office de tourisme de {}", "Syndicat des eaux de {}",
-]
-PUBLIC_DOMAINS = ["ville-{}.fr", "mairie-{}.fr", "ccas-{}.fr", "cc-{}.fr", "college-{}.fr",
-                  "ch-{}.fr", "tourisme-{}.fr", "eaux-{}.fr"]
-STREET_TYPES = ["rue", "avenue", "boulevard", "place", "chemin", "allée", "impasse", "quai",
-                "route"]
-STREET_NAMES = [
-    "de la République", "Victor Hugo", "Jean Jaurès", "du Général de Gaulle", "Pasteur",
-    "de la Gare", "des Écoles", "du Moulin", "de l'Église", "Gambetta", "Voltaire",
-    "de la Liberté", "des Lilas", "du Château", "Jules Ferry", "de Verdun", "Émile Zola",
-    "de la Paix", "des Tilleuls", "du Stade", "Carnot", "Foch", "de Paris", "Nationale",
-    "des Acacias", "Saint-Martin", "de la Mairie", "du Port", "des Vignes", "Anatole France",
-]
-# (postal code, city): real communes across the regions.
-CITIES = [
-    ("75001", "Paris"), ("75008", "Paris"), ("75011", "Paris"), ("75015", "Paris"),
-    ("75017", "Paris"), ("92100", "Boulogne-Billancourt"), ("93100", "Montreuil"),
-    ("94300", "Vincennes"), ("78000", "Versailles"), ("95000", "Cergy"), ("91300", "Massy"),
-    ("77300", "Fontainebleau"), ("69001", "Lyon"), ("69003", "Lyon"), ("69100", "Villeurbanne"),
-    ("13001", "Marseille"), ("13100", "Aix-en-Provence"), ("06000", "Nice"),
-    ("83000", "Toulon"), ("34000", "Montpellier"), ("30000", "Nîmes"), ("84000", "Avignon"),
-    ("31000", "Toulouse"), ("33000", "Bordeaux"), ("64100", "Bayonne"), ("64000", "Pau"),
-    ("87000", "Limoges"), ("86000", "Poitiers"), ("17000", "La Rochelle"), ("44000", "Nantes"),
-    ("35000", "Rennes"), ("29200", "Brest"), ("56100", "Lorient"), ("49000", "Angers"),
-    ("37000", "Tours"), ("45000", "Orléans"), ("72000", "Le Mans"), ("14000", "Caen"),
-    ("76000", "Rouen"), ("76600", "Le Havre"), ("59000", "Lille"), ("62000", "Arras"),
-    ("80000", "Amiens"), ("51100", "Reims"), ("67000", "Strasbourg"), ("68100", "Mulhouse"),
-    ("57000", "Metz"), ("54000", "Nancy"), ("21000", "Dijon"), ("25000", "Besançon"),
-    ("38000", "Grenoble"), ("73000", "Chambéry"), ("74000", "Annecy"), ("42000", "Saint-Étienne"),
-    ("63000", "Clermont-Ferrand"), ("18000", "Bourges"), ("66000", "Perpignan"),
-    ("11100", "Narbonne"), ("20000", "Ajaccio"), ("97400", "Saint-Denis"),
-]
-# Landline area digit (01 Île-de-France … 05 south-west) by the postal code's department.
-_AREA = {"75": 1, "77": 1, "78": 1, "91": 1, "92": 1, "93": 1, "94": 1, "95": 1,
-         "14": 2, "29": 2, "35": 2, "37": 2, "44": 2, "45": 2, "49": 2, "56": 2, "72": 2,
-         "76": 2, "18": 2, "97": 2, "21": 3, "25": 3, "51": 3, "54": 3, "57": 3, "59": 3,
-         "62": 3, "67": 3, "68": 3, "80": 3, "06": 4, "11": 4, "13": 4, "20": 4, "30": 4,
-         "34": 4, "38": 4, "42": 4, "63": 4, "66": 4, "69": 4, "73": 4, "74": 4, "83": 4,
-         "84": 4, "17": 5, "31": 5, "33": 5, "64": 5, "86": 5, "87": 5}
-MOBILE_PREFIXES = np.array([60, 61, 62, 64, 65, 66, 67, 68, 73, 74, 75, 76, 77, 78])
-MAIL_PROVIDERS = ["gmail.com", "orange.fr", "free.fr", "laposte.net", "outlook.fr", "sfr.fr",
-                  "wanadoo.fr", "hotmail.fr", "yahoo.fr"]
-COMPANY_MAILBOXES = ["contact", "compta", "facturation", "administratif", "direction"]
-ROLES = ["Gérant", "Comptable", "Directeur financier", "Assistante de direction",
-         "Responsable achats", "Service comptabilité", "Directrice générale", "Trésorier"]
-OWNERS = ["camille.durand", "julien.moreau", "sophie.lambert", "karim.benali", "lea.fontaine"]
-TAGS = ["grand-compte", "export", "partenaire", "prospect-converti", "sensible", "btp"]
-TASK_TITLES = [
-    "Relancer par téléphone", "Vérifier le RIB", "Envoyer le mandat SEPA à signer",
-    "Mettre à jour l'adresse de facturation", "Préparer le devis annuel",
-    "Appeler le service comptable", "Contrôler le numéro de TVA", "Proposer un échéancier",
-    "Récupérer le bon de commande", "Rapprocher le paiement non lettré",
-]
-COMMENTS = ["Client fidèle depuis 2015.", "Préfère être contacté le matin.",
-            "Factures à envoyer en double exemplaire.", "Attention : changement de gérant.",
-            "Paiement souvent groupé en fin de mois."]
-# Banks (bank code → BIC and name come from schwifty's registry at build time).
-BANK_CODES = ["30004", "30002", "30006", "20041", "10278", "30066", "10107", "13807",
-              "18206", "42559", "15589", "30076", "11315"]
-BANK_P = [0.16, 0.10, 0.14, 0.12, 0.10, 0.08, 0.05, 0.06, 0.05, 0.03, 0.04, 0.03, 0.04]
-VAT_BP = np.array([2000, 1000, 550])  # 20 %, 10 %, 5.5 % in basis points
-REMINDER_DAYS = (7, 15, 30)
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    """What :func:`build_demo` wrote.
-
-    Attributes:
-      counts: rows per table.
-      seconds: wall-clock time of the build.
-      today: the reference date every demo date is anchored on.
-    """
-
-    counts: dict[str, int]
-    seconds: float
-    today: date
 
 
 # -- small vectorised helpers --------------------------------------------------------------
@@ -253,8 +140,6 @@ def due_dates(issue: np.ndarray, terms: np.ndarray) -> np.ndarray:
 
 
 def _banks() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from schwifty import IBAN
-
     bics, names = [], []
     for code in BANK_CODES:
         sample = IBAN.generate("FR", bank_code=code, branch_code="00100", account_code="1")
@@ -277,7 +162,10 @@ class _Ids:
     task: int = 1
 
 
-class _Generator:
+class Generator:
+    """Draws the demo's rows chunk by chunk (:meth:`chunk`); ``ids`` holds the next free id of
+    each table once the chunks are drawn."""
+
     def __init__(self, seed: int, today: date, window_start: date, prefix: str) -> None:
         self.seed = seed
         self.today = (today - EPOCH).days
@@ -287,7 +175,7 @@ class _Generator:
         self.cities = np.array([c for _, c in CITIES], dtype=object)
         self.postcodes = np.array([p for p, _ in CITIES], dtype=object)
         self.city_slugs = np.array([_ascii_slug(c) for _, c in CITIES], dtype=object)
-        self.area = np.array([_AREA[p[:2]] for p, _ in CITIES])
+        self.area = np.array([AREA[p[:2]] for p, _ in CITIES])
         self.first = np.array(FIRST_NAMES, dtype=object)
         self.last = np.array(LAST_NAMES, dtype=object)
         self.first_slug = np.array([_ascii_slug(x) for x in FIRST_NAMES], dtype=object)
@@ -688,275 +576,3 @@ class _Generator:
             "due_on": np.where(rng.random(m) < 0.9, due, -1), "assignee": s["owner"][owner],
             "done": done, "created_on": due - rng.integers(7, 45, size=m),
         })
-
-
-# -- SQL that turns a chunk's numbers into rows ------------------------------------------
-def _day(col: str) -> str:
-    return f"CASE WHEN {col} >= 0 THEN DATE '1970-01-01' + CAST({col} AS INTEGER) END"
-
-
-def _stamp(col: str, minutes: str = "540") -> str:
-    # Interpreted as UTC whatever the session's time zone: the same seed gives the same rows.
-    return (f"timezone('UTC', (DATE '1970-01-01' + CAST({col} AS INTEGER))::TIMESTAMP"
-            f" + to_minutes(CAST({minutes} AS BIGINT)))")
-
-
-def _money(cents: str) -> str:
-    return f"CAST(({cents}) * 0.01::DECIMAL(3,2) AS DECIMAL(18,2))"
-
-
-def _phone(col: str) -> str:
-    return f"CASE WHEN {col} >= 0 THEN '+33' || {col}::VARCHAR END"
-
-
-# Zero-padded codes use printf, never lpad: lpad cuts longer text (C1000000 → C100000).
-INSERTS: dict[str, str] = {
-    "clients": f"""
-        INSERT INTO clients (id, code, kind, name, first_name, last_name, siren, siret,
-            vat_number, email, phone, website, address_line1, address_line2, postal_code, city,
-            country, delivery_address_line1, delivery_postal_code, delivery_city,
-            delivery_country, language, currency, accounting_account, payment_terms,
-            payment_method, iban, bic, bank_name, tags, owner, comments, status, created_at,
-            updated_at, archived_at, version, reminders_paused)
-        SELECT id, 'C' || printf('%06d', id), kind, name, first_name, last_name,
-            CASE WHEN siren >= 0 THEN printf('%09d', siren) END,
-            CASE WHEN siret >= 0 THEN printf('%014d', siret) END,
-            CASE WHEN vat_key >= 0 THEN 'FR' || printf('%02d', vat_key)
-                                        || printf('%09d', siren) END,
-            email, {_phone('phone')}, website, address_line1, address_line2, postal_code, city,
-            'FR', delivery_address_line1, delivery_postal_code, delivery_city,
-            CASE WHEN delivery_city IS NOT NULL THEN 'FR' END, language, 'EUR',
-            $prefix || printf('%06d', id), payment_terms, payment_method, iban, bic,
-            bank_name, tags, owner, comments, status, {_stamp('created_on')},
-            {_stamp('updated_on', '600')},
-            CASE WHEN archived_on >= 0 THEN {_stamp('archived_on', '660')} END, 1, FALSE
-        FROM chunk ORDER BY id""",
-    "contacts": f"""
-        INSERT INTO contacts (id, client_id, first_name, last_name, role, email, phone,
-            favorite, created_at, updated_at, version)
-        SELECT id, client_id, first_name, last_name, role, email, {_phone('phone')}, favorite,
-            {_stamp('created_on')}, {_stamp('created_on')}, 1
-        FROM chunk ORDER BY id""",
-    "sepa_mandates": f"""
-        INSERT INTO sepa_mandates (id, client_id, rum, signed_on, scheme, iban, bic, status,
-            sequence, last_collected_on, amended_on, revoked_on, created_at, updated_at, version)
-        SELECT id, client_id, 'RUM-C' || printf('%06d', client_id) || '-'
-                || printf('%06d', id),
-            {_day('signed_on')}, scheme, iban, bic, status, sequence,
-            {_day('last_collected_on')}, NULL, {_day('revoked_on')},
-            {_stamp('signed_on')}, {_stamp('greatest(signed_on, revoked_on)')}, 1
-        FROM chunk ORDER BY id""",
-    "payments": f"""
-        INSERT INTO payments (id, client_id, paid_on, amount, method, reference, invoice_id,
-            created_at)
-        SELECT id, client_id, {_day('paid_on')}, {_money('cents')}, method,
-            CASE ref_kind
-                WHEN 0 THEN 'VIR ' || printf('%07d', ref_num)
-                WHEN 1 THEN 'PRLV SEPA C' || printf('%06d', client_id)
-                WHEN 2 THEN 'CB ' || printf('%06d', (ref_num % 1000000))
-                WHEN 3 THEN 'CHQ ' || printf('%07d', ref_num)
-                ELSE NULL END,
-            CASE WHEN invoice_id >= 0 THEN invoice_id END, {_stamp('paid_on', '720')}
-        FROM chunk ORDER BY id""",
-    "reminders": f"""
-        INSERT INTO reminders (id, client_id, document_id, level, sent_on, channel, recipient,
-            outcome, note, amount_due, message_id, actor, created_at)
-        SELECT r.id, r.client_id, r.document_id, r.level, {_day('r.sent_on')}, r.channel,
-            CASE WHEN r.channel = 'email' THEN coalesce(f.email, c.email) END,
-            CASE WHEN r.channel = 'phone' THEN 'promised_payment' ELSE 'sent' END,
-            CASE WHEN r.channel = 'phone' THEN 'Appel : paiement promis sous huitaine' END,
-            {_money('r.cents')}, NULL, r.actor, {_stamp('r.sent_on', '480')}
-        FROM chunk r
-        JOIN clients c ON c.id = r.client_id
-        LEFT JOIN (SELECT client_id, min(email) AS email FROM contacts
-                   WHERE favorite AND email IS NOT NULL
-                     AND client_id BETWEEN $lo AND $hi GROUP BY client_id) f
-               ON f.client_id = r.client_id
-        WHERE c.id BETWEEN $lo AND $hi
-        ORDER BY r.id""",
-    "tasks": f"""
-        INSERT INTO tasks (id, client_id, title, due_on, assignee, done, done_at, created_at)
-        SELECT id, client_id, title, {_day('due_on')}, assignee, done,
-            CASE WHEN done THEN {_stamp('due_on', '900')} END, {_stamp('created_on')}
-        FROM chunk ORDER BY id""",
-}
-
-DOCUMENTS_FROM_STAGING = f"""
-    INSERT INTO documents (id, client_id, kind, number, issue_date, due_date, total_excl_tax,
-        tax, total_incl_tax, status, cancels_id, in_dispute, created_at)
-    SELECT id, client_id, kind,
-        CASE kind WHEN 'invoice' THEN 'F' WHEN 'quote' THEN 'D' ELSE 'A' END || '-'
-            || year(DATE '1970-01-01' + CAST(issue_date AS INTEGER)) || '-'
-            || printf('%05d', row_number() OVER (
-                   PARTITION BY kind, year(DATE '1970-01-01' + CAST(issue_date AS INTEGER))
-                   ORDER BY issue_date, id)),
-        {_day('issue_date')}, {_day('due_date')}, {_money('excl')}, {_money('tax')},
-        {_money('excl + tax')}, status, CASE WHEN cancels_id >= 0 THEN cancels_id END,
-        in_dispute, {_stamp('issue_date', 'minute')}
-    FROM read_parquet($files) ORDER BY id
-"""
-
-
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-            params: dict[str, Any] | None = None) -> None:
-    conn.register("chunk", frame)
-    try:
-        sql = INSERTS[table]
-        conn.execute(sql, {k: v for k, v in (params or {}).items() if f"${k}" in sql})
-    finally:
-        conn.unregister("chunk")
-
-
-def _company_settings(seed: int) -> dict[str, Any]:
-    """The demo company's identity: a valid IBAN, its bank's BIC, a French creditor id and a
-    SIREN."""
-    from schwifty import IBAN
-    from stdnum import luhn
-    from stdnum.eu import at_02
-
-    rng = np.random.default_rng([seed, 999_999])
-    account = int(rng.integers(10**9, 10**10))
-    iban = str(french_ibans(np.array([30004]), np.array([int(rng.integers(1, 99_999))]),
-                            np.array([account]))[0])
-    national = f"{int(rng.integers(0, 10**6)):06d}"
-    ics = "FR" + at_02.calc_check_digits(f"FR00ZZZ{national}") + "ZZZ" + national
-    bic = IBAN(iban).bic
-    body = f"{int(rng.integers(10**7, 10**8)):08d}"
-    siren = body + luhn.calc_check_digit(body)  # names the FEC (clientops fec export)
-    return {"company_name": "Atelier Clientops Démo SAS", "company_iban": iban,
-            "company_bic": str(bic.compact) if bic else None, "sepa_creditor_id": ics,
-            "company_siren": siren}
-
-
-TABLES = ["clients", "contacts", "sepa_mandates", "documents", "payments", "reminders", "tasks"]
-
-
-def build_demo(
-    path_or_book: str | Path | Book,
-    clients: int = 300,
-    seed: int = 0,
-    progress: bool = True,
-    today: date | None = None,
-) -> DemoSummary:
-    """Fill an empty book with a demo portfolio of ``clients`` clients; all or nothing.
-
-    ``today`` anchors every date (default: today's date); with the same ``seed`` and
-    ``today`` the book is identical. Refuses a book that already has clients.
-    """
-    if clients < 1:
-        raise ClientOpsError("A demo needs at least one client.")
-    started = time.perf_counter()
-    if isinstance(path_or_book, Book):
-        book, owned = path_or_book, False
-    else:
-        from .book import open as open_book
-
-        book, owned = open_book(path_or_book, actor="demo"), True
-    try:
-        summary = _build(book, clients, seed, progress, today or date.today())
-    finally:
-        if owned:
-            book.close()
-    return DemoSummary(summary, time.perf_counter() - started, today or date.today())
-
-
-def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[str, int]:
-    from tqdm.auto import tqdm
-
-    start_month = int(book.settings.fiscal_year_start_month)
-    prefix = str(book.settings.accounting_prefix)
-    fy_year = today.year if today.month >= start_month else today.year - 1
-    window_start = date(fy_year - 2, start_month, 1)
-    gen = _Generator(seed, today, window_start, prefix)
-    bar = tqdm(total=n, unit="clients", desc="demo", disable=not progress, leave=False)
-    # Staging beside the book's file (same disk); a server book (team mode) stages in /tmp.
-    staging_dir = book.path.parent if isinstance(book.path, Path) else None
-    with book.store.connection() as conn, _memory_limit(conn, BUILD_MEMORY_LIMIT), \
-            tempfile.TemporaryDirectory(prefix="clientops-demo-", dir=staging_dir) as tmp, \
-            book.store.transaction() as conn:
-        conn.execute("SET enable_progress_bar = false")  # ours is enough
-        existing = conn.execute("SELECT count(*) FROM clients").fetchone()
-        if existing and existing[0]:
-            raise ClientOpsError(
-                f"The book {book.path} already holds {existing[0]} clients; the demo only fills "
-                "an empty book (use clientops demo --force to start again from scratch)."
-            )
-        # The reference index built once at the end: kept up to date row by row it made the
-        # demo of 100k clients 2-3 s slower (12.9 -> 14.3-15.9 s). A file book only: the index
-        # of a server book is the server's.
-        rebuild_reference_index = isinstance(book.path, Path)
-        if rebuild_reference_index:
-            conn.execute("DROP INDEX IF EXISTS payments_reference_idx")
-        files = []
-        for index, first in enumerate(range(1, n + 1, CHUNK)):
-            size = min(CHUNK, n - first + 1)
-            tables = gen.chunk(index, first, size)
-            for table in ("clients", "contacts", "sepa_mandates", "payments", "tasks"):
-                _insert(conn, table, tables[table], {"prefix": prefix})
-            _insert(conn, "reminders", tables["reminders"], {"lo": first, "hi": first + size - 1})
-            staged = str(Path(tmp) / f"documents-{index:05d}.parquet")
-            tables["documents"].to_parquet(staged, index=False)
-            files.append(staged)
-            bar.update(size)
-        if rebuild_reference_index:
-            conn.execute(PAYMENTS_REFERENCE)
-        bar.set_description("demo: numbering documents")
-        conn.execute(DOCUMENTS_FROM_STAGING, {"files": files})
-        bar.set_description("demo: open balances")
-        _open_balances(conn)
-        _set_counters(conn, book, gen, n)
-        book.settings.update(**_company_settings(seed))
-        bar.set_description("demo: portfolio sums")
-        _portfolio_sums(conn, book, today)
-        counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
-                  for t in TABLES}
-    bar.close()
-    with book.store.connection() as conn:
-        conn.execute("CHECKPOINT")
-    return counts
-
-
-@contextmanager
-def _memory_limit(conn: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
-    """Cap DuckDB's memory for the build (it spills to disk beyond), then restore the limit."""
-    if not limit:
-        yield
-        return
-    row = conn.execute("SELECT current_setting('memory_limit')").fetchone()
-    conn.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        if row and row[0]:
-            conn.execute(f"SET memory_limit = '{row[0]}'")
-
-
-def _open_balances(conn: duckdb.DuckDBPyConnection) -> None:
-    try:
-        from .allocation import recompute_open_balances
-    except ImportError:  # the allocation module is not there: every invoice counts as open
-        conn.execute("UPDATE documents SET open_amount = total_incl_tax WHERE kind = 'invoice'")
-        return
-    recompute_open_balances(conn, None)
-
-
-def _portfolio_sums(conn: duckdb.DuckDBPyConnection, book: Book, today: date) -> None:
-    """Keep the portfolio's sums as of the demo's today (the portfolio then only reads them)."""
-    from .indicators import resolve_period, sums_params, write_portfolio_sums
-
-    day, fy = resolve_period(book, None, today)
-    write_portfolio_sums(conn, sums_params(day, fy))
-
-
-def _set_counters(conn: duckdb.DuckDBPyConnection, book: Book, gen: _Generator, n: int) -> None:
-    values = {"client": n, "contact": gen.ids.contact - 1, "mandate": gen.ids.mandate - 1,
-              "document": gen.ids.document - 1, "payment": gen.ids.payment - 1,
-              "reminder": gen.ids.reminder - 1, "task": gen.ids.task - 1}
-    for name, number in conn.execute(
-        "SELECT 'number:' || kind || ':' || year(issue_date), count(*) FROM documents"
-        " GROUP BY ALL"
-    ).fetchall():
-        values[str(name)] = int(number)
-    conn.execute("DELETE FROM counters WHERE name IN (SELECT unnest($names))",
-                 {"names": list(values)})
-    conn.executemany("INSERT INTO counters VALUES (?, ?)", [[k, v] for k, v in values.items()])
