@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .bulk import Bulk
     from .clients import Clients
     from .contacts import Contacts
+    from .directory import EInvoicing
     from .documents import Documents
     from .fec import Fec
     from .indicators import Indicators
@@ -170,6 +171,12 @@ class Book:
         from .fec import Fec
 
         return Fec(self)
+
+    @cached_property
+    def einvoicing(self) -> EInvoicing:
+        from .directory import EInvoicing
+
+        return EInvoicing(self)
 
     @cached_property
     def bulk(self) -> Bulk:

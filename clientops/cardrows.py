@@ -42,6 +42,8 @@ CLIENT_COLUMNS = (
     "delivery_city", "delivery_country", "language", "currency", "accounting_account",
     "payment_terms", "payment_method", "iban", "bic", "bank_name", "tags", "owner", "comments",
     "status", "created_at", "updated_at", "archived_at", "version", "reminders_paused",
+    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on", "chorus_service_code",
+    "chorus_engagement_required",
 )
 _TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
 
@@ -341,5 +343,6 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
     for name in _TIMESTAMPS:
         if client[name] is not None:
             client[name] = datetime.fromisoformat(client[name])
+    client["einvoicing_checked_on"] = _day(client["einvoicing_checked_on"])
     client["_fy_month"] = row[2]
     return client, [_row(r) for r in sections]

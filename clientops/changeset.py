@@ -12,6 +12,7 @@ values in clear, which the audit trail masks for bank details, so that undo can 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -274,6 +275,8 @@ class ChangeSet:
       description: what the change set does, shown in the history.
       action: audit action of each row (``update``, ``archive``).
       unchanged: how many requested changes already had the new value (left out).
+      after_write: called with the connection and the change-set id inside the write
+        transaction, after the changes (the directory check records the lines it read).
     """
 
     book: Book
@@ -283,6 +286,8 @@ class ChangeSet:
     action: str = "update"
     unchanged: int = 0
     allow_duplicate: bool = False
+    after_write: Callable[[duckdb.DuckDBPyConnection, int], None] | None = field(
+        default=None, repr=False)
     applied_id: int | None = field(default=None, init=False)
 
     @property
@@ -374,6 +379,8 @@ class ChangeSet:
             )
             write_client_changes(conn, self.book, items, changeset_id,
                                  action=self.action, source=self.source)
+            if self.after_write is not None:
+                self.after_write(conn, changeset_id)
         self.applied_id = changeset_id
         return changeset_id
 
