@@ -86,11 +86,14 @@ class Address:
 
 
 def compact(value: str) -> str:
-    """The address without spaces around its parts nor its ``0225:`` scheme."""
-    text = re.sub(r"\s", "", value)
+    """The address without its ``0225:`` scheme, spaces around its parts, nor spaces inside
+    its SIREN and SIRET (``732 829 320`` is written that way)."""
+    text = value.strip()
     if text.startswith(SCHEME + ":"):
-        text = text[len(SCHEME) + 1:]
-    return text
+        text = text[len(SCHEME) + 1:].strip()
+    parts = [p.strip() for p in text.split("_")]
+    parts = [re.sub(r"\s", "", p) if re.fullmatch(r"[0-9\s]+", p) else p for p in parts]
+    return "_".join(parts)
 
 
 def _part(field: str, value: Any, text: str, what: str) -> str:
