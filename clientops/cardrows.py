@@ -279,6 +279,10 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
     if not conn.execute("SELECT count(*) FROM information_schema.tables"
                         " WHERE table_name = 'card_rows'").fetchone()[0]:  # type: ignore[index]
         return  # a book being migrated
+    have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
+                                       " WHERE table_name = 'clients'").fetchall()}
+    if not have >= set(CLIENT_COLUMNS):
+        return  # a book being migrated: the card rows are filled at the end
     wrong = conn.execute(f"""
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
         LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)

@@ -1103,8 +1103,8 @@ def _einvoicing_checks(
             einvoicing.check_owner(einvoicing.parse(address), address, "einvoicing_address",
                                    siren=merged.get("siren"), siret=merged.get("siret"))
         except ValidationError as err:
-            blamed = next(f for f in ("einvoicing_address", "siret", "siren", "einvoicing_address")
-                          if f in given or f == "einvoicing_address")
+            blamed = next((f for f in ("einvoicing_address", "siret", "siren") if f in given),
+                          "einvoicing_address")
             message = err.message if blamed == "einvoicing_address" else \
                 f"does not match the e-invoicing address {address}"
             errors.append(ValidationError(blamed, given.get(blamed), message))

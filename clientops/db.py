@@ -472,14 +472,17 @@ class Store:
                 )
                 try:
                     conn.execute(sql)
-                    if name == "0009_card_rows":
-                        cardrows.rebuild_all(conn)
                 except duckdb.Error as err:
                     raise ClientOpsError(
                         f"The database {self.path} could not be brought to the current schema "
                         f"({name} failed: {err}); nothing of {name} was applied."
                     ) from err
                 conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+        if "0009_card_rows" in dict(pending):
+            # filled once the clients table has every column a card row holds (later
+            # migrations add some)
+            with self.transaction() as conn:
+                cardrows.rebuild_all(conn)
         return [name for name, _ in pending]
 
     def schema_version(self) -> str | None:

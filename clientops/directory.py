@@ -297,8 +297,8 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
                 if not siren:
                     raise ValidationError("siren", None, "the line has neither a SIREN nor an "
                                                          "address")
-                parsed = einvoicing.parse(einvoicing.compose(siren, siret, routing, suffix),
-                                          "address")
+                parsed = einvoicing.parse(
+                    einvoicing.compose(siren, siret, routing, suffix, "address"), "address")
             for name, given, part in (("siren", siren, parsed.siren),
                                       ("siret", siret, parsed.siret)):
                 if given and einvoicing.compact(str(given)) != part:

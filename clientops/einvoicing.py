@@ -177,7 +177,7 @@ def is_valid(value: Any) -> bool:
 
 
 def compose(siren: str, siret: str | None = None, routing_code: str | None = None,
-            suffix: str | None = None) -> str:
+            suffix: str | None = None, field: str = "einvoicing_address") -> str:
     """The address of these parts, validated (a directory line given by columns)."""
     if suffix and (siret or routing_code):
         raise ValidationError("suffix", suffix, "a suffix address names no SIRET nor routing "
@@ -186,7 +186,7 @@ def compose(siren: str, siret: str | None = None, routing_code: str | None = Non
         raise ValidationError("routing_code", routing_code, "a routing code needs the SIRET "
                                                             "of its establishment")
     parts = [siren, siret, routing_code, suffix]
-    return validate("_".join(p for p in parts if p))
+    return validate("_".join(p for p in parts if p), field)
 
 
 def clean_part(value: Any, field: str) -> str:
