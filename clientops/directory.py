@@ -243,24 +243,24 @@ class EInvoicing:
         excluding tax) of the 12 months up to ``as_of`` by flow, and the share of it billed
         to clients ready today (Decimal; share None for a flow without revenue)."""
         day = bounds.as_of(as_of)
-        ready = self.readiness(day)
-        with self._book.store.connection() as conn, \
-                imports.registered(conn, "_einv_ready", ready[["code", "ready"]]):
-            rows = conn.execute("""
-                SELECT r.flow, CAST(coalesce(sum(x.amount), 0) AS DECIMAL(18,2)) AS revenue,
-                       CAST(coalesce(sum(x.amount) FILTER (WHERE k.ready), 0)
-                            AS DECIMAL(18,2)) AS ready_revenue
-                FROM (SELECT unnest(['e-invoicing', 'e-reporting', 'chorus_pro']) AS flow) r
-                LEFT JOIN (
-                    SELECT c.code, """ + einvoicing.flow_sql("c.kind", "c.country") + """ AS flow,
+        flow = einvoicing.flow_sql("c.kind", "c.country")
+        with self._book.store.connection() as conn:
+            rows = conn.execute(f"""
+                WITH f AS (SELECT DISTINCT code FROM ({findings_sql()})),
+                x AS (
+                    SELECT {flow} AS flow, f.code IS NULL AS ready,
                            CASE WHEN d.kind = 'credit_note' THEN -d.total_excl_tax
                                 ELSE d.total_excl_tax END AS amount
                     FROM documents d JOIN clients c ON c.id = d.client_id
+                    LEFT JOIN f ON f.code = c.code
                     WHERE d.kind IN ('invoice', 'credit_note') AND c.status = 'active'
-                      AND d.issue_date > $start AND d.issue_date <= $day
-                ) x ON x.flow = r.flow
-                LEFT JOIN _einv_ready k ON k.code = x.code
-                GROUP BY r.flow""", {"start": cutoff(day), "day": day}).fetchall()
+                      AND d.issue_date > $start AND d.issue_date <= $day)
+                SELECT r.flow, CAST(coalesce(sum(x.amount), 0) AS DECIMAL(18,2)),
+                       CAST(coalesce(sum(x.amount) FILTER (WHERE x.ready), 0) AS DECIMAL(18,2))
+                FROM (SELECT unnest(['e-invoicing', 'e-reporting', 'chorus_pro']) AS flow) r
+                LEFT JOIN x ON x.flow = r.flow
+                GROUP BY r.flow""", {"start": cutoff(day), "day": day,
+                                     "cutoff": cutoff(day)}).fetchall()
         by_flow = {flow: (Decimal(revenue), Decimal(part)) for flow, revenue, part in rows}
         return pd.DataFrame([
             (flow, revenue, part, (part / revenue).quantize(Decimal("0.0001")) if revenue else None)
@@ -286,9 +286,10 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
         siren, siret, routing, suffix, address = (get["siren"][i], get["siret"][i],
                                                   get["routing_code"][i], get["suffix"][i],
                                                   get["address"][i])
+        if text_problems[i]:
+            bad.append((row, siren, siret, address, text_problems[i]))
+            continue
         try:
-            if text_problems[i]:
-                raise ValidationError("platform", platforms[i], text_problems[i])
             if address:
                 parsed = einvoicing.parse(address, "address")
             else:

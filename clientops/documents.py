@@ -210,8 +210,10 @@ class Documents:
                 required = conn.execute("SELECT chorus_engagement_required FROM clients"
                                         " WHERE id = ?", [client_id]).fetchone()
                 if required and required[0]:
-                    raise ValidationError("engagement_number", None,
-                                          ENGAGEMENT_REQUIRED.format(code=code))
+                    raise ValidationError(
+                        "engagement_number", None,
+                        f"is required: the public body {code} rejects an invoice without its "
+                        "legal commitment number")
             if kind == "invoice" and due is None:
                 due = due_date_for(terms, issued)
             cancels_id = invoice_id(conn, cancels, client_id, "cancels") if cancels else None

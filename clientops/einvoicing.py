@@ -144,7 +144,7 @@ def _identifier(clean: Any, text: str, field: str, value: Any) -> str:
     try:
         return str(clean(text, field))
     except ValidationError as err:
-        raise ValidationError(field, value, f"{text}: {err.message}") from err
+        raise ValidationError(field, value, err.message) from err
 
 
 def validate(value: Any, field: str = "einvoicing_address", *, siren: str | None = None,

@@ -38,7 +38,8 @@ BUILT_ELSEWHERE: dict[tuple[str, str], list[str]] = {
                        if field in clients.DUPLICATE_FIELDS else ("",))
     ],
     # Clients._cross_checks: the VAT check's own message (written in identifiers.py), or this
-    ("clients.py", "message"): ["does not match the VAT number FR44732829320"],
+    ("clients.py", "message"): ["does not match the VAT number FR44732829320",
+                                "does not match the e-invoicing address 732829320"],
     # Clients._cross_checks: the BIC check's own message, written in identifiers.py
     ("clients.py", "err.message"): [],
     # clients._clean_postal_code: "{where} has {shape}", by country
@@ -47,6 +48,8 @@ BUILT_ELSEWHERE: dict[tuple[str, str], list[str]] = {
          f"a postal code in {pycountry.countries.get(alpha_2=country).name}") + f" has {shape}"
         for country, (_pattern, shape) in clients._POSTAL_CODES.items()
     ],
+    # einvoicing._identifier: the SIREN or SIRET check's own message, written in identifiers.py
+    ("einvoicing.py", "err.message"): [],
     # identifiers.clean_iban: one message per schwifty error, read from _iban_reason below
     ("identifiers.py", "_iban_reason(err)"): [],
 }
