@@ -35,8 +35,6 @@ NUMBER_LIMIT = 64
 # A legal commitment number (numéro d'engagement juridique) of a public body: Chorus Pro
 # takes at most 50 characters.
 ENGAGEMENT_LIMIT = 50
-ENGAGEMENT_REQUIRED = ("is required: the public body {code} rejects an invoice without its "
-                       "legal commitment number")
 STATUSES = {
     "invoice": ("issued",),
     "credit_note": ("issued",),
@@ -365,9 +363,6 @@ class Documents:
 
 # -- import ---------------------------------------------------------------------------------
 _q = imports.quote
-# The import's words for a missing legal commitment number, the client's code spliced in SQL.
-_ENGAGEMENT_REASON = _q("engagement_number " + ENGAGEMENT_REQUIRED).replace(
-    "{code}", "' || client_code || '")
 
 
 def _import_documents(
@@ -459,7 +454,9 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
                  "'client ' || client_code || ' is archived: archived clients get no new "
                  "documents'"),
                 ("engagement_required AND kind = 'invoice' AND engagement_number IS NULL"
-                 " AND existing_id IS NULL", _ENGAGEMENT_REASON),
+                 " AND existing_id IS NULL",
+                 "'engagement_number is required: the public body ' || client_code"
+                 " || ' rejects an invoice without its legal commitment number'"),
                 ("engagement_number IS NOT NULL AND kind = 'quote'",
                  _q("engagement_number: only invoices and credit notes quote a legal commitment")),
                 ("kind NOT IN ('invoice', 'quote', 'credit_note')",

@@ -191,6 +191,10 @@ _TABLE: list[tuple[str, str]] = [
      "ne correspond pas à l'adresse de facturation électronique {address}"),
     ("only a public body invoiced through Chorus Pro has it",
      "seul un organisme public facturé par Chorus Pro en a un"),
+    ("engagement_number is required: the public body {code} rejects an invoice without its "
+     "legal commitment number",
+     "le numéro d'engagement juridique est obligatoire : l'organisme public {code} rejette une "
+     "facture sans lui"),
     ("only invoices and credit notes quote a legal commitment",
      "seuls les factures et les avoirs portent un numéro d'engagement"),
     ("is required: the public body {code} rejects an invoice without its legal commitment "
