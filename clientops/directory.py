@@ -299,7 +299,7 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
                     raise ValidationError("siren", None, "the line has neither a SIREN nor an "
                                                          "address")
                 parsed = einvoicing.parse(
-                    einvoicing.compose(siren, siret, routing, suffix, "address"), "address")
+                    einvoicing.join(siren, siret, routing, suffix, "address"), "address")
             for name, given, part in (("siren", siren, parsed.siren),
                                       ("siret", siret, parsed.siret)):
                 if given and einvoicing.compact(str(given)) != part:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from . import identifiers
@@ -53,6 +54,7 @@ PART_LIMIT = 100  # a routing code, a suffix, a Chorus Pro service code
 PLATFORM_LIMIT = 200
 _PART_RE = re.compile(r"[A-Za-z0-9-]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
+_SPACING_RE = re.compile(r"[\s:]")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Address:
 def compact(value: str) -> str:
     """The address without its ``0225:`` scheme, spaces around its parts, nor spaces inside
     its SIREN and SIRET (``732 829 320`` is written that way)."""
+    if not _SPACING_RE.search(value):  # the usual case: already compact
+        return value
     text = value.strip()
     if text.startswith(SCHEME + ":"):
         text = text[len(SCHEME) + 1:].strip()
@@ -96,12 +100,10 @@ def compact(value: str) -> str:
     return "_".join(parts)
 
 
-def _part(field: str, value: Any, text: str, what: str) -> str:
+def _part(text: str, what: str) -> str:
     if not text or len(text) > PART_LIMIT or not _PART_RE.fullmatch(text):
-        raise ValidationError(
-            field, value,
-            f"the {what} of an e-invoicing address has 1 to {PART_LIMIT} letters, digits or "
-            "hyphens")
+        raise ValueError(f"the {what} of an e-invoicing address has 1 to {PART_LIMIT} letters, "
+                         "digits or hyphens")
     return text
 
 
@@ -110,41 +112,55 @@ def parse(value: Any, field: str = "einvoicing_address") -> Address:
     ``field`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(field, value, "must be text, such as 732829320_73282932000074")
-    text = compact(str(value))
+    found = _parsed(compact(str(value)))
+    if isinstance(found, str):
+        raise ValidationError(field, value, found)
+    return found
+
+
+@lru_cache(maxsize=1 << 18)
+def _parsed(text: str) -> Address | str:
+    """The address in compact ``text``, or why it is not one (cached: a directory check
+    reads each address once for the extract and once more in the change set's validation)."""
+    try:
+        return _parse(text)
+    except ValueError as err:
+        return str(err)
+
+
+def _parse(text: str) -> Address:
     if not text:
-        raise ValidationError(field, value, "is empty")
+        raise ValueError("is empty")
     if len(text) > ADDRESS_LIMIT:
-        raise ValidationError(field, value, f"an e-invoicing address has at most "
-                                            f"{ADDRESS_LIMIT} characters")
+        raise ValueError(f"an e-invoicing address has at most {ADDRESS_LIMIT} characters")
     parts = text.split("_")
     if len(parts) > 3 or any(not p for p in parts):
-        raise ValidationError(field, value, "is not an e-invoicing address: its forms are "
-                                            "SIREN, SIREN_SIRET, SIREN_SIRET_CODEROUTAGE and "
-                                            "SIREN_SUFFIXE")
-    siren = _identifier(identifiers.clean_siren, parts[0], field, value)
+        raise ValueError("is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, "
+                         "SIREN_SIRET_CODEROUTAGE and SIREN_SUFFIXE")
+    siren = _identifier(identifiers.clean_siren, parts[0])
     if len(parts) == 1:
         return Address(siren)
     second = parts[1]
     if _DIGITS_RE.fullmatch(second) and len(second) == 14:
-        siret = _identifier(identifiers.clean_siret, second, field, value)
+        siret = _identifier(identifiers.clean_siret, second)
         if not siret.startswith(siren):
-            raise ValidationError(field, value, f"the SIRET {siret} of the address does not "
-                                                f"belong to its SIREN {siren}")
+            raise ValueError(f"the SIRET {siret} of the address does not belong to its SIREN "
+                             f"{siren}")
         if len(parts) == 2:
             return Address(siren, siret)
-        return Address(siren, siret, routing_code=_part(field, value, parts[2], "routing code"))
+        return Address(siren, siret, routing_code=_part(parts[2], "routing code"))
     if len(parts) == 3:
-        raise ValidationError(field, value, "in the form SIREN_SIRET_CODEROUTAGE the second "
-                                            "part is a SIRET of 14 digits")
-    return Address(siren, suffix=_part(field, value, second, "suffix"))
+        raise ValueError("in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of "
+                         "14 digits")
+    return Address(siren, suffix=_part(second, "suffix"))
 
 
-def _identifier(clean: Any, text: str, field: str, value: Any) -> str:
+def _identifier(clean: Any, text: str) -> str:
     """A SIREN or SIRET part, its refusal told as the address's."""
     try:
-        return str(clean(text, field))
+        return str(clean(text))
     except ValidationError as err:
-        raise ValidationError(field, value, err.message) from err
+        raise ValueError(err.message) from err
 
 
 def validate(value: Any, field: str = "einvoicing_address", *, siren: str | None = None,
@@ -176,24 +192,34 @@ def is_valid(value: Any) -> bool:
     return True
 
 
-def compose(siren: str, siret: str | None = None, routing_code: str | None = None,
-            suffix: str | None = None, field: str = "einvoicing_address") -> str:
-    """The address of these parts, validated (a directory line given by columns)."""
-    if suffix and (siret or routing_code):
-        raise ValidationError("suffix", suffix, "a suffix address names no SIRET nor routing "
-                                                "code")
-    if routing_code and not siret:
-        raise ValidationError("routing_code", routing_code, "a routing code needs the SIRET "
-                                                            "of its establishment")
-    parts = [siren, siret, routing_code, suffix]
-    return validate("_".join(p for p in parts if p), field)
+def join(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any = None,
+         field: str = "einvoicing_address") -> str:
+    """The address text of these parts, not yet validated (:func:`parse` does): a directory
+    line given by columns. Refuses only a suffix beside a SIRET and a routing code alone."""
+    parts = [None if p is None else str(p).strip() or None
+             for p in (siren, siret, routing_code, suffix)]
+    if parts[3] and (parts[1] or parts[2]):
+        raise ValidationError(field, suffix, "a suffix address names no SIRET nor routing code")
+    if parts[2] and not parts[1]:
+        raise ValidationError(field, routing_code,
+                              "a routing code needs the SIRET of its establishment")
+    return "_".join(p for p in parts if p)
+
+
+def compose(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any = None,
+            field: str = "einvoicing_address") -> str:
+    """The compact address of these parts, validated."""
+    return validate(join(siren, siret, routing_code, suffix, field), field)
 
 
 def clean_part(value: Any, field: str) -> str:
     """A Chorus Pro service code (a routing code), stripped; refused when it could not be one."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(field, value, "must be text, such as SERVICE-01")
-    return _part(field, value, str(value).strip(), "routing code")
+    try:
+        return _part(str(value).strip(), "routing code")
+    except ValueError as err:
+        raise ValidationError(field, value, str(err)) from err
 
 
 def flow_of(kind: str | None, country: str | None) -> str:
@@ -215,4 +241,4 @@ def flow_sql(kind: str = "kind", country: str = "country") -> str:
 
 
 __all__ = ["ADDRESS_LIMIT", "Address", "FLOWS", "FORMS", "SCHEME", "check_owner", "clean_part",
-           "compact", "compose", "flow_of", "flow_sql", "is_valid", "parse", "validate"]
+           "compact", "compose", "flow_of", "flow_sql", "is_valid", "join", "parse", "validate"]

@@ -48,8 +48,19 @@ BUILT_ELSEWHERE: dict[tuple[str, str], list[str]] = {
          f"a postal code in {pycountry.countries.get(alpha_2=country).name}") + f" has {shape}"
         for country, (_pattern, shape) in clients._POSTAL_CODES.items()
     ],
-    # einvoicing._identifier: the SIREN or SIRET check's own message, written in identifiers.py
-    ("einvoicing.py", "err.message"): [],
+    # einvoicing.parse: why the cached parse refused the text (its ValueErrors; a SIREN or
+    # SIRET part's refusal is the identifiers.py message)
+    ("einvoicing.py", "found"): [
+        "is empty", "an e-invoicing address has at most 125 characters",
+        "is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, "
+        "SIREN_SIRET_CODEROUTAGE and SIREN_SUFFIXE",
+        "the SIRET 73282932000074 of the address does not belong to its SIREN 542107651",
+        "in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of 14 digits",
+        "the suffix of an e-invoicing address has 1 to 100 letters, digits or hyphens",
+        "the routing code of an e-invoicing address has 1 to 100 letters, digits or hyphens"],
+    # einvoicing.clean_part: the routing-code rule above
+    ("einvoicing.py", "str(err)"): [
+        "the routing code of an e-invoicing address has 1 to 100 letters, digits or hyphens"],
     # identifiers.clean_iban: one message per schwifty error, read from _iban_reason below
     ("identifiers.py", "_iban_reason(err)"): [],
 }
