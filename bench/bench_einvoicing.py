@@ -1,6 +1,7 @@
 """Benchmark: the e-invoicing directory check on a large book (issue 19 target).
 
     .venv/bin/python bench/bench_einvoicing.py --db /tmp/demo1m.duckdb   # a demo book (copied)
+    .venv/bin/python bench/bench_einvoicing.py --clients 1000000         # plain clients, set-based
 
 Writes a directory extract of ``--lines`` lines (Parquet, or CSV with ``--csv``) for as many
 active companies and public bodies of the book that have a SIREN — one line each, its address
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import clientops
@@ -39,6 +41,43 @@ def timed(label: str, func: Callable[[], Any], results: dict[str, float]) -> Any
     print(f"{label:<16} {results[label]:7.3f} s wall, {used:6.2f} s CPU{limit}{verdict}",
           flush=True)
     return value
+
+
+def luhn_completed(prefixes: np.ndarray, width: int) -> list[str]:
+    """Each number of ``width - 1`` digits with its Luhn check digit appended (SIREN, SIRET)."""
+    total = np.zeros(len(prefixes), dtype=np.int64)
+    rest = prefixes.copy()
+    for k in range(width - 1):  # k = 0: the digit left of the check digit, which is doubled
+        digit = rest % 10
+        rest //= 10
+        if k % 2 == 0:
+            digit = 2 * digit - np.where(digit > 4, 9, 0)
+        total += digit
+    check = (10 - total % 10) % 10
+    return [f"{p:0{width - 1}d}{c}" for p, c in zip(prefixes.tolist(), check.tolist(),
+                                                     strict=True)]
+
+
+def build_clients(path: Path, n: int) -> None:
+    """``n`` French companies (one in fifty a public body) with valid SIREN and SIRET,
+    inserted set-based (when no demo book is given)."""
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    sirens = luhn_completed(ids * 7 + 10_000_000, 9)
+    sirets = luhn_completed(np.array([int(s) for s in sirens], dtype=np.int64) * 10_000 + 1, 14)
+    frame = pd.DataFrame({"id": ids, "siren": sirens, "siret": sirets})
+    book = clientops.open(path, actor="bench", idle_window=0)
+    with book.store.transaction() as conn:
+        conn.register("bench_ids", frame)
+        conn.execute(
+            "INSERT INTO clients (id, code, kind, name, siren, siret, accounting_account,"
+            " payment_terms, payment_method, created_at, updated_at)"
+            " SELECT id, printf('C%07d', id), CASE WHEN id % 50 = 0 THEN 'public_body'"
+            " ELSE 'company' END, 'Client ' || id, siren, siret, printf('411%07d', id),"
+            " '30_days', 'transfer', now(), now() FROM bench_ids")
+        conn.unregister("bench_ids")
+        conn.execute("INSERT INTO counters VALUES ('client', ?) ON CONFLICT DO UPDATE SET value = ?",
+                     [n, n])
+    book.close()
 
 
 def extract(book: clientops.Book, lines: int, folder: Path, csv: bool) -> Path:
@@ -71,7 +110,9 @@ def extract(book: clientops.Book, lines: int, folder: Path, csv: bool) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="a demo book (copied first)")
+    parser.add_argument("--db", type=Path, help="a demo book (copied first)")
+    parser.add_argument("--clients", type=int, default=1_000_000,
+                        help="without --db: this many plain clients, built here")
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--csv", action="store_true", help="a CSV extract instead of Parquet")
     parser.add_argument("--in-place", action="store_true",
@@ -80,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-einv-"))
     try:
         path = args.db
-        if not args.in_place:
+        if args.db is None:
+            path = folder / "book.duckdb"
+            timed("build", lambda: build_clients(path, args.clients), {})
+        elif not args.in_place:
             path = folder / "book.duckdb"
             shutil.copy(args.db, path)
         book = clientops.open(path, actor="bench", idle_window=0)
