@@ -20,6 +20,7 @@ from .card import build_card
 from .clients import Clients
 from .contacts import Contacts
 from .db import DEFAULT_BUSY_TIMEOUT, DEFAULT_IDLE_WINDOW, Store
+from .directory import EInvoicing
 from .documents import Documents
 from .errors import ClientOpsError, NotFound
 from .fec import Fec
@@ -153,6 +154,10 @@ class Book:
     @cached_property
     def fec(self) -> Fec:
         return Fec(self)
+
+    @cached_property
+    def einvoicing(self) -> EInvoicing:
+        return EInvoicing(self)
 
     @cached_property
     def bulk(self) -> Bulk:

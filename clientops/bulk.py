@@ -62,8 +62,11 @@ if TYPE_CHECKING:
 # What each field's rule in ``Clients.check`` reads of the rest of the record: a check result
 # is shared only by clients that agree on these (see ``Clients._clean_field``/``_cross_checks``).
 CONTEXT: dict[str, tuple[str, ...]] = {
-    "siren": ("siret", "vat_number"),
-    "siret": ("siren",),
+    "siren": ("siret", "vat_number", "einvoicing_address"),
+    "siret": ("siren", "einvoicing_address"),
+    "einvoicing_address": ("siren", "siret"),
+    "chorus_service_code": ("kind",),
+    "chorus_engagement_required": ("kind",),
     "vat_number": ("siren",),
     "iban": ("payment_method",),
     "bic": ("iban",),
@@ -77,7 +80,8 @@ CONTEXT: dict[str, tuple[str, ...]] = {
 }
 # Fields whose rules read each other: changed together in one row, they are checked together.
 COUPLED = (
-    ("kind", "name", "first_name", "last_name", "siren", "siret", "vat_number"),
+    ("kind", "name", "first_name", "last_name", "siren", "siret", "vat_number",
+     "einvoicing_address", "chorus_service_code", "chorus_engagement_required"),
     ("iban", "bic", "bank_name", "payment_method"),
     ("country", "phone", "postal_code", "delivery_country", "delivery_postal_code"),
 )

@@ -41,6 +41,8 @@ CLIENT_COLUMNS = (
     "delivery_city", "delivery_country", "language", "currency", "accounting_account",
     "payment_terms", "payment_method", "iban", "bic", "bank_name", "tags", "owner", "comments",
     "status", "created_at", "updated_at", "archived_at", "version", "reminders_paused",
+    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on", "chorus_service_code",
+    "chorus_engagement_required",
 )
 _TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
 
@@ -241,6 +243,10 @@ def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The kept rows (not dropped) that differ from the tables: one line, up to 10 clients."""
     if not derived.table_exists(conn, "card_rows"):
         return []  # a book being migrated
+    have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
+                                       " WHERE table_name = 'clients'").fetchall()}
+    if not have >= set(CLIENT_COLUMNS):
+        return []  # a book being migrated: the card rows are filled at the end
     wrong = conn.execute(f"""
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
         LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
@@ -313,5 +319,6 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
     for name in _TIMESTAMPS:
         if client[name] is not None:
             client[name] = datetime.fromisoformat(client[name])
+    client["einvoicing_checked_on"] = _day(client["einvoicing_checked_on"])
     client["_fy_month"] = row[2]
     return client, [_row(r) for r in sections]

@@ -283,6 +283,8 @@ class ChangeSet:
       recheck: the uniqueness rule (:func:`clientops.bulk.check_unique`), given by the builder
         and run again inside the write transaction: ``(conn, book, items, allow_duplicate)``
         returns the clashes, one text each.
+      after_write: called with the connection and the change-set id inside the write
+        transaction, after the changes (the directory check records the lines it read).
     """
 
     book: Book
@@ -292,6 +294,8 @@ class ChangeSet:
     action: str = "update"
     unchanged: int = 0
     allow_duplicate: bool = False
+    after_write: Callable[[duckdb.DuckDBPyConnection, int], None] | None = field(
+        default=None, repr=False)
     applied_id: int | None = field(default=None, init=False)
     recheck: UniquenessCheck = field(kw_only=True, repr=False, compare=False)
 
@@ -383,6 +387,8 @@ class ChangeSet:
             )
             write_client_changes(conn, self.book, items, changeset_id,
                                  action=self.action, source=self.source)
+            if self.after_write is not None:
+                self.after_write(conn, changeset_id)
         self.applied_id = changeset_id
         return changeset_id
 

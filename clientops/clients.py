@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from . import audit, exports, identifiers, privacy
+from . import audit, bounds, einvoicing, exports, identifiers, privacy
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
@@ -62,6 +62,13 @@ class Client:
       phone: E.164 (``+33123456789``).
       iban: compact IBAN, in clear (only here: lists, audit and ``repr()`` mask it).
       tags: a tuple of tags.
+      einvoicing_address: the client's address in the e-invoicing directory, compact
+        (``732829320_73282932000074``; :mod:`clientops.einvoicing`).
+      einvoicing_platform: the approved platform that receives the client's invoices.
+      einvoicing_checked_on: when the address was last checked against the directory.
+      chorus_service_code: a public body's Chorus Pro service code.
+      chorus_engagement_required: the public body refuses an invoice without its legal
+        commitment number (``engagement_number`` on the document).
       version: incremented by every change; pass it back as ``expected_version``.
     """
 
@@ -99,6 +106,11 @@ class Client:
     owner: str | None = None
     comments: str | None = None
     reminders_paused: bool = False
+    einvoicing_address: str | None = None
+    einvoicing_platform: str | None = None
+    einvoicing_checked_on: date | None = None
+    chorus_service_code: str | None = None
+    chorus_engagement_required: bool = False
     status: str = "active"
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -110,6 +122,11 @@ class Client:
     @property
     def is_archived(self) -> bool:
         return self.status == "archived"
+
+    @property
+    def einvoicing_flow(self) -> str:
+        """``e-invoicing``, ``e-reporting`` or ``chorus_pro`` (:func:`einvoicing.flow_of`)."""
+        return einvoicing.flow_of(self.kind, self.country)
 
     @property
     def iban_formatted(self) -> str | None:
@@ -144,12 +161,17 @@ TEXT_LIMITS = {
     "address_line1": 200, "address_line2": 200, "city": 100,
     "delivery_address_line1": 200, "delivery_address_line2": 200, "delivery_city": 100,
     "bank_name": 200, "owner": 100, "comments": 5000,
+    "einvoicing_platform": einvoicing.PLATFORM_LIMIT,
 }
+# True/false fields: "true"/"false" as text too (a change set and a CSV of corrections).
+BOOLEAN_FIELDS = ("reminders_paused", "chorus_engagement_required")
+# Fields a public body alone holds (Chorus Pro).
+PUBLIC_BODY_FIELDS = ("chorus_service_code", "chorus_engagement_required")
 MULTILINE_FIELDS = ("comments",)
 _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
 _ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
-              "created_at", "updated_at", "id")
+              "created_at", "updated_at", "id", "einvoicing_checked_on")
 _TEXT_ORDER = frozenset({"name", "kind", "city", "email", "payment_method", "payment_terms",
                          "owner", "status"})
 _FIELD_LABELS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT number", "iban": "IBAN",
@@ -283,7 +305,7 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
         return _choice(field, value, PAYMENT_METHODS)
     if field == "tags":
         return parse_tags(value)
-    if field == "reminders_paused":
+    if field in BOOLEAN_FIELDS:
         # "true"/"false" as text too: the form a change set and a CSV of corrections carry
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
@@ -309,6 +331,12 @@ def _clean_field(field: str, value: Any, merged: Mapping[str, Any]) -> Any:
         return None
     if field == "siren":
         return identifiers.clean_siren(value, field)
+    if field == "einvoicing_address":
+        return einvoicing.parse(value, field).compact  # whose it is: Clients._cross_checks
+    if field == "einvoicing_checked_on":
+        return bounds.past_date(field, value)
+    if field == "chorus_service_code":
+        return einvoicing.clean_part(value, field)
     if field == "siret":
         return identifiers.clean_siret(value, field)
     if field == "vat_number":
@@ -334,6 +362,7 @@ def _row_to_client(names: Sequence[str], row: Sequence[Any]) -> Client:
     data = dict(zip(names, row, strict=True))
     data["tags"] = _stored_tags(data.get("tags"))
     data["reminders_paused"] = bool(data.get("reminders_paused"))
+    data["chorus_engagement_required"] = bool(data.get("chorus_engagement_required"))
     return Client(**data)
 
 
@@ -346,8 +375,12 @@ def _db_value(field: str, value: Any) -> Any:
 LIST_COLUMNS = (
     "code", "name", "kind", "siren", "siret", "vat_number", "email", "phone", "postal_code",
     "city", "country", "payment_method", "payment_terms", "accounting_account", "iban", "bic",
-    "tags", "owner", "status", "version", "created_at", "updated_at",
+    "tags", "owner", "status", "version", "created_at", "updated_at", "einvoicing_flow",
+    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on",
+    "chorus_service_code", "chorus_engagement_required",
 )
+# List columns computed from others (the flow is derived, never stored).
+_COMPUTED = {"einvoicing_flow": einvoicing.flow_sql()}
 
 
 class Clients:
@@ -400,6 +433,7 @@ class Clients:
         tags: str | Sequence[str] | None,
         payment_method: str | Sequence[str] | None,
         owner: str | None,
+        einvoicing_flow: str | Sequence[str] | None = None,
     ) -> tuple[str, builtins.list[Any]]:
         clauses: builtins.list[str] = []
         params: builtins.list[Any] = []
@@ -437,6 +471,14 @@ class Clients:
         if owner is not None:
             clauses.append("owner = ?")
             params.append(owner)
+        if einvoicing_flow:
+            flows = [einvoicing_flow] if isinstance(einvoicing_flow, str) else list(einvoicing_flow)
+            for flow in flows:
+                if flow not in einvoicing.FLOWS:
+                    raise ValidationError("einvoicing_flow", flow,
+                                          "must be one of " + ", ".join(einvoicing.FLOWS))
+            clauses.append(f"list_contains(?, {einvoicing.flow_sql()})")
+            params.append(flows)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def list(
@@ -447,6 +489,7 @@ class Clients:
         tags: str | Sequence[str] | None = None,
         payment_method: str | Sequence[str] | None = None,
         owner: str | None = None,
+        einvoicing_flow: str | Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
         order_by: str = "code",
@@ -455,13 +498,16 @@ class Clients:
         """Clients as a DataFrame (IBAN masked), filtered and paged on the database side.
 
         ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` matches name
-        and city (ignoring case and accents), code, email, SIREN/SIRET and VAT number.
+        and city (ignoring case and accents), code, email, SIREN/SIRET and VAT number;
+        ``einvoicing_flow`` keeps the clients of these flows (:data:`einvoicing.FLOWS`).
         """
         if order_by not in _ORDERABLE:
             raise ValidationError("order_by", order_by, "must be one of " + ", ".join(_ORDERABLE))
-        where, params = self._where(status, search, tags, payment_method, owner)
+        where, params = self._where(status, search, tags, payment_method, owner,
+                                    einvoicing_flow)
         select = ", ".join(
-            f"{mask_iban_sql('iban')} AS iban" if c == "iban" else c for c in LIST_COLUMNS
+            f"{mask_iban_sql('iban')} AS iban" if c == "iban" else
+            f"{_COMPUTED[c]} AS {c}" if c in _COMPUTED else c for c in LIST_COLUMNS
         )
         direction = "DESC" if descending else "ASC"
         # Text in dictionary order, as a French reader expects (Émile before Zoé, "de" with
@@ -500,9 +546,11 @@ class Clients:
         tags: str | Sequence[str] | None = None,
         payment_method: str | Sequence[str] | None = None,
         owner: str | None = None,
+        einvoicing_flow: str | Sequence[str] | None = None,
     ) -> int:
         """How many clients :meth:`list` would return without paging."""
-        where, params = self._where(status, search, tags, payment_method, owner)
+        where, params = self._where(status, search, tags, payment_method, owner,
+                                    einvoicing_flow)
         with self._book.store.connection() as conn:
             row = conn.execute(f"SELECT count(*) FROM clients{where}", params).fetchone()
         return int(row[0]) if row else 0
@@ -518,6 +566,7 @@ class Clients:
         tags: str | Sequence[str] | None = None,
         payment_method: str | Sequence[str] | None = None,
         owner: str | None = None,
+        einvoicing_flow: str | Sequence[str] | None = None,
         order_by: str = "code",
         descending: bool = False,
         codes: Iterable[str] | None = None,
@@ -531,7 +580,8 @@ class Clients:
         """
         exports.check_destination(path, format, lang)
         frame = self.list(status, search, tags=tags, payment_method=payment_method, owner=owner,
-                          order_by=order_by, descending=descending)
+                          einvoicing_flow=einvoicing_flow, order_by=order_by,
+                          descending=descending)
         return exports.write(exports.select_codes(frame, codes), path, format=format, lang=lang,
                              sheet="Clients", on_progress=on_progress)
 
@@ -647,6 +697,7 @@ class Clients:
                 message = err.message if blamed == "vat_number" else \
                     f"does not match the VAT number {vat}"
                 errors.append(ValidationError(blamed, given.get(blamed), message))
+        errors.extend(_einvoicing_checks(given, touched, merged, bad))
         iban, bic = merged.get("iban"), merged.get("bic")
         # A BIC the user gives must be of the IBAN's country; one derived from the IBAN (bank
         # registry) is by construction, and is not checked again.
@@ -1038,6 +1089,32 @@ class Clients:
     def merge(self, keep: str, drop: str) -> int:
         """Merge duplicate ``drop`` into ``keep``; undoable change set (:mod:`clientops.merge`)."""
         return merge_clients(self._book, keep, drop)
+
+
+def _einvoicing_checks(
+    given: Mapping[str, Any], touched: set[str], merged: Mapping[str, Any], bad: set[str]
+) -> builtins.list[ValidationError]:
+    """The e-invoicing address is the client's own (its SIREN, its SIRET); the Chorus Pro
+    fields are a public body's."""
+    errors: builtins.list[ValidationError] = []
+    address = merged.get("einvoicing_address")
+    owner = {"siren", "siret", "einvoicing_address"}
+    if touched & owner and address and not owner & bad:
+        try:
+            einvoicing.check_owner(einvoicing.parse(address), address, "einvoicing_address",
+                                   siren=merged.get("siren"), siret=merged.get("siret"))
+        except ValidationError as err:
+            blamed = next((f for f in ("einvoicing_address", "siret", "siren") if f in given),
+                          "einvoicing_address")
+            message = err.message if blamed == "einvoicing_address" else \
+                f"does not match the e-invoicing address {address}"
+            errors.append(ValidationError(blamed, given.get(blamed), message))
+    if merged.get("kind") != "public_body":
+        for field in PUBLIC_BODY_FIELDS:
+            if field in given and merged.get(field) and field not in bad:
+                errors.append(ValidationError(
+                    field, given[field], "only a public body invoiced through Chorus Pro has it"))
+    return errors
 
 
 def _given_first(

@@ -469,6 +469,10 @@ class Store:
         self._migrating = True  # the derived data is checked once the schema is whole
         try:
             self._apply(pending)
+            # The structures a migration creates are filled once the schema is whole: a card
+            # row holds client columns that later migrations add.
+            with self.transaction() as conn:
+                derived.after_migrations(conn, [name for name, _ in pending], self.keeps)
         finally:
             self._migrating = False
         return [name for name, _ in pending]
@@ -508,7 +512,6 @@ class Store:
                 )
                 try:
                     conn.execute(sql)
-                    derived.after_migration(conn, name, self.keeps)
                 except duckdb.Error as err:
                     raise ClientOpsError(
                         f"The database {self.path} could not be brought to the current schema "

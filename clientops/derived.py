@@ -199,9 +199,11 @@ def rebuild(conn: duckdb.DuckDBPyConnection, keeps: Any = None,
     return done
 
 
-def after_migration(conn: duckdb.DuckDBPyConnection, migration: str, keeps: Any = None) -> None:
-    """Rebuild the structures that ``migration`` creates (their ``built_by``)."""
-    rebuild(conn, keeps, [s.name for s in structures(keeps) if s.built_by == migration])
+def after_migrations(conn: duckdb.DuckDBPyConnection, migrations: list[str],
+                     keeps: Any = None) -> None:
+    """Rebuild the structures that ``migrations`` create (their ``built_by``), once they are
+    all applied."""
+    rebuild(conn, keeps, [s.name for s in structures(keeps) if s.built_by in migrations])
 
 
 def check_all(conn: duckdb.DuckDBPyConnection, keeps: Any = None) -> list[str]:

@@ -23,7 +23,7 @@ from . import audit, bounds, imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current, recompute_open_balances
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
-from .text import as_key, required_text
+from .text import as_key, clean_text, required_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -32,6 +32,9 @@ KINDS = ("invoice", "quote", "credit_note")
 PREFIXES = {"invoice": "F", "quote": "D", "credit_note": "A"}
 # A document number given by the invoicing system: one line, at most this many characters.
 NUMBER_LIMIT = 64
+# A legal commitment number (numéro d'engagement juridique) of a public body: Chorus Pro
+# takes at most 50 characters.
+ENGAGEMENT_LIMIT = 50
 STATUSES = {
     "invoice": ("issued",),
     "credit_note": ("issued",),
@@ -41,7 +44,8 @@ _TERMS = re.compile(r"^(?:(?P<days>\d+)_days(?P<eom>_end_of_month)?|on_receipt)$
 
 LIST_COLUMNS = """
     c.code AS client_code, d.kind, d.number, d.issue_date, d.due_date, d.total_excl_tax, d.tax,
-    d.total_incl_tax, d.status, x.number AS cancels, d.in_dispute, d.open_amount, d.settled_on
+    d.total_incl_tax, d.status, x.number AS cancels, d.in_dispute, d.open_amount, d.settled_on,
+    d.engagement_number
 """
 
 
@@ -53,6 +57,8 @@ class Document:
       open_amount: what the invoice still owes today (maintained allocation); None otherwise.
       settled_on: the date the invoice was fully settled, None while open.
       cancels: for a credit note, the number of the invoice it cancels (part of).
+      engagement_number: the public body's legal commitment number the invoice quotes
+        (Chorus Pro); required for a client with ``chorus_engagement_required``.
     """
 
     id: int
@@ -69,6 +75,7 @@ class Document:
     in_dispute: bool
     open_amount: Decimal | None
     settled_on: date | None
+    engagement_number: str | None = None
 
 
 def terms_rule(terms: str) -> tuple[int, bool]:
@@ -105,7 +112,7 @@ def _document(row: tuple[Any, ...]) -> Document:
         id=int(row[0]), client_code=row[1], kind=row[2], number=row[3], issue_date=row[4],
         due_date=row[5], total_excl_tax=row[6], tax=row[7], total_incl_tax=row[8],
         status=row[9], cancels=row[10], in_dispute=bool(row[11]), open_amount=row[12],
-        settled_on=row[13],
+        settled_on=row[13], engagement_number=row[14],
     )
 
 
@@ -120,7 +127,7 @@ def by_number(columns: str) -> str:
 
 _GET_SQL = by_number(
     "id, client_id, kind, number, issue_date, due_date, total_excl_tax, tax, total_incl_tax,"
-    " status, cancels_id, in_dispute, open_amount, settled_on")
+    " status, cancels_id, in_dispute, open_amount, settled_on, engagement_number")
 
 
 def invoice_id(conn: duckdb.DuckDBPyConnection, ref: Any, client_id: int, field: str) -> int:
@@ -157,6 +164,7 @@ class Documents:
         number: str | None = None,
         cancels: Any = None,
         status: str = "issued",
+        engagement_number: str | None = None,
     ) -> Document:
         """Record a document; the due date of an invoice defaults from the client's terms.
 
@@ -164,6 +172,9 @@ class Documents:
         characters, checked like every free text (:func:`clientops.text.clean_text`).
         Dates fall in the book's windows (:mod:`clientops.bounds`): the issue date between
         1 January 2000 and five years from today, the due date at most five years after it.
+        ``engagement_number`` (the public body's legal commitment number, one line of at most
+        :data:`ENGAGEMENT_LIMIT` characters) is required on an invoice to a client with
+        ``chorus_engagement_required``: Chorus Pro rejects it otherwise.
         """
         if kind not in KINDS:
             raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
@@ -182,6 +193,10 @@ class Documents:
             raise ValidationError("cancels", cancels, "only a credit note cancels an invoice")
         if number is not None:
             number = required_text("number", number, NUMBER_LIMIT)
+        engagement = clean_text("engagement_number", engagement_number, ENGAGEMENT_LIMIT)
+        if engagement is not None and kind == "quote":
+            raise ValidationError("engagement_number", engagement,
+                                  "only invoices and credit notes quote a legal commitment")
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, client_status, terms = client_row(conn, code)
@@ -189,6 +204,14 @@ class Documents:
                 raise ValidationError(
                     "client", code, "is archived: archived clients get no new documents "
                     "(restore the client first)")
+            if kind == "invoice" and engagement is None:
+                required = conn.execute("SELECT chorus_engagement_required FROM clients"
+                                        " WHERE id = ?", [client_id]).fetchone()
+                if required and required[0]:
+                    raise ValidationError(
+                        "engagement_number", None,
+                        f"is required: the public body {code} rejects an invoice without its "
+                        "legal commitment number")
             if kind == "invoice" and due is None:
                 due = due_date_for(terms, issued)
             cancels_id = invoice_id(conn, cancels, client_id, "cancels") if cancels else None
@@ -200,16 +223,17 @@ class Documents:
             conn.execute(
                 "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
                 " total_excl_tax, tax, total_incl_tax, status, cancels_id, in_dispute,"
-                " created_at, open_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, now(),"
-                " ?)",
+                " created_at, open_amount, engagement_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, FALSE, now(), ?, ?)",
                 [doc_id, client_id, kind, number, issued, due, excl, vat, excl + vat, status,
-                 cancels_id, excl + vat if kind == "invoice" else None],
+                 cancels_id, excl + vat if kind == "invoice" else None, engagement],
             )
             audit.record(
                 conn, book, entity="document", entity_id=doc_id, client_code=code,
                 action="create",
                 changes=[("kind", None, kind), ("number", None, number),
-                         ("total_incl_tax", None, excl + vat)],
+                         ("total_incl_tax", None, excl + vat)]
+                + ([("engagement_number", None, engagement)] if engagement else []),
             )
             if kind != "quote":
                 recompute_open_balances(conn, [client_id])
@@ -350,10 +374,10 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
     the row number the report gives), with the checks and the report of ``import_file``.
     Inside a write transaction of ``book`` it joins it (the FEC import)."""
     imports.require_columns(frame, ["client_code", "number", "issue_date", "total_excl_tax"])
-    imports.check_text(frame, {"number": NUMBER_LIMIT})
+    imports.check_text(frame, {"number": NUMBER_LIMIT, "engagement_number": ENGAGEMENT_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
-        "total_incl_tax", "cancels", "status")}
+        "total_incl_tax", "cancels", "status", "engagement_number")}
     earliest, latest = bounds.EARLIEST, bounds.horizon()
     try:
         with book.store.transaction() as conn, imports.registered(conn, "_doc_raw", frame):
@@ -379,10 +403,12 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
                            {col['cancels']} AS cancels,
                            coalesce(lower({col['status']}), 'issued') AS status,
                            lower({col['status']}) AS status_given,
+                           {col['engagement_number']} AS engagement_number,
                            $first + r._row - 1 AS new_id
                     FROM _doc_raw r
                 )
                 SELECT t.*, c.id AS client_id, c.status AS client_status,
+                       coalesce(c.chorus_engagement_required, FALSE) AS engagement_required,
                        CASE WHEN NOT ({imports.sql_too_large("t.total_excl_tax")}
                                       OR {imports.sql_too_large("t.tax")})
                             THEN CAST(t.total_excl_tax + t.tax AS DECIMAL(18,2))
@@ -425,6 +451,12 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
                 ("client_status = 'archived' AND existing_id IS NULL",
                  "'client ' || client_code || ' is archived: archived clients get no new "
                  "documents'"),
+                ("engagement_required AND kind = 'invoice' AND engagement_number IS NULL"
+                 " AND existing_id IS NULL",
+                 "'engagement_number is required: the public body ' || client_code"
+                 " || ' rejects an invoice without its legal commitment number'"),
+                ("engagement_number IS NOT NULL AND kind = 'quote'",
+                 _q("engagement_number: only invoices and credit notes quote a legal commitment")),
                 ("kind NOT IN ('invoice', 'quote', 'credit_note')",
                  "'kind ' || kind || ' must be invoice, quote or credit_note'"),
                 ("key IS NULL", _q("document number is missing")),
@@ -508,10 +540,10 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
             conn.execute(f"""
                 INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,
                     total_excl_tax, tax, total_incl_tax, status, cancels_id, in_dispute,
-                    created_at, open_amount)
+                    created_at, open_amount, engagement_number)
                 SELECT new_id, client_id, kind, key, issue_date, due_date, total_excl_tax, tax,
                        total_incl_tax, status, cancels_id, FALSE, now(),
-                       CASE WHEN kind = 'invoice' THEN total_incl_tax END
+                       CASE WHEN kind = 'invoice' THEN total_incl_tax END, engagement_number
                 FROM _doc_stage WHERE {new} ORDER BY client_id, issue_date""")
             imports.audit_rows(
                 conn, book, entity="document", count=imported,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .bounds import MAX_AMOUNT
 from .errors import ValidationError
@@ -260,9 +261,9 @@ class Rejected(Exception):
 
 @contextmanager
 def registered(
-    conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
+    conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table
 ) -> Iterator[None]:
-    """``frame`` visible to SQL as ``name`` for the block."""
+    """``frame`` (a DataFrame or an Arrow table) visible to SQL as ``name`` for the block."""
     conn.register(name, frame)
     try:
         yield

@@ -69,7 +69,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import duckdb
 
-from . import derived
 from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, ConflictError, DatabaseBusy
 
@@ -445,7 +444,6 @@ class PgStore(Store):
                             conn.execute(statement)
                         else:
                             conn.execute(execute, [statement])
-                    derived.after_migration(conn, name, self.keeps)
                     conn.execute(execute, [
                         f"INSERT INTO schema_migrations VALUES ({_quote_sql(name)}, now())"
                     ])

@@ -18,6 +18,10 @@ archived_with_open_invoices archived clients that still owe money
 retention_expired           individuals and contacts without activity for ``retention_years``
                             (see :func:`clientops.privacy.retention_sql`); action
                             ``anonymise``
+einvoicing_not_ready        what an active client lacks for its e-invoicing flow (the rows of
+                            ``book.einvoicing.readiness()``, :mod:`clientops.directory`); the
+                            fix is the directory's address (or the date it was read, for a
+                            check older than 12 months that the directory still confirms)
 ==========================  =================================================================
 
 ``action`` proposes what to do when it is not a corrected value (``bulk.from_quality`` builds
@@ -32,6 +36,7 @@ cannot vouch for — usually few — go through :meth:`Clients.check`, once per 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -41,6 +46,7 @@ import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
+from .directory import MISSING, best_line_sql, cutoff, findings_sql
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
@@ -216,7 +222,15 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
             WHERE c.status = 'archived' AND d.kind = 'invoice' AND d.open_amount > 0
             GROUP BY c.code, c.status"""),
         ("retention_expired", retention_sql("$cutoff")),
+        ("einvoicing_not_ready", _EINVOICING),
     ]
+
+
+# The readiness findings (clientops.directory), each in its own words.
+_EINVOICING = (
+    "SELECT code, field, value, CASE item "
+    + " ".join(f"WHEN '{item}' THEN '{message}'" for item, _field, message in MISSING)
+    + f" END AS message FROM ({findings_sql().replace('$cutoff', '$einv_cutoff')})")
 
 
 _TERRITORIES = ", ".join(f"'{c}'" for c in sorted(FR_TERRITORIES))
@@ -268,7 +282,7 @@ def quality(book: Book) -> pd.DataFrame:
     ``book.bulk.from_quality(findings)`` (after filling a ``new`` column where you know better).
     """
     prefix = book.settings.accounting_prefix
-    cutoff = retention_cutoff(book.settings.retention_years)
+    retention = retention_cutoff(book.settings.retention_years)
     actions = " ".join(f"WHEN '{rule}' THEN '{action}'" for rule, action in ACTIONS.items())
     rules = [("invalid_value", "SELECT code, field, value, message FROM quality_bad_rows"),
              ("invalid_value", _MISMATCHES), *_rules()]
@@ -281,7 +295,8 @@ def quality(book: Book) -> pd.DataFrame:
                 f"SELECT rule, code, field,"
                 f" CASE WHEN field = 'iban' THEN {mask_iban_sql('value')} ELSE value END AS value,"
                 f" message, CASE rule {actions} END AS action"
-                f" FROM ({union}) ORDER BY o, code, field", {"prefix": prefix, "cutoff": cutoff}
+                f" FROM ({union}) ORDER BY o, code, field",
+                {"prefix": prefix, "cutoff": retention, "einv_cutoff": cutoff(date.today())}
             ).to_arrow_table().to_pandas()  # Arrow-backed text: no Python object per cell
         finally:
             conn.unregister("quality_bad_rows")
@@ -388,6 +403,7 @@ def suggested_fixes(book: Book, findings: pd.DataFrame) -> pd.DataFrame:
             if not [e for e in errors if e.field == field] and field in cleaned \
                     and cleaned[field] != value:
                 fixes.append((code, field, cleaned[field]))
+    fixes += _einvoicing_fixes(book, frame[frame["rule"] == "einvoicing_not_ready"])
     accounts = frame[frame["rule"] == "account_outside_prefix"]
     if not accounts.empty:
         with book.store.connection() as conn:
@@ -400,6 +416,27 @@ def suggested_fixes(book: Book, findings: pd.DataFrame) -> pd.DataFrame:
         fixes += [(code, "accounting_account", f"{prefix}{ids[code]:06d}")
                   for code in accounts["code"] if code in ids]
     return pd.DataFrame(fixes, columns=["code", "field", "new"], dtype=object)
+
+
+def _einvoicing_fixes(book: Book, findings: pd.DataFrame) -> list[tuple[str, str, Any]]:
+    """The directory's values for readiness findings: its address, its platform beside it,
+    and the date it was read for a check it still confirms."""
+    if findings.empty:
+        return []
+    wanted = set(zip(findings["code"], findings["field"], strict=True))
+    found = book.einvoicing.findings()
+    with book.store.connection() as conn:
+        platforms = dict(conn.execute(
+            "SELECT code, platform FROM (" + best_line_sql("einvoicing_directory") + ")"
+        ).fetchall()) if len(found) else {}
+    fixes: list[tuple[str, str, Any]] = []
+    for code, field, fix in zip(found["code"], found["field"], found["fix"], strict=True):
+        if fix is None or (code, field) not in wanted:
+            continue
+        fixes.append((code, field, fix))
+        if field == "einvoicing_address" and platforms.get(code):
+            fixes.append((code, "einvoicing_platform", platforms[code]))
+    return list(dict.fromkeys(fixes))
 
 
 def _stored(conn: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> dict[tuple[str, str], Any]:

@@ -350,6 +350,31 @@ PAYMENTS_REFERENCE = """
 CREATE INDEX payments_reference_idx ON payments(reference);
 """
 
+# E-invoicing (issue 19): the client's address in the public directory (annuaire), its
+# platform and when it was last checked; the Chorus Pro fields of public bodies; the legal
+# commitment number of documents; and the directory lines last read
+# (clientops.directory: what "the directory disagrees" is measured against). The kept card rows
+# lack the new columns: dropped, read from the tables until ``clientops optimize``.
+EINVOICING = """
+ALTER TABLE clients ADD COLUMN einvoicing_address VARCHAR;
+ALTER TABLE clients ADD COLUMN einvoicing_platform VARCHAR;
+ALTER TABLE clients ADD COLUMN einvoicing_checked_on DATE;
+ALTER TABLE clients ADD COLUMN chorus_service_code VARCHAR;
+ALTER TABLE clients ADD COLUMN chorus_engagement_required BOOLEAN DEFAULT FALSE;
+ALTER TABLE documents ADD COLUMN engagement_number VARCHAR;
+CREATE TABLE einvoicing_directory (
+    siren VARCHAR NOT NULL,
+    siret VARCHAR,
+    routing_code VARCHAR,
+    suffix VARCHAR,
+    platform VARCHAR,
+    address VARCHAR NOT NULL,
+    read_on DATE NOT NULL
+);
+CREATE INDEX einvoicing_directory_siren_idx ON einvoicing_directory(siren);
+UPDATE card_rows SET dropped = true WHERE NOT dropped;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -361,6 +386,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0008_named_credits", NAMED_CREDITS),
     ("0009_card_rows", CARD_ROWS),
     ("0010_payments_reference", PAYMENTS_REFERENCE),
+    ("0011_einvoicing", EINVOICING),
 ]
 
 

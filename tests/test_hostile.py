@@ -59,6 +59,7 @@ WRITES = {
     "bulk": ["update", "from_file", "from_quality", "undo", "archive", "restore", "delete"],
     "indicators": [],
     "fec": ["import_file"],
+    "einvoicing": ["check_directory"],  # the change set it yields, applied
 }
 READS = {
     "Book": ["card", "changesets", "check_derived", "close", "counts", "history", "quality",
@@ -77,6 +78,7 @@ READS = {
     "bulk": [],
     "indicators": ["aging", "export", "monthly", "portfolio"],
     "fec": ["export", "fiscal_year"],
+    "einvoicing": ["findings", "readiness", "ready_revenue"],
 }
 # Driven through another call: mark_collected takes the caller's open transaction (sepa.confirm).
 THROUGH = {"mandates.mark_collected": "sepa.confirm"}
@@ -677,6 +679,19 @@ def spec_fec_import_file(w: World, draw: Draw) -> Call:
     return Call(lambda: w.book.fec.import_file(path))
 
 
+def spec_einvoicing_check_directory(w: World, draw: Draw) -> Call:
+    """A directory line for a client with a SIREN, its address or platform attacked."""
+    w.fresh_client(siren="732829320", siret="73282932000074")
+    v = attacked_args(draw, {
+        "address": (st.sampled_from(["732829320", "732829320_73282932000074_SERV-1",
+                                     "732829320_ACHATS"]), attack_text),
+        "platform": (st.just("PA Un"), attack_text)})
+    path = w.path(".csv")
+    pd.DataFrame({"address": [v["address"]], "platform": [v["platform"]]}).to_csv(
+        path, index=False, errors="replace")
+    return Call(lambda: w.book.einvoicing.check_directory(path).apply())
+
+
 def spec_book_fill_cards(w: World, draw: Draw) -> Call:
     rebuild = draw(flags)
     return Call(lambda: w.book.fill_cards(rebuild=rebuild))
@@ -710,6 +725,7 @@ SPECS: dict[str, Callable[[World, Draw], Call]] = {
     "bulk.archive": spec_bulk_archive, "bulk.restore": spec_bulk_restore,
     "bulk.delete": spec_bulk_delete,
     "fec.import_file": spec_fec_import_file,
+    "einvoicing.check_directory": spec_einvoicing_check_directory,
 }
 
 
@@ -812,6 +828,8 @@ READ_CALLS: dict[str, Callable[[clientops.Book, Any], Any]] = {
     "indicators.aging(as_of)": lambda b, h: b.indicators.aging(as_of=h),
     "indicators.monthly(months)": lambda b, h: b.indicators.monthly(months=h),
     "reminders.due(as_of)": lambda b, h: b.reminders.due(as_of=h),
+    "einvoicing.readiness(as_of)": lambda b, h: b.einvoicing.readiness(as_of=h),
+    "einvoicing.ready_revenue(as_of)": lambda b, h: b.einvoicing.ready_revenue(as_of=h),
 }
 
 

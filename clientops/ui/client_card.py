@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 import pandas as pd
 
+from .. import einvoicing
 from ..identifiers import mask_iban
 from . import fmt, labels
 from .client_form import ClientForm
@@ -195,6 +196,7 @@ class ClientCard(w.VBox):
         self.tasks = tag(w.HTML(""), "tasks")
         self.chart = tag(w.HTML(""), "chart")
         self.identity = tag(w.HTML(""), "identity")
+        self.einvoicing = tag(w.HTML(""), "einvoicing")
         self.documents = tag(w.HTML(""), "documents")
         self.payment = tag(w.HTML(""), "payment")
         self.reminders = tag(w.HTML(""), "reminders")
@@ -203,7 +205,7 @@ class ClientCard(w.VBox):
 
         h = lambda text: w.HTML(f"<h3>{text}</h3>")  # noqa: E731 - a tiny local helper
         left = w.VBox([
-            panel(self.identity_button, self.identity, name="identity"),
+            panel(self.identity_button, self.identity, self.einvoicing, name="identity"),
             panel(self.payment_button, self.payment, name="payment"),
             panel(w.HBox([h(_("Contacts")), self.contacts_button]), self.contacts,
                   name="contacts"),
@@ -317,6 +319,28 @@ class ClientCard(w.VBox):
             (labels.label("comments"), attr(ident, "comments")),
         ]
         self.identity.value = "<br>".join(f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines if v)
+        self._draw_einvoicing(ident)
+
+    def _draw_einvoicing(self, ident: Any) -> None:
+        """The e-invoicing block: the flow, the directory address, its platform and check,
+        and for a public body its Chorus Pro fields."""
+        flow = einvoicing.flow_of(attr(ident, "kind"), attr(ident, "country"))
+        lines = [
+            (labels.label("einvoicing_flow"), labels.value_label("einvoicing_flow", flow)),
+            (labels.label("einvoicing_address"), attr(ident, "einvoicing_address") or "—"),
+            (labels.label("einvoicing_platform"), attr(ident, "einvoicing_platform") or "—"),
+            (labels.label("einvoicing_checked_on"),
+             fmt.day(attr(ident, "einvoicing_checked_on")) or _("never")),
+        ]
+        if flow == "chorus_pro":
+            lines += [
+                (labels.label("chorus_service_code"), attr(ident, "chorus_service_code") or "—"),
+                (labels.label("chorus_engagement_required"),
+                 labels.value_label("chorus_engagement_required",
+                                    bool(attr(ident, "chorus_engagement_required")))),
+            ]
+        self.einvoicing.value = "<h4>" + esc(_("E-invoicing")) + "</h4>" + "<br>".join(
+            f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines)
 
     def _draw_documents(self, documents: Any) -> None:
         kinds: dict[Any, str] = dict(labels.document_kinds())

@@ -14,7 +14,18 @@ import ipywidgets as w
 
 from ..errors import ConflictError, ValidationError
 from . import labels
-from .controls import Banner, Field, area_field, choice_field, guarded, style, tag, text_field
+from .controls import (
+    Banner,
+    Field,
+    area_field,
+    check_field,
+    choice_field,
+    date_field,
+    guarded,
+    style,
+    tag,
+    text_field,
+)
 from .i18n import _
 from .messages import describe_field_error, translate
 
@@ -26,8 +37,14 @@ IDENTITY_FIELDS = [
     "website", "address_line1", "address_line2", "postal_code", "city", "country",
     "delivery_address_line1", "delivery_address_line2", "delivery_postal_code", "delivery_city",
     "delivery_country", "language", "currency", "accounting_account", "tags", "owner", "comments",
+    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on", "chorus_service_code",
+    "chorus_engagement_required",
 ]
 DELIVERY = [f for f in IDENTITY_FIELDS if f.startswith("delivery_")]
+# The e-invoicing block (its own section): the directory address and, for a public body,
+# Chorus Pro.
+EINVOICING = ["einvoicing_address", "einvoicing_platform", "einvoicing_checked_on",
+              "chorus_service_code", "chorus_engagement_required"]
 # Another client may share these when the user says so (the accounting account never).
 DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
 
@@ -319,17 +336,31 @@ class ClientForm(ClientFieldsForm):
             text_field("tags", labels.label("tags"), hint=_("separated by commas")),
             text_field("owner", labels.label("owner")),
             area_field("comments", labels.label("comments")),
+            text_field("einvoicing_address", labels.label("einvoicing_address"),
+                       placeholder="732829320_73282932000074",
+                       hint=_("SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX")),
+            text_field("einvoicing_platform", labels.label("einvoicing_platform")),
+            date_field("einvoicing_checked_on", labels.label("einvoicing_checked_on")),
+            text_field("chorus_service_code", labels.label("chorus_service_code"),
+                       hint=_("public bodies only")),
+            check_field("chorus_engagement_required",
+                        labels.label("chorus_engagement_required")),
         ]
         return fields
 
     def layout_children(self) -> list[w.Widget]:
-        main = [f.box for n, f in self.fields.items() if n not in DELIVERY]
+        main = [f.box for n, f in self.fields.items() if n not in DELIVERY + EINVOICING]
         delivery = w.Accordion([w.VBox([self.fields[n].box for n in DELIVERY])])
         delivery.set_title(0, _("Delivery address (if different)"))
         delivery.selected_index = None
+        einvoicing = tag(w.Accordion([w.VBox([self.fields[n].box for n in EINVOICING])]),
+                         "einvoicing")
+        einvoicing.set_title(0, _("E-invoicing"))
+        einvoicing.selected_index = None
         header = w.HTML(f"<h3>{self.title}</h3>")
-        return [style(), header, *main[:15], delivery, *main[15:], self.allow_duplicate,
-                self.banner, w.HBox([self.save, self.cancel, self.reload_button])]
+        return [style(), header, *main[:15], delivery, *main[15:], einvoicing,
+                self.allow_duplicate, self.banner,
+                w.HBox([self.save, self.cancel, self.reload_button])]
 
     def missing(self) -> list[str]:
         if self.fields["name"].value is None:

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 # (column, width, numeric) in display order.
 COLUMNS: list[tuple[str, int, bool]] = [
     ("code", 8, False), ("name", 30, False), ("city", 16, False), ("siret", 14, False),
-    ("email", 26, False), ("payment_method", 18, False), ("outstanding", 14, True),
-    ("overdue", 14, True), ("status", 8, False),
+    ("email", 26, False), ("payment_method", 18, False), ("einvoicing_flow", 14, False),
+    ("outstanding", 14, True), ("overdue", 14, True), ("status", 8, False),
 ]
 MONEY = {"outstanding", "overdue"}
 # Columns the database can sort on (``book.clients.list(order_by=…)``).
@@ -121,11 +121,15 @@ class ClientList(w.VBox):
                                                       *labels.payment_methods()],
                                              description=_("Payment"),
                                              layout=w.Layout(width="260px")), "payment-method")
+        self.einvoicing_flow = tag(w.Dropdown(options=[(_("Any flow"), ""),
+                                                       *labels.einvoicing_flows()],
+                                              description=_("E-invoicing"),
+                                              layout=w.Layout(width="300px")), "einvoicing-flow")
         self.owner = tag(w.Text(description=_("Manager"), continuous_update=False,
                                 layout=w.Layout(width="220px")), "owner")
         self.overdue_only = tag(w.Checkbox(description=_("Overdue only"), indent=False), "overdue")
         for control in (self.search, self.status, self.tags, self.payment_method, self.owner,
-                        self.overdue_only):
+                        self.overdue_only, self.einvoicing_flow):
             control.observe(self._on_filter, names="value")
 
         self.sort_buttons: dict[str, w.Button] = {}
@@ -174,7 +178,8 @@ class ClientList(w.VBox):
         super().__init__([
             style(),
             w.HBox([self.search, self.status, self.new_button]),
-            w.HBox([self.tags, self.payment_method, self.owner, self.overdue_only]),
+            w.HBox([self.tags, self.payment_method, self.einvoicing_flow, self.owner,
+                    self.overdue_only]),
             w.HBox(list(self.sort_buttons.values()), layout=w.Layout(overflow="hidden")),
             self.grid,
             w.HBox([self.prev_button, self.page_label, self.next_button, self.all_matching,
@@ -193,6 +198,7 @@ class ClientList(w.VBox):
                                  "search": self.search.value.strip() or None}
         optional = {"tags": _tags(self.tags.value), "payment_method": self.payment_method.value or None,
                     "owner": self.owner.value.strip() or None,
+                    "einvoicing_flow": self.einvoicing_flow.value or None,
                     "overdue_only": True if self.overdue_only.value else None}
         for name, value in optional.items():
             if value is not None:
@@ -273,6 +279,7 @@ class ClientList(w.VBox):
     def _render_rows(self) -> None:
         methods: dict[Any, str] = {v: k for k, v in labels.payment_methods()}
         statuses: dict[Any, str] = {v: k for k, v in labels.statuses()}
+        flows: dict[Any, str] = {v: k for k, v in labels.einvoicing_flows()}
         options = []
         for row in self.frame.to_dict("records"):
             cells = []
@@ -284,6 +291,8 @@ class ClientList(w.VBox):
                     value = methods.get(value, value)
                 elif name == "status":
                     value = statuses.get(value, value)
+                elif name == "einvoicing_flow":
+                    value = flows.get(value, value)
                 cells.append(_cell(value, width, numeric))
             options.append((" ".join(cells), str(row["code"])))
         kept = tuple(c for c in self.grid.value if c in {code for _label, code in options})

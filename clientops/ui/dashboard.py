@@ -13,7 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import vocabulary
-from . import fmt
+from . import fmt, labels
 from .client_card import figure_png
 from .client_list import download_link
 from .controls import Banner, Progress, esc, guarded, html_table, style, tag
@@ -75,6 +75,7 @@ class Dashboard(w.VBox):
         self.top = tag(w.HTML(""), "dash-top")
         self.late = tag(w.HTML(""), "dash-late")
         self.monthly = tag(w.HTML(""), "dash-monthly")
+        self.einvoicing = tag(w.HTML(""), "dash-einvoicing")
         self.aging_chart = tag(w.Image(format="png"), "dash-aging-chart")
         self.monthly_chart = tag(w.Image(format="png"), "dash-monthly-chart")
         self.top_chart = tag(w.Image(format="png"), "dash-top-chart")
@@ -90,6 +91,8 @@ class Dashboard(w.VBox):
             w.HBox([w.VBox([h(_("Top outstanding clients")), self.top, self.top_chart]),
                     w.VBox([h(_("Late payers")), self.late])]),
             w.VBox([h(_("Per month")), self.monthly]),
+            w.VBox([h(_("Share of revenue ready for e-invoicing (last 12 months)")),
+                    self.einvoicing]),
         ])
         tag(self, "dashboard")
         self.refresh()
@@ -128,6 +131,7 @@ class Dashboard(w.VBox):
         self._draw_late(frame)
         self.progress.step(3)
         self._draw_monthly()
+        self._draw_einvoicing(applied["as_of"])
         self.progress.finish()
 
     def _draw_kpis(self, frame: pd.DataFrame) -> None:
@@ -193,6 +197,18 @@ class Dashboard(w.VBox):
               fmt.money(r["overdue"])] for r in late.to_dict("records")],
             [_("Code"), _("Name"), _("Average days late"), _("Overdue")], numeric=(2, 3),
             empty=_("Nobody pays late."))
+
+    def _draw_einvoicing(self, as_of: Any) -> None:
+        """Per flow, the revenue of the 12 months to the date and the share of it billed to
+        clients ready for e-invoicing (``book.einvoicing.ready_revenue``)."""
+        frame = self.book.einvoicing.ready_revenue(as_of)
+        rows = [[esc(labels.value_label("einvoicing_flow", r["flow"])), fmt.money(r["revenue"]),
+                 fmt.money(r["ready_revenue"]),
+                 "—" if r["share"] is None else fmt.number(r["share"] * 100, 1) + " %"]
+                for r in frame.to_dict("records")]
+        self.einvoicing.value = html_table(
+            rows, [_("Flow"), _("Revenue (12 months, excl. tax)"), _("Ready"), _("Share ready")],
+            numeric=(1, 2, 3))
 
     def _draw_monthly(self) -> None:
         monthly = self.book.indicators.monthly(months=12)

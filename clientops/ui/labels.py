@@ -10,7 +10,7 @@ from .. import vocabulary
 from .fmt import text
 from .i18n import _, get_language
 
-BOOLEAN_FIELDS = ("reminders_paused", "favorite")
+BOOLEAN_FIELDS = ("reminders_paused", "favorite", "chorus_engagement_required")
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -23,6 +23,10 @@ def payment_methods() -> list[tuple[str, str]]:
 
 def payment_terms() -> list[tuple[str, str]]:
     return vocabulary.choices("payment_terms", get_language())
+
+
+def einvoicing_flows() -> list[tuple[str, str]]:
+    return vocabulary.choices("einvoicing_flow", get_language())
 
 
 def statuses() -> list[tuple[str, str]]:
@@ -56,7 +60,8 @@ def value_label(field: str, value: object) -> str:
     """
     shown = text(value)
     vocabularies = {"kind": kinds, "payment_method": payment_methods,
-                    "payment_terms": payment_terms, "status": statuses}
+                    "payment_terms": payment_terms, "status": statuses,
+                    "einvoicing_flow": einvoicing_flows}
     if not shown:
         return shown
     if field in vocabularies:

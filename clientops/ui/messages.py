@@ -124,6 +124,7 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "shape": _vocabulary(_POSTAL_SHAPES),
     "holder": _holder,
     "day": _day,
+    "part": _vocabulary({"routing code": "le code routage", "suffix": "le suffixe"}),
 }
 # What a placeholder may match, when "any text" would be ambiguous.
 _SHAPES = {"field": r"[a-z][a-z0-9_]*"}
@@ -164,6 +165,60 @@ _TABLE: list[tuple[str, str]] = [
      "un identifiant créancier SEPA (ICS) français compte 13 caractères"),
     ("check digits do not match (typing error?)",
      "la clé de contrôle ne correspond pas (faute de frappe ?)"),
+    # einvoicing.py — directory addresses, Chorus Pro service codes
+    ("the {part} of an e-invoicing address has 1 to {n} letters, digits or hyphens",
+     "{part} d'une adresse de facturation électronique compte de 1 à {n} lettres, chiffres ou "
+     "tirets"),
+    ("an e-invoicing address has at most {n} characters",
+     "une adresse de facturation électronique compte au plus {n} caractères"),
+    ("is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, SIREN_SIRET_CODEROUTAGE "
+     "and SIREN_SUFFIXE",
+     "n'est pas une adresse de facturation électronique : ses formes sont SIREN, SIREN_SIRET, "
+     "SIREN_SIRET_CODEROUTAGE et SIREN_SUFFIXE"),
+    ("in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of 14 digits",
+     "dans la forme SIREN_SIRET_CODEROUTAGE la deuxième partie est un SIRET de 14 chiffres"),
+    ("the address belongs to the SIREN {other}, not the client's SIREN {siren}",
+     "l'adresse appartient au SIREN {other}, pas au SIREN du client {siren}"),
+    ("the address names the establishment {other}, not the client's SIRET {siret}",
+     "l'adresse désigne l'établissement {other}, pas le SIRET du client {siret}"),
+    ("the SIRET {siret} of the address does not belong to its SIREN {siren}",
+     "le SIRET {siret} de l'adresse n'appartient pas à son SIREN {siren}"),
+    ("a suffix address names no SIRET nor routing code",
+     "une adresse à suffixe ne désigne ni SIRET ni code routage"),
+    ("a routing code needs the SIRET of its establishment",
+     "un code routage demande le SIRET de son établissement"),
+    ("does not match the e-invoicing address {address}",
+     "ne correspond pas à l'adresse de facturation électronique {address}"),
+    ("only a public body invoiced through Chorus Pro has it",
+     "seul un organisme public facturé par Chorus Pro en a un"),
+    ("engagement_number is required: the public body {code} rejects an invoice without its "
+     "legal commitment number",
+     "le numéro d'engagement juridique est obligatoire : l'organisme public {code} rejette une "
+     "facture sans lui"),
+    ("only invoices and credit notes quote a legal commitment",
+     "seuls les factures et les avoirs portent un numéro d'engagement"),
+    ("is required: the public body {code} rejects an invoice without its legal commitment "
+     "number",
+     "est obligatoire : l'organisme public {code} rejette une facture sans son numéro "
+     "d'engagement juridique"),
+    # directory.py — the directory check and the readiness findings
+    ("the line has neither a SIREN nor an address", "la ligne n'a ni SIREN ni adresse"),
+    ("does not match the address {address}", "ne correspond pas à l'adresse {address}"),
+    ("no active client has this SIREN (or SIRET)",
+     "aucun client actif n'a ce SIREN (ou ce SIRET)"),
+    ("e-invoicing: a French business needs its SIREN on every invoice",
+     "facturation électronique : une entreprise française doit avoir son SIREN sur chaque "
+     "facture"),
+    ("Chorus Pro: a public body needs the SIRET of the billed establishment",
+     "Chorus Pro : un organisme public doit avoir le SIRET de l'établissement facturé"),
+    ("Chorus Pro: a public body needs its service code",
+     "Chorus Pro : un organisme public doit avoir son code service"),
+    ("e-invoicing: no address in the directory",
+     "facturation électronique : aucune adresse de l'annuaire"),
+    ("e-invoicing: the address was not checked against the directory for 12 months",
+     "facturation électronique : l'adresse n'a pas été vérifiée dans l'annuaire depuis 12 mois"),
+    ("e-invoicing: the directory gives another address or platform",
+     "facturation électronique : l'annuaire donne une autre adresse ou plateforme"),
     # identifiers.py — SIREN, SIRET, VAT number
     ("a SIREN has exactly 9 digits", "un SIREN compte exactement 9 chiffres"),
     ("a SIREN contains only digits", "un SIREN ne contient que des chiffres"),

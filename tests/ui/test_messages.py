@@ -38,7 +38,8 @@ BUILT_ELSEWHERE: dict[tuple[str, str], list[str]] = {
                        if field in clients.DUPLICATE_FIELDS else ("",))
     ],
     # Clients._cross_checks: the VAT check's own message (written in identifiers.py), or this
-    ("clients.py", "message"): ["does not match the VAT number FR44732829320"],
+    ("clients.py", "message"): ["does not match the VAT number FR44732829320",
+                                "does not match the e-invoicing address 732829320"],
     # Clients._cross_checks: the BIC check's own message, written in identifiers.py
     ("clients.py", "err.message"): [],
     # clients._clean_postal_code: "{where} has {shape}", by country
@@ -47,6 +48,19 @@ BUILT_ELSEWHERE: dict[tuple[str, str], list[str]] = {
          f"a postal code in {pycountry.countries.get(alpha_2=country).name}") + f" has {shape}"
         for country, (_pattern, shape) in clients._POSTAL_CODES.items()
     ],
+    # einvoicing.parse: why the cached parse refused the text (its ValueErrors; a SIREN or
+    # SIRET part's refusal is the identifiers.py message)
+    ("einvoicing.py", "found"): [
+        "is empty", "an e-invoicing address has at most 125 characters",
+        "is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, "
+        "SIREN_SIRET_CODEROUTAGE and SIREN_SUFFIXE",
+        "the SIRET 73282932000074 of the address does not belong to its SIREN 542107651",
+        "in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of 14 digits",
+        "the suffix of an e-invoicing address has 1 to 100 letters, digits or hyphens",
+        "the routing code of an e-invoicing address has 1 to 100 letters, digits or hyphens"],
+    # einvoicing.clean_part: the routing-code rule above
+    ("einvoicing.py", "str(err)"): [
+        "the routing code of an e-invoicing address has 1 to 100 letters, digits or hyphens"],
     # identifiers.clean_iban: one message per schwifty error, read from _iban_reason below
     ("identifiers.py", "_iban_reason(err)"): [],
 }

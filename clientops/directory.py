@@ -1,0 +1,331 @@
+"""``book.einvoicing``: the directory check, the readiness report and the ready revenue.
+
+**Directory check.** :meth:`EInvoicing.check_directory` reads an extract of the e-invoicing
+directory (annuaire) — CSV, XLSX or Parquet, columns ``siren, siret, routing_code, suffix,
+platform, address`` (headers renamed with ``mapping``, as every import) — and matches each
+active client with a SIREN to the line it should use:
+
+1. the line of the address the client already has (it is still listed: kept);
+2. a line of the client's SIRET whose routing code is the client's Chorus Pro service code;
+3. a line of the client's SIRET without routing code;
+4. the SIREN's own line (neither SIRET nor suffix);
+5. another line of the SIREN or of the client's SIRET (a routing code or a suffix), the
+   first in address order.
+
+The result is a :class:`DirectoryCheck`, a bulk change set (:mod:`clientops.bulk`: the same
+preview, apply, undo with ``book.bulk.undo``, the same validation as a single edit) that sets
+``einvoicing_address`` and ``einvoicing_platform`` to the line's and stamps
+``einvoicing_checked_on``. Clients the extract does not list are in ``absent`` and left
+unchanged; lines that are not valid addresses, or match no client, in ``rejected``. Applying
+it also records the extract's lines (those of the SIRENs it lists) in
+``einvoicing_directory``, which the readiness report compares the clients with.
+
+**Readiness.** :meth:`EInvoicing.readiness` gives one row per active client: its flow,
+whether it is ready, and what is missing (:data:`MISSING`). The same findings are rows of
+``quality()`` (rule ``einvoicing_not_ready``), with the directory's values as their fixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from . import bounds, einvoicing, imports
+from .bulk import build, check_unique
+from .changeset import ChangeSet
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .book import Book
+
+DIRECTORY_COLUMNS = ("siren", "siret", "routing_code", "suffix", "platform", "address")
+# What a client may lack, in the order readiness lists it: (item, field, message).
+MISSING: tuple[tuple[str, str, str], ...] = (
+    ("siren", "siren", "e-invoicing: a French business needs its SIREN on every invoice"),
+    ("siret", "siret", "Chorus Pro: a public body needs the SIRET of the billed establishment"),
+    ("chorus_service_code", "chorus_service_code",
+     "Chorus Pro: a public body needs its service code"),
+    ("einvoicing_address", "einvoicing_address", "e-invoicing: no address in the directory"),
+    ("not_checked", "einvoicing_checked_on",
+     "e-invoicing: the address was not checked against the directory for 12 months"),
+    ("directory_disagrees", "einvoicing_address",
+     "e-invoicing: the directory gives another address or platform"),
+)
+READINESS_COLUMNS = ["code", "name", "flow", "ready", "missing"]
+ABSENT_COLUMNS = ["code", "name", "siren", "siret", "flow"]
+REJECTED_COLUMNS = ["row", "siren", "siret", "address", "reason"]
+
+
+def best_line_sql(lines: str) -> str:
+    """SQL: per active client with a SIREN, the line of ``lines`` it should use (the order in
+    the module's docstring): ``client_id, code, address, platform``."""
+    return f"""
+        SELECT c.id AS client_id, c.code, l.address, l.platform
+        FROM clients c JOIN {lines} l
+          ON l.siren = c.siren AND (l.siret IS NULL OR l.siret = c.siret)
+        WHERE c.status = 'active' AND c.siren IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY c.id ORDER BY
+            CASE WHEN l.address = c.einvoicing_address THEN 0
+                 WHEN l.siret = c.siret AND l.routing_code = c.chorus_service_code THEN 1
+                 WHEN l.siret = c.siret AND l.routing_code IS NULL THEN 2
+                 WHEN l.siret IS NULL AND l.suffix IS NULL THEN 3
+                 ELSE 4 END, l.address) = 1"""
+
+
+def findings_sql() -> str:
+    """SQL: ``code, name, flow, item, field, value, fix`` — one row per thing an active client
+    lacks for its flow (:data:`MISSING`); ``$cutoff`` is the oldest check still current.
+    ``fix`` is the directory's value where it has one."""
+    return f"""
+        WITH c AS (SELECT *, {einvoicing.flow_sql()} AS flow FROM clients
+                   WHERE status = 'active'),
+        d AS ({best_line_sql('einvoicing_directory')}),
+        r AS (SELECT max(read_on) AS read_on FROM einvoicing_directory),
+        x AS (
+            SELECT c.code, c.name, c.flow, c.einvoicing_address, c.einvoicing_platform,
+                   c.einvoicing_checked_on, c.siren, c.siret, c.chorus_service_code,
+                   d.address AS dir_address, d.platform AS dir_platform
+            FROM c LEFT JOIN d ON d.client_id = c.id
+            WHERE c.flow <> 'e-reporting')
+        SELECT code, name, flow, 'siren' AS item, 'siren' AS field, NULL AS value, NULL AS fix,
+               1 AS o FROM x WHERE siren IS NULL
+        UNION ALL SELECT code, name, flow, 'siret', 'siret', NULL, NULL, 2 FROM x
+            WHERE flow = 'chorus_pro' AND siret IS NULL
+        UNION ALL SELECT code, name, flow, 'chorus_service_code', 'chorus_service_code', NULL,
+               NULL, 3 FROM x WHERE flow = 'chorus_pro' AND chorus_service_code IS NULL
+        UNION ALL SELECT code, name, flow, 'einvoicing_address', 'einvoicing_address', NULL,
+               dir_address, 4 FROM x WHERE einvoicing_address IS NULL
+        UNION ALL SELECT code, name, flow, 'not_checked', 'einvoicing_checked_on',
+               CAST(einvoicing_checked_on AS VARCHAR),
+               CASE WHEN dir_address = einvoicing_address
+                     AND dir_platform IS NOT DISTINCT FROM einvoicing_platform
+                     AND (SELECT read_on FROM r) >= $cutoff
+                    THEN CAST((SELECT read_on FROM r) AS VARCHAR) END, 5
+            FROM x WHERE einvoicing_address IS NOT NULL
+              AND (einvoicing_checked_on IS NULL OR einvoicing_checked_on < $cutoff)
+        UNION ALL SELECT code, name, flow, 'directory_disagrees', 'einvoicing_address',
+               einvoicing_address, dir_address, 6 FROM x
+            WHERE einvoicing_address IS NOT NULL AND dir_address IS NOT NULL
+              AND (dir_address <> einvoicing_address
+                   OR dir_platform IS DISTINCT FROM einvoicing_platform)"""
+
+
+def cutoff(as_of: date) -> date:
+    """The oldest directory check still current on ``as_of``: twelve months before."""
+    return bounds.add_years(as_of, -1)
+
+
+@dataclass
+class DirectoryCheck(ChangeSet):
+    """A directory check: a bulk change set (``preview``, ``apply``, ``book.bulk.undo``).
+
+    Attributes:
+      absent: active clients of the e-invoicing and Chorus Pro flows that the extract does
+        not list (``code, name, siren, siret, flow``): reported, never changed.
+      rejected: the extract's lines that were not used (``row, siren, siret, address,
+        reason``): not a valid address, or no active client has their SIREN.
+      lines: how many lines the extract has.
+    """
+
+    absent: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ABSENT_COLUMNS))
+    rejected: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
+    lines: int = 0
+
+
+class EInvoicing:
+    """``book.einvoicing``: the e-invoicing readiness of the clients."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+
+    # -- the directory check ----------------------------------------------------------------
+    def check_directory(self, path: str | Path,
+                        mapping: dict[str, str] | None = None) -> DirectoryCheck:
+        """A change set bringing the clients' addresses and platforms to the directory extract
+        at ``path`` (see the module's docstring); nothing is written until ``apply()``."""
+        frame = imports.read_table(path, mapping)
+        if "siren" not in frame.columns and "address" not in frame.columns:
+            imports.require_columns(frame, ["siren"])
+        lines, rejected = _clean_lines(frame)
+        today = date.today()
+        with self._book.store.connection() as conn, \
+                imports.registered(conn, "_einv_lines", lines):
+            matched = conn.execute(
+                f"SELECT code, address, platform FROM ({best_line_sql('_einv_lines')})"
+                " ORDER BY code").df()
+            absent = conn.execute(f"""
+                SELECT c.code, c.name, c.siren, c.siret, {einvoicing.flow_sql()} AS flow
+                FROM clients c WHERE c.status = 'active' AND {einvoicing.flow_sql()} <> 'e-reporting'
+                  AND NOT EXISTS (SELECT 1 FROM _einv_lines l WHERE l.siren = c.siren
+                                  AND (l.siret IS NULL OR l.siret = c.siret))
+                ORDER BY c.code""").df()
+            unused = conn.execute("""
+                SELECT l._row AS row, l.siren, l.siret, l.address FROM _einv_lines l
+                WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.siren = l.siren
+                                  AND c.status = 'active'
+                                  AND (l.siret IS NULL OR l.siret = c.siret))
+                ORDER BY l._row""").df()
+        if not unused.empty:
+            unused["reason"] = "no active client has this SIREN (or SIRET)"
+            rejected = pd.concat([rejected, unused[REJECTED_COLUMNS]], ignore_index=True)
+        n = len(matched)
+        codes = matched["code"].astype(object).tolist()
+        requests = pd.DataFrame({
+            "code": pd.Series(codes * 3, dtype=object),
+            "field": pd.Series(["einvoicing_address"] * n + ["einvoicing_platform"] * n
+                               + ["einvoicing_checked_on"] * n, dtype=object),
+            "value": pd.Series(matched["address"].tolist() + _blanks(matched["platform"])
+                               + [today] * n, dtype=object),
+        })
+        label = Path(path).name
+        if requests.empty:
+            base = ChangeSet(self._book, pd.DataFrame(columns=[
+                "client_id", "code", "name", "field", "old", "new", "error", "version"]),
+                source="directory", recheck=check_unique)
+        else:
+            base = build(self._book, requests, source="directory", prepared=True)
+        keep = lines.drop_columns(["_row"])
+
+        def record(conn: duckdb.DuckDBPyConnection, _changeset_id: int) -> None:
+            _record_lines(conn, keep, today)
+
+        return DirectoryCheck(
+            self._book, base.items, source="directory",
+            description=f"directory check of {base.counts['clients']:,} clients (from {label})",
+            unchanged=base.unchanged, after_write=record, recheck=check_unique,
+            absent=absent.astype(object).where(absent.notna(), None),
+            rejected=rejected.sort_values("row", kind="stable").reset_index(drop=True),
+            lines=len(frame))
+
+    # -- readiness --------------------------------------------------------------------------
+    def findings(self, as_of: Any = None) -> pd.DataFrame:
+        """``code, name, flow, item, field, value, fix`` — what each active client lacks."""
+        day = bounds.as_of(as_of)
+        with self._book.store.connection() as conn:
+            frame = conn.execute(f"SELECT * FROM ({findings_sql()}) ORDER BY code, o",
+                                 {"cutoff": cutoff(day)}).df()
+        frame = frame.drop(columns=["o"])
+        return frame.astype(object).where(frame.notna(), None)
+
+    def readiness(self, as_of: Any = None) -> pd.DataFrame:
+        """One row per active client: ``code, name, flow, ready, missing``.
+
+        ``missing`` lists, comma-separated, the items of :data:`MISSING` the client lacks
+        (``siren``, ``siret``, ``chorus_service_code``, ``einvoicing_address``,
+        ``not_checked`` — no check against the directory in the 12 months before ``as_of`` —
+        and ``directory_disagrees``); ``ready`` is True when nothing is. ``e-reporting``
+        clients need nothing and are always ready.
+        """
+        day = bounds.as_of(as_of)
+        with self._book.store.connection() as conn:
+            frame = conn.execute(f"""
+                WITH f AS ({findings_sql()})
+                SELECT c.code, c.name, {einvoicing.flow_sql('c.kind', 'c.country')} AS flow,
+                       count(f.item) = 0 AS ready,
+                       coalesce(string_agg(f.item, ', ' ORDER BY f.o), '') AS missing
+                FROM clients c LEFT JOIN f ON f.code = c.code
+                WHERE c.status = 'active'
+                GROUP BY c.code, c.name, c.kind, c.country ORDER BY c.code""",
+                                 {"cutoff": cutoff(day)}).df()
+        frame["ready"] = frame["ready"].astype(bool)
+        return frame[READINESS_COLUMNS]
+
+    def ready_revenue(self, as_of: Any = None) -> pd.DataFrame:
+        """``flow, revenue, ready_revenue, share`` — the revenue (invoices less credit notes,
+        excluding tax) of the 12 months up to ``as_of`` by flow, and the share of it billed
+        to clients ready today (Decimal; share None for a flow without revenue)."""
+        day = bounds.as_of(as_of)
+        flow = einvoicing.flow_sql("c.kind", "c.country")
+        with self._book.store.connection() as conn:
+            rows = conn.execute(f"""
+                WITH f AS (SELECT DISTINCT code FROM ({findings_sql()})),
+                x AS (
+                    SELECT {flow} AS flow, f.code IS NULL AS ready,
+                           CASE WHEN d.kind = 'credit_note' THEN -d.total_excl_tax
+                                ELSE d.total_excl_tax END AS amount
+                    FROM documents d JOIN clients c ON c.id = d.client_id
+                    LEFT JOIN f ON f.code = c.code
+                    WHERE d.kind IN ('invoice', 'credit_note') AND c.status = 'active'
+                      AND d.issue_date > $start AND d.issue_date <= $day)
+                SELECT r.flow, CAST(coalesce(sum(x.amount), 0) AS DECIMAL(18,2)),
+                       CAST(coalesce(sum(x.amount) FILTER (WHERE x.ready), 0) AS DECIMAL(18,2))
+                FROM (SELECT unnest(['e-invoicing', 'e-reporting', 'chorus_pro']) AS flow) r
+                LEFT JOIN x ON x.flow = r.flow
+                GROUP BY r.flow""", {"start": cutoff(day), "day": day,
+                                     "cutoff": cutoff(day)}).fetchall()
+        by_flow = {flow: (Decimal(revenue), Decimal(part)) for flow, revenue, part in rows}
+        return pd.DataFrame([
+            (flow, revenue, part, (part / revenue).quantize(Decimal("0.0001")) if revenue else None)
+            for flow in einvoicing.FLOWS for revenue, part in [by_flow[flow]]
+        ], columns=["flow", "revenue", "ready_revenue", "share"], dtype=object)
+
+
+def _blanks(values: pd.Series) -> list[Any]:
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in values]
+
+
+def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
+    """The extract's valid lines (``_row`` and the six columns, the address compact) and the
+    refused ones (``row, siren, siret, address, reason``)."""
+    get = {c: (frame[c].tolist() if c in frame.columns else [None] * len(frame))
+           for c in DIRECTORY_COLUMNS}
+    imports.check_text(frame, {"platform": einvoicing.PLATFORM_LIMIT})
+    platforms = frame["platform"].tolist() if "platform" in frame.columns else get["platform"]
+    text_problems = frame["_text_problem"].tolist()
+    good: list[tuple[Any, ...]] = []
+    bad: list[tuple[Any, ...]] = []
+    for i, row in enumerate(frame["_row"].tolist()):
+        siren, siret, routing, suffix, address = (get["siren"][i], get["siret"][i],
+                                                  get["routing_code"][i], get["suffix"][i],
+                                                  get["address"][i])
+        if text_problems[i]:
+            bad.append((row, siren, siret, address, text_problems[i]))
+            continue
+        try:
+            if address:
+                parsed = einvoicing.parse(address, "address")
+            else:
+                if not siren and siret:
+                    siren = str(siret).strip()[:9]
+                if not siren:
+                    raise ValidationError("siren", None, "the line has neither a SIREN nor an "
+                                                         "address")
+                parsed = einvoicing.parse(
+                    einvoicing.join(siren, siret, routing, suffix, "address"), "address")
+            for name, given, part in (("siren", siren, parsed.siren),
+                                      ("siret", siret, parsed.siret)):
+                if given and einvoicing.compact(str(given)) != part:
+                    raise ValidationError(name, given, f"does not match the address "
+                                                       f"{parsed.compact}")
+        except ValidationError as err:
+            bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
+            continue
+        good.append((row, parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix,
+                     platforms[i], parsed.compact))
+    columns = list(zip(*good, strict=True)) if good else [()] * 7
+    lines = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
+        name: pa.array(values, pa.string()) for name, values in zip(
+            ("siren", "siret", "routing_code", "suffix", "platform", "address"), columns[1:],
+            strict=True)}})
+    rejected = pd.DataFrame(bad, columns=REJECTED_COLUMNS, dtype=object)
+    return lines, rejected
+
+
+def _record_lines(conn: duckdb.DuckDBPyConnection, lines: pa.Table, day: date) -> None:
+    """Keep the extract's lines: those of its SIRENs replace the ones read before."""
+    with imports.registered(conn, "_einv_keep", lines):
+        conn.execute("DELETE FROM einvoicing_directory WHERE siren IN "
+                     "(SELECT DISTINCT siren FROM _einv_keep)")
+        conn.execute("INSERT INTO einvoicing_directory SELECT siren, siret, routing_code,"
+                     " suffix, platform, address, ? FROM _einv_keep", [day])
+
+
+__all__ = ["DirectoryCheck", "EInvoicing", "MISSING", "READINESS_COLUMNS", "findings_sql"]

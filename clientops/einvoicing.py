@@ -1,0 +1,244 @@
+"""E-invoicing addresses of the French public directory (annuaire), and a client's flow.
+
+Since the 2026 reform every French business subject to VAT receives its invoices through an
+approved platform (plateforme agréée), at an electronic address listed in the directory. An
+address always opens with the recipient's SIREN, and takes one of four forms, its parts
+joined by ``_``:
+
+=========================  ==================================================================
+form                       parts
+=========================  ==================================================================
+``SIREN``                  the company (9 digits, Luhn key)
+``SIREN_SIRET``            one establishment (14 digits, Luhn key, starting with the SIREN)
+``SIREN_SIRET_CODEROUTAGE`` a service of that establishment: the routing code (for a public
+                           body, its Chorus Pro service code), 1 to 100 characters
+``SIREN_SUFFIXE``          a functional address the company chose: a suffix of 1 to 100
+                           characters
+=========================  ==================================================================
+
+A routing code or a suffix is made of unaccented letters, digits and ``-`` (the ``_`` is the
+separator); a suffix of 14 digits would read as a SIRET and is not one. An address is at most
+125 characters (9 + 1 + 14 + 1 + 100). Written with its ISO 6523 scheme (``0225:…``) it is
+accepted and stored without it. SIREN and SIRET are checked with python-stdnum
+(:mod:`clientops.identifiers`).
+
+The flow of a client (``einvoicing_flow``, derived, never stored): ``chorus_pro`` for a French
+public body (its invoices go through Chorus Pro), ``e-invoicing`` for a company established
+where French VAT applies (metropolitan France, Guadeloupe, Martinique, La Réunion: a company
+there is taken to be subject to VAT, the book records no exemption), ``e-reporting`` for
+everyone else (individuals, clients abroad): their sales are reported, not e-invoiced.
+
+The same module verbs as python-stdnum's: :func:`compact`, :func:`validate` (the clean value
+or :class:`~clientops.errors.ValidationError`), :func:`is_valid` (never raises), plus
+:func:`parse` for the parts and :func:`compose` to build one from them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from . import identifiers
+from .errors import ValidationError
+
+SCHEME = "0225"  # ISO 6523 ICD of French electronic invoicing addresses
+FORMS = ("SIREN", "SIREN_SIRET", "SIREN_SIRET_CODEROUTAGE", "SIREN_SUFFIXE")
+FLOWS = ("e-invoicing", "e-reporting", "chorus_pro")
+# Where French VAT, hence the e-invoicing mandate, applies (CGI art. 289 bis; Guyane and
+# Mayotte are outside the VAT territory).
+VAT_TERRITORY = ("FR", "GP", "MQ", "RE")
+ADDRESS_LIMIT = 125
+PART_LIMIT = 100  # a routing code, a suffix, a Chorus Pro service code
+PLATFORM_LIMIT = 200
+_PART_RE = re.compile(r"[A-Za-z0-9-]+")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_SPACING_RE = re.compile(r"[\s:]")
+
+
+@dataclass(frozen=True)
+class Address:
+    """One directory address, by parts.
+
+    Attributes:
+      siren: the 9 digits every address opens with.
+      siret: the establishment (forms ``SIREN_SIRET`` and ``SIREN_SIRET_CODEROUTAGE``).
+      routing_code: the service (``SIREN_SIRET_CODEROUTAGE``).
+      suffix: the functional address (``SIREN_SUFFIXE``).
+    """
+
+    siren: str
+    siret: str | None = None
+    routing_code: str | None = None
+    suffix: str | None = None
+
+    @property
+    def form(self) -> str:
+        if self.suffix is not None:
+            return "SIREN_SUFFIXE"
+        if self.routing_code is not None:
+            return "SIREN_SIRET_CODEROUTAGE"
+        return "SIREN_SIRET" if self.siret is not None else "SIREN"
+
+    @property
+    def compact(self) -> str:
+        parts = [self.siren, self.siret, self.routing_code, self.suffix]
+        return "_".join(p for p in parts if p is not None)
+
+
+def compact(value: str) -> str:
+    """The address without its ``0225:`` scheme, spaces around its parts, nor spaces inside
+    its SIREN and SIRET (``732 829 320`` is written that way)."""
+    if not _SPACING_RE.search(value):  # the usual case: already compact
+        return value
+    text = value.strip()
+    if text.startswith(SCHEME + ":"):
+        text = text[len(SCHEME) + 1:].strip()
+    parts = [p.strip() for p in text.split("_")]
+    parts = [re.sub(r"\s", "", p) if re.fullmatch(r"[0-9\s]+", p) else p for p in parts]
+    return "_".join(parts)
+
+
+def _part(text: str, what: str) -> str:
+    if not text or len(text) > PART_LIMIT or not _PART_RE.fullmatch(text):
+        raise ValueError(f"the {what} of an e-invoicing address has 1 to {PART_LIMIT} letters, "
+                         "digits or hyphens")
+    return text
+
+
+def parse(value: Any, field: str = "einvoicing_address") -> Address:
+    """The parts of an address in one of the four forms; :class:`ValidationError` naming
+    ``field`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(field, value, "must be text, such as 732829320_73282932000074")
+    found = _parsed(compact(str(value)))
+    if isinstance(found, str):
+        raise ValidationError(field, value, found)
+    return found
+
+
+@lru_cache(maxsize=1 << 18)
+def _parsed(text: str) -> Address | str:
+    """The address in compact ``text``, or why it is not one (cached: a directory check
+    reads each address once for the extract and once more in the change set's validation)."""
+    try:
+        return _parse(text)
+    except ValueError as err:
+        return str(err)
+
+
+def _parse(text: str) -> Address:
+    if not text:
+        raise ValueError("is empty")
+    if len(text) > ADDRESS_LIMIT:
+        raise ValueError(f"an e-invoicing address has at most {ADDRESS_LIMIT} characters")
+    parts = text.split("_")
+    if len(parts) > 3 or any(not p for p in parts):
+        raise ValueError("is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, "
+                         "SIREN_SIRET_CODEROUTAGE and SIREN_SUFFIXE")
+    siren = _identifier(identifiers.clean_siren, parts[0])
+    if len(parts) == 1:
+        return Address(siren)
+    second = parts[1]
+    if _DIGITS_RE.fullmatch(second) and len(second) == 14:
+        siret = _identifier(identifiers.clean_siret, second)
+        if not siret.startswith(siren):
+            raise ValueError(f"the SIRET {siret} of the address does not belong to its SIREN "
+                             f"{siren}")
+        if len(parts) == 2:
+            return Address(siren, siret)
+        return Address(siren, siret, routing_code=_part(parts[2], "routing code"))
+    if len(parts) == 3:
+        raise ValueError("in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of "
+                         "14 digits")
+    return Address(siren, suffix=_part(second, "suffix"))
+
+
+def _identifier(clean: Any, text: str) -> str:
+    """A SIREN or SIRET part, its refusal told as the address's."""
+    try:
+        return str(clean(text))
+    except ValidationError as err:
+        raise ValueError(err.message) from err
+
+
+def validate(value: Any, field: str = "einvoicing_address", *, siren: str | None = None,
+             siret: str | None = None) -> str:
+    """The compact address; with the client's ``siren``/``siret``, its parts must be theirs:
+    the address's SIREN is the client's, and its SIRET (if any) the client's SIRET."""
+    address = parse(value, field)
+    check_owner(address, value, field, siren=siren, siret=siret)
+    return address.compact
+
+
+def check_owner(address: Address, value: Any, field: str, *, siren: str | None,
+                siret: str | None) -> None:
+    """Refuse an address of another company or establishment than the client's."""
+    if siren and address.siren != siren:
+        raise ValidationError(field, value, f"the address belongs to the SIREN {address.siren}, "
+                                            f"not the client's SIREN {siren}")
+    if siret and address.siret is not None and address.siret != siret:
+        raise ValidationError(field, value, f"the address names the establishment "
+                                            f"{address.siret}, not the client's SIRET {siret}")
+
+
+def is_valid(value: Any) -> bool:
+    """Whether ``value`` is an address in one of the four forms (never raises)."""
+    try:
+        parse(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def join(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any = None,
+         field: str = "einvoicing_address") -> str:
+    """The address text of these parts, not yet validated (:func:`parse` does): a directory
+    line given by columns. Refuses only a suffix beside a SIRET and a routing code alone."""
+    parts = [None if p is None else str(p).strip() or None
+             for p in (siren, siret, routing_code, suffix)]
+    if parts[3] and (parts[1] or parts[2]):
+        raise ValidationError(field, suffix, "a suffix address names no SIRET nor routing code")
+    if parts[2] and not parts[1]:
+        raise ValidationError(field, routing_code,
+                              "a routing code needs the SIRET of its establishment")
+    return "_".join(p for p in parts if p)
+
+
+def compose(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any = None,
+            field: str = "einvoicing_address") -> str:
+    """The compact address of these parts, validated."""
+    return validate(join(siren, siret, routing_code, suffix, field), field)
+
+
+def clean_part(value: Any, field: str) -> str:
+    """A Chorus Pro service code (a routing code), stripped; refused when it could not be one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(field, value, "must be text, such as SERVICE-01")
+    try:
+        return _part(str(value).strip(), "routing code")
+    except ValueError as err:
+        raise ValidationError(field, value, str(err)) from err
+
+
+def flow_of(kind: str | None, country: str | None) -> str:
+    """``chorus_pro``, ``e-invoicing`` or ``e-reporting`` for a client of this kind and
+    country (see the module's docstring)."""
+    if country not in VAT_TERRITORY:
+        return "e-reporting"
+    if kind == "public_body":
+        return "chorus_pro"
+    return "e-invoicing" if kind == "company" else "e-reporting"
+
+
+def flow_sql(kind: str = "kind", country: str = "country") -> str:
+    """SQL: :func:`flow_of` of the columns ``kind`` and ``country``."""
+    territory = ", ".join(f"'{c}'" for c in VAT_TERRITORY)
+    return (f"CASE WHEN {country} NOT IN ({territory}) THEN 'e-reporting'"
+            f" WHEN {kind} = 'public_body' THEN 'chorus_pro'"
+            f" WHEN {kind} = 'company' THEN 'e-invoicing' ELSE 'e-reporting' END")
+
+
+__all__ = ["ADDRESS_LIMIT", "Address", "FLOWS", "FORMS", "SCHEME", "check_owner", "clean_part",
+           "compact", "compose", "flow_of", "flow_sql", "is_valid", "join", "parse", "validate"]

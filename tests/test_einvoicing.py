@@ -1,0 +1,102 @@
+"""Directory addresses and flows (clientops.einvoicing): the rules alone, no book."""
+
+from __future__ import annotations
+
+import pytest
+
+from clientops import einvoicing
+from clientops.errors import ValidationError
+
+SIREN = "732829320"  # a real SIREN (Luhn key valid)
+SIRET = "73282932000074"  # one of its establishments
+OTHER_SIRET = "73282932000017"  # another establishment of the same company
+
+
+@pytest.mark.parametrize(("given", "form", "stored"), [
+    (SIREN, "SIREN", SIREN),  # the company
+    (f"{SIREN}_{SIRET}", "SIREN_SIRET", f"{SIREN}_{SIRET}"),  # one establishment
+    (f"{SIREN}_{SIRET}_SERVICE-COMPTA", "SIREN_SIRET_CODEROUTAGE",
+     f"{SIREN}_{SIRET}_SERVICE-COMPTA"),  # a service of the establishment
+    (f"{SIREN}_ACHATS", "SIREN_SUFFIXE", f"{SIREN}_ACHATS"),  # a functional address
+    (f"{SIREN}_12345", "SIREN_SUFFIXE", f"{SIREN}_12345"),  # digits, not 14: a suffix
+    (f"0225:{SIREN}_{SIRET}", "SIREN_SIRET", f"{SIREN}_{SIRET}"),  # ISO 6523 scheme dropped
+    (f" {SIREN}_{SIRET} ", "SIREN_SIRET", f"{SIREN}_{SIRET}"),  # spaces around
+    (f"{SIREN}_{SIRET}_" + "R" * 100, "SIREN_SIRET_CODEROUTAGE",
+     f"{SIREN}_{SIRET}_" + "R" * 100),  # the longest address: 125 characters
+])
+def test_valid_addresses(given: str, form: str, stored: str) -> None:
+    address = einvoicing.parse(given)
+    assert address.form == form
+    assert address.compact == stored
+    assert einvoicing.validate(given) == stored
+    assert einvoicing.is_valid(given)
+
+
+@pytest.mark.parametrize(("given", "reason"), [
+    ("732829321", "the key digit does not match"),  # SIREN with a wrong key
+    ("73282932", "exactly 9 digits"),  # SIREN too short
+    (f"{SIREN}_73282932000075", "is not a valid SIRET"),  # SIRET with a wrong key
+    (f"{SIREN}_54210765100011", "does not belong to its SIREN"),  # another company's SIRET
+    (f"{SIREN}_{SIRET}_SERVICE_COMPTA", "its forms are"),  # four parts
+    (f"{SIREN}__ACHATS", "its forms are"),  # an empty part
+    (f"{SIREN}_ACHATS_X", "the second part is a SIRET"),  # 3 parts without a SIRET
+    (f"{SIREN}_ACHATS PRO", "letters, digits or hyphens"),  # a space inside the suffix
+    (f"{SIREN}_ACHATS/2", "letters, digits or hyphens"),  # a slash
+    (f"{SIREN}_ÉTÉ", "letters, digits or hyphens"),  # accented letters
+    (f"{SIREN}_{SIRET}_" + "R" * 101, "at most 125 characters"),  # too long
+    (f"{SIREN}_" + "S" * 101, "1 to 100"),  # suffix too long
+    ("", "is empty"),
+    ("ACME", "a SIREN contains only digits"),  # no SIREN at all
+])
+def test_invalid_addresses(given: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        einvoicing.parse(given)
+    assert err.value.field == "einvoicing_address"
+    assert reason in err.value.message
+    assert not einvoicing.is_valid(given)
+
+
+def test_not_text_is_refused() -> None:
+    with pytest.raises(ValidationError, match="must be text"):
+        einvoicing.parse(12.5)
+
+
+@pytest.mark.parametrize(("given", "siren", "siret", "reason"), [
+    (f"{SIREN}", "542107651", None, "belongs to the SIREN 732829320, not the client's"),
+    (f"{SIREN}_{OTHER_SIRET}", SIREN, SIRET, "names the establishment 73282932000017"),
+])
+def test_address_of_another_client(given: str, siren: str, siret: str | None,
+                                   reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        einvoicing.validate(given, siren=siren, siret=siret)
+
+
+def test_address_of_the_client() -> None:
+    # a SIREN-level or suffix address fits every establishment of the company
+    assert einvoicing.validate(SIREN, siren=SIREN, siret=SIRET) == SIREN
+    assert einvoicing.validate(f"{SIREN}_ACHATS", siren=SIREN, siret=SIRET) == f"{SIREN}_ACHATS"
+    assert einvoicing.validate(f"{SIREN}_{SIRET}_X1", siren=SIREN, siret=SIRET) \
+        == f"{SIREN}_{SIRET}_X1"
+
+
+def test_compose() -> None:
+    assert einvoicing.compose(SIREN) == SIREN
+    assert einvoicing.compose(SIREN, SIRET, "SERV") == f"{SIREN}_{SIRET}_SERV"
+    assert einvoicing.compose(SIREN, suffix="ACHATS") == f"{SIREN}_ACHATS"
+    with pytest.raises(ValidationError, match="needs the SIRET"):
+        einvoicing.compose(SIREN, routing_code="SERV")
+    with pytest.raises(ValidationError, match="names no SIRET"):
+        einvoicing.compose(SIREN, SIRET, suffix="ACHATS")
+
+
+@pytest.mark.parametrize(("kind", "country", "flow"), [
+    ("company", "FR", "e-invoicing"),  # a French business subject to VAT
+    ("company", "RE", "e-invoicing"),  # La Réunion: French VAT applies
+    ("company", "GF", "e-reporting"),  # Guyane: outside the VAT territory
+    ("company", "DE", "e-reporting"),  # a foreign client
+    ("individual", "FR", "e-reporting"),  # a consumer
+    ("public_body", "FR", "chorus_pro"),  # a French public body
+    ("public_body", "BE", "e-reporting"),  # a foreign public body is a foreign client
+])
+def test_flow(kind: str, country: str, flow: str) -> None:
+    assert einvoicing.flow_of(kind, country) == flow
