@@ -46,10 +46,10 @@ import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
-from .directory import MISSING, best_line_sql, cutoff, findings_sql
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
+from .readiness import MISSING, best_line_sql, cutoff, findings_sql
 from .text import sql_refused
 
 if TYPE_CHECKING:
