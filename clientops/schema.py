@@ -349,6 +349,13 @@ PAYMENTS_REFERENCE = """
 CREATE INDEX payments_reference_idx ON payments(reference);
 """
 
+# A formal notice to a business states, per invoice, the late-payment penalties accrued and the
+# fixed recovery indemnity (clientops.penalties): recorded with the reminder; NULL otherwise.
+REMINDER_PENALTIES = """
+ALTER TABLE reminders ADD COLUMN penalty DECIMAL(18,2);
+ALTER TABLE reminders ADD COLUMN indemnity DECIMAL(18,2);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -360,6 +367,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0008_named_credits", NAMED_CREDITS),
     ("0009_card_rows", CARD_ROWS),
     ("0010_payments_reference", PAYMENTS_REFERENCE),
+    ("0011_reminder_penalties", REMINDER_PENALTIES),
 ]
 
 

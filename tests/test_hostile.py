@@ -70,7 +70,7 @@ READS = {
     "documents": ["get", "list", "open_invoices"],
     "payments": ["list"],
     "tasks": ["get", "list"],
-    "reminders": ["due", "history", "letter", "paused", "plan"],
+    "reminders": ["due", "history", "letter", "paused", "penalties", "plan"],
     "settings": ["get", "items", "keys", "values"],
     "sepa": ["batches", "creditor", "get", "transactions"],
     "bulk": [],
@@ -573,6 +573,7 @@ SETTING_VALUES = {
     "smtp_host": text, "smtp_port": ids, "smtp_starttls": flags, "smtp_user": maybe(text),
     "smtp_sender": maybe(text), "language": text, "smtp_allow_plaintext": flags,
     "retention_years": st.one_of(st.integers(-2, 40), ids),
+    "late_penalty_rate": st.one_of(amounts, text), "recovery_indemnity": amounts,
 }
 
 
@@ -801,6 +802,9 @@ READ_CALLS: dict[str, Callable[[clientops.Book, Any], Any]] = {
     "indicators.aging(as_of)": lambda b, h: b.indicators.aging(as_of=h),
     "indicators.monthly(months)": lambda b, h: b.indicators.monthly(months=h),
     "reminders.due(as_of)": lambda b, h: b.reminders.due(as_of=h),
+    "reminders.penalties": lambda b, h: b.reminders.penalties(h),
+    "reminders.penalties(as_of)": lambda b, h: b.reminders.penalties(
+        b.clients.list()["code"].iloc[0], as_of=h),
 }
 
 
