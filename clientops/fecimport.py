@@ -97,28 +97,23 @@ def _header(path: Path) -> tuple[str, list[str]]:
     return sep, names
 
 
-def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> str:
-    """The file as table ``_fec_raw``, every column as text, in the file's order (its
-    ``rowid`` + 1 is the line number, header not counted), read by DuckDB in parallel: as
-    UTF-8, else as ISO-8859-15. Call outside a transaction (a file that is not UTF-8 fails
-    the first reading). Returns the encoding read."""
+def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> None:
+    """The file as table ``_fec_line``, every line typed (:func:`_lines_sql`), in the file's
+    order (its ``rowid`` + 1 is the line number, header not counted), read and parsed by
+    DuckDB in parallel: as UTF-8, else as ISO-8859-15. Call outside a transaction (a file
+    that is not UTF-8 fails the first reading)."""
     for encoding in ("utf-8", "latin-1"):
         try:
-            conn.execute(
-                "CREATE OR REPLACE TEMP TABLE _fec_raw AS"
-                " SELECT * FROM read_csv($path, delim = $sep, header = true, quote = '',"
-                " escape = '', null_padding = true, auto_detect = false, columns = $types,"
-                " encoding = $encoding)",
-                {"path": str(path), "sep": sep, "types": {n: "VARCHAR" for n in names},
-                 "encoding": encoding})
-            return encoding
+            conn.execute(_lines_sql(names, encoding),
+                         {"path": str(path), "sep": sep, "encoding": encoding,
+                          "types": {n: "VARCHAR" for n in names}})
+            return
         except duckdb.InvalidInputException as err:
             if encoding == "utf-8" and "unicode" in str(err).lower():
                 continue
             raise _unreadable(path) from err
         except duckdb.Error as err:
             raise _unreadable(path) from err
-    raise AssertionError("unreachable")
 
 
 def _unreadable(path: Path) -> ValidationError:
@@ -142,10 +137,10 @@ def _day(col: str) -> str:
     return f"coalesce(CAST(try_strptime({col}, '%Y%m%d') AS DATE), {imports.sql_date(col)})"
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str, Any],
-           encoding: str = "utf-8") -> None:
-    """``_fec_line`` (every line typed), ``_fec_client`` (client lines with what they are and
-    why they cannot be placed)."""
+def _lines_sql(names: list[str], encoding: str) -> str:
+    """The statement that reads the file (parameters ``$path``, ``$sep``, ``$encoding``,
+    ``$types``) into ``_fec_line``: per line its journal, entry, account, auxiliary account,
+    piece, label, letter, day, debit and credit, and whether an amount is bad."""
     def col(name: str) -> str:
         if name not in names:
             return "CAST(NULL AS VARCHAR)"
@@ -161,9 +156,9 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
         credit_text = f"CASE WHEN {sens} IN ('C', '-1') THEN {col('Montant')} END"
         bad_sens = (f"coalesce({col('Montant')} IS NULL"
                     f" OR {sens} NOT IN ('D', 'C', '1', '+1', '-1'), TRUE)")
-    conn.execute(f"""
+    return f"""
         CREATE OR REPLACE TEMP TABLE _fec_line AS
-        SELECT _row, journal, num, account, account_lib, aux_given, aux_lib, piece, lib, letter,
+        SELECT journal, num, account, aux_given, aux_lib, piece, lib, letter,
                day_text, {_day('day_text')} AS day,
                coalesce(debit_v, 0.00) AS debit, coalesce(credit_v, 0.00) AS credit,
                (debit_text IS NOT NULL AND debit_v IS NULL)
@@ -171,16 +166,22 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
         FROM (
             SELECT *, {_amount('debit_text')} AS debit_v, {_amount('credit_text')} AS credit_v
             FROM (
-                SELECT r.rowid + 1 AS _row, {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
+                SELECT {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
                        coalesce({col('CompteNum')}, '') AS account,
-                       {col('CompteLib')} AS account_lib,
                        {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
                        {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
                        {col('EcritureLet')} AS letter,
                        coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
                        {debit_text} AS debit_text, {credit_text} AS credit_text,
                        {bad_sens} AS bad_sens
-                FROM _fec_raw r))""")
+                FROM read_csv($path, delim = $sep, header = true, quote = '', escape = '',
+                              null_padding = true, auto_detect = false, columns = $types,
+                              encoding = $encoding) r))"""
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
+    """``_fec_client``: the client lines of ``_fec_line`` with what they are and why they
+    cannot be placed."""
     params = {"prefix": settings["accounting_prefix"],
               "collective": settings["accounting_prefix"].ljust(6, "0"),
               "sales": settings["fec_sales_journal"], "bank": settings["fec_bank_journal"]}
@@ -215,7 +216,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
             HAVING count(*) FILTER (WHERE starts_with(account, $prefix)) > 0
         ),
         typed AS (
-            SELECT l.*, e.imbalance, e.clients,
+            SELECT l.rowid + 1 AS _row, l.*, e.imbalance, e.clients,
                    coalesce(l.aux_given, CASE WHEN l.account <> $collective THEN l.account END)
                        AS aux,
                    CASE WHEN l.journal = $sales THEN 'sale' WHEN l.journal = $bank THEN 'bank'
@@ -385,10 +386,10 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     sep, names = _header(path)
     with book.store.connection() as conn:
         # read before the transaction: a failed reading would abort it
-        encoding = _load(conn, path, sep, names)
+        _load(conn, path, sep, names)
     try:
         with book.store.transaction() as conn:
-            _stage(conn, names, settings, encoding)
+            _stage(conn, settings)
             created = _clients(book, conn)
             report = imports.report_frame(conn, "_fec_client")
             docs, pays = _frames(conn)
@@ -415,7 +416,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
                 " c WHERE c.journal IS NOT DISTINCT FROM l.journal"
                 " AND c.num IS NOT DISTINCT FROM l.num)").fetchone()
             ignored = int(row[0]) if row else 0
-            for table in ("_fec_line", "_fec_client", "_fec_new", "_fec_placed"):
+            for table in ("_fec_client", "_fec_new", "_fec_placed"):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
     except imports.Rejected as rejected:
         out = imports.finish_report(rejected.report, imported=0, unchanged=0,
@@ -424,7 +425,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
         return out
     finally:
         with book.store.connection() as conn:
-            conn.execute("DROP TABLE IF EXISTS _fec_raw")
+            conn.execute("DROP TABLE IF EXISTS _fec_line")
     assert doc_report is not None and pay_report is not None
     out = imports.finish_report(
         report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],
