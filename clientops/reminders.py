@@ -45,7 +45,7 @@ from .documents import by_number
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import fetch_df
 from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
-from .text import MULTILINE_LIMIT, clean_text
+from .text import MULTILINE_LIMIT, as_key, clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -620,6 +620,10 @@ class Reminders:
         Columns: ``invoice, due_date, days_late, open_amount, penalty, indemnity, total``.
         """
         day = _day(as_of, "as_of")
+        key = as_key(code)
+        if key is None:  # not text that can name a client
+            raise NotFound(f"There is no client with the code {code!r}.")
+        code = key.upper()
         open_ = self.book.documents.open_invoices(day, code)   # NotFound for an unknown code
         with self.book.store.connection() as conn:
             row = conn.execute("SELECT kind FROM clients WHERE code = ?", [code]).fetchone()
