@@ -502,12 +502,14 @@ class Reminders:
                   message_id, self.book.actor, *_owed(p, i)] for k, i in enumerate(todo)],
             )
             for k, i in enumerate(todo):
-                stated = [("penalty", None, _owed(p, i)[0]), ("indemnity", None, _owed(p, i)[1])]
+                changes: list[tuple[str, Any, Any]] = [
+                    ("invoice", None, i.number), ("level", None, i.level),
+                    ("recipient", None, recipient)]
+                if i.number in p.penalties:
+                    changes += [("penalty", None, _owed(p, i)[0]),
+                                ("indemnity", None, _owed(p, i)[1])]
                 audit.record(conn, self.book, entity="reminder", entity_id=first + k,
-                             client_code=p.code, action="send",
-                             changes=[("invoice", None, i.number), ("level", None, i.level),
-                                      ("recipient", None, recipient)]
-                             + (stated if i.number in p.penalties else []))
+                             client_code=p.code, action="send", changes=changes)
 
     # -- manual reminders --------------------------------------------------------------
     def record(
