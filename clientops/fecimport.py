@@ -204,17 +204,18 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
          _q("a debit on a client in a bank entry (a refund) has no place in clientops")),
         ("entry_kind = 'bank' AND debit = credit", _q("amount must be more than zero")),
     ]
+    # every entry (its lines counted: those of entries without a client line are ignored)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE _fec_entry AS
+        SELECT journal, num, sum(debit) - sum(credit) AS imbalance, count(*) AS lines,
+               bool_or(account LIKE '7%') AS has7, bool_or(account LIKE '5%') AS has5,
+               count(*) FILTER (WHERE starts_with(account, $prefix)) AS clients,
+               sum(credit - debit) FILTER (WHERE account LIKE '7%') AS sales_net,
+               sum(credit - debit) FILTER (WHERE account LIKE '4457%') AS vat_net
+        FROM _fec_line GROUP BY journal, num""", {"prefix": params["prefix"]})
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE _fec_client AS
-        WITH entry AS (
-            SELECT journal, num, sum(debit) - sum(credit) AS imbalance,
-                   bool_or(account LIKE '7%') AS has7, bool_or(account LIKE '5%') AS has5,
-                   count(*) FILTER (WHERE starts_with(account, $prefix)) AS clients,
-                   sum(credit - debit) FILTER (WHERE account LIKE '7%') AS sales_net,
-                   sum(credit - debit) FILTER (WHERE account LIKE '4457%') AS vat_net
-            FROM _fec_line GROUP BY journal, num
-            HAVING count(*) FILTER (WHERE starts_with(account, $prefix)) > 0
-        ),
+        WITH entry AS (SELECT * FROM _fec_entry WHERE clients > 0),
         typed AS (
             SELECT l.rowid + 1 AS _row, l.*, e.imbalance, e.clients,
                    coalesce(l.aux_given, CASE WHEN l.account <> $collective THEN l.account END)
@@ -412,11 +413,9 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
             if len(report) and not skip_invalid:
                 raise imports.Rejected(report)
             row = conn.execute(
-                "SELECT count(*) FROM _fec_line l WHERE NOT EXISTS (SELECT 1 FROM _fec_client"
-                " c WHERE c.journal IS NOT DISTINCT FROM l.journal"
-                " AND c.num IS NOT DISTINCT FROM l.num)").fetchone()
-            ignored = int(row[0]) if row else 0
-            for table in ("_fec_client", "_fec_new", "_fec_placed"):
+                "SELECT sum(lines) FILTER (WHERE clients = 0) FROM _fec_entry").fetchone()
+            ignored = int(row[0] or 0) if row else 0
+            for table in ("_fec_entry", "_fec_client", "_fec_new", "_fec_placed"):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
     except imports.Rejected as rejected:
         out = imports.finish_report(rejected.report, imported=0, unchanged=0,
