@@ -391,6 +391,11 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     try:
         with book.store.transaction() as conn:
             _stage(conn, settings)
+            row = conn.execute(
+                "SELECT sum(lines) FILTER (WHERE clients = 0) FROM _fec_entry").fetchone()
+            ignored = int(row[0] or 0) if row else 0
+            # the lines and entries are in _fec_client now: let their memory go
+            conn.execute("DROP TABLE _fec_entry; DROP TABLE _fec_line")
             created = _clients(book, conn)
             report = imports.report_frame(conn, "_fec_client")
             docs, pays = _frames(conn)
@@ -412,10 +417,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
                 report = report.reset_index(drop=True)
             if len(report) and not skip_invalid:
                 raise imports.Rejected(report)
-            row = conn.execute(
-                "SELECT sum(lines) FILTER (WHERE clients = 0) FROM _fec_entry").fetchone()
-            ignored = int(row[0] or 0) if row else 0
-            for table in ("_fec_entry", "_fec_client", "_fec_new", "_fec_placed"):
+            for table in ("_fec_client", "_fec_new", "_fec_placed"):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
     except imports.Rejected as rejected:
         out = imports.finish_report(rejected.report, imported=0, unchanged=0,
