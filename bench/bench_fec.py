@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -109,7 +110,8 @@ def main() -> None:
                 started = time.perf_counter()
                 report = book.fec.import_file(fec)
                 took = time.perf_counter() - started
-                print(f"{label}: {n:,} lines in {took:6.2f} s: {report.attrs}", flush=True)
+                print(f"{label}: {n:,} lines in {took:6.2f} s (load average "
+                      f"{os.getloadavg()[0]:.1f}): {report.attrs}", flush=True)
             print(book.counts())
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory {peak:.0f} MB")

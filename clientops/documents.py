@@ -369,10 +369,13 @@ def _import_documents(
     return import_frame(book, imports.read_table(path, mapping), skip_invalid)
 
 
-def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) -> pd.DataFrame:
+def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
+                 balances: bool = True) -> pd.DataFrame:
     """Import documents from ``frame`` (text columns named as in the file import, and ``_row``,
     the row number the report gives), with the checks and the report of ``import_file``.
-    Inside a write transaction of ``book`` it joins it (the FEC import)."""
+    Inside a write transaction of ``book`` it joins it (the FEC import); ``balances=False``
+    leaves the open balances to that caller (:func:`~clientops.allocation.recompute_open_balances`
+    once for documents and payments)."""
     imports.require_columns(frame, ["client_code", "number", "issue_date", "total_excl_tax"])
     imports.check_text(frame, {"number": NUMBER_LIMIT, "engagement_number": ENGAGEMENT_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
@@ -552,7 +555,7 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
             touched = [r[0] for r in conn.execute(
                 f"SELECT DISTINCT client_id FROM _doc_stage WHERE {new} AND kind <> 'quote'"
             ).fetchall()]
-            if touched:
+            if touched and balances:
                 recompute_open_balances(conn, touched)
             conn.execute("DROP TABLE _doc_stage")
     except imports.Rejected as rejected:

@@ -47,8 +47,6 @@ changes nothing: clients are matched by account, documents by number, payments b
 
 from __future__ import annotations
 
-import codecs
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +54,7 @@ import duckdb
 import pandas as pd
 
 from . import cardrows, imports
+from .allocation import recompute_open_balances
 from .documents import import_frame as import_documents
 from .errors import ValidationError
 from .payments import import_frame as import_payments
@@ -74,26 +73,10 @@ _q = imports.quote
 
 
 # -- reading the file -----------------------------------------------------------------------
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        try:
-            while chunk := fh.read(1 << 24):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _utf8_copy(path: Path, folder: str) -> Path:
-    """The file transcoded from ISO-8859-15 into a UTF-8 copy in ``folder``."""
-    target = Path(folder) / "fec-utf8.txt"
-    with path.open("r", encoding="iso-8859-15", newline="") as src, \
-            target.open("w", encoding="utf-8", newline="") as out:
-        while chunk := src.read(1 << 22):
-            out.write(chunk)
-    return target
+# DuckDB reads UTF-8 and Latin-1 (ISO-8859-1) itself; ISO-8859-15 differs from Latin-1 in
+# eight code points only, put right in SQL after reading (byte 0xA4 is € and not ¤…).
+_LATIN1 = "\u00a4\u00a6\u00a8\u00b4\u00b8\u00bc\u00bd\u00be"
+_LATIN9 = "\u20ac\u0160\u0161\u017d\u017e\u0152\u0153\u0178"
 
 
 def _header(path: Path) -> tuple[str, list[str]]:
@@ -115,20 +98,30 @@ def _header(path: Path) -> tuple[str, list[str]]:
 
 
 def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> None:
-    """The file as table ``_fec_raw``: ``_row`` (line number, header not counted) and every
-    column as text."""
-    try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _fec_raw AS"
-            " SELECT row_number() OVER () AS _row, * FROM read_csv($path, delim = $sep,"
-            " header = true, quote = '', escape = '', null_padding = true, auto_detect = false,"
-            " columns = $types)",
-            {"path": str(path), "sep": sep, "types": {n: "VARCHAR" for n in names}})
-    except duckdb.Error as err:  # a line the reader cannot split into the header's columns
-        raise ValidationError(
-            "path", str(path),
-            "is not a readable FEC: a line has more fields than the header (a separator or a "
-            "line break inside a field?)") from err
+    """The file as table ``_fec_line``, every line typed (:func:`_lines_sql`), in the file's
+    order (its ``rowid`` + 1 is the line number, header not counted), read and parsed by
+    DuckDB in parallel: as UTF-8, else as ISO-8859-15. Call outside a transaction (a file
+    that is not UTF-8 fails the first reading)."""
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            conn.execute(_lines_sql(names, encoding),
+                         {"path": str(path), "sep": sep, "encoding": encoding,
+                          "types": {n: "VARCHAR" for n in names}})
+            return
+        except duckdb.InvalidInputException as err:
+            if encoding == "utf-8" and "unicode" in str(err).lower():
+                continue
+            raise _unreadable(path) from err
+        except duckdb.Error as err:
+            raise _unreadable(path) from err
+
+
+def _unreadable(path: Path) -> ValidationError:
+    """A line the reader cannot split into the header's columns."""
+    return ValidationError(
+        "path", str(path),
+        "is not a readable FEC: a line has more fields than the header (a separator or a "
+        "line break inside a field?)")
 
 
 # -- staging --------------------------------------------------------------------------------
@@ -144,11 +137,16 @@ def _day(col: str) -> str:
     return f"coalesce(CAST(try_strptime({col}, '%Y%m%d') AS DATE), {imports.sql_date(col)})"
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str, Any]) -> None:
-    """``_fec_line`` (every line typed), ``_fec_client`` (client lines with what they are and
-    why they cannot be placed)."""
+def _lines_sql(names: list[str], encoding: str) -> str:
+    """The statement that reads the file (parameters ``$path``, ``$sep``, ``$encoding``,
+    ``$types``) into ``_fec_line``: per line its journal, entry, account, auxiliary account,
+    piece, label, letter, day, debit and credit, and whether an amount is bad."""
     def col(name: str) -> str:
-        return f'nullif(trim(r."{name}"), \'\')' if name in names else "CAST(NULL AS VARCHAR)"
+        if name not in names:
+            return "CAST(NULL AS VARCHAR)"
+        if encoding == "latin-1":
+            return f"nullif(trim(translate(r.\"{name}\", '{_LATIN1}', '{_LATIN9}')), '')"
+        return f'nullif(trim(r."{name}"), \'\')'
 
     if "Debit" in names:
         debit_text, credit_text, bad_sens = col("Debit"), col("Credit"), "FALSE"
@@ -158,9 +156,9 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
         credit_text = f"CASE WHEN {sens} IN ('C', '-1') THEN {col('Montant')} END"
         bad_sens = (f"coalesce({col('Montant')} IS NULL"
                     f" OR {sens} NOT IN ('D', 'C', '1', '+1', '-1'), TRUE)")
-    conn.execute(f"""
+    return f"""
         CREATE OR REPLACE TEMP TABLE _fec_line AS
-        SELECT _row, journal, num, account, account_lib, aux_given, aux_lib, piece, lib, letter,
+        SELECT journal, num, account, aux_given, aux_lib, piece, lib, letter,
                day_text, {_day('day_text')} AS day,
                coalesce(debit_v, 0.00) AS debit, coalesce(credit_v, 0.00) AS credit,
                (debit_text IS NOT NULL AND debit_v IS NULL)
@@ -168,56 +166,25 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
         FROM (
             SELECT *, {_amount('debit_text')} AS debit_v, {_amount('credit_text')} AS credit_v
             FROM (
-                SELECT r._row, {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
+                SELECT {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
                        coalesce({col('CompteNum')}, '') AS account,
-                       {col('CompteLib')} AS account_lib,
                        {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
                        {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
                        {col('EcritureLet')} AS letter,
                        coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
                        {debit_text} AS debit_text, {credit_text} AS credit_text,
                        {bad_sens} AS bad_sens
-                FROM _fec_raw r))""")
+                FROM read_csv($path, delim = $sep, header = true, quote = '', escape = '',
+                              null_padding = true, auto_detect = false, columns = $types,
+                              encoding = $encoding) r))"""
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
+    """``_fec_client``: the client lines of ``_fec_line`` with what they are and why they
+    cannot be placed."""
     params = {"prefix": settings["accounting_prefix"],
               "collective": settings["accounting_prefix"].ljust(6, "0"),
               "sales": settings["fec_sales_journal"], "bank": settings["fec_bank_journal"]}
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE _fec_client AS
-        WITH entry AS (
-            SELECT journal, num, sum(debit) - sum(credit) AS imbalance,
-                   bool_or(account LIKE '7%') AS has7, bool_or(account LIKE '5%') AS has5,
-                   count(*) FILTER (WHERE starts_with(account, $prefix)) AS clients,
-                   sum(credit - debit) FILTER (WHERE account LIKE '7%') AS sales_net,
-                   sum(credit - debit) FILTER (WHERE account LIKE '4457%') AS vat_net
-            FROM _fec_line GROUP BY journal, num
-            HAVING count(*) FILTER (WHERE starts_with(account, $prefix)) > 0
-        ),
-        typed AS (
-            SELECT l.*, e.imbalance, e.clients,
-                   coalesce(l.aux_given, CASE WHEN l.account <> $collective THEN l.account END)
-                       AS aux,
-                   CASE WHEN l.journal = $sales THEN 'sale' WHEN l.journal = $bank THEN 'bank'
-                        WHEN e.has7 AND NOT e.has5 THEN 'sale'
-                        WHEN e.has5 AND NOT e.has7 THEN 'bank' END AS entry_kind,
-                   CASE WHEN l.debit >= l.credit THEN 'invoice' ELSE 'credit_note' END AS doc_kind,
-                   abs(l.debit - l.credit) AS total,
-                   e.sales_net, e.vat_net
-            FROM _fec_line l JOIN entry e ON e.journal IS NOT DISTINCT FROM l.journal
-                                         AND e.num IS NOT DISTINCT FROM l.num
-            WHERE starts_with(l.account, $prefix)
-        )
-        SELECT *,
-               CASE WHEN doc_kind = 'invoice' THEN 1 ELSE -1 END
-                   * coalesce(sales_net, -vat_net + CASE WHEN doc_kind = 'invoice' THEN total
-                                                        ELSE -total END) AS excl,
-               coalesce(piece, journal || '-' || num) AS key,
-               -- as clients.py cleans an account: no spaces, upper case
-               upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
-                                         ELSE $prefix || aux END, '\\s', '', 'g'))
-                   AS client_account,
-               count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
-               row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
-        FROM typed""", params)
     checks = [
         ("aux IS NULL", _q("client line without an auxiliary account (CompAuxNum)")),
         ("journal IS NULL OR num IS NULL",
@@ -237,8 +204,45 @@ def _stage(conn: duckdb.DuckDBPyConnection, names: list[str], settings: dict[str
          _q("a debit on a client in a bank entry (a refund) has no place in clientops")),
         ("entry_kind = 'bank' AND debit = credit", _q("amount must be more than zero")),
     ]
-    conn.execute("ALTER TABLE _fec_client ADD COLUMN reason VARCHAR")
-    conn.execute(f"UPDATE _fec_client SET reason = {imports.reasons_sql(checks)}")
+    # every entry (its lines counted: those of entries without a client line are ignored)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE _fec_entry AS
+        SELECT journal, num, sum(debit) - sum(credit) AS imbalance, count(*) AS lines,
+               bool_or(account LIKE '7%') AS has7, bool_or(account LIKE '5%') AS has5,
+               count(*) FILTER (WHERE starts_with(account, $prefix)) AS clients,
+               sum(credit - debit) FILTER (WHERE account LIKE '7%') AS sales_net,
+               sum(credit - debit) FILTER (WHERE account LIKE '4457%') AS vat_net
+        FROM _fec_line GROUP BY journal, num""", {"prefix": params["prefix"]})
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fec_client AS
+        WITH entry AS (SELECT * FROM _fec_entry WHERE clients > 0),
+        typed AS (
+            SELECT l.rowid + 1 AS _row, l.*, e.imbalance, e.clients,
+                   coalesce(l.aux_given, CASE WHEN l.account <> $collective THEN l.account END)
+                       AS aux,
+                   CASE WHEN l.journal = $sales THEN 'sale' WHEN l.journal = $bank THEN 'bank'
+                        WHEN e.has7 AND NOT e.has5 THEN 'sale'
+                        WHEN e.has5 AND NOT e.has7 THEN 'bank' END AS entry_kind,
+                   CASE WHEN l.debit >= l.credit THEN 'invoice' ELSE 'credit_note' END AS doc_kind,
+                   abs(l.debit - l.credit) AS total,
+                   e.sales_net, e.vat_net
+            FROM _fec_line l JOIN entry e ON e.journal IS NOT DISTINCT FROM l.journal
+                                         AND e.num IS NOT DISTINCT FROM l.num
+            WHERE starts_with(l.account, $prefix)
+        )
+        , client AS (SELECT *,
+               CASE WHEN doc_kind = 'invoice' THEN 1 ELSE -1 END
+                   * coalesce(sales_net, -vat_net + CASE WHEN doc_kind = 'invoice' THEN total
+                                                        ELSE -total END) AS excl,
+               coalesce(piece, journal || '-' || num) AS key,
+               -- as clients.py cleans an account: no spaces, upper case
+               upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
+                                         ELSE $prefix || aux END, '\\s', '', 'g'))
+                   AS client_account,
+               count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
+               row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
+        FROM typed)
+        SELECT *, {imports.reasons_sql(checks)} AS reason FROM client""", params)
 
 
 def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
@@ -379,41 +383,50 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     if not path.is_file():
         raise ValidationError("path", str(path), "is not a file")
     settings = dict(book.settings)
-    with tempfile.TemporaryDirectory(prefix="clientops-fec-") as folder:
-        source = path if _is_utf8(path) else _utf8_copy(path, folder)
-        sep, names = _header(source)
-        try:
-            with book.store.transaction() as conn:
-                _load(conn, source, sep, names)
-                _stage(conn, names, settings)
-                created = _clients(book, conn)
-                report = imports.report_frame(conn, "_fec_client")
-                docs, pays = _frames(conn)
-                doc_report = import_documents(book, docs, skip_invalid=True) \
-                    if skip_invalid or report.empty else None
-                pay_report = import_payments(book, pays, skip_invalid=True) \
-                    if skip_invalid or report.empty else None
-                found = [report] + [_in_file(r, f) for r, f in ((doc_report, docs),
-                                                                (pay_report, pays)) if r is not None]
-                found = [r for r in found if len(r)]
-                if found:
-                    report = pd.concat(found, ignore_index=True).sort_values("row",
-                                                                              kind="stable")
-                    report = report.reset_index(drop=True)
-                if len(report) and not skip_invalid:
-                    raise imports.Rejected(report)
-                row = conn.execute(
-                    "SELECT count(*) FROM _fec_line l WHERE NOT EXISTS (SELECT 1 FROM _fec_client"
-                    " c WHERE c.journal IS NOT DISTINCT FROM l.journal"
-                    " AND c.num IS NOT DISTINCT FROM l.num)").fetchone()
-                ignored = int(row[0]) if row else 0
-                for table in ("_fec_raw", "_fec_line", "_fec_client", "_fec_new", "_fec_placed"):
-                    conn.execute(f"DROP TABLE IF EXISTS {table}")
-        except imports.Rejected as rejected:
-            out = imports.finish_report(rejected.report, imported=0, unchanged=0,
-                                        skip_invalid=False)
-            out.attrs.update({"clients": 0, "documents": 0, "payments": 0, "ignored": 0})
-            return out
+    book.store.check_writable()
+    sep, names = _header(path)
+    with book.store.connection() as conn:
+        # read before the transaction: a failed reading would abort it
+        _load(conn, path, sep, names)
+    try:
+        with book.store.transaction() as conn:
+            _stage(conn, settings)
+            row = conn.execute(
+                "SELECT sum(lines) FILTER (WHERE clients = 0) FROM _fec_entry").fetchone()
+            ignored = int(row[0] or 0) if row else 0
+            # the lines and entries are in _fec_client now: let their memory go
+            conn.execute("DROP TABLE _fec_entry; DROP TABLE _fec_line")
+            created = _clients(book, conn)
+            report = imports.report_frame(conn, "_fec_client")
+            docs, pays = _frames(conn)
+            doc_report = import_documents(book, docs, skip_invalid=True, balances=False) \
+                if skip_invalid or report.empty else None
+            pay_report = import_payments(book, pays, skip_invalid=True, balances=False) \
+                if skip_invalid or report.empty else None
+            if doc_report is not None and pay_report is not None and (
+                    doc_report.attrs["imported"] or pay_report.attrs["imported"]):
+                # once for documents and payments, over the clients of the file
+                recompute_open_balances(conn, [r[0] for r in conn.execute(
+                    "SELECT DISTINCT c.id FROM _fec_placed p JOIN clients c"
+                    " ON c.code = p.client_code").fetchall()])
+            found = [report] + [_in_file(r, f) for r, f in ((doc_report, docs),
+                                                            (pay_report, pays)) if r is not None]
+            found = [r for r in found if len(r)]
+            if found:
+                report = pd.concat(found, ignore_index=True).sort_values("row", kind="stable")
+                report = report.reset_index(drop=True)
+            if len(report) and not skip_invalid:
+                raise imports.Rejected(report)
+            for table in ("_fec_client", "_fec_new", "_fec_placed"):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+    except imports.Rejected as rejected:
+        out = imports.finish_report(rejected.report, imported=0, unchanged=0,
+                                    skip_invalid=False)
+        out.attrs.update({"clients": 0, "documents": 0, "payments": 0, "ignored": 0})
+        return out
+    finally:
+        with book.store.connection() as conn:
+            conn.execute("DROP TABLE IF EXISTS _fec_line")
     assert doc_report is not None and pay_report is not None
     out = imports.finish_report(
         report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],

@@ -145,10 +145,13 @@ def _import_payments(
     return import_frame(book, imports.read_table(path, mapping), skip_invalid)
 
 
-def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) -> pd.DataFrame:
+def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
+                 balances: bool = True) -> pd.DataFrame:
     """Import payments from ``frame`` (text columns named as in the file import, and ``_row``,
     the row number the report gives), with the checks and the report of ``import_file``.
-    Inside a write transaction of ``book`` it joins it (the FEC import)."""
+    Inside a write transaction of ``book`` it joins it (the FEC import); ``balances=False``
+    leaves the open balances to that caller (:func:`~clientops.allocation.recompute_open_balances`
+    once for documents and payments)."""
     imports.require_columns(frame, ["client_code", "paid_on", "amount", "reference"])
     imports.check_text(frame, {"reference": REFERENCE_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
@@ -242,7 +245,7 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False) ->
                            f" CAST(amount AS VARCHAR) AS new_value FROM _pay_stage WHERE {new}")
             touched = [r[0] for r in conn.execute(
                 f"SELECT DISTINCT client_id FROM _pay_stage WHERE {new}").fetchall()]
-            if touched:
+            if touched and balances:
                 recompute_open_balances(conn, touched)
             conn.execute("DROP TABLE _pay_stage")
     except imports.Rejected as rejected:

@@ -19,6 +19,10 @@ Rules (SPEC.md §8 and the reminders issue):
   invoices in dispute, invoices in a SEPA batch awaiting confirmation.
 - A message the server refuses for every recipient is not recorded and is reported; the
   others go on.
+- A letter at the formal-notice level (:func:`clientops.penalties.formal_notice_level`) to a
+  business states, per overdue invoice it lists, the late-payment penalties accrued to the day
+  and the fixed recovery indemnity (:meth:`Reminders.penalties`); they are recorded with the
+  reminder (``penalty``, ``indemnity``). Never to individuals.
 """
 
 from __future__ import annotations
@@ -35,13 +39,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, bounds, identifiers, templates
+from . import audit, bounds, identifiers, penalties, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import fetch_df
 from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
-from .text import MULTILINE_LIMIT, clean_text
+from .text import MULTILINE_LIMIT, as_key, clean_text
 
 if TYPE_CHECKING:
     from .book import Book
@@ -108,6 +112,10 @@ class Planned:
     reason: str | None
     invoices: list[_Invoice] = field(default_factory=list)   # with a level due
     context: list[_Invoice] = field(default_factory=list)    # other overdue invoices listed
+    kind: str | None = None
+    as_of: date | None = None
+    # a formal notice to a business: per invoice number listed, what it owes on top
+    penalties: dict[str, penalties.Penalty] = field(default_factory=dict)
 
     @property
     def amount_due(self) -> Decimal:
@@ -220,6 +228,7 @@ class Reminders:
             ),
             clients_ AS (
                 SELECT c.id AS client_id, c.code, c.name, c.language, c.currency, c.status,
+                       c.kind,
                        coalesce(c.reminders_paused, FALSE) AS paused,
                        c.payment_method = 'sepa_debit' AND m.client_id IS NOT NULL AS by_debit,
                        coalesce(f.emails, CASE WHEN nullif(trim(c.email), '') IS NOT NULL
@@ -231,7 +240,7 @@ class Reminders:
                 LEFT JOIN mandate m ON m.client_id = c.id
                 LEFT JOIN last_contact lc ON lc.client_id = c.id
             )
-            SELECT c.client_id, c.code, c.name, c.language, c.currency, c.recipients,
+            SELECT c.client_id, c.code, c.name, c.language, c.currency, c.recipients, c.kind,
                    g.document_id, g.number, g.issue_date, g.due_date, g.open_amount,
                    g.last_level,
                    CASE WHEN g.time_level > g.last_level THEN g.last_level + 1 ELSE 0 END AS level,
@@ -256,6 +265,9 @@ class Reminders:
     def plan(self, as_of: date | str | None = None) -> list[Planned]:
         """The reminders due on ``as_of`` (default today), one or more entries per client."""
         as_of = _day(as_of, "as_of")
+        s = self.book.settings
+        terms = {k: s[k] for k in ("late_penalty_rate", "recovery_indemnity")}
+        notice = penalties.formal_notice_level(s["reminder_levels"])
         planned: list[Planned] = []
         # Rows come ordered by client: one pass, plain Python values (no per-group pandas).
         for _, group in groupby(self._rows(as_of), key=itemgetter("client_id")):
@@ -278,11 +290,13 @@ class Reminders:
                     entry = Planned(first["client_id"], first["code"], first["name"],
                                     templates.language_of(first["language"]),
                                     first["currency"] or "EUR", recipients,
-                                    "send" if reason is None else "skip", reason)
+                                    "send" if reason is None else "skip", reason,
+                                    kind=first["kind"], as_of=as_of)
                     by_reason[reason] = entry
                 entry.invoices.append(inv)
             if None in by_reason:
                 by_reason[None].context = context
+                _state_penalties(by_reason[None], notice, terms)
             planned.extend(sorted(by_reason.values(), key=lambda p: p.action != "send"))
         return planned
 
@@ -321,6 +335,7 @@ class Reminders:
         with self.book.store.connection():
             s = self.book.settings
             return {"levels": {lv["level"]: lv["name"] for lv in s["reminder_levels"]},
+                    "late_penalty_rate": s["late_penalty_rate"],
                     "company_name": s["company_name"], "company_iban": s["company_iban"],
                     "company_bic": s["company_bic"],
                     "overrides": s.get("reminder_templates") or {}}
@@ -344,6 +359,8 @@ class Reminders:
             company_iban=head["company_iban"], company_bic=head["company_bic"],
             currency=planned.currency, overrides=head["overrides"],
             level=max(i.level for i in planned.invoices),
+            penalties=[planned.penalties[x.number] for x in lines if x.number in planned.penalties],
+            penalty_rate=head["late_penalty_rate"], as_of=planned.as_of,
         )
 
     # -- sending -----------------------------------------------------------------------
@@ -478,16 +495,21 @@ class Reminders:
             first = self.book.store.reserve(conn, "reminder", len(todo))
             conn.executemany(
                 "INSERT INTO reminders (id, client_id, document_id, level, sent_on, channel,"
-                " recipient, outcome, note, amount_due, message_id, actor, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'email', ?, 'sent', NULL, ?, ?, ?, now())",
+                " recipient, outcome, note, amount_due, message_id, actor, created_at, penalty,"
+                " indemnity)"
+                " VALUES (?, ?, ?, ?, ?, 'email', ?, 'sent', NULL, ?, ?, ?, now(), ?, ?)",
                 [[first + k, p.client_id, i.document_id, i.level, on, recipient, i.open_amount,
-                  message_id, self.book.actor] for k, i in enumerate(todo)],
+                  message_id, self.book.actor, *_owed(p, i)] for k, i in enumerate(todo)],
             )
             for k, i in enumerate(todo):
+                changes: list[tuple[str, Any, Any]] = [
+                    ("invoice", None, i.number), ("level", None, i.level),
+                    ("recipient", None, recipient)]
+                if i.number in p.penalties:
+                    changes += [("penalty", None, _owed(p, i)[0]),
+                                ("indemnity", None, _owed(p, i)[1])]
                 audit.record(conn, self.book, entity="reminder", entity_id=first + k,
-                             client_code=p.code, action="send",
-                             changes=[("invoice", None, i.number), ("level", None, i.level),
-                                      ("recipient", None, recipient)])
+                             client_code=p.code, action="send", changes=changes)
 
     # -- manual reminders --------------------------------------------------------------
     def record(
@@ -560,7 +582,8 @@ class Reminders:
         """Every reminder sent or recorded, newest first (one client's with ``code``).
 
         Columns: ``sent_on, code, name, invoice, level, level_name, channel, recipient,
-        outcome, amount_due, note, message_id, actor``. ``limit`` keeps the newest rows only.
+        outcome, amount_due, note, message_id, actor, penalty, indemnity`` (the last two: stated
+        in a formal notice to a business, else empty). ``limit`` keeps the newest rows only.
         """
         where, params, tail = "", [], ""
         if limit is not None:
@@ -578,7 +601,8 @@ class Reminders:
             sql = f"""
                 WITH r AS MATERIALIZED (SELECT * FROM reminders {where}{tail})
                 SELECT r.sent_on, c.code, c.name, d.number AS invoice, r.level, r.channel,
-                       r.recipient, r.outcome, r.amount_due, r.note, r.message_id, r.actor
+                       r.recipient, r.outcome, r.amount_due, r.note, r.message_id, r.actor,
+                       r.penalty, r.indemnity
                 FROM r JOIN clients c ON c.id = r.client_id
                 LEFT JOIN documents d ON d.id = r.document_id
                 ORDER BY r.sent_on DESC, r.id DESC
@@ -587,6 +611,31 @@ class Reminders:
         names = {lv["level"]: lv["name"] for lv in self._policy()[0]}
         frame.insert(5, "level_name", frame["level"].map(names))
         return frame
+
+    # -- penalties ---------------------------------------------------------------------
+    def penalties(self, code: str, as_of: date | str | None = None) -> pd.DataFrame:
+        """What each overdue invoice of client ``code`` owes on top on ``as_of`` (default
+        today): the late-payment penalties and the fixed recovery indemnity
+        (:mod:`clientops.penalties`). Empty for a client who owes none (an individual, a
+        public body).
+
+        Columns: ``invoice, due_date, days_late, open_amount, penalty, indemnity, total``.
+        """
+        day = _day(as_of, "as_of")
+        key = as_key(code)
+        if key is None:  # not text that can name a client
+            raise NotFound(f"There is no client with the code {code!r}.")
+        code = key.upper()
+        open_ = self.book.documents.open_invoices(day, code)   # NotFound for an unknown code
+        with self.book.store.connection() as conn:
+            row = conn.execute("SELECT kind FROM clients WHERE code = ?", [code]).fetchone()
+        s = self.book.settings
+        terms = {k: s[k] for k in ("late_penalty_rate", "recovery_indemnity")}
+        if row is None or not penalties.owes_penalties(row[0]):
+            return penalties.frame([])
+        return penalties.frame(
+            penalties.compute(r["number"], r["due_date"], Decimal(r["open_amount"]), day, terms)
+            for r in open_.to_dict("records") if r["days_late"] > 0)
 
     # -- pause -------------------------------------------------------------------------
     def pause(self, code: str, paused: bool = True) -> None:
@@ -613,6 +662,21 @@ class Reminders:
         with self.book.store.connection() as conn:
             return [r[0] for r in conn.execute(
                 "SELECT code FROM clients WHERE reminders_paused ORDER BY code").fetchall()]
+
+
+def _state_penalties(p: Planned, notice: int, terms: dict[str, Any]) -> None:
+    """Fill ``p.penalties`` when its letter is a formal notice to a business."""
+    if p.as_of is None or not penalties.owes_penalties(p.kind) \
+            or max(i.level for i in p.invoices) < notice:
+        return
+    p.penalties = {i.number: penalties.compute(i.number, i.due_date, i.open_amount, p.as_of, terms)
+                   for i in (*p.invoices, *p.context)}
+
+
+def _owed(p: Planned, i: _Invoice) -> tuple[Decimal | None, Decimal | None]:
+    """The penalty and indemnity recorded with invoice ``i``'s reminder (None: not stated)."""
+    stated = p.penalties.get(i.number)
+    return (stated.penalty, stated.indemnity) if stated else (None, None)
 
 
 def _clean_recipient(channel: str, value: Any) -> str | None:

@@ -375,6 +375,13 @@ CREATE INDEX einvoicing_directory_siren_idx ON einvoicing_directory(siren);
 UPDATE card_rows SET dropped = true WHERE NOT dropped;
 """
 
+# A formal notice to a business states, per invoice, the late-payment penalties accrued and the
+# fixed recovery indemnity (clientops.penalties): recorded with the reminder; NULL otherwise.
+REMINDER_PENALTIES = """
+ALTER TABLE reminders ADD COLUMN penalty DECIMAL(18,2);
+ALTER TABLE reminders ADD COLUMN indemnity DECIMAL(18,2);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -387,6 +394,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0009_card_rows", CARD_ROWS),
     ("0010_payments_reference", PAYMENTS_REFERENCE),
     ("0011_einvoicing", EINVOICING),
+    ("0012_reminder_penalties", REMINDER_PENALTIES),
 ]
 
 

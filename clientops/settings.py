@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import audit, bounds, identifiers, masking
+from . import audit, bounds, identifiers, masking, penalties
 from .errors import ValidationError
 from .templates import clean_overrides
 from .text import clean_text
@@ -51,6 +51,11 @@ DEFAULTS: dict[str, Any] = {
     "fec_sales_account": "706000",
     "fec_vat_account": "445710",
     "fec_bank_account": "512000",
+    # late-payment penalties stated in formal notices to businesses (clientops.penalties):
+    # the annual rate in percent (the legal minimum: three times the legal interest rate)
+    # and the fixed recovery indemnity per invoice (article D441-5 of the Code de commerce)
+    "late_penalty_rate": penalties.DEFAULT_RATE,
+    "recovery_indemnity": penalties.DEFAULT_INDEMNITY,
 }
 
 # The accounts of the FEC settings: the class of the French chart of accounts (PCG) each must
@@ -98,8 +103,10 @@ def _clean(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValidationError(key, value, "must be true or false")
         return value
-    if key == "reminder_tolerance":
+    if key in ("reminder_tolerance", "recovery_indemnity"):
         return bounds.to_money(value, key)
+    if key == "late_penalty_rate":
+        return penalties.clean_rate(value, key)
     if key == "reminder_levels":
         return _clean_levels(value)
     if key == "reminder_templates":

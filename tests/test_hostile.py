@@ -72,7 +72,7 @@ READS = {
     "documents": ["get", "list", "open_invoices"],
     "payments": ["list"],
     "tasks": ["get", "list"],
-    "reminders": ["due", "history", "letter", "paused", "plan"],
+    "reminders": ["due", "history", "letter", "paused", "penalties", "plan"],
     "settings": ["get", "items", "keys", "values"],
     "sepa": ["batches", "creditor", "get", "transactions"],
     "bulk": [],
@@ -576,6 +576,7 @@ SETTING_VALUES = {
     "smtp_host": text, "smtp_port": ids, "smtp_starttls": flags, "smtp_user": maybe(text),
     "smtp_sender": maybe(text), "language": text, "smtp_allow_plaintext": flags,
     "retention_years": st.one_of(st.integers(-2, 40), ids),
+    "late_penalty_rate": st.one_of(amounts, text), "recovery_indemnity": amounts,
 }
 
 
@@ -830,6 +831,9 @@ READ_CALLS: dict[str, Callable[[clientops.Book, Any], Any]] = {
     "reminders.due(as_of)": lambda b, h: b.reminders.due(as_of=h),
     "einvoicing.readiness(as_of)": lambda b, h: b.einvoicing.readiness(as_of=h),
     "einvoicing.ready_revenue(as_of)": lambda b, h: b.einvoicing.ready_revenue(as_of=h),
+    "reminders.penalties": lambda b, h: b.reminders.penalties(h),
+    "reminders.penalties(as_of)": lambda b, h: b.reminders.penalties(
+        b.clients.list()["code"].iloc[0], as_of=h),
 }
 
 

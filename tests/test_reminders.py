@@ -662,4 +662,4 @@ def test_history_of_all_clients_newest_first(book: clientops.Book, tmp_path: Pat
     assert history_codes(book.reminders.history(a, limit=5)) == [a]
     assert list(history.columns) == [
         "sent_on", "code", "name", "invoice", "level", "level_name", "channel", "recipient",
-        "outcome", "amount_due", "note", "message_id", "actor"]
+        "outcome", "amount_due", "note", "message_id", "actor", "penalty", "indemnity"]

@@ -3,7 +3,10 @@
 The files beside this module (``reminder_<language>_<level>.txt``) are the defaults. Each starts
 with a ``Subject:`` line, then a blank line, then the body; placeholders use ``$name``
 (:class:`string.Template`): ``$client_name``, ``$client_code``, ``$company_name``,
-``$invoice_lines``, ``$total_due``, ``$payment_instructions``. The setting
+``$invoice_lines``, ``$total_due``, ``$payment_instructions``, ``$penalties`` (in a formal
+notice to a business: per overdue invoice, the late-payment penalties and the recovery
+indemnity, and what is claimed in all, see :mod:`clientops.penalties`; empty otherwise — a
+formal-notice template without it gets the block after the invoice lines). The setting
 ``reminder_templates`` overrides any of them: ``{"fr": {"2": "Subject: …\\n\\n…"}}``.
 A template is checked when saved: the subject is one line of at most
 :data:`SUBJECT_MAX` characters using only the one-line placeholders
@@ -16,6 +19,7 @@ highest level below it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,12 +33,13 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from ..errors import ValidationError
+from ..penalties import Penalty
 from ..text import invisible_character
 
 LANGUAGES = ("fr", "en")
 PLACEHOLDERS = frozenset(
     {"client_name", "client_code", "company_name", "invoice_lines", "total_due",
-     "payment_instructions"}
+     "payment_instructions", "penalties"}
 )
 # What a subject may quote: the values that are one line (not the invoice lines, nor how to pay).
 SUBJECT_PLACEHOLDERS = frozenset({"client_name", "client_code", "company_name", "total_due"})
@@ -227,6 +232,43 @@ def invoice_lines(lines: Sequence[Line], language: str, currency: str = "EUR") -
     )
 
 
+def rate_text(rate: Decimal, language: str) -> str:
+    """``7,86 %`` in French, ``7.86%`` in English."""
+    text = f"{rate:.3f}".rstrip("0") if rate != rate.quantize(Decimal("0.01")) else f"{rate:.2f}"
+    return text + "%" if language == "en" else text.replace(".", ",") + "\u00a0%"
+
+
+def penalty_lines(penalties: Sequence[Penalty], rate: Decimal, as_of: date, due: Decimal,
+                  language: str, currency: str = "EUR") -> str:
+    """The formal notice's statement of penalties: one line per overdue invoice, the total of
+    penalties and indemnities, and what is claimed in all (``due`` being the open amounts)."""
+    if not penalties:
+        return ""
+    extra = sum((p.total for p in penalties), Decimal("0.00"))
+
+    def m(amount: Decimal) -> str:
+        return money(amount, language, currency)
+
+    if language == "en":
+        head = (f"Late-payment interest at the yearly rate of {rate_text(rate, language)} "
+                f"(article L441-10 of the French Commercial Code) and fixed recovery fee "
+                f"(article D441-5) as of {day(as_of, language)}:")
+        rows = [f"- Invoice {p.invoice}, due {day(p.due_date, language)}, {p.days_late} days "
+                f"late on {m(p.open_amount)}: interest {m(p.penalty)}, recovery fee "
+                f"{m(p.indemnity)}" for p in penalties]
+        tail = [f"Interest and recovery fees: {m(extra)}", f"Total claimed: {m(due + extra)}"]
+    else:
+        head = (f"Pénalités de retard au taux annuel de {rate_text(rate, language)} (article "
+                f"L441-10 du Code de commerce) et indemnité forfaitaire pour frais de "
+                f"recouvrement (article D441-5) au {day(as_of, language)} :")
+        rows = [f"- Facture {p.invoice}, échue le {day(p.due_date, language)}, {p.days_late} "
+                f"jours de retard sur {m(p.open_amount)} : pénalités {m(p.penalty)}, indemnité "
+                f"{m(p.indemnity)}" for p in penalties]
+        tail = [f"Total des pénalités et indemnités : {m(extra)}",
+                f"Montant total réclamé : {m(due + extra)}"]
+    return "\n".join([head, *rows, "", *tail])
+
+
 def grouped(iban: str) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
@@ -259,10 +301,15 @@ def render(
     currency: str = "EUR",
     overrides: Mapping[str, Mapping[str, str]] | None = None,
     level: int | None = None,
+    penalties: Sequence[Penalty] = (),
+    penalty_rate: Decimal = Decimal(0),
+    as_of: date | None = None,
 ) -> Letter:
     """The letter for one client: every invoice line, the total and how to pay.
 
     ``level`` chooses the template (the tone); by default the highest level among the lines.
+    ``penalties`` (a formal notice to a business) are stated with ``penalty_rate`` as of
+    ``as_of``.
     """
     if not lines:
         raise ValueError("a reminder needs at least one invoice")
@@ -270,15 +317,23 @@ def render(
     level = level or max(line.level for line in lines)
     used, text = template_for(language, level, overrides)
     reference = client_code + " / " + ", ".join(line.number for line in lines)
+    due = sum((line.open_amount for line in lines), Decimal(0))
+    stated = penalty_lines(penalties, penalty_rate, as_of or date.today(), due, language,
+                           currency)
+    listed = invoice_lines(lines, language, currency)
+    if stated and "penalties" not in Template(text).get_identifiers():
+        listed += "\n\n" + stated  # a template of one's own still states them
     values = {
         "client_name": client_name,
         "client_code": client_code,
         "company_name": company_name,
-        "invoice_lines": invoice_lines(lines, language, currency),
-        "total_due": money(sum((line.open_amount for line in lines), Decimal(0)), language,
-                           currency),
+        "invoice_lines": listed,
+        "total_due": money(due, language, currency),
+        "penalties": stated,
         "payment_instructions": payment_instructions(language, company_iban, company_bic,
                                                      reference),
     }
     subject, body = _split(Template(text).safe_substitute(values), "reminder_templates", text)
+    if not stated:
+        body = re.sub(r"\n{3,}", "\n\n", body)  # no empty paragraph where $penalties was
     return Letter(subject=subject, body=body, language=language, level=used)

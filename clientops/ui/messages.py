@@ -452,6 +452,13 @@ _TABLE: list[tuple[str, str]] = [
      "doit être un compte de TVA collectée (4457…), par exemple 445710"),
     ("must be a financial account of class 5, such as 512000",
      "doit être un compte financier de la classe 5, par exemple 512000"),
+    # penalties.py
+    ("must be a yearly rate in percent such as Decimal('7.86')",
+     "doit être un taux annuel en pourcentage, par exemple Decimal('7.86')"),
+    ("is not a rate", "n'est pas un taux"),
+    ("must be between 0 and 100 (percent a year)",
+     "doit être compris entre 0 et 100 (pour cent par an)"),
+    ("has more than three decimals", "a plus de trois décimales"),
     ("is needed to name the FEC: set it in the settings",
      "est nécessaire pour nommer le FEC : renseignez-le dans les paramètres"),
     ("is not a readable FEC: a line has more fields than the header (a separator or a line "

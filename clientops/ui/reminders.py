@@ -208,7 +208,21 @@ class RemindersView(w.VBox):
         self.preview.value = (
             f"<div class='co-panel'><b>{html.escape(to)} :</b> "
             f"{esc(', '.join(planned.recipients))}<br><b>{html.escape(subject)} :</b> "
-            f"{esc(letter.subject)}<pre class='co-mono'>{esc(letter.body)}</pre></div>")
+            f"{esc(letter.subject)}<pre class='co-mono'>{esc(letter.body)}</pre>"
+            f"{self._penalties_table(planned)}</div>")
+
+    @staticmethod
+    def _penalties_table(planned: Any) -> str:
+        """A formal notice to a business: per invoice, the penalties and indemnity it states."""
+        if not planned.penalties:
+            return ""
+        rows = [[esc(p.invoice), fmt.day(p.due_date), str(p.days_late), fmt.money(p.open_amount),
+                 fmt.money(p.penalty), fmt.money(p.indemnity), fmt.money(p.total)]
+                for p in planned.penalties.values()]
+        return (f"<b>{html.escape(_('Late-payment penalties and recovery indemnity'))}</b>"
+                + html_table(rows, [_("Invoice"), _("Due date"), _("Days late"), _("Open amount"),
+                                    _("Penalties"), _("Indemnity"), _("Total")],
+                             numeric=(2, 3, 4, 5, 6)))
 
     # -- sending -------------------------------------------------------------------------
     @guarded()

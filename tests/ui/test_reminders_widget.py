@@ -182,3 +182,17 @@ def test_sepa_on_a_read_only_book_makes_no_folder(book: clientops.Book, tmp_path
         panel.collect_button.click()
         assert isinstance(panel.last_error, clientops.ReadOnlyError)
     assert not (tmp_path / "sepa").exists()
+
+
+def test_preview_of_a_formal_notice_shows_the_penalties(book: clientops.Book) -> None:
+    a = client_with_invoice(book, "Alpha", "a@alpha.fr", "F-1", late=60)
+    book.reminders.record(a, "F-1", 1, on=D - timedelta(50))
+    book.reminders.record(a, "F-1", 2, on=D - timedelta(40))
+    view = RemindersView(book, as_of=D)
+    view.preview_pick.value = a
+    shown = view.preview.value
+    assert "Mise en demeure" in shown
+    # 100.00 × 7.86 % × 60 / 365 = 1.2920… → 1,29 € ; the indemnity 40 €
+    assert "Pénalités de retard et indemnité forfaitaire de recouvrement" in shown
+    assert "pénalités 1,29\u00a0€, indemnité 40,00\u00a0€" in shown
+    assert "<td class=\"num\">1,29\u00a0€</td>" in shown and "41,29" in shown
