@@ -19,6 +19,7 @@ from .settings import Settings
 from .text import clean_text
 
 if TYPE_CHECKING:
+    from .bank import Bank
     from .bulk import Bulk
     from .clients import Clients
     from .contacts import Contacts
@@ -170,6 +171,12 @@ class Book:
         from .fec import Fec
 
         return Fec(self)
+
+    @cached_property
+    def bank(self) -> Bank:
+        from .bank import Bank
+
+        return Bank(self)
 
     @cached_property
     def bulk(self) -> Bulk:
