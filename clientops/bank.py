@@ -18,6 +18,8 @@ identified) and ``book.bank.undo``. What is left stays listed (``unmatched``) fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -67,15 +69,14 @@ class ImportReport:
     rejected: int = 0
 
 
-def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Any:
-    class _Ctx:
-        def __enter__(self) -> None:
-            conn.register(name, table)
-
-        def __exit__(self, *exc: object) -> None:
-            conn.unregister(name)
-
-    return _Ctx()
+@contextmanager
+def _arrow(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to SQL as ``name`` for the block."""
+    conn.register(name, table)
+    try:
+        yield
+    finally:
+        conn.unregister(name)
 
 
 class BankChangeSet:
@@ -162,7 +163,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
             cardrows.prefer_drop(conn)
         keys = pa.table({"id": pa.array(line_ids, pa.int64())})
         refs = pa.table({"reference": pa.array(list(frame["reference"]), pa.string())})
-        with _registered(conn, "_bank_ids", keys), _registered(conn, "_bank_refs", refs):
+        with _arrow(conn, "_bank_ids", keys), _arrow(conn, "_bank_refs", refs):
             taken = conn.execute(
                 "SELECT l.id FROM bank_lines l JOIN _bank_ids k ON k.id = l.id"
                 " WHERE l.status <> 'open' LIMIT 5").fetchall()
@@ -184,7 +185,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                            "client_id": pa.array(list(chosen["client_id"].astype("int64")),
                                                  pa.int64()),
                            "note": pa.array([str(x) for x in chosen["reason"]], pa.string())})
-        with _registered(conn, "_bank_links", links), _registered(conn, "_bank_status", status):
+        with _arrow(conn, "_bank_links", links), _arrow(conn, "_bank_status", status):
             conn.execute("INSERT INTO bank_payments SELECT line_id, payment_id, ? FROM _bank_links",
                          [changeset_id])
             conn.execute("UPDATE bank_lines SET status = 'matched', client_id = s.client_id,"
@@ -220,7 +221,7 @@ class Bank:
                               for x in lines], columns=[*LINE_COLUMNS, "key"])
         with self.book.store.transaction() as conn:
             keys = pa.table({"key": pa.array(list(frame["key"]), pa.string())})
-            with _registered(conn, "_bank_keys", keys):
+            with _arrow(conn, "_bank_keys", keys):
                 known = dict(conn.execute(
                     "SELECT l.line_key, l.id FROM bank_lines l JOIN _bank_keys k"
                     " ON k.key = l.line_key").fetchall())
@@ -255,7 +256,7 @@ class Bank:
             "end_to_end_id": text("end_to_end_id"), "mandate_id": text("mandate_id"),
             "bank_reference": text("bank_reference"), "return_reason": text("return_reason"),
         })
-        with _registered(conn, "_bank_new", table):
+        with _arrow(conn, "_bank_new", table):
             conn.execute(
                 "INSERT INTO bank_lines (id, line_key, format, statement_id, account,"
                 " booking_date, value_date, amount, direction, currency, counterparty_name,"
@@ -368,7 +369,7 @@ class Bank:
             return fetch_df(conn, sql + " WHERE status = 'open' ORDER BY id")
         wanted = sorted({bounds.record_id(x, "lines") for x in
                          ([lines] if isinstance(lines, int) else list(lines))})
-        with _registered(conn, "_bank_want", pa.table({"id": pa.array(wanted, pa.int64())})):
+        with _arrow(conn, "_bank_want", pa.table({"id": pa.array(wanted, pa.int64())})):
             return fetch_df(conn, sql + " WHERE id IN (SELECT id FROM _bank_want) ORDER BY id")
 
     def _items(self, conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
@@ -376,7 +377,7 @@ class Bank:
         by_id = {p.line_id: p for p in proposals}
         clients = sorted({p.client_id for p in proposals if p.client_id is not None}
                          | {int(c) for c in frame["client_id"].dropna()})
-        with _registered(conn, "_bank_cl", pa.table({"id": pa.array(clients, pa.int64())})):
+        with _arrow(conn, "_bank_cl", pa.table({"id": pa.array(clients, pa.int64())})):
             names = {int(r[0]): (r[1], r[2]) for r in conn.execute(
                 "SELECT c.id, c.code, c.name FROM clients c JOIN _bank_cl k ON k.id = c.id"
             ).fetchall()}
@@ -394,18 +395,22 @@ class Bank:
                                       or paid_on < bounds.EARLIEST):
                 kind, reason = "refused", "the booking date is missing or out of range"
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
-            reference = r["bank_reference"] or f"BANK {str(r['line_key'])[:24]}"
+            reference = (r["bank_reference"] if isinstance(r["bank_reference"], str)
+                         else f"BANK {str(r['line_key'])[:24]}")
             rows.append({
                 "line": int(r["id"]), "booking_date": r["booking_date"], "amount": r["amount"],
                 "counterparty": r["counterparty_name"], "code": code, "name": name,
                 "invoices": ", ".join(n for _, n, _ in p.parts if n) or None,
                 "confidence": round(p.confidence, 2) if kind == "payment" else None,
                 "reason": reason, "kind": kind, "client_id": p.client_id, "parts": p.parts,
-                "method": "sepa_debit" if r["mandate_id"] else "transfer",
+                "method": "sepa_debit" if isinstance(r["mandate_id"], str) else "transfer",
                 "reference": reference,
                 "paid_on": paid_on})
         items = pd.DataFrame(rows, columns=[*PREVIEW_COLUMNS, "client_id", "parts", "method",
                                             "reference", "paid_on"])
+        for column in ("counterparty", "code", "name", "invoices", "client_id"):
+            values = items[column].astype(object)
+            items[column] = values.where(values.notna(), None)
         order = items["kind"].map({"payment": 0, "return": 1, "refused": 2})
         items = items.assign(_o=order, _c=-items["confidence"].fillna(0).astype(float))
         return items.sort_values(["_o", "_c", "line"]).drop(columns=["_o", "_c"]

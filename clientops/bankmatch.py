@@ -66,9 +66,10 @@ def tokens(*texts: Any) -> set[str]:
             continue
         found.add(text.strip().upper())
         for word in _TOKEN.findall(text):
-            if any(ch.isdigit() for ch in word):
-                found.add(word.upper())
-                found.add(word.upper().rstrip(".,:"))
+            for part in {word, *word.split("/")}:  # "F-1/F-2": two invoices, or one RUM
+                if any(ch.isdigit() for ch in part):
+                    found.add(part.upper())
+                    found.add(part.upper().rstrip(".,:"))
     return {t for t in found if 3 <= len(t) <= 35}
 
 

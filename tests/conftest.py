@@ -49,7 +49,7 @@ BOTH_BACKENDS = {
     "test_indicators", "test_card", "test_tasks", "test_bulk", "test_audit", "test_settings",
     "test_pg", "test_reminders", "test_sepa", "test_allocation", "test_quality", "test_merge",
     "test_imports", "test_exports", "test_text", "test_bounds", "test_fec",
-    "test_privacy", "test_masking",
+    "test_privacy", "test_masking", "test_bank",
     # the widgets save through the same API: forms, card, contacts, wizard (tests/ui)
     "test_client_form", "test_client_card", "test_contacts_editor", "test_payment_form",
     "test_reminders_widget", "test_wizard",
