@@ -449,7 +449,7 @@ class Bank:
             items = self._items(conn, frame, [bankmatch.Proposal(
                 line_id, "payment", "matched by hand", 1.0, int(client[0]), parts)])
         if items["kind"].iloc[0] != "payment":
-            raise ValidationError("line", line_id, str(items["reason"].iloc[0]))
+            raise ValidationError("line", line_id, "the booking date is missing or out of range")
         iban = r["counterparty_iban"] if remember_iban and isinstance(
             r["counterparty_iban"], str) else None
         return record_matches(self.book, items, (iban, int(client[0])) if iban else None)
