@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -34,12 +35,18 @@ from typing import Any
 from lxml import etree
 from ofxtools.Parser import OFXTree
 
+from . import bounds
 from .errors import ValidationError
 
 FORMATS = ("camt.053", "camt.052", "camt.054", "cfonb120", "ofx")
 # Statement files bigger than this are refused before they are read.
 MAX_BYTES = 512 * 1024 * 1024
 CENT = Decimal("0.01")
+# What a line's texts are cut to: a SEPA remittance is 140 characters, a few are joined.
+TEXT_LIMIT = 500
+_FILLERS = ("\u034f", "\u115f", "\u1160", "\u3164", "\uffa0")
+_TEXTS = ("statement_id", "account", "currency", "counterparty_name", "counterparty_iban",
+          "remittance", "end_to_end_id", "mandate_id", "bank_reference", "return_reason")
 
 
 @dataclass(frozen=True)
@@ -139,12 +146,37 @@ def parse_statement(data: bytes) -> list[BankLine]:
     return keyed(lines)
 
 
+def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    """A bank's text as the book keeps it: control, invisible and direction-changing
+    characters dropped (a statement is not refused for them), spaces collapsed, NFC, cut to
+    ``limit``; blank → None."""
+    if text is None:
+        return None
+    if not text.isprintable() or any(f in text for f in _FILLERS):
+        text = "".join(" " if ch.isspace() else ch for ch in text
+                       if ch.isspace() or (ch.isprintable() and ch not in _FILLERS))
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
+    return text[:limit] or None
+
+
+def _plain_line(line: BankLine) -> BankLine:
+    """The line with its texts made :func:`plain` and its dates within the book's range (a
+    date the book cannot hold is no date: such a line is not matched)."""
+    changes: dict[str, Any] = {name: plain(getattr(line, name)) for name in _TEXTS}
+    latest = bounds.horizon()
+    for name in ("booking_date", "value_date"):
+        day = getattr(line, name)
+        if day is not None and not bounds.EARLIEST <= day <= latest:
+            changes[name] = None
+    return replace(line, **changes)
+
+
 def keyed(lines: Iterable[BankLine]) -> list[BankLine]:
     """Give each line its stable key: a hash of what identifies it, and its rank among the
     identical lines of the file (two equal transfers on one day stay two lines)."""
     seen: dict[str, int] = {}
     out = []
-    for line in lines:
+    for line in map(_plain_line, lines):
         parts = (line.account, line.booking_date, line.value_date, line.amount, line.direction,
                  line.bank_reference, line.end_to_end_id, line.mandate_id, line.remittance,
                  line.counterparty_iban, line.counterparty_name, line.return_reason)
@@ -192,8 +224,14 @@ def _money(value: str | None, field: str = "amount") -> Decimal:
         amount = Decimal((value or "").strip().replace(",", "."))
     except InvalidOperation as err:
         raise ValidationError(field, value, "is not an amount") from err
-    if not amount.is_finite():
-        raise ValidationError(field, value, "is not an amount")
+    return checked(amount, field, value)
+
+
+def checked(amount: Decimal, field: str = "amount", shown: Any = None) -> Decimal:
+    """``abs(amount)`` in cents, refused when it is not a finite amount the book can hold."""
+    if not amount.is_finite() or abs(amount) > bounds.MAX_AMOUNT:
+        raise ValidationError(field, shown if shown is not None else str(amount),
+                              "is not an amount")
     return abs(amount).quantize(CENT)
 
 
@@ -414,7 +452,7 @@ def _cfonb_line(c: dict[str, Any]) -> BankLine:
     text = " ".join([c["label"], *c["extra"]]).strip() or None
     return BankLine(
         format="cfonb120", statement_id=None, account=c["account"], booking_date=c["booked"],
-        value_date=c["value"], amount=abs(c["amount"]).quantize(CENT),
+        value_date=c["value"], amount=checked(c["amount"]),
         direction="credit" if credit else "debit", currency=c["currency"],
         counterparty_name=c["payer"] if credit else (c["payee"] or c["payer"]),
         counterparty_iban=iban if credit else None, remittance=text,
@@ -441,11 +479,15 @@ def _read_ofx(data: bytes) -> list[BankLine]:
             other_id = (getattr(other, "acctid", None) or "").replace(" ", "").upper()
             lines.append(BankLine(
                 format="ofx", statement_id=None, account=account or None,
-                booking_date=tx.dtposted.date() if tx.dtposted else None,
-                value_date=(tx.dtavail or tx.dtuser or tx.dtposted).date(),
-                amount=abs(amount).quantize(CENT), direction="credit" if amount >= 0 else "debit",
+                booking_date=_ofx_day(tx.dtposted),
+                value_date=_ofx_day(tx.dtavail or tx.dtuser or tx.dtposted),
+                amount=checked(amount), direction="credit" if amount >= 0 else "debit",
                 currency=stmt.curdef, counterparty_name=tx.name or getattr(tx, "payee", None),
                 counterparty_iban=other_id if len(other_id) >= 15 and other_id[:2].isalpha()
                 else None,
                 remittance=tx.memo, bank_reference=tx.fitid, end_to_end_id=tx.refnum))
     return lines
+
+
+def _ofx_day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
