@@ -147,7 +147,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
     """Write ``chosen`` rows (``line, client_id, code, parts, method, reference, paid_on``)
     as payments in one change set; returns its id."""
     rows = []
-    for r in chosen.to_dict("records"):
+    for r in bankmatch.records(chosen):
         parts = r["parts"]
         for k, (invoice_id, number, amount) in enumerate(parts):
             reference = r["reference"] if len(parts) == 1 else (
@@ -271,7 +271,7 @@ class Bank:
     def _returns(self, conn: duckdb.DuckDBPyConnection, new: pd.DataFrame) -> pd.DataFrame:
         rows = new[new["return_reason"].notna()]
         out = []
-        for r in rows.to_dict("records"):
+        for r in bankmatch.records(rows):
             done, note, code, invoice = self._one_return(conn, r)
             out.append({"line": int(r["id"]), "code": code, "invoice": invoice,
                         "reason": r["return_reason"], "done": done, "note": note})
@@ -365,12 +365,17 @@ class Bank:
     def _lines(self, conn: duckdb.DuckDBPyConnection, lines: Any) -> pd.DataFrame:
         sql = ("SELECT id, line_key, status, client_id, note, " + ", ".join(LINE_COLUMNS)
                + " FROM bank_lines")
+        names = ["id", "line_key", "status", "client_id", "note", *LINE_COLUMNS]
         if lines is None:
-            return fetch_df(conn, sql + " WHERE status = 'open' ORDER BY id")
+            rows = conn.execute(sql + " WHERE status = 'open' ORDER BY id").fetchall()
+            return pd.DataFrame(rows, columns=names, dtype=object)
         wanted = sorted({bounds.record_id(x, "lines") for x in
                          ([lines] if isinstance(lines, int) else list(lines))})
         with _arrow(conn, "_bank_want", pa.table({"id": pa.array(wanted, pa.int64())})):
-            return fetch_df(conn, sql + " WHERE id IN (SELECT id FROM _bank_want) ORDER BY id")
+            rows = conn.execute(sql + " WHERE id IN (SELECT id FROM _bank_want) ORDER BY id"
+                                ).fetchall()
+        # plain Python values (dates, Decimals, None): the rules read them row by row
+        return pd.DataFrame(rows, columns=names, dtype=object)
 
     def _items(self, conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
                proposals: list[bankmatch.Proposal]) -> pd.DataFrame:
@@ -383,7 +388,7 @@ class Bank:
             ).fetchall()}
         today = date.today()
         rows = []
-        for r in frame.to_dict("records"):
+        for r in bankmatch.records(frame):
             p = by_id.get(int(r["id"]))
             if p is None:  # matched or returned before
                 p = bankmatch.Proposal(int(r["id"]), "refused", f"already {r['status']}",

@@ -159,32 +159,37 @@ def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
     return text[:limit] or None
 
 
-def _plain_line(line: BankLine) -> BankLine:
-    """The line with its texts made :func:`plain` and its dates within the book's range (a
-    date the book cannot hold is no date: such a line is not matched)."""
-    changes: dict[str, Any] = {name: plain(getattr(line, name)) for name in _TEXTS}
+def _plain_fields(line: BankLine) -> dict[str, Any]:
+    """The line's fields with its texts made :func:`plain` and its dates within the book's
+    range (a date the book cannot hold is no date: such a line is not matched)."""
+    values = dict(line.__dict__)
+    for name in _TEXTS:
+        values[name] = plain(values[name])
     latest = bounds.horizon()
     for name in ("booking_date", "value_date"):
-        day = getattr(line, name)
+        day = values[name]
         if day is not None and not bounds.EARLIEST <= day <= latest:
-            changes[name] = None
-    return replace(line, **changes)
+            values[name] = None
+    return values
 
 
 def keyed(lines: Iterable[BankLine]) -> list[BankLine]:
     """Give each line its stable key: a hash of what identifies it, and its rank among the
-    identical lines of the file (two equal transfers on one day stay two lines)."""
+    identical lines of the file (two equal transfers on one day stay two lines). Texts are
+    made plain first (:func:`plain`)."""
     seen: dict[str, int] = {}
     out = []
-    for line in map(_plain_line, lines):
-        parts = (line.account, line.booking_date, line.value_date, line.amount, line.direction,
-                 line.bank_reference, line.end_to_end_id, line.mandate_id, line.remittance,
-                 line.counterparty_iban, line.counterparty_name, line.return_reason)
+    for line in lines:
+        v = _plain_fields(line)
+        parts = (v["account"], v["booking_date"], v["value_date"], v["amount"], v["direction"],
+                 v["bank_reference"], v["end_to_end_id"], v["mandate_id"], v["remittance"],
+                 v["counterparty_iban"], v["counterparty_name"], v["return_reason"])
         digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts)
                               .encode()).hexdigest()[:24]
         rank = seen.get(digest, 0)
         seen[digest] = rank + 1
-        out.append(replace(line, key=f"{digest}-{rank}"))
+        v["key"] = f"{digest}-{rank}"
+        out.append(BankLine(**v))
     return out
 
 
@@ -248,97 +253,127 @@ def _p(path: str, ns: dict[str, str]) -> str:
                     for p in path.split("/"))
 
 
+def _flat(node: Any, out: dict[str, str], prefix: str = "", skip: str = "") -> dict[str, str]:
+    """The texts under ``node`` by path of local names (``Refs/EndToEndId``), first one kept
+    (the unstructured remittance lines joined); ``Amt@Ccy`` for currencies. One pass over the
+    elements: much faster than a search per field over 100,000 entries."""
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction
+        name = prefix + tag.rpartition("}")[2]
+        if name == skip:
+            continue
+        if len(child):
+            _flat(child, out, name + "/", skip)
+            continue
+        text = child.text
+        if text is None:
+            continue
+        if name in out:
+            if name.endswith("Ustrd"):
+                out[name] += " " + text
+            continue
+        out[name] = text
+        if name.endswith("Amt"):
+            currency = child.get("Ccy")
+            if currency:
+                out[name + "@Ccy"] = currency
+    return out
+
+
+def _get(f: dict[str, str], *paths: str) -> str | None:
+    for path in paths:
+        value = f.get(path)
+        if value is not None:
+            value = " ".join(value.split())
+            if value:
+                return value
+    return None
+
+
 def _read_camt(data: bytes, kind: str) -> list[BankLine]:
     root = _xml(data)
-    ns = _namespaces(root)
-    P = {name: _p(path, ns) for name, path in _CAMT_PATHS.items()}
     lines: list[BankLine] = []
     statements = [s for message in root for s in message
-                  if isinstance(s.tag, str) and etree.QName(s).localname in _STATEMENTS]
+                  if isinstance(s.tag, str) and s.tag.rpartition("}")[2] in _STATEMENTS]
     for stmt in statements:
-        statement_id = _text(stmt, P["id"], ns)
-        account = _text(stmt, P["iban"], ns) or _text(stmt, P["other"], ns)
-        currency = _text(stmt, P["acct_ccy"], ns)
-        for entry in stmt.iterfind(P["entry"], ns):
-            status = _text(entry, P["status"], ns) or _text(entry, P["status_cd"], ns)
+        head: dict[str, str] = {}
+        entries = []
+        for child in stmt:
+            if not isinstance(child.tag, str):
+                continue
+            name = child.tag.rpartition("}")[2]
+            if name == "Ntry":
+                entries.append(child)
+            elif name == "Acct":
+                _flat(child, head, "Acct/")
+            elif name == "Id":
+                head.setdefault("Id", child.text or "")
+        statement_id = _get(head, "Id")
+        account = _get(head, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
+        currency = _get(head, "Acct/Ccy")
+        for entry in entries:
+            f = _flat(entry, {}, skip="NtryDtls")
+            status = _get(f, "Sts", "Sts/Cd")
             if status and status.upper() not in ("BOOK", "BOOKED", "INFO") and kind != "camt.054":
                 continue  # pending entries are not on the account yet
-            credit = (_text(entry, P["cdtdbt"], ns) or "").upper() == "CRDT"
-            reversal = (_text(entry, P["reversal"], ns) or "").lower() == "true"
-            amt = entry.find(P["amount"], ns)
-            entry_amount = _money(amt.text if amt is not None else None)
             base = BankLine(
                 format=kind, statement_id=statement_id, account=account,
-                booking_date=_day(_text(entry, P["booked"], ns) or _text(entry, P["booked_tm"], ns)),
-                value_date=_day(_text(entry, P["value"], ns) or _text(entry, P["value_tm"], ns)),
-                amount=entry_amount, direction="credit" if credit else "debit",
-                currency=(amt.get("Ccy") if amt is not None else None) or currency,
-                remittance=_text(entry, P["entry_info"], ns),
-                bank_reference=_text(entry, P["acct_ref"], ns),
+                booking_date=_day(_get(f, "BookgDt/Dt", "BookgDt/DtTm")),
+                value_date=_day(_get(f, "ValDt/Dt", "ValDt/DtTm")),
+                amount=_money(f.get("Amt")),
+                direction="credit" if (_get(f, "CdtDbtInd") or "").upper() == "CRDT"
+                else "debit",
+                currency=f.get("Amt@Ccy") or currency,
+                remittance=_get(f, "AddtlNtryInf"), bank_reference=_get(f, "AcctSvcrRef"),
             )
-            details = entry.findall(P["details"], ns)
+            reversal = (_get(f, "RvslInd") or "").lower() == "true"
+            details = [tx for dtls in entry if isinstance(dtls.tag, str)
+                       and dtls.tag.endswith("NtryDtls")
+                       for tx in dtls if isinstance(tx.tag, str) and tx.tag.endswith("TxDtls")]
             if not details:
                 lines.append(base)
                 continue
             for tx in details:
-                lines.append(_camt_detail(base, tx, P, ns, len(details) > 1, reversal))
+                lines.append(_camt_detail(base, _flat(tx, {}), len(details) > 1, reversal))
     return lines
 
 
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
-_CAMT_PATHS = {
-    "id": "Id", "iban": "Acct/Id/IBAN", "other": "Acct/Id/Othr/Id",
-    "acct_ccy": "Acct/Ccy", "entry": "Ntry", "status": "Sts", "status_cd": "Sts/Cd",
-    "cdtdbt": "CdtDbtInd", "reversal": "RvslInd", "amount": "Amt",
-    "booked": "BookgDt/Dt", "booked_tm": "BookgDt/DtTm", "value": "ValDt/Dt",
-    "value_tm": "ValDt/DtTm", "entry_info": "AddtlNtryInf", "acct_ref": "AcctSvcrRef",
-    "details": "NtryDtls/TxDtls", "tx_amount": "AmtDtls/TxAmt/Amt", "tx_amt": "Amt",
-    "tx_cdtdbt": "CdtDbtInd", "e2e": "Refs/EndToEndId", "mandate": "Refs/MndtId",
-    "tx_ref": "Refs/AcctSvcrRef", "tx_id": "Refs/TxId",
-    "dbtr": "RltdPties/Dbtr/Nm", "dbtr_pty": "RltdPties/Dbtr/Pty/Nm",
-    "dbtr_iban": "RltdPties/DbtrAcct/Id/IBAN",
-    "cdtr": "RltdPties/Cdtr/Nm", "cdtr_pty": "RltdPties/Cdtr/Pty/Nm",
-    "cdtr_iban": "RltdPties/CdtrAcct/Id/IBAN", "ustrd": "RmtInf/Ustrd",
-    "strd_ref": "RmtInf/Strd/CdtrRefInf/Ref", "tx_info": "AddtlTxInf",
-    "rtr_cd": "RtrInf/Rsn/Cd", "rtr_prtry": "RtrInf/Rsn/Prtry",
-}
 
 
-def _camt_detail(base: BankLine, tx: Any, P: dict[str, str], ns: dict[str, str],
-                 batch: bool, reversal: bool) -> BankLine:
+def _camt_detail(base: BankLine, f: dict[str, str], batch: bool, reversal: bool) -> BankLine:
     amount = base.amount
     if batch:  # a batch booking: each transaction has its own amount
-        value = _text(tx, P["tx_amt"], ns) or _text(tx, P["tx_amount"], ns)
+        value = _get(f, "Amt", "AmtDtls/TxAmt/Amt")
         if value:
             amount = _money(value)
     direction = base.direction
-    tx_dir = (_text(tx, P["tx_cdtdbt"], ns) or "").upper()
+    tx_dir = (_get(f, "CdtDbtInd") or "").upper()
     if tx_dir in ("CRDT", "DBIT"):
         direction = "credit" if tx_dir == "CRDT" else "debit"
-    reason = _text(tx, P["rtr_cd"], ns) or _text(tx, P["rtr_prtry"], ns)
-    debtor = (_text(tx, P["dbtr"], ns) or _text(tx, P["dbtr_pty"], ns),
-              _text(tx, P["dbtr_iban"], ns))
-    creditor = (_text(tx, P["cdtr"], ns) or _text(tx, P["cdtr_pty"], ns),
-                _text(tx, P["cdtr_iban"], ns))
+    reason = _get(f, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry")
+    debtor = (_get(f, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm"),
+              _get(f, "RltdPties/DbtrAcct/Id/IBAN"))
+    creditor = (_get(f, "RltdPties/Cdtr/Nm", "RltdPties/Cdtr/Pty/Nm"),
+                _get(f, "RltdPties/CdtrAcct/Id/IBAN"))
     # money in, or a returned direct debit (the client is its debtor): the debtor is the other
     # party; a payment out: the creditor
     other = debtor if direction == "credit" or reason or reversal else creditor
     if not any(other):
         other = creditor if other is debtor else debtor
-    texts = [t.text for t in tx.iterfind(P["ustrd"], ns) if t.text and t.text.strip()]
-    structured = _text(tx, P["strd_ref"], ns)
-    if structured:
-        texts.append(structured)
-    remittance = " ".join(" ".join(texts).split()) or _text(tx, P["tx_info"], ns) or base.remittance
-    e2e = _text(tx, P["e2e"], ns)
+    texts = [t for t in (_get(f, "RmtInf/Ustrd"), _get(f, "RmtInf/Strd/CdtrRefInf/Ref")) if t]
+    remittance = " ".join(texts) or _get(f, "AddtlTxInf") or base.remittance
+    e2e = _get(f, "Refs/EndToEndId")
     if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = None
     return replace(
         base, amount=amount, direction=direction, counterparty_name=other[0],
         counterparty_iban=(other[1] or "").replace(" ", "").upper() or None,
-        remittance=remittance, end_to_end_id=e2e, mandate_id=_text(tx, P["mandate"], ns),
-        bank_reference=_text(tx, P["tx_ref"], ns) or (base.bank_reference if not batch else None)
-        or _text(tx, P["tx_id"], ns),
+        remittance=remittance, end_to_end_id=e2e, mandate_id=_get(f, "Refs/MndtId"),
+        bank_reference=_get(f, "Refs/AcctSvcrRef") or (base.bank_reference if not batch else None)
+        or _get(f, "Refs/TxId"),
         return_reason=reason)
 
 

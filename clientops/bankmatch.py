@@ -149,9 +149,16 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame) -> dict[str, pd
     return facts
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts (column by column: much faster than ``to_dict``)."""
+    columns = [str(c) for c in frame.columns]
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
+
+
 def _group(frame: pd.DataFrame, key: str = "line_id") -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
-    for row in frame.to_dict("records"):
+    for row in records(frame):
         out.setdefault(int(row[key]), []).append(row)
     return out
 
@@ -175,7 +182,7 @@ def propose(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame,
     unique = _group(facts["unique"]) if facts else {}
     open_by_client = _group(facts["open"], "client_id") if facts else {}
     out = []
-    for row in lines.to_dict("records"):
+    for row in records(lines):
         line_id = int(row["id"])
         if isinstance(row["return_reason"], str) and row["return_reason"]:
             out.append(Proposal(line_id, RETURN, f"returned payment ({row['return_reason']})"))
