@@ -338,7 +338,7 @@ class Bank:
                                [batch_id]).fetchall()
             hit = [(t, whole or wanted.get(t[1])) for t in txs
                    if whole is not None or t[1] in wanted]
-            for (document_id, e2e, _client), reason in hit:
+            for (document_id, _e2e, _client), reason in hit:
                 conn.execute("UPDATE sepa_transactions SET status = 'rejected', reason = ?"
                              " WHERE batch_id = ? AND document_id = ?",
                              [reason, batch_id, document_id])
@@ -441,7 +441,7 @@ class Bank:
                                   [(key or "").upper()]).fetchone()
             if client is None:
                 raise NotFound(f"There is no client with code {code!r}.")
-            owed = []
+            owed: list[bankmatch.Part] = []
             for number in numbers:
                 row = conn.execute(
                     "SELECT id, number, open_amount, client_id FROM documents WHERE kind ="
@@ -450,7 +450,8 @@ class Bank:
                     raise ValidationError("invoices", number, "is not an invoice of this client")
                 owed.append((int(row[0]), str(row[1]), Decimal(row[2] or 0)))
             amount = Decimal(r["amount"])
-            parts = (bankmatch.allocate(amount, owed) if owed else [(None, None, amount)])
+            parts: list[bankmatch.Part] = (bankmatch.allocate(amount, owed) if owed
+                                           else [(None, None, amount)])
             items = self._items(conn, frame, [bankmatch.Proposal(
                 line_id, "payment", "matched by hand", 1.0, int(client[0]), parts)])
         if items["kind"].iloc[0] != "payment":

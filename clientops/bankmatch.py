@@ -36,6 +36,9 @@ ZERO = Decimal("0.00")
 SUBSET_LIMIT = 12
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9/_.:+?()',-]*[A-Za-z0-9)])?")
 
+# What one line pays: (invoice id, invoice number, amount); no invoice: the client's account.
+Part = tuple[int | None, str | None, Decimal]
+
 REFUSED = "refused"
 PAYMENT = "payment"
 RETURN = "return"
@@ -55,7 +58,7 @@ class Proposal:
     reason: str
     confidence: float = 0.0
     client_id: int | None = None
-    parts: list[tuple[int | None, str | None, Decimal]] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
 
 
 def tokens(*texts: Any) -> set[str]:
@@ -216,18 +219,19 @@ def _decide(line_id: int, amount: Decimal, refs: list[dict[str, Any]],
         if pending:
             return Proposal(line_id, REFUSED, f"invoice {pending[0]['number']} is in SEPA batch "
                             f"{int(pending[0]['sepa_batch_id'])}, still pending: confirm the batch")
-        client = clients.pop()
+        payer = clients.pop()
         named = sorted(refs, key=lambda r: str(r["number"]))
         numbers = ", ".join(str(r["number"]) for r in named)
         owed = sum((_money(r["open_amount"] or 0) for r in named), ZERO)
-        parts = allocate(amount, [(int(r["id"]), str(r["number"]), _money(r["open_amount"] or 0))
-                                   for r in named])
+        parts = allocate(amount, [(int(r["id"]), str(r["number"]),
+                                   _money(r["open_amount"] or 0)) for r in named])
         if owed == amount:
             return Proposal(line_id, PAYMENT, f"invoice {numbers} named in the payment references",
-                            0.99, client, parts)
+                            0.99, payer, parts)
         return Proposal(line_id, PAYMENT, f"invoice {numbers} named in the payment references; "
-                        "the amount is not what it still owes", 0.90, client, parts)
-    client, why = None, ""
+                        "the amount is not what it still owes", 0.90, payer, parts)
+    client: int | None = None
+    why = ""
     if rums:
         clients = {int(r["client_id"]) for r in rums}
         if len(clients) == 1:
@@ -253,7 +257,8 @@ def _decide(line_id: int, amount: Decimal, refs: list[dict[str, Any]],
 
 def _by_amount(line_id: int, amount: Decimal, client: int, why: str,
                invoices: list[dict[str, Any]]) -> Proposal:
-    owed = [(int(r["id"]), str(r["number"]), _money(r["open_amount"])) for r in invoices]
+    owed: list[Part] = [(int(r["id"]), str(r["number"]), _money(r["open_amount"]))
+                        for r in invoices]
     exact = [o for o in owed if o[2] == amount]
     if exact:
         return Proposal(line_id, PAYMENT, f"{why}; the amount is that of its open invoice "
@@ -265,18 +270,17 @@ def _by_amount(line_id: int, amount: Decimal, client: int, why: str,
         for size in range(2, len(owed)):
             for combo in itertools.combinations(owed, size):
                 if sum((o[2] for o in combo), ZERO) == amount:
-                    numbers = " + ".join(o[1] for o in combo)
+                    numbers = " + ".join(str(o[1]) for o in combo)
                     return Proposal(line_id, PAYMENT, f"{why}; the amount is the sum of its "
                                     f"invoices {numbers}", 0.85, client, list(combo))
     return Proposal(line_id, PAYMENT, f"{why}; the amount matches none of its open invoices: "
                     "to the client's account", 0.60, client, [(None, None, amount)])
 
 
-def allocate(amount: Decimal, invoices: list[tuple[int, str, Decimal]]
-              ) -> list[tuple[int | None, str | None, Decimal]]:
+def allocate(amount: Decimal, invoices: list[Part]) -> list[Part]:
     """``amount`` spread over the invoices up to what each owes, the rest to the account; an
     invoice that owes nothing more is named with nothing (the payment names the first)."""
-    parts: list[tuple[int | None, str | None, Decimal]] = []
+    parts: list[Part] = []
     left = amount
     for invoice_id, number, owed in invoices:
         take = min(owed, left)

@@ -417,3 +417,24 @@ def test_a_pain_002_rejects_transactions_of_the_pending_batch(book: clientops.Bo
     assert (done.collected, done.rejected) == (1, 1)
     assert open_amount(book, "F-2026-0007") == D("400.00")
     assert open_amount(book, "F-2026-0006") == 0
+
+
+# -- the command line --------------------------------------------------------------------------
+def test_the_cli_imports_a_statement_and_prints_a_summary(
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from clientops.cli import main
+
+    with clientops.open(db_path, actor="tester") as book:
+        code = book.clients.create(kind="company", name="Dupont SA").code
+        _invoice(book, code, "F-2026-0001", "1200.00")
+    assert main(["bank", "import", str(DATA / "ofx2.ofx"), "--db", str(db_path),
+                 "--apply", "0.95"]) == 0
+    out = capsys.readouterr().out
+    assert "Read 3 line(s) (ofx): 3 new, 0 already imported" in out
+    assert "Proposed: 1 payment(s)" in out and "Applied as change set" in out
+    assert main(["bank", "import", str(DATA / "ofx2.ofx"), "--db", str(db_path)]) == 0
+    assert "0 new, 3 already imported" in capsys.readouterr().out
+    assert main(["bank", "import", str(DATA / "nothing.xml"), "--db", str(db_path)]) == 1
+    assert "cannot be read" in capsys.readouterr().err
+    with clientops.open(db_path, read_only=True) as book:
+        assert book.documents.get("F-2026-0001").open_amount == 0

@@ -140,8 +140,7 @@ class BankReconciliation(w.VBox):
         shown = frame.head(GRID_ROWS)
         rows = [[esc(r.line), esc(fmt.day(r.booking_date)), esc(fmt.money(r.amount)),
                  esc(r.counterparty), esc(r.code), esc(r.name), esc(r.invoices),
-                 esc(fmt.percent(r.confidence)) if r.confidence == r.confidence
-                 and r.confidence is not None else "",
+                 esc(fmt.percent(r.confidence, empty="")),
                  esc(translate(str(r.reason))), esc(_kind(str(r.kind)))]
                 for r in shown.itertuples()]
         classes = ["" if r.kind == "payment" else "co-row-error" for r in shown.itertuples()]
