@@ -15,6 +15,7 @@ import pandas as pd
 # The derived structures register themselves with clientops.derived when imported: every book
 # keeps them all (open balances, named credits, portfolio sums, card rows).
 from . import allocation, audit, cardrows, derived, indicators, pg  # noqa: F401
+from .bank import Bank
 from .bulk import Bulk
 from .card import build_card
 from .clients import Clients
@@ -158,6 +159,10 @@ class Book:
     @cached_property
     def einvoicing(self) -> EInvoicing:
         return EInvoicing(self)
+
+    @cached_property
+    def bank(self) -> Bank:
+        return Bank(self)
 
     @cached_property
     def bulk(self) -> Bulk:

@@ -1,5 +1,5 @@
 """The ``clientops`` command: ``init``, ``demo``, ``info``, ``check``, ``optimize``, ``serve``,
-``fec``.
+``fec``, ``bank``.
 
 Library errors become one clear line on stderr and a non-zero exit status, never a traceback.
 """
@@ -224,6 +224,42 @@ def cmd_fec_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bank_import(args: argparse.Namespace) -> int:
+    with _open_existing(args.db) as book:
+        report = book.bank.import_statement(Path(args.file))
+        if report.format == "pain.002":
+            print(f"Status report: {report.rejected} transaction(s) of the pending SEPA batch "
+                  "marked rejected")
+            return 0
+        changes = book.bank.propose(report.line_ids)
+        applied = changes.apply(args.apply) if args.apply is not None else None
+    print(f"Read {report.read} line(s) ({report.format}): {report.added} new, "
+          f"{report.already} already imported")
+    if not report.returns.empty:
+        done = int(report.returns["done"].sum())
+        print(f"SEPA returns: {done} handled, {len(report.returns) - done} to look at")
+    c = changes.counts
+    items = changes.items
+    sure = int((items["confidence"].fillna(0) >= 0.9).sum())
+    print(f"Proposed: {c['payment']} payment(s) ({sure} with confidence 0.90 or more); "
+          f"{c['refused']} line(s) left out")
+    if applied is not None:
+        print(f"Applied as change set {applied} (undo: book.bank.undo({applied}))")
+    elif args.apply is not None:
+        print("Nothing to apply at that confidence")
+    return 0
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a number between 0 and 1: {text!r}") from err
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"not a number between 0 and 1: {text!r}")
+    return value
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -288,6 +324,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true",
                    help="import what can be placed, skip the lines listed")
     p.set_defaults(run=cmd_fec_import)
+
+    bank = sub.add_parser("bank", help="bank statements: import and match to invoices")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
+    p = bank_sub.add_parser("import", help="import a statement (camt.053/054, CFONB 120, OFX) or "
+                            "a pain.002 status report; print the proposed matches")
+    p.add_argument("file", help="the statement file (its format is read from its content)")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--apply", type=_confidence, default=None, metavar="MIN_CONFIDENCE",
+                   help="record the proposed payments with at least this confidence (0-1)")
+    p.set_defaults(run=cmd_bank_import)
     return top
 
 

@@ -235,15 +235,7 @@ class Mandates:
                 raise NotFound(f"There is no SEPA mandate with reference {rum!r}.")
             if mandate.status != "active":
                 raise ValidationError("rum", rum, f"this mandate is already {mandate.status}")
-            conn.execute(
-                "UPDATE sepa_mandates SET status = 'revoked', revoked_on = ?, version = version + 1,"
-                " updated_at = now() WHERE id = ?", [day, mandate.id])
-            audit.record(
-                conn, self._book, entity="mandate", entity_id=mandate.id,
-                client_code=mandate.client_code, action="revoke",
-                changes=[("status", "active", "revoked")],
-            )
-            self._fallback_to_transfer(conn, [mandate.client_id])
+            revoke_within(conn, self._book, mandate.id, day)
             found = self._one(conn, "m.id = ?", [mandate.id])
             assert found is not None
             return found
@@ -306,6 +298,27 @@ class Mandates:
                      action="collect", changes=changes)
 
 
+def revoke_within(conn: duckdb.DuckDBPyConnection, book: Book, mandate_id: int, day: date,
+                  reason: str | None = None) -> None:
+    """Revoke an active mandate inside the caller's write transaction (``revoke``; a SEPA
+    return AC04/MD01, :mod:`clientops.bank`), audited with ``reason``; its client paying by
+    direct debit with no other active mandate goes back to bank transfer."""
+    row = conn.execute("SELECT m.client_id, c.code FROM sepa_mandates m JOIN clients c"
+                       " ON c.id = m.client_id WHERE m.id = ? AND m.status = 'active'",
+                       [mandate_id]).fetchone()
+    if row is None:
+        return
+    conn.execute(
+        "UPDATE sepa_mandates SET status = 'revoked', revoked_on = ?, version = version + 1,"
+        " updated_at = now() WHERE id = ?", [day, mandate_id])
+    changes: builtins.list[tuple[str | None, Any, Any]] = [("status", "active", "revoked")]
+    if reason:
+        changes.append(("revoke_reason", None, reason))
+    audit.record(conn, book, entity="mandate", entity_id=mandate_id, client_code=row[1],
+                 action="revoke", changes=changes)
+    Mandates(book)._fallback_to_transfer(conn, [row[0]])
+
+
 def _audit_many(
     conn: duckdb.DuckDBPyConnection, book: Book, entity: str, action: str, field: str,
     old: str, new: str, rows: builtins.list[tuple[int, str]],
@@ -326,4 +339,5 @@ def _audit_many(
         conn.unregister("_clientops_audit_rows")
 
 
-__all__ = ["Mandate", "Mandates", "SCHEMES", "MANDATE_STATUSES", "add_months", "clean_rum"]
+__all__ = ["Mandate", "Mandates", "SCHEMES", "MANDATE_STATUSES", "add_months", "clean_rum",
+           "revoke_within"]

@@ -13,7 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import audit, bounds, imports
 from .allocation import recompute_open_balances
@@ -134,6 +137,112 @@ class Payments:
     ) -> pd.DataFrame:
         """Import payments from CSV/XLSX/Parquet, keyed by reference (see imports)."""
         return _import_payments(self._book, path, mapping, skip_invalid)
+
+
+MONEY = pa.decimal128(18, 2)
+
+
+def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame, *,
+                changeset_id: int | None = None, source: str | None = None) -> list[int]:
+    """Record many payments inside the caller's write transaction, set-based, audited.
+
+    ``rows``: ``client_id, code, paid_on, amount`` (Decimal, > 0), ``method, reference``
+    (unique: the caller checked it), ``invoice_id`` and ``invoice`` (its number) or missing.
+    The clients' open balances are brought up to date. Returns the new payment ids in order.
+    """
+    n = len(rows)
+    if n == 0:
+        return []
+    first = book.store.reserve(conn, "payment", n)
+    ids = np.arange(first, first + n, dtype=np.int64)
+    invoice_ids = [None if v is None or v != v else int(v) for v in rows["invoice_id"]]
+    table = pa.table({
+        "id": pa.array(ids),
+        "client_id": pa.array(rows["client_id"].to_numpy(dtype="int64")),
+        "paid_on": pa.array(list(rows["paid_on"]), pa.date32()),
+        "amount": pa.array(list(rows["amount"]), MONEY),
+        "method": pa.array([str(m) for m in rows["method"]], pa.string()),
+        "reference": pa.array([str(r) for r in rows["reference"]], pa.string()),
+        "invoice_id": pa.array(invoice_ids, pa.int64()),
+    })
+    conn.register("_clientops_pay_many", table)
+    try:
+        conn.execute(
+            "INSERT INTO payments (id, client_id, paid_on, amount, method, reference, invoice_id,"
+            " created_at) SELECT id, client_id, paid_on, amount, method, reference, invoice_id,"
+            " now() FROM _clientops_pay_many")
+    finally:
+        conn.unregister("_clientops_pay_many")
+    codes = [str(c) for c in rows["code"]]
+    fields = [("amount", [format(a, "f") for a in rows["amount"]]),
+              ("paid_on", [d.isoformat() for d in rows["paid_on"]]),
+              ("method", [str(m) for m in rows["method"]]),
+              ("reference", [str(r) for r in rows["reference"]]),
+              ("invoice", [None if v is None or v != v else str(v) for v in rows["invoice"]])]
+    _audit_rows(conn, book, "create", ids, codes, [(f, None, v) for f, v in fields],
+                changeset_id, source)
+    recompute_open_balances(conn, set(rows["client_id"].astype("int64").tolist()))
+    return [int(i) for i in ids]
+
+
+def remove_many(conn: duckdb.DuckDBPyConnection, book: Book, payment_ids: list[int], *,
+                action: str = "delete", changeset_id: int | None = None,
+                source: str | None = None, note: str | None = None) -> int:
+    """Take payments back inside the caller's write transaction (undo of a bank match, a
+    returned direct debit), audited with their amount, reference and ``note``; the clients'
+    open balances are brought up to date. Returns how many were removed."""
+    if not payment_ids:
+        return 0
+    keys = pa.table({"id": pa.array(sorted(set(payment_ids)), pa.int64())})
+    conn.register("_clientops_pay_gone", keys)
+    try:
+        found = conn.execute(
+            "SELECT p.id, c.code, p.client_id, p.amount, p.reference FROM payments p"
+            " JOIN _clientops_pay_gone g ON g.id = p.id JOIN clients c ON c.id = p.client_id"
+            " ORDER BY p.id").fetchall()
+        conn.execute("DELETE FROM payments WHERE id IN (SELECT id FROM _clientops_pay_gone)")
+    finally:
+        conn.unregister("_clientops_pay_gone")
+    if not found:
+        return 0
+    ids = np.array([r[0] for r in found], dtype=np.int64)
+    codes = [r[1] for r in found]
+    changes = [("amount", [format(r[3], "f") for r in found], None),
+               ("reference", [r[4] for r in found], note)]
+    _audit_rows(conn, book, action, ids, codes, changes, changeset_id, source)
+    recompute_open_balances(conn, {int(r[2]) for r in found})
+    return len(found)
+
+
+def _audit_rows(conn: duckdb.DuckDBPyConnection, book: Book, action: str, ids: np.ndarray,
+                codes: list[str], changes: list[tuple[str, Any, Any]],
+                changeset_id: int | None, source: str | None) -> None:
+    """Audit rows for many payments: per field, its old and new values (one value for all,
+    or one per payment), written in one statement."""
+    n = len(ids)
+
+    def column(value: Any) -> list[Any]:
+        return list(value) if isinstance(value, list) else [value] * n
+
+    frame = pd.DataFrame({
+        "entity_id": np.concatenate([ids] * len(changes)),
+        "code": codes * len(changes),
+        "field": [f for f, _, _ in changes for _ in range(n)],
+        "old": [v for _, old, _ in changes for v in column(old)],
+        "new": [v for _, _, new in changes for v in column(new)],
+    }).astype({"code": object, "field": object, "old": object, "new": object})
+    frame.insert(0, "n", range(len(frame)))
+    first = book.store.reserve(conn, "audit", len(frame))
+    conn.register("_clientops_pay_audit", frame)
+    try:
+        conn.execute(
+            "INSERT INTO audit_log (id, changed_at, actor, source, entity, entity_id,"
+            " client_code, action, field, old_value, new_value, changeset_id)"
+            " SELECT ? + n, now(), ?, ?, 'payment', entity_id, code, ?, field,"
+            " CAST(old AS VARCHAR), CAST(new AS VARCHAR), ? FROM _clientops_pay_audit",
+            [first, book.actor, source or book.source, action, changeset_id])
+    finally:
+        conn.unregister("_clientops_pay_audit")
 
 
 _q = imports.quote

@@ -382,6 +382,67 @@ ALTER TABLE reminders ADD COLUMN penalty DECIMAL(18,2);
 ALTER TABLE reminders ADD COLUMN indemnity DECIMAL(18,2);
 """
 
+# Bank reconciliation (clientops.bank): the lines of imported statements, keyed so that a
+# statement imported twice adds nothing; which payments a matched line recorded (undo deletes
+# them); counterparty IBANs a person tied to a client; SEPA returns and the reason they gave.
+BANK_LINES = """
+CREATE TABLE bank_lines (
+    id BIGINT PRIMARY KEY,
+    line_key VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    statement_id VARCHAR,
+    account VARCHAR,
+    booking_date DATE,
+    value_date DATE,
+    amount DECIMAL(18,2) NOT NULL,
+    direction VARCHAR NOT NULL,         -- credit | debit
+    currency VARCHAR,
+    counterparty_name VARCHAR,
+    counterparty_iban VARCHAR,
+    remittance VARCHAR,
+    end_to_end_id VARCHAR,
+    mandate_id VARCHAR,
+    bank_reference VARCHAR,
+    return_reason VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'open',   -- open | matched | returned
+    client_id BIGINT,
+    changeset_id BIGINT,
+    note VARCHAR,
+    imported_at TIMESTAMPTZ NOT NULL,
+    imported_by VARCHAR
+);
+CREATE UNIQUE INDEX bank_lines_key_idx ON bank_lines(line_key);
+CREATE TABLE bank_payments (
+    line_id BIGINT NOT NULL,
+    payment_id BIGINT NOT NULL,
+    changeset_id BIGINT NOT NULL
+);
+CREATE INDEX bank_payments_cs_idx ON bank_payments(changeset_id);
+CREATE TABLE bank_ibans (
+    iban VARCHAR NOT NULL,
+    client_id BIGINT NOT NULL,
+    changeset_id BIGINT,
+    created_at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR
+);
+CREATE TABLE sepa_returns (
+    id BIGINT PRIMARY KEY,
+    line_id BIGINT,
+    client_id BIGINT NOT NULL,
+    mandate_id BIGINT,
+    document_id BIGINT,
+    batch_id BIGINT,
+    end_to_end_id VARCHAR,
+    amount DECIMAL(18,2),
+    reason VARCHAR,
+    returned_on DATE,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sepa_returns_client_idx ON sepa_returns(client_id);
+ALTER TABLE sepa_mandates ADD COLUMN last_return_reason VARCHAR;
+ALTER TABLE sepa_transactions ADD COLUMN reason VARCHAR;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -395,6 +456,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0010_payments_reference", PAYMENTS_REFERENCE),
     ("0011_einvoicing", EINVOICING),
     ("0012_reminder_penalties", REMINDER_PENALTIES),
+    ("0013_bank_lines", BANK_LINES),
 ]
 
 

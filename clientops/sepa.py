@@ -444,8 +444,10 @@ class Sepa:
                 raise ValidationError("batch", batch_id, f"is already {status}")
             txs = conn.execute(
                 "SELECT t.document_id, t.client_id, t.mandate_id, t.end_to_end_id, t.amount,"
-                " c.code FROM sepa_transactions t JOIN clients c ON c.id = t.client_id"
+                " c.code, t.status FROM sepa_transactions t JOIN clients c ON c.id = t.client_id"
                 " WHERE t.batch_id = ? ORDER BY t.end_to_end_id", [batch_id]).fetchall()
+            # rejected already by the bank's pain.002 status report (clientops.bank)
+            refused |= {t[3] for t in txs if t[6] == "rejected"}
             unknown = sorted(refused - {t[3] for t in txs})
             if unknown:
                 raise ValidationError("rejected", ", ".join(unknown),

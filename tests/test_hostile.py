@@ -29,6 +29,7 @@ from decimal import Decimal as D
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 import pytest
@@ -60,6 +61,7 @@ WRITES = {
     "indicators": [],
     "fec": ["import_file"],
     "einvoicing": ["check_directory"],  # the change set it yields, applied
+    "bank": ["import_statement", "match", "undo"],
 }
 READS = {
     "Book": ["card", "changesets", "check_derived", "close", "counts", "history", "quality",
@@ -79,6 +81,7 @@ READS = {
     "indicators": ["aging", "export", "monthly", "portfolio"],
     "fec": ["export", "fiscal_year"],
     "einvoicing": ["findings", "readiness", "ready_revenue"],
+    "bank": ["lines", "propose", "returns", "unmatched"],
 }
 # Driven through another call: mark_collected takes the caller's open transaction (sepa.confirm).
 THROUGH = {"mandates.mark_collected": "sepa.confirm"}
@@ -702,6 +705,65 @@ def spec_book_rebuild_derived(w: World, draw: Draw) -> Call:
     return Call(w.book.rebuild_derived)
 
 
+CAMT_CREDIT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M{n}</MsgId><CreDtTm>2026-01-01T00:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S{n}</Id><Acct><Id><IBAN>{company}</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef><NtryDtls><TxDtls>
+<RltdPties><Dbtr><Nm>{name}</Nm></Dbtr></RltdPties><RmtInf><Ustrd>{text}</Ustrd></RmtInf>
+</TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"""
+
+
+def camt_credit(w: World, draw: Draw, **valid: str) -> Path:
+    """A camt.053 statement of one credit, one of its fields attacked (escaped into XML)."""
+    n = next(w.counter)
+    v = attacked_args(draw, {
+        "amount": (st.just(valid.get("amount", "100.00")), amounts.map(str)),
+        "day": (st.just((TODAY - timedelta(days=3)).isoformat()), dates.map(str)),
+        "reference": (st.just(f"BQ{n}"), attack_text),
+        "name": (st.just("DUPONT SA"), attack_text),
+        "text": (st.just(valid.get("text", "REGLEMENT")), attack_text)})
+    body = CAMT_CREDIT.format(n=n, company=COMPANY_IBAN, **{
+        k: xml_escape(str(x)) for k, x in v.items()})
+    path = w.path(".xml")
+    path.write_text(body, encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+def spec_bank_import_statement(w: World, draw: Draw) -> Call:
+    return Call(lambda: w.book.bank.import_statement(camt_credit(w, draw)))
+
+
+def spec_bank_match(w: World, draw: Draw) -> Call:
+    path = w.path(".xml")
+    path.write_text(CAMT_CREDIT.format(n=next(w.counter), company=COMPANY_IBAN, amount="40.00",
+                                       day=(TODAY - timedelta(days=3)).isoformat(),
+                                       reference=f"BQM{next(w.counter)}", name="X",
+                                       text="ACOMPTE"))
+    line = w.book.bank.import_statement(path).line_ids[0]
+    number = w.invoice().number
+    args = attacked_args(draw, {
+        "line": (st.just(line), ids), "code": (st.just(w.code), attack_text),
+        "invoices": (st.just([number]), st.one_of(st.lists(attack_text, max_size=2),
+                                                  attack_text)),
+        "remember_iban": (st.just(False), flags)})
+    return Call(lambda: w.book.bank.match(**args), allowed=(NotFound,))
+
+
+def spec_bank_undo(w: World, draw: Draw) -> Call:
+    path = w.path(".xml")
+    number = w.invoice().number
+    path.write_text(CAMT_CREDIT.format(n=next(w.counter), company=COMPANY_IBAN,
+                                       amount="120.00", day=(TODAY - timedelta(days=3)).isoformat(),
+                                       reference=f"BQU{next(w.counter)}", name="X",
+                                       text=f"FACTURE {number}"))
+    report = w.book.bank.import_statement(path)
+    applied = w.book.bank.propose(report.line_ids).apply()
+    key = draw(st.one_of(st.just(applied), ids))
+    return Call(lambda: w.book.bank.undo(key), allowed=(NotFound,))
+
+
 SPECS: dict[str, Callable[[World, Draw], Call]] = {
     "Book.fill_cards": spec_book_fill_cards, "Book.rebuild_derived": spec_book_rebuild_derived,
     "clients.create": spec_clients_create, "clients.update": spec_clients_update,
@@ -727,6 +789,8 @@ SPECS: dict[str, Callable[[World, Draw], Call]] = {
     "bulk.delete": spec_bulk_delete,
     "fec.import_file": spec_fec_import_file,
     "einvoicing.check_directory": spec_einvoicing_check_directory,
+    "bank.import_statement": spec_bank_import_statement, "bank.match": spec_bank_match,
+    "bank.undo": spec_bank_undo,
 }
 
 

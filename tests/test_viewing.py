@@ -45,7 +45,7 @@ def trail(db: Path) -> dict[str, Any]:
 
 def test_the_app_pages_are_the_top_level_notebooks_and_the_examples_are_not_among_them() -> None:
     assert PAGES == ["01_clients.ipynb", "02_client_card.ipynb", "03_activity.ipynb",
-                     "04_bulk_corrections.ipynb", "05_reminders_sepa.ipynb"]
+                     "04_bulk_corrections.ipynb", "05_reminders_sepa.ipynb", "06_bank.ipynb"]
     assert len(NOTEBOOKS) > len(PAGES)  # the Python examples, for JupyterLab
 
 
