@@ -52,7 +52,7 @@ BOTH_BACKENDS = {
     "test_privacy", "test_masking", "test_directory",
     # the widgets save through the same API: forms, card, contacts, wizard (tests/ui)
     "test_client_form", "test_client_card", "test_contacts_editor", "test_payment_form",
-    "test_reminders_widget", "test_wizard",
+    "test_reminders_widget", "test_wizard", "test_einvoicing_ui",
 }
 
 
