@@ -51,6 +51,7 @@ from .clients import (
     Client,
     describe_attachments,
 )
+from .einvoicing import flow_of
 from .errors import ConflictError, NotFound, ValidationError
 from .imports import existing_file
 from .memory import paused_gc
@@ -102,7 +103,12 @@ OWN_DEFAULT = ("accounting_account",)
 # needs one; a mandate cannot move to an IBAN outside the SEPA zone).
 MANDATE_RULES = frozenset({"payment_method", "iban"})
 
+# Columns of the client list derived from others (never stored): an exported list sent back
+# carries them unchanged; a new value is refused.
+DERIVED = {"einvoicing_flow": ("kind", "country")}
+
 READ_ONLY_MESSAGE = {
+    "einvoicing_flow": "is derived from the client's kind and country: change those instead",
     "status": "cannot be changed by a correction: archive or restore the clients instead",
     "code": "is the client's permanent code and cannot be changed",
 }
@@ -293,7 +299,14 @@ def _build(
             items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
 
     items["old"] = items["old"].where(items["old"].notna(), None)
-    kept = items["field"].isin(list(readonly)) & items["client_id"].notna()
+    flows = ((items["field"] == "einvoicing_flow").to_numpy() & found)
+    if flows.any():  # the flow each client has now (from its kind and country)
+        at = position[flows]
+        items.loc[flows, "old"] = [
+            flow_of(k, c) for k, c in zip(clients["kind"].to_numpy(dtype=object)[at],
+                                          clients["country"].to_numpy(dtype=object)[at],
+                                          strict=True)]
+    kept = items["field"].isin([*readonly, *DERIVED]) & items["client_id"].notna()
     if kept.any():
         kept &= items["value"].map(as_text) == items["old"].map(as_text)
         items.loc[kept, "error"] = None

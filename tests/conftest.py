@@ -54,7 +54,7 @@ BOTH_BACKENDS = {
     "test_bank",
     # the widgets save through the same API: forms, card, contacts, wizard (tests/ui)
     "test_client_form", "test_client_card", "test_contacts_editor", "test_payment_form",
-    "test_reminders_widget", "test_wizard", "test_bank_widget",
+    "test_reminders_widget", "test_wizard", "test_bank_widget", "test_einvoicing_ui",
 }
 
 

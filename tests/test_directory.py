@@ -117,6 +117,13 @@ def test_flow_in_the_list_and_its_filter(book: clientops.Book) -> None:
     assert book.clients.count(einvoicing_flow=["e-reporting", "chorus_pro"]) == 2
     with pytest.raises(ValidationError):
         book.clients.list(einvoicing_flow="b2b")
+    # derived, never set: a list sent back with the same flow changes nothing, a new one is
+    # refused in the words of the rule
+    same = book.bulk.update([codes["acme"]], einvoicing_flow="e-invoicing")
+    assert same.preview.empty and same.unchanged == 1
+    other = book.bulk.update([codes["acme"]], einvoicing_flow="chorus_pro")
+    assert list(other.errors["error"]) == [
+        "is derived from the client's kind and country: change those instead"]
 
 
 def test_bulk_correction_of_addresses(book: clientops.Book) -> None:

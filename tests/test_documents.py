@@ -103,7 +103,8 @@ def test_list_and_audit(book: clientops.Book, code: str) -> None:
     frame = book.documents.list(code)
     assert list(frame.columns) == [
         "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
-        "total_incl_tax", "status", "cancels", "in_dispute", "open_amount", "settled_on"]
+        "total_incl_tax", "status", "cancels", "in_dispute", "open_amount", "settled_on",
+        "engagement_number"]
     assert frame["total_incl_tax"].tolist() == [D("120.00")]
     history = book.history(code)
     assert ((history["entity"] == "document") & (history["new_value"] == "F-2026-00001")).any()

@@ -43,7 +43,8 @@ def clean_company(book: clientops.Book, name: str, **extra: Any) -> str:
 
 def test_a_clean_book_has_no_findings(book: clientops.Book) -> None:
     book.clients.create(kind="company", name="Alpha", siren=SIREN, siret=SIRET,
-                        email="alpha@example.fr", phone="01 42 68 53 00", iban=FR_IBAN)
+                        email="alpha@example.fr", phone="01 42 68 53 00", iban=FR_IBAN,
+                        einvoicing_address=SIREN, einvoicing_checked_on=date.today())
     book.clients.create(kind="individual", first_name="Jeanne", last_name="Dupont",
                         email="jeanne@example.fr")
     assert findings(book) == []

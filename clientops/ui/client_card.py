@@ -330,7 +330,8 @@ class ClientCard(w.VBox):
             (labels.label("einvoicing_address"), attr(ident, "einvoicing_address") or "—"),
             (labels.label("einvoicing_platform"), attr(ident, "einvoicing_platform") or "—"),
             (labels.label("einvoicing_checked_on"),
-             fmt.day(attr(ident, "einvoicing_checked_on")) or _("never")),
+             fmt.day(attr(ident, "einvoicing_checked_on"))
+             if attr(ident, "einvoicing_checked_on") else _("never")),
         ]
         if flow == "chorus_pro":
             lines += [

@@ -189,6 +189,8 @@ _TABLE: list[tuple[str, str]] = [
      "un code routage demande le SIRET de son établissement"),
     ("does not match the e-invoicing address {address}",
      "ne correspond pas à l'adresse de facturation électronique {address}"),
+    ("is derived from the client's kind and country: change those instead",
+     "se déduit du type et du pays du client : modifiez-les plutôt"),
     ("only a public body invoiced through Chorus Pro has it",
      "seul un organisme public facturé par Chorus Pro en a un"),
     ("engagement_number is required: the public body {code} rejects an invoice without its "
