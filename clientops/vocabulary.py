@@ -47,6 +47,25 @@ CHOICES: dict[str, dict[str, Label]] = {
         "quote": ("Quote", "Devis"),
         "credit_note": ("Credit note", "Avoir"),
     },
+    # reminders (clientops.reminders.CHANNELS) and what came of them (``outcome``)
+    "channel": {
+        "email": ("Email", "E-mail"),
+        "phone": ("Phone", "Téléphone"),
+        "letter": ("Letter", "Courrier"),
+        "sms": ("SMS", "SMS"),
+        "visit": ("Visit", "Visite"),
+    },
+    "outcome": {
+        "sent": ("Sent", "Envoyée"),
+        "recorded": ("Recorded", "Enregistrée"),
+        "promised_payment": ("Payment promised", "Paiement promis"),
+    },
+    # SEPA mandates (clientops.mandates.MANDATE_STATUSES)
+    "mandate_status": {
+        "active": ("Active", "Actif"),
+        "revoked": ("Revoked", "Révoqué"),
+        "expired": ("Expired", "Expiré"),
+    },
 }
 
 BOOLEANS: dict[bool, Label] = {True: ("yes", "oui"), False: ("no", "non")}

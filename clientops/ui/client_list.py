@@ -303,8 +303,10 @@ class ClientList(w.VBox):
         for name, _width, _numeric in COLUMNS:
             arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
             self.sort_buttons[name].description = labels.label(name) + arrow
-        self.page_label.value = _("Page {page} / {pages} — {n} clients").format(
-            page=self.page + 1, pages=pages, n=fmt.number(self.total))
+        self.page_label.value = _("Page {page} / {pages} — {clients}").format(
+            page=self.page + 1, pages=pages,
+            clients=ngettext("{n} client", "{n} clients", self.total).format(
+                n=fmt.number(self.total)))
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
         self._on_select()
@@ -467,7 +469,8 @@ class ClientList(w.VBox):
             self.progress.finish()
         self.last_export = path
         n = len(codes) if codes is not None else self.total
-        self.banner.ok(_("{n} clients exported to {path}.").format(n=fmt.number(n), path=path))
+        self.banner.ok(ngettext("{n} client exported to {path}.", "{n} clients exported to {path}.",
+                                n).format(n=fmt.number(n), path=path))
         self.download.value = download_link(path)
         return path
 
@@ -481,8 +484,9 @@ class ClientList(w.VBox):
         try:
             from . import bulk as bulk_ui  # type: ignore[attr-defined]
         except ImportError:
-            self.banner.show(_("Bulk corrections: open notebook 04 with these {n} clients.")
-                             .format(n=len(codes)), "info")
+            self.banner.show(ngettext("Bulk corrections: open notebook 04 with {n} client.",
+                                      "Bulk corrections: open notebook 04 with these {n} clients.",
+                                      len(codes)).format(n=fmt.number(len(codes))), "info")
             return
         widget_class = getattr(bulk_ui, "BulkCorrections", None)
         if widget_class is None:
