@@ -10,7 +10,7 @@ from .. import vocabulary
 from .fmt import text
 from .i18n import _, get_language
 
-BOOLEAN_FIELDS = ("reminders_paused", "favorite")
+BOOLEAN_FIELDS = vocabulary.BOOLEAN_FIELDS
 
 
 def kinds() -> list[tuple[str, str]]:
