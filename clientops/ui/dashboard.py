@@ -113,7 +113,7 @@ class Dashboard(w.VBox):
         """Recompute every view for the current filters."""
         applied = self.filters()
         self.progress.start(4, _("Computing…"))
-        frame = self.book.indicators.portfolio(fiscal_year=applied["fiscal_year"],
+        frame = self.book.indicators.portfolio(fiscal_year=applied["fiscal_year"], exact=True,
                                                as_of=applied["as_of"])
         codes = self._codes(applied["tags"], applied["owner"])
         if codes is not None:
@@ -197,7 +197,7 @@ class Dashboard(w.VBox):
             empty=_("Nobody pays late."))
 
     def _draw_monthly(self) -> None:
-        monthly = self.book.indicators.monthly(months=12)
+        monthly = self.book.indicators.monthly(months=12, exact=True)
         rows = []
         for r in monthly.to_dict("records"):
             rows.append([esc(fmt.month(r.get("month"))), fmt.money(r.get("invoiced_excl_tax", r.get("invoiced"))),
