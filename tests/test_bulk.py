@@ -587,12 +587,12 @@ def test_change_set_repr_counts_in_words(book: clientops.Book, three: list[str])
 
 def test_csv_true_false_text_pauses_reminders(book: clientops.Book, three: list[str], tmp_path: Path) -> None:
     path = tmp_path / "corrections.csv"
-    path.write_text(f"code;reminders_paused\n{three[0]};TRUE\n{three[1]};false\n{three[2]};oui\n",
-                    encoding="utf-8")
+    path.write_text(f"code;reminders_paused\n{three[0]};TRUE\n{three[1]};false\n"
+                    f"{three[2]};peut-être\n", encoding="utf-8")
     cs = book.bulk.from_file(path)
     assert rows(cs.preview, "code", "field", "new") == [
-        (three[0], "reminders_paused", "true"), (three[2], "reminders_paused", "oui")]
-    assert cs.preview["error"].notna().tolist() == [False, True]  # "oui" is not true or false
+        (three[0], "reminders_paused", "true"), (three[2], "reminders_paused", "peut-être")]
+    assert cs.preview["error"].notna().tolist() == [False, True]  # neither yes nor no
     cs.apply(skip_invalid=True)
     assert book.clients.get(three[0]).reminders_paused is True
 
