@@ -565,12 +565,11 @@ def _add_months(day: date, months: int) -> date:
 def as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its exact money columns (``decimal128``) as float64 euros, each the
     double nearest the exact amount."""
-    money = [c for c in frame.columns
-             if isinstance(frame[c].dtype, pd.ArrowDtype)
-             and pa.types.is_decimal(frame[c].dtype.pyarrow_dtype)]
+    money = [c for c, dtype in frame.dtypes.items()
+             if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)]
     if not money:
         return frame
-    floats = {c: pc.cast(pa.array(frame[c].array), pa.float64()).to_numpy(zero_copy_only=False)
+    floats = {str(c): pc.cast(pa.array(frame[c].array), pa.float64()).to_numpy(zero_copy_only=False)
               for c in money}
     return frame.assign(**floats)
 
