@@ -133,7 +133,7 @@ def job_clientops(path: Path, repeat: int) -> dict[str, Any]:
     out["aging_today"] = _time(lambda: book.indicators.aging(as_of=TODAY), repeat)
     out["aging_past"] = _time(lambda: book.indicators.aging(as_of=past), max(2, repeat // 2))
     peaks["aging"] = _peak_mb()
-    frame = book.indicators.portfolio(as_of=TODAY)
+    frame = book.indicators.portfolio(as_of=TODAY, exact=True)  # compared to the cent
     frame[["code", "outstanding", "overdue", "revenue", "payments_received",
            "unallocated_credit"]].to_parquet(path.with_suffix(".clientops.parquet"))
     out["peak_mb"] = _peak_mb()

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import parallel
+from . import exports, parallel, vocabulary
 from .allocation import recompute_open_balances
 from .bounds import record_id
 from .changeset import (
@@ -106,6 +106,8 @@ MANDATE_RULES = frozenset({"payment_method", "iban"})
 # Columns of the client list derived from others (never stored): an exported list sent back
 # carries them unchanged; a new value is refused.
 DERIVED = {"einvoicing_flow": ("kind", "country")}
+# Columns an export writes for information only: a file sent back ignores them.
+EXPORT_ONLY = ("version", "created_at", "updated_at")
 
 READ_ONLY_MESSAGE = {
     "einvoicing_flow": "is derived from the client's kind and country: change those instead",
@@ -158,6 +160,24 @@ def _raw(value: Any) -> Any:
 def _raw_all(values: Iterable[Any]) -> list[Any]:
     """:func:`_raw` of each value; text cells (most of a spreadsheet) without a call each."""
     return [(v if v.strip() else None) if type(v) is str else _raw(v) for v in values]
+
+
+# Fields only spoken in words (codes, yes/no): a spreadsheet may give their labels.
+_WORDED = frozenset(vocabulary.CHOICES) | frozenset(vocabulary.BOOLEAN_FIELDS)
+
+
+def _as_typed(fields: list[Any], values: list[Any]) -> list[Any]:
+    """Cells as a user meant them: labels of coded fields turned into codes (``30 jours`` →
+    ``30_days``), an export's ``'`` before formula-like text (``'+33…``) taken off."""
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        if type(value) is str:
+            if value.startswith("'") and exports.is_formula_like(value[1:]):
+                value = value[1:]
+            if field in _WORDED:
+                value = vocabulary.value_of(field, value.strip())
+        out.append(value)
+    return out
 
 
 def _codes(values: Iterable[Any]) -> list[str | None]:
@@ -668,12 +688,22 @@ class Bulk:
         findings; ``name`` and ``old`` columns are ignored there). Values equal to the stored ones
         drop out, so an exported client list edited and sent back only changes what was edited
         (its masked IBANs, ``FR76 •••• … 0189``, are left alone).
+
+        A file written by ``book.clients.export`` can be sent back as it is, in French or in
+        English: headers may be the field names or their labels (``Conditions de paiement``),
+        coded values their codes or their labels in either language (``30 jours``,
+        ``30 days``, ``30_days``), yes/no fields ``oui``/``non``; the export's ``'`` before a
+        cell that looks like a formula (``'+33…``) is taken off, and its information-only
+        columns (:data:`EXPORT_ONLY`: version, created and updated at) are ignored.
         """
         frame = read_corrections(path_or_df)
         wide = False
         if {"code", "field", "new"} <= set(frame.columns):
             long = frame[["code", "field", "new"]].rename(columns={"new": "value"})
+            long = long.assign(field=[vocabulary.field_of(f) for f in long["field"].tolist()])
         else:
+            frame = frame.rename(columns=vocabulary.field_of)
+            frame = frame.drop(columns=[c for c in EXPORT_ONLY if c in frame.columns])
             if "code" not in frame.columns:
                 raise ValidationError("columns", list(frame.columns),
                                       "The spreadsheet needs a 'code' column naming each client.")
@@ -688,7 +718,8 @@ class Bulk:
                 "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
             })
             wide = True
-        values = pd.Series(_raw_all(long["value"].tolist()), dtype=object)
+        values = pd.Series(_as_typed(long["field"].tolist(), _raw_all(long["value"].tolist())),
+                           dtype=object)
         keep = np.array([v is not None for v in values], dtype=bool)
         iban = (long["field"] == "iban").to_numpy()
         if iban.any():  # masked IBANs of an exported list mean "unchanged"

@@ -389,6 +389,51 @@ def clean_phone(value: Any, country: str | None = "FR", field: str = "phone") ->
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# email-validator's messages (English prose that changes between its versions) mapped to ours,
+# by how they begin; the first match wins. Ours have their French in ui/messages.py.
+EMAIL_PROBLEMS: list[tuple[str, str]] = [
+    ("An email address must have an @-sign", "there is no @"),
+    ("There must be something before the @-sign", "nothing before the @"),
+    ("There must be something after the @-sign", "nothing after the @"),
+    ("The email address has the \"small commercial at\"", "﹫ instead of @"),
+    ("An email address cannot have two periods in a row", "two dots in a row"),
+    ("An email address cannot have a period and a hyphen", "a dot next to a hyphen"),
+    ("An email address cannot end with a period", "it ends with a dot"),
+    ("An email address cannot have a period immediately after the @-sign",
+     "a dot right after the @"),
+    ("An email address cannot have a period immediately before the @-sign",
+     "a dot right before the @"),
+    ("An email address cannot have a hyphen immediately after the @-sign",
+     "the domain after the @ is not valid"),
+    ("The part after the @-sign is not valid. It should have a period",
+     "the domain after the @ has no dot (such as example.fr)"),
+    ("The part after the @-sign is not valid. It is not within a valid top-level domain",
+     "the domain after the @ does not end with a known extension (such as .fr)"),
+    ("The part after the @-sign is a special-use or reserved name",
+     "the domain after the @ is reserved and cannot receive email"),
+    ("The email address is too long", "it is too long"),
+    ("The part after the @-sign", "the domain after the @ is not valid"),
+    ("After the @-sign", "the domain after the @ is not valid"),
+    ("The email address contains invalid characters after the @-sign",
+     "the domain after the @ is not valid"),
+    ("The email address contains invalid characters before the @-sign",
+     "characters not allowed before the @"),
+    ("Internationalized characters before the @-sign", "characters not allowed before the @"),
+    ("An email address cannot start with a period", "it starts with a dot"),
+    ("There can't be anything after the email address", "text after the address"),
+    ("A display name and angle brackets", "a name or <…> around the address"),
+]
+EMAIL_PROBLEM_OTHER = "it is not written like name@example.fr"
+
+
+def email_problem(err: Exception | str) -> str:
+    """Our words for an email-validator error (``There must be something after the @-sign.``
+    → ``nothing after the @``)."""
+    text = str(err)
+    return next((ours for theirs, ours in EMAIL_PROBLEMS if text.startswith(theirs)),
+                EMAIL_PROBLEM_OTHER)
+
+
 def clean_email(value: Any, field: str = "email") -> str:
     """Check an email address's syntax (no network look-up) and return it normalised."""
     if not isinstance(value, str):
@@ -401,7 +446,8 @@ def clean_email(value: Any, field: str = "email") -> str:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as err:
-        raise ValidationError(field, value, f"is not a valid email address: {err}") from err
+        raise ValidationError(field, value,
+                              f"is not a valid email address: {email_problem(err)}") from err
     return str(result.normalized)
 
 

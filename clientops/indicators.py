@@ -239,11 +239,21 @@ WHERE paid_on >= $fy_start AND paid_on <= $fy_end AND paid_on <= $as_of AND {sco
 GROUP BY client_id"""
 
 
-def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
+def money_column(cents: np.ndarray, exact: bool) -> pa.Array:
+    """Whole cents as money: exact ``decimal128(18, 2)``, or ``float64`` euros — the double
+    nearest each amount (one correctly rounded division), so ``round(x, 2)`` gives the exact
+    amount back (up to 2**53 cents)."""
+    if exact:
+        return money_array(cents)
+    return pa.array(cents / 100, type=pa.float64())
+
+
+def portfolio_table(clients: pa.Table, *sums: pa.Table, exact: bool = True) -> pa.Table:
     """The portfolio as the API's Arrow table: ``clients`` (``id, code, name, status``, in id
     order) with each client's sums (:func:`portfolio_sql`: ``client_id`` then whole cents, in
     one table or several) put in place by position (rather than joined and sorted in SQL:
-    docs/performance.md).
+    docs/performance.md); money exact, or float64 euros when ``exact`` is false
+    (:func:`money_column`).
 
     Raises RuntimeError if a sums table names a client that is not in ``clients``.
     """
@@ -275,10 +285,10 @@ def portfolio_table(clients: pa.Table, *sums: pa.Table) -> pa.Table:
     columns: dict[str, Any] = {
         "code": clients.column("code"), "name": clients.column("name"),
         "status": clients.column("status"),
-        **{name: money_array(cents[name]) for name in money},
+        **{name: money_column(cents[name], exact) for name in money},
         "dso": pa.array(dso, from_pandas=True),
         "avg_days_late": pa.array(late, from_pandas=True),
-        "unallocated_credit": money_array(cents["unallocated_credit"]),
+        "unallocated_credit": money_column(cents["unallocated_credit"], exact),
     }
     return pa.table(columns)
 
@@ -438,17 +448,24 @@ class Indicators:
     def __init__(self, book: Book) -> None:
         self._book = book
 
-    def portfolio(self, fiscal_year: int | None = None, as_of: Any = None) -> pd.DataFrame:
+    def portfolio(self, fiscal_year: int | None = None, as_of: Any = None, *,
+                  exact: bool = False) -> pd.DataFrame:
         """One row per client: revenue, payments, outstanding, overdue, aging, DSO, lateness.
 
-        Money columns are exact (``decimal128``); ``dso`` and ``avg_days_late`` are days
+        Money columns are ``float64`` euros, for the pandas an analyst uses (``describe()``,
+        ``nlargest()``, ratios, ``plot.hist()``): each is the double nearest the exact sum,
+        which ``round(2)`` gives back to the cent. ``exact=True`` gives them as exact
+        ``decimal128(18, 2)`` amounts (cells read as :class:`~decimal.Decimal`), for
+        accounting — :meth:`export` writes those. ``dso`` and ``avg_days_late`` are days
         (float, empty when undefined). ``unallocated_credit`` is shown apart, never netted.
+        Columns: :data:`PORTFOLIO_COLUMNS` (README, "Indicator columns").
 
         As of today the per-client sums come from ``portfolio_sums`` and
         ``portfolio_payments``, kept current at write time (:func:`refresh_portfolio_sums`);
         the first portfolio of a new day computes them and, in a book open for writing, keeps
         them for the next.
         """
+        exact = _flag("exact", exact)
         day, fy = resolve_period(self._book, fiscal_year, as_of)
         params = sums_params(day, fy)
         store = self._book.store
@@ -471,7 +488,7 @@ class Indicators:
             with store.connection() as conn:
                 sums = compute_portfolio_sums(conn, params)
                 clients = clients_in_id_order(conn)
-        frame = arrow_to_df(portfolio_table(clients, *sums))
+        frame = arrow_to_df(portfolio_table(clients, *sums, exact=exact))
         # Plain JSON values: pandas writes attrs into Parquet exports.
         frame.attrs.update({"as_of": day.isoformat(), "fiscal_year": fy.year,
                             "fy_start": fy.start.isoformat(), "fy_end": fy.end.isoformat()})
@@ -498,7 +515,7 @@ class Indicators:
         or ``en``; see :mod:`clientops.exports` for what the file looks like.
         """
         exports.check_destination(path, format, lang)
-        frame = self.portfolio(fiscal_year=fiscal_year, as_of=as_of)
+        frame = self.portfolio(fiscal_year=fiscal_year, as_of=as_of, exact=True)
         if tags or owner is not None:
             chosen = self._book.clients.list(status="all", tags=tags, owner=owner)
             frame = frame[frame["code"].isin(chosen["code"])]
@@ -506,11 +523,13 @@ class Indicators:
         return exports.write(exports.select_codes(frame, codes), path, format=format, lang=lang,
                              sheet=sheet, on_progress=on_progress)
 
-    def aging(self, as_of: Any = None) -> pd.DataFrame:
+    def aging(self, as_of: Any = None, *, exact: bool = False) -> pd.DataFrame:
         """Aged receivables of the whole portfolio at ``as_of``: one row per bucket.
 
-        Columns: bucket, label, amount (exact), invoices (how many have something open).
+        Columns: bucket, label, amount (float64 euros; exact ``decimal128`` with
+        ``exact=True``, as in :meth:`portfolio`), invoices (how many have something open).
         """
+        exact = _flag("exact", exact)
         day = bounds.as_of(as_of)
         with self._book.store.connection() as conn:
             if maintained_is_current(conn, day):
@@ -527,17 +546,21 @@ class Indicators:
                 {"as_of": day},
             ).fetchall()
         found = {int(b): (amount, int(n)) for b, amount, n in sums}
-        table = _aging_table(found)
+        table = _aging_table(found, exact)
         table.attrs["as_of"] = day.isoformat()
         return table
 
-    def monthly(self, code: str | None = None, months: int = 24, as_of: Any = None) -> pd.DataFrame:
+    def monthly(self, code: str | None = None, months: int = 24, as_of: Any = None, *,
+                exact: bool = False) -> pd.DataFrame:
         """Per month (last ``months`` months up to ``as_of``): invoiced, collected, credit notes.
 
         Columns: month (first day), invoiced_excl_tax, invoiced_incl_tax, collected,
         credit_notes_excl_tax, credit_notes_incl_tax, quotes_accepted, quotes_refused,
         quote_conversion_rate (accepted ÷ (accepted + refused) quotes issued that month).
+        Money is float64 euros, or exact ``decimal128`` with ``exact=True`` (see
+        :meth:`portfolio`).
         """
+        exact = _flag("exact", exact)
         day = bounds.as_of(as_of)
         if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
             raise ValidationError("months", months,
@@ -551,7 +574,7 @@ class Indicators:
                 params["client"] = client_row(conn, code)[0]
                 scope = "client_id = $client"
             frame = fetch_named(conn, _monthly_sql(scope), params)
-        return frame
+        return frame if exact else as_floats(frame)
 
 
 def _monthly_sql(scope: str) -> str:
@@ -591,13 +614,31 @@ FROM months m LEFT JOIN d USING (month) LEFT JOIN p USING (month)
 ORDER BY m.month"""
 
 
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValidationError(name, value, "must be true or false")
+    return bool(value)
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _aging_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
-    """The aging table with every bucket present, amounts exact."""
+def as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its exact money columns (``decimal128``) as float64 euros, each the
+    double nearest the exact amount."""
+    money = [c for c, dtype in frame.dtypes.items()
+             if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)]
+    if not money:
+        return frame
+    floats = {str(c): pc.cast(pa.array(frame[c].array), pa.float64()).to_numpy(zero_copy_only=False)
+              for c in money}
+    return frame.assign(**floats)
+
+
+def _aging_table(found: dict[int, tuple[Any, int]], exact: bool = True) -> pd.DataFrame:
+    """The aging table with every bucket present, amounts exact (or float64 euros)."""
     amounts = [found.get(i, (Decimal("0.00"), 0))[0] for i in range(len(BUCKETS))]
     table = pa.table({
         "bucket": [b[0] for b in BUCKETS],
@@ -606,6 +647,7 @@ def _aging_table(found: dict[int, tuple[Any, int]]) -> pd.DataFrame:
                            type=pa.decimal128(18, 2)),
         "invoices": [found.get(i, (None, 0))[1] for i in range(len(BUCKETS))],
     })
-    return arrow_to_df(table)
+    frame = arrow_to_df(table)
+    return frame if exact else as_floats(frame)
 
 

@@ -5,14 +5,22 @@ under any backend, in notebooks, in Voilà and in tests, and are freed with thei
 
 Every text drawn (title, legend, bucket names) is a parameter with an English default: the domain
 knows no UI language, so the widgets pass their translated labels (see ``ui/dashboard.py``).
+``locale`` (a Babel locale, ``en_GB`` by default, ``fr_FR`` in the French UI) writes the months
+(``janv. 2026``) and the amounts on the axes (``160 000``) as a reader of that language expects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
 import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .indicators import BUCKETS
 
@@ -25,13 +33,28 @@ def _floats(column: pd.Series) -> list[float]:
     return [0.0 if v is None or v is pd.NA else float(v) for v in column.tolist()]
 
 
+def month_label(month: Any, locale: str = "en_GB") -> str:
+    """A month as its reader writes it: ``janv. 2026`` (``fr_FR``), ``Jan 2026`` (``en_GB``)."""
+    if isinstance(month, pd.Timestamp):
+        month = month.date()
+    if not isinstance(month, date):
+        month = date.fromisoformat(str(month)[:10])
+    return format_date(month, "MMM yyyy", locale=locale)
+
+
+def amounts_axis(axis: Axis, locale: str = "en_GB") -> None:
+    """Amounts on ``axis`` in whole units with the locale's grouping (``160 000``)."""
+    axis.set_major_formatter(FuncFormatter(
+        lambda value, _pos: format_decimal(round(value), format="#,##0", locale=locale)))
+
+
 def monthly_chart(monthly: pd.DataFrame, title: str = "Invoiced vs collected per month", *,
                   invoiced_label: str = "invoiced (incl. tax)",
-                  collected_label: str = "collected") -> Figure:
+                  collected_label: str = "collected", locale: str = "en_GB") -> Figure:
     """Bars of invoiced (incl. tax) and collected per month, from ``indicators.monthly``."""
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     ax = fig.add_subplot()
-    labels = [str(m)[:7] for m in monthly["month"].tolist()]
+    labels = [month_label(m, locale) for m in monthly["month"].tolist()]
     x = list(range(len(labels)))
     invoiced_col = "invoiced_incl_tax" if "invoiced_incl_tax" in monthly else "invoiced"
     ax.bar([i - 0.2 for i in x], _floats(monthly[invoiced_col]), width=0.4,
@@ -40,13 +63,15 @@ def monthly_chart(monthly: pd.DataFrame, title: str = "Invoiced vs collected per
            label=collected_label, color=COLLECTED)
     ax.set_xticks(x, labels, rotation=90 if len(x) > 12 else 45, fontsize=8)
     ax.set_ylabel("€")
+    amounts_axis(ax.yaxis, locale)
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
 def aging_chart(aging: pd.DataFrame, title: str = "Aged receivables", *,
-                bucket_labels: Mapping[str, str] | None = None) -> Figure:
+                bucket_labels: Mapping[str, str] | None = None,
+                locale: str = "en_GB") -> Figure:
     """Bars per aging bucket, from ``indicators.aging`` (columns ``bucket``, ``amount``).
 
     ``bucket_labels`` names the buckets (``{"not_due": "Non échu", …}``); by default the
@@ -59,6 +84,7 @@ def aging_chart(aging: pd.DataFrame, title: str = "Aged receivables", *,
     colors = [COLLECTED if b == "not_due" else LATE for b in buckets]
     ax.bar([names.get(b, b) for b in buckets], _floats(aging["amount"]), color=colors)
     ax.set_ylabel("€")
+    amounts_axis(ax.yaxis, locale)
     ax.set_title(title)
     ax.tick_params(axis="x", labelsize=8)
     return fig
@@ -66,7 +92,8 @@ def aging_chart(aging: pd.DataFrame, title: str = "Aged receivables", *,
 
 def top_outstanding_chart(portfolio: pd.DataFrame, n: int = 10, title: str | None = None, *,
                           outstanding_label: str = "outstanding",
-                          overdue_label: str = "of which overdue") -> Figure:
+                          overdue_label: str = "of which overdue",
+                          locale: str = "en_GB") -> Figure:
     """Horizontal bars of the ``n`` clients owing the most, overdue part highlighted."""
     frame = portfolio.assign(
         _out=_floats(portfolio["outstanding"]), _late=_floats(portfolio["overdue"])
@@ -78,6 +105,7 @@ def top_outstanding_chart(portfolio: pd.DataFrame, n: int = 10, title: str | Non
     ax.barh(labels, top["_out"], color=INVOICED, label=outstanding_label)
     ax.barh(labels, top["_late"], color=LATE, label=overdue_label)
     ax.set_xlabel("€")
+    amounts_axis(ax.xaxis, locale)
     ax.set_title(title or f"Top {n} outstanding")
     if len(top):
         ax.legend(loc="lower right", fontsize=8)

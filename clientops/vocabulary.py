@@ -8,6 +8,7 @@ cell values. Each label is an ``(English, French)`` pair; codes stay the stored 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from .errors import ValidationError
@@ -52,9 +53,29 @@ CHOICES: dict[str, dict[str, Label]] = {
         "quote": ("Quote", "Devis"),
         "credit_note": ("Credit note", "Avoir"),
     },
+    # reminders (clientops.reminders.CHANNELS) and what came of them (``outcome``)
+    "channel": {
+        "email": ("Email", "E-mail"),
+        "phone": ("Phone", "Téléphone"),
+        "letter": ("Letter", "Courrier"),
+        "sms": ("SMS", "SMS"),
+        "visit": ("Visit", "Visite"),
+    },
+    "outcome": {
+        "sent": ("Sent", "Envoyée"),
+        "recorded": ("Recorded", "Enregistrée"),
+        "promised_payment": ("Payment promised", "Paiement promis"),
+    },
+    # SEPA mandates (clientops.mandates.MANDATE_STATUSES)
+    "mandate_status": {
+        "active": ("Active", "Actif"),
+        "revoked": ("Revoked", "Révoqué"),
+        "expired": ("Expired", "Expiré"),
+    },
 }
 
 BOOLEANS: dict[bool, Label] = {True: ("yes", "oui"), False: ("no", "non")}
+BOOLEAN_FIELDS = ("reminders_paused", "favorite", "chorus_engagement_required")
 
 FIELDS: dict[str, Label] = {
     # client records
@@ -165,5 +186,43 @@ def value_label(field: str, value: Any, lang: str) -> Any:
     return value
 
 
-__all__ = ["LANGUAGES", "CHOICES", "BOOLEANS", "FIELDS", "check_language", "field_label",
-           "field_labels", "choices", "value_label"]
+def _key(text: str) -> str:
+    """How a typed label is compared: case, accents and spacing left out (``30  Jours``,
+    ``a reception`` and ``À réception`` are the same)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.casefold().replace("_", " ").split())
+
+
+_FIELD_BY_LABEL = {_key(shown): field for field, label in FIELDS.items() for shown in label}
+_CODE_BY_LABEL = {field: {_key(shown): code for code, label in vocabulary.items() for shown in label}
+                  for field, vocabulary in CHOICES.items()}
+_BOOLEAN_BY_LABEL = {_key(shown): flag for flag, label in BOOLEANS.items() for shown in label}
+
+
+def field_of(header: Any) -> Any:
+    """The field a column header names: the field's own name, or its label in French or
+    English as exports write it (``Conditions de paiement`` → ``payment_terms``). Anything
+    else comes back unchanged (the caller reports it)."""
+    if not isinstance(header, str) or header in FIELDS:
+        return header
+    return _FIELD_BY_LABEL.get(_key(header), header)
+
+
+def value_of(field: str, value: Any) -> Any:
+    """A typed value of ``field`` as stored: a code, or its label in French or English
+    (``30 jours`` → ``30_days``); ``oui``/``no`` for a yes/no field. Other values (free
+    text, unknown labels) come back unchanged, for the field's own check to judge."""
+    if not isinstance(value, str):
+        return value
+    codes = _CODE_BY_LABEL.get(field)
+    if codes is not None:
+        if value in CHOICES[field]:
+            return value
+        return codes.get(_key(value), value)
+    if field in BOOLEAN_FIELDS:
+        return _BOOLEAN_BY_LABEL.get(_key(value), value)
+    return value
+
+
+__all__ = ["LANGUAGES", "CHOICES", "BOOLEANS", "BOOLEAN_FIELDS", "FIELDS", "check_language",
+           "field_label", "field_labels", "choices", "value_label", "field_of", "value_of"]

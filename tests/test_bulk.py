@@ -587,12 +587,12 @@ def test_change_set_repr_counts_in_words(book: clientops.Book, three: list[str])
 
 def test_csv_true_false_text_pauses_reminders(book: clientops.Book, three: list[str], tmp_path: Path) -> None:
     path = tmp_path / "corrections.csv"
-    path.write_text(f"code;reminders_paused\n{three[0]};TRUE\n{three[1]};false\n{three[2]};oui\n",
-                    encoding="utf-8")
+    path.write_text(f"code;reminders_paused\n{three[0]};TRUE\n{three[1]};false\n"
+                    f"{three[2]};peut-être\n", encoding="utf-8")
     cs = book.bulk.from_file(path)
     assert rows(cs.preview, "code", "field", "new") == [
-        (three[0], "reminders_paused", "true"), (three[2], "reminders_paused", "oui")]
-    assert cs.preview["error"].notna().tolist() == [False, True]  # "oui" is not true or false
+        (three[0], "reminders_paused", "true"), (three[2], "reminders_paused", "peut-être")]
+    assert cs.preview["error"].notna().tolist() == [False, True]  # neither yes nor no
     cs.apply(skip_invalid=True)
     assert book.clients.get(three[0]).reminders_paused is True
 
@@ -613,3 +613,61 @@ def test_an_iban_outside_the_sepa_zone_is_refused_where_a_mandate_would_move(
     errors = dict(zip(ibans["code"], ibans["error"], strict=True))
     assert "outside the SEPA zone" in errors[with_mandate]
     assert errors[without] is None  # no mandate: any valid IBAN will do
+
+
+# -- spreadsheets in the words the UI and the exports use (issue 18) -----------------------------
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("30 jours", "30_days"), ("45 jours fin de mois", "45_days_end_of_month"),
+    ("45 days end of month", "45_days_end_of_month"), ("60_days", "60_days"),
+    ("a reception", "on_receipt"), ("  À RÉCEPTION ", "on_receipt"),
+])
+def test_corrections_accept_codes_and_labels_in_either_language(
+    book: clientops.Book, three: list[str], typed: str, stored: str
+) -> None:
+    book.clients.update(three[0], payment_terms="60_days" if stored != "60_days" else "30_days")
+    cs = book.bulk.from_file(pd.DataFrame({"code": [three[0]], "payment_terms": [typed]}))
+    assert rows(cs.preview, "field", "new", "error") == [("payment_terms", stored, None)]
+
+
+def test_labelled_methods_kinds_and_yes_no_become_codes(book: clientops.Book,
+                                                        three: list[str]) -> None:
+    sheet = pd.DataFrame({"Code": [three[0]], "Mode de paiement": ["Chèque"],
+                          "Type": ["Organisme public"], "Relances suspendues": ["oui"]})
+    cs = book.bulk.from_file(sheet)
+    assert sorted(rows(cs.preview, "field", "new", "error")) == [
+        ("kind", "public_body", None), ("payment_method", "cheque", None),
+        ("reminders_paused", "true", None)]
+
+
+def test_an_unknown_label_is_refused_by_the_field_check(book: clientops.Book,
+                                                        three: list[str]) -> None:
+    cs = book.bulk.from_file(pd.DataFrame({"code": [three[0]], "payment_terms": ["90 jours"]}))
+    assert len(cs.errors) == 1 and cs.errors["field"].iloc[0] == "payment_terms"
+
+
+@pytest.mark.parametrize(("name", "lang"), [("clients.csv", "fr"), ("clients.xlsx", "fr"),
+                                            ("clients.csv", "en"), ("clients.xlsx", "en")])
+def test_an_export_in_french_or_english_can_be_fed_back(
+    book: clientops.Book, three: list[str], tmp_path: Path, name: str, lang: str
+) -> None:
+    book.clients.update(three[0], iban=FR_IBAN, phone="+33 1 23 45 67 89",
+                        payment_terms="45_days_end_of_month")
+    book.clients.update(three[1], tags=["vip", "export"])
+    path = book.clients.export(tmp_path / name, lang=lang)
+    untouched = book.bulk.from_file(path)
+    assert untouched.preview.empty and untouched.errors.empty
+    if name.endswith(".csv"):
+        sep = ";" if lang == "fr" else ","
+        sheet = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8-sig")
+    else:
+        sheet = pd.read_excel(path, dtype=object)
+    terms = "Conditions de paiement" if lang == "fr" else "Payment terms"
+    sheet.loc[sheet.iloc[:, 0] == three[2], terms] = "60 jours" if lang == "fr" else "60 days"
+    edited = tmp_path / f"edited-{name}"
+    if name.endswith(".csv"):
+        sheet.to_csv(edited, sep=sep, index=False, encoding="utf-8-sig")
+    else:
+        sheet.to_excel(edited, index=False)
+    cs = book.bulk.from_file(edited)
+    assert rows(cs.preview, "code", "field", "old", "new", "error") == [
+        (three[2], "payment_terms", "30_days", "60_days", None)]

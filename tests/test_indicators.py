@@ -69,7 +69,7 @@ AT_31_MARCH_FY2026 = [
 
 
 def test_portfolio_as_of_31_march(portfolio_book: clientops.Book) -> None:
-    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF, exact=True)
     assert list(frame.columns) == PORTFOLIO_COLUMNS
     assert frame.attrs["fiscal_year"] == 2026
     assert_table(frame, AT_31_MARCH_FY2026)
@@ -78,7 +78,7 @@ def test_portfolio_as_of_31_march(portfolio_book: clientops.Book) -> None:
 
 
 def test_portfolio_exports(portfolio_book: clientops.Book, tmp_path) -> None:
-    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF)
+    frame = portfolio_book.indicators.portfolio(as_of=handmade.AS_OF, exact=True)
     frame.to_parquet(tmp_path / "p.parquet")
     frame.to_csv(tmp_path / "p.csv", index=False)
     back = pd.read_parquet(tmp_path / "p.parquet")
@@ -292,7 +292,7 @@ def from_scratch(book: clientops.Book, day: date, fiscal_year: int | None = None
         paid = conn.execute(payments_sql(), {k: params[k] for k in ("as_of", "fy_start", "fy_end")}
                             ).to_arrow_table()
         clients = clients_in_id_order(conn)
-    return arrow_to_df(portfolio_table(clients, sums, paid))
+    return arrow_to_df(portfolio_table(clients, sums, paid, exact=False))  # portfolio()'s form
 
 
 def kept_for(book: clientops.Book) -> list[tuple]:
@@ -477,3 +477,87 @@ def _apply_and_compare(book: clientops.Book, day: date, ops) -> None:
     later = any(offset > 0 for _k, _c, offset, *_r in ops)
     assert (kept_for(book) == []) == later
     assert_same(book.indicators.portfolio(as_of=day), from_scratch(book, day))
+
+
+# -- the pandas analysts use (issue 18) ----------------------------------------------------------
+@pytest.fixture
+def cents_book(portfolio_book: clientops.Book) -> clientops.Book:
+    """The hand-made portfolio plus amounts with cents no double holds exactly (0.10, 0.29…)."""
+    code = portfolio_book.clients.create(kind="company", name="Cents SARL").code
+    for day, amount in ((2, "0.10"), (3, "0.29"), (4, "1234567.89")):
+        portfolio_book.documents.add(code, kind="invoice", issue_date=date(2026, 3, day),
+                                     total_excl_tax=D(amount), tax=D("0.00"))
+    return portfolio_book
+
+
+def test_money_is_float64_equal_to_the_exact_sums_to_the_cent(cents_book: clientops.Book) -> None:
+    floats = cents_book.indicators.portfolio(as_of=handmade.AS_OF)
+    exact = cents_book.indicators.portfolio(as_of=handmade.AS_OF, exact=True)
+    for col in MONEY:
+        assert floats[col].dtype == "float64", col
+        assert str(exact[col].dtype).startswith("decimal128"), col
+        assert [D(str(round(v, 2))).quantize(D("0.01")) for v in floats[col]] == \
+            exact[col].tolist(), col
+    assert exact.set_index("name").loc["Cents SARL", "outstanding"] == D("1234568.28")
+    for frame in (cents_book.indicators.aging(as_of=handmade.AS_OF),
+                  cents_book.indicators.monthly(months=3, as_of=handmade.AS_OF)):
+        money = [c for c in frame.columns if c in ("amount", "collected") or "tax" in c]
+        assert money and all(frame[c].dtype == "float64" for c in money)
+    exact_aging = cents_book.indicators.aging(as_of=handmade.AS_OF, exact=True)
+    assert sum(exact_aging["amount"]) == sum(exact["outstanding"])
+    exact_monthly = cents_book.indicators.monthly(months=3, as_of=handmade.AS_OF, exact=True)
+    assert exact_monthly["invoiced_incl_tax"].iloc[-1] >= D("1234568.28")
+
+
+def test_describe(cents_book: clientops.Book) -> None:
+    summary = cents_book.indicators.portfolio(as_of=handmade.AS_OF).describe()
+    assert set(MONEY) <= set(summary.columns)            # money is numeric to pandas
+    assert summary.loc["max", "outstanding"] == pytest.approx(1234568.28)
+    assert summary.loc["count", "revenue"] == 5
+
+
+def test_nlargest_and_sort_values(cents_book: clientops.Book) -> None:
+    frame = cents_book.indicators.portfolio(as_of=handmade.AS_OF)
+    top = frame.nlargest(2, "outstanding")
+    assert top["name"].tolist() == ["Cents SARL", "Charlie SAS"]
+    ordered = frame.sort_values("outstanding", ascending=False)["name"].tolist()
+    assert ordered[:2] == ["Cents SARL", "Charlie SAS"]
+
+
+def test_groupby_sum(cents_book: clientops.Book) -> None:
+    frame = cents_book.indicators.portfolio(as_of=handmade.AS_OF)
+    by_status = frame.groupby("status")[["outstanding", "payments_received"]].sum()
+    exact = cents_book.indicators.portfolio(as_of=handmade.AS_OF, exact=True)
+    expected = exact[exact["status"] == "active"]["outstanding"].sum()
+    assert round(by_status.loc["active", "outstanding"], 2) == float(expected)
+    assert by_status.loc["archived", "payments_received"] == 250.0
+
+
+def test_division_of_one_column_by_another(cents_book: clientops.Book) -> None:
+    frame = cents_book.indicators.portfolio(as_of=handmade.AS_OF).set_index("name")
+    share = frame["overdue"] / frame["outstanding"]
+    assert share.dtype == "float64"
+    assert share["Alpha SARL"] == pytest.approx(400 / 880)
+    assert math.isnan(share["Delta Dupont"])                  # 0 / 0
+
+
+def test_plot_hist(cents_book: clientops.Book) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = cents_book.indicators.portfolio(as_of=handmade.AS_OF)
+    ax = frame["outstanding"].plot.hist(bins=4)
+    try:
+        assert len(ax.patches) == 4
+        assert sum(p.get_height() for p in ax.patches) == len(frame)
+    finally:
+        plt.close(ax.figure)
+
+
+def test_exact_must_be_true_or_false(book: clientops.Book) -> None:
+    for call in (book.indicators.portfolio, book.indicators.aging, book.indicators.monthly):
+        with pytest.raises(clientops.ValidationError) as err:
+            call(exact="no")
+        assert err.value.field == "exact"

@@ -38,6 +38,15 @@ def _source_label(source: str) -> str:
             "undo": _("undo"), "delete": _("deletion"), "merge": _("merge")}.get(source, source)
 
 
+def _clients(n: int) -> str:
+    """``1 client``, ``2 clients`` (gettext plural forms), the number grouped for the locale."""
+    return ngettext("{n} client", "{n} clients", n).format(n=fmt.number(n))
+
+
+def _changes(n: int) -> str:
+    return ngettext("{n} change", "{n} changes", n).format(n=fmt.number(n))
+
+
 def _button(text: str, name: str, style_: str = "", icon: str = "") -> w.Button:
     return tag(w.Button(description=text, button_style=style_, icon=icon,
                         layout=w.Layout(width="auto")), f"bulk-{name}")
@@ -267,9 +276,13 @@ class BulkCorrections(w.VBox):
         if cs is None:
             return
         c = cs.counts
-        parts = [_("{changes} changes for {clients} clients").format(**c)]
+        parts = [_("{changes} for {clients}").format(changes=_changes(c["changes"]),
+                                                     clients=_clients(c["clients"]))]
         if c["errors"]:
-            parts.append(_("{errors} errors ({clients_in_error} clients)").format(**c))
+            parts.append(_("{errors} ({clients})").format(
+                errors=ngettext("{n} error", "{n} errors", c["errors"]).format(
+                    n=fmt.number(c["errors"])),
+                clients=_clients(c["clients_in_error"])))
         if c["unchanged"]:
             parts.append(_("{unchanged} already had the value").format(**c))
         kind = "error" if c["errors"] else "ok"
@@ -304,8 +317,9 @@ class BulkCorrections(w.VBox):
             return
         c = cs.counts
         self.confirm.ask(
-            _("Apply {changes} changes to {clients} clients? It can be undone from the history.")
-            .format(**c), self.apply, yes_label=_("Apply"))
+            _("Apply {changes} to {clients}? It can be undone from the history.")
+            .format(changes=_changes(c["changes"]), clients=_clients(c["clients"])),
+            self.apply, yes_label=_("Apply"))
 
     @guarded()
     def apply(self) -> None:
@@ -357,14 +371,15 @@ class BulkCorrections(w.VBox):
     def refresh_history(self) -> None:
         sets = self.book.changesets().head(20)
         rows = [[esc(r.id), esc(fmt.moment(r.when)), esc(r.who), esc(_source_label(str(r.source))),
-                 esc(r.description),
+                 esc(translate(str(r.description or ""))),
                  esc(r.rows), esc(_("undone") if r.status == "undone" else _("applied"))]
                 for r in sets.itertuples()]
         self.history.value = html_table(
             rows, ["#", _("When"), _("Who"), _("Source"), _("What"), _("Rows"), _("Status")],
             numeric=[0, 5], empty=_("No bulk correction yet."))
         undoable = sets[(sets["status"] == "applied") & (sets["source"] != "delete")]
-        options = [(f"#{r.id} — {r.description}", int(r.id)) for r in undoable.itertuples()]
+        options = [(f"#{r.id} — {translate(str(r.description or ''))}", int(r.id))
+                   for r in undoable.itertuples()]
         self.undo_choice.options = options
         self.undo_choice.value = options[0][1] if options else None  # the latest by default
         self.undo_button.disabled = not options

@@ -370,7 +370,8 @@ class ClientCard(w.VBox):
             f"<b>IBAN</b> : {esc(iban) or '—'} &nbsp; <b>BIC</b> : "
             f"{esc(attr(payment, 'bic', attr(ident, 'bic'))) or '—'}",
         ]
-        mandates = [[esc(m.get("rum")), fmt.day(m.get("signed_on")), esc(m.get("status")),
+        mandates = [[esc(m.get("rum")), fmt.day(m.get("signed_on")),
+                     esc(labels.value_label("mandate_status", m.get("status"))),
                      esc(m.get("sequence"))] for m in _records(attr(payment, "mandates"))]
         parts.append("<h4>" + esc(_("Mandates")) + "</h4>" + html_table(
             mandates, [_("RUM"), _("Signed on"), _("Status"), _("Sequence")],
@@ -386,8 +387,9 @@ class ClientCard(w.VBox):
     def _draw_reminders(self, reminders: Any) -> None:
         rows = [[fmt.day(r.get("sent_on")), esc(r.get("level")),
                  esc(r.get("number", r.get("invoice", r.get("document_number")))),
-                 fmt.money(r.get("amount_due"), empty=""), esc(r.get("channel")),
-                 esc(r.get("recipient")), esc(r.get("outcome"))]
+                 fmt.money(r.get("amount_due"), empty=""),
+                 esc(labels.value_label("channel", r.get("channel"))),
+                 esc(r.get("recipient")), esc(labels.value_label("outcome", r.get("outcome")))]
                 for r in _records(reminders, 10)]
         self.reminders.value = html_table(
             rows, [_("Date"), _("Level"), _("Invoice"), _("Amount due"), _("Channel"),

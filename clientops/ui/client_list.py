@@ -305,8 +305,10 @@ class ClientList(w.VBox):
         for name, _width, _numeric in COLUMNS:
             arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
             self.sort_buttons[name].description = labels.label(name) + arrow
-        self.page_label.value = _("Page {page} / {pages} — {n} clients").format(
-            page=self.page + 1, pages=pages, n=fmt.number(self.total))
+        self.page_label.value = _("Page {page} / {pages} — {clients}").format(
+            page=self.page + 1, pages=pages,
+            clients=ngettext("{n} client", "{n} clients", self.total).format(
+                n=fmt.number(self.total)))
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
         self._on_select()
@@ -466,7 +468,8 @@ class ClientList(w.VBox):
             self.progress.finish()
         self.last_export = path
         n = len(codes) if codes is not None else self.total
-        self.banner.ok(_("{n} clients exported to {path}.").format(n=fmt.number(n), path=path))
+        self.banner.ok(ngettext("{n} client exported to {path}.", "{n} clients exported to {path}.",
+                                n).format(n=fmt.number(n), path=path))
         self.download.value = download_link(path)
         return path
 

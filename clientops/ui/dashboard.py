@@ -17,7 +17,7 @@ from . import fmt, labels
 from .client_card import figure_png
 from .client_list import download_link
 from .controls import Banner, Progress, esc, guarded, html_table, style, tag
-from .i18n import _, get_language
+from .i18n import _, babel_locale, get_language
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -116,7 +116,7 @@ class Dashboard(w.VBox):
         """Recompute every view for the current filters."""
         applied = self.filters()
         self.progress.start(4, _("Computing…"))
-        frame = self.book.indicators.portfolio(fiscal_year=applied["fiscal_year"],
+        frame = self.book.indicators.portfolio(fiscal_year=applied["fiscal_year"], exact=True,
                                                as_of=applied["as_of"])
         codes = self._codes(applied["tags"], applied["owner"])
         if codes is not None:
@@ -166,7 +166,8 @@ class Dashboard(w.VBox):
             aging = pd.DataFrame({"bucket": BUCKETS,
                                   "amount": [totals[b] or 0 for b in BUCKETS]})
             self.aging_chart.value = figure_png(plots.aging_chart(
-                aging, title=_("Aged receivables"), bucket_labels=bucket_labels()))
+                aging, title=_("Aged receivables"), bucket_labels=bucket_labels(),
+                locale=babel_locale()))
 
     def _draw_top(self, frame: pd.DataFrame) -> None:
         if frame.empty:
@@ -184,7 +185,8 @@ class Dashboard(w.VBox):
 
             self.top_chart.value = figure_png(plots.top_outstanding_chart(
                 frame, n=TOP, title=_("Top outstanding clients"),
-                outstanding_label=_("Outstanding"), overdue_label=_("of which overdue")))
+                outstanding_label=_("Outstanding"), overdue_label=_("of which overdue"),
+                locale=babel_locale()))
 
     def _draw_late(self, frame: pd.DataFrame) -> None:
         if frame.empty or "avg_days_late" not in frame.columns:
@@ -211,12 +213,10 @@ class Dashboard(w.VBox):
             numeric=(1, 2, 3))
 
     def _draw_monthly(self) -> None:
-        monthly = self.book.indicators.monthly(months=12)
+        monthly = self.book.indicators.monthly(months=12, exact=True)
         rows = []
         for r in monthly.to_dict("records"):
-            month = r.get("month")
-            label = month.strftime("%Y-%m") if isinstance(month, (date, datetime)) else str(month)[:7]
-            rows.append([esc(label), fmt.money(r.get("invoiced_excl_tax", r.get("invoiced"))),
+            rows.append([esc(fmt.month(r.get("month"))), fmt.money(r.get("invoiced_excl_tax", r.get("invoiced"))),
                          fmt.money(r.get("invoiced_incl_tax", r.get("invoiced"))),
                          fmt.money(r.get("collected")),
                          fmt.money(r.get("credit_notes_incl_tax", r.get("credit_notes")))])
@@ -228,7 +228,8 @@ class Dashboard(w.VBox):
 
             self.monthly_chart.value = figure_png(plots.monthly_chart(
                 monthly, title=_("Invoiced and collected per month"),
-                invoiced_label=_("Invoiced incl. tax"), collected_label=_("Collected")))
+                invoiced_label=_("Invoiced incl. tax"), collected_label=_("Collected"),
+                locale=babel_locale()))
 
     # -- export ----------------------------------------------------------------------------
     @guarded()

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -61,6 +62,17 @@ def day(value: Any, empty: str = "—") -> str:
     return format_date(value, "short", locale=babel_locale())
 
 
+def month(value: Any, empty: str = "—") -> str:
+    """The month of a date: ``janvier 2026`` / ``January 2026``."""
+    if _missing(value):
+        return empty
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return format_date(value, "LLLL yyyy", locale=babel_locale())
+
+
 def moment(value: Any, empty: str = "—") -> str:
     """A timestamp: ``05/01/2026 14:03``."""
     if _missing(value):
@@ -71,10 +83,13 @@ def moment(value: Any, empty: str = "—") -> str:
 
 
 def text(value: Any, empty: str = "") -> str:
-    """Any value as display text (missing → ``empty``)."""
+    """Any value as display text (missing → ``empty``); a list of tags as ``a, b`` (none:
+    ``empty``, never ``()``)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(str(v) for v in value if not _missing(v)) or empty
     if _missing(value):
         return empty
     return str(value)
 
 
-__all__ = ["money", "number", "percent", "day", "moment", "text"]
+__all__ = ["money", "number", "percent", "day", "month", "moment", "text"]

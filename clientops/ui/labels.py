@@ -10,7 +10,7 @@ from .. import vocabulary
 from .fmt import text
 from .i18n import _, get_language
 
-BOOLEAN_FIELDS = ("reminders_paused", "favorite", "chorus_engagement_required")
+BOOLEAN_FIELDS = vocabulary.BOOLEAN_FIELDS
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -66,6 +66,8 @@ def value_label(field: str, value: object) -> str:
         return shown
     if field in vocabularies:
         return choice_label(vocabularies[field](), value)
+    if field in vocabulary.CHOICES:  # reminder channels and outcomes, mandate statuses…
+        return str(vocabulary.value_label(field, value, get_language()))
     if field in BOOLEAN_FIELDS:
         flag = {"true": True, "false": False}.get(shown.lower())
         return shown if flag is None else vocabulary.value_label(field, flag, get_language())

@@ -49,6 +49,31 @@ _WHAT = {
     "a country code like FR": "un code pays comme FR",
     "a currency code like EUR": "un code devise comme EUR",
 }
+# what is wrong with an email address (identifiers.EMAIL_PROBLEMS)
+_EMAIL_PROBLEMS = {
+    "there is no @": "il manque le @",
+    "nothing before the @": "rien avant le @",
+    "nothing after the @": "rien après le @",
+    "﹫ instead of @": "﹫ au lieu de @",
+    "two dots in a row": "deux points à la suite",
+    "a dot next to a hyphen": "un point à côté d'un tiret",
+    "it ends with a dot": "elle se termine par un point",
+    "a dot right after the @": "un point juste après le @",
+    "a dot right before the @": "un point juste avant le @",
+    "the domain after the @ has no dot (such as example.fr)":
+        "le domaine après le @ n'a pas de point (par exemple exemple.fr)",
+    "the domain after the @ does not end with a known extension (such as .fr)":
+        "le domaine après le @ ne se termine pas par une extension connue (par exemple .fr)",
+    "the domain after the @ is reserved and cannot receive email":
+        "le domaine après le @ est réservé et ne peut pas recevoir d'e-mails",
+    "it is too long": "elle est trop longue",
+    "the domain after the @ is not valid": "le domaine après le @ n'est pas valide",
+    "characters not allowed before the @": "des caractères non admis avant le @",
+    "it starts with a dot": "elle commence par un point",
+    "text after the address": "du texte après l'adresse",
+    "a name or <…> around the address": "un nom ou des <…> autour de l'adresse",
+    "it is not written like name@example.fr": "elle ne s'écrit pas comme nom@exemple.fr",
+}
 # the shape of a postal code (clients._POSTAL_CODES)
 _POSTAL_SHAPES = {
     "5 digits": "5 chiffres", "4 digits": "4 chiffres",
@@ -99,6 +124,28 @@ def _fields(text: str) -> str:
     return ", ".join(labels.label(name) for name in text.split(", "))
 
 
+def _count(text: str) -> str:
+    """``1,234`` (English grouping, as the domain writes counts) → ``1 234``."""
+    return text.replace(",", "\u202f")
+
+
+# what a merge moved (merge.py: "3 documents, 1 payment")
+_MOVED = {"contact": "contact", "contacts": "contacts", "mandate": "mandat",
+          "mandates": "mandats", "document": "document", "documents": "documents",
+          "payment": "paiement", "payments": "paiements", "reminder": "relance",
+          "reminders": "relances", "task": "tâche", "tasks": "tâches"}
+
+
+def _moved(text: str) -> str:
+    if text == "nothing attached":
+        return "rien de rattaché"
+    parts = []
+    for part in text.split(", "):
+        n, _space, what = part.partition(" ")
+        parts.append(f"{n} {_MOVED.get(what, what)}")
+    return ", ".join(parts)
+
+
 def _vocabulary(words: dict[str, str]) -> Callable[[str], str]:
     return lambda value: words.get(value, value)
 
@@ -125,9 +172,14 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "holder": _holder,
     "day": _day,
     "part": _vocabulary({"routing code": "le code routage", "suffix": "le suffixe"}),
+    "count": _count,
+    "email_problem": _vocabulary(_EMAIL_PROBLEMS),
+    "names": _fields,
+    "moved": _moved,
 }
 # What a placeholder may match, when "any text" would be ambiguous.
-_SHAPES = {"field": r"[a-z][a-z0-9_]*"}
+_SHAPES = {"field": r"[a-z][a-z0-9_]*", "names": r"[a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*",
+           "count": r"\d{1,3}(?:,\d{3})*"}
 
 # -- the table -----------------------------------------------------------------------------
 # Grouped by where the messages come from; generic entries (one placeholder for most of the
@@ -249,7 +301,8 @@ _TABLE: list[tuple[str, str]] = [
      "n'est pas un numéro de téléphone valide (lu comme un numéro du pays {region})"),
     ("is not a phone number", "n'est pas un numéro de téléphone"),
     ("is too long for an email address", "est trop long pour une adresse e-mail"),
-    ("is not a valid email address: {detail}", "n'est pas une adresse e-mail valide : {detail}"),
+    ("is not a valid email address: {email_problem}",
+     "n'est pas une adresse e-mail valide : {email_problem}"),
     ("is not a known country (use a code such as FR, DE, BE)",
      "n'est pas un pays connu (utilisez un code comme FR, DE, BE)"),
     ("is not a known currency code (such as EUR, USD, GBP)",
@@ -649,6 +702,20 @@ _TABLE: list[tuple[str, str]] = [
      "hand or undo the later change first.",
      "Impossible d'annuler le lot de corrections {id} : ces valeurs ont été modifiées depuis — "
      "{shown}. Corrigez-les à la main ou annulez d'abord la modification ultérieure."),
+    # change-set descriptions (bulk.py, changeset.describe, merge.py), shown in the history
+    ("{message} (from {label})", "{message} (depuis {label})"),
+    ("{message} (data-quality fixes)", "{message} (corrections de qualité des données)"),
+    ("{names} for 1 client", "{names} pour 1 client"),
+    ("{names} for {count} clients", "{names} pour {count} clients"),
+    ("undo of change set {id}: {message}", "Annulation du lot {id} : {message}"),
+    ("undo of change set {id}", "Annulation du lot {id}"),
+    ("archive 1 client", "Archivage d'1 client"),
+    ("archive {count} clients", "Archivage de {count} clients"),
+    ("restore 1 client", "Restauration d'1 client"),
+    ("restore {count} clients", "Restauration de {count} clients"),
+    ("delete 1 client", "Suppression d'1 client"),
+    ("delete {count} clients", "Suppression de {count} clients"),
+    ("merge {code} into {other} ({moved})", "Fusion de {code} dans {other} ({moved})"),
     # changeset.py
     ("{name} is not a column of the clients table",
      "{name} n'est pas une colonne de la table des clients"),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import pandas as pd
 
-from . import fmt
+from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
 from .i18n import _, ngettext
 from .messages import translate
@@ -286,7 +286,8 @@ class RemindersView(w.VBox):
         frame = self.book.reminders.history(code, limit=HISTORY_ROWS)
         self.history.value = html_table(
             [[fmt.day(r["sent_on"]), esc(r["code"]), esc(r["invoice"]), esc(r["level"]),
-              esc(r["channel"]), esc(r["recipient"]), fmt.money(r["amount_due"]), esc(r["note"])]
+              esc(labels.value_label("channel", r["channel"])), esc(r["recipient"]),
+              fmt.money(r["amount_due"]), esc(r["note"])]
              for r in frame.to_dict("records")],
             [_("Date"), _("Code"), _("Invoice"), _("Level"), _("Channel"), _("Recipient"),
              _("Amount due"), _("Note")], numeric=(6,), empty=_("No reminder sent."))

@@ -27,7 +27,7 @@ def test_selection_from_the_client_list_preview_apply_and_undo(demo_book: client
     widget.owner.value = "Nadia"
     widget.preview_button.click()
     assert widget.changeset is not None
-    assert "Modifications : 5 (clients : 5)" in widget.counts.value
+    assert "5 modifications pour 5 clients" in widget.counts.value
     assert widget.grid.value.count("<tr>") == 1 + 5      # header + one row per change
     assert not widget.apply_button.disabled
     widget.apply_button.click()
@@ -36,7 +36,7 @@ def test_selection_from_the_client_list_preview_apply_and_undo(demo_book: client
     widget.confirm.yes.click()
     assert widget.banner.kind == "ok", widget.banner.text
     assert all(demo_book.clients.get(c).owner == "Nadia" for c in codes)
-    assert "owner for 5 clients" in widget.history.value  # the change set just applied
+    assert "Gestionnaire du compte pour 5 clients" in widget.history.value  # just applied
     assert "correction en masse" in widget.history.value and "appliqué" in widget.history.value
     applied = widget.undo_choice.value
     widget.undo_button.click()
@@ -53,7 +53,7 @@ def test_errors_are_highlighted_counted_and_block_apply(demo_book: clientops.Boo
     widget.other_field.value = "email"
     widget.other_value.value = "not-an-email"
     widget.preview_button.click()
-    assert "Erreurs : 3 (clients : 3)" in widget.counts.value
+    assert "3 erreurs (3 clients)" in widget.counts.value
     assert "co-banner-error" in widget.counts.value
     assert widget.grid.value.count("co-row-error") == 3
     assert widget.apply_button.disabled
@@ -85,7 +85,7 @@ def test_an_uploaded_spreadsheet(demo_book: clientops.Book, tmp_path: Path) -> N
     widget.load_file("fix.csv", path.read_bytes())
     assert widget.source.value == "file"
     widget.preview_button.click()
-    assert "Erreurs : 1 (clients : 1)" in widget.counts.value
+    assert "1 erreur (1 client)" in widget.counts.value
     assert "aucun client n'a ce code" in html.unescape(widget.grid.value)  # the domain's words, in French
 
 
