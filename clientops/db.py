@@ -190,6 +190,11 @@ class Store:
       idle_window: seconds a connection stays open after the last operation.
       max_hold: while another process waits, seconds of back-to-back work before letting go.
       keeps_cards: each write keeps the clients' card rows current (:mod:`clientops.cardrows`).
+      connect_read_only: the mode DuckDB opens the file in (default: ``read_only``). One
+        process shares one database instance per file, which refuses connections in the other
+        mode: a server holding read-only and read-write books at once (the web app's readers
+        and editors) opens them all read-write, and the read-only books refuse every write
+        themselves (:meth:`check_writable`).
     """
 
     keeps_cards = True
@@ -202,12 +207,14 @@ class Store:
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         idle_window: float = DEFAULT_IDLE_WINDOW,
         max_hold: float = DEFAULT_MAX_HOLD,
+        connect_read_only: bool | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.is_dir():  # before <file>.waiters is made beside it
             raise ClientOpsError(f"{self.path} is a folder, not a database file: give the path "
                                  "of a .duckdb file (it is created if it does not exist).")
         self.read_only = read_only
+        self.connect_read_only = read_only if connect_read_only is None else connect_read_only
         self.busy_timeout = busy_timeout
         self.idle_window = idle_window
         self.max_hold = max_hold
@@ -236,7 +243,7 @@ class Store:
         try:
             while True:
                 try:
-                    conn = duckdb.connect(str(self.path), read_only=self.read_only)
+                    conn = duckdb.connect(str(self.path), read_only=self.connect_read_only)
                     self.connects += 1
                     # SET, not a connect() config: every connection of the process to one file
                     # shares one database instance, which refuses a second, different config.
@@ -245,7 +252,7 @@ class Store:
                     # DuckDB's own progress bar (a text bar, or a widget under Jupyter) for
                     # queries over 2 s would show up in the notebooks and the app.
                     conn.execute("SET enable_progress_bar = false")
-                    if not self.read_only:
+                    if not self.connect_read_only:
                         conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
                     return conn
                 except (duckdb.IOException, duckdb.ConnectionException) as err:
