@@ -55,6 +55,7 @@ class ClientGrid(ClientList):
             no_data_text=_("No client matches."), loading=False,
             footer_props={"items-per-page-options": PAGE_SIZES,
                           "items-per-page-text": _("Rows per page"),
+                          "page-text": _("{0}–{1} of {2}"),
                           "show-current-page": True},
             class_="co-datagrid elevation-1",
         )
@@ -102,11 +103,11 @@ class ClientGrid(ClientList):
     def _render_pager(self) -> None:
         super()._render_pager()
         self.table.server_items_length = int(self.total)
+        # The grid owns its sort and page size; the list only sends it back to a page (page one
+        # after a new search), so that clicks made meanwhile are not undone.
         options = dict(self.table.options or {})
-        wanted = {"page": self.page + 1, "itemsPerPage": self.page_size,
-                  "sortBy": [self.order_by], "sortDesc": [self.descending]}
-        if any(options.get(k) != value for k, value in wanted.items()):
-            self.table.options = {**options, **wanted}
+        if options.get("page") != self.page + 1:
+            self.table.options = {**options, "page": self.page + 1}
 
     # -- the grid drives the list --------------------------------------------------------
     @guarded()

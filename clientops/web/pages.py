@@ -61,25 +61,20 @@ def use_book() -> Book:
 
 
 def Widget(make: Callable[[], w.Widget], key: Any = None) -> None:  # noqa: N802 - a component
-    """Show the ipywidget ``make()`` builds, built once per session and ``key``, closed when
-    the page goes."""
+    """Show the ipywidget ``make()`` builds, built once per page view and ``key``.
+
+    Widgets are not closed when the page goes (the renderer still holds them then): the
+    session closes them all when its tab closes.
+    """
     widget = solara.use_memo(make, dependencies=[key])
-
-    def close() -> Callable[[], None]:
-        return widget.close_all if hasattr(widget, "close_all") else widget.close
-
-    solara.use_effect(close, [widget])
     solara.display(widget)
 
 
 # -- pages ---------------------------------------------------------------------------------
 @solara.component
-def ClientsPage(code: str | None = None) -> None:  # noqa: N802
+def ClientsPage() -> None:  # noqa: N802
     book = use_book()
     router = solara.use_router()
-    if code is not None:
-        CardPage(code)
-        return
 
     def make() -> w.Widget:
         return ClientGrid(book, on_open=lambda c: router.push(f"/clients/{c}"),
@@ -114,8 +109,9 @@ def CardPage(code: str) -> None:  # noqa: N802
         with solara.Link("/clients"):
             solara.Button("← Liste des clients", text=True, classes=["co-to-list"])
     if not exists:
-        solara.Markdown("# Client introuvable", classes=["co-not-found"])
-        solara.Markdown(f"Aucun client ne porte le code « {wanted[:40]} ».")
+        with solara.Column(classes=["co-not-found"]):
+            solara.Markdown("# Client introuvable")
+            solara.Markdown(f"Aucun client ne porte le code « {wanted[:40]} ».")
         return
     Widget(lambda: ClientCard(book, wanted), key=wanted)
 
@@ -201,12 +197,13 @@ READER_HIDDEN = [
     "new-client", "archive", "restore", "delete", "bulk", "card-archive", "card-restore",
     "card-delete", "open-identity", "open-payment", "open-contacts", "task-add", "task-done",
     "task-due", "save", "save-contact", "new-contact", "remove-contact", "add-mandate",
-    "revoke-mandate", "revoke-choice", "collect", "confirm-batch", "send", "apply", "undo",
+    "revoke-mandate", "revoke-choice", "collect", "confirm-batch", "send", "bulk-apply",
+    "bulk-undo", "bulk-archive",
     "bulk-undo-choice", "confirm-yes", "finish",
 ]
 
 CSS = """
-.co-nav { background: #1f3a5f; padding: 4px 12px; gap: 4px; flex-wrap: wrap; }
+.co-nav, .co-nav.v-sheet { background: #1f3a5f !important; padding: 4px 12px; gap: 4px; flex-wrap: wrap; }
 .co-nav .v-btn { color: white !important; text-transform: none; letter-spacing: 0; }
 .co-nav .co-nav-current { background: rgba(255,255,255,0.18); }
 .co-nav .co-brand { color: white; font-weight: 600; margin-right: 16px; align-self: center; }
@@ -250,7 +247,7 @@ def Page_(role: str) -> None:  # noqa: N802
             solara.Markdown("Cette adresse ne correspond à aucune page : choisissez une page "
                             "dans la barre de navigation.")
         elif page.path == "clients" and len(parts) > 1:
-            ClientsPage(code=parts[1])
+            CardPage(parts[1])
         else:
             page.component()
 

@@ -9,6 +9,7 @@ internet, by the server or by the browser.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,9 @@ def prepare(db: str | os.PathLike[str] | None, tokens: access.Tokens) -> Any:
         os.environ["SOLARA_SESSION_SECRET_KEY"] = tokens.editor + tokens.reader
     os.environ.setdefault("MPLBACKEND", "Agg")
     access.install(tokens)
+    # Solara's own session cookie is not what guards the app (the token cookie is): its
+    # warning about cross-site cookies over plain http would repeat on every page load.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     import solara.server.starlette as solara_app  # reads the settings above
 
     return access.TokenGate(solara_app.app, tokens)
