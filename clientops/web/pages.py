@@ -210,7 +210,9 @@ CSS = """
 .co-nav .co-role { color: #cfe0f5; margin-left: auto; align-self: center; }
 .co-main { padding: 8px 16px; max-width: 100%; overflow-x: auto; }
 .co-datagrid th { resize: horizontal; overflow: hidden; white-space: nowrap; }
-.co-datagrid td { white-space: nowrap; }
+.co-datagrid td { white-space: normal; }
+.co-datagrid td:nth-child(6) { max-width: 190px; overflow-wrap: anywhere; }
+.co-datagrid td:nth-child(3) { min-width: 140px; }
 .co-datagrid tbody tr { cursor: pointer; }
 .widget-label { min-width: fit-content; }
 """
