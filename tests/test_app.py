@@ -61,7 +61,7 @@ def test_a_valid_token_moves_to_a_cookie_and_leaves_the_address(served: Served) 
     assert answer.getheader("Location") == "/clients/C000002?lang=fr"
     cookie = answer.getheader("Set-Cookie") or ""
     assert cookie.startswith(f"{access.COOKIE}={token(served.editor)};") and "HttpOnly" in cookie
-    for url, secret in ((served.editor, token(served.editor)), (served.reader, token(served.reader))):
+    for secret in (token(served.editor), token(served.reader)):
         page = get(served.base + "/clients/C000002", cookie=secret)
         assert page.status == 200
         assert get(served.base + "/static/main-vuetify.js", cookie=secret).status == 200

@@ -12,9 +12,9 @@ Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``); skipped without i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any

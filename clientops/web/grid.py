@@ -66,7 +66,7 @@ class ClientGrid(ClientList):
         super().__init__(book, page_size=page_size, on_open=on_open, on_bulk=on_bulk,
                          export_dir=Path(tempfile.gettempdir()))
         # The text list's own rows, sort buttons and pager give way to the grid.
-        rows = list(self.children)
+        rows: list[Any] = list(self.children)  # type: ignore[has-type]
         sort_row, grid, pager = rows[3], rows[4], rows[5]
         sort_row.layout.display = "none"
         grid.layout.display = "none"
@@ -97,7 +97,7 @@ class ClientGrid(ClientList):
                     item[name] = fmt.text(value)
             items.append(item)
         ticked = set(self.grid.value)
-        self.table.items = items
+        self.table.items = items  # type: ignore[assignment]
         self.table.v_model = [item for item in items if item["code"] in ticked]
 
     def _render_pager(self) -> None:

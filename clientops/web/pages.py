@@ -57,7 +57,8 @@ RoleContext = solara.create_context(access.READER)
 
 
 def use_book() -> Book:
-    return solara.use_context(BookContext)  # type: ignore[no-any-return]
+    book: Book = solara.use_context(BookContext)  # type: ignore[assignment]
+    return book
 
 
 def Widget(make: Callable[[], w.Widget], key: Any = None) -> None:  # noqa: N802 - a component
@@ -143,7 +144,7 @@ class SepaDownloads(SepaPanel):
         self._folder = tempfile.mkdtemp(prefix="clientops-sepa-")
         super().__init__(book, folder=self._folder, on_change=on_change)
         self.path.layout.display = "none"
-        rows = list(self.children)
+        rows: list[w.Widget] = list(self.children)  # type: ignore[has-type]
         rows.insert(rows.index(self.summary), self.file)
         self.children = rows
 
@@ -177,7 +178,7 @@ def RemindersPage() -> None:  # noqa: N802
 
 
 @dataclass(frozen=True)
-class Page:
+class AppPage:
     """One page of the app: ``/<path>``, its title in the navigation bar, what draws it."""
 
     path: str
@@ -186,10 +187,10 @@ class Page:
 
 
 PAGES = [
-    Page("clients", "Clients", ClientsPage),
-    Page("activity", "Activité", ActivityPage),
-    Page("corrections", "Corrections en masse", CorrectionsPage),
-    Page("reminders", "Relances et SEPA", RemindersPage),
+    AppPage("clients", "Clients", ClientsPage),
+    AppPage("activity", "Activité", ActivityPage),
+    AppPage("corrections", "Corrections en masse", CorrectionsPage),
+    AppPage("reminders", "Relances et SEPA", RemindersPage),
 ]
 
 # What a reader is never shown: every control that writes (the book refuses the writes anyway).
@@ -256,7 +257,7 @@ def Page_(role: str) -> None:  # noqa: N802
 
 @solara.component
 def Page() -> None:  # noqa: N802 - Solara's entry point
-    cookies = solara.lab.cookies.value or {}
+    cookies = solara.lab.cookies.value or {}  # type: ignore[attr-defined]
     role = access.role_of(cookies.get(access.COOKIE))
     book = solara.use_memo(lambda: session_book(database(), role) if role else None,
                            dependencies=[role])
@@ -270,7 +271,7 @@ def Page() -> None:  # noqa: N802 - Solara's entry point
     if role is None or book is None:
         solara.Markdown("# Accès refusé")
         return
-    solara.provide_context(BookContext, book)
+    solara.provide_context(BookContext, book)  # type: ignore[misc]
     solara.provide_context(RoleContext, role)
     Page_(role)
 
@@ -286,4 +287,4 @@ routes = [solara.Route("/", component=Page, layout=Layout),
           *(solara.Route(page.path, component=Page, layout=Layout) for page in PAGES)]
 
 
-__all__ = ["PAGES", "Page", "READER_HIDDEN", "session_book"]
+__all__ = ["AppPage", "PAGES", "Page", "READER_HIDDEN", "session_book"]
