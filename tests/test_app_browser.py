@@ -301,6 +301,24 @@ def test_the_seed_article_in_the_browser(server: tuple[Served, Path], browser: A
         timeout=ACT)
     page.screenshot(path=str(tmp_path / "reminders.png"), full_page=True)
 
+    # Exports reach the browser too: the dashboard's XLSX, the list's CSV.
+    go(page, "Activité", "/activity")
+    page.locator(".co-dash-export").click(timeout=LOAD)
+    button = page.locator(".co-dashboard .co-download-file")
+    expect(button).to_be_visible(timeout=ACT)
+    with page.expect_download(timeout=ACT) as download_info:
+        button.click()
+    assert Path(download_info.value.path()).read_bytes()[:2] == b"PK"  # an XLSX (zip) file
+    go(page, "Clients", "/clients")
+    page.locator(".co-export-csv").click(timeout=LOAD)
+    button = page.locator(".co-client-grid .co-download-file")
+    expect(button).to_be_visible(timeout=ACT)
+    with page.expect_download(timeout=ACT) as download_info:
+        button.click()
+    assert download_info.value.suggested_filename.endswith(".csv")
+    assert "Code" in Path(download_info.value.path()).read_text(encoding="utf-8-sig")[:200]
+    assert not (db.parent / "exports").exists()
+
     assert tab.outside == []  # icons, fonts and scripts all come from the server
     tab.close()
 

@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ from ..errors import ClientOpsError
 from ..pg import is_url
 from ..ui.bulk import BulkCorrections
 from ..ui.client_card import ClientCard
+from ..ui.controls import guarded
 from ..ui.dashboard import Dashboard
+from ..ui.i18n import _, get_language
 from ..ui.reminders import RemindersView, SepaPanel
 from . import access
 from .download import Download
@@ -117,11 +120,36 @@ def CardPage(code: str) -> None:  # noqa: N802
     Widget(lambda: ClientCard(book, wanted), key=wanted)
 
 
+class DashboardDownloads(Dashboard):
+    """The dashboard whose XLSX export reaches the browser as a download (nothing is kept on
+    the server)."""
+
+    def __init__(self, book: Book) -> None:
+        self.file = Download()
+        super().__init__(book, export_dir=tempfile.gettempdir())
+        self.children = [*self.children, self.file]
+
+    @guarded()
+    def export(self) -> Path:
+        name = f"portefeuille-{datetime.now():%Y%m%d-%H%M%S}.xlsx"
+        with tempfile.TemporaryDirectory(prefix="clientops-export-") as folder:
+            try:
+                path = self.book.indicators.export(
+                    Path(folder) / name, format="xlsx", lang=get_language(),
+                    on_progress=self.progress.follow(_("Exporting…")), **self.applied)
+            finally:
+                self.progress.finish()
+            self.file.offer(name, path.read_bytes())
+        self.last_export = None
+        self.banner.ok(_("Portfolio exported: the file is ready to download."))
+        return Path(name)
+
+
 @solara.component
 def ActivityPage() -> None:  # noqa: N802
     book = use_book()
     solara.Markdown("# Activité")
-    Widget(lambda: Dashboard(book, export_dir=tempfile.gettempdir()))
+    Widget(lambda: DashboardDownloads(book))
 
 
 @solara.component
@@ -155,10 +183,9 @@ class SepaDownloads(SepaPanel):
         if batch is not None and batch.id is not None and path is not None and path.is_file():
             self.file.offer(path.name, path.read_bytes())
             path.unlink()
-            self.banner.ok(
-                f"Lot {batch.id} créé : {batch.transactions} prélèvements. "
-                "Le fichier pour la banque est téléchargé (bouton ci-dessous pour le "
-                "télécharger à nouveau).")
+            self.banner.ok(_("Batch {id} created: {n} direct debits; the file for the bank is "
+                             "downloaded (the button downloads it again).").format(
+                id=batch.id, n=batch.transactions))
 
 
 @solara.component
