@@ -127,7 +127,7 @@ class DashboardDownloads(Dashboard):
     def __init__(self, book: Book) -> None:
         self.file = Download()
         super().__init__(book, export_dir=tempfile.gettempdir())
-        self.children = [*self.children, self.file]
+        self.children = [*self.children, self.file]  # type: ignore[has-type]
 
     @guarded()
     def export(self) -> Path:
