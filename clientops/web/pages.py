@@ -238,9 +238,13 @@ CSS = """
 .co-nav .co-role { color: #cfe0f5; margin-left: auto; align-self: center; }
 .co-main { padding: 8px 16px; max-width: 100%; overflow-x: auto; }
 .co-datagrid th { resize: horizontal; overflow: hidden; white-space: nowrap; }
+.co-datagrid td, .co-datagrid th { padding: 0 6px !important; }
 .co-datagrid td { white-space: normal; }
-.co-datagrid td:nth-child(6) { max-width: 190px; overflow-wrap: anywhere; }
-.co-datagrid td:nth-child(3) { min-width: 140px; }
+.co-datagrid td:nth-child(2), .co-datagrid td:nth-child(5), .co-datagrid td:nth-child(8),
+.co-datagrid td:nth-child(9) { white-space: nowrap; }
+.co-datagrid td:nth-child(6) { max-width: 150px; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.co-datagrid td:nth-child(3) { min-width: 120px; }
 .co-datagrid tbody tr { cursor: pointer; }
 .widget-label { min-width: fit-content; }
 """
