@@ -159,6 +159,19 @@ def _reap(ref: weakref.ReferenceType[Store], wake: threading.Event) -> None:
         wake.wait(max(delay, 0.001))
 
 
+# One writer at a time per database file in this process. Books of one process share one DuckDB
+# instance per file (the web app's sessions); two of their transactions writing the same rows
+# (the id counters every audited write takes) would conflict and one would fail ("Conflict on
+# tuple deletion"), where two processes simply take turns holding the file.
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer(path: Path) -> threading.Lock:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(str(path.resolve()), threading.Lock())
+
+
 # Every store of the process, so that none is left open at interpreter exit (_close_all).
 _STORES: weakref.WeakSet[Store] = weakref.WeakSet()
 
@@ -386,31 +399,40 @@ class Store:
             if self._in_transaction:
                 yield conn
                 return
-            conn.execute("BEGIN TRANSACTION")
-            self._in_transaction = True
+            writer = _writer(self.path)
+            writer.acquire()
             try:
-                yield conn
-                if self.keeps_cards:
-                    cardrows.flush(conn)  # the card rows of the clients this change touched
-                else:
-                    cardrows.discard(conn)
-            except BaseException:
+                yield from self._transaction(conn)
+            finally:
+                writer.release()
+
+    def _transaction(self, conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The outermost transaction's body (see :meth:`transaction`)."""
+        conn.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield conn
+            if self.keeps_cards:
+                cardrows.flush(conn)  # the card rows of the clients this change touched
+            else:
                 cardrows.discard(conn)
-                self._in_transaction = False
-                try:
-                    conn.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise
+        except BaseException:
+            cardrows.discard(conn)
             self._in_transaction = False
             try:
-                conn.execute("COMMIT")
-            except duckdb.Error as err:
-                try:
-                    conn.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise ClientOpsError(f"the change could not be saved: {err}") from err
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        self._in_transaction = False
+        try:
+            conn.execute("COMMIT")
+        except duckdb.Error as err:
+            try:
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise ClientOpsError(f"the change could not be saved: {err}") from err
 
     # -- ids ---------------------------------------------------------------------------
     def reserve(self, conn: duckdb.DuckDBPyConnection, name: str, n: int = 1) -> int:
