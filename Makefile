@@ -41,7 +41,7 @@ $(DB): | $(STAMP)
 
 demo: $(DB)
 
-## make run: set up, build the demo database if missing, then serve the web app (Voilà) and
+## make run: set up, build the demo database if missing, then serve the web app (one server) and
 ## JupyterLab on notebooks/, both on 127.0.0.1 (URLs printed); Ctrl-C stops both.
 run: setup demo
 	@export CLIENTOPS_DB="$(abspath $(DB))"; \
@@ -50,7 +50,7 @@ run: setup demo
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --no-browser \
 		--ServerApp.allow_root=True --ServerApp.root_dir=notebooks
 
-## make serve: only the web app (Voilà)
+## make serve: only the web app (it prints the editor's and the reader's addresses)
 serve: setup demo
 	$(BIN)/clientops serve --db $(DB) --host $(HOST) --port $(APP_PORT)
 

@@ -304,7 +304,7 @@ def parser() -> argparse.ArgumentParser:
                    "outside clientops)")
     p.set_defaults(run=cmd_optimize)
 
-    p = sub.add_parser("serve", help="serve the notebooks as a web app (Voilà)")
+    p = sub.add_parser("serve", help="serve the web app (prints an editor and a reader address)")
     p.add_argument("--db", help=db_help)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8866)")

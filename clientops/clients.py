@@ -169,7 +169,17 @@ BOOLEAN_FIELDS = ("reminders_paused", "chorus_engagement_required")
 PUBLIC_BODY_FIELDS = ("chorus_service_code", "chorus_engagement_required")
 MULTILINE_FIELDS = ("comments",)
 _WEBSITE_RE = re.compile(r"^(https?://)?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)+(:\d+)?(/\S*)?$")
-_ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "email",
+# Open balances a list can be sorted by (the grid's Encours and Échu columns): summed over the
+# open invoices when asked, as of today.
+_BALANCE_ORDER = frozenset({"outstanding", "overdue"})
+_BALANCES_SQL = (
+    "(SELECT c.*, b.outstanding, b.overdue FROM clients c LEFT JOIN ("
+    "SELECT client_id, sum(open_amount) AS outstanding,"
+    " sum(open_amount) FILTER (WHERE due_date < current_date) AS overdue FROM documents"
+    " WHERE kind = 'invoice' AND open_amount > 0 GROUP BY client_id) b ON b.client_id = c.id"
+    ") AS clients")
+_ORDERABLE = ("code", "name", "kind", "city", "postal_code", "country", "siren", "siret",
+              "outstanding", "overdue", "email",
               "payment_method", "payment_terms", "accounting_account", "owner", "status",
               "created_at", "updated_at", "id", "einvoicing_checked_on")
 _TEXT_ORDER = frozenset({"name", "kind", "city", "email", "payment_method", "payment_terms",
@@ -190,6 +200,31 @@ def default_account(prefix: str, client_id: int) -> str:
 
 # -- cleaning one field ------------------------------------------------------------------
 SEARCH_LIMIT = 200  # what a search box takes
+
+
+def _search_clause(needle: str) -> tuple[str, list[Any]]:
+    """The WHERE clause of a search: every word found somewhere, in any order.
+
+    Names and cities are matched without their accents ("pharma vidal" finds "Pharmacie
+    Vidal", "orleans" Orléans), codes and emails ignoring case; identifiers are stored compact,
+    so the whole search without its spaces and dots is also tried on them ("732 829 320").
+    """
+    params: list[Any] = []
+    words = []
+    for word in needle.split():
+        parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
+                 for c in _ACCENTED_SEARCH_COLUMNS]
+        parts += [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
+        parts += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
+        params.extend([word] * (len(_ACCENTED_SEARCH_COLUMNS) + len(_SEARCH_COLUMNS)
+                               + len(_IDENTIFIER_SEARCH_COLUMNS)))
+        words.append("(" + " OR ".join(parts) + ")")
+    alternatives = ["(" + " AND ".join(words) + ")"] if words else []
+    compact = re.sub(r"[\s.]", "", needle)
+    if compact:
+        alternatives += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
+        params.extend([compact] * len(_IDENTIFIER_SEARCH_COLUMNS))
+    return "(" + " OR ".join(alternatives) + ")", params
 
 
 def _count(field: str, value: Any) -> int:
@@ -444,18 +479,9 @@ class Clients:
             params.append(status)
         if search is not None and str(search).strip():
             needle = clean_text("search", str(search), SEARCH_LIMIT) or ""
-            needle = needle.lower()
-            # Names and cities are found with or without their accents ("orleans": Orléans).
-            parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
-                     for c in _ACCENTED_SEARCH_COLUMNS]
-            parts += [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
-            params.extend([needle] * (len(_ACCENTED_SEARCH_COLUMNS) + len(_SEARCH_COLUMNS)))
-            # Identifiers are stored compact: "732 829 320" or "FR44 732829320" find them.
-            compact = re.sub(r"[\s.]", "", needle)
-            if compact:
-                parts += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
-                params.extend([compact] * len(_IDENTIFIER_SEARCH_COLUMNS))
-            clauses.append("(" + " OR ".join(parts) + ")")
+            clause, found = _search_clause(needle.lower())
+            clauses.append(clause)
+            params.extend(found)
         if tags:
             wanted = list(parse_tags(tags))
             clauses.append("list_has_all(list_transform(string_split(coalesce(tags, ''), ','), t -> trim(t)), ?)")
@@ -513,13 +539,16 @@ class Clients:
         # Text in dictionary order, as a French reader expects (Émile before Zoé, "de" with
         # "De"), not in byte order; the code breaks ties.
         key = f"{order_by} COLLATE noaccent.nocase" if order_by in _TEXT_ORDER else order_by
+        source = "clients"
+        if order_by in _BALANCE_ORDER:  # the open balances, summed for the sort only
+            source = _BALANCES_SQL
         order = f"{key} {direction} NULLS LAST" + (", code" if order_by != "code" else "")
-        if limit is None and not offset:
+        if limit is None and not offset and source == "clients":
             sql = f"SELECT {select} FROM clients{where} ORDER BY {order}"
         else:
             # Find the page's ids on narrow rows (much faster deep in a large book), then
             # read, mask and shape only the rows of the page.
-            page = f"SELECT id FROM clients{where} ORDER BY {order}"
+            page = f"SELECT id FROM {source}{where} ORDER BY {order}"
             if limit is not None:
                 limit = _count("limit", limit)
                 page += " LIMIT ?"
@@ -528,7 +557,12 @@ class Clients:
                 offset = _count("offset", offset)
                 page += " OFFSET ?"
                 params.append(max(0, int(offset)))
-            sql = f"SELECT {select} FROM clients WHERE id IN ({page}) ORDER BY {order}"
+            if source == "clients":
+                sql = f"SELECT {select} FROM clients WHERE id IN ({page}) ORDER BY {order}"
+            else:  # the balances are summed once, for the page's ids and their order
+                page = page.replace("SELECT id FROM", f"SELECT id, {order_by} AS sort_key FROM", 1)
+                sql = (f"SELECT {select} FROM clients JOIN ({page}) AS page USING (id)"
+                       f" ORDER BY page.sort_key {direction} NULLS LAST, code")
         with self._book.store.connection() as conn:
             df = fetch_df(conn, sql, params)
         # Few distinct tag strings: parse each once (a million rows stay fast).

@@ -159,6 +159,19 @@ def _reap(ref: weakref.ReferenceType[Store], wake: threading.Event) -> None:
         wake.wait(max(delay, 0.001))
 
 
+# One writer at a time per database file in this process. Books of one process share one DuckDB
+# instance per file (the web app's sessions); two of their transactions writing the same rows
+# (the id counters every audited write takes) would conflict and one would fail ("Conflict on
+# tuple deletion"), where two processes simply take turns holding the file.
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer(path: Path) -> threading.Lock:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(str(path.resolve()), threading.Lock())
+
+
 # Every store of the process, so that none is left open at interpreter exit (_close_all).
 _STORES: weakref.WeakSet[Store] = weakref.WeakSet()
 
@@ -191,6 +204,11 @@ class Store:
       max_hold: while another process waits, seconds of back-to-back work before letting go.
       skips: the derived structures (:mod:`clientops.derived`) this store does not keep; every
         other registered structure is refreshed by each write before it commits.
+      connect_read_only: the mode DuckDB opens the file in (default: ``read_only``). One
+        process shares one database instance per file, which refuses connections in the other
+        mode: a server holding read-only and read-write books at once (the web app's readers
+        and editors) opens them all read-write, and the read-only books refuse every write
+        themselves (:meth:`check_writable`).
     """
 
     skips: frozenset[str] = frozenset()
@@ -203,12 +221,14 @@ class Store:
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         idle_window: float = DEFAULT_IDLE_WINDOW,
         max_hold: float = DEFAULT_MAX_HOLD,
+        connect_read_only: bool | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.is_dir():  # before <file>.waiters is made beside it
             raise ClientOpsError(f"{self.path} is a folder, not a database file: give the path "
                                  "of a .duckdb file (it is created if it does not exist).")
         self.read_only = read_only
+        self.connect_read_only = read_only if connect_read_only is None else connect_read_only
         self.busy_timeout = busy_timeout
         self.idle_window = idle_window
         self.max_hold = max_hold
@@ -239,7 +259,7 @@ class Store:
         try:
             while True:
                 try:
-                    conn = duckdb.connect(str(self.path), read_only=self.read_only)
+                    conn = duckdb.connect(str(self.path), read_only=self.connect_read_only)
                     self.connects += 1
                     # SET, not a connect() config: every connection of the process to one file
                     # shares one database instance, which refuses a second, different config.
@@ -248,7 +268,7 @@ class Store:
                     # DuckDB's own progress bar (a text bar, or a widget under Jupyter) for
                     # queries over 2 s would show up in the notebooks and the app.
                     conn.execute("SET enable_progress_bar = false")
-                    if not self.read_only:
+                    if not self.connect_read_only:
                         conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
                     return conn
                 except (duckdb.IOException, duckdb.ConnectionException) as err:
@@ -388,38 +408,48 @@ class Store:
 
         DuckDB's COMMIT after a failed statement silently rolls back, so any exception inside
         the block rolls back explicitly and propagates: callers never catch database errors
-        inside a transaction and carry on.
+        inside a transaction and carry on. One writer at a time per database file in this
+        process (the web app's sessions share one database instance).
         """
         self.check_writable()
         with self.connection() as conn:
             if self._in_transaction:
                 yield conn
                 return
-            conn.execute("BEGIN TRANSACTION")
-            self._in_transaction = True
+            writer = _writer(self.path)
+            writer.acquire()
             try:
-                with derived.transaction(conn) as changes:
-                    yield conn
-                    # the derived data of what this change touched, before it commits (a
-                    # schema not yet whole may lack its tables: a migration rebuilds them)
-                    if not self._partial:
-                        derived.refresh(conn, changes, self.keeps, check=not self._migrating)
-            except BaseException:
-                self._in_transaction = False
-                try:
-                    conn.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise
+                yield from self._transaction(conn)
+            finally:
+                writer.release()
+
+    def _transaction(self, conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The outermost transaction's body (see :meth:`transaction`)."""
+        conn.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            with derived.transaction(conn) as changes:
+                yield conn
+                # the derived data of what this change touched, before it commits (a
+                # schema not yet whole may lack its tables: a migration rebuilds them)
+                if not self._partial:
+                    derived.refresh(conn, changes, self.keeps, check=not self._migrating)
+        except BaseException:
             self._in_transaction = False
             try:
-                conn.execute("COMMIT")
-            except duckdb.Error as err:
-                try:
-                    conn.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise ClientOpsError(f"the change could not be saved: {err}") from err
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        self._in_transaction = False
+        try:
+            conn.execute("COMMIT")
+        except duckdb.Error as err:
+            try:
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise ClientOpsError(f"the change could not be saved: {err}") from err
 
     # -- ids ---------------------------------------------------------------------------
     def reserve(self, conn: duckdb.DuckDBPyConnection, name: str, n: int = 1) -> int:

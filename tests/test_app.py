@@ -1,78 +1,121 @@
-"""``clientops.app``: the Voilà command line, its environment, and ``serve`` printing the URL."""
+"""``clientops serve``: two tokens, every route and file refused without one, the token moved
+to a cookie; the grid's domain needs (search by words, sorting by balances and SIRET)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+import http.client
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from app_server import Served, serving
+
 import clientops
-from clientops import app
+from clientops.demo import build_demo
+from clientops.web import access
 
 
-def test_environment_points_kernels_at_the_database(tmp_path: Path) -> None:
-    env = app.app_env(tmp_path / "book.duckdb")
-    assert env["CLIENTOPS_DB"] == str((tmp_path / "book.duckdb").resolve())
-    assert str(Path(app.__file__).resolve().parent.parent) in env["PYTHONPATH"].split(os.pathsep)
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    db = tmp_path_factory.mktemp("serve") / "demo.duckdb"
+    build_demo(db, clients=30, seed=5, progress=False)
+    with serving(db) as running:
+        yield running
 
 
-def test_command_serves_the_notebooks_on_the_given_address() -> None:
-    command = app.voila_command(app.NOTEBOOKS, "127.0.0.1", 8999)
-    assert str(app.NOTEBOOKS) in command
-    assert "--Voila.ip=127.0.0.1" in command and "--port=8999" in command
-    assert "--no-browser" in command
-    assert {p.name for p in app.NOTEBOOKS.glob("0[123]_*.ipynb")} == {
-        "01_clients.ipynb", "02_client_card.ipynb", "03_activity.ipynb"}
+def get(url: str, cookie: str | None = None) -> http.client.HTTPResponse:
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"Cookie": f"{access.COOKIE}={cookie}"} if cookie is not None else {}
+    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response
 
 
-def test_serve_prints_the_url_and_answers(tmp_path: Path) -> None:
+def token(url: str) -> str:
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
+
+
+def test_serve_prints_an_editor_and_a_reader_url_on_localhost(served: Served) -> None:
+    assert served.editor.startswith("http://127.0.0.1:") and "/clients?token=" in served.editor
+    assert served.reader.startswith(served.base + "/clients?token=")
+    assert token(served.editor) != token(served.reader)
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/clients", "/clients/C000001", "/activity", "/corrections", "/reminders",
+    "/static/main-vuetify.js", "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/dist/fonts.css",
+    "/jupyter/api/kernels/x", "/readyz", "/exports/clients.csv",
+])
+def test_without_a_token_every_route_and_file_is_refused(served: Served, path: str) -> None:
+    assert get(served.base + path).status == 401
+    assert get(served.base + path, cookie="not-the-token").status == 403
+    assert get(served.base + path + "?token=not-the-token").status == 403
+
+
+def test_a_valid_token_moves_to_a_cookie_and_leaves_the_address(served: Served) -> None:
+    answer = get(served.editor.replace("/clients?", "/clients/C000002?lang=fr&"))
+    assert answer.status == 303
+    assert answer.getheader("Location") == "/clients/C000002?lang=fr"
+    cookie = answer.getheader("Set-Cookie") or ""
+    assert cookie.startswith(f"{access.COOKIE}={token(served.editor)};") and "HttpOnly" in cookie
+    for secret in (token(served.editor), token(served.reader)):
+        page = get(served.base + "/clients/C000002", cookie=secret)
+        assert page.status == 200
+        assert get(served.base + "/static/main-vuetify.js", cookie=secret).status == 200
+
+
+def test_tokens_give_roles() -> None:
+    tokens = access.Tokens()
+    assert tokens.role(tokens.editor) == access.EDITOR
+    assert tokens.role(tokens.reader) == access.READER
+    assert tokens.role(tokens.editor[:-1]) is None and tokens.role("") is None
+    assert tokens.role(None) is None
+    assert access.Tokens().editor != tokens.editor
+
+
+def test_search_finds_words_in_any_order_without_accents(book: clientops.Book) -> None:
+    code = book.clients.create(kind="company", name="Pharmacie Vidal", city="Orléans").code
+    book.clients.create(kind="company", name="Pharmacie Martin", city="Lyon")
+    for search in ("pharma vidal", "vidal pharma", "VIDAL", "pharmacie orleans", "vidal  orléans"):
+        assert book.clients.list(search=search)["code"].tolist() == [code], search
+        assert book.clients.count(search=search) == 1
+    assert book.clients.list(search="vidal lyon").empty
+
+
+def test_the_list_sorts_on_balances_and_siret(tmp_path: Path) -> None:
+    build_demo(tmp_path / "demo.duckdb", clients=40, seed=2, progress=False)
+    demo_book = clientops.open(tmp_path / "demo.duckdb", read_only=True)
+    full = demo_book.clients.list(limit=None)
+    for column in ("outstanding", "overdue", "siret"):
+        page = demo_book.clients.list(limit=5, offset=2, order_by=column, descending=True)
+        assert len(page) == 5
+        every = demo_book.clients.list(limit=len(full), order_by=column, descending=True)
+        assert page["code"].tolist() == every["code"].tolist()[2:7], column
+    top = demo_book.clients.list(limit=3, order_by="outstanding", descending=True)
+    with demo_book.store.connection() as conn:
+        best = conn.execute(
+            "SELECT c.code FROM clients c JOIN documents d ON d.client_id = c.id"
+            " WHERE c.status = 'active' AND d.kind = 'invoice' AND d.open_amount > 0"
+            " GROUP BY c.code ORDER BY sum(d.open_amount) DESC, c.code LIMIT 3").fetchall()
+    assert top["code"].tolist() == [r[0] for r in best]
+
+
+def test_a_reader_book_refuses_writes_on_the_shared_instance(tmp_path: Path) -> None:
+    from clientops.web.pages import session_book
+
     db = tmp_path / "book.duckdb"
-    clientops.open(db).close()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    code = f"from clientops.app import serve; serve({str(db)!r}, port={port})"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    with clientops.open(db) as book:
+        code = book.clients.create(kind="company", name="Alpha").code
+    editor, reader = session_book(str(db), access.EDITOR), session_book(str(db), access.READER)
     try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert f"http://127.0.0.1:{port}/voila/render/01_clients.ipynb" in first
-        assert str(db.resolve()) in first
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
-                    assert answer.status == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "Voilà did not answer"
-                time.sleep(0.3)
+        editor.clients.update(code, city="Lyon")  # both open at once in one process
+        assert reader.clients.get(code).city == "Lyon"
+        with pytest.raises(clientops.errors.ReadOnlyError):
+            reader.clients.update(code, city="Paris")
+        assert editor.clients.get(code).city == "Lyon"
     finally:
-        process.terminate()  # SIGTERM to serve() alone: it must stop Voilà too
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        assert urllib_refused(port)
-        with contextlib.suppress(ProcessLookupError):  # normally all gone already
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def urllib_refused(port: int) -> bool:
-    """Nothing answers on ``port`` any more (Voilà was stopped with ``serve``)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-        except OSError:
-            return True
-        time.sleep(0.3)
-    return False
+        editor.close()
+        reader.close()

@@ -393,13 +393,13 @@ def test_cli_demo_force_replaces_a_server_book_in_one_go(pg_server: Any) -> None
         assert number == f"F-2026-{issued.str.startswith('F-2026-').sum():05d}"
 
 
-def test_the_web_app_kernels_get_the_server_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clientops.app import app_env
+def test_the_web_app_serves_the_server_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clientops.app import target
 
     url = "postgresql://ann@db.example:5432/clientops"
-    assert app_env(url)["CLIENTOPS_DB"] == url
+    assert target(url) == url
     monkeypatch.setenv("CLIENTOPS_DB", url)
-    assert app_env()["CLIENTOPS_DB"] == url
+    assert target(None) == url
 
 
 def test_a_row_held_by_another_session_makes_the_save_wait_then_give_up(

@@ -1,0 +1,1 @@
+"""The web app: ``clientops serve`` (one Solara server for every browser session)."""
