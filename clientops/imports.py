@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .bounds import MAX_AMOUNT
 from .errors import ValidationError
@@ -138,8 +136,6 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
     for name, limit in limits.items():
         if name not in frame.columns:
             continue
-        if _all_plain(frame[name], limit):
-            continue  # the usual case, checked in one vectorised pass (millions of FEC lines)
         cells = frame[name].tolist()
         for i, cell in enumerate(cells):
             # plain printable ASCII within the limit (nearly every cell) is already clean
@@ -153,18 +149,6 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
                 problems[i] = problems[i] or f"{name}: {err.message}"
         frame[name] = pd.Series(cells, index=frame.index, dtype=object)
     frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
-
-
-def _all_plain(column: pd.Series, limit: int) -> bool:
-    """Whether every cell of a text column is empty or plain printable ASCII within ``limit``
-    characters (as :func:`check_text` would leave it)."""
-    if not isinstance(column.dtype, pd.ArrowDtype) or not pa.types.is_string(
-            column.dtype.pyarrow_dtype) and not pa.types.is_large_string(column.dtype.pyarrow_dtype):
-        return False
-    cells = column.array._pa_array  # noqa: SLF001 - the Arrow data behind an ArrowDtype column
-    plain = pc.and_(pc.and_(pc.string_is_ascii(cells), pc.ascii_is_printable(cells)),
-                    pc.less_equal(pc.utf8_length(cells), limit))
-    return bool(pc.all(pc.fill_null(plain, True)).as_py())
 
 
 def require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:
