@@ -46,7 +46,7 @@ def test_serve_prints_an_editor_and_a_reader_url_on_localhost(served: Served) ->
 
 @pytest.mark.parametrize("path", [
     "/", "/clients", "/clients/C000001", "/activity", "/corrections", "/reminders",
-    "/static/main-vuetify.js", "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/dist/fonts.css",
+    "/bank", "/static/main-vuetify.js", "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/dist/fonts.css",
     "/jupyter/api/kernels/x", "/readyz", "/exports/clients.csv",
 ])
 def test_without_a_token_every_route_and_file_is_refused(served: Served, path: str) -> None:

@@ -351,11 +351,34 @@ def test_the_reader_sees_everything_and_changes_nothing(server: tuple[Served, Pa
                                                                    timeout=ACT)
     with clientops.open(db, read_only=True) as book:
         assert book.clients.get(code).status == "active"
-    for path in ("/corrections", "/reminders", "/activity"):
+    for path in ("/corrections", "/reminders", "/activity", "/bank"):
         page.goto(served.base + path, timeout=LOAD)
         expect(page.locator(".co-main")).to_be_visible(timeout=LOAD)
-        for hidden in (".co-bulk-apply", ".co-bulk-undo", ".co-bulk-archive", ".co-send", ".co-collect"):
+        for hidden in (".co-bulk-apply", ".co-bulk-undo", ".co-bulk-archive", ".co-send",
+                       ".co-collect", ".co-bank-upload", ".co-bank-accept", ".co-bank-match"):
             assert page.locator(hidden).filter(visible=True).count() == 0, (path, hidden)
+    assert tab.outside == []
+    tab.close()
+
+
+def test_a_statement_dropped_on_the_bank_page_is_read_and_matched(
+        server: tuple[Served, Path], browser: Any) -> None:
+    served, db = server
+    tab = Tab(browser, served.editor)
+    page = tab.page
+    expect(page.locator(".co-datagrid tbody tr").first).to_be_visible(timeout=LOAD)
+    go(page, "Rapprochement bancaire", "/bank")
+    expect(page.locator("h1", has_text="Rapprochement bancaire")).to_be_visible(timeout=LOAD)
+    statement = Path(__file__).parent / "data" / "bank" / "camt053_001_02.xml"
+    with page.expect_file_chooser(timeout=ACT) as chooser:
+        page.locator(".co-bank-upload").click()
+    chooser.value.set_files(str(statement))
+    expect(page.locator(".co-bank .co-banner-ok").first).to_contain_text(
+        "camt053_001_02.xml : ", timeout=ACT)
+    expect(page.locator(".co-bank .co-banner-ok").first).to_contain_text("lignes lues")
+    with clientops.open(db, read_only=True) as book:
+        assert len(book.bank.lines()) > 0
+    no_wider_than_the_window(page)
     assert tab.outside == []
     tab.close()
 

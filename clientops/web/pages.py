@@ -25,6 +25,7 @@ from ..book import open as open_book
 from ..db import DEFAULT_BUSY_TIMEOUT, Store
 from ..errors import ClientOpsError
 from ..pg import is_url
+from ..ui.bank import BankReconciliation
 from ..ui.bulk import BulkCorrections
 from ..ui.client_card import ClientCard
 from ..ui.controls import guarded
@@ -204,6 +205,13 @@ def RemindersPage() -> None:  # noqa: N802
     Widget(make)
 
 
+@solara.component
+def BankPage() -> None:  # noqa: N802
+    book = use_book()
+    solara.Markdown("# Rapprochement bancaire")
+    Widget(lambda: BankReconciliation(book))
+
+
 @dataclass(frozen=True)
 class AppPage:
     """One page of the app: ``/<path>``, its title in the navigation bar, what draws it."""
@@ -218,6 +226,7 @@ PAGES = [
     AppPage("activity", "Activité", ActivityPage),
     AppPage("corrections", "Corrections en masse", CorrectionsPage),
     AppPage("reminders", "Relances et SEPA", RemindersPage),
+    AppPage("bank", "Rapprochement bancaire", BankPage),
 ]
 
 # What a reader is never shown: every control that writes (the book refuses the writes anyway).
@@ -228,6 +237,8 @@ READER_HIDDEN = [
     "revoke-mandate", "revoke-choice", "collect", "confirm-batch", "send", "bulk-apply",
     "bulk-undo", "bulk-archive",
     "bulk-undo-choice", "confirm-yes", "finish",
+    "bank-upload", "bank-accept", "bank-undo", "bank-match", "bank-threshold", "bank-line",
+    "bank-code", "bank-invoices", "bank-remember",
 ]
 
 CSS = """
