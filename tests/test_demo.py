@@ -175,10 +175,15 @@ def test_every_contact_is_one_the_api_would_accept(demo: clientops.Book) -> None
 
 def test_quality_finds_only_what_the_demo_leaves_on_purpose(tmp_path: Path) -> None:
     """A fresh demo book is clean but for clients without any email address (a few on
-    purpose: the reminders show them as skipped); archived clients owe nothing."""
+    purpose: the reminders show them as skipped) and its e-invoicing readiness campaign still
+    to run (no directory address yet: every business and public body is not ready);
+    archived clients owe nothing."""
     book = build(tmp_path / "q.duckdb", clients=2000, seed=1)
     found = book.quality()
-    assert set(found["rule"]) <= {"no_reminder_recipient"}, found.groupby("rule").size()
+    assert set(found["rule"]) == {"no_reminder_recipient", "einvoicing_not_ready"}, \
+        found.groupby("rule").size()
+    not_ready = set(found.loc[found["rule"] == "einvoicing_not_ready", "code"])
+    assert not_ready == set(book.einvoicing.readiness().query("not ready")["code"])
     assert one(book, "SELECT count(*) FROM documents d JOIN clients c ON c.id = d.client_id"
                      " WHERE c.status = 'archived' AND d.open_amount > 0") == 0
     book.close()

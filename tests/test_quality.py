@@ -60,8 +60,8 @@ def test_a_clean_book_has_no_findings(book: clientops.Book) -> None:
         ("iban", "fr76 3000 6000 0112 3456 7890 189", "clean form"),  # valid, stored loosely
         ("bic", "AGRIFRP", "not a valid BIC"),                        # 7 characters
         ("email", "compta@@example.fr", "not a valid email"),         # two @
-        ("email", "compta@acme.test", "special"),                     # special-use domain
-        ("email", "compta@intranet.local", "special"),                # special-use domain
+        ("email", "compta@acme.test", "reserved"),                    # special-use domain
+        ("email", "compta@intranet.local", "reserved"),               # special-use domain
         ("email", "compta@" + "a" * 64 + ".fr", "not a valid email"),  # label over 63
         ("email", "compta@xn--a.fr", "not a valid email"),            # broken punycode
         ("phone", "+3399", "not a valid phone"),                      # too short
