@@ -327,9 +327,11 @@ def test_two_processes_write_at_once_all_lands_and_both_exit_cleanly(
     assert [err for _, err in outputs] == ["", ""]
     connects = [int(out.split()[1]) for out, _ in outputs]
     assert min(connects) >= 2, connects  # the file really changed hands…
-    # …every max_hold or so, not after each operation or two: each hand-over costs both a cold
-    # connection (a waiting process used to take the file at the first gap between operations).
-    assert max(connects) <= 20, connects
+    # …every max_hold or so, not after each operation: each hand-over costs both a cold
+    # connection (a waiting process used to take the file at the first gap between operations,
+    # ~60 connects for 60 writes). A loaded machine makes each hold cover fewer writes (20–26
+    # seen at load 25), so the bound is two thirds of the operations, not a timing.
+    assert max(connects) <= 40, connects
     with clientops.open(db_path, read_only=True) as book:
         with book.store.connection() as conn:
             rows = conn.execute(
