@@ -167,9 +167,11 @@ _WRITERS: dict[str, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
 
-def _writer(path: Path) -> threading.Lock:
+def _writer(path: Path | str) -> threading.Lock:
+    """The lock of the book at ``path`` (a file; a team-mode store's path is its server URL)."""
+    key = str(path.resolve()) if isinstance(path, Path) else str(path)
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(str(path.resolve()), threading.Lock())
+        return _WRITERS.setdefault(key, threading.Lock())
 
 
 # Every store of the process, so that none is left open at interpreter exit (_close_all).
