@@ -204,42 +204,38 @@ def _blanks(values: pd.Series) -> list[Any]:
 
 def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
     """The extract's valid lines (``_row`` and the six columns, the address compact) and the
-    refused ones (``row, siren, siret, address, reason``)."""
+    refused ones (``row, siren, siret, address, reason``).
+
+    The usual line — plain parts or an address already compact — is checked with the others
+    at once (:func:`einvoicing.vouched`); the rest, one by one (:func:`_line`), which says
+    why a line is refused."""
     get = {c: (frame[c].tolist() if c in frame.columns else [None] * len(frame))
            for c in DIRECTORY_COLUMNS}
     imports.check_text(frame, {"platform": einvoicing.PLATFORM_LIMIT})
     platforms = frame["platform"].tolist() if "platform" in frame.columns else get["platform"]
     text_problems = frame["_text_problem"].tolist()
+    rows = frame["_row"].tolist()
+    candidates = [_candidate(*cells) for cells in zip(
+        get["siren"], get["siret"], get["routing_code"], get["suffix"], get["address"],
+        strict=True)]
+    vouched = einvoicing.vouched(candidates).tolist()
     good: list[tuple[Any, ...]] = []
     bad: list[tuple[Any, ...]] = []
-    for i, row in enumerate(frame["_row"].tolist()):
-        siren, siret, routing, suffix, address = (get["siren"][i], get["siret"][i],
-                                                  get["routing_code"][i], get["suffix"][i],
-                                                  get["address"][i])
+    for i, row in enumerate(rows):
+        siren, siret, address = get["siren"][i], get["siret"][i], get["address"][i]
         if text_problems[i]:
             bad.append((row, siren, siret, address, text_problems[i]))
             continue
-        try:
-            if address:
-                parsed = einvoicing.parse(address, "address")
-            else:
-                if not siren and siret:
+        parts = _parts(candidates[i], siren, siret) if vouched[i] else None
+        if parts is None:
+            try:
+                parts = _line(siren, siret, get["routing_code"][i], get["suffix"][i], address)
+            except ValidationError as err:
+                if not address and not siren and siret:  # reported with the SIREN read
                     siren = str(siret).strip()[:9]
-                if not siren:
-                    raise ValidationError("siren", None, "the line has neither a SIREN nor an "
-                                                         "address")
-                parsed = einvoicing.parse(
-                    einvoicing.join(siren, siret, routing, suffix, "address"), "address")
-            for name, given, part in (("siren", siren, parsed.siren),
-                                      ("siret", siret, parsed.siret)):
-                if given and einvoicing.compact(str(given)) != part:
-                    raise ValidationError(name, given, f"does not match the address "
-                                                       f"{parsed.compact}")
-        except ValidationError as err:
-            bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
-            continue
-        good.append((row, parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix,
-                     platforms[i], parsed.compact))
+                bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
+                continue
+        good.append((row, *parts[:4], platforms[i], parts[4]))
     columns = list(zip(*good, strict=True)) if good else [()] * 7
     lines = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
         name: pa.array(values, pa.string()) for name, values in zip(
@@ -247,6 +243,53 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
             strict=True)}})
     rejected = pd.DataFrame(bad, columns=REJECTED_COLUMNS, dtype=object)
     return lines, rejected
+
+
+_Parts = tuple[str, "str | None", "str | None", "str | None", str]
+
+
+def _candidate(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> str | None:
+    """The address a line of plain text cells gives (its ``address``, else its parts joined),
+    for :func:`einvoicing.vouched`; None for a line only :func:`_line` can judge."""
+    if address is not None:
+        return address if type(address) is str else None
+    if not all(p is None or type(p) is str for p in (siren, siret, routing, suffix)):
+        return None
+    if (suffix and (siret or routing)) or (routing and not siret):
+        return None  # refused by einvoicing.join, which says why
+    siren = siren or (siret[:9] if siret else None)
+    if not siren:
+        return None
+    return "_".join(p for p in (siren, siret, routing, suffix) if p)
+
+
+def _parts(address: str, siren: Any, siret: Any) -> _Parts | None:
+    """``siren, siret, routing_code, suffix, address`` of a vouched-for address, when the
+    line's own SIREN and SIRET cells are its (else None: :func:`_line` says why not)."""
+    split = address.split("_")
+    has_siret = len(split) > 1 and len(split[1]) == 14 and split[1].isdigit()
+    own_siret = split[1] if has_siret else None
+    if (siren and siren != split[0]) or (siret and siret != own_siret):
+        return None
+    return (split[0], own_siret, split[2] if len(split) == 3 else None,
+            split[1] if len(split) == 2 and not has_siret else None, address)
+
+
+def _line(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> _Parts:
+    """One line checked on its own: its parts, or :class:`ValidationError` saying why not."""
+    if address:
+        parsed = einvoicing.parse(address, "address")
+    else:
+        if not siren and siret:
+            siren = str(siret).strip()[:9]
+        if not siren:
+            raise ValidationError("siren", None, "the line has neither a SIREN nor an address")
+        parsed = einvoicing.parse(
+            einvoicing.join(siren, siret, routing, suffix, "address"), "address")
+    for name, given, part in (("siren", siren, parsed.siren), ("siret", siret, parsed.siret)):
+        if given and einvoicing.compact(str(given)) != part:
+            raise ValidationError(name, given, f"does not match the address {parsed.compact}")
+    return parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix, parsed.compact
 
 
 def _record_lines(conn: duckdb.DuckDBPyConnection, lines: pa.Table, day: date) -> None:
