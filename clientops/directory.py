@@ -91,12 +91,18 @@ class EInvoicing:
             matched = conn.execute(
                 f"SELECT code, address, platform FROM ({best_line_sql('_einv_lines')})"
                 " ORDER BY code").df()
-            absent = conn.execute(f"""
+            # listed: a line of the SIREN without SIRET, or of the client's SIRET (two
+            # equality joins: one join with an OR in its condition is twice as slow)
+            absent = _objects(conn.execute(f"""
                 SELECT c.code, c.name, c.siren, c.siret, {einvoicing.flow_sql()} AS flow
-                FROM clients c WHERE c.status = 'active' AND {einvoicing.flow_sql()} <> 'e-reporting'
-                  AND NOT EXISTS (SELECT 1 FROM _einv_lines l WHERE l.siren = c.siren
-                                  AND (l.siret IS NULL OR l.siret = c.siret))
-                ORDER BY c.code""").df()
+                FROM clients c
+                LEFT JOIN (SELECT DISTINCT siren FROM _einv_lines WHERE siret IS NULL) s
+                  ON s.siren = c.siren
+                LEFT JOIN (SELECT DISTINCT siren, siret FROM _einv_lines
+                           WHERE siret IS NOT NULL) e ON e.siren = c.siren AND e.siret = c.siret
+                WHERE c.status = 'active' AND {einvoicing.flow_sql()} <> 'e-reporting'
+                  AND s.siren IS NULL AND e.siren IS NULL
+                ORDER BY c.code""").to_arrow_table())
             unused = conn.execute("""
                 SELECT l._row AS row, l.siren, l.siret, l.address FROM _einv_lines l
                 WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.siren = l.siren
@@ -121,7 +127,10 @@ class EInvoicing:
                 "client_id", "code", "name", "field", "old", "new", "error", "version"]),
                 source="directory", recheck=check_unique)
         else:
-            base = build(self._book, requests, source="directory", prepared=True)
+            # the addresses are the lines' (checked above) that the SQL matched with the
+            # client's own SIREN and SIRET: what Clients.check would say of them, said already
+            base = build(self._book, requests, source="directory", prepared=True,
+                         vouched=frozenset({"einvoicing_address"}))
         keep = lines.drop_columns(["_row"])
 
         def record(conn: duckdb.DuckDBPyConnection, _changeset_id: int) -> None:
@@ -131,7 +140,7 @@ class EInvoicing:
             self._book, base.items, source="directory",
             description=f"directory check of {base.counts['clients']:,} clients (from {label})",
             unchanged=base.unchanged, after_write=record, recheck=check_unique,
-            absent=absent.astype(object).where(absent.notna(), None),
+            absent=absent,
             rejected=rejected.sort_values("row", kind="stable").reset_index(drop=True),
             lines=len(frame))
 
@@ -196,6 +205,12 @@ class EInvoicing:
             (flow, revenue, part, (part / revenue).quantize(Decimal("0.0001")) if revenue else None)
             for flow in einvoicing.FLOWS for revenue, part in [by_flow[flow]]
         ], columns=["flow", "revenue", "ready_revenue", "share"], dtype=object)
+
+
+def _objects(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of text as a DataFrame of ``str`` or None cells (object columns)."""
+    return pd.DataFrame({name: pd.Series(table.column(name).to_numpy(zero_copy_only=False),
+                                         dtype=object) for name in table.column_names})
 
 
 def _blanks(values: pd.Series) -> list[Any]:
