@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import bounds, einvoicing, imports
 from .bulk import build, check_unique
@@ -221,73 +223,104 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
     """The extract's valid lines (``_row`` and the six columns, the address compact) and the
     refused ones (``row, siren, siret, address, reason``).
 
-    The usual line — plain parts or an address already compact — is checked with the others
-    at once (:func:`einvoicing.vouched`); the rest, one by one (:func:`_line`), which says
-    why a line is refused."""
+    The usual lines — plain parts or an address already compact — are checked together in
+    Arrow (:func:`_vouched_lines`); the others one by one (:func:`_line`), which says why a
+    line is refused."""
     get = {c: (frame[c].tolist() if c in frame.columns else [None] * len(frame))
            for c in DIRECTORY_COLUMNS}
     imports.check_text(frame, {"platform": einvoicing.PLATFORM_LIMIT})
     platforms = frame["platform"].tolist() if "platform" in frame.columns else get["platform"]
-    text_problems = frame["_text_problem"].tolist()
-    rows = frame["_row"].tolist()
-    candidates = [_candidate(*cells) for cells in zip(
-        get["siren"], get["siret"], get["routing_code"], get["suffix"], get["address"],
-        strict=True)]
-    vouched = einvoicing.vouched(candidates).tolist()
+    problems = frame["_text_problem"].tolist()
+    rows = np.asarray(frame["_row"].to_numpy(), dtype=np.int64)
+    sure, fast = _vouched_lines(get, platforms, problems)
     good: list[tuple[Any, ...]] = []
     bad: list[tuple[Any, ...]] = []
-    for i, row in enumerate(rows):
-        siren, siret, address = get["siren"][i], get["siret"][i], get["address"][i]
-        if text_problems[i]:
-            bad.append((row, siren, siret, address, text_problems[i]))
+    for i in np.flatnonzero(~sure).tolist():
+        row, siren, siret, address = int(rows[i]), get["siren"][i], get["siret"][i], \
+            get["address"][i]
+        if problems[i]:
+            bad.append((row, siren, siret, address, problems[i]))
             continue
-        parts = _parts(candidates[i], siren, siret) if vouched[i] else None
-        if parts is None:
-            try:
-                parts = _line(siren, siret, get["routing_code"][i], get["suffix"][i], address)
-            except ValidationError as err:
-                if not address and not siren and siret:  # reported with the SIREN read
-                    siren = str(siret).strip()[:9]
-                bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
-                continue
+        try:
+            parts = _line(siren, siret, get["routing_code"][i], get["suffix"][i], address)
+        except ValidationError as err:
+            if not address and not siren and siret:  # reported with the SIREN read
+                siren = str(siret).strip()[:9]
+            bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
+            continue
         good.append((row, *parts[:4], platforms[i], parts[4]))
     columns = list(zip(*good, strict=True)) if good else [()] * 7
-    lines = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
+    slow = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
         name: pa.array(values, pa.string()) for name, values in zip(
-            ("siren", "siret", "routing_code", "suffix", "platform", "address"), columns[1:],
-            strict=True)}})
+            LINE_COLUMNS, columns[1:], strict=True)}})
+    if fast is not None:
+        fast = fast.add_column(0, "_row", pa.array(rows[sure]))
+        slow = pa.concat_tables([fast, slow]).sort_by("_row")
     rejected = pd.DataFrame(bad, columns=REJECTED_COLUMNS, dtype=object)
-    return lines, rejected
+    return slow, rejected
+
+
+LINE_COLUMNS = ("siren", "siret", "routing_code", "suffix", "platform", "address")
+# The parts of a compact address (einvoicing.vouched tells whether it is one).
+_PARTS_RE = (r"^(?P<siren>[0-9]{9})(?:_(?P<siret>[0-9]{14})(?:_(?P<routing_code>.+))?"
+             r"|_(?P<suffix>.+))?$")
+
+
+def _vouched_lines(get: dict[str, list[Any]], platforms: list[Any], problems: list[Any]
+                   ) -> tuple[np.ndarray, pa.Table | None]:
+    """Which lines are certainly valid, and their columns (:data:`LINE_COLUMNS`): lines of
+    text cells, without a text problem, whose address (given, or their parts joined) is
+    vouched for (:func:`einvoicing.vouched`), and whose own SIREN and SIRET cells are the
+    address's. The other lines are for :func:`_line`."""
+    n = len(problems)
+    try:
+        cells = {c: pa.array(v, pa.string()) for c, v in get.items() if c != "platform"}
+        platform = pa.array([None if p else v for v, p in zip(platforms, problems, strict=True)],
+                            pa.string())
+    except (pa.ArrowException, UnicodeError):  # not all text (numbers, broken Unicode)
+        return np.zeros(n, dtype=bool), None
+    siren, siret, routing, suffix = (cells["siren"], cells["siret"], cells["routing_code"],
+                                     cells["suffix"])
+    own = pc.coalesce(siren, pc.utf8_slice_codeunits(siret, 0, 9))
+    # the parts joined by "_", blank ones left out (null_handling="skip" miscounts the rows
+    # when a column is all null, in pyarrow 26)
+    joined = pc.binary_join_element_wise(own, *[
+        pc.fill_null(pc.binary_join_element_wise("_", part, ""), "")
+        for part in (siret, routing, suffix)], "")
+    # what einvoicing.join refuses (a suffix beside a SIRET or a routing code, a routing code
+    # without SIRET) and lines without any SIREN are left to _line, which says why
+    refused = pc.or_kleene(
+        pc.and_kleene(pc.is_valid(suffix), pc.or_kleene(pc.is_valid(siret),
+                                                        pc.is_valid(routing))),
+        pc.or_kleene(pc.and_kleene(pc.is_valid(routing), pc.is_null(siret)), pc.is_null(own)))
+    candidate = pc.coalesce(cells["address"], pc.if_else(refused, pa.scalar(None, pa.string()),
+                                                          joined))
+    sure = einvoicing.vouched(candidate)
+    sure &= np.array([p is None for p in problems], dtype=bool)
+    if not sure.any():
+        return sure, None
+    picked = pa.array(sure)
+    address = pc.filter(candidate, picked)
+    parts = pc.extract_regex(address, _PARTS_RE)
+    found = {name: pc.if_else(pc.equal(parts.field(name), ""), pa.scalar(None, pa.string()),
+                              parts.field(name))
+             for name in ("siren", "siret", "routing_code", "suffix")}
+    # the line's own SIREN and SIRET cells, when given, are the address's
+    agree = pc.and_(
+        pc.fill_null(pc.or_kleene(pc.is_null(pc.filter(siren, picked)),
+                                  pc.equal(pc.filter(siren, picked), found["siren"])), False),
+        pc.fill_null(pc.or_kleene(pc.is_null(pc.filter(siret, picked)),
+                                  pc.equal(pc.filter(siret, picked), found["siret"])), False))
+    agrees = np.asarray(agree.to_numpy(zero_copy_only=False), dtype=bool)
+    sure[sure] = agrees
+    keep = pa.array(agrees)
+    table = pa.table({**{name: pc.filter(found[name], keep) for name in found},
+                      "platform": pc.filter(pc.filter(platform, picked), keep),
+                      "address": pc.filter(address, keep)})
+    return sure, table
 
 
 _Parts = tuple[str, "str | None", "str | None", "str | None", str]
-
-
-def _candidate(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> str | None:
-    """The address a line of plain text cells gives (its ``address``, else its parts joined),
-    for :func:`einvoicing.vouched`; None for a line only :func:`_line` can judge."""
-    if address is not None:
-        return address if type(address) is str else None
-    if not all(p is None or type(p) is str for p in (siren, siret, routing, suffix)):
-        return None
-    if (suffix and (siret or routing)) or (routing and not siret):
-        return None  # refused by einvoicing.join, which says why
-    siren = siren or (siret[:9] if siret else None)
-    if not siren:
-        return None
-    return "_".join(p for p in (siren, siret, routing, suffix) if p)
-
-
-def _parts(address: str, siren: Any, siret: Any) -> _Parts | None:
-    """``siren, siret, routing_code, suffix, address`` of a vouched-for address, when the
-    line's own SIREN and SIRET cells are its (else None: :func:`_line` says why not)."""
-    split = address.split("_")
-    has_siret = len(split) > 1 and len(split[1]) == 14 and split[1].isdigit()
-    own_siret = split[1] if has_siret else None
-    if (siren and siren != split[0]) or (siret and siret != own_siret):
-        return None
-    return (split[0], own_siret, split[2] if len(split) == 3 else None,
-            split[1] if len(split) == 2 and not has_siret else None, address)
 
 
 def _line(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> _Parts:
