@@ -13,12 +13,18 @@ active client with a SIREN to the line it should use:
    first in address order.
 
 The result is a :class:`DirectoryCheck`, a bulk change set (:mod:`clientops.bulk`: the same
-preview, apply, undo with ``book.bulk.undo``, the same validation as a single edit) that sets
-``einvoicing_address`` and ``einvoicing_platform`` to the line's and stamps
+preview, apply, undo with ``book.bulk.undo``, the same validation outcome as a single edit)
+that sets ``einvoicing_address`` and ``einvoicing_platform`` to the line's and stamps
 ``einvoicing_checked_on``. Clients the extract does not list are in ``absent`` and left
 unchanged; lines that are not valid addresses, or match no client, in ``rejected``. Applying
 it also records the extract's lines (those of the SIRENs it lists) in
 ``einvoicing_directory``, which the readiness report compares the clients with.
+
+The extract's usual lines are checked together (:func:`clientops.einvoicing.vouched`: shape
+and Luhn keys in Arrow and NumPy), the others one by one with python-stdnum, which says why
+a line is refused. An address matched with a client is the client's own (its SIREN, and its
+SIRET if it names one): the change set takes it without checking it again client by client
+(``vouched`` in :func:`clientops.bulk.build`).
 
 **Readiness.** :meth:`EInvoicing.readiness` gives one row per active client: its flow,
 whether it is ready, and what is missing (:data:`clientops.readiness.MISSING`). The same
@@ -34,8 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 

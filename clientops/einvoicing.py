@@ -30,7 +30,8 @@ everyone else (individuals, clients abroad): their sales are reported, not e-inv
 
 The same module verbs as python-stdnum's: :func:`compact`, :func:`validate` (the clean value
 or :class:`~clientops.errors.ValidationError`), :func:`is_valid` (never raises), plus
-:func:`parse` for the parts and :func:`compose` to build one from them.
+:func:`parse` for the parts and :func:`compose` to build one from them, and :func:`vouched`
+for many texts at once (a directory extract).
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ _DIGITS_RE = re.compile(r"[0-9]+")
 _SPACING_RE = re.compile(r"[\s:]")
 # A compact address in one of the four forms, by its shape only (the keys are not checked):
 # the SIREN, then a SIRET and maybe a routing code, or a suffix (a SIRET's 14 digits too).
-_SHAPE = (r"^[0-9]{9}(_[0-9]{14}(_[A-Za-z0-9-]{1,%d})?|_[A-Za-z0-9-]{1,%d})?$"
-          % (PART_LIMIT, PART_LIMIT))
+_PART = f"_[A-Za-z0-9-]{{1,{PART_LIMIT}}}"
+_SHAPE = rf"^[0-9]{{9}}(_[0-9]{{14}}({_PART})?|{_PART})?$"
 LA_POSTE = "356000000"  # its SIRETs follow another rule than Luhn's (python-stdnum knows it)
 
 
