@@ -1,13 +1,16 @@
 """Benchmark: the e-invoicing directory check on a large book (issue 19 target).
 
     .venv/bin/python bench/bench_einvoicing.py --db /tmp/demo1m.duckdb   # a demo book (copied)
+    .venv/bin/python bench/bench_einvoicing.py --db /tmp/x.duckdb --in-place --preview-only
     .venv/bin/python bench/bench_einvoicing.py --clients 1000000         # plain clients, set-based
 
-Writes a directory extract of ``--lines`` lines (Parquet, or CSV with ``--csv``) for as many
-active companies and public bodies of the book that have a SIREN — one line each, its address
-in one of the four forms, one of ten platforms — and times ``book.einvoicing.check_directory``
-(reading the file, matching, the change set's validation: the preview), then ``apply``, the
-undo, and ``readiness()`` / ``ready_revenue()`` over the whole book.
+Writes a directory extract of ``--lines`` lines (Parquet, or CSV with ``--csv``) drawn from
+the active companies and public bodies of the book that have a SIREN (see :func:`extract`:
+most lines are the clients', in the four forms, one of ten platforms; some name another
+establishment, a SIREN no client has, or a mistyped key) and times
+``book.einvoicing.check_directory`` (reading the file, matching, the change set's
+validation: the preview) against its target, then ``apply``, ``readiness()`` /
+``ready_revenue()`` over the whole book, and the undo. Each line gives the load average.
 """
 
 from __future__ import annotations
