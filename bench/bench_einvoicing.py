@@ -1,18 +1,22 @@
 """Benchmark: the e-invoicing directory check on a large book (issue 19 target).
 
     .venv/bin/python bench/bench_einvoicing.py --db /tmp/demo1m.duckdb   # a demo book (copied)
+    .venv/bin/python bench/bench_einvoicing.py --db /tmp/x.duckdb --in-place --preview-only
     .venv/bin/python bench/bench_einvoicing.py --clients 1000000         # plain clients, set-based
 
-Writes a directory extract of ``--lines`` lines (Parquet, or CSV with ``--csv``) for as many
-active companies and public bodies of the book that have a SIREN — one line each, its address
-in one of the four forms, one of ten platforms — and times ``book.einvoicing.check_directory``
-(reading the file, matching, the change set's validation: the preview), then ``apply``, the
-undo, and ``readiness()`` / ``ready_revenue()`` over the whole book.
+Writes a directory extract of ``--lines`` lines (Parquet, or CSV with ``--csv``) drawn from
+the active companies and public bodies of the book that have a SIREN (see :func:`extract`:
+most lines are the clients', in the four forms, one of ten platforms; some name another
+establishment, a SIREN no client has, or a mistyped key) and times
+``book.einvoicing.check_directory`` (reading the file, matching, the change set's
+validation: the preview) against its target, then ``apply``, ``readiness()`` /
+``ready_revenue()`` over the whole book, and the undo. Each line gives the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -38,8 +42,8 @@ def timed(label: str, func: Callable[[], Any], results: dict[str, float]) -> Any
     target = TARGETS.get(label)
     verdict = "" if target is None else ("  ok" if results[label] <= target else "  SLOW")
     limit = f" (target ≤ {target:g} s)" if target else ""
-    print(f"{label:<16} {results[label]:7.3f} s wall, {used:6.2f} s CPU{limit}{verdict}",
-          flush=True)
+    print(f"{label:<16} {results[label]:7.3f} s wall, {used:6.2f} s CPU{limit}{verdict}"
+          f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
     return value
 
 
@@ -81,30 +85,57 @@ def build_clients(path: Path, n: int) -> None:
 
 
 def extract(book: clientops.Book, lines: int, folder: Path, csv: bool) -> Path:
-    """A directory extract for ``lines`` clients of the book: forms in rotation."""
+    """A directory extract of ``lines`` lines, most for active companies and public bodies of
+    the book (their SIREN and SIRET, the four forms in rotation; one in ten written in the
+    ``address`` column, one in a hundred with the ``0225:`` scheme), and, one line in twenty
+    each: a SIRET of another establishment of the client's company (the client is absent),
+    a SIREN no client has (the line is not used), a SIREN with a wrong key (refused)."""
     with book.store.connection() as conn:
         frame = conn.execute(
             "SELECT siren, siret FROM clients WHERE status = 'active' AND siren IS NOT NULL"
             " AND kind IN ('company', 'public_body') AND country = 'FR'"
             " ORDER BY hash(id) LIMIT ?", [lines]).df()
     n = len(frame)
-    form = [i % 4 for i in range(n)]
+    rng = np.random.default_rng(19)
+    kind = rng.choice(["book", "other_siret", "unknown", "bad_key"], size=n,
+                      p=[0.85, 0.05, 0.05, 0.05])
+    sirens = frame["siren"].astype(object).tolist()
+    sirets = frame["siret"].astype(object).tolist()
+    for i in np.flatnonzero(kind == "other_siret").tolist():  # another establishment
+        sirets[i] = luhn_completed(np.array([int(sirens[i]) * 10_000 + 9_999]), 14)[0]
+    unknown = np.flatnonzero(kind == "unknown")
+    for i, siren in zip(unknown.tolist(), luhn_completed(
+            rng.integers(90_000_000, 99_999_999, size=len(unknown)), 9), strict=True):
+        sirens[i], sirets[i] = siren, None
+    for i in np.flatnonzero(kind == "bad_key").tolist():  # the key digit mistyped
+        sirens[i] = sirens[i][:8] + str((int(sirens[i][8]) + 1) % 10)
+        sirets[i] = None
+    form = [0 if k == "unknown" else (1 if k == "other_siret" else i % 4)
+            for i, k in enumerate(kind)]
     siret = [s if f in (1, 2) and isinstance(s, str) else None
-             for s, f in zip(frame["siret"], form, strict=True)]
-    out = pd.DataFrame({
-        "siren": frame["siren"],
-        "siret": siret,
-        "routing_code": [f"SERV-{i % 7}" if f == 2 and s else None
-                         for i, (f, s) in enumerate(zip(form, siret, strict=True))],
-        "suffix": [f"ACHATS{i % 3}" if f == 3 else None for i, f in enumerate(form)],
-        "platform": [f"Plateforme {i % 10}" for i in range(n)],
-    })
+             for s, f in zip(sirets, form, strict=True)]
+    routing = [f"SERV-{i % 7}" if f == 2 and s else None
+               for i, (f, s) in enumerate(zip(form, siret, strict=True))]
+    suffix = [f"ACHATS{i % 3}" if f == 3 else None for i, f in enumerate(form)]
+    out = pd.DataFrame({"siren": sirens, "siret": siret, "routing_code": routing,
+                        "suffix": suffix, "platform": [f"Plateforme {i % 10}" for i in range(n)],
+                        "address": [None] * n}, dtype=object)
+    written = np.flatnonzero(np.arange(n) % 10 == 5)  # given by their address instead
+    for i in written.tolist():
+        parts = [out.at[i, c] for c in ("siren", "siret", "routing_code", "suffix")]
+        address = "_".join(p for p in parts if p)
+        out.at[i, "address"] = f"0225:{address}" if i % 100 == 5 else address
+        for c in ("siren", "siret", "routing_code", "suffix"):
+            out.at[i, c] = None
     path = folder / ("annuaire.csv" if csv else "annuaire.parquet")
     if csv:
         out.to_csv(path, index=False)
     else:
         out.to_parquet(path)
-    print(f"extract: {n:,} lines ({path.name})", flush=True)
+    print(f"extract: {n:,} lines ({path.name}): {int((kind == 'book').sum()):,} of the book's "
+          f"clients, {int((kind == 'other_siret').sum()):,} of another establishment, "
+          f"{int((kind == 'unknown').sum()):,} of unknown SIRENs, "
+          f"{int((kind == 'bad_key').sum()):,} with a wrong key", flush=True)
     return path
 
 
@@ -117,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", action="store_true", help="a CSV extract instead of Parquet")
     parser.add_argument("--in-place", action="store_true",
                         help="work on --db itself (it is changed, then undone)")
+    parser.add_argument("--preview-only", action="store_true",
+                        help="time the preview only (nothing is written: --in-place is safe)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-einv-"))
     try:
@@ -138,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {counts['changes']:,} changes for {counts['clients']:,} clients, "
               f"{counts['errors']:,} errors, {len(check.absent):,} absent clients, "
               f"{len(check.rejected):,} lines not used", flush=True)
+        if args.preview_only:
+            book.close()
+            return 1 if results["preview"] > TARGETS["preview"] else 0
         changeset = timed("apply", lambda: check.apply(skip_invalid=True), results)
         timed("readiness", lambda: book.einvoicing.readiness(), results)
         timed("ready_revenue", lambda: book.einvoicing.ready_revenue(), results)

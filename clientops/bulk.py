@@ -252,15 +252,21 @@ def build(
     description: str | None = None,
     allow_duplicate: bool = False,
     prepared: bool = False,
+    vouched: frozenset[str] = frozenset(),
 ) -> ChangeSet:
     """A change set from requests ``code, field, value`` (raw values as the user gave them).
 
     Every problem of every row is reported in ``error``; nothing is written. ``prepared``:
     codes are already stripped text and values already went through :func:`_raw`.
+    ``vouched``: fields whose values the caller already checked, client by client, with the
+    field's own rule — each value is the text ``Clients.check`` returns for that client and
+    passes its cross-checks (the directory check's addresses: parsed, and matched to the
+    client's own SIREN and SIRET). Alone in their group of coupled fields, they are taken as
+    they are; the rest of the change set (uniqueness, unchanged values…) is as for any other.
     """
     with paused_gc():
         return _build(book, requests, source=source, description=description,
-                      allow_duplicate=allow_duplicate, prepared=prepared)
+                      allow_duplicate=allow_duplicate, prepared=prepared, vouched=vouched)
 
 
 def _build(
@@ -271,6 +277,7 @@ def _build(
     description: str | None,
     allow_duplicate: bool,
     prepared: bool,
+    vouched: frozenset[str] = frozenset(),
 ) -> ChangeSet:
     req = requests[["code", "field", "value"]]
     if not prepared:
@@ -332,7 +339,7 @@ def _build(
         items.loc[kept, "error"] = None
         items.loc[kept, "new"] = items.loc[kept, "old"]
 
-    extra = _validate(book, items, clients, columns)
+    extra = _validate(book, items, clients, columns, vouched)
     if extra is not None:
         items = _add_derived(items, extra, clients)
     pending = items["new"].isna() & items["error"].notna()
@@ -409,13 +416,15 @@ def _field_refusal(book: Book, name: str, value: Any) -> str:
 
 
 def _validate(
-    book: Book, items: pd.DataFrame, clients: pd.DataFrame, columns: dict[str, str]
+    book: Book, items: pd.DataFrame, clients: pd.DataFrame, columns: dict[str, str],
+    vouched: frozenset[str] = frozenset(),
 ) -> pd.DataFrame | None:
     """Fill ``new`` and ``error`` of the valid-so-far rows by calling ``check`` once per unit.
 
     A unit is what one client changes in one group of coupled fields (most often one field);
     units that agree on their fields, values and context share one ``check`` call. Returns the
-    derived changes (the BIC found from a new IBAN…) as ``code, field, new``.
+    derived changes (the BIC found from a new IBAN…) as ``code, field, new``. Rows of a
+    ``vouched`` field alone in its group take their value as it is (see :func:`build`).
     """
     editable = set(_editable())
     todo = items["client_id"].notna() & items["error"].isna() & items["field"].isin(list(editable))
@@ -426,6 +435,15 @@ def _validate(
     fields = rows["field"].unique()
     group = rows["field"].map({f: str(GROUP.get(f, f)) for f in fields})
     shared = pd.DataFrame({"code": rows["code"], "group": group}).duplicated(keep=False)
+    if vouched:
+        taken = rows["field"].isin(list(vouched)) & ~shared
+        if taken.any():
+            items.loc[taken[taken].index, "new"] = pd.Series(
+                [as_text(v) for v in rows.loc[taken, "value"]], index=taken[taken].index,
+                dtype=object)
+            rows, group, shared = rows[~taken], group[~taken], shared[~taken]
+            if rows.empty:
+                return None
     checker = _Checker(book, clients, columns)
     derived: list[pd.DataFrame] = []
     single = rows[~shared]

@@ -13,12 +13,18 @@ active client with a SIREN to the line it should use:
    first in address order.
 
 The result is a :class:`DirectoryCheck`, a bulk change set (:mod:`clientops.bulk`: the same
-preview, apply, undo with ``book.bulk.undo``, the same validation as a single edit) that sets
-``einvoicing_address`` and ``einvoicing_platform`` to the line's and stamps
+preview, apply, undo with ``book.bulk.undo``, the same validation outcome as a single edit)
+that sets ``einvoicing_address`` and ``einvoicing_platform`` to the line's and stamps
 ``einvoicing_checked_on``. Clients the extract does not list are in ``absent`` and left
 unchanged; lines that are not valid addresses, or match no client, in ``rejected``. Applying
 it also records the extract's lines (those of the SIRENs it lists) in
 ``einvoicing_directory``, which the readiness report compares the clients with.
+
+The extract's usual lines are checked together (:func:`clientops.einvoicing.vouched`: shape
+and Luhn keys in Arrow and NumPy), the others one by one with python-stdnum, which says why
+a line is refused. An address matched with a client is the client's own (its SIREN, and its
+SIRET if it names one): the change set takes it without checking it again client by client
+(``vouched`` in :func:`clientops.bulk.build`).
 
 **Readiness.** :meth:`EInvoicing.readiness` gives one row per active client: its flow,
 whether it is ready, and what is missing (:data:`clientops.readiness.MISSING`). The same
@@ -34,8 +40,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import bounds, einvoicing, imports
 from .bulk import build, check_unique
@@ -91,12 +99,18 @@ class EInvoicing:
             matched = conn.execute(
                 f"SELECT code, address, platform FROM ({best_line_sql('_einv_lines')})"
                 " ORDER BY code").df()
-            absent = conn.execute(f"""
+            # listed: a line of the SIREN without SIRET, or of the client's SIRET (two
+            # equality joins: one join with an OR in its condition is twice as slow)
+            absent = _objects(conn.execute(f"""
                 SELECT c.code, c.name, c.siren, c.siret, {einvoicing.flow_sql()} AS flow
-                FROM clients c WHERE c.status = 'active' AND {einvoicing.flow_sql()} <> 'e-reporting'
-                  AND NOT EXISTS (SELECT 1 FROM _einv_lines l WHERE l.siren = c.siren
-                                  AND (l.siret IS NULL OR l.siret = c.siret))
-                ORDER BY c.code""").df()
+                FROM clients c
+                LEFT JOIN (SELECT DISTINCT siren FROM _einv_lines WHERE siret IS NULL) s
+                  ON s.siren = c.siren
+                LEFT JOIN (SELECT DISTINCT siren, siret FROM _einv_lines
+                           WHERE siret IS NOT NULL) e ON e.siren = c.siren AND e.siret = c.siret
+                WHERE c.status = 'active' AND {einvoicing.flow_sql()} <> 'e-reporting'
+                  AND s.siren IS NULL AND e.siren IS NULL
+                ORDER BY c.code""").to_arrow_table())
             unused = conn.execute("""
                 SELECT l._row AS row, l.siren, l.siret, l.address FROM _einv_lines l
                 WHERE NOT EXISTS (SELECT 1 FROM clients c WHERE c.siren = l.siren
@@ -121,7 +135,10 @@ class EInvoicing:
                 "client_id", "code", "name", "field", "old", "new", "error", "version"]),
                 source="directory", recheck=check_unique)
         else:
-            base = build(self._book, requests, source="directory", prepared=True)
+            # the addresses are the lines' (checked above) that the SQL matched with the
+            # client's own SIREN and SIRET: what Clients.check would say of them, said already
+            base = build(self._book, requests, source="directory", prepared=True,
+                         vouched=frozenset({"einvoicing_address"}))
         keep = lines.drop_columns(["_row"])
 
         def record(conn: duckdb.DuckDBPyConnection, _changeset_id: int) -> None:
@@ -131,7 +148,7 @@ class EInvoicing:
             self._book, base.items, source="directory",
             description=f"directory check of {base.counts['clients']:,} clients (from {label})",
             unchanged=base.unchanged, after_write=record, recheck=check_unique,
-            absent=absent.astype(object).where(absent.notna(), None),
+            absent=absent,
             rejected=rejected.sort_values("row", kind="stable").reset_index(drop=True),
             lines=len(frame))
 
@@ -198,55 +215,135 @@ class EInvoicing:
         ], columns=["flow", "revenue", "ready_revenue", "share"], dtype=object)
 
 
+def _objects(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of text as a DataFrame of ``str`` or None cells (object columns)."""
+    return pd.DataFrame({name: pd.Series(table.column(name).to_numpy(zero_copy_only=False),
+                                         dtype=object) for name in table.column_names})
+
+
 def _blanks(values: pd.Series) -> list[Any]:
     return [None if v is None or (isinstance(v, float) and v != v) else v for v in values]
 
 
 def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
     """The extract's valid lines (``_row`` and the six columns, the address compact) and the
-    refused ones (``row, siren, siret, address, reason``)."""
+    refused ones (``row, siren, siret, address, reason``).
+
+    The usual lines — plain parts or an address already compact — are checked together in
+    Arrow (:func:`_vouched_lines`); the others one by one (:func:`_line`), which says why a
+    line is refused."""
     get = {c: (frame[c].tolist() if c in frame.columns else [None] * len(frame))
            for c in DIRECTORY_COLUMNS}
     imports.check_text(frame, {"platform": einvoicing.PLATFORM_LIMIT})
     platforms = frame["platform"].tolist() if "platform" in frame.columns else get["platform"]
-    text_problems = frame["_text_problem"].tolist()
+    problems = frame["_text_problem"].tolist()
+    rows = np.asarray(frame["_row"].to_numpy(), dtype=np.int64)
+    sure, fast = _vouched_lines(get, platforms, problems)
     good: list[tuple[Any, ...]] = []
     bad: list[tuple[Any, ...]] = []
-    for i, row in enumerate(frame["_row"].tolist()):
-        siren, siret, routing, suffix, address = (get["siren"][i], get["siret"][i],
-                                                  get["routing_code"][i], get["suffix"][i],
-                                                  get["address"][i])
-        if text_problems[i]:
-            bad.append((row, siren, siret, address, text_problems[i]))
+    for i in np.flatnonzero(~sure).tolist():
+        row, siren, siret, address = int(rows[i]), get["siren"][i], get["siret"][i], \
+            get["address"][i]
+        if problems[i]:
+            bad.append((row, siren, siret, address, problems[i]))
             continue
         try:
-            if address:
-                parsed = einvoicing.parse(address, "address")
-            else:
-                if not siren and siret:
-                    siren = str(siret).strip()[:9]
-                if not siren:
-                    raise ValidationError("siren", None, "the line has neither a SIREN nor an "
-                                                         "address")
-                parsed = einvoicing.parse(
-                    einvoicing.join(siren, siret, routing, suffix, "address"), "address")
-            for name, given, part in (("siren", siren, parsed.siren),
-                                      ("siret", siret, parsed.siret)):
-                if given and einvoicing.compact(str(given)) != part:
-                    raise ValidationError(name, given, f"does not match the address "
-                                                       f"{parsed.compact}")
+            parts = _line(siren, siret, get["routing_code"][i], get["suffix"][i], address)
         except ValidationError as err:
+            if not address and not siren and siret:  # reported with the SIREN read
+                siren = str(siret).strip()[:9]
             bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
             continue
-        good.append((row, parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix,
-                     platforms[i], parsed.compact))
+        good.append((row, *parts[:4], platforms[i], parts[4]))
     columns = list(zip(*good, strict=True)) if good else [()] * 7
-    lines = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
+    slow = pa.table({"_row": pa.array(columns[0], pa.int64()), **{
         name: pa.array(values, pa.string()) for name, values in zip(
-            ("siren", "siret", "routing_code", "suffix", "platform", "address"), columns[1:],
-            strict=True)}})
+            LINE_COLUMNS, columns[1:], strict=True)}})
+    if fast is not None:
+        fast = fast.add_column(0, "_row", pa.array(rows[sure]))
+        slow = pa.concat_tables([fast, slow]).sort_by("_row")
     rejected = pd.DataFrame(bad, columns=REJECTED_COLUMNS, dtype=object)
-    return lines, rejected
+    return slow, rejected
+
+
+LINE_COLUMNS = ("siren", "siret", "routing_code", "suffix", "platform", "address")
+# The parts of a compact address (einvoicing.vouched tells whether it is one).
+_PARTS_RE = (r"^(?P<siren>[0-9]{9})(?:_(?P<siret>[0-9]{14})(?:_(?P<routing_code>.+))?"
+             r"|_(?P<suffix>.+))?$")
+
+
+def _vouched_lines(get: dict[str, list[Any]], platforms: list[Any], problems: list[Any]
+                   ) -> tuple[np.ndarray, pa.Table | None]:
+    """Which lines are certainly valid, and their columns (:data:`LINE_COLUMNS`): lines of
+    text cells, without a text problem, whose address (given, or their parts joined) is
+    vouched for (:func:`einvoicing.vouched`), and whose own SIREN and SIRET cells are the
+    address's. The other lines are for :func:`_line`."""
+    n = len(problems)
+    try:
+        cells = {c: pa.array(v, pa.string()) for c, v in get.items() if c != "platform"}
+        platform = pa.array([None if p else v for v, p in zip(platforms, problems, strict=True)],
+                            pa.string())
+    except (pa.ArrowException, UnicodeError):  # not all text (numbers, broken Unicode)
+        return np.zeros(n, dtype=bool), None
+    siren, siret, routing, suffix = (cells["siren"], cells["siret"], cells["routing_code"],
+                                     cells["suffix"])
+    own = pc.coalesce(siren, pc.utf8_slice_codeunits(siret, 0, 9))
+    # the parts joined by "_", blank ones left out (null_handling="skip" miscounts the rows
+    # when a column is all null, in pyarrow 26)
+    joined = pc.binary_join_element_wise(own, *[
+        pc.fill_null(pc.binary_join_element_wise("_", part, ""), "")
+        for part in (siret, routing, suffix)], "")
+    # what einvoicing.join refuses (a suffix beside a SIRET or a routing code, a routing code
+    # without SIRET) and lines without any SIREN are left to _line, which says why
+    refused = pc.or_kleene(
+        pc.and_kleene(pc.is_valid(suffix), pc.or_kleene(pc.is_valid(siret),
+                                                        pc.is_valid(routing))),
+        pc.or_kleene(pc.and_kleene(pc.is_valid(routing), pc.is_null(siret)), pc.is_null(own)))
+    candidate = pc.coalesce(cells["address"], pc.if_else(refused, pa.scalar(None, pa.string()),
+                                                          joined))
+    sure = einvoicing.vouched(candidate)
+    sure &= np.array([p is None for p in problems], dtype=bool)
+    if not sure.any():
+        return sure, None
+    picked = pa.array(sure)
+    address = pc.filter(candidate, picked)
+    parts = pc.extract_regex(address, _PARTS_RE)
+    found = {name: pc.if_else(pc.equal(parts.field(name), ""), pa.scalar(None, pa.string()),
+                              parts.field(name))
+             for name in ("siren", "siret", "routing_code", "suffix")}
+    # the line's own SIREN and SIRET cells, when given, are the address's
+    agree = pc.and_(
+        pc.fill_null(pc.or_kleene(pc.is_null(pc.filter(siren, picked)),
+                                  pc.equal(pc.filter(siren, picked), found["siren"])), False),
+        pc.fill_null(pc.or_kleene(pc.is_null(pc.filter(siret, picked)),
+                                  pc.equal(pc.filter(siret, picked), found["siret"])), False))
+    agrees = np.asarray(agree.to_numpy(zero_copy_only=False), dtype=bool)
+    sure[sure] = agrees
+    keep = pa.array(agrees)
+    table = pa.table({**{name: pc.filter(found[name], keep) for name in found},
+                      "platform": pc.filter(pc.filter(platform, picked), keep),
+                      "address": pc.filter(address, keep)})
+    return sure, table
+
+
+_Parts = tuple[str, "str | None", "str | None", "str | None", str]
+
+
+def _line(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> _Parts:
+    """One line checked on its own: its parts, or :class:`ValidationError` saying why not."""
+    if address:
+        parsed = einvoicing.parse(address, "address")
+    else:
+        if not siren and siret:
+            siren = str(siret).strip()[:9]
+        if not siren:
+            raise ValidationError("siren", None, "the line has neither a SIREN nor an address")
+        parsed = einvoicing.parse(
+            einvoicing.join(siren, siret, routing, suffix, "address"), "address")
+    for name, given, part in (("siren", siren, parsed.siren), ("siret", siret, parsed.siret)):
+        if given and einvoicing.compact(str(given)) != part:
+            raise ValidationError(name, given, f"does not match the address {parsed.compact}")
+    return parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix, parsed.compact
 
 
 def _record_lines(conn: duckdb.DuckDBPyConnection, lines: pa.Table, day: date) -> None:

@@ -30,7 +30,8 @@ everyone else (individuals, clients abroad): their sales are reported, not e-inv
 
 The same module verbs as python-stdnum's: :func:`compact`, :func:`validate` (the clean value
 or :class:`~clientops.errors.ValidationError`), :func:`is_valid` (never raises), plus
-:func:`parse` for the parts and :func:`compose` to build one from them.
+:func:`parse` for the parts and :func:`compose` to build one from them, and :func:`vouched`
+for many texts at once (a directory extract).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import identifiers
 from .errors import ValidationError
@@ -55,6 +60,11 @@ PLATFORM_LIMIT = 200
 _PART_RE = re.compile(r"[A-Za-z0-9-]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _SPACING_RE = re.compile(r"[\s:]")
+# A compact address in one of the four forms, by its shape only (the keys are not checked):
+# the SIREN, then a SIRET and maybe a routing code, or a suffix (a SIRET's 14 digits too).
+_PART = f"_[A-Za-z0-9-]{{1,{PART_LIMIT}}}"
+_SHAPE = rf"^[0-9]{{9}}(_[0-9]{{14}}({_PART})?|{_PART})?$"
+LA_POSTE = "356000000"  # its SIRETs follow another rule than Luhn's (python-stdnum knows it)
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,53 @@ def _identifier(clean: Any, text: str) -> str:
         raise ValueError(err.message) from err
 
 
+def vouched(values: Any) -> np.ndarray:
+    """For many texts at once (a directory extract): True where the text is a compact
+    address that :func:`parse` accepts as it is — its shape one of the four forms, its SIREN
+    and SIRET keys right (Luhn, in NumPy), the SIRET its SIREN's. False means "not vouched
+    for": invalid, or not written compact, or an address of La Poste (whose SIRETs follow
+    their own rule): :func:`parse` those one by one for the verdict and its reason.
+
+    Only certainly valid addresses are vouched for, so ``parse`` on the others gives the
+    same outcome as ``parse`` on all; ``parse`` of a vouched text gives the same text.
+    """
+    texts = pa.array(values, pa.string()) if not isinstance(values, pa.Array) else values
+    ok = pc.fill_null(pc.and_(pc.match_substring_regex(texts, _SHAPE),
+                              pc.less_equal(pc.utf8_length(texts), ADDRESS_LIMIT)), False)
+    mask = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
+    if not mask.any():
+        return mask
+    shaped = pc.filter(texts, ok)
+    sirens = _digits(pc.utf8_slice_codeunits(shaped, 0, 9), 9)
+    good = _luhn(sirens)
+    # a second part of exactly 14 digits is a SIRET (a suffix never is)
+    siret = np.asarray(pc.match_substring_regex(shaped, "^[0-9]{9}_[0-9]{14}(_|$)").to_numpy(
+        zero_copy_only=False), dtype=bool)
+    if siret.any():
+        sirets = _digits(pc.utf8_slice_codeunits(pc.filter(shaped, pa.array(siret)), 10, 24), 14)
+        good[siret] &= (_luhn(sirets) & (sirets[:, :9] == sirens[siret]).all(axis=1)
+                        & ~(sirens[siret] == _LA_POSTE).all(axis=1))
+    mask[mask] = good
+    return mask
+
+
+_LA_POSTE = np.frombuffer(LA_POSTE.encode(), dtype=np.uint8) - ord("0")
+
+
+def _digits(texts: pa.Array, width: int) -> np.ndarray:
+    """Texts of ``width`` ASCII digits as an ``n × width`` array of their values."""
+    data = "".join(texts.to_pylist()).encode("ascii")
+    return (np.frombuffer(data, dtype=np.uint8) - ord("0")).reshape(-1, width)
+
+
+def _luhn(digits: np.ndarray) -> np.ndarray:
+    """Whether each row of digits passes the Luhn check (its last digit the key)."""
+    values = digits[:, ::-1].astype(np.int64)
+    doubled = values[:, 1::2] * 2
+    values[:, 1::2] = np.where(doubled > 9, doubled - 9, doubled)
+    return np.asarray(values.sum(axis=1) % 10 == 0)
+
+
 def validate(value: Any, field: str = "einvoicing_address", *, siren: str | None = None,
              siret: str | None = None) -> str:
     """The compact address; with the client's ``siren``/``siret``, its parts must be theirs:
@@ -241,4 +298,5 @@ def flow_sql(kind: str = "kind", country: str = "country") -> str:
 
 
 __all__ = ["ADDRESS_LIMIT", "Address", "FLOWS", "FORMS", "SCHEME", "check_owner", "clean_part",
-           "compact", "compose", "flow_of", "flow_sql", "is_valid", "join", "parse", "validate"]
+           "compact", "compose", "flow_of", "flow_sql", "is_valid", "join", "parse", "validate",
+           "vouched"]

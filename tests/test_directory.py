@@ -12,6 +12,7 @@ import pytest
 
 import clientops
 from clientops import ValidationError
+from clientops.bulk import build
 
 D = Decimal
 ACME = ("732829320", "73282932000074")  # SIREN, SIRET
@@ -177,6 +178,55 @@ def test_directory_check_preview_apply_undo(book: clientops.Book, tmp_path: Path
     orange = book.clients.get(codes["orange"])
     assert (orange.einvoicing_address, orange.einvoicing_platform) == (ORANGE[0], "PA Old")
     assert book.clients.get(codes["acme"]).einvoicing_address is None
+
+
+LINES = [  # one line of each kind: the usual ones checked together, the others one by one
+    {"siret": ORANGE[1], "platform": "PA Deux"},  # the SIREN read from the SIRET
+    {"address": f"0225:{ACME[0]}_ACHATS", "platform": "PA Un"},  # with its scheme
+    {"siren": PARIS[0], "address": f"{PARIS[0]}_{PARIS[1]}_FIN-01",  # the address's SIREN
+     "platform": "Chorus Pro"},
+    {"siren": ORANGE[0], "address": ACME[0], "platform": "PA Un"},  # another SIREN's address
+    {"siren": ACME[0], "siret": ACME[1], "suffix": "ACHATS", "platform": "PA Un"},
+    {"siren": ACME[0], "routing_code": "SERV", "platform": "PA Un"},
+    {"siren": ACME[0], "siret": ORANGE[1], "platform": "PA Un"},  # another company's SIRET
+    {"siren": ACME[0], "suffix": "ACH ATS", "platform": "PA Un"},
+    {"siren": ACME[0], "platform": "PA\x00Un"},
+    {"platform": "PA Un"},
+]
+
+
+def test_directory_lines_of_every_kind(book: clientops.Book, tmp_path: Path) -> None:
+    codes = _clients(book)
+    check = book.einvoicing.check_directory(_extract(tmp_path, LINES))
+    addresses = {r.code: r.new for r in check.preview.itertuples()
+                 if r.field == "einvoicing_address"}
+    assert addresses == {codes["acme"]: f"{ACME[0]}_ACHATS",
+                         codes["orange"]: f"{ORANGE[0]}_{ORANGE[1]}",
+                         codes["paris"]: f"{PARIS[0]}_{PARIS[1]}_FIN-01"}
+    assert check.rejected[["row", "siren", "reason"]].values.tolist() == [
+        [4, ORANGE[0], f"siren: does not match the address {ACME[0]}"],
+        [5, ACME[0], "address: a suffix address names no SIRET nor routing code"],
+        [6, ACME[0], "address: a routing code needs the SIRET of its establishment"],
+        [7, ACME[0], f"address: the SIRET {ORANGE[1]} of the address does not belong to its "
+                     f"SIREN {ACME[0]}"],
+        [8, ACME[0], "address: the suffix of an e-invoicing address has 1 to 100 letters, "
+                     "digits or hyphens"],
+        [9, ACME[0], "platform: contains control characters"],
+        [10, None, "siren: the line has neither a SIREN nor an address"],
+    ]
+
+
+def test_directory_change_set_is_a_bulk_correction_s(book: clientops.Book,
+                                                     tmp_path: Path) -> None:
+    """The matched addresses are not checked again client by client (vouched for): the
+    change set is the one a bulk correction of the same values gives, every value checked."""
+    _clients(book)
+    check = book.einvoicing.check_directory(_extract(tmp_path, DIRECTORY + LINES))
+    requests = check.preview.rename(columns={"new": "value"})[["code", "field", "value"]]
+    checked = build(book, requests, source="directory", prepared=True)
+    columns = ["code", "field", "old", "new", "error"]
+    assert check.items[columns].values.tolist() == checked.items[columns].values.tolist()
+    assert len(check.items) == 9
 
 
 def test_directory_headers_mapped_like_imports(book: clientops.Book, tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from clientops import einvoicing
@@ -54,6 +56,59 @@ def test_invalid_addresses(given: str, reason: str) -> None:
     assert err.value.field == "einvoicing_address"
     assert reason in err.value.message
     assert not einvoicing.is_valid(given)
+
+
+VOUCHED = [  # (text, vouched for): only compact, certainly valid addresses are
+    (SIREN, True),
+    (f"{SIREN}_{SIRET}", True),
+    (f"{SIREN}_{SIRET}_SERVICE-COMPTA", True),
+    (f"{SIREN}_ACHATS", True),
+    (f"{SIREN}_12345", True),  # a suffix of digits, not 14
+    (f"{SIREN}_{SIRET}_" + "R" * 100, True),  # 125 characters
+    ("356000000", True),  # La Poste's SIREN follows Luhn's rule
+    ("356000000_35600000000048", False),  # valid, but La Poste's SIRETs: parsed one by one
+    ("356000000_35600000000001", False),  # La Poste's rule (digits sum to a multiple of 5)
+    (f"0225:{SIREN}_{SIRET}", False),  # valid, but not compact
+    (f" {SIREN}", False),  # valid, but not compact
+    ("732829321", False),  # wrong key
+    (f"{SIREN}_73282932000075", False),  # SIRET with a wrong key
+    (f"{SIREN}_54210765100011", False),  # another company's SIRET
+    (f"{SIREN}_{SIRET}_" + "R" * 101, False),  # too long
+    (f"{SIREN}_ACHATS_X", False),  # 3 parts without a SIRET
+    (f"{SIREN}_ÉTÉ", False),  # accented letters
+    ("", False),
+    (None, False),
+]
+
+
+def test_vouched_only_for_valid_compact_addresses() -> None:
+    texts = [text for text, _ in VOUCHED]
+    assert einvoicing.vouched(texts).tolist() == [expected for _, expected in VOUCHED]
+    for text, expected in VOUCHED:
+        if expected:
+            assert einvoicing.parse(text).compact == text
+
+
+def test_vouched_agrees_with_parse() -> None:
+    """Random addresses (right and wrong keys, every form): whatever is vouched for, parse
+    accepts as it is; whatever parse accepts as it is (La Poste's SIRETs aside) is vouched."""
+    rng = random.Random(19)
+
+    def digits(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
+    texts = []
+    for _ in range(20_000):
+        siren = digits(9)
+        tail = rng.choice([
+            "", f"_{siren}{digits(5)}", f"_{siren}{digits(5)}_SERV-{digits(1)}", f"_{digits(14)}",
+            f"_{siren}{digits(5)}_A_B", f"_{digits(rng.randint(0, 16))}", "_ACHATS", "_A B"])
+        texts.append(siren + tail)
+    vouched = einvoicing.vouched(texts)
+    assert 500 < vouched.sum() < 19_000  # both verdicts are exercised
+    for text, ok in zip(texts, vouched, strict=True):
+        valid = einvoicing.is_valid(text) and einvoicing.parse(text).compact == text
+        assert ok == valid, text
 
 
 def test_not_text_is_refused() -> None:
