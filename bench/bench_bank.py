@@ -22,12 +22,16 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape
 
 import clientops
 from clientops.demo import build_demo
+
+T = TypeVar("T")
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
@@ -78,6 +82,26 @@ def statement(book: clientops.Book, path: Path, lines: int) -> dict[str, int]:
     return mix
 
 
+class Took:
+    """Wall-clock and CPU seconds of a step (CPU: this process, every thread; on a loaded
+    machine the wall clock counts the waits for a core too)."""
+
+    def __init__(self, wall: float, cpu: float) -> None:
+        self.wall, self.cpu = wall, cpu
+
+    def __add__(self, other: Took) -> Took:
+        return Took(self.wall + other.wall, self.cpu + other.cpu)
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s (CPU {self.cpu:.2f} s)"
+
+
+def timed(step: Callable[..., T], *args: Any) -> tuple[T, Took]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = step(*args)
+    return result, Took(time.perf_counter() - wall, time.process_time() - cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", help="an existing book, copied first (else a demo is built)")
@@ -103,32 +127,21 @@ def main() -> None:
         print(f"statement: {args.lines:,} lines, {size:.1f} MB, written in "
               f"{time.perf_counter() - started:.1f} s; mix {mix}")
 
-        started = time.perf_counter()
-        report = book.bank.import_statement(source)
-        imported = time.perf_counter() - started
-        print(f"import: {imported:.2f} s ({report.added:,} lines added)")
-        started = time.perf_counter()
-        changes = book.bank.propose(report.line_ids)
-        previewed = time.perf_counter() - started
+        report, imported = timed(book.bank.import_statement, source)
+        print(f"import: {imported} ({report.added:,} lines added)")
+        changes, previewed = timed(book.bank.propose, report.line_ids)
         c = changes.counts
         sure = int((changes.items["confidence"].fillna(0) >= 0.9).sum())
-        print(f"preview: {previewed:.2f} s: {c['payment']:,} payments proposed, {sure:,} at "
+        print(f"preview: {previewed}: {c['payment']:,} payments proposed, {sure:,} at "
               f"0.90 or more, {c['refused']:,} left out")
-        print(f"import + preview: {imported + previewed:.2f} s (target 10 s)")
-
-        started = time.perf_counter()
-        changeset_id = changes.apply(0.9)
-        applied = time.perf_counter() - started
-        print(f"apply (confidence >= 0.90): {applied:.2f} s (target 3 s), change set "
-              f"{changeset_id}")
-
-        started = time.perf_counter()
-        again = book.bank.import_statement(source)
-        print(f"re-import (same statement): {time.perf_counter() - started:.2f} s, "
-              f"{again.added} lines added")
-        started = time.perf_counter()
-        book.bank.undo(int(changeset_id or 0))
-        print(f"undo: {time.perf_counter() - started:.2f} s")
+        print(f"import + preview: {imported + previewed} (target 10 s)")
+        changeset_id, applied = timed(changes.apply, 0.9)
+        print(f"apply (confidence >= 0.90): {applied} (target 3 s), change set {changeset_id}")
+        again, repeated = timed(book.bank.import_statement, source)
+        print(f"re-import (same statement): {repeated}, {again.added} lines added")
+        _, undone = timed(book.bank.undo, int(changeset_id or 0))
+        print(f"undo: {undone}")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory: {peak:.0f} MB")
         book.close()

@@ -153,6 +153,9 @@ def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
     ``limit``; blank → None."""
     if text is None:
         return None
+    if text.isascii() and text.isprintable() and "  " not in text and text[:1] != " " \
+            and text[-1:] != " ":
+        return text[:limit] or None  # already plain: the common case, made cheap
     if not text.isprintable() or any(f in text for f in _FILLERS):
         text = "".join(" " if ch.isspace() else ch for ch in text
                        if ch.isspace() or (ch.isprintable() and ch not in _FILLERS))
@@ -160,13 +163,12 @@ def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
     return text[:limit] or None
 
 
-def _plain_fields(line: BankLine) -> dict[str, Any]:
+def _plain_fields(line: BankLine, latest: date) -> dict[str, Any]:
     """The line's fields with its texts made :func:`plain` and its dates within the book's
     range (a date the book cannot hold is no date: such a line is not matched)."""
     values = dict(line.__dict__)
     for name in _TEXTS:
         values[name] = plain(values[name])
-    latest = bounds.horizon()
     for name in ("booking_date", "value_date"):
         day = values[name]
         if day is not None and not bounds.EARLIEST <= day <= latest:
@@ -180,8 +182,9 @@ def keyed(lines: Iterable[BankLine]) -> list[BankLine]:
     made plain first (:func:`plain`)."""
     seen: dict[str, int] = {}
     out = []
+    latest = bounds.horizon()
     for line in lines:
-        v = _plain_fields(line)
+        v = _plain_fields(line, latest)
         parts = (v["account"], v["booking_date"], v["value_date"], v["amount"], v["direction"],
                  v["bank_reference"], v["end_to_end_id"], v["mandate_id"], v["remittance"],
                  v["counterparty_iban"], v["counterparty_name"], v["return_reason"])
