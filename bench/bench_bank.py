@@ -3,14 +3,17 @@
 The statement is made from the book's own open invoices (copied first: the bench writes):
 4 lines in 10 name their invoice in the remittance text, 3 in 10 come from the client's IBAN
 with the amount of one open invoice, 1 in 10 from an unknown payer, 1 in 10 are debits
-(fees), 1 in 10 name a client's invoice but pay part of it. Timed:
+(fees), 1 in 10 name a client's invoice but pay part of it. Timed, each step in wall-clock
+seconds and in CPU seconds of this process (on a shared machine the wall clock also counts
+the waits for a core; the load average is printed):
 
-1. import + preview: ``book.bank.import_statement`` then ``book.bank.propose`` (target ≤ 10 s
-   for 100,000 lines against the 1M-client demo);
+1. import: ``book.bank.import_statement``; preview: ``book.bank.propose``; together the
+   target is ≤ 10 s for 100,000 lines against the 1M-client demo;
 2. apply: ``BankChangeSet.apply(0.9)`` (target ≤ 3 s);
-3. the same statement imported again (adds nothing).
+3. re-import: the same statement imported again (adds nothing);
+4. undo of the applied change set.
 
-    .venv/bin/python bench/bench_bank.py --db /tmp/x.duckdb --lines 100000
+    .venv/bin/python bench/bench_bank.py --db /tmp/x.duckdb --lines 100000 --tmp /tmp/x
     .venv/bin/python bench/bench_bank.py --clients 20000 --lines 10000
 """
 
