@@ -146,17 +146,17 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                    ) -> int:
     """Write ``chosen`` rows (``line, client_id, code, parts, method, reference, paid_on``)
     as payments in one change set; returns its id."""
+    names = ["line", "client_id", "code", "paid_on", "method", "reference", "parts"]
     rows = []
-    for r in bankmatch.records(chosen):
-        parts = r["parts"]
+    limit = payments.REFERENCE_LIMIT
+    for line, client, code, paid_on, method, ref, parts in zip(
+            *(chosen[c].tolist() for c in names), strict=True):
         for k, (invoice_id, number, amount) in enumerate(parts):
-            reference = r["reference"] if len(parts) == 1 else (
-                f"{r['reference']} {number}" if number else f"{r['reference']} /{k + 1}")
-            rows.append({"line": int(r["line"]), "client_id": int(r["client_id"]),
-                         "code": r["code"], "paid_on": r["paid_on"], "amount": amount,
-                         "method": r["method"], "reference": reference[:payments.REFERENCE_LIMIT],
-                         "invoice_id": invoice_id, "invoice": number})
-    frame = pd.DataFrame(rows)
+            reference = ref if len(parts) == 1 else (
+                f"{ref} {number}" if number else f"{ref} /{k + 1}")
+            rows.append((int(line), int(client), code, paid_on, method, reference[:limit],
+                         amount, invoice_id, number))
+    frame = pd.DataFrame(rows, columns=[*names[:-1], "amount", "invoice_id", "invoice"])
     line_ids = sorted({int(x) for x in chosen["line"]})
     with book.store.transaction() as conn:
         if len(line_ids) > 1000:
