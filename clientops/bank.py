@@ -146,17 +146,17 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                    ) -> int:
     """Write ``chosen`` rows (``line, client_id, code, parts, method, reference, paid_on``)
     as payments in one change set; returns its id."""
+    names = ["line", "client_id", "code", "paid_on", "method", "reference", "parts"]
     rows = []
-    for r in bankmatch.records(chosen):
-        parts = r["parts"]
+    limit = payments.REFERENCE_LIMIT
+    for line, client, code, paid_on, method, ref, parts in zip(
+            *(chosen[c].tolist() for c in names), strict=True):
         for k, (invoice_id, number, amount) in enumerate(parts):
-            reference = r["reference"] if len(parts) == 1 else (
-                f"{r['reference']} {number}" if number else f"{r['reference']} /{k + 1}")
-            rows.append({"line": int(r["line"]), "client_id": int(r["client_id"]),
-                         "code": r["code"], "paid_on": r["paid_on"], "amount": amount,
-                         "method": r["method"], "reference": reference[:payments.REFERENCE_LIMIT],
-                         "invoice_id": invoice_id, "invoice": number})
-    frame = pd.DataFrame(rows)
+            reference = ref if len(parts) == 1 else (
+                f"{ref} {number}" if number else f"{ref} /{k + 1}")
+            rows.append((int(line), int(client), code, paid_on, method, reference[:limit],
+                         amount, invoice_id, number))
+    frame = pd.DataFrame(rows, columns=[*names[:-1], "amount", "invoice_id", "invoice"])
     line_ids = sorted({int(x) for x in chosen["line"]})
     with book.store.transaction() as conn:
         if len(line_ids) > 1000:
@@ -217,44 +217,36 @@ class Bank:
         if kind == "pain.002":
             return self._status_report(path)
         lines = bankfiles.parse_statement(data)
-        frame = pd.DataFrame([{**{c: getattr(x, c) for c in LINE_COLUMNS}, "key": x.key}
-                              for x in lines], columns=[*LINE_COLUMNS, "key"])
+        keys = [x.key for x in lines]
         with self.book.store.transaction() as conn:
-            keys = pa.table({"key": pa.array(list(frame["key"]), pa.string())})
-            with _arrow(conn, "_bank_keys", keys):
+            with _arrow(conn, "_bank_keys", pa.table({"key": pa.array(keys, pa.string())})):
                 known = dict(conn.execute(
                     "SELECT l.line_key, l.id FROM bank_lines l JOIN _bank_keys k"
                     " ON k.key = l.line_key").fetchall())
-            new = frame[~frame["key"].isin(known)].reset_index(drop=True)
+            new = [x for x in lines if x.key not in known]
             first = self.book.store.reserve(conn, "bank_line", max(len(new), 1))
             new_ids = list(range(first, first + len(new)))
-            if len(new):
+            if new:
                 self._insert(conn, new, new_ids)
-            ids = dict(known) | dict(zip(new["key"], new_ids, strict=True))
-            returns = self._returns(conn, new.assign(id=new_ids))
+            ids = known | {x.key: i for x, i in zip(new, new_ids, strict=True)}
+            returns = self._returns(conn, [{**x.__dict__, "id": i} for x, i in
+                                           zip(new, new_ids, strict=True) if x.return_reason])
             audit.record(conn, self.book, entity="bank_statement", entity_id=None,
                          client_code=None, action="import",
-                         changes=[("format", None, kind), ("lines", None, len(frame)),
+                         changes=[("format", None, kind), ("lines", None, len(lines)),
                                   ("added", None, len(new))], source=SOURCE)
-        return ImportReport(kind, len(frame), len(new), len(frame) - len(new),
-                            tuple(ids[k] for k in frame["key"]), returns)
+        return ImportReport(kind, len(lines), len(new), len(lines) - len(new),
+                            tuple(ids[k] for k in keys), returns)
 
-    def _insert(self, conn: duckdb.DuckDBPyConnection, new: pd.DataFrame, ids: list[int]) -> None:
-        def text(column: str) -> pa.Array:
-            return pa.array([v if isinstance(v, str) else None for v in new[column]], pa.string())
-
-        def day(column: str) -> pa.Array:
-            return pa.array([v if isinstance(v, date) else None for v in new[column]], pa.date32())
+    def _insert(self, conn: duckdb.DuckDBPyConnection, new: list[bankfiles.BankLine],
+                ids: list[int]) -> None:
+        def column(name: str, kind: pa.DataType) -> pa.Array:
+            return pa.array([getattr(x, name) for x in new], kind)
 
         table = pa.table({
-            "id": pa.array(ids, pa.int64()), "line_key": text("key"), "format": text("format"),
-            "statement_id": text("statement_id"), "account": text("account"),
-            "booking_date": day("booking_date"), "value_date": day("value_date"),
-            "amount": pa.array(list(new["amount"]), MONEY), "direction": text("direction"),
-            "currency": text("currency"), "counterparty_name": text("counterparty_name"),
-            "counterparty_iban": text("counterparty_iban"), "remittance": text("remittance"),
-            "end_to_end_id": text("end_to_end_id"), "mandate_id": text("mandate_id"),
-            "bank_reference": text("bank_reference"), "return_reason": text("return_reason"),
+            "id": pa.array(ids, pa.int64()), "line_key": column("key", pa.string()),
+            **{c: column(c, MONEY if c == "amount" else pa.date32() if c.endswith("_date")
+                         else pa.string()) for c in LINE_COLUMNS},
         })
         with _arrow(conn, "_bank_new", table):
             conn.execute(
@@ -268,10 +260,10 @@ class Bank:
                 [self.book.actor])
 
     # -- SEPA returns and status reports ----------------------------------------------------
-    def _returns(self, conn: duckdb.DuckDBPyConnection, new: pd.DataFrame) -> pd.DataFrame:
-        rows = new[new["return_reason"].notna()]
+    def _returns(self, conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]
+                 ) -> pd.DataFrame:
         out = []
-        for r in bankmatch.records(rows):
+        for r in rows:
             done, note, code, invoice = self._one_return(conn, r)
             out.append({"line": int(r["id"]), "code": code, "invoice": invoice,
                         "reason": r["return_reason"], "done": done, "note": note})

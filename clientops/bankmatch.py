@@ -80,7 +80,14 @@ def _table(conn: duckdb.DuckDBPyConnection, name: str, data: dict[str, pa.Array]
     conn.register(name, pa.table(data))
 
 
-def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _rows(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of a query as dicts (no DataFrame in between: the rules read them one by one)."""
+    names = [d[0] for d in result.description or []]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame
+           ) -> dict[str, list[dict[str, Any]]]:
     """Everything the rules read from the book about these lines, in a few joins."""
     ids, words = [], []
     for line_id, remittance, e2e, mandate in zip(
@@ -101,39 +108,38 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame) -> dict[str, pd
     })
     try:
         facts = {
-            "refs": conn.execute(
+            "refs": _rows(conn.execute(
                 "SELECT DISTINCT t.line_id, d.id, d.client_id, d.number, d.open_amount,"
                 " d.due_date, d.sepa_batch_id, b.status AS batch_status"
                 " FROM _bm_tokens t JOIN documents d ON upper(d.number) = t.token"
                 " LEFT JOIN sepa_batches b ON b.id = d.sepa_batch_id"
-                " WHERE d.kind = 'invoice'").df(),
-            "rums": conn.execute(
+                " WHERE d.kind = 'invoice'")),
+            "rums": _rows(conn.execute(
                 "SELECT DISTINCT t.line_id, m.client_id, m.rum FROM _bm_tokens t"
-                " JOIN sepa_mandates m ON upper(m.rum) = t.token").df(),
-            "ibans": conn.execute(
+                " JOIN sepa_mandates m ON upper(m.rum) = t.token")),
+            "ibans": _rows(conn.execute(
                 "SELECT DISTINCT line_id, client_id, min(how) AS how FROM ("
                 " SELECT l.line_id, c.id AS client_id, 1 AS how FROM _bm_lines l"
                 "  JOIN clients c ON c.iban = l.iban"
                 " UNION ALL SELECT l.line_id, m.client_id, 2 FROM _bm_lines l"
                 "  JOIN sepa_mandates m ON m.iban = l.iban"
                 " UNION ALL SELECT l.line_id, k.client_id, 3 FROM _bm_lines l"
-                "  JOIN bank_ibans k ON k.iban = l.iban) GROUP BY line_id, client_id").df(),
-            "collected": conn.execute(
+                "  JOIN bank_ibans k ON k.iban = l.iban) GROUP BY line_id, client_id")),
+            "collected": _rows(conn.execute(
                 "SELECT l.line_id, t.batch_id FROM _bm_lines l JOIN sepa_transactions t"
-                " ON t.end_to_end_id = l.e2e WHERE t.status = 'collected'").df(),
+                " ON t.end_to_end_id = l.e2e WHERE t.status = 'collected'")),
         }
-        clients = sorted(set(facts["rums"]["client_id"].astype("int64"))
-                         | set(facts["ibans"]["client_id"].astype("int64"))
-                         | set(facts["refs"]["client_id"].astype("int64")))
+        clients = sorted({int(r["client_id"]) for name in ("rums", "ibans", "refs")
+                          for r in facts[name]})
         _table(conn, "_bm_clients", {"client_id": pa.array(clients, pa.int64())})
-        facts["open"] = conn.execute(
+        facts["open"] = _rows(conn.execute(
             "SELECT d.client_id, d.id, d.number, d.open_amount FROM documents d"
             " JOIN _bm_clients k ON k.client_id = d.client_id"
             " LEFT JOIN sepa_batches b ON b.id = d.sepa_batch_id"
             " WHERE d.kind = 'invoice' AND d.open_amount > 0"
             " AND coalesce(b.status, '') <> 'pending'"
-            " ORDER BY d.client_id, d.pool_rank, d.due_date, d.issue_date, d.number").df()
-        facts["unique"] = conn.execute(
+            " ORDER BY d.client_id, d.pool_rank, d.due_date, d.issue_date, d.number"))
+        facts["unique"] = _rows(conn.execute(
             "SELECT l.line_id, u.id, u.client_id, u.number, u.open_amount FROM _bm_lines l"
             " JOIN (SELECT open_amount, min(id) AS id, min(client_id) AS client_id,"
             "       min(number) AS number FROM documents d"
@@ -141,8 +147,7 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame) -> dict[str, pd
             "         (SELECT amount FROM _bm_lines) AND (sepa_batch_id IS NULL OR NOT EXISTS"
             "         (SELECT 1 FROM sepa_batches b WHERE b.id = d.sepa_batch_id"
             "          AND b.status = 'pending'))"
-            "       GROUP BY open_amount HAVING count(*) = 1) u ON u.open_amount = l.amount"
-        ).df()
+            "       GROUP BY open_amount HAVING count(*) = 1) u ON u.open_amount = l.amount"))
     finally:
         for name in ("_bm_tokens", "_bm_lines", "_bm_clients"):
             try:
@@ -159,15 +164,17 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
-def _group(frame: pd.DataFrame, key: str = "line_id") -> dict[int, list[dict[str, Any]]]:
+def _group(rows: list[dict[str, Any]], key: str = "line_id") -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
-    for row in records(frame):
+    for row in rows:
         out.setdefault(int(row[key]), []).append(row)
     return out
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    if isinstance(value, Decimal):  # the book's DECIMAL(18,2) read as is
+        return value.quantize(ZERO)
+    return Decimal(str(value)).quantize(ZERO)
 
 
 def propose(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame,
