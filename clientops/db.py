@@ -167,11 +167,13 @@ _WRITERS: dict[str, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
 
-def _writer(path: Path | str) -> threading.Lock:
-    """The lock of the book at ``path`` (a file; a team-mode store's path is its server URL)."""
-    key = str(path.resolve()) if isinstance(path, Path) else str(path)
+def _writer(path: Path | str) -> threading.Lock | None:
+    """The lock of the book file at ``path``; none for a team-mode book (its path is the
+    server's address): the server orders its writers, who must not wait for each other."""
+    if not isinstance(path, Path):
+        return None
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(key, threading.Lock())
+        return _WRITERS.setdefault(str(path.resolve()), threading.Lock())
 
 
 # Every store of the process, so that none is left open at interpreter exit (_close_all).
@@ -419,11 +421,11 @@ class Store:
                 yield conn
                 return
             writer = _writer(self.path)
-            writer.acquire()
-            try:
+            if writer is None:
                 yield from self._transaction(conn)
-            finally:
-                writer.release()
+                return
+            with writer:
+                yield from self._transaction(conn)
 
     def _transaction(self, conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
         """The outermost transaction's body (see :meth:`transaction`)."""
