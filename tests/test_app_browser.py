@@ -12,6 +12,7 @@ Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``); skipped without i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -112,6 +113,21 @@ def go(page: Any, title: str, path: str) -> None:
     """Follow the navigation bar."""
     page.locator(".co-nav .v-btn", has_text=title).click()
     expect(page).to_have_url(re.compile(re.escape(path) + "$"), timeout=ACT)
+
+
+def owners(db: Path, codes: list[str]) -> list[str | None]:
+    with clientops.open(db, read_only=True) as book:
+        return [book.clients.get(c).owner for c in codes]
+
+
+def until(check: Any, seconds: float = 30.0) -> bool:
+    """Whether ``check()`` holds within ``seconds`` (the server commits after the banner shows)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def no_wider_than_the_window(page: Any) -> None:
@@ -264,13 +280,11 @@ def test_the_seed_article_in_the_browser(server: tuple[Served, Path], browser: A
     bulk.locator(".co-bulk-apply").click()
     bulk.locator(".co-confirm-yes").filter(visible=True).first.click()
     expect(bulk.locator(".co-banner-ok").first).to_be_visible(timeout=ACT)
-    with clientops.open(db, read_only=True) as book:
-        assert [book.clients.get(c).owner for c in codes] == ["Nadia", "Nadia"]
+    assert until(lambda: owners(db, codes) == ["Nadia", "Nadia"]), owners(db, codes)
     bulk.locator(".co-bulk-undo").click()
     bulk.locator(".co-confirm-yes").filter(visible=True).first.click()
     expect(bulk.locator(".co-banner-ok").first).to_be_visible(timeout=ACT)
-    with clientops.open(db, read_only=True) as book:
-        assert "Nadia" not in [book.clients.get(c).owner for c in codes]
+    assert until(lambda: "Nadia" not in owners(db, codes)), owners(db, codes)
 
     # SEPA: the batch file reaches the browser as a download, valid against the XSD.
     go(page, "Relances et SEPA", "/reminders")
