@@ -18,8 +18,6 @@ identified) and ``book.bank.undo``. What is left stays listed (``unmatched``) fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,6 +32,7 @@ from . import audit, bankfiles, bankmatch, bounds, cardrows, mandates, payments
 from .changeset import new_changeset
 from .errors import ConflictError, NotFound, ValidationError
 from .frames import fetch_df
+from .imports import registered
 from .masking import mask_iban
 from .text import as_key
 
@@ -67,16 +66,6 @@ class ImportReport:
     line_ids: tuple[int, ...]
     returns: pd.DataFrame = field(default_factory=pd.DataFrame)
     rejected: int = 0
-
-
-@contextmanager
-def _arrow(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """``table`` visible to SQL as ``name`` for the block."""
-    conn.register(name, table)
-    try:
-        yield
-    finally:
-        conn.unregister(name)
 
 
 class BankChangeSet:
@@ -163,7 +152,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
             cardrows.prefer_drop(conn)
         keys = pa.table({"id": pa.array(line_ids, pa.int64())})
         refs = pa.table({"reference": pa.array(list(frame["reference"]), pa.string())})
-        with _arrow(conn, "_bank_ids", keys), _arrow(conn, "_bank_refs", refs):
+        with registered(conn, "_bank_ids", keys), registered(conn, "_bank_refs", refs):
             taken = conn.execute(
                 "SELECT l.id FROM bank_lines l JOIN _bank_ids k ON k.id = l.id"
                 " WHERE l.status <> 'open' LIMIT 5").fetchall()
@@ -185,7 +174,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                            "client_id": pa.array(list(chosen["client_id"].astype("int64")),
                                                  pa.int64()),
                            "note": pa.array([str(x) for x in chosen["reason"]], pa.string())})
-        with _arrow(conn, "_bank_links", links), _arrow(conn, "_bank_status", status):
+        with registered(conn, "_bank_links", links), registered(conn, "_bank_status", status):
             conn.execute("INSERT INTO bank_payments SELECT line_id, payment_id, ? FROM _bank_links",
                          [changeset_id])
             conn.execute("UPDATE bank_lines SET status = 'matched', client_id = s.client_id,"
@@ -219,7 +208,7 @@ class Bank:
         lines = bankfiles.parse_statement(data)
         keys = [x.key for x in lines]
         with self.book.store.transaction() as conn:
-            with _arrow(conn, "_bank_keys", pa.table({"key": pa.array(keys, pa.string())})):
+            with registered(conn, "_bank_keys", pa.table({"key": pa.array(keys, pa.string())})):
                 known = dict(conn.execute(
                     "SELECT l.line_key, l.id FROM bank_lines l JOIN _bank_keys k"
                     " ON k.key = l.line_key").fetchall())
@@ -248,7 +237,7 @@ class Bank:
             **{c: column(c, MONEY if c == "amount" else pa.date32() if c.endswith("_date")
                          else pa.string()) for c in LINE_COLUMNS},
         })
-        with _arrow(conn, "_bank_new", table):
+        with registered(conn, "_bank_new", table):
             conn.execute(
                 "INSERT INTO bank_lines (id, line_key, format, statement_id, account,"
                 " booking_date, value_date, amount, direction, currency, counterparty_name,"
@@ -363,7 +352,7 @@ class Bank:
             return pd.DataFrame(rows, columns=names, dtype=object)
         wanted = sorted({bounds.record_id(x, "lines") for x in
                          ([lines] if isinstance(lines, int) else list(lines))})
-        with _arrow(conn, "_bank_want", pa.table({"id": pa.array(wanted, pa.int64())})):
+        with registered(conn, "_bank_want", pa.table({"id": pa.array(wanted, pa.int64())})):
             rows = conn.execute(sql + " WHERE id IN (SELECT id FROM _bank_want) ORDER BY id"
                                 ).fetchall()
         # plain Python values (dates, Decimals, None): the rules read them row by row
@@ -374,7 +363,7 @@ class Bank:
         by_id = {p.line_id: p for p in proposals}
         clients = sorted({p.client_id for p in proposals if p.client_id is not None}
                          | {int(c) for c in frame["client_id"].dropna()})
-        with _arrow(conn, "_bank_cl", pa.table({"id": pa.array(clients, pa.int64())})):
+        with registered(conn, "_bank_cl", pa.table({"id": pa.array(clients, pa.int64())})):
             names = {int(r[0]): (r[1], r[2]) for r in conn.execute(
                 "SELECT c.id, c.code, c.name FROM clients c JOIN _bank_cl k ON k.id = c.id"
             ).fetchall()}

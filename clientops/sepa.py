@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +43,7 @@ from .allocation import recompute_open_balances
 from .documents import Document
 from .errors import ClientOpsError, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
+from .imports import registered
 
 if TYPE_CHECKING:
     from .book import Book
@@ -239,16 +239,6 @@ def _creditor_name(creditor: Creditor) -> str:
     return name
 
 
-@contextmanager
-def _registered(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """``table`` visible to SQL as ``name`` for the block."""
-    conn.register(name, table)
-    try:
-        yield
-    finally:
-        conn.unregister(name)
-
-
 class Sepa:
     """``book.sepa``: collect, confirm, batches, transactions."""
 
@@ -318,7 +308,7 @@ class Sepa:
             with self.book.store.transaction() as conn:
                 params = {"on": on, "scheme": scheme}
                 just_expired = pa.table({"mandate_id": pa.array(expiring, pa.int64())})
-                with _registered(conn, "_clientops_sepa_expiring", just_expired):
+                with registered(conn, "_clientops_sepa_expiring", just_expired):
                     rows = arrow_to_df(conn.execute(_CANDIDATES, params).to_arrow_table())
                 due = rows["reason"].isna()
                 rows.loc[due, "reason"] = _unfit(rows[due])
@@ -401,7 +391,7 @@ class Sepa:
             "amount": pa.array(list(todo["open_amount"]), MONEY),
         })
         # Set-based: one INSERT and one UPDATE, however many invoices the batch holds.
-        with _registered(conn, "_clientops_sepa_tx", rows):
+        with registered(conn, "_clientops_sepa_tx", rows):
             conn.execute(
                 "INSERT INTO sepa_transactions (batch_id, document_id, client_id, mandate_id,"
                 " end_to_end_id, sequence, amount, status) SELECT ?, document_id, client_id,"
@@ -459,7 +449,7 @@ class Sepa:
                 self._mark_collected(conn, sorted({t[2] for t in paid}), on)
             if bounced:
                 ids = pa.table({"document_id": pa.array([t[0] for t in bounced], pa.int64())})
-                with _registered(conn, "_clientops_sepa_bounced", ids):
+                with registered(conn, "_clientops_sepa_bounced", ids):
                     conn.execute(
                         "UPDATE sepa_transactions SET status = 'rejected'"
                         " FROM _clientops_sepa_bounced b WHERE sepa_transactions.batch_id = ?"
@@ -486,7 +476,7 @@ class Sepa:
             "amount": pa.array([t[4] for t in paid], MONEY),
             "reference": pa.array([f"SEPA {msg_id} {t[3]}" for t in paid], pa.string()),
         })
-        with _registered(conn, "_clientops_sepa_paid", rows):
+        with registered(conn, "_clientops_sepa_paid", rows):
             conn.execute(
                 "INSERT INTO payments (id, client_id, paid_on, amount, method, reference,"
                 " invoice_id, created_at, sepa_batch_id) SELECT id, client_id, ?, amount,"
@@ -509,7 +499,7 @@ class Sepa:
         """``book.mandates.mark_collected`` for many mandates at once: RCUR from now on."""
         ids = pa.table({"mandate_id": pa.array(mandate_ids, pa.int64())})
         # A join, not list_contains: thousands of ids against every mandate row is quadratic.
-        with _registered(conn, "_clientops_sepa_mandates", ids):
+        with registered(conn, "_clientops_sepa_mandates", ids):
             before = conn.execute(
                 "SELECT m.id, c.code, m.sequence, m.last_collected_on FROM sepa_mandates m"
                 " JOIN _clientops_sepa_mandates x ON x.mandate_id = m.id"
