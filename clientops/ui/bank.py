@@ -17,7 +17,7 @@ import ipywidgets as w
 
 from ..bank import BankChangeSet
 from . import fmt
-from .controls import Banner, esc, guarded, html_table, style, tag
+from .controls import Banner, esc, guarded, html_table, style, tag, uploaded
 from .i18n import _, ngettext
 from .messages import translate
 
@@ -93,13 +93,9 @@ class BankReconciliation(w.VBox):
     # -- statement in --------------------------------------------------------------------
     @guarded()
     def _load_upload(self) -> None:
-        files = self.upload.value
-        if not files:
-            return
-        item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
-        name = str(item.get("name", "releve") if isinstance(item, dict) else item.name)
-        content = bytes(item["content"] if isinstance(item, dict) else item.content)
-        self.load_file(name, content)
+        file = uploaded(self.upload, "releve")
+        if file is not None:
+            self.load_file(*file)
 
     @guarded()
     def load_file(self, name: str, content: bytes) -> None:

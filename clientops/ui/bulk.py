@@ -20,7 +20,7 @@ from ..bulk import read_corrections, selection_codes
 from ..changeset import ChangeSet
 from ..clients import EDITABLE_FIELDS
 from . import fmt, labels
-from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
+from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag, uploaded
 from .i18n import _, ngettext
 from .messages import translate
 
@@ -193,13 +193,9 @@ class BulkCorrections(w.VBox):
 
     @guarded()
     def _load_upload(self) -> None:
-        files = self.upload.value
-        if not files:
-            return
-        item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
-        name = str(item.get("name", "corrections.csv") if isinstance(item, dict) else item.name)
-        content = bytes(item["content"] if isinstance(item, dict) else item.content)
-        self.load_file(name, content)
+        file = uploaded(self.upload, "corrections.csv")
+        if file is not None:
+            self.load_file(*file)
 
     def load_file(self, name: str, content: bytes) -> None:
         """Read an uploaded spreadsheet (also callable directly: tests, notebooks)."""

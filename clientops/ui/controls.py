@@ -56,6 +56,16 @@ def style() -> w.HTML:
     return w.HTML(CSS, layout=w.Layout(height="0px", margin="0"))
 
 
+def uploaded(upload: w.FileUpload, default: str) -> tuple[str, bytes] | None:
+    """The first file of a FileUpload as ``(name, content)``; None when nothing is uploaded."""
+    files = upload.value
+    if not files:
+        return None
+    item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
+    name = str(item.get("name", default) if isinstance(item, dict) else item.name)
+    return name, bytes(item["content"] if isinstance(item, dict) else item.content)
+
+
 def tag(widget: w.DOMWidget, *names: str) -> w.DOMWidget:
     """Give ``widget`` CSS classes ``co-<name>`` (stable handles for browser tests)."""
     for name in names:
