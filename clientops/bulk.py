@@ -411,7 +411,7 @@ def _field_refusal(book: Book, name: str, value: Any) -> str:
     _clean, errors = book.clients.check({name: value})
     for err in errors:
         if err.field == name:
-            return str(err.message)
+            return str(err.message("en"))
     return "cannot be changed by a correction"
 
 
@@ -500,7 +500,7 @@ class _Checker:
         for err in errors:
             target = err.field if err.field in names else names[0]
             by_field.setdefault(target, []).append(
-                err.message if err.field == target else f"{err.field}: {err.message}")
+                err.message("en") if err.field == target else f"{err.field}: {err.message('en')}")
         # a kept field asked to hold its stored value is left out of ``cleaned``
         texts = [as_text(cleaned[n] if n in cleaned else getattr(rep, n)) for n in names]
         others = [(f, as_text(v)) for f, v in cleaned.items() if f not in names] if not errors else []
@@ -655,7 +655,7 @@ def unique_errors(
     if not found:
         return []
     where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}
-    return [(where[(code, err.field)], err.message) for code, err in found
+    return [(where[(code, err.field)], err.message("en")) for code, err in found
             if (code, err.field) in where]
 
 

@@ -728,7 +728,7 @@ class Clients:
                 identifiers.clean_vat(vat, "vat_number", siren=siren)
             except ValidationError as err:
                 blamed = "vat_number" if "vat_number" in given else "siren"
-                message = err.message if blamed == "vat_number" else \
+                message = err.message("en") if blamed == "vat_number" else \
                     f"does not match the VAT number {vat}"
                 errors.append(ValidationError(blamed, given.get(blamed), message))
         errors.extend(_einvoicing_checks(given, touched, merged, bad))
@@ -739,7 +739,7 @@ class Clients:
             try:
                 identifiers.clean_bic(bic, "bic", iban=iban)
             except ValidationError as err:
-                errors.append(ValidationError("bic", given.get("bic", bic), err.message))
+                errors.append(ValidationError("bic", given.get("bic", bic), err.message("en")))
         if "iban" in touched and iban and "iban" not in bad and has_active_mandate \
                 and not identifiers.in_sepa_zone(iban):
             # what the write refuses (Clients._amend_mandates), said before it (bulk preview)
@@ -1140,7 +1140,7 @@ def _einvoicing_checks(
         except ValidationError as err:
             blamed = next((f for f in ("einvoicing_address", "siret", "siren") if f in given),
                           "einvoicing_address")
-            message = err.message if blamed == "einvoicing_address" else \
+            message = err.message("en") if blamed == "einvoicing_address" else \
                 f"does not match the e-invoicing address {address}"
             errors.append(ValidationError(blamed, given.get(blamed), message))
     if merged.get("kind") != "public_body":

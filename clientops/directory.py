@@ -252,7 +252,7 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
         except ValidationError as err:
             if not address and not siren and siret:  # reported with the SIREN read
                 siren = str(siret).strip()[:9]
-            bad.append((row, siren, siret, address, f"{err.field}: {err.message}"))
+            bad.append((row, siren, siret, address, f"{err.field}: {err.message('en')}"))
             continue
         good.append((row, *parts[:4], platforms[i], parts[4]))
     columns = list(zip(*good, strict=True)) if good else [()] * 7

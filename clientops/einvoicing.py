@@ -170,7 +170,7 @@ def _identifier(clean: Any, text: str) -> str:
     try:
         return str(clean(text))
     except ValidationError as err:
-        raise ValueError(err.message) from err
+        raise ValueError(err.message("en")) from err
 
 
 def vouched(values: Any) -> np.ndarray:

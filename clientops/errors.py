@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from . import masking
+from . import i18n, masking
 
 
 class ClientOpsError(Exception):
@@ -17,22 +18,82 @@ class ValidationError(ClientOpsError, ValueError):
     Attributes:
       field: the field that caused it (``"iban"``, ``"siret"``…).
       value: the offending value as given (a form shows it back in its own input).
-      message: why, in words a finance person understands; never quotes the value.
+      code: what is wrong, as a stable code (``"iban.checksum"``, ``"siret.length"``,
+        ``"client.duplicate"``…): the key of its text in the ``errors`` catalogue.
+      params: the values the text quotes (``{"length": 13}``); never the refused value.
 
-    ``str(err)`` quotes the value after the message, masked for a bank account field
-    (:data:`clientops.masking.SENSITIVE`): a mistyped IBAN is still most of an IBAN. Characters
-    that cannot be shown as they are (controls, line breaks, invisible ones) are escaped there.
+    :meth:`message` gives the text in French or English, from the catalogue; ``str(err)`` is
+    ``"<field>: <English text>"`` for logs, followed by the value, masked for a bank account
+    field (:data:`clientops.masking.SENSITIVE`): a mistyped IBAN is still most of an IBAN.
+    Characters that cannot be shown as they are (controls, line breaks, invisible ones) are
+    escaped there.
     """
 
-    def __init__(self, field: str, value: Any, message: str) -> None:
+    def __init__(self, field: str, value: Any, code: str, /, **params: Any) -> None:
         self.field = field
         self.value = value
-        self.message = message
+        self.code = code
+        self.params = params
         shown = _shorten(masking.shown(field, value))
-        super().__init__(f"{field}: {message}" + (f" ({shown})" if shown else ""))
+        super().__init__(f"{field}: {self.message('en')}" + (f" ({shown})" if shown else ""))
+
+    def message(self, language: str | None = None) -> str:
+        """Why, in ``language`` (default: the package's, :func:`clientops.i18n.get_language`),
+        in words a finance person understands; never quotes the refused value."""
+        return text(self.code, language, **self.params)
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable: errors cross process boundaries
-        return (type(self), (self.field, self.value, self.message))
+        return (_rebuild, (type(self), self.field, self.value, self.code, self.params))
+
+
+def _rebuild(cls: type[ValidationError], field: str, value: Any, code: str,
+             params: dict[str, Any]) -> ValidationError:
+    return cls(field, value, code, **params)
+
+
+def text(code: str, language: str | None = None, /, **params: Any) -> str:
+    """The catalogue's text for ``code`` in ``language``, its ``{placeholders}`` filled.
+
+    A parameter that is itself coded (a :class:`ValidationError`, or a :class:`Coded`) is put
+    in the same language. A code with no catalogue entry raises :class:`KeyError`
+    (``tests/test_error_codes.py`` checks that every code raised has its two entries).
+    """
+    if not _CODE.fullmatch(code):  # not yet coded: English prose (being retired, see test_error_codes)
+        return code
+    language = language or i18n.get_language()
+    template = i18n.translations(CATALOGUE, language).gettext(code)
+    if template == code:
+        raise KeyError(f"no {language!r} text for the error code {code!r}")
+    shown = {name: value.message(language) if isinstance(value, (ValidationError, Coded))
+             else value for name, value in params.items()}
+    return template.format(**shown)
+
+
+class Coded:
+    """A coded text that is not an error: a reason in a report, a part of a message."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code = code
+        self.params = params
+
+    def message(self, language: str | None = None) -> str:
+        return text(self.code, language, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __repr__(self) -> str:
+        return f"Coded({self.code!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Coded) and (self.code, self.params) == (other.code, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+
+CATALOGUE = "errors"  # the gettext domain of the domain's messages
+_CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")  # "iban.checksum"
 
 
 def _shorten(value: Any, limit: int = 60) -> str:
@@ -74,6 +135,8 @@ class ConflictError(ClientOpsError):
 __all__ = [
     "ClientOpsError",
     "ValidationError",
+    "Coded",
+    "text",
     "NotFound",
     "DeletionRefused",
     "ReadOnlyError",

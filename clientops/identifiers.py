@@ -302,13 +302,13 @@ def clean_siren(value: Any, field: str = "siren") -> str:
     try:
         return str(fr_siren.validate(text))
     except InvalidLength as err:
-        raise ValidationError(field, value, "a SIREN has exactly 9 digits") from err
+        raise ValidationError(field, value, "siren.length") from err
     except InvalidFormat as err:
-        raise ValidationError(field, value, "a SIREN contains only digits") from err
+        raise ValidationError(field, value, "siren.format") from err
     except InvalidChecksum as err:
-        raise ValidationError(field, value, "is not a valid SIREN: the key digit does not match (typing error?)") from err
+        raise ValidationError(field, value, "siren.checksum") from err
     except StdnumError as err:
-        raise ValidationError(field, value, "is not a valid SIREN") from err
+        raise ValidationError(field, value, "siren.invalid") from err
 
 
 def clean_siret(value: Any, field: str = "siret") -> str:
@@ -317,13 +317,13 @@ def clean_siret(value: Any, field: str = "siret") -> str:
     try:
         return str(fr_siret.validate(text))
     except InvalidLength as err:
-        raise ValidationError(field, value, "a SIRET has exactly 14 digits") from err
+        raise ValidationError(field, value, "siret.length") from err
     except InvalidFormat as err:
-        raise ValidationError(field, value, "a SIRET contains only digits") from err
+        raise ValidationError(field, value, "siret.format") from err
     except InvalidChecksum as err:
-        raise ValidationError(field, value, "is not a valid SIRET: the key digit does not match (typing error?)") from err
+        raise ValidationError(field, value, "siret.checksum") from err
     except StdnumError as err:
-        raise ValidationError(field, value, "is not a valid SIRET") from err
+        raise ValidationError(field, value, "siret.invalid") from err
 
 
 def clean_vat(value: Any, field: str = "vat_number", siren: str | None = None) -> str:

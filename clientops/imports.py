@@ -147,7 +147,7 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
             try:
                 cells[i] = clean_text(name, cell, limit)
             except ValidationError as err:
-                problems[i] = problems[i] or f"{name}: {err.message}"
+                problems[i] = problems[i] or f"{name}: {err.message('en')}"
         frame[name] = pd.Series(cells, index=frame.index, dtype=object)
     frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
 

@@ -358,7 +358,7 @@ def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) ->
         cleaned, errors = book.clients.check(changes, accounting_prefix=prefix)
         mine = [e for e in errors if e.field == field]
         if mine:
-            verdicts.append((field, value, country, "; ".join(e.message for e in mine), None))
+            verdicts.append((field, value, country, "; ".join(e.message("en") for e in mine), None))
         elif field in cleaned and cleaned[field] != value:
             shown = mask_iban(cleaned[field]) if field == "iban" else cleaned[field]
             verdicts.append((field, value, country, f"is not stored in its clean form ({shown})",

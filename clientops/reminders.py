@@ -135,7 +135,7 @@ def _day(value: date | str | None, field: str) -> date:
 def _why(err: BaseException) -> str:
     """A failure as the result table reports it: the domain's message, or the error's kind."""
     if isinstance(err, ValidationError):
-        return err.message          # not the value: it may hold the very characters refused
+        return err.message("en")          # not the value: it may hold the very characters refused
     text = str(err).strip()
     if isinstance(err, ClientOpsError) and text:
         return text

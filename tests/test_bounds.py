@@ -35,7 +35,7 @@ def refused(book: clientops.Book, field: str, call: Any, *args: Any, **kwargs: A
         call(*args, **kwargs)
     assert err.value.field == field, err.value
     assert unchanged(book) == before
-    return err.value.message
+    return err.value.message("en")
 
 
 # -- dates ---------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_errors_are_the_single_edit_errors_word_for_word(
     _clean, expected = book.clients.check({field: value}, current)
     assert expected, "the table row must be invalid for a single edit too"
     cs = book.bulk.update(three, **{field: value})
-    assert cs.errors["error"].tolist() == ["; ".join(e.message for e in expected)] * 3
+    assert cs.errors["error"].tolist() == ["; ".join(e.message("en") for e in expected)] * 3
     with pytest.raises(clientops.ValidationError):
         book.clients.update(three[0], **{field: value})
 
@@ -124,7 +124,7 @@ def test_coupled_fields_are_checked_against_the_stored_country_when_the_new_one_
     _clean, expected = book.clients.check(changes, book.clients.get(code))
     cs = book.bulk.update([code], **changes)
     assert sorted((r.field, r.error) for r in cs.errors.itertuples()) == sorted(
-        (e.field, e.message) for e in expected)
+        (e.field, e.message("en")) for e in expected)
 
 
 def test_values_are_cleaned_like_a_single_edit(book: clientops.Book, three: list[str]) -> None:

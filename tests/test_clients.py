@@ -523,7 +523,7 @@ def test_conflicts_ignore_duplicates_when_allowed(book: clientops.Book) -> None:
     assert book.clients.conflicts({b.code: {"siren": "732829320"}}, allow_duplicate=True) == []
     found = book.clients.conflicts({b.code: {"siren": "732829320"}})
     assert [(code, err.field) for code, err in found] == [(b.code, "siren")]
-    assert a.code in found[0][1].message
+    assert a.code in found[0][1].message("en")
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_address_fields_are_validated_and_audited(book: clientops.Book) -> None:
     with pytest.raises(ValidationError) as err:
         book.clients.update(acme.code, einvoicing_address=ORANGE[0])
     assert err.value.field == "einvoicing_address"
-    assert "not the client's SIREN 732829320" in err.value.message
+    assert "not the client's SIREN 732829320" in err.value.message("en")
     with pytest.raises(ValidationError, match="not the client's SIRET"):
         book.clients.update(acme.code, einvoicing_address=f"{ACME[0]}_73282932000017")
     # a SIREN that no longer matches the address is refused too, blamed on the SIREN

@@ -54,7 +54,7 @@ def test_invalid_addresses(given: str, reason: str) -> None:
     with pytest.raises(ValidationError) as err:
         einvoicing.parse(given)
     assert err.value.field == "einvoicing_address"
-    assert reason in err.value.message
+    assert reason in err.value.message("en")
     assert not einvoicing.is_valid(given)
 
 

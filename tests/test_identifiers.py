@@ -59,7 +59,7 @@ def test_clean_iban_refuses_with_a_reason(value: object, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_iban(value, field="iban")
     assert info.value.field == "iban"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_clean_siren_refuses(value: str, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_siren(value)
     assert info.value.field == "siren"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_clean_siret_refuses(value: str, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_siret(value)
     assert info.value.field == "siret"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_clean_vat_refuses(value: str, siren: str | None, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_vat(value, siren=siren)
     assert info.value.field == "vat_number"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 def test_vat_from_siren_gives_the_french_key() -> None:
@@ -311,7 +311,7 @@ def test_clean_creditor_id_refuses(value: str, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_creditor_id(value)
     assert info.value.field == "sepa_creditor_id"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 @pytest.mark.parametrize(

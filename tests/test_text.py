@@ -75,7 +75,7 @@ def test_clean_text_refuses(value: Any, multiline: bool, reason: str) -> None:
     with pytest.raises(ValidationError) as info:
         clean_text("name", value, multiline=multiline)
     assert info.value.field == "name"
-    assert reason in info.value.message
+    assert reason in info.value.message("en")
 
 
 def test_every_unicode_format_character_is_refused() -> None:
@@ -87,7 +87,7 @@ def test_every_unicode_format_character_is_refused() -> None:
         try:
             clean_text("name", f"a{char}b")
         except ValidationError as err:
-            assert "invisible or direction-changing" in err.message
+            assert "invisible or direction-changing" in err.message("en")
         else:
             accepted.append(f"U+{ord(char):04X}")
     assert accepted == []
@@ -110,7 +110,7 @@ def test_the_refusal_quotes_the_value_with_its_hidden_characters_escaped(value: 
 def test_required_text_refuses_blank() -> None:
     with pytest.raises(ValidationError) as info:
         required_text("title", "  ")
-    assert (info.value.field, info.value.message) == ("title", "is required")
+    assert (info.value.field, info.value.message("en")) == ("title", "is required")
 
 
 # -- every write path ----------------------------------------------------------------------
@@ -268,9 +268,9 @@ def test_hostile_text_is_refused_and_changes_nothing(
         if what == "crlf" and multiline:
             continue
         err = _refused(book, ctx, call, field, value)
-        assert reason in err.message, (path, field, what, err)
+        assert reason in err.message("en"), (path, field, what, err)
     err = _refused(book, ctx, call, field, "x" * (limit + 1))
-    assert f"at most {limit}" in err.message, (path, field, err)
+    assert f"at most {limit}" in err.message("en"), (path, field, err)
 
 
 @pytest.mark.parametrize(("path", "field", "limit", "multiline", "call"), PATHS,
@@ -302,7 +302,7 @@ def test_formatted_fields_refuse_hostile_text_too(
 def test_a_reminder_by_email_names_email_addresses(book: clientops.Book) -> None:
     ctx = _setup(book)
     err = _refused(book, ctx, _reminder_record("recipient", "email"), "recipient", "not an email")
-    assert "email" in err.message
+    assert "email" in err.message("en")
     stored = _reminder_record("recipient", "email")(book, ctx, "A@Martin.fr, b@martin.fr")
     assert stored == "A@martin.fr, b@martin.fr"
 

@@ -60,11 +60,11 @@ def errors_by_field(errors: Any) -> dict[str, str]:
         items = errors
     for item in items:
         if isinstance(item, ValidationError):
-            found.setdefault(item.field, item.message)
+            found.setdefault(item.field, item.message())
         elif isinstance(item, tuple) and len(item) >= 2:
             field, message = item[0], item[-1]
             if isinstance(message, ValidationError):  # conflicts(): (code, error)
-                field, message = message.field, message.message
+                field, message = message.field, message.message()
             found.setdefault(str(field), str(message))
         else:
             found.setdefault("", str(item))
@@ -259,7 +259,7 @@ class ClientFieldsForm(w.VBox):
         except ValidationError as err:
             self.last_error = err
             if err.field in self.fields:
-                self.fields[err.field].set_error(err.message)
+                self.fields[err.field].set_error(err.message())
                 self.banner.error(_("Please correct the fields marked in red."))
             else:
                 self.banner.error(err)

@@ -168,7 +168,7 @@ class ContactsEditor(w.VBox):
             return None
         except ValidationError as err:
             if err.field in self.fields:
-                self.fields[err.field].set_error(err.message)
+                self.fields[err.field].set_error(err.message())
             self.banner.error(err)
             return None
         self.banner.ok(_("Contact saved."))

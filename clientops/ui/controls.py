@@ -82,7 +82,7 @@ def describe_error(err: BaseException) -> str:
     French) and names fields by their column (shown by their label).
     """
     if isinstance(err, ValidationError):
-        return describe_field_error(err.field, err.message)
+        return describe_field_error(err.field, err.message())
     if isinstance(err, ConflictError) and not err.fields:  # undo blocked, batch clash…
         return translate(str(err))
     if isinstance(err, ConflictError):  # a record changed meanwhile: say which fields

@@ -166,7 +166,7 @@ class PaymentForm(ClientFieldsForm):
         except ValidationError as err:
             target = {"signed_on": self.signed_on, "rum": self.rum}.get(err.field)
             if target is not None:
-                target.set_error(err.message)
+                target.set_error(err.message())
             self.mandate_banner.error(err)
             return None
         self.mandate_banner.ok(_("Mandate {rum} recorded.").format(rum=mandate.rum))

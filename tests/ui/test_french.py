@@ -126,8 +126,8 @@ def test_the_bulk_history_describes_change_sets_in_french(demo_book: clientops.B
 def test_email_validator_messages_become_ours(address: str, in_french: str) -> None:
     with pytest.raises(ValidationError) as caught:
         clean_email(address)
-    assert "@-sign" not in caught.value.message
-    assert describe_field_error("email", caught.value.message) == (
+    assert "@-sign" not in caught.value.message()
+    assert describe_field_error("email", caught.value.message()) == (
         f"Email : n'est pas une adresse e-mail valide : {in_french}")
 
 

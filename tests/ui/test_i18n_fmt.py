@@ -12,6 +12,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from clientops import i18n as package_i18n
 from clientops.ui import fmt, i18n
 
 UI = Path(i18n.__file__).parent
@@ -45,7 +46,7 @@ def ui_messages() -> tuple[dict[Msgid, list[str]], list[str]]:
 
 
 def catalogue(language: str) -> Catalog:
-    with (i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").open("rb") as fh:
+    with (package_i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").open("rb") as fh:
         return read_po(fh)
 
 
@@ -136,9 +137,9 @@ def test_language_from_the_web_app_address_or_the_environment(
 ) -> None:
     monkeypatch.delenv("CLIENTOPS_LANG", raising=False)
     monkeypatch.setenv("QUERY_STRING", "code=C000001&lang=en")  # Voilà passes ?lang=en
-    assert i18n._initial_language() == "en"
+    assert package_i18n._initial_language() == "en"
     monkeypatch.setenv("QUERY_STRING", "lang=xx")  # unknown: ignored
     monkeypatch.setenv("CLIENTOPS_LANG", "en")
-    assert i18n._initial_language() == "en"
+    assert package_i18n._initial_language() == "en"
     monkeypatch.delenv("CLIENTOPS_LANG")
-    assert i18n._initial_language() == "fr"
+    assert package_i18n._initial_language() == "fr"
