@@ -19,8 +19,13 @@ A message made of several messages joined by ``"; "`` is translated part by part
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
+from datetime import date
+from functools import cache
 
+from .. import errors
+from ..i18n import translations
 from . import labels
 from .i18n import get_language
 
@@ -971,8 +976,53 @@ def _french(message: str) -> str | None:
     return "; ".join(s if s is not None else p for s, p in zip(shown, parts, strict=True))
 
 
+@cache
+def _catalogue() -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
+    """The ``errors`` catalogue read backwards: English text → French template.
+
+    A coded error's English text that a module not yet coded turned back into prose
+    (``ValidationError(field, value, err.message("en"))``) is recognised by its English
+    template and put in French from the catalogue: no table entry repeats a coded message.
+    """
+    english, french = translations(errors.CATALOGUE, "en"), translations(errors.CATALOGUE, "fr")
+    exact: dict[str, str] = {}
+    patterns: list[tuple[int, re.Pattern[str], str]] = []
+    for code in getattr(english, "_catalog", {}):
+        if not code:
+            continue
+        en, fr = english.gettext(code), french.gettext(code)
+        names = [name for _, name, _, _ in string.Formatter().parse(en) if name]
+        if not names:
+            exact.setdefault(en, fr)
+            continue
+        literal = "".join(text for text, *_ in string.Formatter().parse(en))
+        patterns.append((len(literal), _pattern(en), fr))
+    patterns.sort(key=lambda item: -item[0])  # the most specific template first
+    return exact, [(pattern, fr) for _length, pattern, fr in patterns]
+
+
+def _from_catalogue(message: str) -> str | None:
+    exact, patterns = _catalogue()
+    if message in exact:
+        return exact[message]
+    for pattern, french in patterns:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values: dict[str, object] = {}
+        for name, value in found.groupdict().items():
+            nested = _from_catalogue(value)  # a coded part (an example, a document kind)
+            values[name] = nested if nested is not None else (
+                date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value)
+        return french.format(**values)
+    return None
+
+
 def _whole(message: str) -> str | None:
     """The French of one message, or ``None`` when no entry matches it."""
+    coded = _from_catalogue(message)
+    if coded is not None:
+        return coded
     for pattern, french in _RULES:
         found = pattern.fullmatch(message)
         if found is None:
