@@ -78,8 +78,9 @@ def _rebuild(cls: type[ValidationError], field: str, value: Any, code: str,
 def text(code: str, language: str | None = None, /, **params: Any) -> str:
     """The catalogue's text for ``code`` in ``language``, its ``{placeholders}`` filled.
 
-    A parameter that is itself coded (a :class:`ValidationError`, or a :class:`Coded`) is put
-    in the same language. A code with no catalogue entry raises :class:`KeyError`
+    A parameter that is itself coded (a :class:`ValidationError`, a :class:`Coded`, a field's
+    name as :class:`clientops.vocabulary.Named` — anything with a ``message(language)``
+    method) is put in the same language. A code with no catalogue entry raises :class:`KeyError`
     (``tests/test_error_codes.py`` checks that every code raised has its two entries).
     """
     if not _CODE.fullmatch(code):  # not yet coded: English prose (being retired, see test_error_codes)
@@ -88,7 +89,7 @@ def text(code: str, language: str | None = None, /, **params: Any) -> str:
     template = i18n.translations(CATALOGUE, language).gettext(code)
     if template == code:
         raise KeyError(f"no {language!r} text for the error code {code!r}")
-    shown = {name: value.message(language) if isinstance(value, (ClientOpsError, Coded))
+    shown = {name: value.message(language) if callable(getattr(value, "message", None))
              else value for name, value in params.items()}
     return template.format(**shown)
 
