@@ -261,13 +261,14 @@ def decode(text: str | None) -> list[Coded]:
     return [_coded(json.loads(part)) for part in text.split(REASON_SEPARATOR) if part]
 
 
-def with_reasons(frame: pd.DataFrame, column: str = "reason") -> pd.DataFrame:
+def with_reasons(frame: pd.DataFrame, column: str = "reason", code: str = "code") -> pd.DataFrame:
     """``frame`` with its encoded ``column`` read back: a ``code`` column (the codes, joined
-    by ``"; "``) just before it, and the texts in the package's language (joined by ``"; "``)."""
+    by ``"; "``; named ``reason_code`` where ``code`` is the client's) just before it, and the
+    texts in the package's language (joined by ``"; "``)."""
     found = [decode(text) for text in frame[column].tolist()]
     codes = ["; ".join(r.code for r in rs) if rs else None for rs in found]
     frame[column] = ["; ".join(r.message() for r in rs) if rs else None for rs in found]
-    frame.insert(list(frame.columns).index(column), "code", codes)
+    frame.insert(list(frame.columns).index(column), code, codes)
     return frame
 
 
