@@ -94,6 +94,11 @@ def text(code: str, language: str | None = None, /, **params: Any) -> str:
     return template.format(**shown)
 
 
+def is_code(text: Any) -> bool:
+    """Whether ``text`` is an error code (``"iban.checksum"``) rather than English prose."""
+    return isinstance(text, str) and _CODE.fullmatch(text) is not None
+
+
 class Coded:
     """A coded text that is not an error: a reason in a report, a part of a message."""
 
@@ -171,6 +176,7 @@ __all__ = [
     "ValidationError",
     "Coded",
     "text",
+    "is_code",
     "NotFound",
     "DeletionRefused",
     "ReadOnlyError",

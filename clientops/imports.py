@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .bounds import MAX_AMOUNT
-from .errors import Coded, ValidationError
+from .errors import Coded, ValidationError, is_code
 from .vocabulary import Named
 from .text import clean_text
 
@@ -149,7 +149,7 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
                 cells[i] = clean_text(name, cell, limit)
             except ValidationError as err:
                 problems[i] = problems[i] or encode(
-                    Coded("import.cell", field=Named(name), problem=Coded(err.code, **err.params)))
+                    Coded("import.cell", field=name, problem=Coded(err.code, **err.params)))
         frame[name] = pd.Series(cells, index=frame.index, dtype=object)
     frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
 
@@ -266,7 +266,8 @@ def with_reasons(frame: pd.DataFrame, column: str = "reason", code: str = "code"
     by ``"; "``; named ``reason_code`` where ``code`` is the client's) just before it, and the
     texts in the package's language (joined by ``"; "``)."""
     found = [decode(text) for text in frame[column].tolist()]
-    codes = ["; ".join(r.code for r in rs) if rs else None for rs in found]
+    codes = ["; ".join(r.code for r in rs if is_code(r.code)) or None if rs else None
+             for rs in found]
     frame[column] = ["; ".join(r.message() for r in rs) if rs else None for rs in found]
     frame.insert(list(frame.columns).index(column), code, codes)
     return frame
