@@ -29,8 +29,8 @@ import pyarrow as pa
 
 from .bounds import MAX_AMOUNT
 from .errors import Coded, ValidationError, is_code
-from .vocabulary import Named
 from .text import clean_text
+from .vocabulary import Named
 
 if TYPE_CHECKING:
     from .book import Book

@@ -47,8 +47,8 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from . import imports
 from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
-from .identifiers import FR_TERRITORIES
 from .errors import Coded
+from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
 from .readiness import MISSING, best_line_sql, cutoff, findings_sql
