@@ -19,13 +19,14 @@ os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
 
 
 @pytest.fixture(autouse=True)
-def english_texts() -> Iterator[None]:
+def english_texts(request: pytest.FixtureRequest) -> Iterator[None]:
     """Domain tests read texts in English: a frame's text column (a quality finding's
     ``message``, an import report's ``reason``…) is written in the package's language when the
-    frame is built. ``tests/ui`` sets French again (its own conftest) and the app sets the
-    language per request; a test that asks why something was refused asserts its ``code``."""
+    frame is built. ``tests/ui`` speaks French (its own conftest) and the app sets the language
+    per request; a test that asks why something was refused asserts its ``code``."""
     previous = i18n.get_language()
-    i18n.set_language("en")
+    if "ui" not in Path(str(request.node.path)).parent.parts[-1:]:
+        i18n.set_language("en")
     yield
     i18n.set_language(previous)
 
