@@ -25,8 +25,8 @@ from clientops.ui import fmt, i18n, labels  # noqa: E402
 from clientops.ui.bulk import BulkCorrections  # noqa: E402
 from clientops.ui.client_card import ClientCard  # noqa: E402
 from clientops.ui.client_list import ClientList  # noqa: E402
-from clientops.ui.dashboard import Dashboard  # noqa: E402
 from clientops.ui.controls import describe_error  # noqa: E402
+from clientops.ui.dashboard import Dashboard  # noqa: E402
 from clientops.ui.reminders import RemindersView  # noqa: E402
 
 
