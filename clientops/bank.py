@@ -46,7 +46,7 @@ LINE_COLUMNS = ["format", "statement_id", "account", "booking_date", "value_date
                 "direction", "currency", "counterparty_name", "counterparty_iban", "remittance",
                 "end_to_end_id", "mandate_id", "bank_reference", "return_reason"]
 PREVIEW_COLUMNS = ["line", "booking_date", "amount", "counterparty", "code", "name",
-                   "invoices", "confidence", "reason", "kind"]
+                   "invoices", "confidence", "reason_code", "reason", "kind"]
 MONEY = pa.decimal128(18, 2)
 
 
@@ -81,8 +81,9 @@ class BankChangeSet:
 
     Attributes:
       items: one row per line: ``line, booking_date, amount, counterparty, code, name,
-        invoices, confidence, reason, kind`` (``payment``, ``return`` or ``refused``) and the
-        internal ``client_id, parts, method, reference``.
+        invoices, confidence, reason_code, reason, kind`` (``payment``, ``return`` or
+        ``refused``; ``reason`` in the package's language) and the internal ``client_id,
+        parts, method, reference, paid_on, why`` (``why``: the reason as a coded text).
     """
 
     def __init__(self, book: Book, items: pd.DataFrame) -> None:
@@ -93,7 +94,7 @@ class BankChangeSet:
     @property
     def preview(self) -> pd.DataFrame:
         """``line, booking_date, amount, counterparty, code, name, invoices, confidence,
-        reason, kind``, best confidence first, refusals last."""
+        reason_code, reason, kind``, best confidence first, refusals last."""
         return self.items[PREVIEW_COLUMNS].reset_index(drop=True)
 
     @property
