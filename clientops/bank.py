@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from . import audit, bankfiles, bankmatch, bounds, cardrows, mandates, payments
 from .changeset import new_changeset
-from .errors import ConflictError, NotFound, ValidationError
+from .errors import Coded, ConflictError, NotFound, ValidationError
 from .frames import fetch_df
 from .imports import registered
 from .masking import mask_iban
@@ -46,7 +46,7 @@ LINE_COLUMNS = ["format", "statement_id", "account", "booking_date", "value_date
                 "direction", "currency", "counterparty_name", "counterparty_iban", "remittance",
                 "end_to_end_id", "mandate_id", "bank_reference", "return_reason"]
 PREVIEW_COLUMNS = ["line", "booking_date", "amount", "counterparty", "code", "name",
-                   "invoices", "confidence", "reason", "kind"]
+                   "invoices", "confidence", "reason_code", "reason", "kind"]
 MONEY = pa.decimal128(18, 2)
 
 
@@ -56,7 +56,8 @@ class ImportReport:
 
     Attributes:
       line_ids: the ids of the file's lines (new ones and those already imported), in order.
-      returns: ``line, code, invoice, reason, done, note`` — one row per return line.
+      returns: ``line, code, invoice, reason, done, note_code, note`` — one row per return
+        line (``reason``: the bank's return code; ``note`` in the package's language).
     """
 
     format: str
@@ -68,13 +69,21 @@ class ImportReport:
     rejected: int = 0
 
 
+def _already(status: str) -> Coded:
+    """Why a line that is no longer open is left out (``matched``, ``returned``)."""
+    if status in ("matched", "returned"):
+        return Coded(f"bank.already_{status}")
+    return Coded("bank.already", status=status)
+
+
 class BankChangeSet:
     """The payments a statement's lines would record, previewed before they are written.
 
     Attributes:
       items: one row per line: ``line, booking_date, amount, counterparty, code, name,
-        invoices, confidence, reason, kind`` (``payment``, ``return`` or ``refused``) and the
-        internal ``client_id, parts, method, reference``.
+        invoices, confidence, reason_code, reason, kind`` (``payment``, ``return`` or
+        ``refused``; ``reason`` in the package's language) and the internal ``client_id,
+        parts, method, reference, paid_on, why`` (``why``: the reason as a coded text).
     """
 
     def __init__(self, book: Book, items: pd.DataFrame) -> None:
@@ -85,7 +94,7 @@ class BankChangeSet:
     @property
     def preview(self) -> pd.DataFrame:
         """``line, booking_date, amount, counterparty, code, name, invoices, confidence,
-        reason, kind``, best confidence first, refusals last."""
+        reason_code, reason, kind``, best confidence first, refusals last."""
         return self.items[PREVIEW_COLUMNS].reset_index(drop=True)
 
     @property
@@ -109,16 +118,13 @@ class BankChangeSet:
         payment reference was taken since: preview again.
         """
         if self.applied_id is not None:
-            raise ConflictError(f"This change set was already applied (change set "
-                                f"{self.applied_id}).")
+            raise ConflictError("changeset.applied", id=self.applied_id)
         try:
             threshold = float(min_confidence)
         except (TypeError, ValueError) as err:
-            raise ValidationError("min_confidence", min_confidence, "must be a number "
-                                  "between 0 and 1") from err
+            raise ValidationError("min_confidence", min_confidence, "bank.confidence") from err
         if not 0 <= threshold <= 1:
-            raise ValidationError("min_confidence", min_confidence, "must be a number between "
-                                  "0 and 1")
+            raise ValidationError("min_confidence", min_confidence, "bank.confidence")
         chosen = self.items[(self.items["kind"] == "payment")
                             & (self.items["confidence"] >= threshold - 1e-9)]
         if lines is not None:
@@ -157,13 +163,12 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                 "SELECT l.id FROM bank_lines l JOIN _bank_ids k ON k.id = l.id"
                 " WHERE l.status <> 'open' LIMIT 5").fetchall()
             if taken:
-                raise ConflictError("Some lines were matched since the preview (line "
-                                    f"{', '.join(str(t[0]) for t in taken)}); preview again.")
+                raise ConflictError("bank.lines_taken", ids=", ".join(str(t[0]) for t in taken))
             used = conn.execute("SELECT p.reference FROM payments p JOIN _bank_refs r"
                                 " ON r.reference = p.reference LIMIT 5").fetchall()
             if used:
-                raise ConflictError("Some payment references are already used ("
-                                    f"{', '.join(str(u[0]) for u in used)}); preview again.")
+                raise ConflictError("bank.references_taken",
+                                    refs=", ".join(str(u[0]) for u in used))
         changeset_id = new_changeset(
             conn, book, source=SOURCE, rows=len(frame),
             description=f"bank reconciliation: {len(line_ids)} lines, {len(frame)} payments")
@@ -173,7 +178,8 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
         status = pa.table({"id": pa.array(list(chosen["line"].astype("int64")), pa.int64()),
                            "client_id": pa.array(list(chosen["client_id"].astype("int64")),
                                                  pa.int64()),
-                           "note": pa.array([str(x) for x in chosen["reason"]], pa.string())})
+                           # the line's note, in English (stored: read in any language)
+                           "note": pa.array([str(x) for x in chosen["why"]], pa.string())})
         with registered(conn, "_bank_links", links), registered(conn, "_bank_status", status):
             conn.execute("INSERT INTO bank_payments SELECT line_id, payment_id, ? FROM _bank_links",
                          [changeset_id])
@@ -255,13 +261,15 @@ class Bank:
         for r in rows:
             done, note, code, invoice = self._one_return(conn, r)
             out.append({"line": int(r["id"]), "code": code, "invoice": invoice,
-                        "reason": r["return_reason"], "done": done, "note": note})
+                        "reason": r["return_reason"], "done": done, "note_code": note.code,
+                        "note": note.message()})
             conn.execute("UPDATE bank_lines SET status = ?, note = ? WHERE id = ?",
-                         ["returned" if done else "open", note, int(r["id"])])
-        return pd.DataFrame(out, columns=["line", "code", "invoice", "reason", "done", "note"])
+                         ["returned" if done else "open", str(note), int(r["id"])])
+        return pd.DataFrame(out, columns=["line", "code", "invoice", "reason", "done",
+                                          "note_code", "note"])
 
     def _one_return(self, conn: duckdb.DuckDBPyConnection, r: dict[str, Any]
-                    ) -> tuple[bool, str, str | None, str | None]:
+                    ) -> tuple[bool, Coded, str | None, str | None]:
         reason = str(r["return_reason"]).upper()
         e2e = r["end_to_end_id"]
         tx = conn.execute(
@@ -271,7 +279,7 @@ class Bank:
             " AND t.status IN ('collected', 'pending') ORDER BY t.batch_id DESC LIMIT 1",
             [e2e]).fetchone() if isinstance(e2e, str) else None
         if tx is None:
-            return False, "a return that names no collected direct debit of this book", None, None
+            return False, Coded("bank.return_unknown"), None, None
         batch_id, document_id, client_id, mandate_id, status, code, number = tx
         day = r["booking_date"] if isinstance(r["booking_date"], date) else date.today()
         if status == "collected":
@@ -301,7 +309,7 @@ class Bank:
         if reason in REVOKING:
             mandates.revoke_within(conn, self.book, mandate_id, min(day, date.today()),
                                    reason=reason)
-        return True, f"direct debit of invoice {number} returned ({reason})", code, number
+        return True, Coded("bank.return_done", number=number, code=reason), code, number
 
     def _status_report(self, path: str | Path) -> ImportReport:
         report = bankfiles.read_status_report(path)
@@ -309,8 +317,7 @@ class Bank:
             batch = conn.execute("SELECT id FROM sepa_batches WHERE msg_id = ? AND status ="
                                  " 'pending'", [report.original_msg_id]).fetchone()
             if batch is None:
-                raise ValidationError("path", report.original_msg_id, "this status report "
-                                      "answers no pending SEPA batch of this book")
+                raise ValidationError("path", report.original_msg_id, "bank.status_report_unknown")
             batch_id = int(batch[0])
             whole = next((reason for e2e, reason in report.rejected if e2e == "*"), None)
             wanted = {e2e: reason for e2e, reason in report.rejected if e2e != "*"}
@@ -372,14 +379,14 @@ class Bank:
         for r in bankmatch.records(frame):
             p = by_id.get(int(r["id"]))
             if p is None:  # matched or returned before
-                p = bankmatch.Proposal(int(r["id"]), "refused", f"already {r['status']}",
+                p = bankmatch.Proposal(int(r["id"]), "refused", _already(str(r["status"])),
                                        client_id=None if pd.isna(r["client_id"])
                                        else int(r["client_id"]))
             paid_on = r["booking_date"] or r["value_date"]
             kind, reason = p.kind, p.reason
             if kind == "payment" and (not isinstance(paid_on, date) or paid_on > today
                                       or paid_on < bounds.EARLIEST):
-                kind, reason = "refused", "the booking date is missing or out of range"
+                kind, reason = "refused", Coded("bank.booking_date")
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
             reference = (r["bank_reference"] if isinstance(r["bank_reference"], str)
                          else f"BANK {str(r['line_key'])[:24]}")
@@ -388,12 +395,13 @@ class Bank:
                 "counterparty": r["counterparty_name"], "code": code, "name": name,
                 "invoices": ", ".join(n for _, n, _ in p.parts if n) or None,
                 "confidence": round(p.confidence, 2) if kind == "payment" else None,
-                "reason": reason, "kind": kind, "client_id": p.client_id, "parts": p.parts,
+                "reason_code": reason.code, "reason": reason.message(), "kind": kind,
+                "client_id": p.client_id, "parts": p.parts, "why": reason,
                 "method": "sepa_debit" if isinstance(r["mandate_id"], str) else "transfer",
                 "reference": reference,
                 "paid_on": paid_on})
         items = pd.DataFrame(rows, columns=[*PREVIEW_COLUMNS, "client_id", "parts", "method",
-                                            "reference", "paid_on"])
+                                            "reference", "paid_on", "why"])
         for column in ("counterparty", "code", "name", "invoices", "client_id"):
             values = items[column].astype(object)
             items[column] = values.where(values.notna(), None)
@@ -414,29 +422,29 @@ class Bank:
         with self.book.store.connection() as conn:
             frame = self._lines(conn, [line_id])
             if frame.empty:
-                raise NotFound(f"There is no bank line {line_id}.")
+                raise NotFound("bank.line_not_found", id=line_id)
             r = frame.iloc[0]
             if r["status"] != "open" or r["direction"] != "credit" or pd.notna(r["return_reason"]):
-                raise ValidationError("line", line_id, "is not an open credit line")
+                raise ValidationError("line", line_id, "bank.line_not_open")
             client = conn.execute("SELECT id, code FROM clients WHERE code = ?",
                                   [(key or "").upper()]).fetchone()
             if client is None:
-                raise NotFound(f"There is no client with code {code!r}.")
+                raise NotFound("client.not_found", code=repr(code))
             owed: list[bankmatch.Part] = []
             for number in numbers:
                 row = conn.execute(
                     "SELECT id, number, open_amount, client_id FROM documents WHERE kind ="
                     " 'invoice' AND number = ?", [as_key(number) or ""]).fetchone()
                 if row is None or row[3] != client[0]:
-                    raise ValidationError("invoices", number, "is not an invoice of this client")
+                    raise ValidationError("invoices", number, "bank.invoice_of_other")
                 owed.append((int(row[0]), str(row[1]), Decimal(row[2] or 0)))
             amount = Decimal(r["amount"])
             parts: list[bankmatch.Part] = (bankmatch.allocate(amount, owed) if owed
                                            else [(None, None, amount)])
             items = self._items(conn, frame, [bankmatch.Proposal(
-                line_id, "payment", "matched by hand", 1.0, int(client[0]), parts)])
+                line_id, "payment", Coded("bank.by_hand"), 1.0, int(client[0]), parts)])
         if items["kind"].iloc[0] != "payment":
-            raise ValidationError("line", line_id, "the booking date is missing or out of range")
+            raise ValidationError("line", line_id, "bank.booking_date")
         iban = r["counterparty_iban"] if remember_iban and isinstance(
             r["counterparty_iban"], str) else None
         return record_matches(self.book, items, (iban, int(client[0])) if iban else None)
@@ -449,9 +457,9 @@ class Bank:
             row = conn.execute("SELECT status, source FROM changesets WHERE id = ?",
                                [changeset_id]).fetchone()
             if row is None or row[1] != SOURCE:
-                raise NotFound(f"There is no bank change set {changeset_id}.")
+                raise NotFound("bank.changeset_not_found", id=changeset_id)
             if row[0] == "undone":
-                raise ConflictError(f"Change set {changeset_id} was already undone.")
+                raise ConflictError("changeset.undone", id=changeset_id)
             ids = [p[0] for p in conn.execute("SELECT payment_id FROM bank_payments WHERE"
                                               " changeset_id = ?", [changeset_id]).fetchall()]
             undo_id = new_changeset(conn, self.book, source="undo", rows=len(ids),

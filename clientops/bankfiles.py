@@ -101,12 +101,12 @@ def read_bytes(path: str | Path) -> bytes:
     try:
         target = Path(path)
         if target.stat().st_size > MAX_BYTES:
-            raise ValidationError("path", str(path), f"the file is larger than {MAX_BYTES} bytes")
+            raise ValidationError("path", str(path), "file.too_large", n=MAX_BYTES)
         return target.read_bytes()
     except (OSError, TypeError, ValueError) as err:
         if isinstance(err, ValidationError):
             raise
-        raise ValidationError("path", str(path), "the file cannot be read") from err
+        raise ValidationError("path", str(path), "file.unreadable") from err
 
 
 def detect(data: bytes) -> str:
@@ -120,12 +120,11 @@ def detect(data: bytes) -> str:
                              (b"CSTMRPMTSTSRPT", "pain.002")):
             if marker in head:
                 return name
-        raise ValidationError("path", None, "an XML file that is neither a camt statement, "
-                                            "a pain.002 status report nor OFX")
+        raise ValidationError("path", None, "bank.xml_kind")
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     if first[:2] in (b"01", b"04", b"05", b"07") and len(first) >= 120:
         return "cfonb120"
-    raise ValidationError("path", None, "not a bank statement (camt.053/054, CFONB 120 or OFX)")
+    raise ValidationError("path", None, "bank.not_statement")
 
 
 def read_statement(path: str | Path) -> list[BankLine]:
@@ -137,7 +136,7 @@ def parse_statement(data: bytes) -> list[BankLine]:
     """Every line of a statement given as bytes, keyed."""
     kind = detect(data)
     if kind == "pain.002":
-        raise ValidationError("path", None, "a pain.002 status report, not a statement")
+        raise ValidationError("path", None, "bank.status_report_not_statement")
     if kind == "ofx":
         lines = _read_ofx(data)
     elif kind == "cfonb120":
@@ -204,11 +203,12 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 def _xml(data: bytes) -> Any:
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:4096].upper():
-        raise ValidationError("path", None, "XML with a DOCTYPE is refused")
+        raise ValidationError("path", None, "bank.xml_doctype")
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as err:
-        raise ValidationError("path", None, f"not well-formed XML: {err}") from err
+        # lxml's own words are English: its line number only
+        raise ValidationError("path", None, "bank.xml_malformed", line=err.lineno) from err
 
 
 def _text(node: Any, path: str, ns: dict[str, str]) -> str | None:
@@ -232,7 +232,7 @@ def _money(value: str | None, field: str = "amount") -> Decimal:
     try:
         amount = Decimal((value or "").strip().replace(",", "."))
     except InvalidOperation as err:
-        raise ValidationError(field, value, "is not an amount") from err
+        raise ValidationError(field, value, "amount.invalid") from err
     return checked(amount, field, value)
 
 
@@ -240,7 +240,7 @@ def checked(amount: Decimal, field: str = "amount", shown: Any = None) -> Decima
     """``abs(amount)`` in cents, refused when it is not a finite amount the book can hold."""
     if not amount.is_finite() or abs(amount) > bounds.MAX_AMOUNT:
         raise ValidationError(field, shown if shown is not None else str(amount),
-                              "is not an amount")
+                              "amount.invalid")
     return abs(amount).quantize(CENT)
 
 
@@ -383,7 +383,7 @@ def read_status_report(path: str | Path) -> StatusReport:
     """The rejected transactions of a pain.002 (any 001.NN version)."""
     data = read_bytes(path)
     if detect(data) != "pain.002":
-        raise ValidationError("path", str(path), "not a pain.002 payment status report")
+        raise ValidationError("path", str(path), "bank.not_status_report")
     root = _xml(data)
     ns = _namespaces(root)
     report = root.find(_p("CstmrPmtStsRpt", ns), ns)
@@ -414,7 +414,7 @@ def cfonb_amount(field: str, decimals: int) -> Decimal:
     2 decimals is 1,234.55; ``…N`` the same negative)."""
     text = field.strip()
     if not text or text[-1] not in _SIGNS or not text[:-1].isdigit():
-        raise ValidationError("amount", field, "is not a CFONB amount")
+        raise ValidationError("amount", field, "bank.cfonb_amount")
     last, sign = _SIGNS[text[-1]]
     cents = int(text[:-1] + str(last))
     return Decimal(sign * cents).scaleb(-decimals)
@@ -452,8 +452,8 @@ def _read_cfonb(data: bytes) -> list[BankLine]:
                 decimals = int(record[19])
                 amount = cfonb_amount(record[90:104], decimals)
             except (ValueError, ValidationError) as err:
-                raise ValidationError("amount", record[90:104].strip(),
-                                      f"record {number} is not a CFONB 04 movement") from err
+                raise ValidationError("amount", record[90:104].strip(), "bank.cfonb_movement",
+                                      n=number) from err
             current = {
                 "account": f"{record[2:7]}{record[11:16]}{record[21:32]}".strip() or None,
                 "currency": record[16:19].strip() or None,
@@ -477,7 +477,7 @@ def _read_cfonb(data: bytes) -> list[BankLine]:
             flush()
             current = None
         elif code.strip():
-            raise ValidationError("path", None, f"record {number}: unknown CFONB record {code!r}")
+            raise ValidationError("path", None, "bank.cfonb_record", n=number, code=repr(code))
     flush()
     return lines
 
@@ -504,7 +504,8 @@ def _read_ofx(data: bytes) -> list[BankLine]:
         tree.parse(io.BytesIO(data))
         ofx = tree.convert()
     except Exception as err:  # ofxtools raises its own errors and plain ValueError/KeyError
-        raise ValidationError("path", None, f"not a readable OFX file: {err}") from err
+        # ofxtools' own words are English and technical: not shown
+        raise ValidationError("path", None, "bank.ofx") from err
     lines = []
     for stmt in ofx.statements:
         acct = stmt.account

@@ -31,6 +31,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from .errors import Coded
+
 ZERO = Decimal("0.00")
 # Open invoices of one client tried in combinations for rule 2 (2**12 sums at most).
 SUBSET_LIMIT = 12
@@ -55,7 +57,7 @@ class Proposal:
 
     line_id: int
     kind: str
-    reason: str
+    reason: Coded
     confidence: float = 0.0
     client_id: int | None = None
     parts: list[Part] = field(default_factory=list)
@@ -195,14 +197,15 @@ def propose(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame,
     for row in records(lines):
         line_id = int(row["id"])
         if isinstance(row["return_reason"], str) and row["return_reason"]:
-            out.append(Proposal(line_id, RETURN, f"returned payment ({row['return_reason']})"))
+            out.append(Proposal(line_id, RETURN, Coded("bank.returned",
+                                                       code=row["return_reason"])))
             continue
         if row["direction"] != "credit":
-            out.append(Proposal(line_id, REFUSED, "debit: money paid out, not a client payment"))
+            out.append(Proposal(line_id, REFUSED, Coded("bank.debit")))
             continue
         currency = row.get("currency")
         if isinstance(currency, str) and currency and currency.upper() != "EUR":
-            out.append(Proposal(line_id, REFUSED, f"amount in {currency}, not in euros"))
+            out.append(Proposal(line_id, REFUSED, Coded("bank.currency", currency=currency)))
             continue
         amount = _money(row["amount"])
         out.append(_decide(line_id, amount, refs.get(line_id, []), rums.get(line_id, []),
@@ -216,16 +219,17 @@ def _decide(line_id: int, amount: Decimal, refs: list[dict[str, Any]],
             collected: list[dict[str, Any]], unique: list[dict[str, Any]],
             open_by_client: dict[int, list[dict[str, Any]]]) -> Proposal:
     if collected:
-        return Proposal(line_id, REFUSED, "already recorded by the SEPA confirmation of batch "
-                        f"{int(collected[0]['batch_id'])}")
+        return Proposal(line_id, REFUSED, Coded("bank.sepa_recorded",
+                                                id=int(collected[0]["batch_id"])))
     if refs:
         clients = {int(r["client_id"]) for r in refs}
         if len(clients) > 1:
-            return Proposal(line_id, REFUSED, "the references name invoices of several clients")
+            return Proposal(line_id, REFUSED, Coded("bank.several_clients"))
         pending = [r for r in refs if r["batch_status"] == "pending"]
         if pending:
-            return Proposal(line_id, REFUSED, f"invoice {pending[0]['number']} is in SEPA batch "
-                            f"{int(pending[0]['sepa_batch_id'])}, still pending: confirm the batch")
+            return Proposal(line_id, REFUSED, Coded(
+                "bank.sepa_pending", number=pending[0]["number"],
+                id=int(pending[0]["sepa_batch_id"])))
         payer = clients.pop()
         named = sorted(refs, key=lambda r: str(r["number"]))
         numbers = ", ".join(str(r["number"]) for r in named)
@@ -233,55 +237,59 @@ def _decide(line_id: int, amount: Decimal, refs: list[dict[str, Any]],
         parts = allocate(amount, [(int(r["id"]), str(r["number"]),
                                    _money(r["open_amount"] or 0)) for r in named])
         if owed == amount:
-            return Proposal(line_id, PAYMENT, f"invoice {numbers} named in the payment references",
+            return Proposal(line_id, PAYMENT, Coded("bank.invoice_named", numbers=numbers),
                             0.99, payer, parts)
-        return Proposal(line_id, PAYMENT, f"invoice {numbers} named in the payment references; "
-                        "the amount is not what it still owes", 0.90, payer, parts)
+        return Proposal(line_id, PAYMENT, _and(Coded("bank.invoice_named", numbers=numbers),
+                                               Coded("bank.amount_not_owed")), 0.90, payer, parts)
     client: int | None = None
-    why = ""
+    why = Coded("bank.no_clue")
     if rums:
         clients = {int(r["client_id"]) for r in rums}
         if len(clients) == 1:
-            client, why = clients.pop(), f"mandate {rums[0]['rum']} named in the payment references"
+            client, why = clients.pop(), Coded("bank.mandate_named", rum=rums[0]["rum"])
     if client is None and ibans:
         clients = {int(r["client_id"]) for r in ibans}
         if len(clients) > 1:
-            return Proposal(line_id, REFUSED, "the counterparty IBAN belongs to several clients")
+            return Proposal(line_id, REFUSED, Coded("bank.iban_several"))
         how = int(min(r["how"] for r in ibans))
         client = clients.pop()
-        why = ("the counterparty IBAN is the client's", "the counterparty IBAN is that of the "
-               "client's mandate", "the counterparty IBAN was tied to the client")[how - 1]
+        why = Coded(("bank.iban_client", "bank.iban_mandate", "bank.iban_tied")[how - 1])
     if client is not None:
         return _by_amount(line_id, amount, client, why, open_by_client.get(client, []))
     if unique:
         u = unique[0]
-        return Proposal(line_id, PAYMENT, f"the amount is that of invoice {u['number']}, the only "
-                        "open invoice of that amount; no other clue", 0.50, int(u["client_id"]),
-                        [(int(u["id"]), str(u["number"]), amount)])
-    return Proposal(line_id, REFUSED, "no client found: no invoice number, mandate reference, "
-                    "known IBAN or single invoice of that amount")
+        return Proposal(line_id, PAYMENT, _and(Coded("bank.unique_amount", number=u["number"]),
+                                               Coded("bank.no_clue")), 0.50,
+                        int(u["client_id"]), [(int(u["id"]), str(u["number"]), amount)])
+    return Proposal(line_id, REFUSED, Coded("bank.no_client"))
 
 
-def _by_amount(line_id: int, amount: Decimal, client: int, why: str,
+def _and(first: Coded, second: Coded) -> Coded:
+    """Two reasons in one (``"…; …"``)."""
+    return Coded("bank.and", first=first, second=second)
+
+
+def _by_amount(line_id: int, amount: Decimal, client: int, why: Coded,
                invoices: list[dict[str, Any]]) -> Proposal:
     owed: list[Part] = [(int(r["id"]), str(r["number"]), _money(r["open_amount"]))
                         for r in invoices]
     exact = [o for o in owed if o[2] == amount]
     if exact:
-        return Proposal(line_id, PAYMENT, f"{why}; the amount is that of its open invoice "
-                        f"{exact[0][1]}", 0.95, client, [exact[0]])
+        return Proposal(line_id, PAYMENT, _and(why, Coded("bank.amount_invoice",
+                                                          number=exact[0][1])),
+                        0.95, client, [exact[0]])
     if owed and sum((o[2] for o in owed), ZERO) == amount:
-        return Proposal(line_id, PAYMENT, f"{why}; the amount is its whole open balance", 0.90,
+        return Proposal(line_id, PAYMENT, _and(why, Coded("bank.amount_balance")), 0.90,
                         client, owed)
     if 2 < len(owed) + 1 <= SUBSET_LIMIT + 1:
         for size in range(2, len(owed)):
             for combo in itertools.combinations(owed, size):
                 if sum((o[2] for o in combo), ZERO) == amount:
                     numbers = " + ".join(str(o[1]) for o in combo)
-                    return Proposal(line_id, PAYMENT, f"{why}; the amount is the sum of its "
-                                    f"invoices {numbers}", 0.85, client, list(combo))
-    return Proposal(line_id, PAYMENT, f"{why}; the amount matches none of its open invoices: "
-                    "to the client's account", 0.60, client, [(None, None, amount)])
+                    return Proposal(line_id, PAYMENT, _and(why, Coded(
+                        "bank.amount_sum", numbers=numbers)), 0.85, client, list(combo))
+    return Proposal(line_id, PAYMENT, _and(why, Coded("bank.amount_account")), 0.60, client,
+                    [(None, None, amount)])
 
 
 def allocate(amount: Decimal, invoices: list[Part]) -> list[Part]:

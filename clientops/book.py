@@ -216,7 +216,7 @@ class Book:
             )
 
     def quality(self) -> pd.DataFrame:
-        """Data-quality findings: rule, code, field, value, message."""
+        """Data-quality findings: rule, code, field, value, message_code, message, action."""
         return quality(self)
 
     def counts(self) -> dict[str, int]:

@@ -56,7 +56,7 @@ def to_date(value: Any, field: str, *, required: bool = True) -> date | None:
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError(field, value, "a date is required")
+            raise ValidationError(field, value, "date.required")
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -69,7 +69,7 @@ def to_date(value: Any, field: str, *, required: bool = True) -> date | None:
                 return datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-    raise ValidationError(field, value, "is not a date (use 2026-03-31 or 31/03/2026)")
+    raise ValidationError(field, value, "date.invalid")
 
 
 def required_date(value: Any, field: str) -> date:
@@ -88,13 +88,11 @@ def clean_date(field: str, value: Any, *, earliest: date = EARLIEST, latest: dat
         return None
     last = horizon() if latest is None else latest
     if day < earliest:
-        raise ValidationError(field, value, f"is before {earliest.isoformat()}, the earliest date "
-                                            "accepted here")
+        raise ValidationError(field, value, "date.too_early", day=earliest)
     if day > last:
         if last == date.today():
-            raise ValidationError(field, value, "cannot be in the future")
-        raise ValidationError(field, value, f"is after {last.isoformat()}, the latest date "
-                                            "accepted here")
+            raise ValidationError(field, value, "date.future")
+        raise ValidationError(field, value, "date.too_late", day=last)
     return day
 
 
@@ -122,20 +120,19 @@ def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal
     """An exact amount with at most two decimals, at most :data:`MAX_AMOUNT` in absolute
     value; floats are refused (they are not exact)."""
     if isinstance(value, bool) or value is None or isinstance(value, float):
-        raise ValidationError(field, value, "must be an amount such as Decimal('120.50')")
+        raise ValidationError(field, value, "amount.not_decimal")
     try:
         amount = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
     except (InvalidOperation, ValueError, TypeError) as err:
-        raise ValidationError(field, value, "is not an amount") from err
+        raise ValidationError(field, value, "amount.invalid") from err
     if not amount.is_finite():
-        raise ValidationError(field, value, "is not an amount")
+        raise ValidationError(field, value, "amount.invalid")
     if abs(amount) > MAX_AMOUNT:
-        raise ValidationError(field, value, f"is more than {MAX_AMOUNT}, the largest amount the "
-                                            "book takes")
+        raise ValidationError(field, value, "amount.too_large", max=MAX_AMOUNT)
     if amount != amount.quantize(CENT):
-        raise ValidationError(field, value, "has more than two decimals")
+        raise ValidationError(field, value, "amount.decimals")
     if amount < 0 and not allow_negative:
-        raise ValidationError(field, value, "cannot be negative")
+        raise ValidationError(field, value, "amount.negative")
     return amount.quantize(CENT)
 
 
@@ -143,7 +140,7 @@ def record_id(value: Any, field: str) -> int:
     """A record's id as the API takes it (a task's, a contact's, a batch's…): a whole number
     from 1 to 2^63 - 1; anything else is :class:`ValidationError` naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= MAX_ID:
-        raise ValidationError(field, value, "is not the id of a record (a whole number such as 42)")
+        raise ValidationError(field, value, "record.id")
     return int(value)
 
 

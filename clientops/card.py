@@ -161,7 +161,7 @@ def _fetch_client(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
     cur = conn.execute(_CLIENT, [code])
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"There is no client with code {code!r}.")
+        raise NotFound("client.not_found", code=repr(code))
     names = [d[0] for d in cur.description or []]
     return dict(zip(names, row, strict=True))
 
@@ -181,7 +181,7 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
     """
     key = as_key(code)
     if key is None:
-        raise NotFound(f"There is no client with code {code!r}.")
+        raise NotFound("client.not_found", code=repr(code))
     code = key.upper()
     with book.store.connection() as conn:
         kept = cardrows.read(conn, code) if book.store.keeps_cards else None

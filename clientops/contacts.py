@@ -69,10 +69,10 @@ def check_contact(
     for field, value in changes.items():
         try:
             if field not in CONTACT_FIELDS:
-                raise ValidationError(field, value, "is not a contact field")
+                raise ValidationError(field, value, "contact.unknown_field")
             if field == "favorite":
                 if not isinstance(value, bool):
-                    raise ValidationError(field, value, "must be true or false")
+                    raise ValidationError(field, value, "value.boolean")
                 cleaned[field] = value
             elif field in ("first_name", "last_name", "role"):
                 cleaned[field] = clean_text(field, value, 100)
@@ -87,10 +87,9 @@ def check_contact(
     merged = {f: getattr(current, f) if current else None for f in CONTACT_FIELDS}
     merged.update(cleaned)
     if not errors and not any(merged[f] for f in ("first_name", "last_name", "email")):
-        errors.append(ValidationError("last_name", None, "a contact needs a name or an email"))
+        errors.append(ValidationError("last_name", None, "contact.name_or_email"))
     if not errors and merged.get("favorite") and not merged.get("email"):
-        errors.append(ValidationError(
-            "favorite", True, "a favourite contact receives documents by email: give an email"))
+        errors.append(ValidationError("favorite", True, "contact.favorite_email"))
     if current is not None:
         cleaned = {k: v for k, v in cleaned.items() if getattr(current, k) != v}
     return cleaned, errors
@@ -105,10 +104,10 @@ class Contacts:
     def _fetch(self, conn: duckdb.DuckDBPyConnection, contact_id: int) -> Contact:
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) \
                 or not 1 <= contact_id <= MAX_ID:
-            raise NotFound(f"There is no contact with id {contact_id!r}.")
+            raise NotFound("contact.not_found", id=repr(contact_id))
         row = conn.execute(_SELECT + " WHERE k.id = ?", [contact_id]).fetchone()
         if row is None:
-            raise NotFound(f"There is no contact with id {contact_id!r}.")
+            raise NotFound("contact.not_found", id=repr(contact_id))
         data = dict(zip(_COLUMNS, row, strict=True))
         data["favorite"] = bool(data["favorite"])
         return Contact(**data)
@@ -161,9 +160,7 @@ class Contacts:
         with self._book.store.transaction() as conn:
             current = self._fetch(conn, contact_id)
             if expected_version is not None and expected_version != current.version:
-                raise ConflictError(
-                    f"Contact {current.name or current.id} was changed by someone else since "
-                    "you loaded it; reload it and apply your changes again.")
+                raise ConflictError("contact.changed", name=current.name or current.id)
             country_row = conn.execute("SELECT country FROM clients WHERE id = ?",
                                        [current.client_id]).fetchone()
             cleaned, errors = check_contact(changes, country_row[0] if country_row else "FR",
@@ -228,7 +225,7 @@ class Contacts:
             row = conn.execute("SELECT id, email FROM clients WHERE code = ?",
                                [code.strip().upper() if isinstance(code, str) else code]).fetchone()
             if row is None:
-                raise NotFound(f"There is no client with code {code!r}.")
+                raise NotFound("client.not_found", code=repr(code))
             emails = [r[0] for r in conn.execute(
                 "SELECT email FROM contacts WHERE client_id = ? AND favorite AND email IS NOT NULL"
                 " AND trim(email) <> '' ORDER BY id",

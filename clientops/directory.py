@@ -48,7 +48,7 @@ import pyarrow.compute as pc
 from . import bounds, einvoicing, imports
 from .bulk import build, check_unique
 from .changeset import ChangeSet
-from .errors import ValidationError
+from .errors import Coded, ValidationError
 from .readiness import MISSING, best_line_sql, cutoff, findings_sql
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 DIRECTORY_COLUMNS = ("siren", "siret", "routing_code", "suffix", "platform", "address")
 READINESS_COLUMNS = ["code", "name", "flow", "ready", "missing"]
 ABSENT_COLUMNS = ["code", "name", "siren", "siret", "flow"]
-REJECTED_COLUMNS = ["row", "siren", "siret", "address", "reason"]
+REJECTED_COLUMNS = ["row", "siren", "siret", "address", "reason"]  # and "code", when read
 
 
 @dataclass
@@ -67,8 +67,9 @@ class DirectoryCheck(ChangeSet):
     Attributes:
       absent: active clients of the e-invoicing and Chorus Pro flows that the extract does
         not list (``code, name, siren, siret, flow``): reported, never changed.
-      rejected: the extract's lines that were not used (``row, siren, siret, address,
-        reason``): not a valid address, or no active client has their SIREN.
+      rejected: the extract's lines that were not used (``row, siren, siret, address, code,
+        reason``): not a valid address, or no active client has their SIREN (``code``, and
+        ``reason`` in the package's language).
       lines: how many lines the extract has.
     """
 
@@ -118,7 +119,7 @@ class EInvoicing:
                                   AND (l.siret IS NULL OR l.siret = c.siret))
                 ORDER BY l._row""").df()
         if not unused.empty:
-            unused["reason"] = "no active client has this SIREN (or SIRET)"
+            unused["reason"] = imports.encode(Coded("directory.no_client"))
             rejected = pd.concat([rejected, unused[REJECTED_COLUMNS]], ignore_index=True)
         n = len(matched)
         codes = matched["code"].astype(object).tolist()
@@ -149,7 +150,8 @@ class EInvoicing:
             description=f"directory check of {base.counts['clients']:,} clients (from {label})",
             unchanged=base.unchanged, after_write=record, recheck=check_unique,
             absent=absent,
-            rejected=rejected.sort_values("row", kind="stable").reset_index(drop=True),
+            rejected=imports.with_reasons(
+                rejected.sort_values("row", kind="stable").reset_index(drop=True)),
             lines=len(frame))
 
     # -- readiness --------------------------------------------------------------------------
@@ -252,7 +254,8 @@ def _clean_lines(frame: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
         except ValidationError as err:
             if not address and not siren and siret:  # reported with the SIREN read
                 siren = str(siret).strip()[:9]
-            bad.append((row, siren, siret, address, f"{err.field}: {err.message('en')}"))
+            bad.append((row, siren, siret, address, imports.encode(Coded(
+                "import.cell", field=err.field, problem=Coded(err.code, **err.params)))))
             continue
         good.append((row, *parts[:4], platforms[i], parts[4]))
     columns = list(zip(*good, strict=True)) if good else [()] * 7
@@ -337,12 +340,12 @@ def _line(siren: Any, siret: Any, routing: Any, suffix: Any, address: Any) -> _P
         if not siren and siret:
             siren = str(siret).strip()[:9]
         if not siren:
-            raise ValidationError("siren", None, "the line has neither a SIREN nor an address")
+            raise ValidationError("siren", None, "directory.line_empty")
         parsed = einvoicing.parse(
             einvoicing.join(siren, siret, routing, suffix, "address"), "address")
     for name, given, part in (("siren", siren, parsed.siren), ("siret", siret, parsed.siret)):
         if given and einvoicing.compact(str(given)) != part:
-            raise ValidationError(name, given, f"does not match the address {parsed.compact}")
+            raise ValidationError(name, given, "directory.part_mismatch", address=parsed.compact)
     return parsed.siren, parsed.siret, parsed.routing_code, parsed.suffix, parsed.compact
 
 

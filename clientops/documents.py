@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import audit, bounds, imports
 from .allocation import alloc_ctes, fetch_named, maintained_is_current, recompute_open_balances
-from .errors import NotFound, ValidationError
+from .errors import Coded, NotFound, ValidationError
 from .frames import fetch_df
 from .text import as_key, clean_text, required_text
 
@@ -82,7 +82,7 @@ def terms_rule(terms: str) -> tuple[int, bool]:
     """``'45_days_end_of_month'`` → ``(45, True)``; ``'on_receipt'`` → ``(0, False)``."""
     match = _TERMS.match(terms or "")
     if not match:
-        raise ValidationError("payment_terms", terms, "is not a known payment term")
+        raise ValidationError("payment_terms", terms, "payment_terms.unknown")
     if match["days"] is None:
         return 0, False
     return int(match["days"]), match["eom"] is not None
@@ -103,7 +103,7 @@ def client_row(conn: duckdb.DuckDBPyConnection, code: str) -> tuple[int, str, st
         "SELECT id, code, status, payment_terms FROM clients WHERE code = ?", [code]
     ).fetchone()
     if row is None:
-        raise NotFound(f"There is no client with code {code!r}.")
+        raise NotFound("client.not_found", code=repr(code))
     return int(row[0]), row[1], row[2], row[3]
 
 
@@ -134,15 +134,15 @@ def invoice_id(conn: duckdb.DuckDBPyConnection, ref: Any, client_id: int, field:
     """The id of the client's invoice named by number (or a :class:`Document`)."""
     if isinstance(ref, Document) and ref.kind != "invoice":
         # numbers are unique per kind only: looking this one up would find another document
-        raise ValidationError(field, ref.number,
-                              f"is a {ref.kind.replace('_', ' ')}, not an invoice")
+        raise ValidationError(field, ref.number, "document.not_invoice",
+                              kind=Coded(f"kind.{ref.kind}"))
     number = ref.number if isinstance(ref, Document) else str(ref).strip()
     row = conn.execute(by_number("id, client_id"),
                        {"number": number, "kind": "invoice"}).fetchone()
     if row is None:
-        raise ValidationError(field, number, "is not the number of an invoice")
+        raise ValidationError(field, number, "invoice.unknown")
     if int(row[1]) != client_id:
-        raise ValidationError(field, number, "is an invoice of another client")
+        raise ValidationError(field, number, "invoice.other_client")
     return int(row[0])
 
 
@@ -177,48 +177,45 @@ class Documents:
         ``chorus_engagement_required``: Chorus Pro rejects it otherwise.
         """
         if kind not in KINDS:
-            raise ValidationError("kind", kind, "must be invoice, quote or credit_note")
+            raise ValidationError("kind", kind, "document.kind")
         issued = bounds.planned_date("issue_date", issue_date)
         excl = bounds.to_money(total_excl_tax, "total_excl_tax")
         vat = bounds.to_money(tax, "tax")
         if status not in STATUSES[kind]:
-            raise ValidationError("status", status, f"must be one of {', '.join(STATUSES[kind])}")
+            raise ValidationError("status", status, "value.choices",
+                                  choices=", ".join(STATUSES[kind]))
         due = bounds.clean_date("due_date", due_date, latest=bounds.horizon(issued),
                                 required=False)
         if due is not None and kind != "invoice":
-            raise ValidationError("due_date", due, "only invoices have a due date")
+            raise ValidationError("due_date", due, "document.due_date_not_invoice")
         if due is not None and due < issued:
-            raise ValidationError("due_date", due, "cannot be before the issue date")
+            raise ValidationError("due_date", due, "document.due_before_issue")
         if cancels is not None and kind != "credit_note":
-            raise ValidationError("cancels", cancels, "only a credit note cancels an invoice")
+            raise ValidationError("cancels", cancels, "document.cancels_not_credit_note")
         if number is not None:
             number = required_text("number", number, NUMBER_LIMIT)
         engagement = clean_text("engagement_number", engagement_number, ENGAGEMENT_LIMIT)
         if engagement is not None and kind == "quote":
-            raise ValidationError("engagement_number", engagement,
-                                  "only invoices and credit notes quote a legal commitment")
+            raise ValidationError("engagement_number", engagement, "document.engagement_on_quote")
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, client_status, terms = client_row(conn, code)
             if client_status == "archived":
-                raise ValidationError(
-                    "client", code, "is archived: archived clients get no new documents "
-                    "(restore the client first)")
+                raise ValidationError("client", code, "client.archived_no_documents")
             if kind == "invoice" and engagement is None:
                 required = conn.execute("SELECT chorus_engagement_required FROM clients"
                                         " WHERE id = ?", [client_id]).fetchone()
                 if required and required[0]:
-                    raise ValidationError(
-                        "engagement_number", None,
-                        f"is required: the public body {code} rejects an invoice without its "
-                        "legal commitment number")
+                    raise ValidationError("engagement_number", None,
+                                          "document.engagement_required", code=code)
             if kind == "invoice" and due is None:
                 due = due_date_for(terms, issued)
             cancels_id = invoice_id(conn, cancels, client_id, "cancels") if cancels else None
             if number is None:
                 number = self._next_number(conn, kind, issued.year)
             elif conn.execute(by_number("1"), {"number": number, "kind": kind}).fetchone():
-                raise ValidationError("number", number, f"is already used by another {kind}")
+                raise ValidationError("number", number, "document.number_taken",
+                                      kind=Coded(f"kind.{kind}"))
             doc_id = book.store.reserve(conn, "document")
             conn.execute(
                 "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
@@ -272,7 +269,8 @@ class Documents:
     def set_status(self, number: str, status: str, kind: str = "quote") -> Document:
         """Accept or refuse a quote (feeds the quote conversion rate)."""
         if kind not in KINDS or status not in STATUSES[kind]:
-            raise ValidationError("status", status, f"is not a status of a {kind}")
+            raise ValidationError("status", status, "document.status",
+                                  kind=Coded(f"kind.{kind}") if kind in KINDS else str(kind))
         with self._book.store.transaction() as conn:
             doc = self._get(conn, number, kind)
             if doc.status != status:
@@ -288,7 +286,9 @@ class Documents:
         row = None if key is None or kind_key not in KINDS else conn.execute(
             _GET_SQL, {"number": key, "kind": kind_key}).fetchone()
         if row is None:
-            raise NotFound(f"There is no {str(kind).replace('_', ' ')} numbered {number!r}.")
+            if kind in KINDS:
+                raise NotFound(f"{kind}.not_found", number=repr(number))
+            raise NotFound("document.not_found", kind=str(kind), number=repr(number))
         # point reads by id (a join would read the whole clients and documents tables)
         code = conn.execute("SELECT code FROM clients WHERE id = ?", [row[1]]).fetchone()
         cancels = row[10] and conn.execute("SELECT number FROM documents WHERE id = ?",
@@ -360,7 +360,10 @@ class Documents:
 
 
 # -- import ---------------------------------------------------------------------------------
-_q = imports.quote
+_q, _r = imports.quote, imports.reason
+# a document kind quoted in a reason: coded when it is one of ours, else as it is
+_KIND_SQL = (f"CASE WHEN kind IN ('invoice', 'quote', 'credit_note')"
+             f" THEN {imports.coded(_q('kind.') + ' || kind')} ELSE to_json(kind) END")
 
 
 def _import_documents(
@@ -448,70 +451,68 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
             """, {"first": first})
             checks = [
                 ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
-                ("client_code IS NULL", _q("client code is missing")),
+                ("client_code IS NULL", _r("import.client_missing")),
                 ("client_code IS NOT NULL AND client_id IS NULL",
-                 "'unknown client code ' || client_code"),
+                 _r("import.client_unknown", code="client_code")),
                 ("client_status = 'archived' AND existing_id IS NULL",
-                 "'client ' || client_code || ' is archived: archived clients get no new "
-                 "documents'"),
+                 _r("import.client_archived", code="client_code")),
                 ("engagement_required AND kind = 'invoice' AND engagement_number IS NULL"
                  " AND existing_id IS NULL",
-                 "'engagement_number is required: the public body ' || client_code"
-                 " || ' rejects an invoice without its legal commitment number'"),
+                 _r("import.engagement_required", code="client_code")),
                 ("engagement_number IS NOT NULL AND kind = 'quote'",
-                 _q("engagement_number: only invoices and credit notes quote a legal commitment")),
+                 _r("import.engagement_on_quote")),
                 ("kind NOT IN ('invoice', 'quote', 'credit_note')",
-                 "'kind ' || kind || ' must be invoice, quote or credit_note'"),
-                ("key IS NULL", _q("document number is missing")),
-                ("issue_text IS NULL", _q("issue date is missing")),
+                 _r("import.kind", kind="kind")),
+                ("key IS NULL", _r("import.number_missing")),
+                ("issue_text IS NULL", _r("import.issue_date_missing")),
                 ("issue_text IS NOT NULL AND issue_date IS NULL",
-                 "'issue date ' || issue_text || ' is not a date'"),
+                 _r("import.issue_date_invalid", text="issue_text")),
                 (f"issue_date < {imports.sql_day(earliest)}",
-                 f"'issue date ' || issue_text || ' is before {earliest}'"),
+                 _r("import.issue_date_early", text="issue_text", day=_q(str(earliest)))),
                 (f"issue_date > {imports.sql_day(latest)}",
-                 f"'issue date ' || issue_text || ' is after {latest}'"),
+                 _r("import.issue_date_late", text="issue_text", day=_q(str(latest)))),
                 ("due_text IS NOT NULL AND due_given IS NULL",
-                 "'due date ' || due_text || ' is not a date'"),
-                ("due_text IS NOT NULL AND kind <> 'invoice'", _q("only invoices have a due date")),
-                ("due_given < issue_date", _q("due date is before the issue date")),
+                 _r("import.due_date_invalid", text="due_text")),
+                ("due_text IS NOT NULL AND kind <> 'invoice'",
+                 _r("document.due_date_not_invoice")),
+                ("due_given < issue_date", _r("import.due_before_issue")),
                 (f"due_given > issue_date + INTERVAL {bounds.HORIZON_YEARS} YEAR",
-                 f"'due date ' || due_text || ' is more than {bounds.HORIZON_YEARS} years after"
-                 " the issue date'"),
-                ("excl_text IS NULL", _q("total excl. tax is missing")),
+                 _r("import.due_date_far", text="due_text", n=str(bounds.HORIZON_YEARS))),
+                ("excl_text IS NULL", _r("import.excl_missing")),
                 ("excl_text IS NOT NULL AND total_excl_tax IS NULL",
-                 "'total excl. tax ' || excl_text || ' is not an amount'"),
+                 _r("import.excl_invalid", text="excl_text")),
                 ("tax_text IS NOT NULL AND tax IS NULL",
-                 "'tax ' || tax_text || ' is not an amount'"),
-                ("total_excl_tax < 0 OR tax < 0", _q("amounts cannot be negative")),
+                 _r("import.tax_invalid", text="tax_text")),
+                ("total_excl_tax < 0 OR tax < 0", _r("import.amounts_negative")),
                 (imports.sql_too_large("total_excl_tax"),
-                 f"'total excl. tax ' || excl_text || ' is more than {bounds.MAX_AMOUNT}'"),
+                 _r("import.excl_too_large", text="excl_text", max=_q(str(bounds.MAX_AMOUNT)))),
                 (imports.sql_too_large("tax"),
-                 f"'tax ' || tax_text || ' is more than {bounds.MAX_AMOUNT}'"),
+                 _r("import.tax_too_large", text="tax_text", max=_q(str(bounds.MAX_AMOUNT)))),
                 (imports.sql_too_large("incl_given"),
-                 f"'total incl. tax ' || incl_text || ' is more than {bounds.MAX_AMOUNT}'"),
+                 _r("import.incl_too_large", text="incl_text", max=_q(str(bounds.MAX_AMOUNT)))),
                 ("incl_text IS NOT NULL AND incl_given IS NULL",
-                 "'total incl. tax ' || incl_text || ' is not an amount'"),
+                 _r("import.incl_invalid", text="incl_text")),
                 ("incl_given IS NOT NULL AND total_incl_tax IS NOT NULL"
                  " AND incl_given <> total_incl_tax",
-                 _q("total incl. tax is not total excl. tax + tax")),
+                 _r("import.incl_mismatch")),
                 ("NOT (status = 'issued' OR (kind = 'quote' AND status IN ('accepted', 'refused')))",
-                 "'status ' || status || ' is not valid for a ' || kind"),
+                 _r("import.status", status="status", kind=_KIND_SQL)),
                 ("key IS NOT NULL AND copies > 1",
-                 "'number ' || key || ' appears ' || copies || ' times in the file'"),
+                 _r("import.number_twice", key="key", n="copies")),
                 ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
-                 "'number ' || key || ' already exists with other values'"),
+                 _r("import.number_exists", key="key")),
                 ("cancels IS NOT NULL AND kind <> 'credit_note'",
-                 _q("only a credit note cancels an invoice")),
+                 _r("document.cancels_not_credit_note")),
                 ("cancels IS NOT NULL AND kind = 'credit_note' AND cancels_id IS NULL",
-                 "'cancels ' || cancels || ': no such invoice'"),
+                 _r("import.cancels_unknown", number="cancels")),
                 ("cancels_id IS NOT NULL AND cancels_client IS DISTINCT FROM client_id",
-                 "'cancels ' || cancels || ': an invoice of another client'"),
+                 _r("import.cancels_other_client", number="cancels")),
             ]
             conn.execute("ALTER TABLE _doc_stage ADD COLUMN reason VARCHAR")
             conn.execute(f"UPDATE _doc_stage SET reason = {imports.reasons_sql(checks)}")
             # A credit note cancelling an invoice rejected in the same file goes too.
-            conn.execute("""
-                UPDATE _doc_stage SET reason = 'cancels ' || cancels || ', rejected above'
+            conn.execute(f"""
+                UPDATE _doc_stage SET reason = {_r("import.cancels_rejected", number="cancels")}
                 WHERE reason IS NULL AND cancels_id IN
                       (SELECT new_id FROM _doc_stage WHERE reason IS NOT NULL)""")
             report = imports.report_frame(conn, "_doc_stage")

@@ -46,7 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import identifiers
-from .errors import ValidationError
+from .errors import Coded, ValidationError
 
 SCHEME = "0225"  # ISO 6523 ICD of French electronic invoicing addresses
 FORMS = ("SIREN", "SIREN_SIRET", "SIREN_SIRET_CODEROUTAGE", "SIREN_SUFFIXE")
@@ -110,10 +110,17 @@ def compact(value: str) -> str:
     return "_".join(parts)
 
 
+class _Refused(ValueError):
+    """Why a text is not an address (inside the cached parse)."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        super().__init__(code)
+        self.why = Coded(code, **params)
+
+
 def _part(text: str, what: str) -> str:
     if not text or len(text) > PART_LIMIT or not _PART_RE.fullmatch(text):
-        raise ValueError(f"the {what} of an e-invoicing address has 1 to {PART_LIMIT} letters, "
-                         "digits or hyphens")
+        raise _Refused("einvoicing.part", part=Coded(f"einvoicing.part_{what}"), n=PART_LIMIT)
     return text
 
 
@@ -121,32 +128,32 @@ def parse(value: Any, field: str = "einvoicing_address") -> Address:
     """The parts of an address in one of the four forms; :class:`ValidationError` naming
     ``field`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(field, value, "must be text, such as 732829320_73282932000074")
+        raise ValidationError(field, value, "value.not_text_such_as",
+                              example="732829320_73282932000074")
     found = _parsed(compact(str(value)))
-    if isinstance(found, str):
-        raise ValidationError(field, value, found)
+    if isinstance(found, Coded):
+        raise ValidationError(field, value, found.code, **found.params)
     return found
 
 
 @lru_cache(maxsize=1 << 18)
-def _parsed(text: str) -> Address | str:
+def _parsed(text: str) -> Address | Coded:
     """The address in compact ``text``, or why it is not one (cached: a directory check
     reads each address once for the extract and once more in the change set's validation)."""
     try:
         return _parse(text)
-    except ValueError as err:
-        return str(err)
+    except _Refused as err:
+        return err.why
 
 
 def _parse(text: str) -> Address:
     if not text:
-        raise ValueError("is empty")
+        raise _Refused("value.empty")
     if len(text) > ADDRESS_LIMIT:
-        raise ValueError(f"an e-invoicing address has at most {ADDRESS_LIMIT} characters")
+        raise _Refused("einvoicing.too_long", n=ADDRESS_LIMIT)
     parts = text.split("_")
     if len(parts) > 3 or any(not p for p in parts):
-        raise ValueError("is not an e-invoicing address: its forms are SIREN, SIREN_SIRET, "
-                         "SIREN_SIRET_CODEROUTAGE and SIREN_SUFFIXE")
+        raise _Refused("einvoicing.form")
     siren = _identifier(identifiers.clean_siren, parts[0])
     if len(parts) == 1:
         return Address(siren)
@@ -154,14 +161,12 @@ def _parse(text: str) -> Address:
     if _DIGITS_RE.fullmatch(second) and len(second) == 14:
         siret = _identifier(identifiers.clean_siret, second)
         if not siret.startswith(siren):
-            raise ValueError(f"the SIRET {siret} of the address does not belong to its SIREN "
-                             f"{siren}")
+            raise _Refused("einvoicing.siret_siren", siret=siret, siren=siren)
         if len(parts) == 2:
             return Address(siren, siret)
-        return Address(siren, siret, routing_code=_part(parts[2], "routing code"))
+        return Address(siren, siret, routing_code=_part(parts[2], "routing_code"))
     if len(parts) == 3:
-        raise ValueError("in the form SIREN_SIRET_CODEROUTAGE the second part is a SIRET of "
-                         "14 digits")
+        raise _Refused("einvoicing.second_part")
     return Address(siren, suffix=_part(second, "suffix"))
 
 
@@ -170,7 +175,7 @@ def _identifier(clean: Any, text: str) -> str:
     try:
         return str(clean(text))
     except ValidationError as err:
-        raise ValueError(err.message("en")) from err
+        raise _Refused(err.code, **err.params) from err
 
 
 def vouched(values: Any) -> np.ndarray:
@@ -233,11 +238,11 @@ def check_owner(address: Address, value: Any, field: str, *, siren: str | None,
                 siret: str | None) -> None:
     """Refuse an address of another company or establishment than the client's."""
     if siren and address.siren != siren:
-        raise ValidationError(field, value, f"the address belongs to the SIREN {address.siren}, "
-                                            f"not the client's SIREN {siren}")
+        raise ValidationError(field, value, "einvoicing.other_siren", other=address.siren,
+                              siren=siren)
     if siret and address.siret is not None and address.siret != siret:
-        raise ValidationError(field, value, f"the address names the establishment "
-                                            f"{address.siret}, not the client's SIRET {siret}")
+        raise ValidationError(field, value, "einvoicing.other_siret", other=address.siret,
+                              siret=siret)
 
 
 def is_valid(value: Any) -> bool:
@@ -256,10 +261,9 @@ def join(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any = 
     parts = [None if p is None else str(p).strip() or None
              for p in (siren, siret, routing_code, suffix)]
     if parts[3] and (parts[1] or parts[2]):
-        raise ValidationError(field, suffix, "a suffix address names no SIRET nor routing code")
+        raise ValidationError(field, suffix, "einvoicing.suffix_alone")
     if parts[2] and not parts[1]:
-        raise ValidationError(field, routing_code,
-                              "a routing code needs the SIRET of its establishment")
+        raise ValidationError(field, routing_code, "einvoicing.routing_needs_siret")
     return "_".join(p for p in parts if p)
 
 
@@ -272,11 +276,11 @@ def compose(siren: Any, siret: Any = None, routing_code: Any = None, suffix: Any
 def clean_part(value: Any, field: str) -> str:
     """A Chorus Pro service code (a routing code), stripped; refused when it could not be one."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(field, value, "must be text, such as SERVICE-01")
+        raise ValidationError(field, value, "value.not_text_such_as", example="SERVICE-01")
     try:
-        return _part(str(value).strip(), "routing code")
-    except ValueError as err:
-        raise ValidationError(field, value, str(err)) from err
+        return _part(str(value).strip(), "routing_code")
+    except _Refused as err:
+        raise ValidationError(field, value, err.why.code, **err.why.params) from err
 
 
 def flow_of(kind: str | None, country: str | None) -> str:

@@ -9,7 +9,31 @@ from . import i18n, masking
 
 
 class ClientOpsError(Exception):
-    """Root of every error raised by clientops on purpose."""
+    """Root of every error raised by clientops on purpose.
+
+    Attributes:
+      code: what went wrong, as a stable code (``"client.not_found"``): the key of its text in
+        the ``errors`` catalogue; ``params`` are the values that text quotes.
+
+    :meth:`message` gives the text in French or English; ``str(err)`` is the English one (for
+    logs). A message not yet coded (English prose) is its own text in both languages.
+    """
+
+    def __init__(self, code: str = "", /, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(text(code, "en", **params) if code else "")
+
+    def message(self, language: str | None = None) -> str:
+        """Why, in ``language`` (default: the package's, :func:`clientops.i18n.get_language`)."""
+        return text(self.code, language, **self.params) if self.code else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: errors cross process boundaries
+        return (_rebuild_coded, (type(self), self.code, self.params))
+
+
+def _rebuild_coded(cls: type[ClientOpsError], code: str, params: dict[str, Any]) -> ClientOpsError:
+    return cls(code, **params)
 
 
 class ValidationError(ClientOpsError, ValueError):
@@ -35,7 +59,7 @@ class ValidationError(ClientOpsError, ValueError):
         self.code = code
         self.params = params
         shown = _shorten(masking.shown(field, value))
-        super().__init__(f"{field}: {self.message('en')}" + (f" ({shown})" if shown else ""))
+        Exception.__init__(self, f"{field}: {self.message('en')}" + (f" ({shown})" if shown else ""))
 
     def message(self, language: str | None = None) -> str:
         """Why, in ``language`` (default: the package's, :func:`clientops.i18n.get_language`),
@@ -54,8 +78,9 @@ def _rebuild(cls: type[ValidationError], field: str, value: Any, code: str,
 def text(code: str, language: str | None = None, /, **params: Any) -> str:
     """The catalogue's text for ``code`` in ``language``, its ``{placeholders}`` filled.
 
-    A parameter that is itself coded (a :class:`ValidationError`, or a :class:`Coded`) is put
-    in the same language. A code with no catalogue entry raises :class:`KeyError`
+    A parameter that is itself coded (a :class:`ValidationError`, a :class:`Coded`, a field's
+    name as :class:`clientops.vocabulary.Named` — anything with a ``message(language)``
+    method) is put in the same language. A code with no catalogue entry raises :class:`KeyError`
     (``tests/test_error_codes.py`` checks that every code raised has its two entries).
     """
     if not _CODE.fullmatch(code):  # not yet coded: English prose (being retired, see test_error_codes)
@@ -64,9 +89,14 @@ def text(code: str, language: str | None = None, /, **params: Any) -> str:
     template = i18n.translations(CATALOGUE, language).gettext(code)
     if template == code:
         raise KeyError(f"no {language!r} text for the error code {code!r}")
-    shown = {name: value.message(language) if isinstance(value, (ValidationError, Coded))
+    shown = {name: value.message(language) if callable(getattr(value, "message", None))
              else value for name, value in params.items()}
     return template.format(**shown)
+
+
+def is_code(text: Any) -> bool:
+    """Whether ``text`` is an error code (``"iban.checksum"``) rather than English prose."""
+    return isinstance(text, str) and _CODE.fullmatch(text) is not None
 
 
 class Coded:
@@ -122,14 +152,23 @@ class DatabaseBusy(ClientOpsError):
 
 
 class ConflictError(ClientOpsError):
-    """The record changed since it was read (or a later change blocks an undo)."""
+    """The record changed since it was read (or a later change blocks an undo).
 
-    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+    Attributes:
+      fields: the fields changed meanwhile, when known.
+    """
+
+    def __init__(self, code: str, /, fields: tuple[str, ...] = (), **params: Any) -> None:
         self.fields = fields
-        super().__init__(message)
+        super().__init__(code, **params)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (str(self), self.fields))
+        return (_rebuild_conflict, (type(self), self.code, self.fields, self.params))
+
+
+def _rebuild_conflict(cls: type[ConflictError], code: str, fields: tuple[str, ...],
+                      params: dict[str, Any]) -> ConflictError:
+    return cls(code, fields=fields, **params)
 
 
 __all__ = [
@@ -137,6 +176,7 @@ __all__ = [
     "ValidationError",
     "Coded",
     "text",
+    "is_code",
     "NotFound",
     "DeletionRefused",
     "ReadOnlyError",

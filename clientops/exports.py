@@ -23,6 +23,7 @@ Every export of the book (:meth:`clientops.clients.Clients.export`,
 from __future__ import annotations
 
 import csv
+import errno
 import math
 import os
 import re
@@ -39,7 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 from . import vocabulary
-from .errors import ValidationError
+from .errors import Coded, ValidationError
 
 FORMATS = ("csv", "xlsx")
 # What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -75,27 +76,34 @@ def resolve_format(path: Destination, format: str | None = None) -> str:
         suffix = Path(path).suffix.lower().lstrip(".")
         if suffix in FORMATS:
             return suffix
-        raise ValidationError("format", Path(path).suffix or None,
-                              "must be csv or xlsx, or the file name must end in .csv or .xlsx")
+        raise ValidationError("format", Path(path).suffix or None, "export.format_suffix")
     if format not in FORMATS:
-        raise ValidationError("format", format, "must be csv or xlsx")
+        raise ValidationError("format", format, "export.format")
     return format
 
 
 def check_destination(path: Any, format: str | None, lang: str) -> tuple[Path, str]:
     """The checked path and format of an export, before anything is read or written."""
     if not isinstance(path, (str, os.PathLike)):
-        raise ValidationError("path", path, "must be a file path")
+        raise ValidationError("path", path, "path.not_path")
     kind = resolve_format(path, format)
     vocabulary.check_language(lang)
     target = Path(path)
     if "\x00" in str(target):
-        raise ValidationError("path", str(path), "a file name cannot contain a NUL character")
+        raise ValidationError("path", str(path), "path.nul")
     if not target.parent.is_dir():
-        raise ValidationError("path", str(path), "the folder does not exist")
+        raise ValidationError("path", str(path), "path.folder_missing")
     if os.path.isdir(target):  # (False for a name the system refuses: write() says why)
-        raise ValidationError("path", str(path), "is a folder: give a file name")
+        raise ValidationError("path", str(path), "path.is_folder")
     return target, kind
+
+
+# Why the system refused to write a file (``OSError.errno``), as codes: its own words
+# (``strerror``) are the C library's English.
+_WRITE_ERRORS = {errno.ENAMETOOLONG: "file.name_too_long", errno.ENOSPC: "file.no_space",
+                 errno.EACCES: "file.permission", errno.EPERM: "file.permission",
+                 errno.EROFS: "file.read_only", errno.EDQUOT: "file.no_space",
+                 errno.EINVAL: "file.name_refused", errno.EISDIR: "file.name_refused"}
 
 
 def write(
@@ -127,8 +135,9 @@ def write(
             _write_xlsx(partial, headers, rows, sheet, on_progress)
         os.replace(partial, target)
     except OSError as err:  # a name too long, no space left, no permission…
-        raise ValidationError("path", str(path),
-                              f"the file cannot be written: {err.strerror or err}") from err
+        raise ValidationError("path", str(path), "file.not_written",
+                              why=Coded(_WRITE_ERRORS.get(err.errno or 0, "file.os_error"),
+                                        errno=errno.errorcode.get(err.errno or 0, "?"))) from err
     finally:
         try:
             partial.unlink(missing_ok=True)
@@ -287,7 +296,7 @@ def select_codes(frame: pd.DataFrame, codes: Iterable[str] | None) -> pd.DataFra
     wanted = []
     for code in codes:
         if not isinstance(code, str):
-            raise ValidationError("codes", code, "must be client codes such as C000042")
+            raise ValidationError("codes", code, "export.codes")
         # broken Unicode (a lone surrogate) cannot be compared: it is a code no client has
         wanted.append(code.strip().upper().encode("utf-8", "replace").decode("utf-8"))
     return frame[frame["code"].isin(wanted)]

@@ -252,12 +252,9 @@ class Fec:
             try:
                 year = int(str(year).strip())
             except ValueError as err:
-                raise ValidationError("fiscal_year", year,
-                                      "must be a year such as 2025 (the year the fiscal year "
-                                      "starts)") from err
+                raise ValidationError("fiscal_year", year, "fec.fiscal_year") from err
         if not 1900 <= year <= 9998:
-            raise ValidationError("fiscal_year", year,
-                                  "must be a year such as 2025 (the year the fiscal year starts)")
+            raise ValidationError("fiscal_year", year, "fec.fiscal_year")
         return fiscal_year(int(self._book.settings.fiscal_year_start_month), year)
 
     def export(self, path: str | os.PathLike[str], fiscal_year: Any) -> Path:
@@ -272,8 +269,7 @@ class Fec:
         fy = self.fiscal_year(fiscal_year)
         siren = settings["company_siren"]
         if not siren:
-            raise ValidationError("company_siren", siren,
-                                  "is needed to name the FEC: set it in the settings")
+            raise ValidationError("company_siren", siren, "fec.siren_needed")
         target = Path(path)
         if target.is_dir():
             target = target / fec_file_name(siren, fy.end)

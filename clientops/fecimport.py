@@ -56,7 +56,7 @@ import pandas as pd
 from . import cardrows, imports
 from .allocation import recompute_open_balances
 from .documents import import_frame as import_documents
-from .errors import ValidationError
+from .errors import Coded, ValidationError
 from .payments import import_frame as import_payments
 
 if TYPE_CHECKING:
@@ -69,7 +69,8 @@ COLUMNS = (
 )
 _NEEDED = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum",
            "CompAuxLib", "PieceRef", "EcritureLib")
-_q = imports.quote
+_r = imports.reason
+_ENTRY = "journal || ' ' || num"  # an entry as a reason quotes it
 
 
 # -- reading the file -----------------------------------------------------------------------
@@ -91,9 +92,7 @@ def _header(path: Path) -> tuple[str, list[str]]:
     if not ({"Debit", "Credit"} <= set(names) or {"Montant", "Sens"} <= set(names)):
         missing.append("Debit, Credit")
     if missing or len(set(names)) != len(names):
-        raise ValidationError(
-            "path", str(path),
-            f"is not a FEC: tab- or pipe-separated with the columns {', '.join(COLUMNS)}")
+        raise ValidationError("path", str(path), "fec.not_fec", columns=", ".join(COLUMNS))
     return sep, names
 
 
@@ -118,10 +117,7 @@ def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str
 
 def _unreadable(path: Path) -> ValidationError:
     """A line the reader cannot split into the header's columns."""
-    return ValidationError(
-        "path", str(path),
-        "is not a readable FEC: a line has more fields than the header (a separator or a "
-        "line break inside a field?)")
+    return ValidationError("path", str(path), "fec.unreadable")
 
 
 # -- staging --------------------------------------------------------------------------------
@@ -186,23 +182,18 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
               "collective": settings["accounting_prefix"].ljust(6, "0"),
               "sales": settings["fec_sales_journal"], "bank": settings["fec_bank_journal"]}
     checks = [
-        ("aux IS NULL", _q("client line without an auxiliary account (CompAuxNum)")),
-        ("journal IS NULL OR num IS NULL",
-         _q("line without a journal code or entry number (JournalCode, EcritureNum)")),
-        ("day_text IS NULL", _q("date is missing")),
-        ("day_text IS NOT NULL AND day IS NULL", "'date ' || day_text || ' is not a date'"),
-        ("bad_amount", _q("Debit or Credit is not an amount")),
-        ("imbalance <> 0", "'entry ' || journal || ' ' || num || ' is not balanced'"),
-        ("entry_kind IS NULL",
-         "'entry ' || journal || ' ' || num || ' is neither a sale (against class 7) nor a "
-         "payment (against class 5)'"),
-        ("entry_kind = 'sale' AND clients > 1",
-         "'entry ' || journal || ' ' || num || ' has several client lines: one sale per entry'"),
+        ("aux IS NULL", _r("fec.no_aux")),
+        ("journal IS NULL OR num IS NULL", _r("fec.no_entry")),
+        ("day_text IS NULL", _r("fec.date_missing")),
+        ("day_text IS NOT NULL AND day IS NULL", _r("fec.date_invalid", text="day_text")),
+        ("bad_amount", _r("fec.amount")),
+        ("imbalance <> 0", _r("fec.unbalanced", entry=_ENTRY)),
+        ("entry_kind IS NULL", _r("fec.entry_kind", entry=_ENTRY)),
+        ("entry_kind = 'sale' AND clients > 1", _r("fec.several_clients", entry=_ENTRY)),
         ("entry_kind = 'sale' AND (excl < 0 OR excl > total)",
-         "'entry ' || journal || ' ' || num || ': its sales lines do not match the client line'"),
-        ("entry_kind = 'bank' AND debit > credit",
-         _q("a debit on a client in a bank entry (a refund) has no place in clientops")),
-        ("entry_kind = 'bank' AND debit = credit", _q("amount must be more than zero")),
+         _r("fec.sales_lines", entry=_ENTRY)),
+        ("entry_kind = 'bank' AND debit > credit", _r("fec.refund")),
+        ("entry_kind = 'bank' AND debit = credit", _r("import.amount_zero")),
     ]
     # every entry (its lines counted: those of entries without a client line are ignored)
     conn.execute("""
@@ -263,14 +254,16 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
             {"kind": "company", "name": name or aux, "accounting_account": aux},
             has_active_mandate=False, accounting_prefix=prefix)
         if errors:
-            bad.append((aux, "; ".join(f"{e.field}: {e}" for e in errors)))
+            bad.append((aux, imports.encode(*(Coded(
+                "fec.client_refused", aux=aux,
+                why=Coded("import.cell", field=e.field, problem=Coded(e.code, **e.params)))
+                for e in errors))))
         else:
             good.append((aux, _cleaned["name"]))
     if bad:
         refused = pd.DataFrame(bad, columns=["aux", "why"])
         with imports.registered(conn, "_fec_refused", refused):
-            conn.execute("""UPDATE _fec_client SET reason = 'client ' || x.aux || ' cannot be '
-                            || 'created: ' || x.why FROM _fec_refused x
+            conn.execute("""UPDATE _fec_client SET reason = x.why FROM _fec_refused x
                             WHERE _fec_client.client_account = x.aux AND reason IS NULL""")
     if good:
         highest = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()
@@ -381,7 +374,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     payments, ``unchanged``, ``rejected``, ``status``, and ``clients`` created,
     ``documents``, ``payments``, ``ignored`` lines)."""
     if not path.is_file():
-        raise ValidationError("path", str(path), "is not a file")
+        raise ValidationError("path", str(path), "path.not_file")
     settings = dict(book.settings)
     book.store.check_writable()
     sep, names = _header(path)

@@ -36,7 +36,7 @@ from stdnum.fr import tva as fr_tva
 from stdnum.iso7064 import mod_97_10
 from text_unidecode import unidecode
 
-from .errors import ValidationError
+from .errors import Coded, ValidationError
 from .masking import mask_iban
 from .text import clean_text
 
@@ -58,14 +58,17 @@ _EPC_SUBSTITUTES = str.maketrans({"&": "+", "_": "-"})
 
 
 def _text(value: Any, field: str, what: str) -> str:
-    """Accept text (or a number for numeric identifiers) and strip it; refuse blanks."""
+    """Accept text (or a number for numeric identifiers) and strip it; refuse blanks.
+
+    ``what`` names the kind of identifier (``"iban"``): its example is the coded text
+    ``example.<what>`` ("an IBAN like FR76 3000 6000 0112 3456 7890 189")."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(field, value, f"must be written as text, such as {what}")
+        raise ValidationError(field, value, "value.not_text", example=Coded(f"example.{what}"))
     text = str(value).strip()
     if not text:
-        raise ValidationError(field, value, "is empty")
+        raise ValidationError(field, value, "value.empty")
     if len(text) > 100:
-        raise ValidationError(field, value, f"is far too long to be {what}")
+        raise ValidationError(field, value, "identifier.too_long", example=Coded(f"example.{what}"))
     return text
 
 
@@ -77,7 +80,7 @@ def _compact(text: str) -> str:
 def clean_iban(value: Any, field: str = "iban") -> str:
     """Validate an IBAN (checksum, country length, national check digits such as the French
     RIB key) and return it compact and upper-case."""
-    text = _text(value, field, "an IBAN like FR76 3000 6000 0112 3456 7890 189")
+    text = _text(value, field, "iban")
     try:
         iban = IBAN(text, validate_bban=True)
     except SchwiftyException as err:
@@ -88,18 +91,22 @@ def clean_iban(value: Any, field: str = "iban") -> str:
     return compact
 
 
+# schwifty's exceptions (by class name) mapped to our codes; its own words may quote the IBAN
+IBAN_REASONS = {
+    "InvalidChecksumDigits": "iban.checksum",
+    "InvalidBBANChecksum": "iban.bban_checksum",
+    "InvalidLength": "iban.length",
+    "InvalidCountryCode": "iban.country",
+    "InvalidStructure": "iban.structure",
+    "InvalidBankCode": "iban.bank_code",
+    "InvalidBranchCode": "iban.branch_code",
+    "InvalidAccountCode": "iban.account_code",
+}
+IBAN_REASON_OTHER = "iban.invalid"
+
+
 def _iban_reason(err: Exception) -> str:
-    name = type(err).__name__
-    return {
-        "InvalidChecksumDigits": "is not a valid IBAN: the check digits do not match (typing error?)",
-        "InvalidBBANChecksum": "is not a valid IBAN: the bank account key (e.g. the French RIB key) does not match",
-        "InvalidLength": "is not a valid IBAN: wrong number of characters for this country",
-        "InvalidCountryCode": "is not a valid IBAN: it must start with a known country code",
-        "InvalidStructure": "is not a valid IBAN: characters not allowed at some positions",
-        "InvalidBankCode": "is not a valid IBAN: the bank code is not valid",
-        "InvalidBranchCode": "is not a valid IBAN: the branch code is not valid",
-        "InvalidAccountCode": "is not a valid IBAN: the account number is not valid",
-    }.get(name, "is not a valid IBAN")  # the library's own words may quote the IBAN
+    return IBAN_REASONS.get(type(err).__name__, IBAN_REASON_OTHER)
 
 
 def format_iban(iban: str | None) -> str | None:
@@ -229,12 +236,10 @@ def _bic(text: str) -> str | None:
 
 def clean_bic(value: Any, field: str = "bic", iban: str | None = None) -> str:
     """Validate a BIC (8 or 11 characters) and, given the IBAN, check both countries agree."""
-    text = _text(value, field, "a BIC like BNPAFRPPXXX")
+    text = _text(value, field, "bic")
     compact_or_none = _bic(text)
     if compact_or_none is None:
-        raise ValidationError(
-            field, value, "is not a valid BIC: 8 or 11 letters and digits, such as BNPAFRPPXXX"
-        )
+        raise ValidationError(field, value, "bic.invalid")
     compact = compact_or_none
     if iban:
         iban_country = "".join(iban.split()).upper()[:2]
@@ -243,10 +248,8 @@ def clean_bic(value: Any, field: str = "bic", iban: str | None = None) -> str:
             iban_country in FR_TERRITORIES and bic_country in FR_TERRITORIES
         )
         if not same:
-            raise ValidationError(
-                field, value,
-                f"belongs to a bank in {bic_country} but the IBAN is from {iban_country}",
-            )
+            raise ValidationError(field, value, "bic.country_mismatch",
+                                  bic_country=bic_country, iban_country=iban_country)
     return compact
 
 
@@ -257,20 +260,16 @@ def clean_creditor_id(value: Any, field: str = "sepa_creditor_id") -> str:
     check), then the national identifier; the check digits are ISO 7064 MOD 97-10 over the
     national identifier followed by the country code and the check digits.
     """
-    text = _text(value, field, "a creditor identifier like FR72ZZZ123456")
+    text = _text(value, field, "creditor_id")
     compact = re.sub(r"\s", "", text).upper()
     if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}", compact):
-        raise ValidationError(
-            field, value,
-            "is not a SEPA creditor identifier: expected a country code, 2 check digits, "
-            "3 characters and the national identifier (e.g. FR72ZZZ123456)",
-        )
+        raise ValidationError(field, value, "creditor_id.format")
     if pycountry.countries.get(alpha_2=compact[:2]) is None:
-        raise ValidationError(field, value, "does not start with a known country code")
+        raise ValidationError(field, value, "creditor_id.country")
     if compact[:2] == "FR" and len(compact) != 13:
-        raise ValidationError(field, value, "a French creditor identifier has 13 characters")
+        raise ValidationError(field, value, "creditor_id.fr_length")
     if not mod_97_10.is_valid(compact[7:] + compact[:4]):
-        raise ValidationError(field, value, "check digits do not match (typing error?)")
+        raise ValidationError(field, value, "creditor_id.checksum")
     return compact
 
 
@@ -283,22 +282,21 @@ def epc_text(value: str, limit: int) -> str:
     return " ".join(text.split())[:limit].rstrip()
 
 
-def epc_identifier_problem(value: str, limit: int = 35) -> str | None:
+def epc_identifier_problem(value: str, limit: int = 35) -> Coded | None:
     """Why ``value`` cannot be an identifier in a SEPA file (end-to-end id, mandate
     reference…) as it is, or None. Identifiers are never transliterated nor cut: the bank
     quotes them back."""
     if len(value) > limit:
-        return f"it has {len(value)} characters, more than the {limit} a SEPA file allows"
+        return Coded("sepa_id.too_long", n=len(value), max=limit)
     if (not _SEPA_ID_RE.match(value) or value.startswith("/") or value.endswith("/")
             or "//" in value):
-        return ("it may only hold letters, digits and / - ? : ( ) . , ' + (not starting or "
-                "ending with /, no //)")
+        return Coded("sepa_id.characters")
     return None
 
 
 def clean_siren(value: Any, field: str = "siren") -> str:
     """Validate a SIREN (9 digits, Luhn key) and return its digits."""
-    text = _text(value, field, "a SIREN of 9 digits")
+    text = _text(value, field, "siren")
     try:
         return str(fr_siren.validate(text))
     except InvalidLength as err:
@@ -313,7 +311,7 @@ def clean_siren(value: Any, field: str = "siren") -> str:
 
 def clean_siret(value: Any, field: str = "siret") -> str:
     """Validate a SIRET (14 digits, Luhn key; La Poste's special rule included)."""
-    text = _text(value, field, "a SIRET of 14 digits")
+    text = _text(value, field, "siret")
     try:
         return str(fr_siret.validate(text))
     except InvalidLength as err:
@@ -332,11 +330,11 @@ def clean_vat(value: Any, field: str = "vat_number", siren: str | None = None) -
     Other EU countries are checked by format and check digits with python-stdnum; the UK,
     Switzerland and Norway too (their numbers appear on EU invoices).
     """
-    text = _text(value, field, "a VAT number like FR40303265045")
+    text = _text(value, field, "vat_number")
     compact = re.sub(r"[\s.\-]", "", text).upper()
     country = compact[:2]
     if not country.isalpha():
-        raise ValidationError(field, value, "must start with the country code, such as FR or DE")
+        raise ValidationError(field, value, "vat.country_missing")
     try:
         if country == "FR":
             number = "FR" + fr_tva.validate(compact)
@@ -345,22 +343,19 @@ def clean_vat(value: Any, field: str = "vat_number", siren: str | None = None) -
         else:
             module = get_cc_module(country.lower(), "vat")
             if module is None or country not in ("GB", "CH", "NO"):
-                raise ValidationError(field, value, f"{country} is not a country with a VAT number we can check")
+                raise ValidationError(field, value, "vat.country_unsupported", country=country)
             number = str(module.validate(compact))
             if not number.startswith(country):
                 number = country + number
     except InvalidChecksum as err:
-        raise ValidationError(field, value, "is not a valid VAT number: the key does not match") from err
+        raise ValidationError(field, value, "vat.checksum") from err
     except (InvalidLength, InvalidFormat, InvalidComponent) as err:
-        raise ValidationError(field, value, f"is not a valid VAT number for {country}: wrong format") from err
+        raise ValidationError(field, value, "vat.format", country=country) from err
     except StdnumError as err:
-        raise ValidationError(field, value, "is not a valid VAT number") from err
+        raise ValidationError(field, value, "vat.invalid") from err
     if country == "FR" and siren and number[4:].isdigit() and number[4:] != siren:
-        raise ValidationError(
-            field, value,
-            f"does not match the SIREN {siren}: the French VAT number of that company is "
-            f"{vat_from_siren(siren)}",
-        )
+        raise ValidationError(field, value, "vat.siren_mismatch", siren=siren,
+                              vat=vat_from_siren(siren))
     return number
 
 
@@ -373,7 +368,7 @@ def vat_from_siren(siren: str) -> str:
 # -- contact details ---------------------------------------------------------------------
 def clean_phone(value: Any, country: str | None = "FR", field: str = "phone") -> str:
     """Normalise a phone number to E.164; national numbers are read for ``country``."""
-    text = _text(value, field, "a phone number like 01 23 45 67 89")
+    text = _text(value, field, "phone")
     clean_text(field, text, 100)  # no control, line break or invisible character hidden in it
     region = (country or "FR").upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -381,54 +376,46 @@ def clean_phone(value: Any, country: str | None = "FR", field: str = "phone") ->
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as err:
-        raise ValidationError(field, value, "is not a phone number") from err
+        raise ValidationError(field, value, "phone.invalid") from err
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            field, value, f"is not a valid phone number (read as a number from {region})"
-        )
+        raise ValidationError(field, value, "phone.region", region=region)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-# email-validator's messages (English prose that changes between its versions) mapped to ours,
-# by how they begin; the first match wins. Ours have their French in ui/messages.py.
+# email-validator's messages (English prose that changes between its versions) mapped to our
+# codes, by how they begin; the first match wins. Its own words are never shown.
 EMAIL_PROBLEMS: list[tuple[str, str]] = [
-    ("An email address must have an @-sign", "there is no @"),
-    ("There must be something before the @-sign", "nothing before the @"),
-    ("There must be something after the @-sign", "nothing after the @"),
-    ("The email address has the \"small commercial at\"", "﹫ instead of @"),
-    ("An email address cannot have two periods in a row", "two dots in a row"),
-    ("An email address cannot have a period and a hyphen", "a dot next to a hyphen"),
-    ("An email address cannot end with a period", "it ends with a dot"),
-    ("An email address cannot have a period immediately after the @-sign",
-     "a dot right after the @"),
+    ("An email address must have an @-sign", "email.no_at"),
+    ("There must be something before the @-sign", "email.nothing_before_at"),
+    ("There must be something after the @-sign", "email.nothing_after_at"),
+    ("The email address has the \"small commercial at\"", "email.small_at"),
+    ("An email address cannot have two periods in a row", "email.double_dot"),
+    ("An email address cannot have a period and a hyphen", "email.dot_hyphen"),
+    ("An email address cannot end with a period", "email.ends_with_dot"),
+    ("An email address cannot have a period immediately after the @-sign", "email.dot_after_at"),
     ("An email address cannot have a period immediately before the @-sign",
-     "a dot right before the @"),
-    ("An email address cannot have a hyphen immediately after the @-sign",
-     "the domain after the @ is not valid"),
-    ("The part after the @-sign is not valid. It should have a period",
-     "the domain after the @ has no dot (such as example.fr)"),
+     "email.dot_before_at"),
+    ("An email address cannot have a hyphen immediately after the @-sign", "email.domain"),
+    ("The part after the @-sign is not valid. It should have a period", "email.domain_no_dot"),
     ("The part after the @-sign is not valid. It is not within a valid top-level domain",
-     "the domain after the @ does not end with a known extension (such as .fr)"),
-    ("The part after the @-sign is a special-use or reserved name",
-     "the domain after the @ is reserved and cannot receive email"),
-    ("The email address is too long", "it is too long"),
-    ("The part after the @-sign", "the domain after the @ is not valid"),
-    ("After the @-sign", "the domain after the @ is not valid"),
-    ("The email address contains invalid characters after the @-sign",
-     "the domain after the @ is not valid"),
-    ("The email address contains invalid characters before the @-sign",
-     "characters not allowed before the @"),
-    ("Internationalized characters before the @-sign", "characters not allowed before the @"),
-    ("An email address cannot start with a period", "it starts with a dot"),
-    ("There can't be anything after the email address", "text after the address"),
-    ("A display name and angle brackets", "a name or <…> around the address"),
+     "email.domain_unknown_tld"),
+    ("The part after the @-sign is a special-use or reserved name", "email.domain_reserved"),
+    ("The email address is too long", "email.too_long"),
+    ("The part after the @-sign", "email.domain"),
+    ("After the @-sign", "email.domain"),
+    ("The email address contains invalid characters after the @-sign", "email.domain"),
+    ("The email address contains invalid characters before the @-sign", "email.local_characters"),
+    ("Internationalized characters before the @-sign", "email.local_characters"),
+    ("An email address cannot start with a period", "email.starts_with_dot"),
+    ("There can't be anything after the email address", "email.trailing_text"),
+    ("A display name and angle brackets", "email.display_name"),
 ]
-EMAIL_PROBLEM_OTHER = "it is not written like name@example.fr"
+EMAIL_PROBLEM_OTHER = "email.invalid"
 
 
 def email_problem(err: Exception | str) -> str:
-    """Our words for an email-validator error (``There must be something after the @-sign.``
-    → ``nothing after the @``)."""
+    """Our code for an email-validator error (``There must be something after the @-sign.``
+    → ``email.nothing_after_at``)."""
     text = str(err)
     return next((ours for theirs, ours in EMAIL_PROBLEMS if text.startswith(theirs)),
                 EMAIL_PROBLEM_OTHER)
@@ -437,24 +424,23 @@ def email_problem(err: Exception | str) -> str:
 def clean_email(value: Any, field: str = "email") -> str:
     """Check an email address's syntax (no network look-up) and return it normalised."""
     if not isinstance(value, str):
-        raise ValidationError(field, value, "must be written as text, such as compta@example.fr")
+        raise ValidationError(field, value, "value.not_text", example=Coded("example.email"))
     text = value.strip()
     if not text:
-        raise ValidationError(field, value, "is empty")
+        raise ValidationError(field, value, "value.empty")
     if len(text) > 254:
-        raise ValidationError(field, value, "is too long for an email address")
+        raise ValidationError(field, value, "email.length")
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as err:
-        raise ValidationError(field, value,
-                              f"is not a valid email address: {email_problem(err)}") from err
+        raise ValidationError(field, value, email_problem(err)) from err
     return str(result.normalized)
 
 
 # -- codes -------------------------------------------------------------------------------
 def clean_country(value: Any, field: str = "country") -> str:
     """An ISO 3166 alpha-2 country code (``fr`` → ``FR``; ``FRA`` and ``France`` accepted)."""
-    text = _text(value, field, "a country code like FR")
+    text = _text(value, field, "country")
     found = None
     try:
         if len(text) == 2:
@@ -466,15 +452,15 @@ def clean_country(value: Any, field: str = "country") -> str:
     except LookupError:
         found = None
     if found is None:
-        raise ValidationError(field, value, "is not a known country (use a code such as FR, DE, BE)")
+        raise ValidationError(field, value, "country.unknown")
     return str(found.alpha_2)
 
 
 def clean_currency(value: Any, field: str = "currency") -> str:
     """An ISO 4217 currency code such as EUR."""
-    text = _text(value, field, "a currency code like EUR").upper()
+    text = _text(value, field, "currency").upper()
     if len(text) != 3 or text not in list_currencies() or pycountry.currencies.get(alpha_3=text) is None:
-        raise ValidationError(field, value, "is not a known currency code (such as EUR, USD, GBP)")
+        raise ValidationError(field, value, "currency.unknown")
     return text
 
 

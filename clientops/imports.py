@@ -14,6 +14,7 @@ use the same bounds (:func:`sql_date_window`, :func:`sql_money`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,13 +28,14 @@ import pandas as pd
 import pyarrow as pa
 
 from .bounds import MAX_AMOUNT
-from .errors import ValidationError
+from .errors import Coded, ValidationError, is_code
 from .text import clean_text
+from .vocabulary import Named
 
 if TYPE_CHECKING:
     from .book import Book
 
-REPORT_COLUMNS = ["row", "key", "client_code", "reason"]
+REPORT_COLUMNS = ["row", "key", "client_code", "code", "reason"]
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -79,22 +81,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
                                encoding=encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError("path", str(path), "is neither UTF-8 nor Windows-1252 text")
+    raise ValidationError("path", str(path), "file.encoding")
 
 
 def existing_file(path: Any) -> Path:
     """``path`` as a :class:`Path` to a file that is there; :class:`ValidationError` naming
     ``path`` when it is not a path, not a name the system accepts, or nothing is there."""
     if not isinstance(path, (str, os.PathLike)):
-        raise ValidationError("path", path, "must be a file path")
+        raise ValidationError("path", path, "path.not_path")
     try:
         found = Path(path).is_file()
     except (OSError, ValueError):  # a NUL in the name, a name too long…
         found = None
     if found is None:
-        raise ValidationError("path", str(path), "is not a file name this system accepts")
+        raise ValidationError("path", str(path), "path.invalid")
     if not found:
-        raise ValidationError("path", str(path), "there is no file there")
+        raise ValidationError("path", str(path), "path.missing")
     return Path(path)
 
 
@@ -109,7 +111,7 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
     elif suffix == ".parquet":
         frame = pd.read_parquet(path)
     else:
-        raise ValidationError("path", str(path), "must be a .csv, .xlsx or .parquet file")
+        raise ValidationError("path", str(path), "import.file_type")
     frame.columns = [str(c).strip() for c in frame.columns]
     if mapping:
         # headers are one line of text each, like every text the book is given
@@ -118,9 +120,7 @@ def read_table(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
         frame = frame.rename(columns=renames)
         twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
         if twice:
-            raise ValidationError(
-                "mapping", ", ".join(twice),
-                "names a column the file already has: keep one column per field")
+            raise ValidationError("mapping", ", ".join(twice), "import.mapping_twice")
     out = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns})
     out.insert(0, "_row", range(1, len(out) + 1))
     return out
@@ -131,7 +131,8 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
     (:func:`clientops.text.clean_text`, one line, at most ``limits[column]`` characters).
 
     Cells are rewritten as they will be stored (NFC); a ``_text_problem`` column is added with,
-    per row, why a cell is refused (``"number: contains control characters"``), else None.
+    per row, why a cell is refused (``import.cell``: ``"number: contains control characters"``)
+    encoded as :func:`reasons_sql` writes reasons, else None.
     """
     problems: list[str | None] = [None] * len(frame)
     for name, limit in limits.items():
@@ -147,7 +148,8 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
             try:
                 cells[i] = clean_text(name, cell, limit)
             except ValidationError as err:
-                problems[i] = problems[i] or f"{name}: {err.message('en')}"
+                problems[i] = problems[i] or encode(
+                    Coded("import.cell", field=name, problem=Coded(err.code, **err.params)))
         frame[name] = pd.Series(cells, index=frame.index, dtype=object)
     frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
 
@@ -155,10 +157,7 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
 def require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise ValidationError(
-            "columns", ", ".join(missing),
-            "missing from the file (rename headers with mapping={'your header': 'our name'})",
-        )
+        raise ValidationError("columns", ", ".join(missing), "import.missing_columns")
 
 
 # -- SQL pieces over text columns -----------------------------------------------------------
@@ -198,23 +197,89 @@ def sql_money(col: str) -> str:
     )
 
 
+# -- coded reasons, written in SQL -----------------------------------------------------------
+# A reason is a coded text (:class:`~clientops.errors.Coded`) written by SQL as JSON,
+# ``{"code": "import.unknown_client", "params": {"code": "C42"}}``; a row's reasons are joined
+# by the record separator (U+001E). :func:`report_frame` reads them back and writes the
+# report's ``code`` and ``reason`` columns.
+REASON_SEPARATOR = "\x1e"
+
+
+def reason(code: str, /, **params: str) -> str:
+    """SQL for the coded reason ``code``; each param is a SQL expression (a column, a literal
+    made with :func:`quote`, or :func:`coded` for a value that is itself a coded text)."""
+    if not params:
+        return quote(json.dumps({"code": code}))
+    args = ", ".join(f"{quote(name)}, {expr}" for name, expr in params.items())
+    return f"CAST(json_object('code', {quote(code)}, 'params', json_object({args})) AS VARCHAR)"
+
+
+def coded(code_sql: str) -> str:
+    """SQL for a param that is itself a coded text (``coded("'kind.' || kind")``)."""
+    return f"json_object('code', {code_sql})"
+
+
 def reasons_sql(checks: Sequence[tuple[str, str]]) -> str:
-    """``nullif(concat_ws('; ', …), '')`` of the reasons whose condition holds."""
-    parts = [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in checks]
-    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
+    """The reasons (:func:`reason`) whose condition holds, joined; NULL when none holds."""
+    parts = [f"CASE WHEN {cond} THEN {why} END" for cond, why in checks]
+    return f"nullif(concat_ws(chr(30), {', '.join(parts)}), '')"
 
 
 def quote(text: str) -> str:
-    """A SQL string literal for a constant reason written in this package."""
+    """A SQL string literal for a constant written in this package."""
     return "'" + text.replace("'", "''") + "'"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Named):
+        return {"field": value.field, "value": value.value}
+    if isinstance(value, Coded):
+        return {"code": value.code, "params": {k: _plain(v) for k, v in value.params.items()}}
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def encode(*reasons: Coded) -> str:
+    """Coded reasons in the form :func:`reasons_sql` writes (for reasons found in Python)."""
+    return REASON_SEPARATOR.join(json.dumps(_plain(r)) for r in reasons)
+
+
+def _coded(found: Any, name: str = "") -> Any:
+    if isinstance(found, dict) and "field" in found:
+        return Named(found["field"], found.get("value"))
+    if isinstance(found, dict) and "code" in found:
+        return Coded(found["code"], **{k: _coded(v, k) for k, v in
+                                       (found.get("params") or {}).items()})
+    if name == "day" and isinstance(found, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", found):
+        return date.fromisoformat(found)
+    return found
+
+
+def decode(text: str | None) -> list[Coded]:
+    """The coded reasons of :func:`reasons_sql` (or :func:`encode`)."""
+    if not text or not isinstance(text, str):
+        return []
+    return [_coded(json.loads(part)) for part in text.split(REASON_SEPARATOR) if part]
+
+
+def with_reasons(frame: pd.DataFrame, column: str = "reason", code: str = "code") -> pd.DataFrame:
+    """``frame`` with its encoded ``column`` read back: a ``code`` column (the codes, joined
+    by ``"; "``; named ``reason_code`` where ``code`` is the client's) just before it, and the
+    texts in the package's language (joined by ``"; "``)."""
+    found = [decode(text) for text in frame[column].tolist()]
+    codes = ["; ".join(r.code for r in rs if is_code(r.code)) or None if rs else None
+             for rs in found]
+    frame[column] = ["; ".join(r.message() for r in rs) if rs else None for rs in found]
+    frame.insert(list(frame.columns).index(column), code, codes)
+    return frame
+
+
 def report_frame(conn: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """The rejected rows of a staged import, one line each, in file order."""
-    return conn.execute(
+    """The rejected rows of a staged import, one line each, in file order: ``row``, ``key``,
+    ``client_code``, ``code`` (why, as codes) and ``reason`` (why, in words)."""
+    return with_reasons(conn.execute(
         f"SELECT _row AS row, key, client_code, reason FROM {table}"
         " WHERE reason IS NOT NULL ORDER BY _row"
-    ).df()
+    ).df())
 
 
 def finish_report(report: pd.DataFrame, *, imported: int, unchanged: int,

@@ -93,14 +93,13 @@ def resolve_period(
     if fiscal_year_name is None:
         fiscal_year_name = fiscal_year_of(day, month)
     elif isinstance(fiscal_year_name, bool) or not isinstance(fiscal_year_name, Integral):
-        raise ValidationError("fiscal_year", fiscal_year_name,
-                              "must be a year such as 2025 (the year the fiscal year starts)")
+        raise ValidationError("fiscal_year", fiscal_year_name, "fec.fiscal_year")
     else:
         fiscal_year_name = int(fiscal_year_name)  # numpy integers from a DataFrame too
         first, last = bounds.EARLIEST.year - 1, bounds.horizon().year
         if not first <= fiscal_year_name <= last:
-            raise ValidationError("fiscal_year", fiscal_year_name,
-                                  f"must be a year from {first} to {last}")
+            raise ValidationError("fiscal_year", fiscal_year_name, "indicators.year_range",
+                                  low=first, high=last)
     return day, fiscal_year(month, fiscal_year_name)
 
 
@@ -563,8 +562,7 @@ class Indicators:
         exact = _flag("exact", exact)
         day = bounds.as_of(as_of)
         if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
-            raise ValidationError("months", months,
-                                  f"must be a whole number of months from 1 to {MAX_MONTHS}")
+            raise ValidationError("months", months, "indicators.months", low=1, high=MAX_MONTHS)
         last = day.replace(day=1)
         first = _add_months(last, -(months - 1))
         params: dict[str, Any] = {"first": first, "last": last, "as_of": day}
@@ -616,7 +614,7 @@ ORDER BY m.month"""
 
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise ValidationError(name, value, "must be true or false")
+        raise ValidationError(name, value, "value.boolean")
     return bool(value)
 
 

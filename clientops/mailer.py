@@ -36,7 +36,10 @@ _FALSE = {"0", "false", "no", "off", "non", ""}
 
 
 class MailError(ClientOpsError):
-    """The mail server could not be reached or refused the whole session (login, TLS)."""
+    """The mail server could not be reached or refused the whole session (login, TLS).
+
+    Its ``detail`` param is what the server (or the network) answered, as it answered it:
+    a diagnostic for whoever runs the server, quoted as it is in both languages."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,8 @@ class SmtpConfig:
         Raises :class:`ValidationError` (field ``smtp_starttls``); connects to nothing.
         """
         if self.user and not self.starttls and not self.allow_plaintext:
-            raise ValidationError(
-                "smtp_starttls", self.starttls,
-                f"the login of {self.user} to the mail server {self.host}:{self.port} would be "
-                "sent without encryption: turn smtp_starttls on, or set smtp_allow_plaintext "
-                "to true to allow it explicitly")
+            raise ValidationError("smtp_starttls", self.starttls, "mail.plaintext_login",
+                                  user=self.user, server=f"{self.host}:{self.port}")
 
     @classmethod
     def from_settings(
@@ -88,13 +88,12 @@ class SmtpConfig:
         try:
             port = int(port_text)
         except (TypeError, ValueError) as err:
-            raise ValidationError("smtp_port", port_text, "must be a port number such as 25 or 587"
-                                  ) from err
+            raise ValidationError("smtp_port", port_text, "mail.port") from err
         def flag(key: str) -> bool:
             value = pick(key)
             if isinstance(value, str):
                 if value.strip().lower() not in _TRUE | _FALSE:
-                    raise ValidationError("smtp_" + key, value, "must be true or false")
+                    raise ValidationError("smtp_" + key, value, "value.boolean")
                 return value.strip().lower() in _TRUE
             return bool(value)
 
@@ -103,9 +102,9 @@ class SmtpConfig:
         host = pick("host")
         sender = pick("sender")
         if not host:
-            raise ValidationError("smtp_host", host, "no mail server is configured")
+            raise ValidationError("smtp_host", host, "mail.no_server")
         if not sender:
-            raise ValidationError("smtp_sender", sender, "no sender address is configured")
+            raise ValidationError("smtp_sender", sender, "mail.no_sender")
         return cls(host=str(host), port=port, starttls=starttls, user=pick("user") or None,
                    sender=str(sender), password=env.get(PASSWORD_ENV) or None,
                    allow_plaintext=allow_plaintext)
@@ -140,11 +139,9 @@ def check_subject(subject: str) -> str:
     """Refuse a subject a mail header cannot hold (a line break, a control character)."""
     bad = templates.control_character(subject)
     if bad and bad[0] == "line break":
-        raise ValidationError("subject", subject, f"the email subject contains a line break "
-                              f"({bad[1]}): it must be one line")
+        raise ValidationError("subject", subject, "mail.subject_line_break", char=bad[1])
     if bad:
-        raise ValidationError("subject", subject, f"the email subject contains a control "
-                              f"character ({bad[1]})")
+        raise ValidationError("subject", subject, "mail.subject_control", char=bad[1])
     return subject
 
 
@@ -162,9 +159,8 @@ def build_message(
         try:
             identifiers.clean_email(address, "recipients")
         except ValidationError as err:
-            raise ValidationError("recipients", address,
-                                  f"the recipient {ascii(address)} is not a valid email address"
-                                  ) from err
+            raise ValidationError("recipients", address, "mail.recipient",
+                                  address=ascii(address)) from err
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -217,7 +213,7 @@ class Mailer:
         try:
             smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.timeout)
         except OSError as err:
-            raise MailError(f"The mail server {where} cannot be reached: {err}") from err
+            raise MailError("mail.unreachable", server=where, detail=str(err)) from err
         try:
             smtp.ehlo()
             if self.config.starttls:
@@ -225,19 +221,19 @@ class Mailer:
                 smtp.ehlo()
             if self.config.user:
                 if not self.config.password:
-                    raise MailError(f"The mail server {where} needs a password for "
-                                    f"{self.config.user}: set {PASSWORD_ENV} in the environment.")
+                    raise MailError("mail.password_missing", server=where,
+                                    user=self.config.user, variable=PASSWORD_ENV)
                 smtp.login(self.config.user, self.config.password)
         except MailError:
             smtp.close()
             raise
         except smtplib.SMTPAuthenticationError as err:
             smtp.close()
-            raise MailError(f"The mail server {where} refused the login of {self.config.user}: "
-                            f"{_reply(err.smtp_code, err.smtp_error)}") from err
+            raise MailError("mail.login_refused", server=where, user=self.config.user,
+                            detail=_reply(err.smtp_code, err.smtp_error)) from err
         except (smtplib.SMTPException, OSError) as err:
             smtp.close()
-            raise MailError(f"The mail server {where} refused the session: {err}") from err
+            raise MailError("mail.session_refused", server=where, detail=str(err)) from err
         self._smtp = smtp
 
     def close(self) -> None:

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from . import audit, bounds, identifiers
-from .errors import NotFound, ValidationError
+from .errors import Coded, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
 from .text import as_key
@@ -80,13 +80,10 @@ def clean_rum(value: Any, field: str = "rum") -> str:
     """A RUM as the EPC rulebook allows it: 1–35 characters ``A-Z a-z 0-9 / - ? : ( ) . , ' +``,
     not starting or ending with ``/`` and without ``//``."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, value, "must be text, such as RUM-C000042-1")
+        raise ValidationError(field, value, "value.not_text_such_as", example="RUM-C000042-1")
     text = value.strip()
     if not _RUM_RE.match(text) or text.startswith("/") or text.endswith("/") or "//" in text:
-        raise ValidationError(
-            field, value,
-            "must be at most 35 letters, digits or / - ? : ( ) . , ' + (no spaces, accents, "
-            "leading or trailing /, nor //)")
+        raise ValidationError(field, value, "rum.format")
     return text
 
 
@@ -119,7 +116,7 @@ class Mandates:
         with self._book.store.connection() as conn:
             found = None if key is None else self._one(conn, "m.rum = ?", [key])
         if found is None:
-            raise NotFound(f"There is no SEPA mandate with reference {rum!r}.")
+            raise NotFound("mandate.not_found", rum=repr(rum))
         return found
 
     def active(self, code: str) -> Mandate | None:
@@ -170,25 +167,21 @@ class Mandates:
         """
         signed = bounds.past_date("signed_on", signed_on)
         if scheme not in SCHEMES:
-            raise ValidationError("scheme", scheme, "must be CORE or B2B")
+            raise ValidationError("scheme", scheme, "mandate.scheme")
         given_rum = clean_rum(rum) if rum is not None else None
         with self._book.store.transaction() as conn:
             client = self._book.clients.fetch(conn, code)
             if client.status != "active":
-                raise ValidationError("code", code, "the client is archived: restore it first")
+                raise ValidationError("code", code, "mandate.client_archived")
             if not client.iban:
-                raise ValidationError("iban", None, "record the client's IBAN before the mandate")
+                raise ValidationError("iban", None, "mandate.iban_missing")
             iban = identifiers.clean_iban(client.iban, "iban")
             if not identifiers.in_sepa_zone(iban):
-                raise ValidationError(
-                    "iban", identifiers.mask_iban(iban),
-                    f"the client's bank account is in {iban[:2]}, outside the SEPA zone: "
-                    "it cannot be debited under a SEPA mandate")
+                raise ValidationError("iban", identifiers.mask_iban(iban),
+                                      "mandate.outside_sepa", country=iban[:2])
             existing = self._one(conn, "m.client_id = ? AND m.status = 'active'", [client.id])
             if existing is not None:
-                raise ValidationError(
-                    "rum", rum, f"the client already has an active mandate {existing.rum}: "
-                    "revoke it first")
+                raise ValidationError("rum", rum, "mandate.already_active", rum=existing.rum)
             # A given RUM is checked before an id is taken: on a server ids are reserved outside
             # the write transaction (clientops.pg), so a refusal after it would leave a gap.
             if given_rum:
@@ -223,7 +216,7 @@ class Mandates:
         taken = conn.execute("SELECT c.code FROM sepa_mandates m JOIN clients c ON c.id = m.client_id"
                              " WHERE upper(m.rum) = upper(?)", [rum]).fetchone()
         if taken:
-            raise ValidationError("rum", rum, f"this RUM is already used by client {taken[0]}")
+            raise ValidationError("rum", rum, "rum.taken", code=taken[0])
 
     def revoke(self, rum: str, on: date | str | None = None) -> Mandate:
         """Revoke a mandate. A client paying by direct debit with no other active mandate
@@ -232,9 +225,10 @@ class Mandates:
         with self._book.store.transaction() as conn:
             mandate = self._one(conn, "m.rum = ?", [rum])
             if mandate is None:
-                raise NotFound(f"There is no SEPA mandate with reference {rum!r}.")
+                raise NotFound("mandate.not_found", rum=repr(rum))
             if mandate.status != "active":
-                raise ValidationError("rum", rum, f"this mandate is already {mandate.status}")
+                raise ValidationError("rum", rum, "mandate.already",
+                                      status=Coded(f"status.{mandate.status}"))
             revoke_within(conn, self._book, mandate.id, day)
             found = self._one(conn, "m.id = ?", [mandate.id])
             assert found is not None
@@ -286,7 +280,7 @@ class Mandates:
             "SELECT m.sequence, m.last_collected_on, c.code FROM sepa_mandates m"
             " JOIN clients c ON c.id = m.client_id WHERE m.id = ?", [mandate_id]).fetchone()
         if row is None:
-            raise NotFound(f"There is no SEPA mandate with id {mandate_id!r}.")
+            raise NotFound("mandate.not_found_id", id=repr(mandate_id))
         sequence, last, code = row
         conn.execute(
             "UPDATE sepa_mandates SET sequence = 'RCUR', last_collected_on = ?,"

@@ -86,17 +86,16 @@ class Payments:
         day = bounds.past_date("paid_on", paid_on)
         money = bounds.to_money(amount, "amount")
         if money <= 0:
-            raise ValidationError("amount", amount, "must be more than zero")
+            raise ValidationError("amount", amount, "amount.not_positive")
         if method not in METHODS:
-            raise ValidationError("method", method, f"must be one of {', '.join(METHODS)}")
+            raise ValidationError("method", method, "value.choices", choices=", ".join(METHODS))
         reference = clean_text("reference", reference, REFERENCE_LIMIT)
         book = self._book
         with book.store.transaction() as conn:
             client_id, code, _status, _terms = client_row(conn, code)
             target = invoice_id(conn, invoice, client_id, "invoice") if invoice else None
             if reference is not None and conn.execute(REFERENCE_USED, [reference]).fetchone():
-                raise ValidationError("reference", reference,
-                                      "is already used by another payment")
+                raise ValidationError("reference", reference, "payment.reference_taken")
             pay_id = book.store.reserve(conn, "payment")
             conn.execute(
                 "INSERT INTO payments (id, client_id, paid_on, amount, method, reference,"
@@ -115,7 +114,7 @@ class Payments:
         row = conn.execute("SELECT id, client_id, paid_on, amount, method, reference, invoice_id"
                            " FROM payments WHERE id = ?", [pay_id]).fetchone()
         if row is None:
-            raise NotFound(f"There is no payment {pay_id}.")
+            raise NotFound("payment.not_found", id=pay_id)
         code = conn.execute("SELECT code FROM clients WHERE id = ?", [row[1]]).fetchone()
         number = row[6] is not None and conn.execute(
             "SELECT number FROM documents WHERE id = ?", [row[6]]).fetchone()
@@ -245,7 +244,7 @@ def _audit_rows(conn: duckdb.DuckDBPyConnection, book: Book, action: str, ids: n
         conn.unregister("_clientops_pay_audit")
 
 
-_q = imports.quote
+_q, _r = imports.quote, imports.reason
 
 
 def _import_payments(
@@ -304,33 +303,33 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
             """, {"first": first})
             checks = [
                 ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
-                ("client_code IS NULL", _q("client code is missing")),
+                ("client_code IS NULL", _r("import.client_missing")),
                 ("client_code IS NOT NULL AND client_id IS NULL",
-                 "'unknown client code ' || client_code"),
-                ("paid_text IS NULL", _q("payment date is missing")),
+                 _r("import.client_unknown", code="client_code")),
+                ("paid_text IS NULL", _r("import.paid_on_missing")),
                 ("paid_text IS NOT NULL AND paid_on IS NULL",
-                 "'payment date ' || paid_text || ' is not a date'"),
+                 _r("import.paid_on_invalid", text="paid_text")),
                 (f"paid_on < {imports.sql_day(earliest)}",
-                 f"'payment date ' || paid_text || ' is before {earliest}'"),
+                 _r("import.paid_on_early", text="paid_text", day=_q(str(earliest)))),
                 (f"paid_on > {imports.sql_day(today)}",
-                 "'payment date ' || paid_text || ' is in the future'"),
-                ("amount_text IS NULL", _q("amount is missing")),
+                 _r("import.paid_on_future", text="paid_text")),
+                ("amount_text IS NULL", _r("import.amount_missing")),
                 ("amount_text IS NOT NULL AND amount IS NULL",
-                 "'amount ' || amount_text || ' is not an amount'"),
-                ("amount < 0", _q("amount cannot be negative")),
+                 _r("import.amount_invalid", text="amount_text")),
+                ("amount < 0", _r("import.amount_negative")),
                 (imports.sql_too_large("amount"),
-                 f"'amount ' || amount_text || ' is more than {bounds.MAX_AMOUNT}'"),
-                ("amount = 0", _q("amount must be more than zero")),
-                (f"method NOT IN ({methods})", "'method ' || method || ' is not known'"),
-                ("key IS NULL", _q("reference is missing (it identifies the payment)")),
+                 _r("import.amount_too_large", text="amount_text", max=_q(str(bounds.MAX_AMOUNT)))),
+                ("amount = 0", _r("import.amount_zero")),
+                (f"method NOT IN ({methods})", _r("import.method", method="method")),
+                ("key IS NULL", _r("import.reference_missing")),
                 ("key IS NOT NULL AND copies > 1",
-                 "'reference ' || key || ' appears ' || copies || ' times in the file'"),
+                 _r("import.reference_twice", key="key", n="copies")),
                 ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
-                 "'reference ' || key || ' already exists with other values'"),
+                 _r("import.reference_exists", key="key")),
                 ("invoice IS NOT NULL AND invoice_id IS NULL",
-                 "'invoice ' || invoice || ': no such invoice'"),
+                 _r("import.invoice_unknown", number="invoice")),
                 ("invoice_id IS NOT NULL AND invoice_client IS DISTINCT FROM client_id",
-                 "'invoice ' || invoice || ': an invoice of another client'"),
+                 _r("import.invoice_other_client", number="invoice")),
             ]
             conn.execute("ALTER TABLE _pay_stage ADD COLUMN reason VARCHAR")
             conn.execute(f"UPDATE _pay_stage SET reason = {imports.reasons_sql(checks)}")

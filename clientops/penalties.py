@@ -76,19 +76,18 @@ def clean_rate(value: Any, field: str = "late_penalty_rate") -> Decimal:
     """An annual rate in percent (``Decimal('7.86')`` for 7.86 %): at most 3 decimals, from 0
     to 100; floats are refused (not exact)."""
     if isinstance(value, (bool, float)) or value is None:
-        raise ValidationError(field, value, "must be a yearly rate in percent such as "
-                                            "Decimal('7.86')")
+        raise ValidationError(field, value, "rate.not_decimal")
     try:
         rate = Decimal(value.strip().replace(",", ".").rstrip("%").strip()) \
             if isinstance(value, str) else Decimal(value)
     except (InvalidOperation, ValueError, TypeError) as err:
-        raise ValidationError(field, value, "is not a rate") from err
+        raise ValidationError(field, value, "rate.invalid") from err
     if not rate.is_finite():
-        raise ValidationError(field, value, "is not a rate")
+        raise ValidationError(field, value, "rate.invalid")
     if not Decimal(0) <= rate <= RATE_MAX:
-        raise ValidationError(field, value, "must be between 0 and 100 (percent a year)")
+        raise ValidationError(field, value, "rate.range")
     if rate != rate.quantize(Decimal("0.001")):
-        raise ValidationError(field, value, "has more than three decimals")
+        raise ValidationError(field, value, "rate.decimals")
     cents = rate.quantize(Decimal("0.01"))
     return cents if cents == rate else rate.quantize(Decimal("0.001"))
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from . import audit
+from . import audit, imports
 from .errors import NotFound, ValidationError
 from .text import as_key
 
@@ -73,18 +73,13 @@ def anonymise_client(book: Book, code: str) -> None:
         client = _client_row(conn, code)
         client_id, code, kind = client["id"], client["code"], client["kind"]
         if kind != "individual":
-            raise ValidationError(
-                "kind", kind,
-                "only an individual client can be anonymised: a company's record is not personal "
-                "data (anonymise its contacts one by one)")
+            raise ValidationError("kind", kind, "privacy.not_individual")
         active = conn.execute(
             "SELECT rum FROM sepa_mandates WHERE client_id = ? AND status = 'active' ORDER BY id",
             [client_id]).fetchall()
         if active:
             rum = active[0][0]
-            raise ValidationError(
-                "mandate", rum,
-                f"the SEPA mandate {rum} is active: revoke it before anonymising the client")
+            raise ValidationError("mandate", rum, "privacy.active_mandate", rum=rum)
         # the duplicates merged into it are the same person: their records and histories too
         codes = merged_codes(conn, code)
         merged = [row for row in (_client_row(conn, c) for c in codes[1:] if _exists(conn, c))
@@ -157,14 +152,14 @@ def anonymise_contact(book: Book, contact_id: int) -> None:
     the client's mandates: the debtor of a mandate is the client, not its contact. One audit
     row, action ``anonymise``."""
     if isinstance(contact_id, bool) or not isinstance(contact_id, int):
-        raise NotFound(f"There is no contact with id {contact_id!r}.")
+        raise NotFound("contact.not_found", id=repr(contact_id))
     with book.store.transaction() as conn:
         row = conn.execute(
             f"SELECT k.client_id, c.code, {', '.join('k.' + f for f in CONTACT_PERSONAL)}"
             " FROM contacts k JOIN clients c ON c.id = k.client_id WHERE k.id = ?",
             [contact_id]).fetchone()
         if row is None:
-            raise NotFound(f"There is no contact with id {contact_id!r}.")
+            raise NotFound("contact.not_found", id=repr(contact_id))
         client_id, code, values = row[0], row[1], dict(zip(CONTACT_PERSONAL, row[2:], strict=True))
         # only what is the contact's alone: its last name may be the company's name too
         searched = _searched([values["email"], values["phone"]])
@@ -206,11 +201,11 @@ def _exists(conn: duckdb.DuckDBPyConnection, code: str) -> bool:
 def _client_row(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
     key = as_key(code)
     if key is None:
-        raise NotFound(f"There is no client with code {code!r}.")
+        raise NotFound("client.not_found", code=repr(code))
     cursor = conn.execute("SELECT * FROM clients WHERE code = ?", [key.upper()])
     row = cursor.fetchone()
     if row is None:
-        raise NotFound(f"There is no client with code {code!r}.")
+        raise NotFound("client.not_found", code=repr(code))
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
@@ -319,8 +314,12 @@ def retention_cutoff(years: int, today: date | None = None) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+_RETENTION = imports.reason("privacy.retention", day="CAST(a.last AS VARCHAR)")
+
+
 def retention_sql(cutoff_param: str = "$cutoff") -> str:
-    """SQL for the ``retention_expired`` quality rule: ``code, field, value, message``.
+    """SQL for the ``retention_expired`` quality rule: ``code, field, value, message`` (a coded
+    reason, :func:`clientops.imports.reason`).
 
     A person's **last activity** is the latest of: the client record's creation or last edit
     (any write to it bumps ``updated_at``), a contact's creation or edit, a document's issue
@@ -349,9 +348,7 @@ def retention_sql(cutoff_param: str = "$cutoff") -> str:
                 UNION ALL SELECT client_id, CAST(coalesce(done_at, created_at) AS DATE) FROM tasks
             ) GROUP BY client_id
         )
-        SELECT c.code, 'client' AS field, NULL AS value,
-               'no activity since ' || CAST(a.last AS VARCHAR)
-               || ', past the retention period of personal data: anonymise it' AS message
+        SELECT c.code, 'client' AS field, NULL AS value, {_RETENTION} AS message
         FROM clients c JOIN activity a ON a.client_id = c.id
         WHERE c.kind = 'individual' AND a.last < {cutoff_param}
           AND c.name <> '{anonymised} ' || c.code
@@ -360,9 +357,7 @@ def retention_sql(cutoff_param: str = "$cutoff") -> str:
           AND NOT EXISTS (SELECT 1 FROM sepa_mandates m WHERE m.client_id = c.id
                           AND m.status = 'active')
         UNION ALL
-        SELECT c.code, 'contact', CAST(k.id AS VARCHAR),
-               'no activity since ' || CAST(a.last AS VARCHAR)
-               || ', past the retention period of personal data: anonymise it'
+        SELECT c.code, 'contact', CAST(k.id AS VARCHAR), {_RETENTION}
         FROM contacts k JOIN clients c ON c.id = k.client_id
         JOIN activity a ON a.client_id = c.id  -- its contacts' edits count as its activity
         WHERE c.kind <> 'individual' AND a.last < {cutoff_param}

@@ -45,7 +45,9 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
+from . import imports
 from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
+from .errors import Coded
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
@@ -55,7 +57,7 @@ from .text import sql_refused
 if TYPE_CHECKING:
     from .book import Book
 
-COLUMNS = ["rule", "code", "field", "value", "message", "action"]
+COLUMNS = ["rule", "code", "field", "value", "message_code", "message", "action"]
 # The action a rule's findings propose (none: correct the value).
 ACTIONS = {"retention_expired": "anonymise"}
 
@@ -168,16 +170,21 @@ def _domain_ok_sql(domain: str) -> str:
 DISTINCT_VOUCHED = {"email": _domain_ok_sql("split_part(email, '@', 2)")}
 
 
+_r = imports.reason
+_OWED = "CAST(sum(d.open_amount) AS VARCHAR)"
+_VAT_OF_SIREN = ("'FR' || lpad(CAST((12 + 3 * (CAST(siren AS BIGINT) % 97)) % 97 AS VARCHAR), 2,"
+                 " '0') || siren")
+
+
 def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
     """(rule, SQL giving code, field, value, message) — each a single set-based query."""
     dup = []
-    for field, label in (("siren", "SIREN"), ("vat_number", "VAT number"), ("iban", "IBAN"),
-                         ("email", "email")):
+    for field in ("siren", "vat_number", "iban", "email"):
         value = "lower(email)" if field == "email" else field
         on = "lower(c.email)" if field == "email" else f"c.{field}"
         dup.append(f"""
             SELECT c.code, '{field}' AS field, c.{field} AS value,
-                   'the same {label} for ' || d.n || ' clients: ' || d.shown AS message
+                   {_r(f"quality.duplicate_{field}", n="d.n", codes="d.shown")} AS message
             FROM clients c JOIN (
                 SELECT {value} AS k, count(*) AS n,
                        array_to_string(list(code ORDER BY code)[1:4], ', ')
@@ -186,38 +193,37 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
                 GROUP BY k HAVING count(*) > 1
             ) d ON d.k = {on}""")
     return [
-        ("missing_siren", """
-            SELECT code, 'siren', NULL, 'a French company needs its SIREN'
+        ("missing_siren", f"""
+            SELECT code, 'siren', NULL, {_r("quality.missing_siren")}
             FROM clients WHERE kind = 'company' AND country = 'FR' AND status = 'active'
               AND (siren IS NULL OR siren = '')"""),
-        ("missing_siret", """
-            SELECT code, 'siret', NULL, 'a French company needs the SIRET of the billed establishment'
+        ("missing_siret", f"""
+            SELECT code, 'siret', NULL, {_r("quality.missing_siret")}
             FROM clients WHERE kind = 'company' AND country = 'FR' AND status = 'active'
               AND (siret IS NULL OR siret = '')"""),
         ("duplicate", " UNION ALL ".join(dup)),
-        ("debit_without_mandate", """
-            SELECT code, 'payment_method', payment_method,
-                   'direct debit is chosen but there is no active SEPA mandate'
+        ("debit_without_mandate", f"""
+            SELECT code, 'payment_method', payment_method, {_r("quality.debit_without_mandate")}
             FROM clients c WHERE payment_method = 'sepa_debit' AND status = 'active'
               AND NOT EXISTS (SELECT 1 FROM sepa_mandates m
                               WHERE m.client_id = c.id AND m.status = 'active')"""),
-        ("no_reminder_recipient", """
-            SELECT code, 'email', NULL,
-                   'no favourite contact with an email and no client email: reminders cannot be sent'
+        ("no_reminder_recipient", f"""
+            SELECT code, 'email', NULL, {_r("quality.no_reminder_recipient")}
             FROM clients c WHERE status = 'active' AND (email IS NULL OR email = '')
               AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.client_id = c.id AND k.favorite
                               AND k.email IS NOT NULL AND k.email <> '')"""),
         ("account_outside_prefix", f"""
             SELECT code, 'accounting_account', accounting_account,
                    CASE WHEN accounting_account IS NULL OR accounting_account = ''
-                        THEN 'no accounting account'
-                        ELSE 'the accounting account does not start with ' || {prefix_param} END
+                        THEN {_r("quality.no_account")}
+                        ELSE {_r("quality.account_prefix", prefix=prefix_param)} END
             FROM clients WHERE accounting_account IS NULL
                OR NOT starts_with(accounting_account, {prefix_param})"""),
-        ("archived_with_open_invoices", """
+        ("archived_with_open_invoices", f"""
             SELECT c.code, 'status', c.status,
-                   'archived but still owes ' || CAST(sum(d.open_amount) AS VARCHAR) || ' on '
-                   || count(*) || ' invoice' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END
+                   CASE WHEN count(*) = 1
+                        THEN {_r("quality.archived_owes_one", amount=_OWED)}
+                        ELSE {_r("quality.archived_owes", amount=_OWED, n="count(*)")} END
             FROM clients c JOIN documents d ON d.client_id = c.id
             WHERE c.status = 'archived' AND d.kind = 'invoice' AND d.open_amount > 0
             GROUP BY c.code, c.status"""),
@@ -229,7 +235,7 @@ def _rules(prefix_param: str = "$prefix") -> list[tuple[str, str]]:
 # The readiness findings (clientops.directory), each in its own words.
 _EINVOICING = (
     "SELECT code, field, value, CASE item "
-    + " ".join(f"WHEN '{item}' THEN '{message}'" for item, _field, message in MISSING)
+    + " ".join(f"WHEN '{item}' THEN {_r(code)}" for item, _field, code in MISSING)
     + f" END AS message FROM ({findings_sql().replace('$cutoff', '$einv_cutoff')})")
 
 
@@ -248,16 +254,13 @@ def _both_valid(first: str, second: str) -> str:
 
 _MISMATCHES = f"""
     SELECT code, 'siret' AS field, siret AS value,
-           'the SIRET ' || siret || ' does not belong to the company: a SIRET starts with its '
-           || 'SIREN ' || siren AS message
+           {_r("siret.not_of_siren", siret="siret", siren="siren")} AS message
     FROM clients
     WHERE siret <> '' AND siren <> '' AND NOT starts_with(siret, siren)
       AND {_both_valid("siren", "siret")}
     UNION ALL
     SELECT code, 'vat_number', vat_number,
-           'does not match the SIREN ' || siren || ': the French VAT number of that company is FR'
-           || lpad(CAST((12 + 3 * (CAST(siren AS BIGINT) % 97)) % 97 AS VARCHAR), 2, '0')
-           || siren
+           {_r("vat.siren_mismatch", siren="siren", vat=_VAT_OF_SIREN)}
     FROM clients
     WHERE upper(vat_number) LIKE 'FR%' AND length(siren) = 9
       AND TRY_CAST(siren AS BIGINT) IS NOT NULL
@@ -265,8 +268,8 @@ _MISMATCHES = f"""
       AND substr(vat_number, 5) <> siren AND {_both_valid("siren", "vat_number")}
     UNION ALL
     SELECT code, 'bic', bic,
-           'belongs to a bank in ' || upper(substr(bic, 5, 2)) || ' but the IBAN is from '
-           || {_IBAN_COUNTRY}
+           {_r("bic.country_mismatch", bic_country="upper(substr(bic, 5, 2))",
+               iban_country=_IBAN_COUNTRY)}
     FROM clients
     WHERE length(bic) >= 6 AND length(iban) >= 2
       AND upper(substr(bic, 5, 2)) <> {_IBAN_COUNTRY}
@@ -276,7 +279,8 @@ _MISMATCHES = f"""
 
 
 def quality(book: Book) -> pd.DataFrame:
-    """Every data-quality problem of the book: ``rule, code, field, value, message, action``.
+    """Every data-quality problem of the book: ``rule, code, field, value, message_code,
+    message, action`` (``message`` in the package's language, written from ``message_code``).
 
     IBANs are masked in ``value``. Turn findings into a correction with
     ``book.bulk.from_quality(findings)`` (after filling a ``new`` column where you know better).
@@ -302,7 +306,7 @@ def quality(book: Book) -> pd.DataFrame:
             conn.unregister("quality_bad_rows")
     for column in ("value", "message", "action"):
         result[column] = result[column].astype(object).where(result[column].notna(), None)
-    return result
+    return imports.with_reasons(result, "message", code="message_code")
 
 
 def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -358,10 +362,12 @@ def _invalid_values(book: Book, conn: duckdb.DuckDBPyConnection, prefix: str) ->
         cleaned, errors = book.clients.check(changes, accounting_prefix=prefix)
         mine = [e for e in errors if e.field == field]
         if mine:
-            verdicts.append((field, value, country, "; ".join(e.message("en") for e in mine), None))
+            verdicts.append((field, value, country,
+                             imports.encode(*(Coded(e.code, **e.params) for e in mine)), None))
         elif field in cleaned and cleaned[field] != value:
             shown = mask_iban(cleaned[field]) if field == "iban" else cleaned[field]
-            verdicts.append((field, value, country, f"is not stored in its clean form ({shown})",
+            verdicts.append((field, value, country,
+                             imports.encode(Coded("quality.not_clean", shown=shown)),
                              cleaned[field]))
     if not verdicts:
         return pd.DataFrame({c: pd.Series([], dtype=object)

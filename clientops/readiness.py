@@ -8,17 +8,14 @@ from datetime import date
 
 from . import bounds, einvoicing
 
-# What a client may lack, in the order readiness lists it: (item, field, message).
+# What a client may lack, in the order readiness lists it: (item, field, code of its text).
 MISSING: tuple[tuple[str, str, str], ...] = (
-    ("siren", "siren", "e-invoicing: a French business needs its SIREN on every invoice"),
-    ("siret", "siret", "Chorus Pro: a public body needs the SIRET of the billed establishment"),
-    ("chorus_service_code", "chorus_service_code",
-     "Chorus Pro: a public body needs its service code"),
-    ("einvoicing_address", "einvoicing_address", "e-invoicing: no address in the directory"),
-    ("not_checked", "einvoicing_checked_on",
-     "e-invoicing: the address was not checked against the directory for 12 months"),
-    ("directory_disagrees", "einvoicing_address",
-     "e-invoicing: the directory gives another address or platform"),
+    ("siren", "siren", "readiness.siren"),
+    ("siret", "siret", "readiness.siret"),
+    ("chorus_service_code", "chorus_service_code", "readiness.chorus_service_code"),
+    ("einvoicing_address", "einvoicing_address", "readiness.einvoicing_address"),
+    ("not_checked", "einvoicing_checked_on", "readiness.not_checked"),
+    ("directory_disagrees", "einvoicing_address", "readiness.directory_disagrees"),
 )
 
 def best_line_sql(lines: str) -> str:

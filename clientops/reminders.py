@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from . import audit, bounds, identifiers, penalties, templates
+from . import audit, bounds, identifiers, imports, penalties, templates
 from .allocation import alloc_ctes, maintained_is_current
 from .documents import by_number
-from .errors import ClientOpsError, NotFound, ValidationError
+from .errors import ClientOpsError, Coded, NotFound, ValidationError
 from .frames import fetch_df
 from .mailer import Mailer, MailError, SmtpConfig, build_message, check_subject
 from .text import MULTILINE_LIMIT, as_key, clean_text
@@ -56,9 +56,9 @@ MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
 ZERO = Decimal("0.00")
 
 # ``client`` repeats ``code``: the issue names the column "client", the rest of the API "code".
-DUE_COLUMNS = ["code", "client", "name", "action", "reason", "recipients", "invoices", "levels",
+DUE_COLUMNS = ["code", "client", "name", "action", "reason_code", "reason", "recipients", "invoices", "levels",
                "level", "amount_due", "total_overdue", "language"]
-SEND_COLUMNS = ["code", "client", "name", "status", "reason", "recipients", "invoices", "levels",
+SEND_COLUMNS = ["code", "client", "name", "status", "reason_code", "reason", "recipients", "invoices", "levels",
                 "level", "amount_due", "message_id", "subject", "body"]
 
 
@@ -109,7 +109,7 @@ class Planned:
     currency: str
     recipients: list[str]
     action: str                               # send | skip
-    reason: str | None
+    reason: Coded | None                      # why skipped
     invoices: list[_Invoice] = field(default_factory=list)   # with a level due
     context: list[_Invoice] = field(default_factory=list)    # other overdue invoices listed
     kind: str | None = None
@@ -132,14 +132,15 @@ def _day(value: date | str | None, field: str) -> date:
     return bounds.as_of(value, field)
 
 
-def _why(err: BaseException) -> str:
-    """A failure as the result table reports it: the domain's message, or the error's kind."""
-    if isinstance(err, ValidationError):
-        return err.message("en")          # not the value: it may hold the very characters refused
-    text = str(err).strip()
-    if isinstance(err, ClientOpsError) and text:
-        return text
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+_R = imports.reason  # the skip reasons, coded in SQL (read back with imports.decode)
+
+
+def _why(err: BaseException) -> Coded:
+    """A failure as the result table reports it: the domain's coded text (never the refused
+    value: it may hold the very characters refused), or the error's kind."""
+    if isinstance(err, ClientOpsError) and err.code:
+        return Coded(err.code, **err.params)
+    return Coded("reminder.unexpected", kind=type(err).__name__)
 
 
 def _level_sql(n_levels: int) -> str:
@@ -245,17 +246,16 @@ class Reminders:
                    g.last_level,
                    CASE WHEN g.time_level > g.last_level THEN g.last_level + 1 ELSE 0 END AS level,
                    CASE
-                     WHEN c.status = 'archived' THEN 'client archived'
-                     WHEN c.paused THEN 'reminders paused for this client'
-                     WHEN c.by_debit THEN 'pays by SEPA direct debit with an active mandate'
-                     WHEN c.recipients IS NULL THEN
-                       'no recipient: no favourite contact with an email and no client email'
+                     WHEN c.status = 'archived' THEN {_R("reminder.archived")}
+                     WHEN c.paused THEN {_R("reminder.paused")}
+                     WHEN c.by_debit THEN {_R("reminder.direct_debit")}
+                     WHEN c.recipients IS NULL THEN {_R("reminder.no_recipient")}
                      WHEN c.last_sent > $as_of - $interval::INTEGER THEN
-                       'reminded on ' || strftime(c.last_sent, '%Y-%m-%d') || ', less than '
-                       || $interval || ' days ago'
-                     WHEN g.in_dispute THEN 'invoice in dispute'
+                       {_R("reminder.recent", day="strftime(c.last_sent, '%Y-%m-%d')",
+                           n="$interval")}
+                     WHEN g.in_dispute THEN {_R("sepa.dispute")}
                      WHEN g.pending_batch IS NOT NULL THEN
-                       'in SEPA batch ' || g.pending_batch || ' awaiting confirmation'
+                       {_R("reminder.sepa_pending", batch="g.pending_batch")}
                    END AS reason
             FROM graded g JOIN clients_ c USING (client_id)
             ORDER BY c.code, g.due_date, g.issue_date, g.number
@@ -274,12 +274,13 @@ class Reminders:
             rows = list(group)
             first = rows[0]
             recipients = list(dict.fromkeys(first["recipients"] or []))
-            by_reason: dict[str | None, Planned] = {}
+            by_reason: dict[Coded | None, Planned] = {}
             context: list[_Invoice] = []
             for r in rows:
                 inv = _Invoice(r["document_id"], r["number"], r["issue_date"], r["due_date"],
                                r["open_amount"], r["level"], r["last_level"])
-                reason = r["reason"]
+                found = imports.decode(r["reason"])
+                reason = found[0] if found else None
                 if inv.level == 0:
                     # Listed in the letter for the total, unless it may not be chased at all.
                     if reason is None:
@@ -303,8 +304,8 @@ class Reminders:
     def due(self, as_of: date | str | None = None) -> pd.DataFrame:
         """What :meth:`send` would do on ``as_of``: one row per client (and per skip reason).
 
-        Columns: ``code`` (also as ``client``), ``name, action`` (send | skip), ``reason`` (why
-        skipped), ``recipients``, ``invoices`` and their ``levels``, ``level`` (the highest),
+        Columns: ``code`` (also as ``client``), ``name, action`` (send | skip), ``reason_code``
+        and ``reason`` (why skipped, in the package's language), ``recipients``, ``invoices`` and their ``levels``, ``level`` (the highest),
         ``amount_due`` (the invoices reminded), ``total_overdue`` (also the client's other
         overdue invoices listed in the email), ``language``.
         """
@@ -321,7 +322,12 @@ class Reminders:
 
     @staticmethod
     def _frame(rows: list[dict[str, Any]], columns: list[str], money: list[str]) -> pd.DataFrame:
-        # object columns: text stays text and a missing reason stays None (not NaN)
+        # object columns: text stays text and a missing reason stays None (not NaN); the
+        # reason's code beside its text in the package's language
+        for row in rows:
+            why = row["reason"]
+            row["reason_code"] = why.code if why is not None else None
+            row["reason"] = why.message() if why is not None else None
         frame = pd.DataFrame(rows, columns=columns, dtype=object)
         for col in money:
             frame[col] = frame[col].astype(MONEY)
@@ -412,7 +418,7 @@ class Reminders:
             if p.action != "send":
                 continue
             if p.code in excluded:
-                row["reason"] = "left out of this run"
+                row["reason"] = Coded("reminder.left_out")
                 continue
             try:
                 letter = self.letter(p, head)
@@ -457,22 +463,22 @@ class Reminders:
                 # The server went away mid-run: what was sent is recorded; the rest
                 # is reported and stays due.
                 for _p, _letter, rest in outbox[done:]:
-                    rest.update(status="not sent", reason=str(err))
+                    rest.update(status="not sent", reason=_why(err))
                 return
             except Exception as err:  # noqa: BLE001 - e.g. a header the library refuses
                 row.update(status="failed", reason=_why(err))
                 continue
             row["message_id"] = delivery.message_id
-            row["reason"] = delivery.reason
+            row["reason"] = delivery.reason and Coded("mail.refused", detail=delivery.reason)
             if not delivery.delivered:
                 row["status"] = "refused"
                 continue
             try:
                 self._record_sent(p, as_of, delivery.accepted, delivery.message_id)
             except Exception as err:  # noqa: BLE001 - the email left: say so, go on
-                row.update(status="failed",
-                           reason=f"sent to {', '.join(delivery.accepted)} but not recorded: "
-                                  f"{_why(err)}")
+                row.update(status="failed", reason=Coded(
+                    "reminder.not_recorded", recipients=", ".join(delivery.accepted),
+                    why=_why(err)))
                 continue
             row["status"] = "sent"
 
@@ -532,21 +538,21 @@ class Reminders:
         """
         on = bounds.past_date("on", on) if on is not None else date.today()
         if channel not in CHANNELS:
-            raise ValidationError("channel", channel, "must be one of " + ", ".join(CHANNELS))
+            raise ValidationError("channel", channel, "value.choices", choices=", ".join(CHANNELS))
         note = clean_text("note", note, MULTILINE_LIMIT, multiline=True)
         recipient = _clean_recipient(channel, recipient)
         n_levels = len(self._policy()[0])
         with self.book.store.transaction() as conn:
             client = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
             if client is None:
-                raise NotFound(f"There is no client with the code {code!r}.")
+                raise NotFound("client.not_found", code=repr(code))
             doc = conn.execute(
                 by_number("id, client_id, coalesce(open_amount, total_incl_tax)"),
                 {"number": invoice, "kind": "invoice"}).fetchone()
             if doc is None:
-                raise NotFound(f"There is no invoice numbered {invoice!r}.")
+                raise NotFound("invoice.not_found", number=repr(invoice))
             if doc[1] != client[0]:
-                raise ValidationError("invoice", invoice, f"is not an invoice of client {code}")
+                raise ValidationError("invoice", invoice, "reminder.invoice_of_other", code=code)
             sent = {int(r[0]): r[1] for r in conn.execute(
                 "SELECT level, min(sent_on) FROM reminders WHERE document_id = ? GROUP BY level",
                 [doc[0]]).fetchall()}
@@ -555,14 +561,14 @@ class Reminders:
             # any whole number (a numpy integer read from a frame), but not True/False
             if (isinstance(level, bool) or not isinstance(level, Integral)
                     or not 1 <= level <= n_levels):
-                raise ValidationError("level", level, f"must be a level from 1 to {n_levels}")
+                raise ValidationError("level", level, "reminder.level", n=n_levels)
             level = int(level)
             if level in sent:
-                raise ValidationError("level", level, f"invoice {invoice} was already reminded at"
-                                      f" this level on {sent[level]:%d/%m/%Y}")
+                raise ValidationError("level", level, "reminder.level_done", invoice=invoice,
+                                      day=sent[level])
             if level > last + 1:
-                raise ValidationError("level", level, f"invoice {invoice} has not had its level"
-                                      f" {last + 1} reminder yet")
+                raise ValidationError("level", level, "reminder.level_skipped", invoice=invoice,
+                                      n=last + 1)
             rid = self.book.store.reserve(conn, "reminder")
             conn.execute(
                 "INSERT INTO reminders (id, client_id, document_id, level, sent_on, channel,"
@@ -592,7 +598,7 @@ class Reminders:
             if code is not None:
                 found = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
                 if found is None:
-                    raise NotFound(f"There is no client with the code {code!r}.")
+                    raise NotFound("client.not_found", code=repr(code))
                 # A plain equality on client_id lets DuckDB use the index (one client's card).
                 where = "WHERE client_id = ?"
                 params.append(found[0])
@@ -624,7 +630,7 @@ class Reminders:
         day = _day(as_of, "as_of")
         key = as_key(code)
         if key is None:  # not text that can name a client
-            raise NotFound(f"There is no client with the code {code!r}.")
+            raise NotFound("client.not_found", code=repr(code))
         code = key.upper()
         open_ = self.book.documents.open_invoices(day, code)   # NotFound for an unknown code
         with self.book.store.connection() as conn:
@@ -641,13 +647,13 @@ class Reminders:
     def pause(self, code: str, paused: bool = True) -> None:
         """Stop (or, with ``paused=False``, resume) reminders to one client."""
         if not isinstance(paused, bool):
-            raise ValidationError("reminders_paused", paused, "must be true or false")
+            raise ValidationError("reminders_paused", paused, "value.boolean")
         with self.book.store.transaction() as conn:
             row = conn.execute(
                 "SELECT id, coalesce(reminders_paused, FALSE) FROM clients WHERE code = ?", [code]
             ).fetchone()
             if row is None:
-                raise NotFound(f"There is no client with the code {code!r}.")
+                raise NotFound("client.not_found", code=repr(code))
             if bool(row[1]) == paused:
                 return
             conn.execute(

@@ -38,10 +38,10 @@ import pyarrow as pa
 from lxml import etree
 from sepaxml import SepaDD
 
-from . import audit, bounds, identifiers
+from . import audit, bounds, identifiers, imports
 from .allocation import recompute_open_balances
 from .documents import Document
-from .errors import ClientOpsError, NotFound, ValidationError
+from .errors import ClientOpsError, Coded, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
 from .imports import registered
 
@@ -62,15 +62,16 @@ class SepaFileInvalid(ClientOpsError):
     """The pain.008 file does not match the official schema; it was not written.
 
     Attributes:
-      errors: the schema validator's messages, one per problem.
+      errors: the schema validator's messages (lxml's English), one per problem; for the
+        log and a bug report, not in the coded text (``sepa.schema``).
     """
 
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors
-        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5
-                                          else "")
-        super().__init__(f"The SEPA file does not match the {SCHEMA} schema, so it was not "
-                         f"written: {shown}")
+        super().__init__("sepa.schema", schema=SCHEMA, count=len(errors))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class SepaBatch:
       frst, rcur: transactions per sequence type.
       collected, rejected: after confirmation, how many were paid and how many bounced.
       skipped: invoices that could have been collected but were not, and why
-        (``code, invoice, open_amount, reason``).
+        (``code, invoice, open_amount, reason_code, reason``: ``reason`` in the package's
+        language).
     """
 
     id: int | None
@@ -151,8 +153,10 @@ def cents(amount: Decimal) -> int:
 
 
 # Invoices due by the collection date whose client has a mandate or pays by direct debit, with
-# the mandate to use and, for those that cannot be collected, why.
-_CANDIDATES = """
+# the mandate to use and, for those that cannot be collected, why (coded, as
+# :func:`clientops.imports.reasons_sql` writes reasons).
+_R = imports.reason
+_CANDIDATES = f"""
 WITH mandate AS (
     SELECT * FROM sepa_mandates
     QUALIFY row_number() OVER (PARTITION BY client_id
@@ -168,15 +172,14 @@ SELECT i.document_id, i.client_id, c.code, c.name, i.number, i.open_amount,
        m.id AS mandate_id, m.rum, m.signed_on, m.iban, coalesce(m.bic, c.bic) AS bic,
        m.sequence, m.scheme,
        CASE
-         WHEN m.id IS NULL THEN 'pays by direct debit but has no mandate'
-         WHEN m.status = 'expired' THEN 'mandate ' || m.rum || ' expired: unused for 36 months'
-         WHEN m.status <> 'active' THEN 'mandate ' || m.rum || ' is ' || m.status
-         WHEN m.scheme <> $scheme THEN m.scheme || ' mandate: collect it in a ' || m.scheme
-                                     || ' batch'
-         WHEN c.currency <> 'EUR' THEN 'currency ' || c.currency || ' cannot be collected by SEPA'
-         WHEN i.in_dispute THEN 'invoice in dispute'
-         WHEN b.status = 'pending' THEN 'already in SEPA batch ' || b.id
-                                        || ' awaiting confirmation'
+         WHEN m.id IS NULL THEN {_R("sepa.no_mandate")}
+         WHEN m.status = 'expired' THEN {_R("sepa.mandate_expired", rum="m.rum")}
+         WHEN m.status <> 'active' THEN {_R("sepa.mandate_status", rum="m.rum",
+                                            status=imports.coded("'status.' || m.status"))}
+         WHEN m.scheme <> $scheme THEN {_R("sepa.scheme", scheme="m.scheme")}
+         WHEN c.currency <> 'EUR' THEN {_R("sepa.currency", currency="c.currency")}
+         WHEN i.in_dispute THEN {_R("sepa.dispute")}
+         WHEN b.status = 'pending' THEN {_R("sepa.pending", id="b.id")}
        END AS reason
 FROM inv i
 JOIN clients c ON c.id = i.client_id
@@ -190,8 +193,9 @@ ORDER BY c.code, i.number
 
 def _unfit(rows: pd.DataFrame) -> list[str | None]:
     """Why each invoice cannot go into the file although it is due (its end-to-end id, its
-    mandate reference, the debtor's name or account), or None. Checked one by one so that
-    one bad invoice never blocks the batch; each distinct value is checked once."""
+    mandate reference, the debtor's name or account), encoded as :func:`_CANDIDATES` writes
+    it (:func:`clientops.imports.encode`), or None. Checked one by one so that one bad invoice
+    never blocks the batch; each distinct value is checked once."""
 
     @cache
     def identifier(value: str, what: str) -> str | None:
@@ -199,14 +203,14 @@ def _unfit(rows: pd.DataFrame) -> list[str | None]:
         if problem is None:
             return None
         if what == "number":
-            return f"invoice number cannot be a SEPA end-to-end id: {problem}"
-        return f"mandate reference {value} cannot go into a SEPA file: {problem}"
+            return imports.encode(Coded("sepa.end_to_end_id", problem=problem))
+        return imports.encode(Coded("sepa.rum", rum=value, problem=problem))
 
     @cache
     def name(value: str) -> str | None:
         if identifiers.epc_text(value, NAME_MAX):
             return None
-        return "the client's name has no letter or digit a SEPA file can carry"
+        return imports.encode(Coded("sepa.debtor_name"))
 
     @cache
     def account(iban: str, bic: str | None) -> str | None:
@@ -215,7 +219,7 @@ def _unfit(rows: pd.DataFrame) -> list[str | None]:
             if bic:
                 identifiers.clean_bic(bic, field="bic")
         except ValidationError:
-            return "the mandate's IBAN or BIC is not valid: correct it on the client"
+            return imports.encode(Coded("sepa.account"))
         return None
 
     reasons: list[str | None] = []
@@ -226,16 +230,14 @@ def _unfit(rows: pd.DataFrame) -> list[str | None]:
             identifier(str(number), "number") or identifier(str(rum), "rum")
             or name(str(debtor))
             or account(str(iban), bic if isinstance(bic, str) and bic else None)
-            or ("the amount is more than the 999,999,999.99 a SEPA transaction allows"
-                if amount > AMOUNT_MAX else None))
+            or (imports.encode(Coded("sepa.amount")) if amount > AMOUNT_MAX else None))
     return reasons
 
 
 def _creditor_name(creditor: Creditor) -> str:
     name = identifiers.epc_text(creditor.name, NAME_MAX)
     if not name:
-        raise ValidationError("company_name", creditor.name,
-                              "has no letter or digit a SEPA file can carry")
+        raise ValidationError("company_name", creditor.name, "sepa.creditor_name")
     return name
 
 
@@ -252,9 +254,8 @@ class Sepa:
         problems = [key for key in ("company_name", "company_iban", "company_bic",
                                     "sepa_creditor_id") if not s[key]]
         if problems:
-            raise ValidationError(problems[0], None, "must be set in the settings before a "
-                                  "direct-debit batch can be made (missing: "
-                                  + ", ".join(problems) + ")")
+            raise ValidationError(problems[0], None, "sepa.settings_missing",
+                                  fields=", ".join(problems))
         iban = identifiers.clean_iban(s["company_iban"], field="company_iban")
         return Creditor(
             name=str(s["company_name"]),
@@ -280,22 +281,20 @@ class Sepa:
         self.book.store.check_writable()   # no file for the bank from a read-only book
         on = bounds.planned_date("collection_date", collection_date)
         if scheme not in SCHEMES:
-            raise ValidationError("scheme", scheme, "must be CORE or B2B")
+            raise ValidationError("scheme", scheme, "mandate.scheme")
         if not isinstance(path, (str, os.PathLike)):
-            raise ValidationError("path", path, "must be a file path")
+            raise ValidationError("path", path, "path.not_path")
         target = Path(path)
         try:
             if "\x00" in str(target):
                 raise ValueError("NUL")
             exists = target.exists()
         except (OSError, ValueError):  # a NUL in the name, a name too long…
-            raise ValidationError("path", str(path),
-                                  "is not a file name this system accepts") from None
+            raise ValidationError("path", str(path), "path.invalid") from None
         if exists:
-            raise ValidationError("path", str(target), "a file already exists there; choose "
-                                  "another name so that no earlier batch is overwritten")
+            raise ValidationError("path", str(target), "sepa.file_exists")
         if not target.parent.is_dir():
-            raise ValidationError("path", str(target), "its folder does not exist")
+            raise ValidationError("path", str(target), "path.no_folder")
         creditor = self.creditor()
         with self.book.store.connection() as conn:
             expiring = [r[0] for r in conn.execute(
@@ -314,7 +313,9 @@ class Sepa:
                 rows.loc[due, "reason"] = _unfit(rows[due])
                 skipped = rows[rows["reason"].notna()][["code", "number", "open_amount",
                                                         "reason"]]
-                skipped = skipped.rename(columns={"number": "invoice"}).reset_index(drop=True)
+                skipped = imports.with_reasons(
+                    skipped.rename(columns={"number": "invoice"}).reset_index(drop=True),
+                    code="reason_code")
                 todo = rows[rows["reason"].isna()].reset_index(drop=True)
                 if todo.empty:
                     return SepaBatch(None, None, None, on, "empty", 0, Decimal("0.00"),
@@ -417,8 +418,7 @@ class Sepa:
         self.book.store.check_writable()
         batch_id = batch.id if isinstance(batch, SepaBatch) else bounds.record_id(batch, "batch")
         if batch_id is None:
-            raise ValidationError("batch", batch, "there is no batch to confirm (nothing was "
-                                  "collected)")
+            raise ValidationError("batch", batch, "sepa.no_batch")
         # invoice numbers, or the invoices themselves (as payments and credit notes take them)
         if isinstance(rejected, (str, Document)):
             rejected = [rejected]                      # one invoice given alone
@@ -428,10 +428,11 @@ class Sepa:
                 "SELECT status, collection_date, msg_id FROM sepa_batches WHERE id = ?",
                 [batch_id]).fetchone()
             if head is None:
-                raise NotFound(f"There is no SEPA batch {batch_id}.")
+                raise NotFound("sepa.batch_not_found", id=batch_id)
             status, on, msg_id = head
             if status != "pending":
-                raise ValidationError("batch", batch_id, f"is already {status}")
+                raise ValidationError("batch", batch_id, "value.already",
+                                      status=Coded(f"status.{status}"))
             txs = conn.execute(
                 "SELECT t.document_id, t.client_id, t.mandate_id, t.end_to_end_id, t.amount,"
                 " c.code, t.status FROM sepa_transactions t JOIN clients c ON c.id = t.client_id"
@@ -440,8 +441,8 @@ class Sepa:
             refused |= {t[3] for t in txs if t[6] == "rejected"}
             unknown = sorted(refused - {t[3] for t in txs})
             if unknown:
-                raise ValidationError("rejected", ", ".join(unknown),
-                                      f"not in batch {batch_id}")
+                raise ValidationError("rejected", ", ".join(unknown), "sepa.not_in_batch",
+                                      id=batch_id)
             paid = [t for t in txs if t[3] not in refused]
             bounced = [t for t in txs if t[3] in refused]
             if paid:
@@ -557,7 +558,7 @@ class Sepa:
                 " FROM sepa_batches b LEFT JOIN sepa_transactions t ON t.batch_id = b.id"
                 " WHERE b.id = ? GROUP BY ALL", [batch_id]).fetchone()
         if row is None:
-            raise NotFound(f"There is no SEPA batch {batch_id}.")
+            raise NotFound("sepa.batch_not_found", id=batch_id)
         return SepaBatch(int(row[0]), row[1], Path(row[2]) if row[2] else None, row[3], row[4],
                          int(row[5]), row[6], int(row[7]), int(row[8]), int(row[9]),
                          int(row[10]))

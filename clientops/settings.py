@@ -76,22 +76,22 @@ def _int_in(field: str, value: Any, low: int, high: int) -> int:
         if number != value and str(number) != str(value).strip():
             raise ValueError
     except (TypeError, ValueError) as err:
-        raise ValidationError(field, value, "must be a whole number") from err
+        raise ValidationError(field, value, "number.whole") from err
     if not low <= number <= high:
-        raise ValidationError(field, value, f"must be between {low} and {high}")
+        raise ValidationError(field, value, "number.range", low=low, high=high)
     return number
 
 
 def _clean(key: str, value: Any) -> Any:
     """Validate one setting; returns the value to store."""
     if key not in DEFAULTS:
-        raise ValidationError(key, value, "is not a known setting")
+        raise ValidationError(key, value, "setting.unknown")
     if key == "fiscal_year_start_month":
         return _int_in(key, value, 1, 12)
     if key == "accounting_prefix":
         text = str(value or "").strip()
         if not re.fullmatch(r"[0-9]{1,8}", text):  # ASCII digits: not ４１１ nor 411²
-            raise ValidationError(key, value, "must be 1 to 8 digits, such as 411")
+            raise ValidationError(key, value, "setting.accounting_prefix")
         return text
     if key in ("reminder_min_interval_days",):
         return _int_in(key, value, 0, 365)
@@ -101,7 +101,7 @@ def _clean(key: str, value: Any) -> Any:
         return _int_in(key, value, 1, 65535)
     if key in ("smtp_starttls", "smtp_allow_plaintext"):
         if not isinstance(value, bool):
-            raise ValidationError(key, value, "must be true or false")
+            raise ValidationError(key, value, "value.boolean")
         return value
     if key in ("reminder_tolerance", "recovery_indemnity"):
         return bounds.to_money(value, key)
@@ -122,28 +122,27 @@ def _clean(key: str, value: Any) -> Any:
     if key == "company_name":
         name = clean_text(key, value, _TEXT_LIMITS[key])
         if name is None:
-            raise ValidationError(key, value, "cannot be empty")
+            raise ValidationError(key, value, "value.not_empty")
         return name
     if key == "company_siren" and value is not None:
         return identifiers.clean_siren(value, field=key)
     if key in ("fec_sales_journal", "fec_bank_journal"):
         text = str(value or "").strip().upper()
         if not re.fullmatch(r"[A-Z0-9]{1,8}", text):
-            raise ValidationError(key, value, "must be 1 to 8 letters or digits, such as VE")
+            raise ValidationError(key, value, "setting.journal")
         return text
     if key in _FEC_ACCOUNTS:
         text = str(value or "").strip()
         if re.fullmatch(r"[0-9]{3,12}", text) and text.startswith(_FEC_ACCOUNTS[key]):
             return text
         if key == "fec_sales_account":
-            raise ValidationError(key, value, "must be a sales account of class 7, such as 706000")
+            raise ValidationError(key, value, "setting.sales_account")
         if key == "fec_vat_account":
-            raise ValidationError(key, value,
-                                  "must be a VAT collected account (4457…), such as 445710")
-        raise ValidationError(key, value, "must be a financial account of class 5, such as 512000")
+            raise ValidationError(key, value, "setting.vat_account")
+        raise ValidationError(key, value, "setting.bank_account")
     if key == "language":
         if value not in ("fr", "en"):
-            raise ValidationError(key, value, "must be fr or en")
+            raise ValidationError(key, value, "language.invalid")
         return value
     return clean_text(key, value, _TEXT_LIMITS.get(key, 200))  # one line of text
 
@@ -151,17 +150,17 @@ def _clean(key: str, value: Any) -> Any:
 def _clean_levels(value: Any) -> list[dict[str, Any]]:
     field = "reminder_levels"
     if not isinstance(value, (list, tuple)) or not value:
-        raise ValidationError(field, value, "must be a list of levels with their delay in days")
+        raise ValidationError(field, value, "setting.levels")
     levels: list[dict[str, Any]] = []
     for i, item in enumerate(value, start=1):
         if isinstance(item, Mapping):
             days, name = item.get("days"), item.get("name", f"level {i}")
         else:
-            raise ValidationError(field, item, "each level needs a delay in days")
+            raise ValidationError(field, item, "setting.level_delay")
         name = clean_text(field, name, LEVEL_NAME_LIMIT) or f"level {i}"
         levels.append({"level": i, "days": _int_in(field, days, 0, 3650), "name": name})
     if any(b["days"] <= a["days"] for a, b in zip(levels, levels[1:], strict=False)):
-        raise ValidationError(field, value, "delays must increase from one level to the next")
+        raise ValidationError(field, value, "setting.levels_order")
     return levels
 
 
@@ -235,8 +234,7 @@ class Settings(Mapping[str, Any]):
         sales = cleaned.get("fec_sales_journal", current["fec_sales_journal"])
         if cleaned.get("fec_bank_journal", current["fec_bank_journal"]) == sales:
             blamed = "fec_bank_journal" if "fec_bank_journal" in cleaned else "fec_sales_journal"
-            raise ValidationError(blamed, cleaned[blamed],
-                                  "the sales and bank journals must have different codes")
+            raise ValidationError(blamed, cleaned[blamed], "setting.journals_same")
         with self._book.store.transaction() as conn:
             for key, value in cleaned.items():
                 conn.execute("DELETE FROM settings WHERE key = ?", [key])

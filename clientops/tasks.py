@@ -79,7 +79,7 @@ class Tasks:
         row = conn.execute(_SELECT + " WHERE t.id = ?",
                            [bounds.record_id(task_id, "task_id")]).fetchone()
         if row is None:
-            raise NotFound(f"There is no task {task_id}.")
+            raise NotFound("task.not_found", id=task_id)
         return Task(int(row[0]), row[1], row[2], row[3], row[4], bool(row[5]), row[6])
 
     def get(self, task_id: int) -> Task:

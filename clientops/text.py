@@ -62,26 +62,24 @@ def clean_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError(field, value, "must be text")
+        raise ValidationError(field, value, "text.not_text")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise ValidationError(field, value, "contains characters that cannot be stored") from err
+        raise ValidationError(field, value, "text.unstorable") from err
     text = unicodedata.normalize("NFC", value.strip())
     if not text:
         return None
     if _CONTROL_RE.search(text):
-        raise ValidationError(field, value, "contains control characters")
+        raise ValidationError(field, value, "text.control")
     if not multiline and _LINE_BREAK_RE.search(text):
-        raise ValidationError(field, value, "must be on one line (no line breaks or tabs)")
+        raise ValidationError(field, value, "text.line_break")
     found = _INVISIBLE_RE.search(text)
     if found:
-        raise ValidationError(
-            field, value,
-            f"contains invisible or direction-changing characters (U+{ord(found.group()):04X})",
-        )
+        raise ValidationError(field, value, "text.invisible",
+                              code=f"U+{ord(found.group()):04X}")
     if len(text) > limit:
-        raise ValidationError(field, value, f"is too long ({len(text)} characters, at most {limit})")
+        raise ValidationError(field, value, "text.too_long", n=len(text), limit=limit)
     return text
 
 
@@ -102,10 +100,10 @@ def sql_refused(column: str, limit: int = ONE_LINE_LIMIT, multiline: bool = Fals
 
 def required_text(field: str, value: Any, limit: int = ONE_LINE_LIMIT,
                   multiline: bool = False) -> str:
-    """:func:`clean_text` for a field that cannot be blank: blank raises "is required"."""
+    """:func:`clean_text` for a field that cannot be blank: blank raises ``value.required``."""
     text = clean_text(field, value, limit, multiline)
     if text is None:
-        raise ValidationError(field, value, "is required")
+        raise ValidationError(field, value, "value.required")
     return text
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from . import i18n
 from .errors import ValidationError
 
 LANGUAGES = ("fr", "en")
@@ -150,7 +151,7 @@ FIELDS: dict[str, Label] = {
 def check_language(lang: Any) -> str:
     """``lang`` if it is ``"fr"`` or ``"en"``; else :class:`ValidationError` naming ``lang``."""
     if lang not in LANGUAGES:
-        raise ValidationError("lang", lang, "must be fr or en")
+        raise ValidationError("lang", lang, "language.invalid")
     return str(lang)
 
 
@@ -184,6 +185,30 @@ def value_label(field: str, value: Any, lang: str) -> Any:
     if vocabulary is not None and isinstance(value, str) and value in vocabulary:
         return _pick(vocabulary[value], lang)
     return value
+
+
+class Named:
+    """A field (``Named("iban")``) or one of its coded values (``Named("kind", "company")``)
+    quoted in a coded text (:mod:`clientops.errors`): shown by its label in the text's language."""
+
+    def __init__(self, field: str, value: Any = None) -> None:
+        self.field = field
+        self.value = value
+
+    def message(self, language: str | None = None) -> str:
+        lang = language or i18n.get_language()
+        if self.value is None:
+            return field_label(self.field, lang)
+        return str(value_label(self.field, self.value, lang))
+
+    def __repr__(self) -> str:
+        return f"Named({self.field!r}" + (f", {self.value!r})" if self.value is not None else ")")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Named) and (self.field, self.value) == (other.field, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.field, self.value))
 
 
 def _key(text: str) -> str:
@@ -224,5 +249,5 @@ def value_of(field: str, value: Any) -> Any:
     return value
 
 
-__all__ = ["LANGUAGES", "CHOICES", "BOOLEANS", "BOOLEAN_FIELDS", "FIELDS", "check_language",
+__all__ = ["Named", "LANGUAGES", "CHOICES", "BOOLEANS", "BOOLEAN_FIELDS", "FIELDS", "check_language",
            "field_label", "field_labels", "choices", "value_label", "field_of", "value_of"]

@@ -10,11 +10,25 @@ from typing import Any
 import pytest
 
 import clientops
+from clientops import i18n
 
 # Every write transaction of the suite checks that the data it kept at write time (balances,
 # named credits, portfolio sums, card rows) matches a rebuild from the tables
 # (clientops.derived.check_all): a write path that forgets to note its clients fails its tests.
 os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
+
+
+@pytest.fixture(autouse=True)
+def english_texts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Domain tests read texts in English: a frame's text column (a quality finding's
+    ``message``, an import report's ``reason``…) is written in the package's language when the
+    frame is built. ``tests/ui`` speaks French (its own conftest) and the app sets the language
+    per request; a test that asks why something was refused asserts its ``code``."""
+    previous = i18n.get_language()
+    if "ui" not in Path(str(request.node.path)).parent.parts[-1:]:
+        i18n.set_language("en")
+    yield
+    i18n.set_language(previous)
 
 
 @pytest.fixture

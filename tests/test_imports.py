@@ -108,7 +108,10 @@ def test_documents_bad_rows_reject_the_file(
     })
     path = write(frame, tmp_path / "bad.csv")
     report = book.documents.import_file(path)
-    assert list(report.columns) == ["row", "key", "client_code", "reason"]
+    assert list(report.columns) == ["row", "key", "client_code", "code", "reason"]
+    assert report["code"].tolist() == [
+        "import.client_unknown", "import.amounts_negative", "import.issue_date_invalid",
+        "import.number_twice", "import.number_twice", "import.excl_invalid"]
     assert report[["row", "reason"]].values.tolist() == [
         [2, "unknown client code C999999"],
         [3, "amounts cannot be negative"],

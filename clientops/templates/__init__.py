@@ -95,7 +95,7 @@ def language_of(value: str | None) -> str:
 def _split(text: str, field: str, value: Any) -> tuple[str, str]:
     head, sep, body = text.partition("\n")
     if not head.lower().startswith("subject:"):
-        raise ValidationError(field, value, "a template must start with a 'Subject:' line")
+        raise ValidationError(field, value, "template.no_subject")
     return head[len("subject:"):].strip(), body.lstrip("\n")
 
 
@@ -122,44 +122,36 @@ def check(text: str, field: str = "reminder_templates") -> str:
     character; every placeholder is known.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError(field, text, "a template cannot be empty")
+        raise ValidationError(field, text, "template.empty")
     if len(text) > TEMPLATE_MAX:
-        raise ValidationError(field, text[:60], f"a template is too long ({len(text)} "
-                              f"characters, at most {TEMPLATE_MAX})")
+        raise ValidationError(field, text[:60], "template.too_long", n=len(text),
+                              max=TEMPLATE_MAX)
     text = text.replace("\r\n", "\n")
     subject, body = _split(text, field, text[:60])
     bad = control_character(subject)
     if bad and bad[0] == "line break":
-        raise ValidationError(field, subject[:60],
-                              f"the subject contains a line break ({bad[1]}): it must be one line")
+        raise ValidationError(field, subject[:60], "template.subject_line_break", char=bad[1])
     if bad:
-        raise ValidationError(field, subject[:60],
-                              f"the subject contains a control character ({bad[1]})")
+        raise ValidationError(field, subject[:60], "template.subject_control", char=bad[1])
     if not subject:
-        raise ValidationError(field, text[:60], "the subject line is empty")
+        raise ValidationError(field, text[:60], "template.subject_empty")
     if len(subject) > SUBJECT_MAX:
-        raise ValidationError(field, subject[:60], f"the subject is too long ({len(subject)} "
-                              f"characters, at most {SUBJECT_MAX})")
+        raise ValidationError(field, subject[:60], "template.subject_too_long", n=len(subject),
+                              max=SUBJECT_MAX)
     bad = control_character(body, allowed="\n\t")
     if bad:
-        raise ValidationError(field, body[:60], f"the text contains a control character "
-                              f"({bad[1]}); only line breaks and tabs are allowed")
+        raise ValidationError(field, body[:60], "template.control", char=bad[1])
     template = Template(text)
     if not template.is_valid():
-        raise ValidationError(field, text[:60], "a '$' must start a placeholder such as $total_due"
-                              " (write $$ for a dollar sign)")
+        raise ValidationError(field, text[:60], "template.dollar")
     unknown = set(template.get_identifiers()) - PLACEHOLDERS
     if unknown:
-        raise ValidationError(
-            field, ", ".join(sorted(unknown)),
-            "unknown placeholder; use " + ", ".join(f"${p}" for p in sorted(PLACEHOLDERS)),
-        )
+        raise ValidationError(field, ", ".join(sorted(unknown)), "template.unknown_placeholder",
+                              names=", ".join(f"${p}" for p in sorted(PLACEHOLDERS)))
     several = set(Template(subject).get_identifiers()) - SUBJECT_PLACEHOLDERS
     if several:
-        raise ValidationError(
-            field, ", ".join(sorted(several)),
-            "the subject can only quote " + ", ".join(f"${p}" for p in
-                                                      sorted(SUBJECT_PLACEHOLDERS)))
+        raise ValidationError(field, ", ".join(sorted(several)), "template.subject_placeholder",
+                              names=", ".join(f"${p}" for p in sorted(SUBJECT_PLACEHOLDERS)))
     return text
 
 
@@ -169,17 +161,16 @@ def clean_overrides(value: Any) -> dict[str, dict[str, str]]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ValidationError(field, value, 'must map a language to templates by level, such as '
-                              '{"fr": {"1": "Subject: …"}}')
+        raise ValidationError(field, value, "template.overrides")
     cleaned: dict[str, dict[str, str]] = {}
     for language, by_level in value.items():
         if language not in LANGUAGES:
-            raise ValidationError(field, language, "language must be fr or en")
+            raise ValidationError(field, language, "template.language")
         if not isinstance(by_level, Mapping):
-            raise ValidationError(field, by_level, "templates must be given by level number")
+            raise ValidationError(field, by_level, "template.by_level")
         for level, text in by_level.items():
             if not str(level).isdigit() or int(level) < 1:
-                raise ValidationError(field, level, "a level is a number from 1")
+                raise ValidationError(field, level, "template.level")
             cleaned.setdefault(language, {})[str(int(level))] = check(text)
     return cleaned
 
@@ -202,7 +193,7 @@ def template_for(
         text = overrides.get(language, {}).get(str(candidate)) or default_text(language, candidate)
         if text:
             return candidate, text
-    raise ValidationError("reminder_templates", level, f"no {language} template for any level")
+    raise ValidationError("reminder_templates", level, "template.none", language=language)
 
 
 def money(amount: Decimal, language: str, currency: str = "EUR") -> str:

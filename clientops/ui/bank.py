@@ -19,7 +19,6 @@ from ..bank import BankChangeSet
 from . import fmt
 from .controls import Banner, esc, guarded, html_table, style, tag, uploaded
 from .i18n import _, ngettext
-from .messages import translate
 
 GRID_ROWS = 300  # proposals drawn (best first); the counts cover them all
 
@@ -137,7 +136,7 @@ class BankReconciliation(w.VBox):
         rows = [[esc(r.line), esc(fmt.day(r.booking_date)), esc(fmt.money(r.amount)),
                  esc(r.counterparty), esc(r.code), esc(r.name), esc(r.invoices),
                  esc(fmt.percent(r.confidence, empty="")),
-                 esc(translate(str(r.reason))), esc(_kind(str(r.kind)))]
+                 esc(str(r.reason)), esc(_kind(str(r.kind)))]
                 for r in shown.itertuples()]
         classes = ["" if r.kind == "payment" else "co-row-error" for r in shown.itertuples()]
         self.grid.value = html_table(

@@ -20,9 +20,19 @@ from ..bulk import read_corrections, selection_codes
 from ..changeset import ChangeSet
 from ..clients import EDITABLE_FIELDS
 from . import fmt, labels
-from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag, uploaded
+from .controls import (
+    Banner,
+    Confirm,
+    Progress,
+    describe_error,
+    esc,
+    guarded,
+    html_table,
+    style,
+    tag,
+    uploaded,
+)
 from .i18n import _, ngettext
-from .messages import translate
 
 UNCHANGED = "__unchanged__"
 GRID_ROWS = 200  # rows drawn in the preview grid (errors first); the counts cover them all
@@ -289,7 +299,7 @@ class BulkCorrections(w.VBox):
         rows = [[esc(r.code), esc(r.name), esc(labels.label(str(r.field))),
                  esc(labels.value_label(str(r.field), r.old)),
                  esc(labels.value_label(str(r.field), r.new)),
-                 f'<span class="co-late">{esc(translate(str(r.error)))}</span>' if r.error else ""]
+                 f'<span class="co-late">{esc(describe_error(str(r.error)))}</span>' if r.error else ""]
                 for r in shown.itertuples()]
         classes = ["co-row-error" if r.error else "" for r in shown.itertuples()]
         hidden = len(frame) - GRID_ROWS
@@ -358,7 +368,7 @@ class BulkCorrections(w.VBox):
         if len(refused):
             message += " " + ngettext("{n} left as it was: {why}", "{n} left as they were: {why}",
                                       len(refused)).format(
-                n=len(refused), why="; ".join(f"{c} ({translate(str(r))})" for c, r in
+                n=len(refused), why="; ".join(f"{c} ({describe_error(str(r))})" for c, r in
                                              zip(refused["code"][:5], refused["reason"][:5], strict=True)))
         self.banner.ok(message)
         self.refresh_history()
@@ -367,14 +377,14 @@ class BulkCorrections(w.VBox):
     def refresh_history(self) -> None:
         sets = self.book.changesets().head(20)
         rows = [[esc(r.id), esc(fmt.moment(r.when)), esc(r.who), esc(_source_label(str(r.source))),
-                 esc(translate(str(r.description or ""))),
+                 esc(describe_error(str(r.description or ""))),
                  esc(r.rows), esc(_("undone") if r.status == "undone" else _("applied"))]
                 for r in sets.itertuples()]
         self.history.value = html_table(
             rows, ["#", _("When"), _("Who"), _("Source"), _("What"), _("Rows"), _("Status")],
             numeric=[0, 5], empty=_("No bulk correction yet."))
         undoable = sets[(sets["status"] == "applied") & (sets["source"] != "delete")]
-        options = [(f"#{r.id} — {translate(str(r.description or ''))}", int(r.id))
+        options = [(f"#{r.id} — {describe_error(str(r.description or ''))}", int(r.id))
                    for r in undoable.itertuples()]
         self.undo_choice.options = options
         self.undo_choice.value = options[0][1] if options else None  # the latest by default

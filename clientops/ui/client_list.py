@@ -37,7 +37,6 @@ from .controls import (
     tag,
 )
 from .i18n import _, get_language, ngettext
-from .messages import translate
 from .wizard import CreationWizard
 
 if TYPE_CHECKING:
@@ -437,7 +436,7 @@ class ClientList(w.VBox):
         (self.banner.ok if refused == 0 else self.banner.error)(message)
         refusals = report[~report["done"].astype(bool)]
         self.detail.children = [tag(w.HTML(html_table(
-            [[esc(r.code), esc(translate(str(r.reason)))] for r in refusals.itertuples()],
+            [[esc(r.code), esc(describe_error(str(r.reason)))] for r in refusals.itertuples()],
             [_("Code"), _("Why it was refused")])), "report")] if refused else []
         self.all_matching.value = False
         self.grid.value = ()

@@ -10,7 +10,6 @@ a pain.008 file for a collection date and records the bank's answer for a pendin
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,27 +21,12 @@ import pandas as pd
 from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
 from .i18n import _, ngettext
-from .messages import translate
 
 if TYPE_CHECKING:
     from ..book import Book
 
 HISTORY_ROWS = 50
 MAX_TICKS = 300
-
-_FIXED_REASONS = {
-    "client archived": lambda: _("client archived"),
-    "reminders paused for this client": lambda: _("reminders paused for this client"),
-    "pays by SEPA direct debit with an active mandate":
-        lambda: _("pays by SEPA direct debit with an active mandate"),
-    "no recipient: no favourite contact with an email and no client email":
-        lambda: _("no recipient: no favourite contact with an email and no client email"),
-    "invoice in dispute": lambda: _("invoice in dispute"),
-    "left out of this run": lambda: _("left out of this run"),
-}
-_RECENT = re.compile(r"reminded on (\d{4}-\d{2}-\d{2}), less than (\d+) days ago")
-_BATCH = re.compile(r"in SEPA batch (\d+) awaiting confirmation")
-
 
 def heading(text: str) -> str:
     return f"<h3>{html.escape(text)}</h3>"
@@ -57,18 +41,11 @@ def italic(text: str) -> str:
 
 
 def reason_label(reason: Any) -> str:
-    """A skip reason from the domain, in the UI's language."""
+    """A skip or failure reason of the domain's frames (written in the UI's language when the
+    frame was built), or "" for none."""
     if reason is None or (isinstance(reason, float) and reason != reason):
         return ""
-    text = str(reason)
-    if text in _FIXED_REASONS:
-        return _FIXED_REASONS[text]()
-    if m := _RECENT.fullmatch(text):
-        return _("reminded on {day}, less than {n} days ago").format(
-            day=fmt.day(m[1]), n=m[2])
-    if m := _BATCH.fullmatch(text):
-        return _("in SEPA batch {batch} awaiting confirmation").format(batch=m[1])
-    return translate(text)
+    return str(reason)
 
 
 def status_label(status: str) -> str:
@@ -385,7 +362,7 @@ class SepaPanel(w.VBox):
         batch = self.book.sepa.collect(self.collection_date.value, path)
         self.batch = batch
         skipped = html_table(
-            [[esc(r["code"]), esc(r["invoice"]), fmt.money(r["open_amount"]), esc(translate(str(r["reason"])))]
+            [[esc(r["code"]), esc(r["invoice"]), fmt.money(r["open_amount"]), esc(reason_label(r["reason"]))]
              for r in batch.skipped.to_dict("records")],
             [_("Code"), _("Invoice"), _("Amount due"), _("Why")], numeric=(2,),
             empty=_("Nothing skipped."))
