@@ -28,13 +28,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import exports, parallel, vocabulary
+from . import exports, fields, parallel, vocabulary
 from .allocation import recompute_open_balances
 from .bounds import record_id
 from .changeset import (
     ENTITY_TABLES,
     PREVIEW_COLUMNS,
     ChangeSet,
+    as_text,
     client_columns,
     describe,
     new_changeset,
@@ -43,14 +44,8 @@ from .changeset import (
     table_columns,
     write_client_changes,
 )
-from .clients import (
-    COLUMNS,
-    DUPLICATE_FIELDS,
-    EDITABLE_FIELDS,
-    UNIQUE_FIELDS,
-    Client,
-    describe_attachments,
-)
+from .client_model import Client
+from .clients import describe_attachments
 from .einvoicing import flow_of
 from .errors import ConflictError, NotFound, ValidationError
 from .imports import existing_file
@@ -60,52 +55,45 @@ from .quality import suggested_fixes
 if TYPE_CHECKING:
     from .book import Book
 
-# What each field's rule in ``Clients.check`` reads of the rest of the record: a check result
-# is shared only by clients that agree on these (see ``Clients._clean_field``/``_cross_checks``).
-CONTEXT: dict[str, tuple[str, ...]] = {
-    "siren": ("siret", "vat_number", "einvoicing_address"),
-    "siret": ("siren", "einvoicing_address"),
-    "einvoicing_address": ("siren", "siret"),
-    "chorus_service_code": ("kind",),
-    "chorus_engagement_required": ("kind",),
-    "vat_number": ("siren",),
-    "iban": ("payment_method",),
-    "bic": ("iban",),
-    "payment_method": ("iban",),
-    "phone": ("country",),
-    "postal_code": ("country",),
-    "delivery_postal_code": ("delivery_country", "country"),
-    "first_name": ("kind", "last_name"),
-    "last_name": ("kind", "first_name"),
-    "kind": ("first_name", "last_name"),
-}
-# Fields whose rules read each other: changed together in one row, they are checked together.
-COUPLED = (
-    ("kind", "name", "first_name", "last_name", "siren", "siret", "vat_number",
-     "einvoicing_address", "chorus_service_code", "chorus_engagement_required"),
-    ("iban", "bic", "bank_name", "payment_method"),
-    ("country", "phone", "postal_code", "delivery_country", "delivery_postal_code"),
-)
-GROUP = {f: i for i, group in enumerate(COUPLED) for f in group}
-# What ``check`` derives from a field (cleared in the representative record so that the
-# derived value is always returned, whatever that one client held).
-DERIVES = {"iban": ("bic", "bank_name"), "first_name": ("name",), "last_name": ("name",),
-           "kind": ("name",)}
-# Fields the other fields of their group are read against (the phone and postal code for the
-# country): when a new value of one is refused, ``check`` reads the others against the stored
-# value, so the representative record keeps it (and only clients storing the same share it).
-KEPT = ("country", "delivery_country")
-# Fields that ``check`` gives a default from the client's own id when cleared (the default
-# accounting account is the prefix and the client's number): a blank value is checked per
-# client, never shared through a representative record.
-OWN_DEFAULT = ("accounting_account",)
-# Fields whose rules depend on whether the client has an active SEPA mandate (direct debit
-# needs one; a mandate cannot move to an IBAN outside the SEPA zone).
-MANDATE_RULES = frozenset({"payment_method", "iban"})
+# What a field's rule reads, the fields checked together, what a check derives, and so on
+# are the field registry's (clientops.fields: reads, coupled, derives, kept, own_default,
+# mandate_rule); a check result is shared only by clients that agree on what the rule reads.
+def _context(name: str) -> tuple[str, ...]:
+    return fields.context().get(name, ())
 
-# Columns of the client list derived from others (never stored): an exported list sent back
-# carries them unchanged; a new value is refused.
-DERIVED = {"einvoicing_flow": ("kind", "country")}
+
+def _derives(name: str) -> tuple[str, ...]:
+    return fields.derives().get(name, ())
+
+
+def _groups() -> dict[str, int]:
+    return {f: i for i, group in enumerate(fields.coupled()) for f in group}
+
+
+def _kept() -> tuple[str, ...]:
+    """Fields the others of their group are read against (the country): when a new value of
+    one is refused, ``check`` reads the others against the stored value, so the
+    representative record keeps it (and only clients storing the same share it)."""
+    return fields.names_where("kept")
+
+
+def _own_default() -> tuple[str, ...]:
+    """Fields that take a default of the client's own when cleared (the accounting account):
+    a blank value is checked per client, never shared through a representative record."""
+    return fields.names_where("own_default")
+
+
+def _mandate_rules() -> tuple[str, ...]:
+    """Fields whose rules depend on an active SEPA mandate."""
+    return fields.names_where("mandate_rule")
+
+
+def _computed() -> tuple[str, ...]:
+    """Columns of the client list computed from others (the e-invoicing flow): an exported
+    list sent back carries them unchanged; a new value is refused."""
+    return tuple(f.name for f in fields.all_fields() if not f.stored)
+
+
 # Columns an export writes for information only: a file sent back ignores them.
 EXPORT_ONLY = ("version", "created_at", "updated_at")
 
@@ -117,23 +105,6 @@ READ_ONLY_MESSAGE = {
 
 
 # -- values ------------------------------------------------------------------------------
-def as_text(value: Any) -> str | None:
-    """The text DuckDB gives for ``CAST(value AS VARCHAR)`` — the change set's value form."""
-    if value is None:
-        return None
-    if type(value) is str:  # most values: no isinstance chain
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):  # tags, stored comma-separated
-        return ",".join(str(v) for v in value) or None
-    return str(value)
-
-
 def _shown(text: str | None) -> str | None:
     """A refused value as the preview shows it: broken Unicode (a lone surrogate) escaped."""
     if text is None:
@@ -240,8 +211,8 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
 
 
 # -- building a change set ---------------------------------------------------------------
-def _editable() -> set[str]:
-    return set(EDITABLE_FIELDS)
+def _editable() -> frozenset[str]:
+    return fields.editable()
 
 
 def build(
@@ -289,13 +260,13 @@ def _build(
     editable = _editable()
     with book.store.connection() as conn:
         columns = client_columns(conn)
-        fields = [f for f in req["field"].unique() if f in editable and f in columns]
-        ctx = {c for f in fields for c in CONTEXT.get(f, ()) if c in columns}
-        derived = {d for f in fields for d in DERIVES.get(f, ())}
+        names = [f for f in req["field"].unique() if f in editable and f in columns]
+        ctx = {c for f in names for c in _context(f) if c in columns}
+        derived = {d for f in names for d in _derives(f)}
         # read-only columns are refused only where the file asks to change them (an exported
         # list sent back carries its status, version… unchanged)
         readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
-        read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
+        read = sorted(set(names) | ctx | derived | readonly | {"kind", "country", "siren"})
         clients = _read_clients(conn, req["code"].unique().tolist(), read)
     position = clients.index.get_indexer(pd.Index(req["code"]))  # -1: unknown code
     found = position >= 0
@@ -320,7 +291,7 @@ def _build(
     unknown = items["client_id"].isna()
     items.loc[unknown, "error"] = "no client has this code"
     items.loc[items["code"].isna(), "error"] = "this line names no client: fill in its code"
-    for name in set(items["field"].unique()) - set(fields):
+    for name in set(items["field"].unique()) - set(names):
         rows = (items["field"] == name) & ~unknown
         if rows.any():
             items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
@@ -333,7 +304,7 @@ def _build(
             flow_of(k, c) for k, c in zip(clients["kind"].to_numpy(dtype=object)[at],
                                           clients["country"].to_numpy(dtype=object)[at],
                                           strict=True)]
-    kept = items["field"].isin([*readonly, *DERIVED]) & items["client_id"].notna()
+    kept = items["field"].isin([*readonly, *_computed()]) & items["client_id"].notna()
     if kept.any():
         kept &= items["value"].map(as_text) == items["old"].map(as_text)
         items.loc[kept, "error"] = None
@@ -432,8 +403,8 @@ def _validate(
         return None
     rows = items.loc[todo, ["code", "field", "value"]]
     # the group of coupled fields each field belongs to (a field alone: its own name)
-    fields = rows["field"].unique()
-    group = rows["field"].map({f: str(GROUP.get(f, f)) for f in fields})
+    groups = _groups()
+    group = rows["field"].map({f: str(groups.get(f, f)) for f in rows["field"].unique()})
     shared = pd.DataFrame({"code": rows["code"], "group": group}).duplicated(keep=False)
     if vouched:
         taken = rows["field"].isin(list(vouched)) & ~shared
@@ -466,7 +437,7 @@ class _Checker:
         self.values = {str(c): clients[c].tolist() for c in clients.columns}
         self.prefix = book.settings.accounting_prefix
 
-        self.client_fields = list(COLUMNS)
+        self.client_fields = list(fields.columns())
         self._representatives: dict[Any, Any] = {}
         # per tuple of field names: the context columns a verdict depends on, and which of
         # the names take each client's own default when cleared (computed once)
@@ -480,9 +451,9 @@ class _Checker:
         plan = self._plans.get(names)
         if plan is None:
             ctx_names = tuple(sorted(
-                {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
-                - (set(names) - set(KEPT))))
-            own = tuple(i for i, n in enumerate(names) if n in OWN_DEFAULT)
+                {c for n in names for c in _context(n) if c in self.columns}
+                - (set(names) - set(_kept()))))
+            own = tuple(i for i, n in enumerate(names) if n in _own_default())
             plan = self._plans[names] = (tuple(self.values[c] for c in ctx_names), own)
         context, own = plan
         key: tuple[Any, ...] = (names, *[column[at] for column in context])
@@ -490,7 +461,7 @@ class _Checker:
             key = (*key, at)
         rep = self._representatives.get(key)
         if rep is None:
-            blank = (set(names) - set(KEPT)) | {d for n in names for d in DERIVES.get(n, ())}
+            blank = (set(names) - set(_kept())) | {d for n in names for d in _derives(n)}
             record = {c: column[at] for c, column in self.values.items()}
             rep = self._representatives[key] = _client_from(record, self.client_fields, blank)
         cleaned, errors = self.book.clients.check(
@@ -514,12 +485,12 @@ class _Checker:
         same_type = all(type(v) is str for v in values)
         keys = pd.DataFrame({"v": values if same_type else [_vkey(v) for v in values]},
                             dtype=object)
-        for c in CONTEXT.get(name, ()):
+        for c in _context(name):
             if c in self.columns:
                 keys[c] = self.clients[c].to_numpy()[at]
-        if name in OWN_DEFAULT:  # cleared: each client gets its own default value
+        if name in _own_default():  # cleared: each client gets its own default value
             keys["own"] = np.where(rows["value"].isna().to_numpy(), at, -1)
-        flag = name in MANDATE_RULES
+        flag = name in _mandate_rules()
         if flag:
             keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]
         try:
@@ -562,11 +533,11 @@ class _Checker:
             names = tuple(unit["field"].tolist())
             values = tuple(unit["value"].tolist())
             at = int(cast(int, self.position.get_loc(code)))  # codes are unique
-            ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
-                               - (set(names) - set(KEPT)))
+            ctx_names = sorted({c for n in names for c in _context(n) if c in self.columns}
+                               - (set(names) - set(_kept())))
             ctx = tuple(self.values[c][at] for c in ctx_names)
             flag = bool(self.values["has_active_mandate"][at]) \
-                if MANDATE_RULES & set(names) else None
+                if set(_mandate_rules()) & set(names) else None
             key = (names, tuple(_vkey(v) for v in values), ctx, flag)
             units.setdefault(key, []).append((code, unit.index.tolist()))
             first.setdefault(key, (names, values, at, flag))
@@ -641,7 +612,7 @@ def unique_errors(
     conn: duckdb.DuckDBPyConnection | None = None,
 ) -> list[tuple[Any, str]]:
     """``(row index, message)`` for new values another client holds (or will hold)."""
-    checked = set(UNIQUE_FIELDS) | set(DUPLICATE_FIELDS)
+    checked = set(fields.unique(allow_duplicate=False))
     rows = items[items["field"].isin(list(checked)) & items["client_id"].notna()]
     if rows.empty:
         return []

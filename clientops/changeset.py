@@ -12,8 +12,10 @@ values in clear, which the audit trail masks for bank details, so that undo can 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -68,19 +70,52 @@ def _ident(name: str, allowed: dict[str, str] | set[str]) -> str:
     return f'"{name}"'
 
 
+def as_text(value: Any) -> str | None:
+    """The text DuckDB gives for ``CAST(value AS VARCHAR)`` — the change set's value form."""
+    if value is None:
+        return None
+    if type(value) is str:  # most values: no isinstance chain
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):  # tags, stored comma-separated
+        return ",".join(str(v) for v in value) or None
+    return str(value)
+
+
+def client_items(client: Any, cleaned: Mapping[str, Any]) -> pd.DataFrame:
+    """One client's cleaned changes as change-set items (``client_id, code, field, old,
+    new``, values as text): a single edit is a one-client change set."""
+    names = list(cleaned)
+    return pd.DataFrame({
+        "client_id": [client.id] * len(names),
+        "code": [client.code] * len(names),
+        "field": names,
+        "old": pd.Series([as_text(getattr(client, f)) for f in names], dtype=object),
+        "new": pd.Series([as_text(cleaned[f]) for f in names], dtype=object),
+    })
+
+
 def write_client_changes(
     conn: duckdb.DuckDBPyConnection,
     book: Book,
     items: pd.DataFrame,
-    changeset_id: int,
+    changeset_id: int | None,
     *,
     action: str,
     source: str,
 ) -> int:
     """Write ``items`` (client_id, code, field, old, new: text) set-based, with audit rows.
 
-    Each touched client gets ``version + 1`` and ``updated_at = now()`` once, whatever the
-    number of its fields changed. Returns the number of field changes written.
+    The one write of client fields: a single edit (one client, ``changeset_id`` None: not
+    undoable as a change set), a bulk correction, an import, an undo. Each touched client gets
+    ``version + 1`` and ``updated_at = now()`` once, whatever the number of its fields
+    changed; a new IBAN amends the client's active SEPA mandates. Returns the number of field
+    changes written.
     """
     cardrows.prefer_drop(conn)  # a bulk correction stays as fast as before
     if items.empty:
@@ -123,10 +158,12 @@ def write_client_changes(
 
 
 def _amend_mandates(
-    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, changeset_id: int, source: str
+    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, changeset_id: int | None,
+    source: str
 ) -> int:
-    """A new IBAN on a client with an active mandate amends the mandate (as a single edit
-    does): amendment row, mandate IBAN/BIC, next collection FRST — set-based."""
+    """A new IBAN on a client with an active mandate amends the mandate: amendment row,
+    mandate IBAN/BIC, next collection FRST — set-based. The IBAN was checked before
+    (:func:`clientops.client_rules.check` refuses one outside the SEPA zone)."""
     table = pa.table({"client_id": pa.array(items["client_id"].to_numpy(dtype="int64"))})
     conn.register("bulk_iban", table)
     try:
@@ -193,15 +230,16 @@ def record_items(
     conn: duckdb.DuckDBPyConnection,
     book: Book,
     items: pd.DataFrame,
-    changeset_id: int,
+    changeset_id: int | None,
     *,
     entity: str | pd.Series,
     action: str,
     source: str,
 ) -> int:
     """Write ``items`` (``client_id`` or ``entity_id``, ``code``, ``field``, ``old``, ``new``) as
-    audit rows and as items of change set ``changeset_id``, in one ``INSERT … SELECT`` each;
-    returns how many were written. Undo reads them back (:func:`restore_entities`)."""
+    audit rows and as items of change set ``changeset_id`` (none for a single edit), in one
+    ``INSERT … SELECT`` each; returns how many were written. Undo reads them back
+    (:func:`restore_entities`)."""
     n = len(items)
     entities = entity if isinstance(entity, pd.Series) else pd.Series([entity] * n, index=items.index)
     ids = items["entity_id"] if "entity_id" in items else items["client_id"]
@@ -227,11 +265,12 @@ def record_items(
             " ? FROM bulk_items",
             [book.actor, source, action, changeset_id],
         )
-        conn.execute(
-            "INSERT INTO changeset_items SELECT ?, entity, entity_id, code, field, old, new"
-            " FROM bulk_items",
-            [changeset_id],
-        )
+        if changeset_id is not None:
+            conn.execute(
+                "INSERT INTO changeset_items SELECT ?, entity, entity_id, code, field, old, new"
+                " FROM bulk_items",
+                [changeset_id],
+            )
     finally:
         conn.unregister("bulk_items")
     return n

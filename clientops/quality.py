@@ -45,7 +45,8 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
+from . import fields
+from .client_model import Client
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
 from .privacy import retention_cutoff, retention_sql
@@ -135,9 +136,13 @@ def _valid_sql() -> dict[str, str]:
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
         # names and cities holding what clientops.text refuses (stored before the rule):
         # what a client is known and found by (a regex per cell: not every text column)
-        **{field: f"NOT {sql_refused(field, TEXT_LIMITS[field], field in MULTILINE_FIELDS)}"
-           for field in RECHECKED_TEXT},
+        **{field: f"NOT {_text_refused(field)}" for field in RECHECKED_TEXT},
     }
+
+
+def _text_refused(name: str) -> str:
+    declared = fields.field(name)
+    return sql_refused(name, declared.limit or 200, declared.multiline)
 
 
 # The free-text fields whose stored values are checked against clientops.text.
@@ -442,7 +447,7 @@ def _einvoicing_fixes(book: Book, findings: pd.DataFrame) -> list[tuple[str, str
 def _stored(conn: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> dict[tuple[str, str], Any]:
     """The stored (clear) values behind findings whose ``value`` may be masked."""
     out: dict[tuple[str, str], Any] = {}
-    for field in sorted(set(rows["field"]) & set(EDITABLE_FIELDS)):
+    for field in sorted(set(rows["field"]) & fields.editable()):
         codes = rows.loc[rows["field"] == field, "code"].tolist()
         conn.register("quality_codes", pd.DataFrame({"code": codes}, dtype=object))
         try:
