@@ -47,7 +47,7 @@ from .changeset import (
 from .client_model import Client
 from .clients import describe_attachments
 from .einvoicing import flow_of
-from .errors import ConflictError, NotFound, ValidationError
+from .errors import ConflictError, NotFound, ValidationError, text
 from .imports import existing_file
 from .memory import paused_gc
 from .quality import suggested_fixes
@@ -97,11 +97,13 @@ def _computed() -> tuple[str, ...]:
 # Columns an export writes for information only: a file sent back ignores them.
 EXPORT_ONLY = ("version", "created_at", "updated_at")
 
-READ_ONLY_MESSAGE = {
-    "einvoicing_flow": "is derived from the client's kind and country: change those instead",
-    "status": "cannot be changed by a correction: archive or restore the clients instead",
-    "code": "is the client's permanent code and cannot be changed",
-}
+# Why these cannot be corrected (the error code of their preview rows).
+READ_ONLY_CODES = {"einvoicing_flow": "bulk.computed", "status": "bulk.status", "code": "bulk.code"}
+
+
+def _en(code: str, **params: Any) -> str:
+    """The preview's ``error`` text of a code (English; ``error_code`` holds the code)."""
+    return text(code, "en", **params)
 
 
 # -- values ------------------------------------------------------------------------------
@@ -134,18 +136,20 @@ def _raw_all(values: Iterable[Any]) -> list[Any]:
 
 
 # Fields only spoken in words (codes, yes/no): a spreadsheet may give their labels.
-_WORDED = frozenset(vocabulary.CHOICES) | frozenset(vocabulary.BOOLEAN_FIELDS)
+def _worded() -> frozenset[str]:
+    return frozenset(vocabulary.CHOICES) | frozenset(vocabulary.boolean_fields())
 
 
 def _as_typed(fields: list[Any], values: list[Any]) -> list[Any]:
     """Cells as a user meant them: labels of coded fields turned into codes (``30 jours`` →
     ``30_days``), an export's ``'`` before formula-like text (``'+33…``) taken off."""
     out = []
+    worded = _worded()
     for field, value in zip(fields, values, strict=True):
         if type(value) is str:
             if value.startswith("'") and exports.is_formula_like(value[1:]):
                 value = value[1:]
-            if field in _WORDED:
+            if field in worded:
                 value = vocabulary.value_of(field, value.strip())
         out.append(value)
     return out
@@ -181,13 +185,12 @@ def selection_codes(book: Book, selection: Any) -> list[str]:
     filters), so "what the list shows" and "what the correction touches" never differ.
     """
     if selection is None:
-        raise ValidationError("selection", selection, "Choose the clients to correct first.")
+        raise ValidationError("selection", selection, "bulk.no_selection")
     if isinstance(selection, str):
         codes: Iterable[Any] = [selection]
     elif isinstance(selection, pd.DataFrame):
         if "code" not in selection.columns:
-            raise ValidationError("selection", list(selection.columns),
-                                  "The selection needs a 'code' column.")
+            raise ValidationError("selection", list(selection.columns), "bulk.selection_code_column")
         codes = selection["code"]
     elif isinstance(selection, pd.Series):
         codes = selection
@@ -273,8 +276,8 @@ def _build(
     items = req.copy()
     for column in ("client_id", "name", "version"):
         items[column] = _take(clients[column], position, found)
-    items = items.assign(new=None, error=None, old=None).astype(
-        {"new": object, "error": object, "old": object})
+    items = items.assign(new=None, error=None, error_code=None, old=None).astype(
+        {"new": object, "error": object, "error_code": object, "old": object})
     for name in set(read) & set(items["field"].unique()):
         rows = (items["field"] == name).to_numpy() & found
         items.loc[rows, "old"] = clients[name].to_numpy(dtype=object)[position[rows]]
@@ -284,17 +287,21 @@ def _build(
     if dup.any():
         keys = items.loc[dup, "value"].map(_key)
         differing = keys.groupby([items.loc[dup, "code"], items.loc[dup, "field"]]).transform("nunique") > 1
-        items.loc[differing[differing].index, "error"] = (
-            "appears more than once with different values: keep one line per client")
+        items.loc[differing[differing].index, "error"] = _en("bulk.repeated")
+        items.loc[differing[differing].index, "error_code"] = "bulk.repeated"
         items = items[~items.duplicated(["code", "field", "error"])]
 
     unknown = items["client_id"].isna()
-    items.loc[unknown, "error"] = "no client has this code"
-    items.loc[items["code"].isna(), "error"] = "this line names no client: fill in its code"
+    items.loc[unknown, "error"] = _en("bulk.unknown_code")
+    items.loc[unknown, "error_code"] = "bulk.unknown_code"
+    items.loc[items["code"].isna(), "error"] = _en("bulk.no_code")
+    items.loc[items["code"].isna(), "error_code"] = "bulk.no_code"
     for name in set(items["field"].unique()) - set(names):
         rows = (items["field"] == name) & ~unknown
         if rows.any():
-            items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
+            message, code = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
+            items.loc[rows, "error"] = message
+            items.loc[rows, "error_code"] = code
 
     items["old"] = items["old"].where(items["old"].notna(), None)
     flows = ((items["field"] == "einvoicing_flow").to_numpy() & found)
@@ -308,6 +315,7 @@ def _build(
     if kept.any():
         kept &= items["value"].map(as_text) == items["old"].map(as_text)
         items.loc[kept, "error"] = None
+        items.loc[kept, "error_code"] = None
         items.loc[kept, "new"] = items.loc[kept, "old"]
 
     extra = _validate(book, items, clients, columns, vouched)
@@ -325,9 +333,10 @@ def _build(
     unchanged = int(same.sum())
     items = items[~same]  # a new frame (copy-on-write): later writes stay in it
 
-    for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
+    for idx, message, code in unique_errors(book, items, allow_duplicate=allow_duplicate):
         if items.at[idx, "error"] is None:
             items.at[idx, "error"] = message
+            items.at[idx, "error_code"] = code
     # by code then field: clients are read in code order, so their positions sort the codes
     where = clients.index.get_indexer(pd.Index(items["code"]))
     where = np.where(where >= 0, where,
@@ -375,15 +384,16 @@ def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[
     return frame
 
 
-def _field_refusal(book: Book, name: str, value: Any) -> str:
-    """Why ``name`` cannot be corrected, in :meth:`Clients.check`'s own words."""
-    if name in READ_ONLY_MESSAGE:
-        return READ_ONLY_MESSAGE[name]
+def _field_refusal(book: Book, name: str, value: Any) -> tuple[str, str]:
+    """Why ``name`` cannot be corrected, in :meth:`Clients.check`'s own words: the English
+    text and the code."""
+    if name in READ_ONLY_CODES:
+        return _en(READ_ONLY_CODES[name]), READ_ONLY_CODES[name]
     _clean, errors = book.clients.check({name: value})
     for err in errors:
         if err.field == name:
-            return str(err.message("en"))
-    return "cannot be changed by a correction"
+            return str(err.message("en")), err.code
+    return _en("bulk.not_correctable"), "bulk.not_correctable"
 
 
 def _validate(
@@ -444,8 +454,8 @@ class _Checker:
         self._plans: dict[tuple[str, ...], tuple[tuple[list[Any], ...], tuple[int, ...]]] = {}
 
     def check(self, names: tuple[str, ...], values: tuple[Any, ...], at: int, flag: bool | None
-              ) -> tuple[list[str | None], dict[str, str], list[tuple[str, str | None]]]:
-        """(new texts, error per field, derived changes) for the client at position ``at``."""
+              ) -> tuple[list[str | None], dict[str, tuple[str, str]], list[tuple[str, str | None]]]:
+        """(new texts, (error, code) per field, derived changes) for the client at ``at``."""
         # The result depends on the values and on the context fields only (CONTEXT), so one
         # representative record serves every client sharing that context.
         plan = self._plans.get(names)
@@ -468,14 +478,16 @@ class _Checker:
             dict(zip(names, values, strict=True)), rep, has_active_mandate=flag,
             accounting_prefix=self.prefix)
         by_field: dict[str, list[str]] = {}
+        codes: dict[str, str] = {}
         for err in errors:
             target = err.field if err.field in names else names[0]
             by_field.setdefault(target, []).append(
                 err.message("en") if err.field == target else f"{err.field}: {err.message('en')}")
+            codes.setdefault(target, err.code)
         # a kept field asked to hold its stored value is left out of ``cleaned``
         texts = [as_text(cleaned[n] if n in cleaned else getattr(rep, n)) for n in names]
         others = [(f, as_text(v)) for f, v in cleaned.items() if f not in names] if not errors else []
-        return texts, {f: "; ".join(m) for f, m in by_field.items()}, others
+        return texts, {f: ("; ".join(m), codes[f]) for f, m in by_field.items()}, others
 
     def single(self, items: pd.DataFrame, rows: pd.DataFrame, name: str) -> list[pd.DataFrame]:
         """One field alone in its group: vectorised grouping on (value, context)."""
@@ -504,11 +516,13 @@ class _Checker:
             ((name,), (values[i],), int(at[i]), bool(flags[i]) if flags is not None else None)
             for i in firsts])
         texts = [text[0] for text, _by_field, _derived in results]
-        errors = [by_field.get(name) for _text, by_field, _derived in results]
+        errors = [by_field.get(name, (None, None)) for _text, by_field, _derived in results]
         others = [derived for _text, _by_field, derived in results]
-        error_col = np.array(errors, dtype=object)[codes]
+        error_col = np.array([e[0] for e in errors], dtype=object)[codes]
+        code_col = np.array([e[1] for e in errors], dtype=object)[codes]
         new_col = np.array(texts, dtype=object)[codes]
         items.loc[rows.index, "error"] = error_col
+        items.loc[rows.index, "error_code"] = code_col
         items.loc[rows.index, "new"] = pd.Series(
             [n if e is None else None for n, e in zip(new_col, error_col, strict=True)],
             index=rows.index, dtype=object)
@@ -548,7 +562,7 @@ class _Checker:
             for code, idxs in units[key]:
                 for idx, n, text in zip(idxs, names, texts, strict=True):
                     if n in by_field:
-                        items.at[idx, "error"] = by_field[n]
+                        items.at[idx, "error"], items.at[idx, "error_code"] = by_field[n]
                     else:
                         items.at[idx, "new"] = text
                 derived_rows += [(code, f, t) for f, t in others]
@@ -599,6 +613,7 @@ def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFra
             old[mask] = clients[field].to_numpy(dtype=object)[at[mask]]
     rows["old"] = pd.Series(old, dtype=object).where(pd.notna(old), None)
     rows["error"] = None
+    rows["error_code"] = None
     rows["value"] = rows["new"]
     return pd.concat([items, rows[items.columns]], ignore_index=True)
 
@@ -610,8 +625,8 @@ def unique_errors(
     *,
     allow_duplicate: bool = False,
     conn: duckdb.DuckDBPyConnection | None = None,
-) -> list[tuple[Any, str]]:
-    """``(row index, message)`` for new values another client holds (or will hold)."""
+) -> list[tuple[Any, str, str]]:
+    """``(row index, message, code)`` for new values another client holds (or will hold)."""
     checked = set(fields.unique(allow_duplicate=False))
     rows = items[items["field"].isin(list(checked)) & items["client_id"].notna()]
     if rows.empty:
@@ -626,7 +641,7 @@ def unique_errors(
     if not found:
         return []
     where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}
-    return [(where[(code, err.field)], err.message("en")) for code, err in found
+    return [(where[(code, err.field)], err.message("en"), err.code) for code, err in found
             if (code, err.field) in where]
 
 
@@ -635,7 +650,8 @@ def check_unique(
 ) -> list[str]:
     """The uniqueness clashes of ``items`` now (run again inside the write transaction)."""
     return [f"{items.at[i, 'code']!s}: {items.at[i, 'field']!s} {message}"
-            for i, message in unique_errors(book, items, allow_duplicate=allow_duplicate, conn=conn)]
+            for i, message, _code in unique_errors(book, items, allow_duplicate=allow_duplicate,
+                                                   conn=conn)]
 
 
 # -- the namespace -----------------------------------------------------------------------
@@ -652,11 +668,10 @@ class Bulk:
         (several sites of one company); the accounting account stays unique regardless.
         """
         if not changes:
-            raise ValidationError("changes", None,
-                                  "State at least one new value, e.g. payment_terms='60_days'.")
+            raise ValidationError("changes", None, "bulk.no_changes")
         codes = selection_codes(self.book, selection)
         if not codes:
-            raise ValidationError("selection", None, "The selection is empty.")
+            raise ValidationError("selection", None, "bulk.empty_selection")
         n = len(codes)
         requests = pd.DataFrame({
             "code": pd.Series(codes * len(changes), dtype=object),
@@ -694,12 +709,10 @@ class Bulk:
             frame = frame.rename(columns=vocabulary.field_of)
             frame = frame.drop(columns=[c for c in EXPORT_ONLY if c in frame.columns])
             if "code" not in frame.columns:
-                raise ValidationError("columns", list(frame.columns),
-                                      "The spreadsheet needs a 'code' column naming each client.")
+                raise ValidationError("columns", list(frame.columns), "bulk.sheet_code_column")
             fields = [c for c in frame.columns if c != "code"]
             if not fields:
-                raise ValidationError("columns", list(frame.columns),
-                                      "The spreadsheet has no column of values to change.")
+                raise ValidationError("columns", list(frame.columns), "bulk.sheet_no_values")
             codes = pd.Series(_codes(frame["code"].tolist()), dtype=object)
             long = pd.DataFrame({
                 "code": pd.concat([codes] * len(fields), ignore_index=True),
@@ -817,7 +830,7 @@ def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
             sample = handle.read(4096)
         sep = ";" if sample.count(";") > sample.count(",") else ","
         return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8-sig")
-    raise ValidationError("path", str(path), f"{path.name}: expected a .csv or .xlsx file.")
+    raise ValidationError("path", str(path), "bulk.file_type", name=path.name)
 
 
 def _items(conn: duckdb.DuckDBPyConnection, changeset_id: int) -> pd.DataFrame:

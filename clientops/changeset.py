@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 # (conn, book, items, allow_duplicate) -> the uniqueness clashes, one text each
 UniquenessCheck = Callable[[Any, "Book", pd.DataFrame, bool], list[str]]
 
-PREVIEW_COLUMNS = ["code", "name", "field", "old", "new", "error"]
+# ``error``: why a change is refused, in English; ``error_code``: the same as a stable code (its
+# text in any language: clientops.errors.text).
+PREVIEW_COLUMNS = ["code", "name", "field", "old", "new", "error", "error_code"]
 # What a change set does, as the history shows it: one line of text.
 DESCRIPTION_LIMIT = 2000
 
@@ -338,9 +340,13 @@ class ChangeSet:
     applied_id: int | None = field(default=None, init=False)
     recheck: UniquenessCheck = field(kw_only=True, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if "error_code" not in self.items.columns:  # built by a caller that has no codes
+            self.items = self.items.assign(error_code=None)
+
     @property
     def preview(self) -> pd.DataFrame:
-        """``code, name, field, old, new, error`` — one row per field change; bank details
+        """``code, name, field, old, new, error, error_code`` — one row per field change; bank details
         masked in ``old`` and ``new`` (the change set itself holds them in clear), and so is
         an IBAN in a refused row (sent under an ``IBAN`` header, or in the BIC column)."""
         frame = self.items[PREVIEW_COLUMNS].reset_index(drop=True)
@@ -403,14 +409,11 @@ class ChangeSet:
         if bad.any():
             if not skip_invalid:
                 c = self.counts
-                raise ValidationError(
-                    "changes", None,
-                    f"{c['errors']} changes have errors ({c['clients_in_error']} clients); fix "
-                    "them or apply with skip_invalid=True to leave those clients out."
-                )
+                raise ValidationError("changes", None, "changeset.has_errors", n=c["errors"],
+                                      clients=c["clients_in_error"])
             items = items[~items["code"].isin(items.loc[bad, "code"])]
         if items.empty:
-            raise ValidationError("changes", None, "There is nothing to change.")
+            raise ValidationError("changes", None, "changeset.nothing")
         with self.book.store.transaction() as conn:
             _check_versions(conn, items)
             # the uniqueness rule is checked again under the write lock
