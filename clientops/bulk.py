@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -47,7 +45,8 @@ from .changeset import (
 from .client_model import Client
 from .clients import describe_attachments
 from .einvoicing import flow_of
-from .errors import ConflictError, NotFound, ValidationError, text
+from .errors import ConflictError, NotFound, ValidationError
+from .errors import text as error_text
 from .imports import existing_file
 from .memory import paused_gc
 from .quality import suggested_fixes
@@ -103,7 +102,7 @@ READ_ONLY_CODES = {"einvoicing_flow": "bulk.computed", "status": "bulk.status", 
 
 def _en(code: str, **params: Any) -> str:
     """The preview's ``error`` text of a code (English; ``error_code`` holds the code)."""
-    return text(code, "en", **params)
+    return error_text(code, "en", **params)
 
 
 # -- values ------------------------------------------------------------------------------

@@ -46,9 +46,10 @@ def check(
     for name in list(given):
         if name not in editable:
             declared = fields.get(name)
-            code = "client.read_only" if declared is not None and declared.stored else \
-                "client.not_a_field"
-            errors.append(ValidationError(name, given.pop(name), code))
+            if declared is not None and declared.stored:
+                errors.append(ValidationError(name, given.pop(name), "client.read_only"))
+            else:
+                errors.append(ValidationError(name, given.pop(name), "client.not_a_field"))
     base: dict[str, Any] = current.as_dict() if current is not None else {
         name: value for name, value in fields.defaults().items() if name in editable}
     if current is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +95,20 @@ def _count(field: str, value: Any) -> int:
         raise ValidationError(field, value, "client.row_count")
     return int(value)
 
+
+
+def _duplicate(field: str, value: str, other: str) -> ValidationError:
+    """Another client (``other``; ``""``: a new client of the same batch) holds ``value``."""
+    declared = fields.field(field)
+    shown = identifiers.mask_iban(value) if declared.sensitive else value
+    this = Coded(f"client.this.{field}")
+    if declared.unique == "always":
+        if other == "":
+            return ValidationError(field, shown, "client.duplicate_in_batch", this=this)
+        return ValidationError(field, shown, "client.duplicate", this=this, other=other)
+    if other == "":
+        return ValidationError(field, shown, "client.duplicate_in_batch_allowed", this=this)
+    return ValidationError(field, shown, "client.duplicate_allowed", this=this, other=other)
 
 
 class ClientStore:
@@ -379,13 +393,7 @@ class ClientStore:
                     GROUP BY code, value ORDER BY code
                 """  # noqa: S608 - field comes from a fixed tuple
                 for code, value, other in conn.execute(sql).fetchall():
-                    allowed = "" if fields.field(field).unique == "always" else "_allowed"
-                    this = Coded(f"client.this.{field}")
-                    shown = identifiers.mask_iban(value) if fields.field(field).sensitive \
-                        else value
-                    found.append((code or None, ValidationError(
-                        field, shown, f"client.duplicate{'_in_batch' if other == '' else ''}"
-                        f"{allowed}", this=this, other=other)))
+                    found.append((code or None, _duplicate(field, value, other)))
         finally:
             conn.unregister("_clientops_batch")
         return found

@@ -13,7 +13,7 @@ mandate amendments as a bulk correction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     """The field lists of older code, read from the registry (always current)."""
-    derived = {
+    derived: dict[str, Callable[[], Any]] = {
         "COLUMNS": fields.columns,
         "EDITABLE_FIELDS": lambda: tuple(f for f in fields.columns() if f in fields.editable()),
         "READ_ONLY_FIELDS": lambda: tuple(f for f in fields.columns()

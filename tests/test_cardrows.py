@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 import clientops
-from clientops import fields
-from clientops import cardrows
+from clientops import cardrows, fields
 from clientops.cli import main as cli
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from .. import fields
 from ..bulk import read_corrections, selection_codes
 from ..changeset import ChangeSet
-from .. import fields
 from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag, uploaded
 from .i18n import _, ngettext

@@ -10,6 +10,7 @@ from .. import vocabulary
 from .fmt import text
 from .i18n import _, get_language
 
+
 def choices(field: str) -> list[tuple[str, str]]:
     """``(label, code)`` of every value of a coded field, in the UI's language (a form's
     dropdown: every value the domain accepts has its label, :mod:`clientops.fields`)."""
