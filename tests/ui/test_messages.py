@@ -6,11 +6,10 @@ import ast
 import re
 from pathlib import Path
 
-import pycountry
 import pytest
 
 import clientops
-from clientops import clients, identifiers
+from clientops import identifiers
 from clientops.errors import ConflictError, NotFound, ValidationError
 from clientops.ui import i18n
 from clientops.ui.controls import describe_error
