@@ -148,13 +148,20 @@ def _text_refused(name: str) -> str:
 # The free-text fields whose stored values are checked against clientops.text.
 RECHECKED_TEXT = ("name", "first_name", "last_name", "city")
 
-# Checked once per distinct value: (field, SQL giving the distinct values to check).
-DISTINCT_FIELDS = {
-    "payment_terms": "payment_terms", "payment_method": "payment_method",
-    "language": "language", "country": "country", "currency": "currency",
+# Checked once per distinct value: (field, SQL giving the distinct values to check); with
+# every coded field of the registry (its choices: clientops.fields).
+_DISTINCT_OTHERS = {
+    "country": "country", "currency": "currency",
     "bic": "substr(bic, 5, 2)",  # the BIC's country, once per country
     "email": "split_part(email, '@', 2)",  # each domain once, as x@domain
 }
+
+
+def distinct_fields() -> dict[str, str]:
+    """The fields checked once per distinct value, and the SQL giving those values."""
+    coded = {f.name: f.name for f in fields.all_fields()
+             if f.choices and f.stored and f.editable}
+    return {**coded, **_DISTINCT_OTHERS}
 
 
 def _domain_ok_sql(domain: str) -> str:
@@ -328,7 +335,8 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     probe_client = Client(id=0, code="", kind="company", name="probe",
                           iban="FR7630006000011234567890189")
     bad_parts = []
-    for field, expr in DISTINCT_FIELDS.items():
+    distinct = distinct_fields()
+    for field, expr in distinct.items():
         vouched = DISTINCT_VOUCHED.get(field, "FALSE")
         values = [r[0] for r in conn.execute(
             f"SELECT DISTINCT {expr} FROM clients WHERE {field} IS NOT NULL"
@@ -345,7 +353,7 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 bad_parts.append((field, value))
     for field, value in bad_parts:
         rows = conn.execute(
-            f"SELECT DISTINCT CAST({field} AS VARCHAR) FROM clients WHERE {DISTINCT_FIELDS[field]} = ?",
+            f"SELECT DISTINCT CAST({field} AS VARCHAR) FROM clients WHERE {distinct[field]} = ?",
             [value]).fetchall()
         found = pd.concat([found, pd.DataFrame(
             {"field": field, "value": [r[0] for r in rows], "country": None})], ignore_index=True)

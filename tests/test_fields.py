@@ -183,3 +183,14 @@ def test_a_new_field_shows_on_the_card_in_exports_and_in_the_identity_form(
     dropdown.value = "ei"
     form.save.click()
     assert book.clients.get(client.code).legal_form == "ei"
+
+
+def test_a_new_coded_field_is_checked_by_data_quality(book: clientops.Book,
+                                                       legal_form: fields.Field) -> None:
+    client = book.clients.create(kind="company", name="Martin", legal_form="sas")
+    with book.store.transaction() as conn:  # stored before the rule, or by another program
+        conn.execute("UPDATE clients SET legal_form = 'gmbh' WHERE code = ?", [client.code])
+        cardrows.touch(conn, [client.id])
+    findings = book.quality()
+    found = findings[(findings["field"] == "legal_form") & (findings["code"] == client.code)]
+    assert found["value"].tolist() == ["gmbh"]
