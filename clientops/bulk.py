@@ -1,671 +1,57 @@
 """Bulk corrections: select clients, state new values, preview, apply in one transaction, undo.
 
 >>> cs = book.bulk.update(["C000001", "C000002"], payment_terms="60_days")
->>> cs.preview            # code, name, field, old, new, error
+>>> cs.preview            # code, name, field, old, new, error, error_code
 >>> cs.apply()            # one transaction, audited; returns the change-set id
 >>> book.bulk.undo(cs_id) # the whole change set, or a ConflictError naming what changed since
 
-Validation is :meth:`Clients.check` — the very code path of a single edit — but run once per
-*distinct* new value of a field (and the few other fields its rule reads, such as the SIREN
-for a VAT number), not once per row: 100,000 clients moved to "60 days" is one check.
-Cross-row rules (uniqueness) are set-based SQL. When many distinct values need checking (a
-spreadsheet of 100,000 new IBANs), the checks run in forked worker processes, one per core
-(:mod:`clientops.parallel`) — still ``Clients.check``, the verdicts are the same.
+The namespace ``book.bulk``; the work is in :mod:`clientops.bulk_values` (selections and
+cells), :mod:`clientops.bulk_plan` (building a checked change set),
+:mod:`clientops.changeset` (writing it: the same write as a single edit) and
+:mod:`clientops.bulk_lifecycle` (archive, restore, delete many).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from . import exports, parallel, vocabulary
+from . import vocabulary
 from .allocation import recompute_open_balances
 from .bounds import record_id
+from .bulk_lifecycle import archive_many, delete_many
+from .bulk_plan import build, check_unique
+from .bulk_values import (
+    as_typed,
+    client_codes,
+    masked_cell,
+    raw,
+    raw_all,
+    read_corrections,
+    selection_codes,
+)
 from .changeset import (
     ENTITY_TABLES,
     PREVIEW_COLUMNS,
     ChangeSet,
     client_columns,
-    describe,
     new_changeset,
-    record_items,
     restore_entities,
     table_columns,
     write_client_changes,
 )
-from .clients import (
-    COLUMNS,
-    DUPLICATE_FIELDS,
-    EDITABLE_FIELDS,
-    UNIQUE_FIELDS,
-    Client,
-    describe_attachments,
-)
-from .einvoicing import flow_of
 from .errors import ConflictError, NotFound, ValidationError
-from .imports import existing_file
-from .memory import paused_gc
 from .quality import suggested_fixes
 
 if TYPE_CHECKING:
     from .book import Book
 
-# What each field's rule in ``Clients.check`` reads of the rest of the record: a check result
-# is shared only by clients that agree on these (see ``Clients._clean_field``/``_cross_checks``).
-CONTEXT: dict[str, tuple[str, ...]] = {
-    "siren": ("siret", "vat_number", "einvoicing_address"),
-    "siret": ("siren", "einvoicing_address"),
-    "einvoicing_address": ("siren", "siret"),
-    "chorus_service_code": ("kind",),
-    "chorus_engagement_required": ("kind",),
-    "vat_number": ("siren",),
-    "iban": ("payment_method",),
-    "bic": ("iban",),
-    "payment_method": ("iban",),
-    "phone": ("country",),
-    "postal_code": ("country",),
-    "delivery_postal_code": ("delivery_country", "country"),
-    "first_name": ("kind", "last_name"),
-    "last_name": ("kind", "first_name"),
-    "kind": ("first_name", "last_name"),
-}
-# Fields whose rules read each other: changed together in one row, they are checked together.
-COUPLED = (
-    ("kind", "name", "first_name", "last_name", "siren", "siret", "vat_number",
-     "einvoicing_address", "chorus_service_code", "chorus_engagement_required"),
-    ("iban", "bic", "bank_name", "payment_method"),
-    ("country", "phone", "postal_code", "delivery_country", "delivery_postal_code"),
-)
-GROUP = {f: i for i, group in enumerate(COUPLED) for f in group}
-# What ``check`` derives from a field (cleared in the representative record so that the
-# derived value is always returned, whatever that one client held).
-DERIVES = {"iban": ("bic", "bank_name"), "first_name": ("name",), "last_name": ("name",),
-           "kind": ("name",)}
-# Fields the other fields of their group are read against (the phone and postal code for the
-# country): when a new value of one is refused, ``check`` reads the others against the stored
-# value, so the representative record keeps it (and only clients storing the same share it).
-KEPT = ("country", "delivery_country")
-# Fields that ``check`` gives a default from the client's own id when cleared (the default
-# accounting account is the prefix and the client's number): a blank value is checked per
-# client, never shared through a representative record.
-OWN_DEFAULT = ("accounting_account",)
-# Fields whose rules depend on whether the client has an active SEPA mandate (direct debit
-# needs one; a mandate cannot move to an IBAN outside the SEPA zone).
-MANDATE_RULES = frozenset({"payment_method", "iban"})
-
-# Columns of the client list derived from others (never stored): an exported list sent back
-# carries them unchanged; a new value is refused.
-DERIVED = {"einvoicing_flow": ("kind", "country")}
 # Columns an export writes for information only: a file sent back ignores them.
 EXPORT_ONLY = ("version", "created_at", "updated_at")
-
-READ_ONLY_MESSAGE = {
-    "einvoicing_flow": "is derived from the client's kind and country: change those instead",
-    "status": "cannot be changed by a correction: archive or restore the clients instead",
-    "code": "is the client's permanent code and cannot be changed",
-}
-
-
-# -- values ------------------------------------------------------------------------------
-def as_text(value: Any) -> str | None:
-    """The text DuckDB gives for ``CAST(value AS VARCHAR)`` — the change set's value form."""
-    if value is None:
-        return None
-    if type(value) is str:  # most values: no isinstance chain
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):  # tags, stored comma-separated
-        return ",".join(str(v) for v in value) or None
-    return str(value)
-
-
-def _shown(text: str | None) -> str | None:
-    """A refused value as the preview shows it: broken Unicode (a lone surrogate) escaped."""
-    if text is None:
-        return None
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _raw(value: Any) -> Any:
-    """A spreadsheet cell as a user meant it: blank → None, 123456789.0 → 123456789."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return int(value)
-    if isinstance(value, str) and not value.strip():
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
-        return _raw(value.item())
-    return value
-
-
-def _raw_all(values: Iterable[Any]) -> list[Any]:
-    """:func:`_raw` of each value; text cells (most of a spreadsheet) without a call each."""
-    return [(v if v.strip() else None) if type(v) is str else _raw(v) for v in values]
-
-
-# Fields only spoken in words (codes, yes/no): a spreadsheet may give their labels.
-_WORDED = frozenset(vocabulary.CHOICES) | frozenset(vocabulary.BOOLEAN_FIELDS)
-
-
-def _as_typed(fields: list[Any], values: list[Any]) -> list[Any]:
-    """Cells as a user meant them: labels of coded fields turned into codes (``30 jours`` →
-    ``30_days``), an export's ``'`` before formula-like text (``'+33…``) taken off."""
-    out = []
-    for field, value in zip(fields, values, strict=True):
-        if type(value) is str:
-            if value.startswith("'") and exports.is_formula_like(value[1:]):
-                value = value[1:]
-            if field in _WORDED:
-                value = vocabulary.value_of(field, value.strip())
-        out.append(value)
-    return out
-
-
-def _codes(values: Iterable[Any]) -> list[str | None]:
-    """Client codes as the user meant them (as a single edit reads one): stripped upper-case
-    text, blank → None."""
-    return [None if c is None else _code(c) for c in _raw_all(values)]
-
-
-def _code(value: Any) -> str:
-    """One client code as typed: stripped, upper-case; broken Unicode (a lone surrogate, from
-    a frame built in Python) made storable text, so that it is a code no client has."""
-    text = str(value).strip().upper()
-    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _masked(field: Any, value: Any) -> bool:
-    """A masked IBAN from an export (``FR76 •••• … 0189``) means "unchanged"."""
-    return field == "iban" and isinstance(value, str) and "•" in value
-
-
-def _key(value: Any) -> Any:
-    return (type(value).__name__, value) if value is not None else None
-
-
-# -- selections --------------------------------------------------------------------------
-def selection_codes(book: Book, selection: Any) -> list[str]:
-    """The client codes of a selection: codes, a DataFrame/Series with ``code``, or a filter.
-
-    A filter is a mapping passed to ``book.clients.list(**filter)`` (the client list's own
-    filters), so "what the list shows" and "what the correction touches" never differ.
-    """
-    if selection is None:
-        raise ValidationError("selection", selection, "Choose the clients to correct first.")
-    if isinstance(selection, str):
-        codes: Iterable[Any] = [selection]
-    elif isinstance(selection, pd.DataFrame):
-        if "code" not in selection.columns:
-            raise ValidationError("selection", list(selection.columns),
-                                  "The selection needs a 'code' column.")
-        codes = selection["code"]
-    elif isinstance(selection, pd.Series):
-        codes = selection
-    elif isinstance(selection, Mapping):
-        listed = book.clients.list(**dict(selection))
-        codes = listed["code"] if isinstance(listed, pd.DataFrame) else [c.code for c in listed]
-    else:
-        codes = selection
-    values = list(codes)
-    if values and all(type(c) is str and c.isascii() for c in values):
-        # the usual case (codes as text, C000042): stripped, upper-cased and deduplicated
-        # in Arrow (ten times faster than in Python), first occurrences kept in order
-        cleaned = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
-        return list(pc.unique(cleaned).to_pylist())
-    seen: dict[str, None] = {}
-    for code in values:
-        if code is None or (isinstance(code, float) and math.isnan(code)):
-            continue
-        seen.setdefault(_code(code), None)
-    return list(seen)
-
-
-# -- building a change set ---------------------------------------------------------------
-def _editable() -> set[str]:
-    return set(EDITABLE_FIELDS)
-
-
-def build(
-    book: Book,
-    requests: pd.DataFrame,
-    *,
-    source: str,
-    description: str | None = None,
-    allow_duplicate: bool = False,
-    prepared: bool = False,
-    vouched: frozenset[str] = frozenset(),
-) -> ChangeSet:
-    """A change set from requests ``code, field, value`` (raw values as the user gave them).
-
-    Every problem of every row is reported in ``error``; nothing is written. ``prepared``:
-    codes are already stripped text and values already went through :func:`_raw`.
-    ``vouched``: fields whose values the caller already checked, client by client, with the
-    field's own rule — each value is the text ``Clients.check`` returns for that client and
-    passes its cross-checks (the directory check's addresses: parsed, and matched to the
-    client's own SIREN and SIRET). Alone in their group of coupled fields, they are taken as
-    they are; the rest of the change set (uniqueness, unchanged values…) is as for any other.
-    """
-    with paused_gc():
-        return _build(book, requests, source=source, description=description,
-                      allow_duplicate=allow_duplicate, prepared=prepared, vouched=vouched)
-
-
-def _build(
-    book: Book,
-    requests: pd.DataFrame,
-    *,
-    source: str,
-    description: str | None,
-    allow_duplicate: bool,
-    prepared: bool,
-    vouched: frozenset[str] = frozenset(),
-) -> ChangeSet:
-    req = requests[["code", "field", "value"]]
-    if not prepared:
-        req = req.copy()
-        req["code"] = _codes(req["code"].tolist())
-        req["value"] = pd.Series(_raw_all(req["value"].tolist()), index=req.index,
-                                 dtype=object)
-    req = req.reset_index(drop=True)  # a line without a code is reported, not dropped
-    editable = _editable()
-    with book.store.connection() as conn:
-        columns = client_columns(conn)
-        fields = [f for f in req["field"].unique() if f in editable and f in columns]
-        ctx = {c for f in fields for c in CONTEXT.get(f, ()) if c in columns}
-        derived = {d for f in fields for d in DERIVES.get(f, ())}
-        # read-only columns are refused only where the file asks to change them (an exported
-        # list sent back carries its status, version… unchanged)
-        readonly = {f for f in req["field"].unique() if f in columns and f not in editable}
-        read = sorted(set(fields) | ctx | derived | readonly | {"kind", "country", "siren"})
-        clients = _read_clients(conn, req["code"].unique().tolist(), read)
-    position = clients.index.get_indexer(pd.Index(req["code"]))  # -1: unknown code
-    found = position >= 0
-    items = req.copy()
-    for column in ("client_id", "name", "version"):
-        items[column] = _take(clients[column], position, found)
-    items = items.assign(new=None, error=None, old=None).astype(
-        {"new": object, "error": object, "old": object})
-    for name in set(read) & set(items["field"].unique()):
-        rows = (items["field"] == name).to_numpy() & found
-        items.loc[rows, "old"] = clients[name].to_numpy(dtype=object)[position[rows]]
-
-    # the same client and field asked twice with different values
-    dup = items.duplicated(["code", "field"], keep=False) & items["code"].notna()
-    if dup.any():
-        keys = items.loc[dup, "value"].map(_key)
-        differing = keys.groupby([items.loc[dup, "code"], items.loc[dup, "field"]]).transform("nunique") > 1
-        items.loc[differing[differing].index, "error"] = (
-            "appears more than once with different values: keep one line per client")
-        items = items[~items.duplicated(["code", "field", "error"])]
-
-    unknown = items["client_id"].isna()
-    items.loc[unknown, "error"] = "no client has this code"
-    items.loc[items["code"].isna(), "error"] = "this line names no client: fill in its code"
-    for name in set(items["field"].unique()) - set(fields):
-        rows = (items["field"] == name) & ~unknown
-        if rows.any():
-            items.loc[rows, "error"] = _field_refusal(book, name, items.loc[rows, "value"].iloc[0])
-
-    items["old"] = items["old"].where(items["old"].notna(), None)
-    flows = ((items["field"] == "einvoicing_flow").to_numpy() & found)
-    if flows.any():  # the flow each client has now (from its kind and country)
-        at = position[flows]
-        items.loc[flows, "old"] = [
-            flow_of(k, c) for k, c in zip(clients["kind"].to_numpy(dtype=object)[at],
-                                          clients["country"].to_numpy(dtype=object)[at],
-                                          strict=True)]
-    kept = items["field"].isin([*readonly, *DERIVED]) & items["client_id"].notna()
-    if kept.any():
-        kept &= items["value"].map(as_text) == items["old"].map(as_text)
-        items.loc[kept, "error"] = None
-        items.loc[kept, "new"] = items.loc[kept, "old"]
-
-    extra = _validate(book, items, clients, columns, vouched)
-    if extra is not None:
-        items = _add_derived(items, extra, clients)
-    pending = items["new"].isna() & items["error"].notna()
-    items.loc[pending, "new"] = pd.Series(
-        [_shown(as_text(v)) for v in items.loc[pending, "value"]],
-        index=items.index[pending], dtype=object)
-
-    # leave out what already has the value asked for
-    # old and new are text or None (None equals None here, as it should)
-    same = items["error"].isna().to_numpy() & (
-        items["old"].to_numpy(dtype=object) == items["new"].to_numpy(dtype=object))
-    unchanged = int(same.sum())
-    items = items[~same]  # a new frame (copy-on-write): later writes stay in it
-
-    for idx, message in unique_errors(book, items, allow_duplicate=allow_duplicate):
-        if items.at[idx, "error"] is None:
-            items.at[idx, "error"] = message
-    # by code then field: clients are read in code order, so their positions sort the codes
-    where = clients.index.get_indexer(pd.Index(items["code"]))
-    where = np.where(where >= 0, where,
-                     len(clients) + pd.factorize(items["code"], use_na_sentinel=False)[0])
-    order = np.lexsort((pd.factorize(items["field"], sort=True)[0], where))
-    items = items.drop(columns=["value"]).iloc[order]
-    items["name"] = items["name"].astype(object).where(items["name"].notna(), None)
-    items["client_id"] = items["client_id"].astype("Int64")
-    items["version"] = items["version"].astype("Int64")
-    valid = items[items["error"].isna()]
-    text = description or describe(valid["field"].unique().tolist(), valid["code"].nunique())
-    cs = ChangeSet(book, items.reset_index(drop=True), source=source, description=text,
-                   unchanged=unchanged, recheck=check_unique)
-    cs.allow_duplicate = allow_duplicate
-    return cs
-
-
-def _take(column: pd.Series, position: np.ndarray, found: np.ndarray) -> pd.Series:
-    """``column[position]`` with missing values where the code was not found."""
-    out = np.full(len(position), None, dtype=object)
-    out[found] = column.to_numpy(dtype=object)[position[found]]
-    return pd.Series(out)
-
-
-def _read_clients(conn: duckdb.DuckDBPyConnection, codes: list[str], read: list[str]) -> pd.DataFrame:
-    """``code, client_id, name, version``, an active-mandate flag and the ``read`` columns as
-    text, for ``codes``; indexed by code, in code order."""
-    table = pa.table({"code": pa.array(codes, pa.string())})  # storable codes (_code)
-    cols = "".join(f', CAST(c."{f}" AS VARCHAR) AS "{f}"' for f in read)
-    conn.register("bulk_codes", table)
-    try:
-        frame = conn.execute(
-            "SELECT r.code, c.id AS client_id, c.name AS name, c.version" + cols +
-            ", c.id IN (SELECT client_id FROM sepa_mandates WHERE status = 'active')"
-            " AS has_active_mandate FROM bulk_codes r JOIN clients c ON c.code = r.code"
-            " ORDER BY c.code"
-        ).to_arrow_table().to_pandas()
-    finally:
-        conn.unregister("bulk_codes")
-    frame = frame.loc[:, ~frame.columns.duplicated()]  # "name" is shown and maybe corrected
-    for f in {*read, "name", "code"}:
-        frame[f] = frame[f].astype(object).where(frame[f].notna(), None)
-    # indexed by code: every lookup of codes reuses one hash table, built once
-    frame.index = pd.Index(frame["code"], name=None)
-    return frame
-
-
-def _field_refusal(book: Book, name: str, value: Any) -> str:
-    """Why ``name`` cannot be corrected, in :meth:`Clients.check`'s own words."""
-    if name in READ_ONLY_MESSAGE:
-        return READ_ONLY_MESSAGE[name]
-    _clean, errors = book.clients.check({name: value})
-    for err in errors:
-        if err.field == name:
-            return str(err.message("en"))
-    return "cannot be changed by a correction"
-
-
-def _validate(
-    book: Book, items: pd.DataFrame, clients: pd.DataFrame, columns: dict[str, str],
-    vouched: frozenset[str] = frozenset(),
-) -> pd.DataFrame | None:
-    """Fill ``new`` and ``error`` of the valid-so-far rows by calling ``check`` once per unit.
-
-    A unit is what one client changes in one group of coupled fields (most often one field);
-    units that agree on their fields, values and context share one ``check`` call. Returns the
-    derived changes (the BIC found from a new IBAN…) as ``code, field, new``. Rows of a
-    ``vouched`` field alone in its group take their value as it is (see :func:`build`).
-    """
-    editable = set(_editable())
-    todo = items["client_id"].notna() & items["error"].isna() & items["field"].isin(list(editable))
-    if not todo.any():
-        return None
-    rows = items.loc[todo, ["code", "field", "value"]]
-    # the group of coupled fields each field belongs to (a field alone: its own name)
-    fields = rows["field"].unique()
-    group = rows["field"].map({f: str(GROUP.get(f, f)) for f in fields})
-    shared = pd.DataFrame({"code": rows["code"], "group": group}).duplicated(keep=False)
-    if vouched:
-        taken = rows["field"].isin(list(vouched)) & ~shared
-        if taken.any():
-            items.loc[taken[taken].index, "new"] = pd.Series(
-                [as_text(v) for v in rows.loc[taken, "value"]], index=taken[taken].index,
-                dtype=object)
-            rows, group, shared = rows[~taken], group[~taken], shared[~taken]
-            if rows.empty:
-                return None
-    checker = _Checker(book, clients, columns)
-    derived: list[pd.DataFrame] = []
-    single = rows[~shared]
-    for name in single["field"].unique():
-        derived += checker.single(items, single[single["field"] == name], str(name))
-    multi = rows[shared]
-    if not multi.empty:
-        derived += checker.units(items, multi.assign(group=group[shared]))
-    return pd.concat(derived, ignore_index=True) if derived else None
-
-
-class _Checker:
-    """Runs ``Clients.check`` for representative clients and spreads the verdicts."""
-
-    def __init__(self, book: Book, clients: pd.DataFrame, columns: dict[str, str]) -> None:
-        self.book = book
-        self.clients = clients
-        self.columns = columns
-        self.position = clients.index
-        self.values = {str(c): clients[c].tolist() for c in clients.columns}
-        self.prefix = book.settings.accounting_prefix
-
-        self.client_fields = list(COLUMNS)
-        self._representatives: dict[Any, Any] = {}
-        # per tuple of field names: the context columns a verdict depends on, and which of
-        # the names take each client's own default when cleared (computed once)
-        self._plans: dict[tuple[str, ...], tuple[tuple[list[Any], ...], tuple[int, ...]]] = {}
-
-    def check(self, names: tuple[str, ...], values: tuple[Any, ...], at: int, flag: bool | None
-              ) -> tuple[list[str | None], dict[str, str], list[tuple[str, str | None]]]:
-        """(new texts, error per field, derived changes) for the client at position ``at``."""
-        # The result depends on the values and on the context fields only (CONTEXT), so one
-        # representative record serves every client sharing that context.
-        plan = self._plans.get(names)
-        if plan is None:
-            ctx_names = tuple(sorted(
-                {c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
-                - (set(names) - set(KEPT))))
-            own = tuple(i for i, n in enumerate(names) if n in OWN_DEFAULT)
-            plan = self._plans[names] = (tuple(self.values[c] for c in ctx_names), own)
-        context, own = plan
-        key: tuple[Any, ...] = (names, *[column[at] for column in context])
-        if own and any(values[i] is None for i in own):
-            key = (*key, at)
-        rep = self._representatives.get(key)
-        if rep is None:
-            blank = (set(names) - set(KEPT)) | {d for n in names for d in DERIVES.get(n, ())}
-            record = {c: column[at] for c, column in self.values.items()}
-            rep = self._representatives[key] = _client_from(record, self.client_fields, blank)
-        cleaned, errors = self.book.clients.check(
-            dict(zip(names, values, strict=True)), rep, has_active_mandate=flag,
-            accounting_prefix=self.prefix)
-        by_field: dict[str, list[str]] = {}
-        for err in errors:
-            target = err.field if err.field in names else names[0]
-            by_field.setdefault(target, []).append(
-                err.message("en") if err.field == target else f"{err.field}: {err.message('en')}")
-        # a kept field asked to hold its stored value is left out of ``cleaned``
-        texts = [as_text(cleaned[n] if n in cleaned else getattr(rep, n)) for n in names]
-        others = [(f, as_text(v)) for f, v in cleaned.items() if f not in names] if not errors else []
-        return texts, {f: "; ".join(m) for f, m in by_field.items()}, others
-
-    def single(self, items: pd.DataFrame, rows: pd.DataFrame, name: str) -> list[pd.DataFrame]:
-        """One field alone in its group: vectorised grouping on (value, context)."""
-        at = self.position.get_indexer(pd.Index(rows["code"]))
-        values = rows["value"].tolist()
-        # values told apart by type too (1 and "1" differ); all text (a spreadsheet): as is
-        same_type = all(type(v) is str for v in values)
-        keys = pd.DataFrame({"v": values if same_type else [_vkey(v) for v in values]},
-                            dtype=object)
-        for c in CONTEXT.get(name, ()):
-            if c in self.columns:
-                keys[c] = self.clients[c].to_numpy()[at]
-        if name in OWN_DEFAULT:  # cleared: each client gets its own default value
-            keys["own"] = np.where(rows["value"].isna().to_numpy(), at, -1)
-        flag = name in MANDATE_RULES
-        if flag:
-            keys["m"] = self.clients["has_active_mandate"].to_numpy()[at]
-        try:
-            codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-        except UnicodeEncodeError:  # broken text (a lone surrogate) is grouped by its repr
-            keys["v"] = [_vkey(v) for v in values]
-            codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-        firsts = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-        flags = keys["m"].to_numpy() if flag else None
-        results = parallel.starmap(self.check, [
-            ((name,), (values[i],), int(at[i]), bool(flags[i]) if flags is not None else None)
-            for i in firsts])
-        texts = [text[0] for text, _by_field, _derived in results]
-        errors = [by_field.get(name) for _text, by_field, _derived in results]
-        others = [derived for _text, _by_field, derived in results]
-        error_col = np.array(errors, dtype=object)[codes]
-        new_col = np.array(texts, dtype=object)[codes]
-        items.loc[rows.index, "error"] = error_col
-        items.loc[rows.index, "new"] = pd.Series(
-            [n if e is None else None for n, e in zip(new_col, error_col, strict=True)],
-            index=rows.index, dtype=object)
-        out = []
-        found = [dict(group) for group in others]
-        for field in sorted({f for group in others for f, _ in group}):
-            missing = object()
-            per_group = np.array([group.get(field, missing) for group in found], dtype=object)
-            spread = per_group[codes]
-            keep = np.array([v is not missing for v in spread], dtype=bool)
-            out.append(pd.DataFrame({"code": rows["code"].to_numpy()[keep], "field": field,
-                                     "new": spread[keep]}, dtype=object))
-        return out
-
-    def units(self, items: pd.DataFrame, rows: pd.DataFrame) -> list[pd.DataFrame]:
-        """Coupled fields changed together by one client: one check per distinct unit."""
-        rows = rows.sort_values(["code", "group", "field"], kind="stable")
-        units: dict[Any, list[tuple[str, list[Any]]]] = {}
-        first: dict[Any, tuple[tuple[str, ...], tuple[Any, ...], int, bool | None]] = {}
-        for (_code, _group), unit in rows.groupby(["code", "group"], sort=False):
-            code = str(_code)
-            names = tuple(unit["field"].tolist())
-            values = tuple(unit["value"].tolist())
-            at = int(cast(int, self.position.get_loc(code)))  # codes are unique
-            ctx_names = sorted({c for n in names for c in CONTEXT.get(n, ()) if c in self.columns}
-                               - (set(names) - set(KEPT)))
-            ctx = tuple(self.values[c][at] for c in ctx_names)
-            flag = bool(self.values["has_active_mandate"][at]) \
-                if MANDATE_RULES & set(names) else None
-            key = (names, tuple(_vkey(v) for v in values), ctx, flag)
-            units.setdefault(key, []).append((code, unit.index.tolist()))
-            first.setdefault(key, (names, values, at, flag))
-        derived_rows: list[tuple[str, str, str | None]] = []
-        results = parallel.starmap(self.check, [first[key] for key in units])
-        for key, (texts, by_field, others) in zip(units, results, strict=True):
-            names = first[key][0]
-            for code, idxs in units[key]:
-                for idx, n, text in zip(idxs, names, texts, strict=True):
-                    if n in by_field:
-                        items.at[idx, "error"] = by_field[n]
-                    else:
-                        items.at[idx, "new"] = text
-                derived_rows += [(code, f, t) for f, t in others]
-        if not derived_rows:
-            return []
-        return [pd.DataFrame(derived_rows, columns=["code", "field", "new"], dtype=object)]
-
-
-def _vkey(value: Any) -> str:
-    """A hashable key telling values apart by type too (``1`` and ``"1"`` differ)."""
-    return f"{type(value).__name__}:{value!r}"
-
-
-def _client_from(record: Mapping[str, Any], fields: list[str], blank: set[str]) -> Any:
-    """A representative ``Client`` for one check: its stored values, the changed fields (and
-    what ``check`` derives from them) blank so that ``check`` always returns them."""
-    values: dict[str, Any] = {}
-    for f in fields:
-        if f == "id":
-            values[f] = int(record["client_id"])
-        elif f in blank:
-            values[f] = () if f == "tags" else None
-        else:
-            v = record.get(f)
-            values[f] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-    return Client(**values)
-
-
-def _add_derived(items: pd.DataFrame, derived: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived changes (BIC from IBAN…) the request does not already state."""
-    derived = derived.drop_duplicates(["code", "field"], keep="last")
-    stated = items[items["field"].isin(derived["field"].unique())]
-    if not stated.empty:  # usually nobody states the BIC beside a new IBAN: nothing to leave out
-        asked = set(zip(stated["code"].tolist(), stated["field"].tolist(), strict=True))
-        derived = derived[[(c, f) not in asked for c, f in zip(
-            derived["code"].tolist(), derived["field"].tolist(), strict=True)]]
-    if derived.empty:
-        return items
-    at = clients.index.get_indexer(pd.Index(derived["code"]))
-    rows = derived.reset_index(drop=True)
-    for col in ("client_id", "name", "version"):
-        rows[col] = clients[col].to_numpy(dtype=object)[at]
-    old = np.full(len(rows), None, dtype=object)
-    fields = rows["field"].to_numpy(dtype=object)
-    for field in pd.unique(fields):
-        if field in clients.columns:
-            mask = fields == field
-            old[mask] = clients[field].to_numpy(dtype=object)[at[mask]]
-    rows["old"] = pd.Series(old, dtype=object).where(pd.notna(old), None)
-    rows["error"] = None
-    rows["value"] = rows["new"]
-    return pd.concat([items, rows[items.columns]], ignore_index=True)
-
-
-# -- uniqueness (set-based, in Clients.conflicts) ----------------------------------------
-def unique_errors(
-    book: Book,
-    items: pd.DataFrame,
-    *,
-    allow_duplicate: bool = False,
-    conn: duckdb.DuckDBPyConnection | None = None,
-) -> list[tuple[Any, str]]:
-    """``(row index, message)`` for new values another client holds (or will hold)."""
-    checked = set(UNIQUE_FIELDS) | set(DUPLICATE_FIELDS)
-    rows = items[items["field"].isin(list(checked)) & items["client_id"].notna()]
-    if rows.empty:
-        return []
-    # one row per client and field already (duplicates were refused above); values are text
-    batch = pa.table({
-        "code": pa.array(rows["code"].tolist(), pa.string()),
-        "field": pa.array(rows["field"].tolist(), pa.string()),
-        "value": pa.array(rows["new"].tolist(), pa.string()),
-    })
-    found = book.clients.batch_conflicts(batch, allow_duplicate=allow_duplicate, conn=conn)
-    if not found:
-        return []
-    where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}
-    return [(where[(code, err.field)], err.message("en")) for code, err in found
-            if (code, err.field) in where]
-
-
-def check_unique(
-    conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame, allow_duplicate: bool = False
-) -> list[str]:
-    """The uniqueness clashes of ``items`` now (run again inside the write transaction)."""
-    return [f"{items.at[i, 'code']!s}: {items.at[i, 'field']!s} {message}"
-            for i, message in unique_errors(book, items, allow_duplicate=allow_duplicate, conn=conn)]
-
 
 # -- the namespace -----------------------------------------------------------------------
 class Bulk:
@@ -681,16 +67,15 @@ class Bulk:
         (several sites of one company); the accounting account stays unique regardless.
         """
         if not changes:
-            raise ValidationError("changes", None,
-                                  "State at least one new value, e.g. payment_terms='60_days'.")
+            raise ValidationError("changes", None, "bulk.no_changes")
         codes = selection_codes(self.book, selection)
         if not codes:
-            raise ValidationError("selection", None, "The selection is empty.")
+            raise ValidationError("selection", None, "bulk.empty_selection")
         n = len(codes)
         requests = pd.DataFrame({
             "code": pd.Series(codes * len(changes), dtype=object),
             "field": pd.Series([f for f in changes for _ in range(n)], dtype=object),
-            "value": pd.Series([v for v in map(_raw, changes.values()) for _ in range(n)],
+            "value": pd.Series([v for v in map(raw, changes.values()) for _ in range(n)],
                                dtype=object),
         })
         return build(self.book, requests, source="bulk", allow_duplicate=allow_duplicate,
@@ -723,28 +108,26 @@ class Bulk:
             frame = frame.rename(columns=vocabulary.field_of)
             frame = frame.drop(columns=[c for c in EXPORT_ONLY if c in frame.columns])
             if "code" not in frame.columns:
-                raise ValidationError("columns", list(frame.columns),
-                                      "The spreadsheet needs a 'code' column naming each client.")
+                raise ValidationError("columns", list(frame.columns), "bulk.sheet_code_column")
             fields = [c for c in frame.columns if c != "code"]
             if not fields:
-                raise ValidationError("columns", list(frame.columns),
-                                      "The spreadsheet has no column of values to change.")
-            codes = pd.Series(_codes(frame["code"].tolist()), dtype=object)
+                raise ValidationError("columns", list(frame.columns), "bulk.sheet_no_values")
+            codes = pd.Series(client_codes(frame["code"].tolist()), dtype=object)
             long = pd.DataFrame({
                 "code": pd.concat([codes] * len(fields), ignore_index=True),
                 "field": pd.Series([f for f in fields for _ in range(len(frame))], dtype=object),
                 "value": pd.concat([frame[f].astype(object) for f in fields], ignore_index=True),
             })
             wide = True
-        values = pd.Series(_as_typed(long["field"].tolist(), _raw_all(long["value"].tolist())),
+        values = pd.Series(as_typed(long["field"].tolist(), raw_all(long["value"].tolist())),
                            dtype=object)
         keep = np.array([v is not None for v in values], dtype=bool)
         iban = (long["field"] == "iban").to_numpy()
         if iban.any():  # masked IBANs of an exported list mean "unchanged"
-            keep[iban] &= ~np.array([_masked("iban", v) for v in values[iban]], dtype=bool)
+            keep[iban] &= ~np.array([masked_cell("iban", v) for v in values[iban]], dtype=bool)
         requests = pd.DataFrame({
             "code": (long["code"] if wide else  # wide form: codes cleaned once per line above
-                     pd.Series(_codes(long["code"].tolist()), dtype=object))[keep],
+                     pd.Series(client_codes(long["code"].tolist()), dtype=object))[keep],
             "field": long["field"].astype(object).reset_index(drop=True)[keep],
             "value": values[keep],
         })
@@ -826,29 +209,6 @@ class Bulk:
         return delete_many(self.book, selection_codes(self.book, selection))
 
 
-def read_corrections(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """A spreadsheet of corrections as a DataFrame of text cells (codes keep leading zeros),
-    headers stripped of stray spaces."""
-    frame = _read_sheet(path_or_df)
-    if any(str(c) != str(c).strip() for c in frame.columns):
-        frame = frame.rename(columns=lambda c: str(c).strip())
-    return frame
-
-
-def _read_sheet(path_or_df: str | Path | pd.DataFrame) -> pd.DataFrame:
-    if isinstance(path_or_df, pd.DataFrame):
-        return path_or_df
-    path = existing_file(path_or_df)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, dtype=object)
-    if path.suffix.lower() in (".csv", ".txt"):
-        with path.open(encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
-        sep = ";" if sample.count(";") > sample.count(",") else ","
-        return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8-sig")
-    raise ValidationError("path", str(path), f"{path.name}: expected a .csv or .xlsx file.")
-
-
 def _items(conn: duckdb.DuckDBPyConnection, changeset_id: int) -> pd.DataFrame:
     frame = conn.execute(
         "SELECT entity, entity_id, client_code AS code, field, old_value AS old,"
@@ -897,108 +257,5 @@ def _refuse_conflicts(conn: duckdb.DuckDBPyConnection, changeset_id: int, items:
         )
 
 
-# -- archive, restore, delete many ------------------------------------------------------
-def _outcome(codes: list[str], done: set[str], reasons: Mapping[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": pd.Series(codes, dtype=object),
-        "done": [c in done for c in codes],
-        "reason": pd.Series([reasons.get(c) for c in codes], dtype=object),
-    })
-
-
-def _lookup(conn: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
-    conn.register("bulk_codes", pa.table({"code": pa.array(codes, pa.string())}))
-    try:
-        frame = conn.execute(
-            "SELECT c.id AS client_id, c.code, c.name, c.status,"
-            " CAST(c.archived_at AS VARCHAR) AS archived_at, c.siret, c.iban"
-            " FROM bulk_codes r JOIN clients c ON c.code = r.code").df()
-    finally:
-        conn.unregister("bulk_codes")
-    return frame.astype({"archived_at": object, "siret": object, "iban": object, "name": object})
-
-
-def archive_many(book: Book, codes: list[str], *, restore: bool = False) -> pd.DataFrame:
-    """Archive (or restore) clients in one undoable change set; ``code, done, reason``."""
-    target, was = ("active", "archived") if restore else ("archived", "active")
-    reasons: dict[str, str] = {}
-    with book.store.transaction() as conn:
-        found = _lookup(conn, codes)
-        known = set(found["code"])
-        for code in codes:
-            if code not in known:
-                reasons[code] = "no client has this code"
-        already = found[found["status"] == target]
-        for code in already["code"]:
-            reasons[code] = f"was already {target}"
-        todo = found[found["status"] == was]
-        if not todo.empty:
-            stamp = None if restore else conn.execute("SELECT CAST(now() AS VARCHAR)").fetchone()[0]  # type: ignore[index]
-            n = len(todo)
-            items = pd.DataFrame({
-                "client_id": pd.concat([todo["client_id"]] * 2, ignore_index=True),
-                "code": pd.concat([todo["code"]] * 2, ignore_index=True),
-                "field": ["status"] * n + ["archived_at"] * n,
-                "old": pd.Series([was] * n + todo["archived_at"].tolist(), dtype=object),
-                "new": pd.Series([target] * n + [stamp] * n, dtype=object),
-            })
-            items["old"] = items["old"].where(items["old"].notna(), None)
-            verb = "restore" if restore else "archive"
-            changeset_id = new_changeset(
-                conn, book, source="bulk", rows=len(items),
-                description=f"{verb} {n:,} client{'s' if n != 1 else ''}")
-            write_client_changes(conn, book, items, changeset_id, action=verb, source="bulk")
-    return _outcome(codes, set(found["code"]) - set(reasons), reasons)
-
-
-def delete_many(book: Book, codes: list[str]) -> pd.DataFrame:
-    """Delete the clients with no document, payment or collected mandate; the others are
-    refused with what is attached (archive them instead). ``code, done, reason``."""
-    reasons: dict[str, str] = {}
-    with book.store.transaction() as conn:
-        found = _lookup(conn, codes)
-        for code in set(codes) - set(found["code"]):
-            reasons[code] = "no client has this code"
-        conn.register("bulk_ids", pa.table({"id": pa.array(found["client_id"].to_numpy(dtype="int64"))}))
-        try:
-            attached = conn.execute(
-                "SELECT client_id, kind, count(*) FROM documents"
-                " WHERE client_id IN (SELECT id FROM bulk_ids) GROUP BY ALL"
-                " UNION ALL SELECT client_id, 'payment', count(*) FROM payments"
-                " WHERE client_id IN (SELECT id FROM bulk_ids) GROUP BY ALL"
-                " UNION ALL SELECT client_id, 'collected_mandate', count(*) FROM sepa_mandates"
-                " WHERE client_id IN (SELECT id FROM bulk_ids) AND last_collected_on IS NOT NULL"
-                " GROUP BY ALL").fetchall()
-            counts: dict[int, dict[str, int]] = {}
-            for client_id, kind, n in attached:
-                counts.setdefault(int(client_id), {})[str(kind)] = int(n)
-            code_of = dict(zip(found["client_id"], found["code"], strict=True))
-            for client_id, what in counts.items():
-                reasons[code_of[client_id]] = (
-                    f"{describe_attachments(what)} attached: archive it instead")
-            gone = found[~found["client_id"].isin(list(counts))]
-            if not gone.empty:
-                ids = pa.table({"id": pa.array(gone["client_id"].to_numpy(dtype="int64"))})
-                conn.register("bulk_gone", ids)
-                conn.execute(
-                    "DELETE FROM mandate_amendments WHERE mandate_id IN (SELECT id FROM sepa_mandates"
-                    " WHERE client_id IN (SELECT id FROM bulk_gone))")
-                for table in ("contacts", "sepa_mandates", "tasks", "reminders"):
-                    conn.execute(f"DELETE FROM {table} WHERE client_id IN (SELECT id FROM bulk_gone)")
-                conn.execute("DELETE FROM clients WHERE id IN (SELECT id FROM bulk_gone)")
-                conn.unregister("bulk_gone")
-                rows = gone.melt(id_vars=["client_id", "code"], value_vars=["name", "siret", "iban"],
-                                 var_name="field", value_name="old")
-                rows = rows[rows["old"].notna()].astype({"old": object})
-                rows["new"] = None
-                changeset_id = new_changeset(
-                    conn, book, source="delete", rows=len(gone),
-                    description=f"delete {len(gone):,} client{'s' if len(gone) != 1 else ''}")
-                record_items(conn, book, rows, changeset_id, entity="client", action="delete",
-                        source="bulk")
-        finally:
-            conn.unregister("bulk_ids")
-    return _outcome(codes, set(found["code"]) - set(reasons), reasons)
-
-
-__all__ = ["Bulk", "ChangeSet", "PREVIEW_COLUMNS", "build", "selection_codes", "read_corrections"]
+__all__ = ["Bulk", "ChangeSet", "PREVIEW_COLUMNS", "build", "check_unique", "selection_codes",
+           "read_corrections"]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
-from . import cardrows
+from . import cardrows, fields
 from .allocation import Credit, Invoice, allocate
 from .errors import NotFound
 from .identifiers import mask_iban
@@ -153,12 +153,14 @@ UNION ALL SELECT 5, id, due_on, NULL, NULL, NULL, NULL, title, assignee, NULL, N
 
 
 _CLIENT = """
-    SELECT *, (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
+    SELECT {columns}, (SELECT value FROM settings WHERE key = 'fiscal_year_start_month')
+        AS _fy_month
     FROM clients WHERE code = ?"""
 
 
 def _fetch_client(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
-    cur = conn.execute(_CLIENT, [code])
+    """The client's row: the registry's fields (clientops.fields), as the kept card has them."""
+    cur = conn.execute(_CLIENT.format(columns=", ".join(fields.columns())), [code])
     row = cur.fetchone()
     if row is None:
         raise NotFound("client.not_found", code=repr(code))

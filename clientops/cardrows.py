@@ -30,20 +30,12 @@ from typing import Any
 
 import duckdb
 
-from . import derived
+from . import derived, fields
 
-# The clients table's columns, in order: the card's identity (``tests/test_cardrows.py`` checks
-# the list against the table, so a migration that adds a column has to add it here).
-CLIENT_COLUMNS = (
-    "id", "code", "kind", "name", "first_name", "last_name", "siren", "siret", "vat_number",
-    "email", "phone", "website", "address_line1", "address_line2", "postal_code", "city",
-    "country", "delivery_address_line1", "delivery_address_line2", "delivery_postal_code",
-    "delivery_city", "delivery_country", "language", "currency", "accounting_account",
-    "payment_terms", "payment_method", "iban", "bic", "bank_name", "tags", "owner", "comments",
-    "status", "created_at", "updated_at", "archived_at", "version", "reminders_paused",
-    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on", "chorus_service_code",
-    "chorus_engagement_required",
-)
+# The card's identity: the client fields of the registry (clientops.fields.columns), in its
+# order — a field added there (with its migration) is kept here too. A row kept before a field
+# was added has fewer values: it is read from the tables instead (and `clientops optimize`
+# writes it again).
 _TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
 
 # Per-client changes refreshed one by one (index lookups) up to this many clients, set-based
@@ -75,7 +67,7 @@ def build_sql(scope: str) -> str:
     """``client_id, code, body, dropped`` for the clients in ``scope`` (a condition on
     ``client_id``; for the clients table it reads ``id``)."""
     ident = ", ".join(f"c.{name}::VARCHAR" if name in _TIMESTAMPS else f"c.{name}"
-                      for name in CLIENT_COLUMNS)
+                      for name in fields.columns())
     return f"""
         WITH s AS MATERIALIZED ({_PARTS.format(scope=scope)}),
         g AS (SELECT client_id,
@@ -245,7 +237,7 @@ def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
         return []  # a book being migrated
     have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
                                        " WHERE table_name = 'clients'").fetchall()}
-    if not have >= set(CLIENT_COLUMNS):
+    if not have >= set(fields.columns()):
         return []  # a book being migrated: the card rows are filled at the end
     wrong = conn.execute(f"""
         SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
@@ -315,10 +307,17 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
     if row is None:
         return None
     values, sections = json.loads(row[0])
-    client = dict(zip(CLIENT_COLUMNS, values, strict=True))
-    for name in _TIMESTAMPS:
-        if client[name] is not None:
+    names = fields.columns()
+    if len(values) != len(names):  # kept before a field was added: read from the tables
+        return None
+    client = dict(zip(names, values, strict=True))
+    for name in names:
+        declared = fields.field(name)
+        if client[name] is None:
+            continue
+        if name in _TIMESTAMPS:
             client[name] = datetime.fromisoformat(client[name])
-    client["einvoicing_checked_on"] = _day(client["einvoicing_checked_on"])
+        elif declared.sql == "DATE":
+            client[name] = _day(client[name])
     client["_fy_month"] = row[2]
     return client, [_row(r) for r in sections]

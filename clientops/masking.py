@@ -17,8 +17,14 @@ import re
 from typing import Any
 
 # Fields whose values are bank account numbers, wherever they appear (client, mandate,
-# settings, amendments): masked in the audit trail, previews, reprs and error messages.
-SENSITIVE = frozenset({"iban", "company_iban", "old_iban", "new_iban"})
+# settings, amendments): masked in the audit trail, previews, reprs and error messages. The
+# client fields declared sensitive in clientops.fields are added by it (mark_sensitive).
+SENSITIVE: set[str] = {"company_iban", "old_iban", "new_iban"}
+
+
+def mark_sensitive(*names: str) -> None:
+    """Mask these fields too (the client fields the registry declares sensitive)."""
+    SENSITIVE.update(names)
 
 BULLET = "•"
 _VISIBLE_START = 4
@@ -83,4 +89,4 @@ def masked_repr(record: Any) -> str:
     return f"{type(record).__qualname__}({parts})"
 
 
-__all__ = ["SENSITIVE", "looks_like_iban", "mask_iban", "mask_iban_sql", "masked_repr", "shown"]
+__all__ = ["SENSITIVE", "mark_sensitive", "looks_like_iban", "mask_iban", "mask_iban_sql", "masked_repr", "shown"]

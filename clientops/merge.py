@@ -31,9 +31,9 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
         dropped = book.clients.fetch(conn, drop)
         # compared once found: "c000001" and " C000001 " name the same client as "C000001"
         if kept.id == dropped.id:
-            raise ValidationError("drop", drop, "is the client to keep: choose two different clients")
+            raise ValidationError("drop", drop, "merge.same_client")
         if kept.status != "active":
-            raise ValidationError("keep", keep, "is archived: restore it before merging into it")
+            raise ValidationError("keep", keep, "merge.keep_archived")
         moved = []
         for entity, table in ENTITY_TABLES.items():
             ids = [r[0] for r in conn.execute(
@@ -44,8 +44,7 @@ def merge_clients(book: Book, keep: str, drop: str) -> int:
                     "old": str(dropped.id), "new": str(kept.id)}))
         changes = pd.concat(moved, ignore_index=True) if moved else None
         if changes is None and dropped.status != "active":
-            raise ValidationError("drop", drop, "is archived and has nothing attached: there is "
-                                  "nothing to merge")
+            raise ValidationError("drop", drop, "merge.nothing")
         counts = {f["entity"][0]: len(f) for f in moved}  # in ENTITY_TABLES order
         summary = ", ".join(f"{n} {e}{'s' if n > 1 else ''}" for e, n in counts.items()) or "nothing attached"
         rows = (len(changes) if changes is not None else 0) + (2 if dropped.status == "active" else 0)

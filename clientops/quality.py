@@ -45,8 +45,8 @@ import phonenumbers
 import pycountry
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
-from . import imports
-from .clients import EDITABLE_FIELDS, MULTILINE_FIELDS, TEXT_LIMITS, Client
+from . import fields, imports
+from .client_model import Client
 from .errors import Coded
 from .identifiers import FR_TERRITORIES
 from .masking import mask_iban, mask_iban_sql
@@ -137,21 +137,32 @@ def _valid_sql() -> dict[str, str]:
         "accounting_account": "regexp_full_match(accounting_account, '[0-9A-Z]{3,20}')",
         # names and cities holding what clientops.text refuses (stored before the rule):
         # what a client is known and found by (a regex per cell: not every text column)
-        **{field: f"NOT {sql_refused(field, TEXT_LIMITS[field], field in MULTILINE_FIELDS)}"
-           for field in RECHECKED_TEXT},
+        **{field: f"NOT {_text_refused(field)}" for field in RECHECKED_TEXT},
     }
+
+
+def _text_refused(name: str) -> str:
+    declared = fields.field(name)
+    return sql_refused(name, declared.limit or 200, declared.multiline)
 
 
 # The free-text fields whose stored values are checked against clientops.text.
 RECHECKED_TEXT = ("name", "first_name", "last_name", "city")
 
-# Checked once per distinct value: (field, SQL giving the distinct values to check).
-DISTINCT_FIELDS = {
-    "payment_terms": "payment_terms", "payment_method": "payment_method",
-    "language": "language", "country": "country", "currency": "currency",
+# Checked once per distinct value: (field, SQL giving the distinct values to check); with
+# every coded field of the registry (its choices: clientops.fields).
+_DISTINCT_OTHERS = {
+    "country": "country", "currency": "currency",
     "bic": "substr(bic, 5, 2)",  # the BIC's country, once per country
     "email": "split_part(email, '@', 2)",  # each domain once, as x@domain
 }
+
+
+def distinct_fields() -> dict[str, str]:
+    """The fields checked once per distinct value, and the SQL giving those values."""
+    coded = {f.name: f.name for f in fields.all_fields()
+             if f.choices and f.stored and f.editable}
+    return {**coded, **_DISTINCT_OTHERS}
 
 
 def _domain_ok_sql(domain: str) -> str:
@@ -327,7 +338,8 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     probe_client = Client(id=0, code="", kind="company", name="probe",
                           iban="FR7630006000011234567890189")
     bad_parts = []
-    for field, expr in DISTINCT_FIELDS.items():
+    distinct = distinct_fields()
+    for field, expr in distinct.items():
         vouched = DISTINCT_VOUCHED.get(field, "FALSE")
         values = [r[0] for r in conn.execute(
             f"SELECT DISTINCT {expr} FROM clients WHERE {field} IS NOT NULL"
@@ -344,7 +356,7 @@ def _suspects(book: Book, conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 bad_parts.append((field, value))
     for field, value in bad_parts:
         rows = conn.execute(
-            f"SELECT DISTINCT CAST({field} AS VARCHAR) FROM clients WHERE {DISTINCT_FIELDS[field]} = ?",
+            f"SELECT DISTINCT CAST({field} AS VARCHAR) FROM clients WHERE {distinct[field]} = ?",
             [value]).fetchall()
         found = pd.concat([found, pd.DataFrame(
             {"field": field, "value": [r[0] for r in rows], "country": None})], ignore_index=True)
@@ -448,7 +460,7 @@ def _einvoicing_fixes(book: Book, findings: pd.DataFrame) -> list[tuple[str, str
 def _stored(conn: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> dict[tuple[str, str], Any]:
     """The stored (clear) values behind findings whose ``value`` may be masked."""
     out: dict[tuple[str, str], Any] = {}
-    for field in sorted(set(rows["field"]) & set(EDITABLE_FIELDS)):
+    for field in sorted(set(rows["field"]) & fields.editable()):
         codes = rows.loc[rows["field"] == field, "code"].tolist()
         conn.register("quality_codes", pd.DataFrame({"code": codes}, dtype=object))
         try:

@@ -9,46 +9,20 @@ cell values. Each label is an ``(English, French)`` pair; codes stay the stored 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from typing import Any
 
-from . import i18n
+from . import fields, i18n
 from .errors import ValidationError
 
 LANGUAGES = ("fr", "en")
 
 Label = tuple[str, str]  # (English, French)
 
-# Coded values, per field, in the order a person picks them.
-CHOICES: dict[str, dict[str, Label]] = {
-    "kind": {
-        "company": ("Company", "Entreprise"),
-        "individual": ("Individual", "Particulier"),
-        "public_body": ("Public body", "Organisme public"),
-    },
-    "payment_method": {
-        "transfer": ("Bank transfer", "Virement bancaire"),
-        "sepa_debit": ("SEPA direct debit", "Prélèvement SEPA"),
-        "card": ("Card", "Carte"),
-        "cheque": ("Cheque", "Chèque"),
-        "cash": ("Cash", "Espèces"),
-    },
-    "payment_terms": {
-        "on_receipt": ("On receipt", "À réception"),
-        "30_days": ("30 days", "30 jours"),
-        "30_days_end_of_month": ("30 days end of month", "30 jours fin de mois"),
-        "45_days": ("45 days", "45 jours"),
-        "45_days_end_of_month": ("45 days end of month", "45 jours fin de mois"),
-        "60_days": ("60 days", "60 jours"),
-    },
-    "status": {
-        "active": ("Active", "Actif"),
-        "archived": ("Archived", "Archivé"),
-    },
-    "einvoicing_flow": {
-        "e-invoicing": ("E-invoicing", "Facturation électronique"),
-        "e-reporting": ("E-reporting", "E-reporting"),
-        "chorus_pro": ("Chorus Pro", "Chorus Pro"),
-    },
+# Coded values of other records than the client, per field, in the order a person picks them
+# (the client fields' choices are declared with the fields: clientops.fields).
+_OTHER_CHOICES: dict[str, dict[str, Label]] = {
     "document_kind": {
         "invoice": ("Invoice", "Facture"),
         "quote": ("Quote", "Devis"),
@@ -76,55 +50,13 @@ CHOICES: dict[str, dict[str, Label]] = {
 }
 
 BOOLEANS: dict[bool, Label] = {True: ("yes", "oui"), False: ("no", "non")}
-BOOLEAN_FIELDS = ("reminders_paused", "favorite", "chorus_engagement_required")
+# yes/no fields of other records than the client (the client's: clientops.fields)
+_OTHER_BOOLEANS = ("favorite",)
 
-FIELDS: dict[str, Label] = {
-    # client records
-    "code": ("Code", "Code"),
-    "kind": ("Type", "Type"),
-    "name": ("Name", "Nom"),
-    "first_name": ("First name", "Prénom"),
-    "last_name": ("Last name", "Nom de famille"),
-    "siren": ("SIREN", "SIREN"),
-    "siret": ("SIRET", "SIRET"),
-    "vat_number": ("VAT number", "N° TVA intracom."),
-    "email": ("Email", "Email"),
-    "phone": ("Phone", "Téléphone"),
-    "website": ("Website", "Site web"),
-    "address_line1": ("Address", "Adresse"),
-    "address_line2": ("Address (cont.)", "Complément d'adresse"),
-    "postal_code": ("Postal code", "Code postal"),
-    "city": ("City", "Ville"),
-    "country": ("Country", "Pays"),
-    "delivery_address_line1": ("Delivery address", "Adresse de livraison"),
-    "delivery_address_line2": ("Delivery address (cont.)", "Complément (livraison)"),
-    "delivery_postal_code": ("Delivery postal code", "Code postal (livraison)"),
-    "delivery_city": ("Delivery city", "Ville (livraison)"),
-    "delivery_country": ("Delivery country", "Pays (livraison)"),
-    "language": ("Language", "Langue"),
-    "currency": ("Currency", "Devise"),
-    "accounting_account": ("Accounting account", "Compte comptable"),
-    "payment_terms": ("Payment terms", "Conditions de paiement"),
-    "payment_method": ("Payment method", "Mode de paiement"),
-    "iban": ("IBAN", "IBAN"),
-    "bic": ("BIC", "BIC"),
-    "bank_name": ("Bank", "Banque"),
-    "tags": ("Tags", "Étiquettes"),
-    "owner": ("Account manager", "Gestionnaire du compte"),
-    "comments": ("Comments", "Commentaires"),
-    "reminders_paused": ("Reminders paused", "Relances suspendues"),
-    "einvoicing_flow": ("E-invoicing flow", "Flux de facturation électronique"),
-    "einvoicing_address": ("E-invoicing address", "Adresse de facturation électronique"),
-    "einvoicing_platform": ("Approved platform", "Plateforme agréée"),
-    "einvoicing_checked_on": ("Checked in the directory on", "Vérifiée dans l'annuaire le"),
-    "chorus_service_code": ("Chorus Pro service code", "Code service Chorus Pro"),
-    "chorus_engagement_required": ("Commitment number required",
-                                   "N° d'engagement obligatoire"),
+# Column headers of other records than the client (the client fields' labels are declared
+# with the fields: clientops.fields).
+_OTHER_FIELDS: dict[str, Label] = {
     "engagement_number": ("Legal commitment number", "N° d'engagement juridique"),
-    "status": ("Status", "Statut"),
-    "version": ("Version", "Version"),
-    "created_at": ("Created at", "Créé le"),
-    "updated_at": ("Updated at", "Modifié le"),
     # contacts and mandates
     "role": ("Role", "Fonction"),
     "favorite": ("Favourite", "Favori"),
@@ -146,6 +78,42 @@ FIELDS: dict[str, Label] = {
     "avg_days_late": ("Average days late", "Retard moyen (jours)"),
     "unallocated_credit": ("Unallocated credit", "Crédit non affecté"),
 }
+
+
+class _Merged(Mapping[str, Any]):
+    """The client fields' entries (read from the registry, always current), then the others."""
+
+    def __init__(self, client: Callable[[], Mapping[str, Any]], others: Mapping[str, Any]) -> None:
+        self._client = client
+        self._others = others
+
+    def _all(self) -> dict[str, Any]:
+        return {**self._client(), **self._others}
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._client().get(key)
+        return found if found is not None else self._others[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+CHOICES: Mapping[str, Mapping[str, Label]] = _Merged(fields.vocabularies, _OTHER_CHOICES)
+FIELDS: Mapping[str, Label] = _Merged(fields.labels, _OTHER_FIELDS)
+
+
+def boolean_fields() -> tuple[str, ...]:
+    """The yes/no fields (the client's from the registry, then the others)."""
+    return (*(f.name for f in fields.all_fields() if f.python is bool), *_OTHER_BOOLEANS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BOOLEAN_FIELDS":  # always current: read from the registry
+        return boolean_fields()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_language(lang: Any) -> str:
@@ -218,9 +186,23 @@ def _key(text: str) -> str:
     return " ".join(plain.casefold().replace("_", " ").split())
 
 
-_FIELD_BY_LABEL = {_key(shown): field for field, label in FIELDS.items() for shown in label}
-_CODE_BY_LABEL = {field: {_key(shown): code for code, label in vocabulary.items() for shown in label}
-                  for field, vocabulary in CHOICES.items()}
+@cache
+def _field_by_label() -> dict[str, str]:
+    return {_key(shown): field for field, label in FIELDS.items() for shown in label}
+
+
+@cache
+def _code_by_label() -> dict[str, dict[str, str]]:
+    return {field: {_key(shown): code for code, label in vocabulary.items() for shown in label}
+            for field, vocabulary in CHOICES.items()}
+
+
+def _forget() -> None:
+    _field_by_label.cache_clear()
+    _code_by_label.cache_clear()
+
+
+fields.on_change(_forget)
 _BOOLEAN_BY_LABEL = {_key(shown): flag for flag, label in BOOLEANS.items() for shown in label}
 
 
@@ -230,7 +212,7 @@ def field_of(header: Any) -> Any:
     else comes back unchanged (the caller reports it)."""
     if not isinstance(header, str) or header in FIELDS:
         return header
-    return _FIELD_BY_LABEL.get(_key(header), header)
+    return _field_by_label().get(_key(header), header)
 
 
 def value_of(field: str, value: Any) -> Any:
@@ -239,15 +221,15 @@ def value_of(field: str, value: Any) -> Any:
     text, unknown labels) come back unchanged, for the field's own check to judge."""
     if not isinstance(value, str):
         return value
-    codes = _CODE_BY_LABEL.get(field)
+    codes = _code_by_label().get(field)
     if codes is not None:
         if value in CHOICES[field]:
             return value
         return codes.get(_key(value), value)
-    if field in BOOLEAN_FIELDS:
+    if field in boolean_fields():
         return _BOOLEAN_BY_LABEL.get(_key(value), value)
     return value
 
 
-__all__ = ["Named", "LANGUAGES", "CHOICES", "BOOLEANS", "BOOLEAN_FIELDS", "FIELDS", "check_language",
-           "field_label", "field_labels", "choices", "value_label", "field_of", "value_of"]
+__all__ = ["Named", "LANGUAGES", "CHOICES", "BOOLEANS", "boolean_fields", "FIELDS",
+           "check_language", "field_label", "field_labels", "choices", "value_label", "field_of", "value_of"]

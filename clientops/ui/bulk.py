@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from .. import fields
 from ..bulk import read_corrections, selection_codes
 from ..changeset import ChangeSet
-from ..clients import EDITABLE_FIELDS
 from . import fmt, labels
 from .controls import (
     Banner,
@@ -107,7 +107,7 @@ class BulkCorrections(w.VBox):
                                   description=labels.label("payment_method")), "bulk-method")
         self.owner = tag(w.Text(description=labels.label("owner"), continuous_update=False),
                          "bulk-owner")
-        editable = sorted(f for f in EDITABLE_FIELDS if f not in ("payment_terms", "payment_method", "owner"))
+        editable = sorted(f for f in fields.editable() if f not in ("payment_terms", "payment_method", "owner"))
         self.other_field = tag(w.Dropdown(
             options=_choices([(labels.label(f), f) for f in editable]),
             description=_("Other field")), "bulk-other-field")

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 import pandas as pd
 
-from .. import einvoicing
+from .. import einvoicing, fields
 from ..identifiers import mask_iban
 from . import fmt, labels
 from .client_form import ClientForm
@@ -299,27 +299,33 @@ class ClientCard(w.VBox):
         self.task_row.layout.display = "flex" if options else "none"
 
     def _draw_identity(self, ident: Any) -> None:
-        kinds = dict((v, k) for k, v in labels.kinds())
-        address = ", ".join(str(p) for p in (
-            attr(ident, "address_line1"), attr(ident, "address_line2"),
-            " ".join(str(x) for x in (attr(ident, "postal_code"), attr(ident, "city")) if x),
-            attr(ident, "country")) if p)
-        tags = attr(ident, "tags") or ()
-        lines = [
-            (_("Type"), kinds.get(attr(ident, "kind"), attr(ident, "kind"))),
-            (labels.label("siren"), attr(ident, "siren")),
-            (labels.label("siret"), attr(ident, "siret")),
-            (labels.label("vat_number"), attr(ident, "vat_number")),
-            (labels.label("email"), attr(ident, "email")),
-            (labels.label("phone"), attr(ident, "phone")),
-            (_("Address"), address),
-            (labels.label("accounting_account"), attr(ident, "accounting_account")),
-            (labels.label("tags"), ", ".join(tags) if isinstance(tags, (list, tuple)) else tags),
-            (labels.label("owner"), attr(ident, "owner")),
-            (labels.label("comments"), attr(ident, "comments")),
-        ]
+        """The fields the registry shows in the card's identity section, in their order; the
+        address fields joined into one line where the first of them is declared."""
+        lines: list[tuple[str, Any]] = []
+        address_shown = False
+        for declared in fields.all_fields():
+            if declared.card == "identity":
+                value = attr(ident, declared.name)
+                if isinstance(value, (list, tuple)):
+                    value = ", ".join(str(v) for v in value)
+                lines.append((labels.label(declared.name),
+                              labels.value_label(declared.name, value)))
+            elif declared.card == "address" and not address_shown:
+                address_shown = True
+                lines.append((_("Address"), self._address(ident)))
         self.identity.value = "<br>".join(f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines if v)
         self._draw_einvoicing(ident)
+
+    @staticmethod
+    def _address(ident: Any) -> str:
+        """The postal address on one line: street lines, postal code and city, country."""
+        def value(name: str) -> Any:
+            return attr(ident, name)
+
+        return ", ".join(str(p) for p in (
+            value("address_line1"), value("address_line2"),
+            " ".join(str(x) for x in (value("postal_code"), value("city")) if x),
+            value("country")) if p)
 
     def _draw_einvoicing(self, ident: Any) -> None:
         """The e-invoicing block: the flow, the directory address, its platform and check,

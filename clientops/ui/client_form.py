@@ -7,11 +7,13 @@ with the version that was loaded, so a concurrent change is reported instead of 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from .. import fields
 from ..errors import ConflictError, ValidationError
 from . import labels
 from .controls import (
@@ -32,21 +34,39 @@ from .messages import describe_field_error, translate
 if TYPE_CHECKING:
     from ..book import Book
 
-IDENTITY_FIELDS = [
-    "kind", "name", "first_name", "last_name", "siren", "siret", "vat_number", "email", "phone",
-    "website", "address_line1", "address_line2", "postal_code", "city", "country",
-    "delivery_address_line1", "delivery_address_line2", "delivery_postal_code", "delivery_city",
-    "delivery_country", "language", "currency", "accounting_account", "tags", "owner", "comments",
-    "einvoicing_address", "einvoicing_platform", "einvoicing_checked_on", "chorus_service_code",
-    "chorus_engagement_required",
-]
-DELIVERY = [f for f in IDENTITY_FIELDS if f.startswith("delivery_")]
-# The e-invoicing block (its own section): the directory address and, for a public body,
-# Chorus Pro.
-EINVOICING = ["einvoicing_address", "einvoicing_platform", "einvoicing_checked_on",
-              "chorus_service_code", "chorus_engagement_required"]
-# Another client may share these when the user says so (the accounting account never).
-DUPLICATE_FIELDS = ("siren", "siret", "vat_number", "iban")
+# The identity form's fields (its own and its two folded sections: the delivery address and
+# the e-invoicing block), and the payment form's: read from the registry (clientops.fields).
+IDENTITY_SECTIONS = ("identity", "delivery", "einvoicing")
+_SECTION_TITLES = {"delivery": "Delivery address (if different)", "einvoicing": "E-invoicing"}
+
+
+def form_fields(*forms: str) -> list[fields.Field]:
+    """The declared fields shown in ``forms``, in declaration order."""
+    return [f for f in fields.all_fields() if f.form in forms]
+
+
+def field_input(declared: fields.Field) -> Field:
+    """The input of a declared field: its widget, its label (in the UI's language), its
+    dropdown of every allowed value, its example and help."""
+    label = labels.label(declared.name)
+    if declared.widget == "choice":
+        return choice_field(declared.name, label, labels.choices(declared.name))
+    if declared.widget == "check":
+        return check_field(declared.name, label)
+    if declared.widget == "date":
+        return date_field(declared.name, label)
+    if declared.widget == "area":
+        return area_field(declared.name, label)
+    required = declared.default is dataclasses.MISSING and declared.editable
+    return text_field(declared.name, label + (" *" if required else ""),
+                      placeholder=declared.placeholder or "",
+                      hint=_(declared.hint) if declared.hint else "")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "IDENTITY_FIELDS":  # always current: read from the registry
+        return [f.name for f in form_fields(*IDENTITY_SECTIONS)]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def errors_by_field(errors: Any) -> dict[str, str]:
@@ -71,7 +91,13 @@ def errors_by_field(errors: Any) -> dict[str, str]:
     return found
 
 
-CODE_FIELDS = {"siren", "siret", "vat_number", "iban", "bic", "phone", "country", "currency"}
+def _code_like(field: str) -> bool:
+    """Compared without spaces or case: identifiers and codes (the fields the registry cleans
+    with a cleaner of their own, shown in a text input, not free text)."""
+    declared = fields.get(field)
+    return declared is not None and declared.clean is not None and declared.limit is None \
+        and declared.widget == "text"
+
 
 
 def same_value(a: Any, b: Any, field: str = "") -> bool:
@@ -83,7 +109,7 @@ def same_value(a: Any, b: Any, field: str = "") -> bool:
             return ",".join(str(x).strip() for x in v) or None
         if isinstance(v, str):
             v = v.strip()
-            if field in CODE_FIELDS:
+            if _code_like(field):
                 v = "".join(v.split()).upper()
             return v or None
         return v
@@ -200,12 +226,13 @@ class ClientFieldsForm(w.VBox):
                 if not errors and cleaned and conflicts is not None:
                     key = None if self.client is None else self.client.code
                     found = conflicts({key: cleaned})
-                    duplicates = [e for _code, e in found if e.field in DUPLICATE_FIELDS]
+                    allowed = fields.names_where("unique", "unless_allowed")
+                    duplicates = [e for _code, e in found if e.field in allowed]
                     self.allow_duplicate.layout.display = "flex" if (
                         duplicates or self.allow_duplicate.value) else "none"
                     errors = errors_by_field(
                         [(c, e) for c, e in found
-                         if not (self.allow_duplicate.value and e.field in DUPLICATE_FIELDS)])
+                         if not (self.allow_duplicate.value and e.field in allowed)])
         self.show_errors(errors)
         self.save.disabled = bool(errors) or bool(self.missing()) or not changes
         return errors
@@ -308,58 +335,26 @@ class ClientForm(ClientFieldsForm):
         return _("Identity") if self.code is None else _("Identity — {code}").format(code=self.code)
 
     def build_fields(self) -> list[Field]:
-        fields = [
-            choice_field("kind", labels.label("kind"), labels.kinds()),
-            text_field("name", labels.label("name") + " *"),
-            text_field("first_name", labels.label("first_name")),
-            text_field("last_name", labels.label("last_name")),
-            text_field("siren", labels.label("siren"), placeholder="732 829 320"),
-            text_field("siret", labels.label("siret"), placeholder="732 829 320 00074"),
-            text_field("vat_number", labels.label("vat_number"), placeholder="FR44 732829320"),
-            text_field("email", labels.label("email")),
-            text_field("phone", labels.label("phone")),
-            text_field("website", labels.label("website")),
-            text_field("address_line1", labels.label("address_line1")),
-            text_field("address_line2", labels.label("address_line2")),
-            text_field("postal_code", labels.label("postal_code")),
-            text_field("city", labels.label("city")),
-            text_field("country", labels.label("country"), placeholder="FR"),
-        ]
-        fields += [text_field(name, labels.label(name)) for name in DELIVERY]
-        fields += [
-            choice_field("language", labels.label("language"),
-                         [("Français", "fr"), ("English", "en"), ("Deutsch", "de"),
-                          ("Español", "es"), ("Italiano", "it")]),
-            text_field("currency", labels.label("currency"), placeholder="EUR"),
-            text_field("accounting_account", labels.label("accounting_account"),
-                       hint=_("empty: generated from the code")),
-            text_field("tags", labels.label("tags"), hint=_("separated by commas")),
-            text_field("owner", labels.label("owner")),
-            area_field("comments", labels.label("comments")),
-            text_field("einvoicing_address", labels.label("einvoicing_address"),
-                       placeholder="732829320_73282932000074",
-                       hint=_("SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX")),
-            text_field("einvoicing_platform", labels.label("einvoicing_platform")),
-            date_field("einvoicing_checked_on", labels.label("einvoicing_checked_on")),
-            text_field("chorus_service_code", labels.label("chorus_service_code"),
-                       hint=_("public bodies only")),
-            check_field("chorus_engagement_required",
-                        labels.label("chorus_engagement_required")),
-        ]
-        return fields
+        return [field_input(f) for f in form_fields(*IDENTITY_SECTIONS)]
 
     def layout_children(self) -> list[w.Widget]:
-        main = [f.box for n, f in self.fields.items() if n not in DELIVERY + EINVOICING]
-        delivery = w.Accordion([w.VBox([self.fields[n].box for n in DELIVERY])])
-        delivery.set_title(0, _("Delivery address (if different)"))
-        delivery.selected_index = None
-        einvoicing = tag(w.Accordion([w.VBox([self.fields[n].box for n in EINVOICING])]),
-                         "einvoicing")
-        einvoicing.set_title(0, _("E-invoicing"))
-        einvoicing.selected_index = None
+        """The identity fields in declaration order; each folded section where its first
+        field is declared."""
+        children: list[w.Widget] = []
+        placed: set[str] = set()
+        for declared in form_fields(*IDENTITY_SECTIONS):
+            section = declared.form
+            if section == "identity":
+                children.append(self.fields[declared.name].box)
+            elif section is not None and section not in placed:
+                placed.add(section)
+                boxes = [self.fields[f.name].box for f in form_fields(section)]
+                folded = tag(w.Accordion([w.VBox(boxes)]), section)
+                folded.set_title(0, _(_SECTION_TITLES[section]))
+                folded.selected_index = None
+                children.append(folded)
         header = w.HTML(f"<h3>{self.title}</h3>")
-        return [style(), header, *main[:15], delivery, *main[15:], einvoicing,
-                self.allow_duplicate, self.banner,
+        return [style(), header, *children, self.allow_duplicate, self.banner,
                 w.HBox([self.save, self.cancel, self.reload_button])]
 
     def missing(self) -> list[str]:
@@ -376,4 +371,4 @@ class ClientForm(ClientFieldsForm):
         return found
 
 
-__all__ = ["ClientForm", "ClientFieldsForm", "errors_by_field", "IDENTITY_FIELDS"]
+__all__ = ["ClientForm", "ClientFieldsForm", "errors_by_field", "field_input", "form_fields"]

@@ -10,7 +10,11 @@ from .. import vocabulary
 from .fmt import text
 from .i18n import _, get_language
 
-BOOLEAN_FIELDS = vocabulary.BOOLEAN_FIELDS
+
+def choices(field: str) -> list[tuple[str, str]]:
+    """``(label, code)`` of every value of a coded field, in the UI's language (a form's
+    dropdown: every value the domain accepts has its label, :mod:`clientops.fields`)."""
+    return vocabulary.choices(field, get_language())
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -59,16 +63,11 @@ def value_label(field: str, value: object) -> str:
     Values outside a vocabulary, and free text, are shown as they are (missing → empty).
     """
     shown = text(value)
-    vocabularies = {"kind": kinds, "payment_method": payment_methods,
-                    "payment_terms": payment_terms, "status": statuses,
-                    "einvoicing_flow": einvoicing_flows}
     if not shown:
         return shown
-    if field in vocabularies:
-        return choice_label(vocabularies[field](), value)
-    if field in vocabulary.CHOICES:  # reminder channels and outcomes, mandate statuses…
+    if field in vocabulary.CHOICES:  # client fields, reminder channels, mandate statuses…
         return str(vocabulary.value_label(field, value, get_language()))
-    if field in BOOLEAN_FIELDS:
+    if field in vocabulary.boolean_fields():
         flag = {"true": True, "false": False}.get(shown.lower())
         return shown if flag is None else vocabulary.value_label(field, flag, get_language())
     return shown

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ValidationError
 from ..identifiers import mask_iban
 from . import fmt, labels
-from .client_form import ClientFieldsForm, same_value
+from .client_form import ClientFieldsForm, field_input, form_fields, same_value
 from .controls import (
     Banner,
     Confirm,
@@ -81,13 +81,7 @@ class PaymentForm(ClientFieldsForm):
         return _("Payment — {code}").format(code=self.code)
 
     def build_fields(self) -> list[Field]:
-        return [
-            choice_field("payment_method", labels.label("payment_method"), labels.payment_methods()),
-            choice_field("payment_terms", labels.label("payment_terms"), labels.payment_terms()),
-            text_field("iban", labels.label("iban"), placeholder="FR76 3000 6000 0112 3456 7890 189"),
-            text_field("bic", labels.label("bic"), hint=_("empty: taken from the IBAN")),
-            text_field("bank_name", labels.label("bank_name")),
-        ]
+        return [field_input(f) for f in form_fields("payment")]
 
     def layout_children(self) -> list[w.Widget]:
         mandate_box = w.VBox([
