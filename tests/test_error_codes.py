@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pickle
+import re
 import runpy
 import string
 from pathlib import Path
@@ -25,6 +26,7 @@ from clientops.errors import (
 from clientops.identifiers import clean_siret
 
 PACKAGE = Path(clientops.__file__).parent
+CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")  # "siret.length"
 # Where a literal code is given: which positional argument of which call. ``reason`` (and its
 # aliases ``_r``, ``_R``) writes a coded reason in SQL (clientops.imports).
 POSITION = {"ValidationError": 2, "Coded": 0, "reason": 0, "_r": 0, "_R": 0, "_Refused": 0,
@@ -129,9 +131,20 @@ def test_every_code_built_at_run_time_has_its_two_texts() -> None:
     assert missing == []
 
 
+def codes_named() -> set[str]:
+    """Codes written as plain strings in the package (tables of codes, ``_en("bulk.no_code")``),
+    and those built from a field name (``client.this.<field>``)."""
+    named = {node.value for path in PACKAGE.rglob("*.py")
+             for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and CODE.fullmatch(node.value)}
+    return named | {f"client.this.{field}" for field in
+                    ("accounting_account", "iban", "siren", "siret", "vat_number", "email")}
+
+
 def test_every_catalogued_code_is_used() -> None:
     """A code nobody raises any more is dead text: remove it from both catalogues."""
-    used = set(codes_raised()) | set(dynamic_codes())
+    used = set(codes_raised()) | set(dynamic_codes()) | codes_named()
     assert sorted(set(catalogue("en")) - used) == []
 
 
