@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from . import audit, bounds, einvoicing, exports, identifiers, privacy
+from . import audit, bounds, einvoicing, exports, identifiers, privacy, searchwords
 from .errors import ConflictError, DeletionRefused, NotFound, ValidationError
 from .frames import fetch_df
 from .masking import mask_iban_sql, masked_repr
@@ -186,11 +186,6 @@ _TEXT_ORDER = frozenset({"name", "kind", "city", "email", "payment_method", "pay
                          "owner", "status"})
 _FIELD_LABELS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT number", "iban": "IBAN",
                  "accounting_account": "accounting account"}
-# What clients.list(search=…) looks in: names and cities ignoring accents and case, codes
-# and emails ignoring case, legal identifiers in their compact form.
-_ACCENTED_SEARCH_COLUMNS = ("name", "city")
-_SEARCH_COLUMNS = ("code", "email")
-_IDENTIFIER_SEARCH_COLUMNS = ("siren", "siret", "vat_number")
 
 
 def default_account(prefix: str, client_id: int) -> str:
@@ -200,31 +195,6 @@ def default_account(prefix: str, client_id: int) -> str:
 
 # -- cleaning one field ------------------------------------------------------------------
 SEARCH_LIMIT = 200  # what a search box takes
-
-
-def _search_clause(needle: str) -> tuple[str, list[Any]]:
-    """The WHERE clause of a search: every word found somewhere, in any order.
-
-    Names and cities are matched without their accents ("pharma vidal" finds "Pharmacie
-    Vidal", "orleans" Orléans), codes and emails ignoring case; identifiers are stored compact,
-    so the whole search without its spaces and dots is also tried on them ("732 829 320").
-    """
-    params: list[Any] = []
-    words = []
-    for word in needle.split():
-        parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
-                 for c in _ACCENTED_SEARCH_COLUMNS]
-        parts += [f"contains(lower({c}), ?)" for c in _SEARCH_COLUMNS]
-        parts += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
-        params.extend([word] * (len(_ACCENTED_SEARCH_COLUMNS) + len(_SEARCH_COLUMNS)
-                               + len(_IDENTIFIER_SEARCH_COLUMNS)))
-        words.append("(" + " OR ".join(parts) + ")")
-    alternatives = ["(" + " AND ".join(words) + ")"] if words else []
-    compact = re.sub(r"[\s.]", "", needle)
-    if compact:
-        alternatives += [f"contains(lower({c}), ?)" for c in _IDENTIFIER_SEARCH_COLUMNS]
-        params.extend([compact] * len(_IDENTIFIER_SEARCH_COLUMNS))
-    return "(" + " OR ".join(alternatives) + ")", params
 
 
 def _count(field: str, value: Any) -> int:
@@ -479,7 +449,10 @@ class Clients:
             params.append(status)
         if search is not None and str(search).strip():
             needle = clean_text("search", str(search), SEARCH_LIMIT) or ""
-            clause, found = _search_clause(needle.lower())
+            store = self._book.store
+            with store.connection() as conn:
+                clause, found = searchwords.match(conn, searchwords.words_of(conn, needle),
+                                                  kept=store.keeps(searchwords.NAME))
             clauses.append(clause)
             params.extend(found)
         if tags:
@@ -523,8 +496,10 @@ class Clients:
     ) -> pd.DataFrame:
         """Clients as a DataFrame (IBAN masked), filtered and paged on the database side.
 
-        ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` matches name
-        and city (ignoring case and accents), code, email, SIREN/SIRET and VAT number;
+        ``status`` is ``active`` (default), ``archived`` or ``all``; ``search`` finds the
+        clients with a word starting with each of its words, in any order, ignoring case and
+        accents, in name, city, code, email, SIREN/SIRET and VAT number
+        (:mod:`clientops.searchwords`);
         ``einvoicing_flow`` keeps the clients of these flows (:data:`einvoicing.FLOWS`).
         """
         if order_by not in _ORDERABLE:
