@@ -122,7 +122,7 @@ class ClientWords:
     """The kept words of every client as a :class:`clientops.derived.Derived` structure."""
 
     name = NAME
-    order = 40
+    order = 50
     built_by: str | None = "0014_client_words"
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
