@@ -445,9 +445,14 @@ ALTER TABLE sepa_transactions ADD COLUMN reason VARCHAR;
 
 # The words each client is found by (clientops.searchwords), kept in word order: a search reads
 # the rows of a word's prefix. Filled right after the migration (searchwords.ClientWords).
+# client_words_newest: the newest client whose words are kept (a client inserted by SQL without
+# a note is newer: the next write adds its words).
 CLIENT_WORDS = """
 CREATE TABLE client_words (
     word VARCHAR NOT NULL,
+    client_id BIGINT NOT NULL
+);
+CREATE TABLE client_words_newest (
     client_id BIGINT NOT NULL
 );
 """

@@ -97,6 +97,17 @@ def match(conn: duckdb.DuckDBPyConnection, words: list[str], kept: bool
 
 
 # -- the derived-data protocol (clientops.derived) -----------------------------------------------
+def _newest(conn: duckdb.DuckDBPyConnection) -> int:
+    """The newest client whose words are kept (-1: none)."""
+    row = conn.execute("SELECT max(client_id) FROM client_words_newest").fetchone()
+    return int(row[0]) if row and row[0] is not None else -1
+
+
+def _note_newest(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("DELETE FROM client_words_newest")
+    conn.execute("INSERT INTO client_words_newest SELECT coalesce(max(id), -1) FROM clients")
+
+
 def _ids(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> tuple[set[int], bool]:
     """The clients whose words may have changed, and whether some of them are gone."""
     ids = set(changes.ids - changes.money_ids)  # payments and documents change no word
@@ -106,9 +117,8 @@ def _ids(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> tuple[set
             "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN ? AND ?"
             " AND entity = 'client' AND client_code IS NOT NULL", [lo, hi]).fetchall())
     # Clients inserted by SQL without a note (an import, a script): newer than any word kept.
-    ids.update(r[0] for r in conn.execute(
-        "SELECT id FROM clients WHERE id > (SELECT coalesce(max(client_id), -1)"
-        " FROM client_words)").fetchall())
+    ids.update(r[0] for r in conn.execute("SELECT id FROM clients WHERE id > ?",
+                                          [_newest(conn)]).fetchall())
     gone = False
     if codes:
         found = conn.execute("SELECT code, id FROM clients WHERE code IN (SELECT unnest(?))",
@@ -146,10 +156,13 @@ class ClientWords:
         if gone:  # a client deleted or merged away: its words go with it
             conn.execute("DELETE FROM client_words WHERE client_id NOT IN"
                          " (SELECT id FROM clients)")
+        if wanted and wanted[-1] > _newest(conn):
+            _note_newest(conn)
 
     def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
         conn.execute("DELETE FROM client_words")
         conn.execute(f"INSERT INTO client_words {rows_sql()}")
+        _note_newest(conn)
         row = conn.execute("SELECT count(*) FROM client_words").fetchone()
         return int(row[0]) if row else 0
 
@@ -159,15 +172,14 @@ class ClientWords:
         # Clients newer than any word kept were inserted by SQL without a note: the next
         # write adds their words (like the card rows, they are not counted as out of date).
         wrong = conn.execute(f"""
-            WITH newest AS (SELECT coalesce(max(client_id), -1) AS id FROM client_words)
             SELECT DISTINCT client_id FROM (
                 (SELECT word, client_id FROM client_words EXCEPT ALL
                  SELECT word, client_id FROM ({rows_sql()}))
                 UNION ALL
                 (SELECT word, client_id FROM ({rows_sql()}) EXCEPT ALL
                  SELECT word, client_id FROM client_words))
-            WHERE client_id <= (SELECT id FROM newest)
-            ORDER BY 1 LIMIT 10""").fetchall()
+            WHERE client_id <= ?
+            ORDER BY 1 LIMIT 10""", [_newest(conn)]).fetchall()
         if not wrong:
             return []
         return [f"out of date for clients {[r[0] for r in wrong]}"]
