@@ -146,6 +146,7 @@ def main() -> None:
             page = context.new_page()
             page.goto(base + "/clients")
             wait_grid(page)
+            home = first_code(page)  # the first row of the list's first page
             box = page.locator(".co-search input")
             for i in range(args.runs):  # search → rows
                 code = codes[(i * 7) % len(codes)]
@@ -185,7 +186,9 @@ def main() -> None:
                             " return t !== null && t.innerText.includes(arg); })()", code)
                 results["list → card"].append((time.perf_counter() - started) * 1000)
                 page.go_back()
-                wait_grid(page)
+                # the list comes back on its first page: wait for it, not for the rows of the
+                # page left (a click on those would open another client)
+                until(page, f"{FIRST_ROW} !== null && {FIRST_ROW}.innerText.trim() === arg", home)
             print(median_line("list → card", results["list → card"]), flush=True)
 
             page.goto(base + f"/clients/{codes[0]}")

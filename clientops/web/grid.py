@@ -45,6 +45,8 @@ class ClientGrid(ClientList):
       file: the download of the last export.
     """
 
+    sort_buttons_shown = False  # the grid's headers sort
+
     def __init__(self, book: Book, on_open: Callable[[str], None] | None = None,
                  on_bulk: Callable[[list[str]], None] | None = None,
                  page_size: int = 25) -> None:
