@@ -146,7 +146,6 @@ def main() -> None:
             page = context.new_page()
             page.goto(base + "/clients")
             wait_grid(page)
-            home = first_code(page)  # the first row of the list's first page
             box = page.locator(".co-search input")
             for i in range(args.runs):  # search → rows
                 code = codes[(i * 7) % len(codes)]
@@ -178,17 +177,18 @@ def main() -> None:
             print(median_line("next grid page", results["next grid page"]), flush=True)
 
             for _ in range(args.runs):  # list → card, then back to the list
-                row = page.locator(".co-datagrid tbody tr").nth(3)
-                code = row.locator("td").nth(1).inner_text().strip()
+                # The row's code is read and its name clicked in one step: the rows of the
+                # page left may still be on screen a moment after going back.
                 started = time.perf_counter()
-                row.locator("td").nth(2).click()
+                code = page.evaluate(
+                    "() => { const cells = document.querySelectorAll("
+                    "'.co-datagrid tbody tr')[3].querySelectorAll('td');"
+                    " cells[2].click(); return cells[1].innerText.trim(); }")
                 until(page, "(() => { const t = document.querySelector('.co-card-title');"
                             " return t !== null && t.innerText.includes(arg); })()", code)
                 results["list → card"].append((time.perf_counter() - started) * 1000)
                 page.go_back()
-                # the list comes back on its first page: wait for it, not for the rows of the
-                # page left (a click on those would open another client)
-                until(page, f"{FIRST_ROW} !== null && {FIRST_ROW}.innerText.trim() === arg", home)
+                wait_grid(page)
             print(median_line("list → card", results["list → card"]), flush=True)
 
             page.goto(base + f"/clients/{codes[0]}")
