@@ -83,7 +83,7 @@ class QueuedWebsocket(solara_starlette.WebsocketWrapper):  # type: ignore[misc]
 
 def install() -> None:
     """Use :class:`QueuedWebsocket` for every new browser session of this process."""
-    solara_starlette.WebsocketWrapper = QueuedWebsocket
+    solara_starlette.WebsocketWrapper = QueuedWebsocket  # type: ignore[misc]
 
 
 __all__ = ["QueuedWebsocket", "install"]
