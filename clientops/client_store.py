@@ -9,7 +9,6 @@ the list and its exports by its declaration alone.
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral
 from pathlib import Path
@@ -20,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import einvoicing, exports, fields, identifiers
+from . import einvoicing, exports, fields, identifiers, searchwords
 from .cleaning import parse_tags, stored_tags
 from .client_model import Client, from_row
 from .errors import Coded, NotFound, ValidationError
@@ -58,35 +57,6 @@ def _column_sql(name: str) -> str:
     if declared.computed_sql:
         return f"{declared.computed_sql} AS {name}"
     return name
-
-
-def _search_clause(needle: str) -> tuple[str, list[Any]]:
-    """The WHERE clause of a search: every word found somewhere, in any order.
-
-    Names and cities are matched without their accents ("pharma vidal" finds "Pharmacie
-    Vidal", "orleans" Orléans), codes and emails ignoring case; identifiers are stored compact,
-    so the whole search without its spaces and dots is also tried on them ("732 829 320").
-    """
-    accented = fields.names_where("search", "accented")
-    plain = fields.names_where("search", "plain")
-    identifier = fields.names_where("search", "identifier")
-    params: list[Any] = []
-    words = []
-    for word in needle.split():
-        parts = [f"contains(strip_accents(lower({c})), strip_accents(?))"
-                 for c in accented]
-        parts += [f"contains(lower({c}), ?)" for c in plain]
-        parts += [f"contains(lower({c}), ?)" for c in identifier]
-        params.extend([word] * (len(accented) + len(plain)
-                               + len(identifier)))
-        words.append("(" + " OR ".join(parts) + ")")
-    alternatives = ["(" + " AND ".join(words) + ")"] if words else []
-    compact = re.sub(r"[\s.]", "", needle)
-    if compact:
-        alternatives += [f"contains(lower({c}), ?)" for c in identifier]
-        params.extend([compact] * len(identifier))
-    return "(" + " OR ".join(alternatives) + ")", params
-
 
 
 def _count(field: str, value: Any) -> int:
@@ -173,7 +143,10 @@ class ClientStore:
             params.append(status)
         if search is not None and str(search).strip():
             needle = clean_text("search", str(search), SEARCH_LIMIT) or ""
-            clause, found = _search_clause(needle.lower())
+            store = self._book.store
+            with store.connection() as conn:
+                clause, found = searchwords.match(conn, searchwords.words_of(conn, needle),
+                                                  kept=store.keeps(searchwords.NAME))
             clauses.append(clause)
             params.extend(found)
         if tags:

@@ -244,7 +244,9 @@ class PgStore(Store):
 
     # A card on a server book is read from the tables (card_rows stays empty): keeping it would
     # add a round trip through the scanner to every write, for a speed target set on files.
-    skips = frozenset({"card_rows"})
+    # The search words likewise: a search on a server book splits each client's text on the
+    # fly (clientops.searchwords), the same clients as the kept words find on a file.
+    skips = frozenset({"card_rows", "client_words"})
     migration_variants = PG_VARIANTS
 
     def __init__(

@@ -443,6 +443,20 @@ ALTER TABLE sepa_mandates ADD COLUMN last_return_reason VARCHAR;
 ALTER TABLE sepa_transactions ADD COLUMN reason VARCHAR;
 """
 
+# The words each client is found by (clientops.searchwords), kept in word order: a search reads
+# the rows of a word's prefix. Filled right after the migration (searchwords.ClientWords).
+# client_words_newest: the newest client whose words are kept (a client inserted by SQL without
+# a note is newer: the next write adds its words).
+CLIENT_WORDS = """
+CREATE TABLE client_words (
+    word VARCHAR NOT NULL,
+    client_id BIGINT NOT NULL
+);
+CREATE TABLE client_words_newest (
+    client_id BIGINT NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_indexes", INDEXES),
@@ -457,6 +471,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0011_einvoicing", EINVOICING),
     ("0012_reminder_penalties", REMINDER_PENALTIES),
     ("0013_bank_lines", BANK_LINES),
+    ("0014_client_words", CLIENT_WORDS),
 ]
 
 

@@ -67,6 +67,18 @@ def test_a_valid_token_moves_to_a_cookie_and_leaves_the_address(served: Served) 
         assert get(served.base + "/static/main-vuetify.js", cookie=secret).status == 200
 
 
+def test_an_unknown_address_answers_a_french_page_linking_to_the_list(served: Served) -> None:
+    parts = urllib.parse.urlsplit(served.base)
+    for path in ("/nowhere", "/clients-old/x", "/static/nothing.js"):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.request("GET", path, headers={"Cookie": f"{access.COOKIE}={token(served.editor)}"})
+        answer = conn.getresponse()
+        body = answer.read().decode()
+        assert answer.status == 404, path
+        assert "Page introuvable" in body and 'href="/clients"' in body, path
+        assert "not found" not in body.lower(), path
+
+
 def test_tokens_give_roles() -> None:
     tokens = access.Tokens()
     assert tokens.role(tokens.editor) == access.EDITOR

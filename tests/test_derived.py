@@ -26,13 +26,16 @@ def codes(book: clientops.Book) -> handmade.Codes:
 
 def test_every_structure_is_registered_in_rebuild_order() -> None:
     names = [s.name for s in derived.structures()]
-    assert names == ["named_credits", "open_balances", "card_rows", "portfolio_sums"]
+    assert names == ["named_credits", "open_balances", "card_rows", "portfolio_sums",
+                     "client_words"]
 
 
-def test_a_server_book_keeps_every_structure_but_the_card_rows(book: clientops.Book) -> None:
+def test_a_server_book_keeps_every_structure_but_the_card_rows_and_words(
+        book: clientops.Book) -> None:
     kept = [s.name for s in derived.structures(book.store.keeps)]
     expected = ["named_credits", "open_balances", "portfolio_sums"]
-    assert kept == (expected if book.store.skips else expected[:2] + ["card_rows", expected[2]])
+    assert kept == (expected if book.store.skips else
+                    expected[:2] + ["card_rows", expected[2], "client_words"])
 
 
 def test_a_fresh_book_matches_its_rebuild(book: clientops.Book, codes: handmade.Codes) -> None:
@@ -56,6 +59,8 @@ DAMAGE = [
     ("portfolio_sums", "portfolio_payments out of date",
      "UPDATE portfolio_payments SET payments_received = payments_received + 1"),
     ("card_rows", "out of date for clients", "UPDATE clients SET city = 'Nowhere'"),
+    ("client_words", "out of date for clients",
+     "DELETE FROM client_words WHERE client_id = (SELECT min(client_id) FROM client_words)"),
 ]
 
 
@@ -63,9 +68,10 @@ DAMAGE = [
 def test_the_check_names_what_differs(book: clientops.Book, codes: handmade.Codes, backend: str,
                                       monkeypatch: pytest.MonkeyPatch, name: str, what: str,
                                       sql: str) -> None:
-    if name == "card_rows" and not book.store.keeps_cards:
-        assert book.store.skips and backend == "postgres"  # a server book keeps no card rows
-        assert "card_rows" not in {s.name for s in derived.structures(book.store.keeps)}
+    if not book.store.keeps(name):
+        # a server book keeps no card rows and no search words
+        assert name in ("card_rows", "client_words") and backend == "postgres"
+        assert name not in {s.name for s in derived.structures(book.store.keeps)}
         return
     monkeypatch.delenv(derived.CHECK_ENV)
     with book.store.transaction() as conn:  # another tool: nothing noted

@@ -85,6 +85,10 @@ class ClientList(w.VBox):
       report: the per-client outcome of the last archive/restore/delete.
     """
 
+    # The sort buttons above the text rows (a list shown in another grid has its own headers:
+    # no widgets it would hide).
+    sort_buttons_shown = True
+
     def __init__(self, book: Book, page_size: int = 25,
                  on_open: Callable[[str], None] | None = None,
                  on_bulk: Callable[[list[str]], None] | None = None,
@@ -132,7 +136,7 @@ class ClientList(w.VBox):
             control.observe(self._on_filter, names="value")
 
         self.sort_buttons: dict[str, w.Button] = {}
-        for name, width, _numeric in COLUMNS:
+        for name, width, _numeric in (COLUMNS if self.sort_buttons_shown else ()):
             button = tag(w.Button(description=labels.label(name),
                                   layout=w.Layout(width=f"{width * 7.3 + 6:.0f}px", padding="0")),
                          "sort", f"sort-{name}")
@@ -303,7 +307,8 @@ class ClientList(w.VBox):
         pages = max(1, -(-self.total // self.page_size))
         for name, _width, _numeric in COLUMNS:
             arrow = (" ▼" if self.descending else " ▲") if name == self.order_by else ""
-            self.sort_buttons[name].description = labels.label(name) + arrow
+            if name in self.sort_buttons:
+                self.sort_buttons[name].description = labels.label(name) + arrow
         self.page_label.value = _("Page {page} / {pages} — {clients}").format(
             page=self.page + 1, pages=pages,
             clients=ngettext("{n} client", "{n} clients", self.total).format(

@@ -113,12 +113,40 @@ class TokenGate:
                 return
             await _refuse(send, 401 if token is None else 403)
             return
+        if scope["type"] == "http":
+            send = _french_not_found(send)
         await self.app(scope, receive, send)
 
 
 _PAGE = ("<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>clientops</title>"
          "<body style=\"font-family:sans-serif;margin:3em\"><h1>Accès refusé</h1>"
          "<p>{text}</p></body></html>")
+
+
+_NOT_FOUND = ("<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>clientops</title>"
+              "<body style=\"font-family:sans-serif;margin:3em\"><h1>Page introuvable</h1>"
+              "<p>Cette adresse ne correspond à aucune page de l'application.</p>"
+              "<p><a class=\"co-to-list\" href=\"/clients\">Aller à la liste des clients</a>"
+              "</p></body></html>").encode()
+
+
+def _french_not_found(send: Any) -> Any:
+    """``send``, with any 404 answer (Solara's English "Page not found", an unknown file)
+    replaced by a French page linking to the client list."""
+    replaced = False
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        nonlocal replaced
+        if message["type"] == "http.response.start" and message.get("status") == 404:
+            replaced = True
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                    (b"content-length", str(len(_NOT_FOUND)).encode())]})
+            await send({"type": "http.response.body", "body": _NOT_FOUND})
+        elif not replaced:
+            await send(message)
+
+    return wrapped
 
 
 async def _refuse(send: Any, status: int) -> None:

@@ -10,6 +10,7 @@ resized by their edge, and a click on a row opens the client's card.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,8 @@ class ClientGrid(ClientList):
         ticked rows).
       file: the download of the last export.
     """
+
+    sort_buttons_shown = False  # the grid's headers sort
 
     def __init__(self, book: Book, on_open: Callable[[str], None] | None = None,
                  on_bulk: Callable[[list[str]], None] | None = None,
@@ -79,7 +82,8 @@ class ClientGrid(ClientList):
 
     # -- the grid follows the list -------------------------------------------------------
     def _render_rows(self) -> None:
-        super()._render_rows()
+        # Only the grid shows the rows: the text list (hidden) keeps the page's codes, for the
+        # selection, without formatting its lines; each widget sends its changes at once.
         methods: dict[Any, str] = {value: text for text, value in labels.payment_methods()}
         statuses: dict[Any, str] = {value: text for text, value in labels.statuses()}
         items = []
@@ -96,18 +100,25 @@ class ClientGrid(ClientList):
                 else:
                     item[name] = fmt.text(value)
             items.append(item)
-        ticked = set(self.grid.value)
-        self.table.items = items  # type: ignore[assignment]
-        self.table.v_model = [item for item in items if item["code"] in ticked]
+        codes = [str(item["code"]) for item in items]
+        ticked = {code for code in self.grid.value if code in set(codes)}
+        with self.grid.hold_sync():
+            self.grid.options = [(code, code) for code in codes]
+            self.grid.value = tuple(code for code in codes if code in ticked)
+        with self.table.hold_sync():
+            self.table.items = items  # type: ignore[assignment]
+            self.table.v_model = [item for item in items if item["code"] in ticked]
+        self.rows_shown_at = time.perf_counter()
 
     def _render_pager(self) -> None:
         super()._render_pager()
-        self.table.server_items_length = int(self.total)
         # The grid owns its sort and page size; the list only sends it back to a page (page one
         # after a new search), so that clicks made meanwhile are not undone.
         options = dict(self.table.options or {})
-        if options.get("page") != self.page + 1:
-            self.table.options = {**options, "page": self.page + 1}
+        with self.table.hold_sync():
+            self.table.server_items_length = int(self.total)
+            if options.get("page") != self.page + 1:
+                self.table.options = {**options, "page": self.page + 1}
 
     # -- the grid drives the list --------------------------------------------------------
     @guarded()

@@ -63,6 +63,9 @@ def prepare(db: str | os.PathLike[str] | None, tokens: access.Tokens) -> Any:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     import solara.server.starlette as solara_app  # reads the settings above
 
+    from . import sending  # Solara's server too: after its settings
+
+    sending.install()
     return access.TokenGate(solara_app.app, tokens)
 
 

@@ -1,0 +1,196 @@
+"""The words a client is found by: a search matches words in any order, without accents.
+
+A client's *words* are the words of its name, city, code, email, SIREN, SIRET and VAT number,
+in lower case and without accents, split at anything that is neither a letter nor a digit
+("Pharmacie Vidal", "Orléans", "contact@vidal.fr" give ``pharmacie``, ``vidal``, ``orleans``,
+``contact``, ``fr``). A search is split the same way, and finds the clients that have, for each
+of its words, a word that *starts with* it: "pharma vidal" finds "Pharmacie Vidal", so does
+"vidal pharma" or "VIDAL orléans". Its words written together are also tried, so that an
+identifier typed in groups ("732 829 320", "FR44 732829320") finds the client.
+
+The words are kept at write time in table ``client_words`` (one row per client and word,
+written in word order), a :mod:`clientops.derived` structure: a search reads the rows of a
+word's prefix (a range on sorted rows, which DuckDB's zone maps narrow to a few blocks) instead
+of every client's text (figures: docs/performance.md). A book that does not keep it (a server
+book in team mode) finds the same clients by splitting each client's text on the fly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from . import derived, fields
+
+NAME = "client_words"
+# A change to more clients than this (or a fifth of them) rebuilds the words whole.
+REFRESH_LIMIT = 200_000
+# After the last character any word can hold: a prefix's words are in [prefix, prefix + TOP).
+TOP = "\U0010ffff"
+
+
+def columns() -> tuple[str, ...]:
+    """The client columns a search looks in: the registry's fields with a ``search`` kind."""
+    return tuple(f.name for f in fields.all_fields() if f.search)
+
+
+def split_sql(text: str, distinct: bool = True) -> str:
+    """The SQL list of the words (``distinct``: each once) of the SQL text expression
+    ``text``."""
+    words = (f"list_filter(regexp_split_to_array(strip_accents(lower({text})), "
+             r"'[^\pL\pN]+'), w -> w <> '')")
+    return f"list_distinct({words})" if distinct else words
+
+
+def _client_text(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return "concat_ws(' ', " + ", ".join(prefix + c for c in columns()) + ")"
+
+
+def rows_sql(scope: str = "TRUE") -> str:
+    """``word, client_id`` of the clients in ``scope`` (a condition on ``clients``), in word
+    order."""
+    return (f"SELECT unnest({split_sql(_client_text())}) AS word, id AS client_id"
+            f" FROM clients WHERE {scope} ORDER BY word, client_id")
+
+
+def words_of(conn: duckdb.DuckDBPyConnection, search: str) -> list[str]:
+    """The words of a search, split as the clients' words are, each once, in their order."""
+    row = conn.execute(f"SELECT {split_sql('?', distinct=False)}", [search]).fetchone()
+    return list(dict.fromkeys(row[0])) if row and row[0] else []
+
+
+def _alternatives(words: list[str]) -> list[list[str]]:
+    """Each word found, or (several words) the words written together."""
+    return [words] + ([["".join(words)]] if len(words) > 1 else [])
+
+
+def matching_ids(conn: duckdb.DuckDBPyConnection, words: list[str]) -> list[int]:
+    """The ids of the clients the kept words find for ``words``."""
+    if not words:
+        return []
+    sets, params = [], []
+    for group in _alternatives(words):
+        parts = []
+        for word in group:
+            parts.append("SELECT client_id FROM client_words WHERE word >= ? AND word < ?")
+            params += [word, word + TOP]
+        sets.append("(" + " INTERSECT ".join(parts) + ")")
+    return [int(r[0]) for r in conn.execute(" UNION ".join(sets), params).fetchall()]
+
+
+def match(conn: duckdb.DuckDBPyConnection, words: list[str], kept: bool
+          ) -> tuple[str, list[Any]]:
+    """The condition on ``clients`` that finds ``words``, and its parameters.
+
+    ``kept``: the ids the kept words find (``client_words``; DuckDB filters the clients by a
+    list of ids far faster than it joins them); otherwise each client's text split on the fly.
+    """
+    if not words:
+        return "FALSE", []
+    if kept:
+        return "id IN (SELECT unnest(?))", [matching_ids(conn, words)]
+    text = f"(' ' || array_to_string({split_sql(_client_text())}, ' '))"
+    conditions, params = [], []
+    for group in _alternatives(words):
+        conditions.append("(" + " AND ".join(f"contains({text}, ?)" for _ in group) + ")")
+        params += [" " + word for word in group]
+    return "(" + " OR ".join(conditions) + ")", params
+
+
+# -- the derived-data protocol (clientops.derived) -----------------------------------------------
+def _newest(conn: duckdb.DuckDBPyConnection) -> int:
+    """The newest client whose words are kept (-1: none)."""
+    row = conn.execute("SELECT max(client_id) FROM client_words_newest").fetchone()
+    return int(row[0]) if row and row[0] is not None else -1
+
+
+def _note_newest(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("DELETE FROM client_words_newest")
+    conn.execute("INSERT INTO client_words_newest SELECT coalesce(max(id), -1) FROM clients")
+
+
+def _ids(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> tuple[set[int], bool]:
+    """The clients whose words may have changed, and whether some of them are gone."""
+    ids = set(changes.ids - changes.money_ids)  # payments and documents change no word
+    codes = set(changes.codes)
+    for lo, hi in changes.audit:
+        codes.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN ? AND ?"
+            " AND entity = 'client' AND client_code IS NOT NULL"
+            " AND (field IS NULL OR list_contains(?, field))",  # payment terms change no word
+            [lo, hi, list(columns())]).fetchall())
+    # Clients inserted by SQL without a note (an import, a script): newer than any word kept.
+    ids.update(r[0] for r in conn.execute("SELECT id FROM clients WHERE id > ?",
+                                          [_newest(conn)]).fetchall())
+    gone = False
+    if codes:
+        found = conn.execute("SELECT code, id FROM clients WHERE code IN (SELECT unnest(?))",
+                             [sorted(codes)]).fetchall()
+        ids.update(int(r[1]) for r in found)
+        gone = len(found) < len(codes)
+    return ids, gone
+
+
+class ClientWords:
+    """The kept words of every client as a :class:`clientops.derived.Derived` structure."""
+
+    name = NAME
+    order = 50
+    built_by: str | None = "0014_client_words"
+
+    def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
+        """Write again the words of the clients noted (all of them after a large change)."""
+        if changes.everything:
+            self.rebuild(conn)
+            return
+        ids, gone = _ids(conn, changes)
+        if not ids and not gone:
+            return
+        total = conn.execute("SELECT count(*) FROM clients").fetchone()
+        if len(ids) > min(REFRESH_LIMIT, max(1000, (total[0] if total else 0) // 5)):
+            self.rebuild(conn)
+            return
+        wanted = sorted(ids)
+        if wanted:
+            conn.execute("DELETE FROM client_words WHERE client_id IN (SELECT unnest(?))",
+                         [wanted])
+            conn.execute(f"INSERT INTO client_words {rows_sql('id IN (SELECT unnest(?))')}",
+                         [wanted])
+        if gone:  # a client deleted or merged away: its words go with it
+            conn.execute("DELETE FROM client_words WHERE client_id NOT IN"
+                         " (SELECT id FROM clients)")
+        if wanted and wanted[-1] > _newest(conn):
+            _note_newest(conn)
+
+    def rebuild(self, conn: duckdb.DuckDBPyConnection) -> int:
+        conn.execute("DELETE FROM client_words")
+        conn.execute(f"INSERT INTO client_words {rows_sql()}")
+        _note_newest(conn)
+        row = conn.execute("SELECT count(*) FROM client_words").fetchone()
+        return int(row[0]) if row else 0
+
+    def check(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        if not derived.table_exists(conn, NAME):
+            return []  # a book being migrated
+        # Clients newer than any word kept were inserted by SQL without a note: the next
+        # write adds their words (like the card rows, they are not counted as out of date).
+        wrong = conn.execute(f"""
+            SELECT DISTINCT client_id FROM (
+                (SELECT word, client_id FROM client_words EXCEPT ALL
+                 SELECT word, client_id FROM ({rows_sql()}))
+                UNION ALL
+                (SELECT word, client_id FROM ({rows_sql()}) EXCEPT ALL
+                 SELECT word, client_id FROM client_words))
+            WHERE client_id <= ?
+            ORDER BY 1 LIMIT 10""", [_newest(conn)]).fetchall()
+        if not wrong:
+            return []
+        return [f"out of date for clients {[r[0] for r in wrong]}"]
+
+
+STRUCTURE = derived.register(ClientWords())
+
+__all__ = ["columns", "ClientWords", "NAME", "match", "matching_ids", "rows_sql", "split_sql",
+           "words_of"]

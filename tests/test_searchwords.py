@@ -1,0 +1,79 @@
+"""Search by words (clientops.searchwords): word prefixes in any order, without accents, kept
+current by every write (on a server book, the same clients found without the kept words)."""
+
+from __future__ import annotations
+
+import pytest
+
+import clientops
+from clientops import searchwords
+
+
+def found(book: clientops.Book, search: str, status: str = "active") -> list[str]:
+    codes = book.clients.list(status=status, search=search)["code"].tolist()
+    assert book.clients.count(status=status, search=search) == len(codes), search
+    return codes
+
+
+@pytest.fixture
+def vidal(book: clientops.Book) -> str:
+    book.clients.create(kind="company", name="Pharmacie Martin", city="Lyon")
+    return book.clients.create(kind="company", name="Pharmacie Vidal", city="Orléans",
+                               email="contact@vidal-sante.fr", siren="732829320").code
+
+
+@pytest.mark.parametrize(("search", "hit"), [
+    ("pharma vidal", True),  # prefixes of words, in the order of the name
+    ("vidal pharma", True),  # any order
+    ("VIDAL ORLÉANS", True),  # case and accents ignored; name and city together
+    ("orleans", True),  # typed without the accent
+    ("vid", True),  # a prefix
+    ("sante", True),  # a word of the email
+    ("vidal-sante.fr", True),  # the email's domain as typed
+    ("732 829", True),  # an identifier typed in groups: its words written together
+    ("732829320", True),
+    ("idal", False),  # the inside of a word is not a prefix
+    ("vidal lyon", False),  # every word must be found
+    ("pharmacie vidal martin", False),
+])
+def test_words_are_found_by_their_prefixes(book: clientops.Book, vidal: str, search: str,
+                                           hit: bool) -> None:
+    assert found(book, search) == ([vidal] if hit else [])
+
+
+def test_only_punctuation_finds_nothing(book: clientops.Book, vidal: str) -> None:
+    assert found(book, " .-@ ") == []
+
+
+def test_the_words_follow_every_write(book: clientops.Book, vidal: str) -> None:
+    book.clients.update(vidal, name="Officine Duval")
+    assert found(book, "pharmacie vidal") == [] and found(book, "officine duv") == [vidal]
+    book.clients.archive(vidal)
+    assert found(book, "officine") == [] and found(book, "officine", "archived") == [vidal]
+    book.clients.restore(vidal)
+    other = book.clients.create(kind="company", name="Officine Bernard").code
+    assert sorted(found(book, "officine")) == sorted([vidal, other])
+    book.clients.delete(other)
+    assert found(book, "officine") == [vidal]
+    assert book.check_derived() == []
+
+
+def test_clients_inserted_by_sql_are_found_after_the_next_write(book: clientops.Book,
+                                                               vidal: str) -> None:
+    with book.store.transaction() as conn:  # an import script: nothing noted
+        conn.execute("INSERT INTO clients (id, code, kind, name, created_at, updated_at)"
+                     " VALUES (90, 'C000090', 'company', 'Scierie Importée', now(), now())")
+    book.clients.create(kind="company", name="Autre")
+    assert found(book, "scierie importee") == ["C000090"]
+    assert book.check_derived() == []
+
+
+def test_the_kept_words_are_those_of_a_rebuild(book: clientops.Book, vidal: str) -> None:
+    if not book.store.keeps(searchwords.NAME):
+        pytest.skip("a server book splits the clients' text on the fly")
+    with book.store.connection() as conn:
+        kept = conn.execute("SELECT word FROM client_words w JOIN clients c"
+                            " ON c.id = w.client_id WHERE c.code = ? ORDER BY word",
+                            [vidal]).fetchall()
+    assert [r[0] for r in kept] == sorted([
+        "pharmacie", "vidal", "orleans", vidal.lower(), "contact", "sante", "fr", "732829320"])
