@@ -20,16 +20,20 @@ open) takes ``δ_j = min(its amount, r_j)`` off ``r_j``, its rest and the unname
     o'_i = max(0, min(o_i - δ_i, O_i - D_i - π))
 
 An invoice that closes is settled (the rule's date) by the new payment naming it whose
-running sum reaches ``r_i`` when the named payments cover it, else by the first new pool
-credit whose running sum reaches ``O_i - D_i`` — it is positive, so the old pool credits
-(all before) did not reach it. The unallocated credit grows by the new money less what it
+running sum reaches ``r_i`` when the named payments cover it, else by the pool credit whose
+running sum first reaches ``R'_i = P + O_i - D_i``: when ``O_i - D_i`` is positive, the first
+new pool credit whose running sum reaches it; when it is zero (a payment naming the invoice
+the old pool had partly paid, for what it still showed open), the last old credit that went
+to the pool — the latest of the payments and credit notes naming none of the client's
+invoices and of the last credits naming an invoice for more than it owed, all kept
+(``pool_only``, ``named_last``). The unallocated credit grows by the new money less what it
 closed: ``U' = U + Σ new - Σ (o_i - o'_i)``.
 
 A client is recomputed in full instead when one of those conditions does not hold: a new
 payment dated before (or with) one of its credits, an invoice or credit note with a
 negative total, an invoice without a kept open amount, a payment naming one of its invoices
 that the pool already settled, or an invoice that the new money closes only by shifting the
-old pool (``O_i - D_i <= 0``). ``tests/test_newpayments.py`` compares both on random books.
+old pool (``O_i - D_i < 0``: which old credit reached it needs the whole pool). ``tests/test_newpayments.py`` compares both on random books.
 """
 
 from __future__ import annotations
@@ -62,18 +66,33 @@ docs AS MATERIALIZED (
     -- what the rules read of the clients' documents: credit notes (their dates), negative
     -- totals, invoices still open or without a kept open amount, the invoices named
     SELECT d.id, d.client_id, d.kind, d.issue_date, d.total_incl_tax AS t,
-           d.open_amount AS o, d.pool_rank, d.named_total
+           d.open_amount AS o, d.pool_rank, d.named_total, d.named_last, d.pool_only
     FROM documents d JOIN cl ON cl.client_id = d.client_id
     WHERE d.kind = 'credit_note'
        OR (d.kind = 'invoice' AND (d.total_incl_tax < 0 OR d.open_amount > 0
                                    OR d.open_amount IS NULL
+                                   OR d.named_total > d.total_incl_tax
                                    OR d.id IN (SELECT target FROM n)))
 ),
 old AS (
-    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid
+    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid,
+           max(p.paid_on) FILTER (WHERE p.pool_only) AS pool_pd
     FROM payments p JOIN cl ON cl.client_id = p.client_id
     WHERE p.id NOT IN (SELECT id FROM n)
     GROUP BY p.client_id
+),
+last_pool AS (
+    -- the date of the last old credit that went to the pool (in part or whole): a payment
+    -- or credit note naming none of the client's invoices, or the last credit naming an
+    -- invoice for more than it owes (the running sum passes its total there)
+    SELECT client_id, max(d) AS d FROM (
+        SELECT client_id, pool_pd AS d FROM old
+        UNION ALL
+        SELECT client_id, issue_date FROM docs
+        WHERE kind = 'credit_note' AND pool_only AND t > 0
+        UNION ALL
+        SELECT client_id, named_last FROM docs WHERE kind = 'invoice' AND named_total > t
+    ) GROUP BY client_id
 ),
 doc_facts AS (
     SELECT client_id, max(issue_date) FILTER (WHERE kind = 'credit_note') AS cn,
@@ -134,6 +153,11 @@ by_pool AS (
     SELECT r.id, pc.d
     FROM (SELECT id, client_id, need FROM res WHERE o2 = 0 AND r - delta > 0 AND need > 0) r
     ASOF JOIN pool_cum pc ON r.client_id = pc.client_id AND r.need <= pc.q
+    UNION ALL
+    -- what the old pool held reaches it exactly: settled by the last old pool credit
+    SELECT r.id, lp.d
+    FROM res r JOIN last_pool lp ON lp.client_id = r.client_id
+    WHERE r.o2 = 0 AND r.r - r.delta > 0 AND r.need = 0
 ),
 slow AS (
     SELECT cl.client_id FROM cl
@@ -144,7 +168,7 @@ slow AS (
     UNION
     SELECT client_id FROM named WHERE NOT o > 0 AND r <> 0
     UNION
-    SELECT client_id FROM res WHERE o2 = 0 AND r - delta > 0 AND need <= 0
+    SELECT client_id FROM res WHERE o2 = 0 AND r - delta > 0 AND need < 0
 )
 """
 

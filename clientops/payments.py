@@ -23,6 +23,7 @@ from .allocation import recompute_open_balances
 from .documents import client_row, invoice_id
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .newpayments import allocate_new_payments
 from .text import as_key, clean_text
 
 if TYPE_CHECKING:
@@ -148,7 +149,8 @@ def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame,
 
     ``rows``: ``client_id, code, paid_on, amount`` (Decimal, > 0), ``method, reference``
     (unique: the caller checked it), ``invoice_id`` and ``invoice`` (its number) or missing.
-    The clients' open balances are brought up to date. Returns the new payment ids in order.
+    The clients' open balances are brought up to date
+    (:func:`clientops.newpayments.allocate_new_payments`). Returns the new payment ids in order.
     """
     n = len(rows)
     if n == 0:
@@ -181,7 +183,9 @@ def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame,
               ("invoice", [None if v is None or v != v else str(v) for v in rows["invoice"]])]
     _audit_rows(conn, book, "create", ids, codes, [(f, None, v) for f, v in fields],
                 changeset_id, source)
-    recompute_open_balances(conn, set(rows["client_id"].astype("int64").tolist()))
+    # payments after everything their clients had (a bank statement's) take the fast path
+    allocate_new_payments(
+        conn, table.select(["id", "client_id", "paid_on", "amount", "invoice_id"]))
     return [int(i) for i in ids]
 
 

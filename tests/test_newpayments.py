@@ -112,7 +112,9 @@ def kept(conn: duckdb.DuckDBPyConnection) -> tuple[list[tuple], ...]:
 FAST: list[int] = []  # clients allocated on the fast path, over all examples
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples every run (the next test counts them)
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=books())
 def test_new_payments_allocate_as_the_full_recompute(conn: duckdb.DuckDBPyConnection,
                                                      data: tuple) -> None:
@@ -128,7 +130,7 @@ def test_new_payments_allocate_as_the_full_recompute(conn: duckdb.DuckDBPyConnec
 
 def test_the_fast_path_was_taken_in_most_examples() -> None:
     # (runs after the property above, in file order): the comparison is not vacuous
-    assert sum(FAST) > 100
+    assert len(FAST) == 100 and sum(1 for n in FAST if n > 0) >= 50, FAST
 
 
 def test_a_payment_after_the_others_closes_the_oldest_invoices(
@@ -157,3 +159,21 @@ def test_a_payment_dated_before_another_is_recomputed(conn: duckdb.DuckDBPyConne
     # settled by the payment of day 20, whose running sum reached 100
     assert conn.execute("SELECT open_amount, settled_on FROM documents").fetchall() == [
         (D("0.00"), BASE + timedelta(20))]
+
+
+def test_paying_what_the_pool_left_open_is_settled_by_the_last_pool_credit(
+        conn: duckdb.DuckDBPyConnection) -> None:
+    # F001 (100, due first) and F002 (80); unnamed payments of 30 (day 20) and 120 (day 30):
+    # F001 paid by the pool, F002 shows 30 open; then 30 naming F002 (day 50): step 1 takes
+    # 30 off F002, which the old pool now covers exactly: settled by its last credit, day 30
+    load(conn, [(1, 1, 0, 10, D("100.00")), (2, 1, 5, 30, D("80.00"))], [],
+         [(200, 1, 20, D("30.00"), None), (201, 1, 30, D("120.00"), None)])
+    assert conn.execute("SELECT open_amount FROM documents WHERE id = 2").fetchone() == (
+        D("30.00"),)
+    new = [(500, 1, 50, D("30.00"), 2)]
+    insert_payments(conn, new)
+    done = newpayments.allocate_new_payments(conn, new_table(new))
+    assert done == newpayments.Allocated(changed=1, recomputed=0)
+    assert conn.execute("SELECT open_amount, settled_on FROM documents WHERE id = 2"
+                        ).fetchone() == (D("0.00"), BASE + timedelta(30))
+    assert recompute_open_balances(conn) == 0
