@@ -150,6 +150,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
     with book.store.transaction() as conn:
         if len(line_ids) > 1000:
             cardrows.prefer_drop(conn)
+            book.store.defer_checkpoint()
         keys = pa.table({"id": pa.array(line_ids, pa.int64())})
         refs = pa.table({"reference": pa.array(list(frame["reference"]), pa.string())})
         with registered(conn, "_bank_ids", keys), registered(conn, "_bank_refs", refs):
@@ -457,6 +458,8 @@ class Bank:
             undo_id = new_changeset(conn, self.book, source="undo", rows=len(ids),
                                     undo_of=changeset_id,
                                     description=f"undo of change set {changeset_id}")
+            if len(ids) > 1000:
+                self.book.store.defer_checkpoint()
             payments.remove_many(conn, self.book, ids, action="delete", source="undo",
                                  changeset_id=undo_id, note=f"undo of change set {changeset_id}")
             conn.execute("DELETE FROM bank_payments WHERE changeset_id = ?", [changeset_id])
