@@ -458,8 +458,6 @@ class Bank:
             undo_id = new_changeset(conn, self.book, source="undo", rows=len(ids),
                                     undo_of=changeset_id,
                                     description=f"undo of change set {changeset_id}")
-            if len(ids) > 1000:
-                self.book.store.defer_checkpoint()
             payments.remove_many(conn, self.book, ids, action="delete", source="undo",
                                  changeset_id=undo_id, note=f"undo of change set {changeset_id}")
             conn.execute("DELETE FROM bank_payments WHERE changeset_id = ?", [changeset_id])
