@@ -5,7 +5,7 @@ of every client it is given. A write that only *adds payments* after everything 
 already had — a bank statement's payments, dated after the client's last payment and credit
 note — can do with much less: the payments already allocated stay where they are, and the
 new money only reduces what is still open. :func:`allocate_new_payments` does that for the
-clients where it gives exactly the recompute's result, and recomputes the others.
+clients where it gives exactly the recompute's result, and allocates the others again.
 
 Why it is exact. Let ``r_i`` be what invoice ``i`` owes after step 1 (its named credits),
 ``R_i`` the running sum of ``r`` in pool order and ``P`` the pool, so that the kept open
@@ -29,11 +29,13 @@ invoices and of the last credits naming an invoice for more than it owed, all ke
 (``pool_only``, ``named_last``). The unallocated credit grows by the new money less what it
 closed: ``U' = U + Σ new - Σ (o_i - o'_i)``.
 
-A client is recomputed in full instead when one of those conditions does not hold: a new
-payment dated before (or with) one of its credits, an invoice or credit note with a
-negative total, an invoice without a kept open amount, a payment naming one of its invoices
-that the pool already settled, or an invoice that the new money closes only by shifting the
-old pool (``O_i - D_i < 0``: which old credit reached it needs the whole pool). ``tests/test_newpayments.py`` compares both on random books.
+A client is allocated again from its rows instead when one of those conditions does not
+hold: a new payment dated before (or with) one of its credits, an invoice or credit note
+with a negative total, an invoice without a kept open amount, a payment naming one of its
+invoices that the pool already settled, or an invoice that the new money closes only by
+shifting the old pool (``O_i - D_i < 0``: which old credit reached it needs the whole
+pool). ``tests/test_newpayments.py`` compares the result with the full recompute on random
+books.
 """
 
 from __future__ import annotations
