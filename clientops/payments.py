@@ -23,6 +23,7 @@ from .allocation import recompute_open_balances
 from .documents import client_row, invoice_id
 from .errors import NotFound, ValidationError
 from .frames import fetch_df
+from .newpayments import allocate_new_payments
 from .text import as_key, clean_text
 
 if TYPE_CHECKING:
@@ -147,21 +148,27 @@ def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame,
 
     ``rows``: ``client_id, code, paid_on, amount`` (Decimal, > 0), ``method, reference``
     (unique: the caller checked it), ``invoice_id`` and ``invoice`` (its number) or missing.
-    The clients' open balances are brought up to date. Returns the new payment ids in order.
+    The clients' open balances are brought up to date
+    (:func:`clientops.newpayments.allocate_new_payments`). Returns the new payment ids in order.
     """
     n = len(rows)
     if n == 0:
         return []
     first = book.store.reserve(conn, "payment", n)
     ids = np.arange(first, first + n, dtype=np.int64)
-    invoice_ids = [None if v is None or v != v else int(v) for v in rows["invoice_id"]]
+    # each column read once as a list (iterating a pandas column cell by cell costs ~3 µs a
+    # cell: 1.8 s for the 80,000 payments of a bank statement)
+    paid_on, amounts = rows["paid_on"].tolist(), rows["amount"].tolist()
+    methods = [str(m) for m in rows["method"].tolist()]
+    references = [str(r) for r in rows["reference"].tolist()]
+    invoice_ids = [None if v is None or v != v else int(v) for v in rows["invoice_id"].tolist()]
     table = pa.table({
         "id": pa.array(ids),
         "client_id": pa.array(rows["client_id"].to_numpy(dtype="int64")),
-        "paid_on": pa.array(list(rows["paid_on"]), pa.date32()),
-        "amount": pa.array(list(rows["amount"]), MONEY),
-        "method": pa.array([str(m) for m in rows["method"]], pa.string()),
-        "reference": pa.array([str(r) for r in rows["reference"]], pa.string()),
+        "paid_on": pa.array(paid_on, pa.date32()),
+        "amount": pa.array(amounts, MONEY),
+        "method": pa.array(methods, pa.string()),
+        "reference": pa.array(references, pa.string()),
         "invoice_id": pa.array(invoice_ids, pa.int64()),
     })
     conn.register("_clientops_pay_many", table)
@@ -172,15 +179,18 @@ def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame,
             " now() FROM _clientops_pay_many")
     finally:
         conn.unregister("_clientops_pay_many")
-    codes = [str(c) for c in rows["code"]]
-    fields = [("amount", [format(a, "f") for a in rows["amount"]]),
-              ("paid_on", [d.isoformat() for d in rows["paid_on"]]),
-              ("method", [str(m) for m in rows["method"]]),
-              ("reference", [str(r) for r in rows["reference"]]),
-              ("invoice", [None if v is None or v != v else str(v) for v in rows["invoice"]])]
+    codes = [str(c) for c in rows["code"].tolist()]
+    fields = [("amount", [format(a, "f") for a in amounts]),
+              ("paid_on", [d.isoformat() for d in paid_on]),
+              ("method", methods),
+              ("reference", references),
+              ("invoice", [None if v is None or v != v else str(v)
+                           for v in rows["invoice"].tolist()])]
     _audit_rows(conn, book, "create", ids, codes, [(f, None, v) for f, v in fields],
                 changeset_id, source)
-    recompute_open_balances(conn, set(rows["client_id"].astype("int64").tolist()))
+    # payments after everything their clients had (a bank statement's) take the fast path
+    allocate_new_payments(
+        conn, table.select(["id", "client_id", "paid_on", "amount", "invoice_id"]))
     return [int(i) for i in ids]
 
 
@@ -223,15 +233,20 @@ def _audit_rows(conn: duckdb.DuckDBPyConnection, book: Book, action: str, ids: n
     def column(value: Any) -> list[Any]:
         return list(value) if isinstance(value, list) else [value] * n
 
-    frame = pd.DataFrame({
-        "entity_id": np.concatenate([ids] * len(changes)),
-        "code": codes * len(changes),
-        "field": [f for f, _, _ in changes for _ in range(n)],
-        "old": [v for _, old, _ in changes for v in column(old)],
-        "new": [v for _, _, new in changes for v in column(new)],
-    }).astype({"code": object, "field": object, "old": object, "new": object})
-    frame.insert(0, "n", range(len(frame)))
-    first = book.store.reserve(conn, "audit", len(frame))
+    def text(values: list[Any]) -> pa.Array:
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+    # Arrow columns, not a DataFrame of Python objects: DuckDB reads them without a
+    # conversion per cell (400,000 audit rows of a bank statement)
+    frame = pa.table({
+        "n": pa.array(np.arange(n * len(changes), dtype=np.int64)),
+        "entity_id": pa.array(np.concatenate([ids] * len(changes)).astype(np.int64)),
+        "code": text(codes * len(changes)),
+        "field": text([f for f, _, _ in changes for _ in range(n)]),
+        "old": text([v for _, old, _ in changes for v in column(old)]),
+        "new": text([v for _, _, new in changes for v in column(new)]),
+    })
+    first = book.store.reserve(conn, "audit", frame.num_rows)
     conn.register("_clientops_pay_audit", frame)
     try:
         conn.execute(
