@@ -209,6 +209,7 @@ def test_each_camt_line_is_matched_or_refused_with_its_reason(world: World) -> N
     assert (dupont["code"], dupont["invoices"], dupont["confidence"], dupont["kind"]) == (
         codes["dupont"], "F-2026-0001", 0.99, "payment")
     assert dupont["reason"] == "invoice F-2026-0001 named in the payment references"
+    assert dupont["reason_code"] == "bank.invoice_named"
     martin = rows["MARTIN GMBH"]
     assert (martin["code"], martin["invoices"], martin["confidence"]) == (
         codes["martin"], "F-2026-0002", 0.95)

@@ -116,6 +116,7 @@ def test_archived_clients_with_open_invoices(book: clientops.Book) -> None:
     row = rows[rows["rule"] == "archived_with_open_invoices"]
     assert row["code"].tolist() == [code]
     assert row["message"].iloc[0] == "archived but still owes 120.00 on 1 invoice"
+    assert row["message_code"].tolist() == ["quality.archived_owes_one"]
 
 
 def test_findings_become_a_change_set_of_the_fixes_we_know(book: clientops.Book) -> None:

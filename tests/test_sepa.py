@@ -194,6 +194,7 @@ def test_expired_mandate_is_not_collected(book: clientops.Book, tmp_path: Path) 
     assert set(transactions(tmp_path / "batch.xml")) == {"F-NEW"}
     rum = book.mandates.list(old)["rum"].iloc[0]
     assert list(batch.skipped["reason"]) == [f"mandate {rum} expired: unused for 36 months"]
+    assert list(batch.skipped["reason_code"]) == ["sepa.mandate_expired"]
     assert book.mandates.active(old) is None
 
 
