@@ -255,14 +255,13 @@ def open(  # noqa: A001 - clientops.open(), like builtins.open, is the entry poi
         return Book(server, actor)
     target = Path(path) if path is not None else default_path()
     if read_only and not target.exists():
-        raise NotFound(f"There is no database at {target} to open read-only.")
+        raise NotFound("db.no_database_read_only", path=str(target))
     if not read_only:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise ClientOpsError(
-                f"cannot create the folder {target.parent} for the database: {err.strerror}"
-            ) from err
+            raise ClientOpsError("db.cannot_create_folder", path=str(target.parent),
+                                 detail=str(err.strerror)) from err
     store = Store(target, read_only=read_only, busy_timeout=busy_timeout, idle_window=idle_window)
     try:
         store.migrate()

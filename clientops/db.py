@@ -80,9 +80,7 @@ def memory_limit() -> str | None:
     if value.lower() in ("", "default"):
         return None
     if not _MEMORY_RE.match(value):
-        raise ClientOpsError(
-            f"CLIENTOPS_MEMORY_LIMIT={value!r} is not a memory size such as 1.5GB or 800MB."
-        )
+        raise ClientOpsError("db.memory_limit", value=repr(value))
     return value
 
 
@@ -235,8 +233,7 @@ class Store:
     ) -> None:
         self.path = Path(path)
         if self.path.is_dir():  # before <file>.waiters is made beside it
-            raise ClientOpsError(f"{self.path} is a folder, not a database file: give the path "
-                                 "of a .duckdb file (it is created if it does not exist).")
+            raise ClientOpsError("db.is_folder", path=str(self.path))
         self.read_only = read_only
         self.connect_read_only = read_only if connect_read_only is None else connect_read_only
         self.busy_timeout = busy_timeout
@@ -284,13 +281,11 @@ class Store:
                     return conn
                 except (duckdb.IOException, duckdb.ConnectionException) as err:
                     if not _is_lock_error(err):
-                        raise ClientOpsError(f"cannot open the database {self.path}: {err}") from err
+                        raise ClientOpsError("db.cannot_open", path=str(self.path),
+                                             detail=str(err)) from err
                     if time.monotonic() >= deadline:
-                        raise DatabaseBusy(
-                            f"The database {self.path} is in use by {_holder(err)} and stayed "
-                            f"locked for {self.busy_timeout:g} s; try again in a moment or close "
-                            "the notebook that holds it."
-                        ) from err
+                        raise DatabaseBusy("db.busy", path=str(self.path), holder=_holder(err),
+                                           seconds=float(self.busy_timeout)) from err
                     if not waiting:
                         self._waiters.wait(True)
                         waiting = True
@@ -315,8 +310,7 @@ class Store:
                     raise
                 # Text is checked before it is written (clientops.text): what still holds a
                 # lone surrogate is a key or a search, and nothing in the book answers to it.
-                raise NotFound("Nothing in the book answers to text holding broken Unicode "
-                               "(a lone surrogate).") from None
+                raise NotFound("db.broken_unicode") from None
             finally:
                 self._depth -= 1
                 self._last_used = time.monotonic()
@@ -408,10 +402,7 @@ class Store:
         file for the bank) call it before that side effect happens.
         """
         if self.read_only:
-            raise ReadOnlyError(
-                f"This book was opened read-only ({self.path}); open it with read_only=False "
-                "to change anything."
-            )
+            raise ReadOnlyError("db.read_only", path=str(self.path))
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -464,7 +455,7 @@ class Store:
                 conn.execute("ROLLBACK")
             except duckdb.Error:
                 pass
-            raise ClientOpsError(f"the change could not be saved: {err}") from err
+            raise ClientOpsError("db.not_saved", detail=str(err)) from err
         finally:
             if deferred:
                 conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
@@ -543,10 +534,7 @@ class Store:
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_catalog = current_database() ORDER BY 1 LIMIT 5").fetchall()]
         if foreign:
-            raise ClientOpsError(
-                f"The file {self.path} is a DuckDB database but not a clientops book "
-                f"(it holds other tables: {', '.join(foreign)}); nothing was changed."
-            )
+            raise ClientOpsError("db.foreign", path=str(self.path), tables=", ".join(foreign))
 
     def _ensure_support(self) -> None:
         """Create the backend's own support objects on a book already migrated (none here)."""
@@ -568,10 +556,8 @@ class Store:
                 try:
                     conn.execute(sql)
                 except duckdb.Error as err:
-                    raise ClientOpsError(
-                        f"The database {self.path} could not be brought to the current schema "
-                        f"({name} failed: {err}); nothing of {name} was applied."
-                    ) from err
+                    raise ClientOpsError("db.migration_failed", path=str(self.path), name=name,
+                                         detail=str(err)) from err
                 conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
 
     def schema_version(self) -> str | None:

@@ -71,6 +71,7 @@ import duckdb
 
 from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, ConflictError, DatabaseBusy
+from .vocabulary import Named
 
 SCHEMES = ("postgresql://", "postgres://")
 ALIAS = "book"  # the attached server's catalogue name inside DuckDB
@@ -99,10 +100,10 @@ END $$;
 SUPPORT_MARKER = "clients_accounting_account_unique"
 
 # The server's own uniqueness rules (SUPPORT_SQL): constraint -> what a finance person calls it.
-UNIQUE_RULES = {
-    "clients_accounting_account_unique": ("accounting_account", "accounting account"),
-    "sepa_mandates_rum_unique": ("rum", "mandate reference (RUM)"),
-    "documents_kind_number_unique": ("number", "document number"),
+UNIQUE_RULES = {  # the rule's name -> the field it keeps unique
+    "clients_accounting_account_unique": "accounting_account",
+    "sepa_mandates_rum_unique": "rum",
+    "documents_kind_number_unique": "number",
 }
 
 # Migration name -> SQL for PostgreSQL, when the DuckDB SQL of schema.py does not run there.
@@ -131,7 +132,7 @@ def parse_url(url: str) -> tuple[str, str]:
     """``(libpq connection string, URL without password)`` for a ``postgresql://`` URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ClientOpsError(f"not a PostgreSQL URL: {redact(url)}")
+        raise ClientOpsError("pg.not_url", url=redact(url))
     options: dict[str, str] = {}
     if parts.hostname:
         options["host"] = parts.hostname
@@ -167,18 +168,12 @@ def extension_file() -> Path:
     try:
         import duckdb_extension_postgres
     except ImportError as err:
-        raise ClientOpsError(
-            "Team mode needs the duckdb-extension-postgres package (pip install "
-            f"duckdb-extension-postgres=={duckdb.__version__})."
-        ) from err
+        raise ClientOpsError("pg.extension_missing", version=duckdb.__version__) from err
     version = duckdb.__version__
     shipped = (Path(duckdb_extension_postgres.__file__).parent / "extensions" / f"v{version}"
                / "postgres.duckdb_extension")
     if not shipped.exists():
-        raise ClientOpsError(
-            f"duckdb-extension-postgres does not match DuckDB {version}: install "
-            f"duckdb-extension-postgres=={version}."
-        )
+        raise ClientOpsError("pg.extension_mismatch", version=version)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     error: OSError | None = None
     for root in (cache, Path(tempfile.gettempdir()) / f"clientops-{os.getuid()}"):
@@ -198,7 +193,7 @@ def extension_file() -> Path:
             return target
         except OSError as err:  # no writable home (a service account): try the temp folder
             error = err
-    raise ClientOpsError(f"cannot expose the postgres extension to DuckDB: {error}")
+    raise ClientOpsError("pg.extension_load", detail=str(error))
 
 
 def _message(err: BaseException) -> str:
@@ -282,9 +277,8 @@ class PgStore(Store):
             conn.execute(f"USE {ALIAS}")
         except duckdb.Error as err:
             conn.close()
-            raise ClientOpsError(
-                f"cannot reach the book's database server {self.path}: {_reason(err)}"
-            ) from _scrubbed(err)
+            raise ClientOpsError("pg.unreachable", path=str(self.path),
+                                 detail=_reason(err)) from _scrubbed(err)
         self.connects += 1
         self._broken = False
         return conn
@@ -305,10 +299,7 @@ class PgStore(Store):
         self._broken = True
         if self._depth == 0:
             self.close()
-        return ClientOpsError(
-            f"The database server {self.path} stopped answering; nothing of this operation was "
-            f"saved. Try again when it is back. ({_reason(err)})"
-        )
+        return ClientOpsError("pg.lost", path=str(self.path), detail=_reason(err))
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -337,24 +328,15 @@ class PgStore(Store):
             if isinstance(err, ConflictError) or cause is None:
                 raise
             if is_conflict(cause):
-                raise ConflictError(
-                    "Another user saved a change to the same records at the same moment; "
-                    "nothing of yours was saved. Reload and apply your change again."
-                ) from err
+                raise ConflictError("pg.conflict") from err
             if is_disconnect(cause):
                 raise self._lost(cause) from _scrubbed(cause)
             rule = next((r for r in UNIQUE_RULES if r in str(cause)), None)
             if rule and "duplicate key" in _message(cause):
-                field, label = UNIQUE_RULES[rule]
-                raise ConflictError(
-                    f"Another user has just given the same {label} to another record; nothing "
-                    "of yours was saved. Reload and choose another value.", (field,)
-                ) from err
+                field = UNIQUE_RULES[rule]
+                raise ConflictError("pg.duplicate", fields=(field,), label=Named(field)) from err
             if "lock timeout" in _message(cause):
-                raise DatabaseBusy(
-                    f"Another user has been saving the same records for over "
-                    f"{self.busy_timeout:g} s; nothing of yours was saved. Try again in a moment."
-                ) from err
+                raise DatabaseBusy("pg.busy", seconds=float(self.busy_timeout)) from err
             raise
 
     # -- ids ---------------------------------------------------------------------------

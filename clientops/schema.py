@@ -491,10 +491,7 @@ def plan_migrations(done: set[str], where: object, *, read_only: bool, upto: str
         if name == upto:
             break
     if pending and read_only:
-        raise ReadOnlyError(
-            f"The database {where} needs migrating ({pending[0][0]}…); open it once "
-            "without read_only."
-        )
+        raise ReadOnlyError("db.needs_migrating", path=str(where), step=pending[0][0])
     return pending
 
 
@@ -509,7 +506,4 @@ def refuse_newer(done: set[str], where: object) -> None:
     known = {name for name, _ in MIGRATIONS}
     newer = sorted(done - known)
     if newer:
-        raise ClientOpsError(
-            f"The book {where} was brought to a newer schema ({', '.join(newer)}) by a newer "
-            "version of clientops; update clientops to open it. Nothing was changed."
-        )
+        raise ClientOpsError("db.newer_schema", path=str(where), names=", ".join(newer))

@@ -57,6 +57,7 @@ _OTHER_BOOLEANS = ("favorite",)
 # with the fields: clientops.fields).
 _OTHER_FIELDS: dict[str, Label] = {
     "engagement_number": ("Legal commitment number", "N° d'engagement juridique"),
+    "number": ("Document number", "Numéro de document"),
     # contacts and mandates
     "role": ("Role", "Fonction"),
     "favorite": ("Favourite", "Favori"),

@@ -205,7 +205,7 @@ def build_demo(
     ``today`` the book is identical. Refuses a book that already has clients.
     """
     if clients < 1:
-        raise ClientOpsError("A demo needs at least one client.")
+        raise ClientOpsError("demo.no_clients")
     started = time.perf_counter()
     if isinstance(path_or_book, Book):
         book, owned = path_or_book, False
@@ -234,10 +234,7 @@ def _build(book: Book, n: int, seed: int, progress: bool, today: date) -> dict[s
         conn.execute("SET enable_progress_bar = false")  # ours is enough
         existing = conn.execute("SELECT count(*) FROM clients").fetchone()
         if existing and existing[0]:
-            raise ClientOpsError(
-                f"The book {book.path} already holds {existing[0]} clients; the demo only fills "
-                "an empty book (use clientops demo --force to start again from scratch)."
-            )
+            raise ClientOpsError("demo.not_empty", path=str(book.path), n=existing[0])
         # The reference index is built once at the end, cheaper than keeping it up to date row
         # by row (docs/performance.md). A file book only: the index of a server book is the
         # server's.
