@@ -271,11 +271,12 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
 
 def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The kept rows (not dropped) that differ from the tables: one line, up to 10 clients."""
-    if not derived.table_exists(conn, "card_rows"):
-        return []  # a book being migrated
-    have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
-                                       " WHERE table_name = 'clients'").fetchall()}
-    if not have >= set(CLIENT_COLUMNS):
+    columns = {(r[0], r[1]) for r in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_name IN ('clients', 'card_rows')").fetchall()}
+    if ("card_rows", "dictionary") not in columns:
+        return []  # a book being migrated (no card rows yet, or rows not yet compressed)
+    if not columns >= {("clients", name) for name in CLIENT_COLUMNS}:
         return []  # a book being migrated: the card rows are filled at the end
     bounds = conn.execute("SELECT min(client_id), max(client_id) FROM card_rows").fetchone()
     if not bounds or bounds[0] is None:
