@@ -4,7 +4,9 @@ DuckDB reads a row column by column: the client row alone (39 columns) costs ~1.
 sections ~2.4 ms at 1M clients, more when the blocks are cold. ``card_rows`` keeps, per client,
 the client row and the raw rows of the six sections as one JSON text, so a card is one index
 lookup and one text read (bench/bench_indicators.py; two texts, one per part, cost 0.2 ms more
-when cold).
+when cold). The text is kept compressed (:mod:`clientops.cardcodec`: zstd with a dictionary
+trained on the book's own cards, ~6× smaller); it is built in SQL, compressed in Python and
+written back in one statement.
 
 Kept current inside the write transaction, like the open balances: every write that changes a
 card's data either writes an audit row naming the client (:func:`clientops.audit.record` and the
@@ -17,7 +19,7 @@ tables. A change to more than :data:`REFRESH_LIMIT` clients at once
 :data:`POINT_LIMIT` (:func:`prefer_drop`), marks their rows ``dropped`` instead, so it stays as
 fast as before; their cards are then read from the tables (correct, a few ms slower) until
 :func:`fill_missing` (``clientops optimize``) writes them again. ``clientops check`` compares
-each kept row with one built from the tables (:func:`differences`).
+each kept row, decompressed, with one built from the tables (:func:`differences`).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ _TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
 # (hash joins over the tables) up to REFRESH_LIMIT, dropped beyond.
 POINT_LIMIT = 32
 REFRESH_LIMIT = 20_000
-FILL_CHUNK = 50_000  # clients per statement when filling (memory: ~40 MB of JSON each)
+FILL_CHUNK = 50_000  # clients per statement when filling (memory: ~120 MB of JSON each)
 
 # The six sections' raw rows, in the layout card.build_card reads (see card._SECTIONS):
 # one JSON array per row, starting with the section number; money as text (exact decimals).
