@@ -453,12 +453,12 @@ DROP TABLE card_rows;
 CREATE TABLE card_dictionaries (
     id BIGINT PRIMARY KEY,
     created_at TIMESTAMPTZ NOT NULL,
-    content BLOB NOT NULL
+    content BYTEA NOT NULL
 );
 CREATE TABLE card_rows (
     client_id BIGINT NOT NULL,
     code VARCHAR NOT NULL,
-    body BLOB NOT NULL,
+    body BYTEA NOT NULL,            -- a BLOB (BYTEA: the name both backends know)
     dictionary BIGINT NOT NULL,     -- card_dictionaries.id (0: none)
     dropped BOOLEAN NOT NULL
 );
