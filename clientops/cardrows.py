@@ -75,22 +75,41 @@ _PARTS = """
 """
 
 
+def _identity(alias: str) -> str:
+    """The JSON array of a client's columns, for the clients table under ``alias``."""
+    return "json_array(" + ", ".join(
+        f"{alias}.{name}::VARCHAR" if name in _TIMESTAMPS else f"{alias}.{name}"
+        for name in CLIENT_COLUMNS) + ")::VARCHAR"
+
+
 def build_sql(scope: str) -> str:
     """``client_id, code, body`` for the clients in ``scope`` (a condition on ``client_id``;
     for the clients table it reads ``id``): ``body`` is the JSON text, before compression."""
-    ident = ", ".join(f"c.{name}::VARCHAR" if name in _TIMESTAMPS else f"c.{name}"
-                      for name in CLIENT_COLUMNS)
     return f"""
         WITH s AS MATERIALIZED ({_PARTS.format(scope=scope)}),
         g AS (SELECT client_id,
                      '[' || array_to_string(list_sort(list(j::VARCHAR)), ',') || ']' AS sections
               FROM s GROUP BY client_id)
         SELECT c.id AS client_id, c.code,
-               '[' || json_array({ident})::VARCHAR || ',' || coalesce(g.sections, '[]') || ']'
-                   AS body
+               '[' || {_identity('c')} || ',' || coalesce(g.sections, '[]') || ']' AS body
         FROM (SELECT * FROM clients WHERE {scope.replace('client_id', 'id')}) c
         LEFT JOIN g ON g.client_id = c.id
     """
+
+
+def build_one(conn: duckdb.DuckDBPyConnection, client_id: int) -> tuple[int, str, str] | None:
+    """``client_id, code, body`` of one client, as :func:`build_sql` builds them (None: no such
+    client). Two plain queries and the sort in Python: planning :func:`build_sql`'s joins and
+    grouping cost twice as much as running both (docs/performance.md)."""
+    client = conn.execute(f"SELECT id, code, {_identity('c')} FROM clients c WHERE id = $id",
+                          {"id": client_id}).fetchone()
+    if client is None:
+        return None
+    rows = conn.execute(f"SELECT j::VARCHAR FROM ({_PARTS.format(scope='client_id = $id')})",
+                        {"id": client_id}).fetchall()
+    # sorted as DuckDB's list_sort sorts texts: by UTF-8 bytes, which is code point order
+    sections = ",".join(sorted(r[0] for r in rows))
+    return client[0], client[1], f"[{client[2]},[{sections}]]"
 
 
 # -- the derived-data protocol (clientops.derived) -----------------------------------------------
@@ -198,9 +217,8 @@ def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int],
     dict_id = cardcodec.newest(conn)
     if len(ids) <= POINT_LIMIT:
         # a plain equality: DuckDB reads each table through its client_id index
-        sql = build_sql("client_id = $id")
         for client_id in ids:
-            row = conn.execute(sql, {"id": client_id}).fetchone()
+            row = build_one(conn, client_id)
             conn.execute("DELETE FROM card_rows WHERE client_id = $id", {"id": client_id})
             if row is not None:  # None: deleted, or merged away
                 conn.execute("INSERT INTO card_rows VALUES ($id, $code, $body, $dict, false)",
