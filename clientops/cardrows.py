@@ -146,15 +146,14 @@ class CardRows:
             # transaction reserved is its own
             span = {"lo": min(r[0] for r in changes.audit),
                     "hi": max(r[1] for r in changes.audit)}
-            named = conn.execute(
-                "SELECT count(DISTINCT client_code) FROM audit_log WHERE id BETWEEN $lo AND $hi",
-                span).fetchone()
-            if named and named[0] + len(ids) + len(codes) > limit:
+            # one query: the codes named, up to one past the limit (enough to decide)
+            named = [r[0] for r in conn.execute(
+                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
+                " AND client_code IS NOT NULL LIMIT $cap", {**span, "cap": limit + 1}).fetchall()]
+            if len(named) + len(ids) + len(codes) > limit:
                 _drop_many(conn, ids, codes, span)
                 return
-            codes.update(r[0] for r in conn.execute(
-                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
-                " AND client_code IS NOT NULL", span).fetchall())
+            codes.update(named)
         ids.update(_clients_of(conn, codes))
         refresh(conn, ids, limit)
 
