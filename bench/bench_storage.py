@@ -6,8 +6,9 @@
 
 Prints:
 
-- the small demo book's size on disk, and the size of a copy without the kept card rows (what
-  dropping them would give; the copy is written next to the book and removed);
+- the small demo book's size on disk (its used and free blocks), the size of a fresh copy of
+  it, and of a fresh copy without the kept card rows (what dropping them would give; the copies
+  are written next to the book, in the book's storage format, and removed);
 - on the large book, interleaved sample by sample so that both variants see the same machine
   load and the same cache: one-client ``clients.update`` latency (median) with the card rows
   kept current by the write and without, and the card's data read (``book.card``) from the
@@ -20,6 +21,7 @@ by the writes of the "not kept" variant, are rebuilt at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -31,6 +33,7 @@ import duckdb
 
 import clientops
 from clientops import cardrows
+from clientops.db import create
 
 
 def size_mb(path: Path) -> float:
@@ -38,17 +41,30 @@ def size_mb(path: Path) -> float:
     return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 2**20
 
 
-def size_without_cards(path: Path) -> float:
-    """The size of a fresh copy of the book without its card rows (MB)."""
-    work = path.with_name(path.stem + ".nocards-work.duckdb")
-    fresh = path.with_name(path.stem + ".nocards.duckdb")
+def blocks(path: Path) -> str:
+    """The book's used and free blocks (MB)."""
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        used, free, size = conn.execute("SELECT used_blocks, free_blocks, block_size"
+                                        " FROM pragma_database_size()").fetchone()  # type: ignore[misc]
+    finally:
+        conn.close()
+    return f"{used * size / 2**20:,.0f} MB used, {free * size / 2**20:,.0f} MB free"
+
+
+def fresh_size(path: Path, drop: tuple[str, ...] = ()) -> float:
+    """The size of a fresh copy of the book (MB) without the tables ``drop``."""
+    work = path.with_name(path.stem + ".copy-work.duckdb")
+    fresh = path.with_name(path.stem + ".copy.duckdb")
     for f in (work, fresh):
         f.unlink(missing_ok=True)
     shutil.copyfile(path, work)
     try:
         conn = duckdb.connect(str(work))
-        conn.execute("DROP TABLE card_rows")
+        for table in drop:
+            conn.execute(f"DROP TABLE {table}")
         conn.close()
+        create(fresh)  # in the format clientops writes a new book in
         conn = duckdb.connect(str(fresh))
         name = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
         conn.execute(f"ATTACH '{work}' AS src (READ_ONLY)")
@@ -121,6 +137,7 @@ def large(path: Path, updates: int, cards: int) -> None:
     with store.transaction() as conn:  # the rows the "not kept" writes skipped
         ids = [book.clients.get(c).id for c in touched]
         cardrows.refresh(conn, ids)
+    print(f"load average {os.getloadavg()[0]:.1f}")
     book.close()
 
 
@@ -131,9 +148,11 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=100)
     parser.add_argument("--cards", type=int, default=500)
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}")
     if args.small:
-        print(f"{args.small.name}: {size_mb(args.small):,.0f} MB on disk, "
-              f"{size_without_cards(args.small):,.0f} MB without the kept card rows")
+        print(f"{args.small.name}: {size_mb(args.small):,.0f} MB on disk "
+              f"({blocks(args.small)}); a fresh copy {fresh_size(args.small):,.0f} MB, "
+              f"without the kept card rows {fresh_size(args.small, ('card_rows',)):,.0f} MB")
     if args.large:
         large(args.large, args.updates, args.cards)
 

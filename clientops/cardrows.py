@@ -4,7 +4,9 @@ DuckDB reads a row column by column: the client row alone (39 columns) costs ~1.
 sections ~2.4 ms at 1M clients, more when the blocks are cold. ``card_rows`` keeps, per client,
 the client row and the raw rows of the six sections as one JSON text, so a card is one index
 lookup and one text read (bench/bench_indicators.py; two texts, one per part, cost 0.2 ms more
-when cold).
+when cold). The text is kept compressed (:mod:`clientops.cardcodec`: zstd with a dictionary
+trained on the book's own cards, ~6× smaller); it is built in SQL, compressed in Python and
+written back in one statement.
 
 Kept current inside the write transaction, like the open balances: every write that changes a
 card's data either writes an audit row naming the client (:func:`clientops.audit.record` and the
@@ -17,7 +19,7 @@ tables. A change to more than :data:`REFRESH_LIMIT` clients at once
 :data:`POINT_LIMIT` (:func:`prefer_drop`), marks their rows ``dropped`` instead, so it stays as
 fast as before; their cards are then read from the tables (correct, a few ms slower) until
 :func:`fill_missing` (``clientops optimize``) writes them again. ``clientops check`` compares
-each kept row with one built from the tables (:func:`differences`).
+each kept row, decompressed, with one built from the tables (:func:`differences`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from . import derived, fields
+from . import cardcodec, derived, fields
+from .imports import registered
 
 # The card's identity: the client fields of the registry (clientops.fields.columns), in its
 # order — a field added there (with its migration) is kept here too. A row kept before a field
@@ -42,7 +46,7 @@ _TIMESTAMPS = {"created_at", "updated_at", "archived_at"}
 # (hash joins over the tables) up to REFRESH_LIMIT, dropped beyond.
 POINT_LIMIT = 32
 REFRESH_LIMIT = 20_000
-FILL_CHUNK = 50_000  # clients per statement when filling (memory: ~40 MB of JSON each)
+FILL_CHUNK = 50_000  # clients per statement when filling (memory: ~120 MB of JSON each)
 
 # The six sections' raw rows, in the layout card.build_card reads (see card._SECTIONS):
 # one JSON array per row, starting with the section number; money as text (exact decimals).
@@ -63,23 +67,41 @@ _PARTS = """
 """
 
 
+def _identity(alias: str) -> str:
+    """The JSON array of a client's columns, for the clients table under ``alias``."""
+    return "json_array(" + ", ".join(
+        f"{alias}.{name}::VARCHAR" if name in _TIMESTAMPS else f"{alias}.{name}"
+        for name in fields.columns()) + ")::VARCHAR"
+
+
 def build_sql(scope: str) -> str:
-    """``client_id, code, body, dropped`` for the clients in ``scope`` (a condition on
-    ``client_id``; for the clients table it reads ``id``)."""
-    ident = ", ".join(f"c.{name}::VARCHAR" if name in _TIMESTAMPS else f"c.{name}"
-                      for name in fields.columns())
+    """``client_id, code, body`` for the clients in ``scope`` (a condition on ``client_id``;
+    for the clients table it reads ``id``): ``body`` is the JSON text, before compression."""
     return f"""
         WITH s AS MATERIALIZED ({_PARTS.format(scope=scope)}),
         g AS (SELECT client_id,
                      '[' || array_to_string(list_sort(list(j::VARCHAR)), ',') || ']' AS sections
               FROM s GROUP BY client_id)
         SELECT c.id AS client_id, c.code,
-               '[' || json_array({ident})::VARCHAR || ',' || coalesce(g.sections, '[]') || ']'
-                   AS body,
-               false AS dropped
+               '[' || {_identity('c')} || ',' || coalesce(g.sections, '[]') || ']' AS body
         FROM (SELECT * FROM clients WHERE {scope.replace('client_id', 'id')}) c
         LEFT JOIN g ON g.client_id = c.id
     """
+
+
+def build_one(conn: duckdb.DuckDBPyConnection, client_id: int) -> tuple[int, str, str] | None:
+    """``client_id, code, body`` of one client, as :func:`build_sql` builds them (None: no such
+    client). Two plain queries and the sort in Python: planning :func:`build_sql`'s joins and
+    grouping cost twice as much as running both (docs/performance.md)."""
+    client = conn.execute(f"SELECT id, code, {_identity('c')} FROM clients c WHERE id = $id",
+                          {"id": client_id}).fetchone()
+    if client is None:
+        return None
+    rows = conn.execute(f"SELECT j::VARCHAR FROM ({_PARTS.format(scope='client_id = $id')})",
+                        {"id": client_id}).fetchall()
+    # sorted as DuckDB's list_sort sorts texts: by UTF-8 bytes, which is code point order
+    sections = ",".join(sorted(r[0] for r in rows))
+    return client[0], client[1], f"[{client[2]},[{sections}]]"
 
 
 # -- the derived-data protocol (clientops.derived) -----------------------------------------------
@@ -101,7 +123,7 @@ class CardRows:
 
     name = "card_rows"
     order = 30
-    built_by: str | None = "0009_card_rows"
+    built_by: str | None = "0015_card_rows_compressed"
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Rebuild (or drop, beyond the limits) the card rows of the clients noted."""
@@ -116,15 +138,14 @@ class CardRows:
             # transaction reserved is its own
             span = {"lo": min(r[0] for r in changes.audit),
                     "hi": max(r[1] for r in changes.audit)}
-            named = conn.execute(
-                "SELECT count(DISTINCT client_code) FROM audit_log WHERE id BETWEEN $lo AND $hi",
-                span).fetchone()
-            if named and named[0] + len(ids) + len(codes) > limit:
+            # one query: the codes named, up to one past the limit (enough to decide)
+            named = [r[0] for r in conn.execute(
+                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
+                " AND client_code IS NOT NULL LIMIT $cap", {**span, "cap": limit + 1}).fetchall()]
+            if len(named) + len(ids) + len(codes) > limit:
                 _drop_many(conn, ids, codes, span)
                 return
-            codes.update(r[0] for r in conn.execute(
-                "SELECT DISTINCT client_code FROM audit_log WHERE id BETWEEN $lo AND $hi"
-                " AND client_code IS NOT NULL", span).fetchall())
+            codes.update(named)
         ids.update(_clients_of(conn, codes))
         refresh(conn, ids, limit)
 
@@ -184,21 +205,48 @@ def refresh(conn: duckdb.DuckDBPyConnection, client_ids: Iterable[int],
         conn.execute("UPDATE card_rows SET dropped = true"
                      " WHERE client_id IN (SELECT unnest($ids))", {"ids": ids})
         return
+    dict_id = cardcodec.newest(conn)
     if len(ids) <= POINT_LIMIT:
         # a plain equality: DuckDB reads each table through its client_id index
-        sql = build_sql("client_id = $id")
         for client_id in ids:
+            row = build_one(conn, client_id)
             conn.execute("DELETE FROM card_rows WHERE client_id = $id", {"id": client_id})
-            conn.execute(f"INSERT INTO card_rows {sql}", {"id": client_id})
+            if row is not None:  # None: deleted, or merged away
+                conn.execute("INSERT INTO card_rows VALUES ($id, $code, $body, $dict, false)",
+                             {"id": row[0], "code": row[1], "dict": dict_id,
+                              "body": cardcodec.encode(conn, dict_id, [row[2]])[0]})
         return
     scope = "client_id IN (SELECT unnest($ids))"
     conn.execute(f"DELETE FROM card_rows WHERE {scope}", {"ids": ids})
-    conn.execute(f"INSERT INTO card_rows {build_sql(scope)}", {"ids": ids})
+    _insert(conn, build_sql(scope), {"ids": ids}, dict_id)
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any],
+            dict_id: int) -> None:
+    """Insert the rows that ``sql`` (:func:`build_sql`) builds, their bodies compressed with
+    dictionary ``dict_id``: the texts come to Python and go back in one statement."""
+    built = conn.execute(sql, params).to_arrow_table()
+    if not built.num_rows:
+        return
+    bodies = cardcodec.encode(conn, dict_id, built.column("body").to_pylist())
+    packed = pa.table({"client_id": built.column("client_id"), "code": built.column("code"),
+                       "body": pa.array(bodies, pa.binary())})
+    with registered(conn, "_card_rows_packed", packed):
+        conn.execute("INSERT INTO card_rows SELECT client_id, code, body, $dict, false"
+                     " FROM _card_rows_packed", {"dict": dict_id})
 
 
 def rebuild_all(conn: duckdb.DuckDBPyConnection) -> int:
-    """Every client's card row, rebuilt (the demo, a migration); returns how many."""
+    """Every client's card row, rebuilt (the demo, a migration, ``clientops optimize
+    --all``) with a dictionary trained anew on a sample of them; returns how many."""
     conn.execute("DELETE FROM card_rows")
+    sample = [r[0] for r in conn.execute(
+        f"SELECT id FROM clients USING SAMPLE reservoir({cardcodec.SAMPLES} ROWS)"
+        " REPEATABLE (17)").fetchall()]
+    if len(sample) >= cardcodec.MIN_SAMPLES:
+        built = conn.execute(build_sql("client_id IN (SELECT unnest($ids))"),
+                             {"ids": sample}).to_arrow_table()
+        cardcodec.train(conn, built.column("body").to_pylist())
     return fill_missing(conn)
 
 
@@ -212,6 +260,7 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
         return 0
     written = 0
     sql = build_sql("client_id BETWEEN $lo AND $hi")
+    dict_id = cardcodec.newest(conn)
     for lo in range(int(bounds[0]), int(bounds[1]) + 1, FILL_CHUNK):
         hi = lo + FILL_CHUNK - 1
         missing = conn.execute(
@@ -226,28 +275,39 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
             continue
         conn.execute("DELETE FROM card_rows WHERE client_id BETWEEN $lo AND $hi",
                      {"lo": lo, "hi": hi})
-        conn.execute(f"INSERT INTO card_rows {sql}", {"lo": lo, "hi": hi})
+        _insert(conn, sql, {"lo": lo, "hi": hi}, dict_id)
         written += int(missing[0]) if missing else 0
     return written
 
 
 def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The kept rows (not dropped) that differ from the tables: one line, up to 10 clients."""
-    if not derived.table_exists(conn, "card_rows"):
-        return []  # a book being migrated
-    have = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns"
-                                       " WHERE table_name = 'clients'").fetchall()}
-    if not have >= set(fields.columns()):
+    columns = {(r[0], r[1]) for r in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_name IN ('clients', 'card_rows')").fetchall()}
+    if ("card_rows", "dictionary") not in columns:
+        return []  # a book being migrated (no card rows yet, or rows not yet compressed)
+    if not columns >= {("clients", name) for name in fields.columns()}:
         return []  # a book being migrated: the card rows are filled at the end
-    wrong = conn.execute(f"""
-        SELECT coalesce(k.client_id, f.client_id) FROM card_rows k
-        LEFT JOIN ({build_sql('TRUE')}) f USING (client_id)
-        WHERE NOT k.dropped AND (f.client_id IS NULL OR k.code IS DISTINCT FROM f.code
-           OR k.body IS DISTINCT FROM f.body)
-        ORDER BY 1 LIMIT 10""").fetchall()
+    bounds = conn.execute("SELECT min(client_id), max(client_id) FROM card_rows").fetchone()
+    if not bounds or bounds[0] is None:
+        return []
+    wrong: list[int] = []
+    sql = build_sql("client_id BETWEEN $lo AND $hi")
+    for lo in range(int(bounds[0]), int(bounds[1]) + 1, FILL_CHUNK):
+        span = {"lo": lo, "hi": lo + FILL_CHUNK - 1}
+        fresh = {r[0]: (r[1], r[2]) for r in conn.execute(sql, span).fetchall()}
+        for client_id, code, body, dict_id in conn.execute(
+                "SELECT client_id, code, body, dictionary FROM card_rows"
+                " WHERE client_id BETWEEN $lo AND $hi AND NOT dropped ORDER BY client_id",
+                span).fetchall():
+            if fresh.get(client_id) != (code, cardcodec.decode(conn, dict_id, body)):
+                wrong.append(client_id)
+        if len(wrong) >= 10:
+            break
     if not wrong:
         return []
-    return [f"out of date for clients {[r[0] for r in wrong]}"]
+    return [f"out of date for clients {wrong[:10]}"]
 
 
 def check(conn: duckdb.DuckDBPyConnection) -> None:
@@ -263,7 +323,7 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
 # Only the equality on code: with "AND NOT dropped" as well DuckDB scanned the table instead of
 # using the index (3 ms instead of 0.3 ms at 1M clients); the dropped flag is read and tested here.
 _READ = """
-    SELECT body, dropped,
+    SELECT body, dictionary, dropped,
            (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
     FROM card_rows WHERE code = ?"""
 
@@ -303,10 +363,10 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
          ) -> tuple[dict[str, Any], list[tuple[Any, ...]]] | None:
     """The client row (with ``_fy_month``) and the six sections' rows, or None when the
     client has no kept row (unknown code, or dropped by a large change)."""
-    row = next((r for r in conn.execute(_READ, [code]).fetchall() if not r[1]), None)
+    row = next((r for r in conn.execute(_READ, [code]).fetchall() if not r[2]), None)
     if row is None:
         return None
-    values, sections = json.loads(row[0])
+    values, sections = json.loads(cardcodec.decode(conn, row[1], row[0]))
     names = fields.columns()
     if len(values) != len(names):  # kept before a field was added: read from the tables
         return None
@@ -319,5 +379,5 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
             client[name] = datetime.fromisoformat(client[name])
         elif declared.sql == "DATE":
             client[name] = _day(client[name])
-    client["_fy_month"] = row[2]
+    client["_fy_month"] = row[3]
     return client, [_row(r) for r in sections]

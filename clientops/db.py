@@ -71,6 +71,10 @@ CHECKPOINT_THRESHOLD = "256MB"
 # the apply (bench/bench_bank.py). Such a write commits under this threshold
 # (:meth:`Store.defer_checkpoint`), and the checkpoint waits as above.
 DEFERRED_CHECKPOINT_THRESHOLD = "64GB"
+# A new book is written in the storage format of the DuckDB clientops pins (duckdb's default
+# stays readable by DuckDB 1.0): its indexes and texts take ~15 MB less a 100,000-client demo
+# book (docs/performance.md). A book created before keeps the format it was created in.
+STORAGE_VERSION = "v1.5.0"
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
 
 
@@ -111,6 +115,18 @@ def _holder(err: Exception) -> str:
     if not match:
         return "another process"
     return f"process {match['pid']} ({match['prog']})"
+
+
+def create(path: Path) -> None:
+    """Create an empty DuckDB file at ``path`` in :data:`STORAGE_VERSION`'s format (a
+    ``connect`` would create it in DuckDB's oldest readable one)."""
+    conn = duckdb.connect()
+    try:
+        conn.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS new_book"
+                     f" (STORAGE_VERSION '{STORAGE_VERSION}')")
+        conn.execute("DETACH new_book")
+    finally:
+        conn.close()
 
 
 class _Waiters:
@@ -267,6 +283,8 @@ class Store:
         try:
             while True:
                 try:
+                    if not self.connect_read_only and not self.path.exists():
+                        create(self.path)
                     conn = duckdb.connect(str(self.path), read_only=self.connect_read_only)
                     self.connects += 1
                     # SET, not a connect() config: every connection of the process to one file

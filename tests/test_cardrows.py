@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 import clientops
-from clientops import cardrows, fields
+from clientops import cardcodec, cardrows, fields, schema
 from clientops.cli import main as cli
+from clientops.demo import build_demo
 
 
 @pytest.fixture
@@ -156,7 +157,9 @@ def test_a_book_from_before_the_card_rows_gets_them_when_migrated(tmp_path: Path
     handmade.build(old)
     with old.store.transaction() as conn:
         conn.execute("DROP TABLE card_rows")
-        conn.execute("DELETE FROM schema_migrations WHERE name = '0009_card_rows'")
+        conn.execute("DROP TABLE card_dictionaries")
+        conn.execute("DELETE FROM schema_migrations WHERE name IN"
+                     " ('0009_card_rows', '0015_card_rows_compressed')")
     old.close()
     book = clientops.open(path, actor="t")
     try:
@@ -253,3 +256,73 @@ def test_a_bulk_correction_drops_rather_than_rebuilds_past_a_few_clients(
     for c in (codes.a, codes.b, codes.c):                          # a task each: other
         book.tasks.add(c, "call")                                  # writes still rebuild
     assert dropped <= set(kept_rows(book))
+
+
+def test_a_book_with_text_card_rows_gets_them_compressed_when_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = clientops.open(path, actor="t")
+    handmade.build(old)
+    with old.store.transaction() as conn:   # the book as clientops left it before 0014
+        conn.execute("DROP TABLE card_rows")
+        conn.execute("DROP TABLE card_dictionaries")
+        conn.execute(schema.CARD_ROWS)
+        conn.execute(f"INSERT INTO card_rows SELECT client_id, code, body, false"
+                     f" FROM ({cardrows.build_sql('TRUE')})")
+        conn.execute("DELETE FROM schema_migrations WHERE name = '0015_card_rows_compressed'")
+    old.close()
+    book = clientops.open(path, actor="t")
+    try:
+        kept = kept_rows(book)
+        assert len(kept) == book.counts()["clients"] == 4
+        assert all(isinstance(body, bytes) for _, body, _, _ in kept.values())
+        code = book.clients.list()["code"].iloc[0]
+        assert as_tuple(book.card(code)) == as_tuple(from_tables(book, code))
+        with book.store.connection() as conn:
+            assert cardrows.differences(conn) == []
+    finally:
+        book.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> clientops.Book:
+    """A demo book with enough clients to train a dictionary on."""
+    book = clientops.open(tmp_path / "demo.duckdb", actor="t")
+    build_demo(book, clients=cardcodec.MIN_SAMPLES + 100, progress=False,
+               today=date(2026, 12, 1))
+    return book
+
+
+def dictionaries(book: clientops.Book) -> dict[int, int]:
+    """How many kept rows each dictionary wrote."""
+    with book.store.connection() as conn:
+        return dict(conn.execute("SELECT dictionary, count(*) FROM card_rows"
+                                 " GROUP BY ALL").fetchall())
+
+
+def test_rows_are_compressed_with_a_dictionary_trained_on_the_book(demo: clientops.Book) -> None:
+    counts = dictionaries(demo)
+    (dict_id, rows), = counts.items()        # one dictionary wrote every row
+    assert dict_id != cardcodec.NONE and rows == demo.counts()["clients"]
+    with demo.store.connection() as conn:
+        texts, packed = conn.execute(
+            f"SELECT sum(length(f.body)), sum(octet_length(k.body)) FROM card_rows k"
+            f" JOIN ({cardrows.build_sql('TRUE')}) f USING (client_id)").fetchone()
+    assert packed * 4 < texts                 # 2.4 KB of JSON a client: ~6× smaller
+    code = demo.clients.list()["code"].iloc[7]
+    assert as_tuple(demo.card(code)) == as_tuple(from_tables(demo, code))
+
+
+def test_rows_written_with_an_older_dictionary_still_read(demo: clientops.Book) -> None:
+    (old,) = dictionaries(demo)
+    codes = demo.clients.list()["code"].tolist()[:3]
+    with demo.store.transaction() as conn:   # a new dictionary, from other samples
+        texts = [r[2] for r in conn.execute(cardrows.build_sql("client_id % 7 <> 0")).fetchall()]
+        new = cardcodec.train(conn, texts)
+    assert new not in (old, cardcodec.NONE)
+    demo.clients.update(codes[1], city="Lyon")  # written with the newest
+    assert dictionaries(demo) == {old: demo.counts()["clients"] - 1, new: 1}
+    for code in codes:
+        assert as_tuple(demo.card(code)) == as_tuple(from_tables(demo, code))
+    assert demo.card(codes[1]).identity["city"] == "Lyon"
+    with demo.store.connection() as conn:
+        assert cardrows.differences(conn) == []

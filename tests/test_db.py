@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 import clientops
+from clientops import db
 from clientops.book import Book
 from clientops.db import Store
 from clientops.errors import ClientOpsError, DatabaseBusy
@@ -507,3 +508,14 @@ def test_write_connections_leave_checkpoints_to_closing_time(db_path: Path) -> N
         assert conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == (
             "244.1 MiB",)  # 256MB, shown in MiB
     store.close()
+
+
+def test_a_new_book_is_written_in_the_pinned_duckdb_storage_format(tmp_path: Path) -> None:
+    # DuckDB's default format is the one DuckDB 1.0 reads: larger indexes and texts
+    book = clientops.open(tmp_path / "new.duckdb", actor="t")
+    with book.store.connection() as conn:
+        tags = conn.execute("SELECT tags FROM duckdb_databases()"
+                            " WHERE database_name = current_database()").fetchone()
+    book.close()
+    assert tags is not None
+    assert tags[0]["storage_version"] == f"{db.STORAGE_VERSION}+"
