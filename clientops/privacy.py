@@ -123,9 +123,31 @@ def anonymise_client(book: Book, code: str) -> None:
             "UPDATE mandate_amendments SET old_iban = NULL, new_iban = NULL WHERE mandate_id IN"
             " (SELECT id FROM sepa_mandates WHERE client_id = ?)", [client_id])
         _scrub_history(conn, _among("client_code", codes), codes, searched)
+        _clear_bank_traces(conn, [row["id"] for row in (client, *merged)],
+                           [row.get("iban") for row in (client, *merged)]
+                           + [r[0] for r in mandates], searched)
         for row in (client, *merged):
             audit.record(conn, book, entity="client", entity_id=row["id"],
                          client_code=row["code"], action="anonymise")
+
+
+def _clear_bank_traces(conn: Any, client_ids: list[int], ibans: list[str | None],
+                       searched: list[str]) -> None:
+    """The person's name and account on the bank statement lines matched to them or paid from
+    one of their accounts, the accounts remembered for them; the remittance texts lose the
+    searched values (the invoice numbers they quote stay)."""
+    ids = ", ".join(str(int(i)) for i in client_ids)
+    accounts = sorted({i for i in ibans if i} | {r[0] for r in conn.execute(
+        f"SELECT iban FROM bank_ibans WHERE client_id IN ({ids})").fetchall()})
+    conn.execute(f"DELETE FROM bank_ibans WHERE client_id IN ({ids})")
+    where = f"client_id IN ({ids}) OR list_contains(?, counterparty_iban)"
+    conn.execute(f"UPDATE bank_lines SET counterparty_name = NULL, counterparty_iban = NULL"
+                 f" WHERE {where}", [accounts])
+    for value in searched:
+        conn.execute(
+            "UPDATE bank_lines SET remittance = regexp_replace(remittance, ?, ?, 'gi')"
+            f" WHERE client_id IN ({ids}) AND contains(lower(remittance), ?)",
+            [re.escape(value), ANONYMISED, value])
 
 
 def anonymise_contact(book: Book, contact_id: int) -> None:

@@ -438,3 +438,27 @@ def test_the_cli_imports_a_statement_and_prints_a_summary(
     assert "cannot be read" in capsys.readouterr().err
     with clientops.open(db_path, read_only=True) as book:
         assert book.documents.get("F-2026-0001").open_amount == 0
+
+
+def test_anonymising_a_person_clears_their_name_and_account_from_the_statements(
+        world: World) -> None:
+    book = world.book
+    book.bank.import_statement(DATA / "camt053_001_02.xml")
+    unknown = book.bank.unmatched()
+    row = unknown.loc[unknown["counterparty_name"] == "INCONNU SARL"].iloc[0]
+    line = int(row["line"])
+    person = book.clients.create(kind="individual", first_name="Jeanne", last_name="Inconnu",
+                                 name="Jeanne Inconnu").code
+    book.bank.match(line, person, remember_iban=True)
+    with book.store.connection() as conn:
+        remembered = conn.execute("SELECT count(*) FROM bank_ibans").fetchone()[0]
+    assert remembered == 1
+    book.clients.anonymise(person)
+    kept = book.bank.lines().set_index("line").loc[line]
+    assert kept[["counterparty_name", "counterparty_iban"]].isna().all()
+    assert kept["code"] == person
+    assert kept["amount"] == row["amount"]  # the accounting record stays
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM bank_ibans").fetchone()[0] == 0
+    others = book.bank.lines()
+    assert others.loc[others["line"] != line, "counterparty_name"].notna().any()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pickle
+import runpy
 import string
 from pathlib import Path
 
@@ -78,3 +79,10 @@ def test_an_unknown_code_is_refused_not_shown_raw() -> None:
     with pytest.raises(KeyError, match="no 'fr' text for the error code 'nothing.here'"):
         text("nothing.here", "fr")
     assert Coded("siren.length").message("fr") == "un SIREN compte exactement 9 chiffres"
+
+
+def test_the_documentation_lists_every_code() -> None:
+    make = runpy.run_path(str(PACKAGE.parent / "docs" / "make_error_codes.py"))
+    page = PACKAGE.parent / "docs" / "error-codes.md"
+    assert page.read_text(encoding="utf-8") == make["page"](), \
+        "run: .venv/bin/python docs/make_error_codes.py"
