@@ -213,22 +213,67 @@ def _amend_mandates(
     found_sql = (
         "SELECT m.id AS entity_id, c.code, m.iban AS old_iban, c.iban AS new_iban,"
         " m.bic AS old_bic, c.bic AS new_bic, m.sequence AS old_sequence"
-        " FROM sepa_mandates m JOIN {clients} w ON w.client_id = m.client_id"
-        " JOIN clients c ON c.id = m.client_id"
+        " FROM sepa_mandates m {clients} JOIN clients c ON c.id = m.client_id"
         " WHERE m.status = 'active' AND c.iban IS NOT NULL AND m.iban <> c.iban")
     if len(items) <= POINT_ROWS:
-        found = conn.execute(
-            found_sql.format(clients="(SELECT unnest(?::BIGINT[]) AS client_id)"),
-            [[int(i) for i in items["client_id"].tolist()]]).df()
+        found = _amend_points(conn, book, items)
     else:
-        table = pa.table({"client_id": pa.array(items["client_id"].to_numpy(dtype="int64"))})
-        conn.register("bulk_iban", table)
-        try:
-            found = conn.execute(found_sql.format(clients="bulk_iban")).df()
-        finally:
-            conn.unregister("bulk_iban")
+        found = _amend_set(conn, book, items, found_sql)
     if found.empty:
         return 0
+    parts = []
+    for name in ("iban", "bic", "sequence"):
+        part = pd.DataFrame({
+            "entity_id": found["entity_id"], "code": found["code"], "field": name,
+            "old": found[f"old_{name}"].astype(object),
+            "new": found[f"new_{name}"].astype(object) if name != "sequence" else "FRST",
+        })
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["old"].fillna("\0") != rows["new"].fillna("\0")]
+    return record_items(conn, book, rows, changeset_id, entity="mandate", action="amend", source=source)
+
+
+_AMENDED = ["entity_id", "code", "old_iban", "new_iban", "old_bic", "new_bic", "old_sequence"]
+
+
+def _amend_points(conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame
+                  ) -> pd.DataFrame:
+    """:func:`_amend_mandates` for a few clients: index lookups and parametrised writes."""
+    rows = []
+    for client_id in dict.fromkeys(int(i) for i in items["client_id"].tolist()):
+        client = conn.execute("SELECT code, iban, bic FROM clients WHERE id = ?",
+                              [client_id]).fetchone()
+        if client is None or client[1] is None:
+            continue
+        rows += [(mandate_id, client[0], old_iban, client[1], old_bic, client[2], sequence)
+                 for mandate_id, old_iban, old_bic, sequence in conn.execute(
+                     "SELECT id, iban, bic, sequence FROM sepa_mandates"
+                     " WHERE client_id = ? AND status = 'active'", [client_id]).fetchall()
+                 if old_iban is not None and old_iban != client[1]]
+    if rows:
+        first = book.store.reserve(conn, "amendment", len(rows))
+        conn.executemany("INSERT INTO mandate_amendments VALUES (?, ?, now(), ?, ?, ?)",
+                         [[first + i, r[0], r[2], r[3], book.actor] for i, r in enumerate(rows)])
+        conn.executemany(
+            "UPDATE sepa_mandates SET iban = ?, bic = ?, sequence = 'FRST',"
+            " amended_on = current_date, version = version + 1, updated_at = now() WHERE id = ?",
+            [[r[3], r[5], r[0]] for r in rows])
+    return pd.DataFrame(rows, columns=_AMENDED, dtype=object)
+
+
+def _amend_set(conn: duckdb.DuckDBPyConnection, book: Book, items: pd.DataFrame,
+               found_sql: str) -> pd.DataFrame:
+    """:func:`_amend_mandates` for many clients: registered tables, set-based writes."""
+    table = pa.table({"client_id": pa.array(items["client_id"].to_numpy(dtype="int64"))})
+    conn.register("bulk_iban", table)
+    try:
+        found = conn.execute(found_sql.format(
+            clients="JOIN bulk_iban w ON w.client_id = m.client_id")).df()
+    finally:
+        conn.unregister("bulk_iban")
+    if found.empty:
+        return found
     first = book.store.reserve(conn, "amendment", len(found))
     conn.register("bulk_amend", found)
     try:
@@ -241,17 +286,7 @@ def _amend_mandates(
             " FROM bulk_amend a WHERE m.id = a.entity_id")
     finally:
         conn.unregister("bulk_amend")
-    parts = []
-    for name in ("iban", "bic", "sequence"):
-        part = pd.DataFrame({
-            "entity_id": found["entity_id"], "code": found["code"], "field": name,
-            "old": found[f"old_{name}"].astype(object),
-            "new": found[f"new_{name}"].astype(object) if name != "sequence" else "FRST",
-        })
-        parts.append(part)
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows[rows["old"].fillna("\0") != rows["new"].fillna("\0")]
-    return record_items(conn, book, rows, changeset_id, entity="mandate", action="amend", source=source)
+    return found
 
 
 def restore_entities(

@@ -73,6 +73,8 @@ class Field:
       mandate_rule: its rule depends on an active SEPA mandate.
       public_body: only a public body holds it (Chorus Pro).
       sensitive: a bank account number: masked outside the payment form.
+      compact: a code or identifier, the same whatever its spaces and case (a form compares
+        what is typed with what is stored that way: ``FR76 3000…`` is the stored IBAN).
       form: ``identity``, ``delivery``, ``einvoicing`` or ``payment``; None: in no form.
       placeholder, hint: the form input's example and help (English, translated by the UI).
       listed: a column of the client list and of its exports.
@@ -104,6 +106,7 @@ class Field:
     mandate_rule: bool = False
     public_body: bool = False
     sensitive: bool = False
+    compact: bool = False
     form: str | None = None
     placeholder: str | None = None
     hint: str | None = None
@@ -166,33 +169,33 @@ DECLARED: tuple[Field, ...] = (
           sort="value"),
     Field("code", ("Code", "Code"), python=str, default=_REQUIRED, editable=False, listed=True,
           sort="value", search="plain"),
+    Field("name", ("Name", "Nom"), python=str, default=_REQUIRED, blank="cleaner",
+          clean=cleaning.text(200, required=True), limit=200, coupled=_ORG, form="identity",
+          listed=True, sort="text", search="accented"),
     Field("kind", ("Type", "Type"), python=str, default=_REQUIRED, blank="cleaner",
           choices={"company": ("Company", "Entreprise"),
                    "individual": ("Individual", "Particulier"),
                    "public_body": ("Public body", "Organisme public")},
           derives=("name",), reads=("first_name", "last_name"), coupled=_ORG,
           form="identity", listed=True, sort="text", card="identity"),
-    Field("name", ("Name", "Nom"), python=str, default=_REQUIRED, blank="cleaner",
-          clean=cleaning.text(200, required=True), limit=200, coupled=_ORG, form="identity",
-          listed=True, sort="text", search="accented"),
     Field("first_name", ("First name", "Prénom"), blank="cleaner", limit=100,
           derives=("name",), reads=("kind", "last_name"), coupled=_ORG, form="identity"),
     Field("last_name", ("Last name", "Nom de famille"), blank="cleaner", limit=100,
           derives=("name",), reads=("kind", "first_name"), coupled=_ORG, form="identity"),
-    Field("siren", ("SIREN", "SIREN"), clean=cleaning.siren, unique="unless_allowed",
+    Field("siren", ("SIREN", "SIREN"), compact=True, clean=cleaning.siren, unique="unless_allowed",
           reads=("siret", "vat_number", "einvoicing_address"), coupled=_ORG, form="identity",
           placeholder="732 829 320", listed=True, sort="value", search="identifier",
           card="identity"),
-    Field("siret", ("SIRET", "SIRET"), clean=cleaning.siret, unique="unless_allowed",
+    Field("siret", ("SIRET", "SIRET"), compact=True, clean=cleaning.siret, unique="unless_allowed",
           derives=("siren",), reads=("siren", "einvoicing_address"), coupled=_ORG,
           form="identity", placeholder="732 829 320 00074", listed=True, sort="value",
           search="identifier", card="identity"),
-    Field("vat_number", ("VAT number", "N° TVA intracom."), clean=cleaning.vat_number,
+    Field("vat_number", ("VAT number", "N° TVA intracom."), compact=True, clean=cleaning.vat_number,
           unique="unless_allowed", reads=("siren",), coupled=_ORG, form="identity",
           placeholder="FR44 732829320", listed=True, search="identifier", card="identity"),
     Field("email", ("Email", "Email"), clean=cleaning.email, form="identity", listed=True,
           sort="text", search="plain", card="identity"),
-    Field("phone", ("Phone", "Téléphone"), clean=cleaning.phone, reads=("country",),
+    Field("phone", ("Phone", "Téléphone"), compact=True, clean=cleaning.phone, reads=("country",),
           coupled=_PLACE, form="identity", listed=True, card="identity"),
     Field("website", ("Website", "Site web"), blank="cleaner", clean=cleaning.website,
           limit=200, form="identity"),
@@ -206,7 +209,7 @@ DECLARED: tuple[Field, ...] = (
     Field("city", ("City", "Ville"), blank="cleaner", limit=100, form="identity", listed=True,
           sort="text", search="accented", card="address"),
     Field("country", ("Country", "Pays"), python=str, default="FR", blank="required",
-          clean=cleaning.country, coupled=_PLACE, kept=True, form="identity",
+          compact=True, clean=cleaning.country, coupled=_PLACE, kept=True, form="identity",
           placeholder="FR", listed=True, sort="value", card="address"),
     Field("delivery_address_line1", ("Delivery address", "Adresse de livraison"),
           blank="cleaner", limit=200, form="delivery"),
@@ -226,7 +229,7 @@ DECLARED: tuple[Field, ...] = (
                    "pt": ("Portuguese", "Portugais")},
           form="identity"),
     Field("currency", ("Currency", "Devise"), python=str, default="EUR", blank="required",
-          clean=cleaning.currency, form="identity", placeholder="EUR"),
+          compact=True, clean=cleaning.currency, form="identity", placeholder="EUR"),
     Field("payment_method", ("Payment method", "Mode de paiement"), python=str,
           default="transfer", blank="cleaner",
           choices={"transfer": ("Bank transfer", "Virement bancaire"),
@@ -247,11 +250,11 @@ DECLARED: tuple[Field, ...] = (
     Field("accounting_account", ("Accounting account", "Compte comptable"),
           clean=cleaning.account, unique="always", own_default=True, form="identity",
           hint="empty: generated from the code", listed=True, sort="value", card="identity"),
-    Field("iban", ("IBAN", "IBAN"), clean=cleaning.iban, unique="unless_allowed",
+    Field("iban", ("IBAN", "IBAN"), compact=True, clean=cleaning.iban, unique="unless_allowed",
           derives=("bic", "bank_name"), reads=("payment_method",), coupled=_BANK,
           mandate_rule=True, sensitive=True, form="payment",
           placeholder="FR76 3000 6000 0112 3456 7890 189", listed=True, card="payment"),
-    Field("bic", ("BIC", "BIC"), clean=cleaning.bic, reads=("iban",), coupled=_BANK,
+    Field("bic", ("BIC", "BIC"), compact=True, clean=cleaning.bic, reads=("iban",), coupled=_BANK,
           form="payment", hint="empty: taken from the IBAN", listed=True, card="payment"),
     Field("bank_name", ("Bank", "Banque"), blank="cleaner", limit=200, coupled=_BANK,
           form="payment", card="payment"),

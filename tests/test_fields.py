@@ -122,6 +122,11 @@ def legal_form(book: clientops.Book, backend: str) -> Iterator[fields.Field]:
     finally:
         fields.unregister("legal_form")
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
+        if backend == "postgres":  # the test run's server database is reused by other tests
+            with book.store.transaction() as conn:
+                conn.execute(f"CALL postgres_execute('{ALIAS}', ?)",
+                             ["ALTER TABLE clients DROP COLUMN IF EXISTS legal_form"])
+                conn.execute("CALL pg_clear_cache()")
 
 
 def test_a_new_field_is_created_updated_read_and_listed(book: clientops.Book,

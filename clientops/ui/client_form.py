@@ -92,11 +92,9 @@ def errors_by_field(errors: Any) -> dict[str, str]:
 
 
 def _code_like(field: str) -> bool:
-    """Compared without spaces or case: identifiers and codes (the fields the registry cleans
-    with a cleaner of their own, shown in a text input, not free text)."""
+    """Compared without spaces or case: the registry's codes and identifiers (``compact``)."""
     declared = fields.get(field)
-    return declared is not None and declared.clean is not None and declared.limit is None \
-        and declared.widget == "text"
+    return declared is not None and declared.compact
 
 
 
