@@ -163,15 +163,15 @@ class Bulk:
                 "SELECT status, description, source FROM changesets WHERE id = ?", [changeset_id]
             ).fetchone()
             if row is None:
-                raise NotFound(f"There is no change set {changeset_id}.")
+                raise NotFound("changeset.not_found", id=changeset_id)
             status, description, source = row
             if status == "undone":
-                raise ConflictError(f"Change set {changeset_id} was already undone.")
+                raise ConflictError("changeset.undone", id=changeset_id)
             if source == "delete":
-                raise ConflictError("Deleted clients cannot be brought back by undo.")
+                raise ConflictError("changeset.deleted_clients")
             items = _items(conn, changeset_id)
             if items.empty:
-                raise ConflictError(f"Change set {changeset_id} changed nothing that can be undone.")
+                raise ConflictError("changeset.nothing_to_undo", id=changeset_id)
             _refuse_conflicts(conn, changeset_id, items)
             undo_id = new_changeset(
                 conn, self.book, source="undo", rows=len(items), undo_of=changeset_id,
@@ -250,11 +250,9 @@ def _refuse_conflicts(conn: duckdb.DuckDBPyConnection, changeset_id: int, items:
     if found:
         shown = ", ".join(f"{code} ({what})" for code, what in found[:20])
         more = "…" if len(found) > 20 else ""
-        raise ConflictError(
-            f"Cannot undo change set {changeset_id}: these were changed again since — {shown}{more}."
-            " Correct them by hand or undo the later change first.",
-            fields=tuple(sorted({what for _, what in found})),
-        )
+        raise ConflictError("changeset.changed_since",
+                            fields=tuple(sorted({what for _, what in found})),
+                            id=changeset_id, shown=shown + more)
 
 
 __all__ = ["Bulk", "ChangeSet", "PREVIEW_COLUMNS", "build", "check_unique", "selection_codes",

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 from .changeset import new_changeset, record_items, write_client_changes
-from .clients import describe_attachments
+from .clients import Attachments
+from .errors import Coded
 
 if TYPE_CHECKING:
     from .book import Book
@@ -93,8 +94,8 @@ def delete_many(book: Book, codes: list[str]) -> pd.DataFrame:
                 counts.setdefault(int(client_id), {})[str(kind)] = int(n)
             code_of = dict(zip(found["client_id"], found["code"], strict=True))
             for client_id, what in counts.items():
-                reasons[code_of[client_id]] = (
-                    f"{describe_attachments(what)} attached: archive it instead")
+                reasons[code_of[client_id]] = Coded(
+                    "client.attached_archive", attachments=Attachments(what)).message()
             gone = found[~found["client_id"].isin(list(counts))]
             if not gone.empty:
                 ids = pa.table({"id": pa.array(gone["client_id"].to_numpy(dtype="int64"))})

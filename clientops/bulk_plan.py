@@ -74,9 +74,10 @@ def _computed() -> tuple[str, ...]:
 READ_ONLY_CODES = {"einvoicing_flow": "bulk.computed", "status": "bulk.status", "code": "bulk.code"}
 
 
-def _en(code: str, **params: Any) -> str:
-    """The preview's ``error`` text of a code (English; ``error_code`` holds the code)."""
-    return error_text(code, "en", **params)
+def _said(code: str, **params: Any) -> str:
+    """The preview's ``error`` text of a code, in the package's language (``error_code``
+    holds the code)."""
+    return error_text(code, None, **params)
 
 
 # -- building a change set ---------------------------------------------------------------
@@ -153,14 +154,14 @@ def _build(
     if dup.any():
         keys = items.loc[dup, "value"].map(value_key)
         differing = keys.groupby([items.loc[dup, "code"], items.loc[dup, "field"]]).transform("nunique") > 1
-        items.loc[differing[differing].index, "error"] = _en("bulk.repeated")
+        items.loc[differing[differing].index, "error"] = _said("bulk.repeated")
         items.loc[differing[differing].index, "error_code"] = "bulk.repeated"
         items = items[~items.duplicated(["code", "field", "error"])]
 
     unknown = items["client_id"].isna()
-    items.loc[unknown, "error"] = _en("bulk.unknown_code")
+    items.loc[unknown, "error"] = _said("bulk.unknown_code")
     items.loc[unknown, "error_code"] = "bulk.unknown_code"
-    items.loc[items["code"].isna(), "error"] = _en("bulk.no_code")
+    items.loc[items["code"].isna(), "error"] = _said("bulk.no_code")
     items.loc[items["code"].isna(), "error_code"] = "bulk.no_code"
     for name in set(items["field"].unique()) - set(names):
         rows = (items["field"] == name) & ~unknown
@@ -254,12 +255,12 @@ def _field_refusal(book: Book, name: str, value: Any) -> tuple[str, str]:
     """Why ``name`` cannot be corrected, in :meth:`Clients.check`'s own words: the English
     text and the code."""
     if name in READ_ONLY_CODES:
-        return _en(READ_ONLY_CODES[name]), READ_ONLY_CODES[name]
+        return _said(READ_ONLY_CODES[name]), READ_ONLY_CODES[name]
     _clean, errors = book.clients.check({name: value})
     for err in errors:
         if err.field == name:
-            return str(err.message("en")), err.code
-    return _en("bulk.not_correctable"), "bulk.not_correctable"
+            return str(err.message()), err.code
+    return _said("bulk.not_correctable"), "bulk.not_correctable"
 
 
 def _validate(
@@ -348,7 +349,7 @@ class _Checker:
         for err in errors:
             target = err.field if err.field in names else names[0]
             by_field.setdefault(target, []).append(
-                err.message("en") if err.field == target else f"{err.field}: {err.message('en')}")
+                err.message() if err.field == target else f"{err.field}: {err.message()}")
             codes.setdefault(target, err.code)
         # a kept field asked to hold its stored value is left out of ``cleaned``
         texts = [as_text(cleaned[n] if n in cleaned else getattr(rep, n)) for n in names]
@@ -507,7 +508,7 @@ def unique_errors(
     if not found:
         return []
     where = {(c, f): i for i, c, f in zip(rows.index, rows["code"], rows["field"], strict=True)}
-    return [(where[(code, err.field)], err.message("en"), err.code) for code, err in found
+    return [(where[(code, err.field)], err.message(), err.code) for code, err in found
             if (code, err.field) in where]
 
 

@@ -69,7 +69,7 @@ def client_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _ident(name: str, allowed: dict[str, str] | set[str]) -> str:
     """A column name safe to splice into SQL (it must be a known column)."""
     if name not in allowed:
-        raise ClientOpsError(f"{name!r} is not a column of the clients table")
+        raise ClientOpsError("changeset.unknown_column", name=repr(name))
     return f'"{name}"'
 
 
@@ -514,7 +514,7 @@ class ChangeSet:
         changed since the preview (its version moved): preview again.
         """
         if self.applied_id is not None:
-            raise ClientOpsError(f"This change set was already applied (change set {self.applied_id}).")
+            raise ClientOpsError("changeset.applied", id=self.applied_id)
         description = clean_text("description", self.description, DESCRIPTION_LIMIT) or ""
         items = self.items
         bad = items["error"].notna()
@@ -532,9 +532,8 @@ class ChangeSet:
             clashes = self.recheck(conn, self.book, items, self.allow_duplicate)
             if clashes:
                 raise ConflictError(
-                    "Since the preview, other clients took some of these values: "
-                    + "; ".join(clashes[:5]) + ("…" if len(clashes) > 5 else ""),
-                )
+                    "changeset.values_taken",
+                    clashes="; ".join(clashes[:5]) + ("…" if len(clashes) > 5 else ""))
             changeset_id = new_changeset(
                 conn, self.book, source=self.source, description=description,
                 rows=len(items),
@@ -566,10 +565,7 @@ def _check_versions(conn: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> Non
     if moved:
         codes = [r[0] for r in moved]
         shown = ", ".join(codes[:10]) + ("…" if len(codes) > 10 else "")
-        raise ConflictError(
-            f"Some clients were changed by someone else since the preview ({shown}); "
-            "preview again before applying."
-        )
+        raise ConflictError("changeset.versions_moved", shown=shown)
 
 
 def describe(fields: list[str] | Any, clients: int) -> str:

@@ -65,7 +65,7 @@ def _remove(path: Path) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.clients < 1:
-        raise ClientOpsError("--clients must be at least 1.")
+        raise ClientOpsError("cli.clients_min")
     url = _server(args.db)
     if url:
         return _demo_on_server(url, args)
@@ -74,9 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with open_book(path, read_only=True) as book:
             held = book.counts()["clients"]
         if held:
-            raise ClientOpsError(
-                f"{path} already holds {held} clients; add --force to replace it with demo data."
-            )
+            raise ClientOpsError("cli.not_empty", path=str(path), n=held)
     # Build beside the target and swap at the end: an interrupted build leaves no half book.
     building = path.with_name(path.name + ".building")
     _remove(building)
@@ -98,10 +96,7 @@ def _demo_on_server(url: str, args: argparse.Namespace) -> int:
     with open_book(url, actor="demo") as book:
         held = book.counts()["clients"]
         if held and not args.force:
-            raise ClientOpsError(
-                f"{book.path} already holds {held} clients; add --force to replace them with "
-                "demo data."
-            )
+            raise ClientOpsError("cli.not_empty_server", path=str(book.path), n=held)
         with book.store.transaction():
             if held:
                 empty_book(book.store, keep_ids=True)  # ids are never reused anyway
@@ -117,8 +112,7 @@ def _existing(args: argparse.Namespace) -> tuple[str | None, Path]:
     url = _server(args.db)
     path = _path(None if url else args.db)
     if not url and not path.exists():
-        raise NotFound(f"There is no database at {path}; create one with `clientops init` "
-                       "or `clientops demo`.")
+        raise NotFound("cli.no_database", path=str(path))
     return url, path
 
 
@@ -186,7 +180,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _server(args.db)
     path = _path(None if url else args.db)
     if not url and not path.exists():
-        raise NotFound(f"There is no database at {path}; create one with `clientops demo`.")
+        raise NotFound("cli.no_database_demo", path=str(path))
     options = {"host": args.host}
     if args.port is not None:
         options["port"] = args.port
@@ -197,7 +191,7 @@ def _open_existing(db: str | None) -> Any:
     url = _server(db)
     path = _path(None if url else db)
     if not url and not path.exists():
-        raise NotFound(f"There is no database at {path}; create one with `clientops demo`.")
+        raise NotFound("cli.no_database_demo", path=str(path))
     return open_book(url or path)
 
 

@@ -92,13 +92,13 @@ class ClientStore:
         raises :class:`NotFound`."""
         key = as_key(code)
         if key is None:
-            raise NotFound(f"There is no client with code {code!r}.")
+            raise NotFound("client.not_found", code=repr(code))
         columns = fields.columns()
         cursor = conn.execute(f"SELECT {', '.join(columns)} FROM clients WHERE code = ?",
                               [key.upper()])
         row = cursor.fetchone()
         if row is None:
-            raise NotFound(f"There is no client with code {code!r}.")
+            raise NotFound("client.not_found", code=repr(code))
         return from_row(columns, row)
 
     def get(self, code: str) -> Client:
@@ -110,11 +110,11 @@ class ClientStore:
         """The surrogate id of the client with this code; raises :class:`NotFound`."""
         key = as_key(code)
         if key is None:
-            raise NotFound(f"There is no client with code {code!r}.")
+            raise NotFound("client.not_found", code=repr(code))
         with self._book.store.connection() as conn:
             row = conn.execute("SELECT id FROM clients WHERE code = ?", [key.upper()]).fetchone()
         if row is None:
-            raise NotFound(f"There is no client with code {code!r}.")
+            raise NotFound("client.not_found", code=repr(code))
         return int(row[0])
 
     def exists(self, code: str) -> bool:

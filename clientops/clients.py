@@ -25,7 +25,7 @@ from .client_model import Client, db_value
 from .client_rules import check as check_client
 from .client_rules import default_account
 from .client_store import ClientStore
-from .errors import ConflictError, DeletionRefused, ValidationError
+from .errors import ConflictError, DeletionRefused, ValidationError, text
 from .merge import merge_clients
 
 if TYPE_CHECKING:
@@ -196,12 +196,8 @@ class Clients(ClientStore):
         names = tuple(sorted({f if f else "status" for f, _ in rows}))
         who = ", ".join(sorted({a for _, a in rows})) or "someone else"
         listed = ", ".join(names) if names else "the record"
-        return ConflictError(
-            f"Client {current.code} was changed by {who} since you loaded it (version "
-            f"{expected} → {current.version}; changed: {listed}). Reload it and apply your "
-            "changes again.",
-            fields=names,
-        )
+        return ConflictError("client.changed_since", fields=names, code=current.code, who=who,
+                             old=expected, new=current.version, fields_changed=listed)
 
     def archive(self, code: str) -> Client:
         """Make the client inactive: out of default lists, history kept; :meth:`restore` undoes."""
@@ -257,11 +253,9 @@ class Clients(ClientStore):
             client = self.fetch(conn, code)
             attached = self._attachments(conn, client.id)
             if attached:
-                raise DeletionRefused(
-                    f"Client {client.code} ({client.name}) cannot be deleted: "
-                    f"{describe_attachments(attached)} attached. Archive it instead "
-                    f"(book.clients.archive({client.code!r})): it leaves the lists and keeps its history."
-                )
+                raise DeletionRefused("client.delete_refused", code=client.code, name=client.name,
+                                      attachments=Attachments(attached),
+                                      quoted=repr(client.code))
             mandate_ids = [r[0] for r in conn.execute(
                 "SELECT id FROM sepa_mandates WHERE client_id = ?", [client.id]).fetchall()]
             if mandate_ids:
@@ -304,25 +298,31 @@ def _given_first(
     return next((e for e in errors if e.field in given), errors[0])
 
 
-_LABELS = {
-    "invoice": ("invoice", "invoices"),
-    "credit_note": ("credit note", "credit notes"),
-    "quote": ("quote", "quotes"),
-    "payment": ("payment", "payments"),
-    "collected_mandate": ("collected SEPA mandate", "collected SEPA mandates"),
-}
+# What may be attached to a client, in the order it is told.
+_ATTACHED = ("invoice", "credit_note", "quote", "payment", "collected_mandate")
+
+
+class Attachments:
+    """What is attached to a client (``{"invoice": 3, "payment": 1}``), quoted in a coded
+    text: "3 invoices, 1 payment" / "3 factures, 1 paiement"."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.counts = {k: counts[k] for k in sorted(
+            counts, key=lambda k: _ATTACHED.index(k) if k in _ATTACHED else len(_ATTACHED))}
+
+    def message(self, language: str | None = None) -> str:
+        return ", ".join(text(f"attached.{key}.{'one' if n == 1 else 'many'}", language, n=n)
+                         if key in _ATTACHED else f"{n} {key.replace('_', ' ')}"
+                         for key, n in self.counts.items())
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 def describe_attachments(counts: Mapping[str, int]) -> str:
-    """``{"invoice": 3, "payment": 1}`` → ``"3 invoices, 1 payment"``."""
-    order = ["invoice", "credit_note", "quote", "payment", "collected_mandate"]
-    keys = sorted(counts, key=lambda k: order.index(k) if k in order else len(order))
-    parts = []
-    for key in keys:
-        n = counts[key]
-        one, many = _LABELS.get(key, (key.replace("_", " "), key.replace("_", " ") + "s"))
-        parts.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(parts)
+    """``{"invoice": 3, "payment": 1}`` → ``"3 invoices, 1 payment"`` (English)."""
+    return Attachments(counts).message("en")
 
 
-__all__ = ["Client", "Clients", "default_account", "describe_attachments", "parse_tags"]
+__all__ = ["Attachments", "Client", "Clients", "default_account", "describe_attachments",
+           "parse_tags"]

@@ -16,7 +16,7 @@ class ClientOpsError(Exception):
         the ``errors`` catalogue; ``params`` are the values that text quotes.
 
     :meth:`message` gives the text in French or English; ``str(err)`` is the English one (for
-    logs). A message not yet coded (English prose) is its own text in both languages.
+    logs).
     """
 
     def __init__(self, code: str = "", /, **params: Any) -> None:
@@ -83,8 +83,6 @@ def text(code: str, language: str | None = None, /, **params: Any) -> str:
     method) is put in the same language. A code with no catalogue entry raises :class:`KeyError`
     (``tests/test_error_codes.py`` checks that every code raised has its two entries).
     """
-    if not _CODE.fullmatch(code):  # not yet coded: English prose (being retired, see test_error_codes)
-        return code
     language = language or i18n.get_language()
     template = i18n.translations(CATALOGUE, language).gettext(code)
     if template == code:

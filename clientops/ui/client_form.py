@@ -23,13 +23,13 @@ from .controls import (
     check_field,
     choice_field,
     date_field,
+    describe_field_error,
     guarded,
     style,
     tag,
     text_field,
 )
 from .i18n import _
-from .messages import describe_field_error, translate
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -240,7 +240,7 @@ class ClientFieldsForm(w.VBox):
             field.set_error(errors.get(name))
         stray = {k: v for k, v in errors.items() if k not in self.fields}
         if stray:
-            self.banner.error("; ".join(describe_field_error(k, v) if k else translate(v)
+            self.banner.error("; ".join(describe_field_error(k, v) if k else v
                                         for k, v in stray.items()))
         elif self.banner.kind == "error" and not self.last_error:
             self.banner.clear()

@@ -22,7 +22,6 @@ from ..errors import ClientOpsError, ConflictError, DatabaseBusy, DeletionRefuse
 from . import labels
 from .fmt import text
 from .i18n import _
-from .messages import translate
 
 log = logging.getLogger("clientops.ui")
 
@@ -80,6 +79,12 @@ def tag(widget: w.DOMWidget, *names: str) -> w.DOMWidget:
 WHOLE_REQUEST = frozenset({"selection", "changes", "columns"})
 
 
+def describe_field_error(field: str, message: str) -> str:
+    """A field's refusal after the field's label (``IBAN : n'est pas un IBAN valide…``); a
+    whole-request refusal as it is."""
+    return message if field in WHOLE_REQUEST else f"{labels.label(field)} : {message}"
+
+
 def describe_error(err: BaseException | str | None) -> str:
     """What went wrong, for a person, in the UI's language: the one way the widgets show the
     domain's words.
@@ -90,9 +95,9 @@ def describe_error(err: BaseException | str | None) -> str:
     else is named by its type.
     """
     if err is None or isinstance(err, str):
-        return _legacy(err or "")
+        return err or ""
     if isinstance(err, ValidationError):
-        shown = _legacy(err.message())
+        shown = err.message()
         return shown if err.field in WHOLE_REQUEST else f"{labels.label(err.field)} : {shown}"
     if isinstance(err, ConflictError) and err.fields:  # a record changed meanwhile: which fields
         fields = ", ".join(labels.label(f) for f in err.fields)
@@ -102,22 +107,17 @@ def describe_error(err: BaseException | str | None) -> str:
         return f"{head} {tail} {advice}"
     if isinstance(err, DeletionRefused):
         advice = _("Archive the client instead.")
-        shown = _legacy(err.message())
+        shown = err.message()
         return f"{shown} {advice}" if "archiv" not in str(err) else shown
     if isinstance(err, DatabaseBusy):
         busy = _("The database is busy, try again in a moment.")
-        return f"{busy} ({_legacy(err.message())})"
+        return f"{busy} ({err.message()})"
     if isinstance(err, ClientOpsError):  # undo blocked, batch clash, not found…
-        return _legacy(err.message())
+        return err.message()
     unexpected = _("Unexpected error")
     return f"{unexpected} ({type(err).__name__}): {err}"
 
 
-def _legacy(text: str) -> str:
-    """A domain text as it is — but the modules not yet coded (clients, bulk, changeset,
-    merge, the database layer) still write English prose, put in French by
-    :mod:`clientops.ui.messages` until they are coded; then this returns ``text``."""
-    return translate(text)
 
 
 class Banner(w.HTML):

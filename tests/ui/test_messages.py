@@ -1,6 +1,5 @@
 """The domain's texts in the UI: coded texts from the catalogue, in French, through one function
-(``clientops.ui.controls.describe_error``); the prose of the modules not yet coded through the
-retiring ``clientops.ui.messages``."""
+(``clientops.ui.controls.describe_error``)."""
 
 from __future__ import annotations
 
