@@ -254,8 +254,7 @@ class Clients(ClientStore):
             attached = self._attachments(conn, client.id)
             if attached:
                 raise DeletionRefused("client.delete_refused", code=client.code, name=client.name,
-                                      attachments=Attachments(attached),
-                                      quoted=repr(client.code))
+                                      attachments=Attachments(attached))
             mandate_ids = [r[0] for r in conn.execute(
                 "SELECT id FROM sepa_mandates WHERE client_id = ?", [client.id]).fetchall()]
             if mandate_ids:
@@ -299,7 +298,7 @@ def _given_first(
 
 
 # What may be attached to a client, in the order it is told.
-_ATTACHED = ("invoice", "credit_note", "quote", "payment", "collected_mandate")
+ATTACHED = ("invoice", "credit_note", "quote", "payment", "collected_mandate")
 
 
 class Attachments:
@@ -308,11 +307,11 @@ class Attachments:
 
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = {k: counts[k] for k in sorted(
-            counts, key=lambda k: _ATTACHED.index(k) if k in _ATTACHED else len(_ATTACHED))}
+            counts, key=lambda k: ATTACHED.index(k) if k in ATTACHED else len(ATTACHED))}
 
     def message(self, language: str | None = None) -> str:
         return ", ".join(text(f"attached.{key}.{'one' if n == 1 else 'many'}", language, n=n)
-                         if key in _ATTACHED else f"{n} {key.replace('_', ' ')}"
+                         if key in ATTACHED else f"{n} {key.replace('_', ' ')}"
                          for key, n in self.counts.items())
 
     def __str__(self) -> str:
@@ -324,5 +323,5 @@ def describe_attachments(counts: Mapping[str, int]) -> str:
     return Attachments(counts).message("en")
 
 
-__all__ = ["Attachments", "Client", "Clients", "default_account", "describe_attachments",
+__all__ = ["ATTACHED", "Attachments", "Client", "Clients", "default_account", "describe_attachments",
            "parse_tags"]

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import clientops
-from clientops import exports, i18n, identifiers, imports, readiness, sepa, vocabulary
+from clientops import clients, exports, i18n, identifiers, imports, readiness, sepa, vocabulary
 from clientops.errors import (
     CATALOGUE,
     ClientOpsError,
@@ -139,7 +139,8 @@ def codes_named() -> set[str]:
              if isinstance(node, ast.Constant) and isinstance(node.value, str)
              and CODE.fullmatch(node.value)}
     return named | {f"client.this.{field}" for field in
-                    ("accounting_account", "iban", "siren", "siret", "vat_number", "email")}
+                    ("accounting_account", "iban", "siren", "siret", "vat_number", "email")} | {
+        f"attached.{key}.{n}" for key in clients.ATTACHED for n in ("one", "many")}
 
 
 def test_every_catalogued_code_is_used() -> None:
@@ -194,8 +195,9 @@ def test_every_clientops_error_has_a_code_and_survives_pickling() -> None:
         assert again.message("fr") != again.message("en")
     assert NotFound("client.not_found", code="'C9'").message("fr") == "Aucun client n'a le code 'C9'."
     assert ConflictError("contact.changed", fields=("email",), name="Ann").fields == ("email",)
-    # an error still written in English prose (a module not yet coded) is its own text
-    assert ClientOpsError("The selection is empty.").message("fr") == "The selection is empty."
+    # English prose is no code: refused where the error is made, not shown in English
+    with pytest.raises(KeyError, match="error code 'The selection is empty.'"):
+        ClientOpsError("The selection is empty.")
 
 
 def test_a_reason_written_by_sql_reads_back_as_code_and_text() -> None:

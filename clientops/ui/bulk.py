@@ -32,6 +32,7 @@ from .controls import (
     tag,
     uploaded,
 )
+from .history import describe_changeset
 from .i18n import _, ngettext
 
 UNCHANGED = "__unchanged__"
@@ -377,14 +378,14 @@ class BulkCorrections(w.VBox):
     def refresh_history(self) -> None:
         sets = self.book.changesets().head(20)
         rows = [[esc(r.id), esc(fmt.moment(r.when)), esc(r.who), esc(_source_label(str(r.source))),
-                 esc(describe_error(str(r.description or ""))),
+                 esc(describe_changeset(str(r.description or ""))),
                  esc(r.rows), esc(_("undone") if r.status == "undone" else _("applied"))]
                 for r in sets.itertuples()]
         self.history.value = html_table(
             rows, ["#", _("When"), _("Who"), _("Source"), _("What"), _("Rows"), _("Status")],
             numeric=[0, 5], empty=_("No bulk correction yet."))
         undoable = sets[(sets["status"] == "applied") & (sets["source"] != "delete")]
-        options = [(f"#{r.id} — {describe_error(str(r.description or ''))}", int(r.id))
+        options = [(f"#{r.id} — {describe_changeset(str(r.description or ''))}", int(r.id))
                    for r in undoable.itertuples()]
         self.undo_choice.options = options
         self.undo_choice.value = options[0][1] if options else None  # the latest by default

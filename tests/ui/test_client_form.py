@@ -145,9 +145,12 @@ def test_form_speaks_english_on_request(book: clientops.Book) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ([clientops.ValidationError("iban", "x", "bad")], {"iban": "bad"}),  # check() style
+        ([clientops.ValidationError("iban", "x", "iban.checksum")],  # check() style
+         {"iban": "n'est pas un IBAN valide : la clé de contrôle ne correspond pas "
+                  "(faute de frappe ?)"}),
         ({"email": "wrong"}, {"email": "wrong"}),  # a mapping
-        ([("siret", clientops.ValidationError("siret", "1", "dup"))], {"siret": "dup"}),  # conflicts()
+        ([("siret", clientops.ValidationError("siret", "1", "siret.length"))],  # conflicts()
+         {"siret": "un SIRET compte exactement 14 chiffres"}),
         ([], {}),  # nothing wrong
     ],
 )

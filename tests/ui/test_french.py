@@ -27,6 +27,7 @@ from clientops.ui.client_card import ClientCard  # noqa: E402
 from clientops.ui.client_list import ClientList  # noqa: E402
 from clientops.ui.controls import describe_error  # noqa: E402
 from clientops.ui.dashboard import Dashboard  # noqa: E402
+from clientops.ui.history import describe_changeset  # noqa: E402
 from clientops.ui.reminders import RemindersView  # noqa: E402
 
 
@@ -94,9 +95,9 @@ def test_the_reminders_history_shows_channels_in_french(demo_book: clientops.Boo
      "Fusion de C000002 dans C000001 (3 documents, 1 paiement)"),
 ])
 def test_change_set_descriptions_in_french(english: str, in_french: str) -> None:
-    assert describe_error(english) == in_french
+    assert describe_changeset(english) == in_french
     i18n.set_language("en")
-    assert describe_error(english) == english
+    assert describe_changeset(english) == english
 
 
 def test_the_bulk_history_describes_change_sets_in_french(demo_book: clientops.Book) -> None:

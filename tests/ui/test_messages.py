@@ -65,8 +65,9 @@ def test_not_found_and_conflicts_in_french() -> None:
     assert describe_error(ConflictError("changeset.undone", id=3)) == (
         "Le lot de corrections 3 a déjà été annulé.")
     # a record changed meanwhile: the generic advice, with the fields by their label
-    assert "Ville, IBAN" in describe_error(ConflictError("Client C000001 was changed…",
-                                                         fields=("city", "iban")))
+    assert "Ville, IBAN" in describe_error(ConflictError(
+        "client.changed_since", fields=("city", "iban"), code="C000001", who="julie", old=3,
+        new=4, fields_changed="city, iban"))
 
 
 # -- frames: their texts are written in the UI's language when they are built --------------
@@ -97,22 +98,6 @@ def test_an_accounting_account_outside_the_prefix(book: clientops.Book) -> None:
     assert describe_error(err) == (
         "Compte comptable : doit commencer par la racine des comptes clients 411")
 
-
-@pytest.mark.parametrize(("english", "french"), [
-    ("is required; bic: belongs to a bank in DE but the IBAN is from FR",  # two, joined
-     "est obligatoire; BIC : désigne une banque du pays DE alors que l'IBAN est du pays FR"),
-    ("this IBAN already belongs to client C000002 (pass allow_duplicate=True if that is "
-     "intended)",
-     "cet IBAN appartient déjà au client C000002 (autorisez le doublon si c'est voulu)"),
-    ("is before 2000-01-01, the earliest date accepted here",
-     "est antérieure au 01/01/2000, la date la plus ancienne acceptée ici"),
-    ("must be written as text, such as an IBAN like FR76 3000 6000 0112 3456 7890 189",
-     "doit être saisi sous forme de texte, par exemple un IBAN comme FR76 3000 6000 0112 3456 "
-     "7890 189"),
-    ("iban: something new", "iban: something new"),  # not recognised: left as it is
-])
-def test_prose_in_french(english: str, french: str) -> None:
-    assert describe_error(english) == french
 
 
 # -- in a form -----------------------------------------------------------------------------
