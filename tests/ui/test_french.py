@@ -93,6 +93,11 @@ def test_the_reminders_history_shows_channels_in_french(demo_book: clientops.Boo
     ("delete 2 clients", "Suppression de 2 clients"),
     ("merge C000002 into C000001 (3 documents, 1 payment)",
      "Fusion de C000002 dans C000001 (3 documents, 1 paiement)"),
+    ("bank reconciliation: 3 lines, 2 payments",
+     "Rapprochement bancaire : 3 lignes, 2 paiements"),
+    ("directory check of 1,200 clients (from annuaire.csv)",
+     "Contrôle de l'annuaire pour 1\u202f200 clients (depuis annuaire.csv)"),
+    ("a description of my own", "a description of my own"),
 ])
 def test_change_set_descriptions_in_french(english: str, in_french: str) -> None:
     assert describe_changeset(english) == in_french
