@@ -70,8 +70,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import duckdb
 
 from .db import DEFAULT_BUSY_TIMEOUT, Store
-from .errors import ClientOpsError, ConflictError, DatabaseBusy
-from .vocabulary import Named
+from .errors import ClientOpsError, Coded, ConflictError, DatabaseBusy
 
 SCHEMES = ("postgresql://", "postgres://")
 ALIAS = "book"  # the attached server's catalogue name inside DuckDB
@@ -334,7 +333,7 @@ class PgStore(Store):
             rule = next((r for r in UNIQUE_RULES if r in str(cause)), None)
             if rule and "duplicate key" in _message(cause):
                 field = UNIQUE_RULES[rule]
-                raise ConflictError("pg.duplicate", fields=(field,), label=Named(field)) from err
+                raise ConflictError("pg.duplicate", fields=(field,), label=Coded(f"unique.{field}")) from err
             if "lock timeout" in _message(cause):
                 raise DatabaseBusy("pg.busy", seconds=float(self.busy_timeout)) from err
             raise

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import clientops
-from clientops import clients, exports, i18n, identifiers, imports, readiness, sepa, vocabulary
+from clientops import clients, exports, i18n, identifiers, imports, pg, readiness, sepa, vocabulary
 from clientops.errors import (
     CATALOGUE,
     ClientOpsError,
@@ -140,7 +140,8 @@ def codes_named() -> set[str]:
              and CODE.fullmatch(node.value)}
     return named | {f"client.this.{field}" for field in
                     ("accounting_account", "iban", "siren", "siret", "vat_number", "email")} | {
-        f"attached.{key}.{n}" for key in clients.ATTACHED for n in ("one", "many")}
+        f"attached.{key}.{n}" for key in clients.ATTACHED for n in ("one", "many")} | {
+        f"unique.{field}" for field in pg.UNIQUE_RULES.values()}
 
 
 def test_every_catalogued_code_is_used() -> None:

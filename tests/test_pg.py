@@ -525,7 +525,7 @@ def test_two_users_giving_the_same_accounting_account_at_once_the_second_is_refu
         lambda other: other.clients.update(second, accounting_account="4119999"))
     assert isinstance(refused, ConflictError), refused
     assert refused.fields == ("accounting_account",)
-    assert refused.code == "pg.duplicate" and "Accounting account" in str(refused)
+    assert refused.code == "pg.duplicate" and "same accounting account" in str(refused)
     assert [book.clients.get(c).accounting_account for c in (first, second)] == [
         "4119999", "411000002"]
 
