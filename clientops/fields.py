@@ -76,7 +76,7 @@ class Field:
       compact: a code or identifier, the same whatever its spaces and case (a form compares
         what is typed with what is stored that way: ``FR76 3000…`` is the stored IBAN).
       form: ``identity``, ``delivery``, ``einvoicing`` or ``payment``; None: in no form.
-      placeholder, hint: the form input's example and help (English, translated by the UI).
+      placeholder, hint: the form input's example, and its help ``(English, French)``.
       listed: a column of the client list and of its exports.
       sort: ``"text"`` (dictionary order) or ``"value"``; None: not a sort key.
       search: what ``clients.list(search=…)`` looks for in it: ``"accented"`` (accents and
@@ -109,7 +109,7 @@ class Field:
     compact: bool = False
     form: str | None = None
     placeholder: str | None = None
-    hint: str | None = None
+    hint: Label | None = None
     listed: bool = False
     sort: str | None = None
     search: str | None = None
@@ -249,17 +249,17 @@ DECLARED: tuple[Field, ...] = (
           form="payment", listed=True, sort="text", card="payment"),
     Field("accounting_account", ("Accounting account", "Compte comptable"),
           clean=cleaning.account, unique="always", own_default=True, form="identity",
-          hint="empty: generated from the code", listed=True, sort="value", card="identity"),
+          hint=("empty: generated from the code", "vide : généré à partir du code"), listed=True, sort="value", card="identity"),
     Field("iban", ("IBAN", "IBAN"), compact=True, clean=cleaning.iban, unique="unless_allowed",
           derives=("bic", "bank_name"), reads=("payment_method",), coupled=_BANK,
           mandate_rule=True, sensitive=True, form="payment",
           placeholder="FR76 3000 6000 0112 3456 7890 189", listed=True, card="payment"),
     Field("bic", ("BIC", "BIC"), compact=True, clean=cleaning.bic, reads=("iban",), coupled=_BANK,
-          form="payment", hint="empty: taken from the IBAN", listed=True, card="payment"),
+          form="payment", hint=("empty: taken from the IBAN", "vide : déduit de l'IBAN"), listed=True, card="payment"),
     Field("bank_name", ("Bank", "Banque"), blank="cleaner", limit=200, coupled=_BANK,
           form="payment", card="payment"),
     Field("tags", ("Tags", "Étiquettes"), python=tuple[str, ...], default=(), blank="cleaner",
-          clean=cleaning.tags, form="identity", hint="separated by commas", listed=True,
+          clean=cleaning.tags, form="identity", hint=("separated by commas", "séparés par des virgules"), listed=True,
           card="identity"),
     Field("owner", ("Account manager", "Gestionnaire du compte"), blank="cleaner", limit=100,
           form="identity", listed=True, sort="text", card="identity"),
@@ -287,7 +287,7 @@ DECLARED: tuple[Field, ...] = (
     Field("einvoicing_address", ("E-invoicing address", "Adresse de facturation électronique"),
           clean=cleaning.einvoicing_address, reads=("siren", "siret"), coupled=_ORG,
           form="einvoicing", placeholder="732829320_73282932000074",
-          hint="SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX", listed=True,
+          hint=("SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX", "SIREN, SIREN_SIRET, SIREN_SIRET_CODEROUTAGE ou SIREN_SUFFIXE"), listed=True,
           card="einvoicing"),
     Field("einvoicing_platform", ("Approved platform", "Plateforme agréée"), blank="cleaner",
           limit=einvoicing.PLATFORM_LIMIT, form="einvoicing", listed=True, card="einvoicing"),
@@ -297,7 +297,7 @@ DECLARED: tuple[Field, ...] = (
           listed=True, sort="value", card="einvoicing"),
     Field("chorus_service_code", ("Chorus Pro service code", "Code service Chorus Pro"),
           clean=cleaning.service_code, reads=("kind",), coupled=_ORG, public_body=True,
-          form="einvoicing", hint="public bodies only", listed=True, card="einvoicing"),
+          form="einvoicing", hint=("public bodies only", "organismes publics seulement"), listed=True, card="einvoicing"),
     Field("chorus_engagement_required", ("Commitment number required",
                                          "N° d'engagement obligatoire"),
           sql="BOOLEAN", python=bool, default=False, blank="cleaner", reads=("kind",),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -14,6 +15,11 @@ def _pid_and_square(x: int) -> tuple[int, int]:
     return os.getpid(), x * x
 
 
+def _pid_and_square_slowly(x: int) -> tuple[int, int]:
+    time.sleep(0.0005)  # each slice takes long enough that one worker cannot take them all
+    return os.getpid(), x * x
+
+
 def test_small_batches_run_in_the_calling_process():
     results = parallel.starmap(_pid_and_square, [(i,) for i in range(100)])
     assert results == [(os.getpid(), i * i) for i in range(100)]
@@ -22,7 +28,7 @@ def test_small_batches_run_in_the_calling_process():
 @pytest.mark.skipif(parallel.workers() < 2, reason="needs two cores to fork workers")
 def test_large_batches_run_in_workers_and_keep_their_order():
     calls = [(i,) for i in range(5_000)]
-    results = parallel.starmap(_pid_and_square, calls, min_calls=1_000)
+    results = parallel.starmap(_pid_and_square_slowly, calls, min_calls=1_000)
     assert [r[1] for r in results] == [i * i for i in range(5_000)]
     pids = {r[0] for r in results}
     assert os.getpid() not in pids and len(pids) >= 2

@@ -29,7 +29,7 @@ from .controls import (
     tag,
     text_field,
 )
-from .i18n import _
+from .i18n import _, get_language
 
 if TYPE_CHECKING:
     from ..book import Book
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 # The identity form's fields (its own and its two folded sections: the delivery address and
 # the e-invoicing block), and the payment form's: read from the registry (clientops.fields).
 IDENTITY_SECTIONS = ("identity", "delivery", "einvoicing")
-_SECTION_TITLES = {"delivery": "Delivery address (if different)", "einvoicing": "E-invoicing"}
+def _section_title(section: str) -> str:
+    titles = {"delivery": _("Delivery address (if different)"), "einvoicing": _("E-invoicing")}
+    return titles[section]
 
 
 def form_fields(*forms: str) -> list[fields.Field]:
@@ -60,7 +62,15 @@ def field_input(declared: fields.Field) -> Field:
     required = declared.default is dataclasses.MISSING and declared.editable
     return text_field(declared.name, label + (" *" if required else ""),
                       placeholder=declared.placeholder or "",
-                      hint=_(declared.hint) if declared.hint else "")
+                      hint=_hint(declared))
+
+
+def _hint(declared: fields.Field) -> str:
+    """The field's help, ``(English, French)`` in the registry, in the UI's language."""
+    if not declared.hint:
+        return ""
+    english, french = declared.hint
+    return french if get_language() == "fr" else english
 
 
 def __getattr__(name: str) -> Any:
@@ -348,7 +358,7 @@ class ClientForm(ClientFieldsForm):
                 placed.add(section)
                 boxes = [self.fields[f.name].box for f in form_fields(section)]
                 folded = tag(w.Accordion([w.VBox(boxes)]), section)
-                folded.set_title(0, _(_SECTION_TITLES[section]))
+                folded.set_title(0, _section_title(section))
                 folded.selected_index = None
                 children.append(folded)
         header = w.HTML(f"<h3>{self.title}</h3>")

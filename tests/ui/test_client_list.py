@@ -116,7 +116,7 @@ def test_delete_reports_what_was_refused_and_why(demo_book: clientops.Book, tmp_
     assert demo_book.clients.exists(busy)
     report = grid.report.set_index("code")
     assert bool(report.loc[fresh.code, "done"]) and not bool(report.loc[busy, "done"])
-    assert "invoice" in str(report.loc[busy, "reason"])  # the domain's reason (English)
+    assert "facture" in str(report.loc[busy, "reason"])  # the reason, in the UI's language
     assert busy in grid.detail.children[0].value  # the refusal is listed on screen
 
 
