@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipyvuetify as v
 
+from .. import vocabulary
 from ..ui import fmt, labels
 from ..ui.client_list import COLUMNS, MONEY, ClientList
 from ..ui.controls import guarded, tag
@@ -84,8 +85,8 @@ class ClientGrid(ClientList):
     def _render_rows(self) -> None:
         # Only the grid shows the rows: the text list (hidden) keeps the page's codes, for the
         # selection, without formatting its lines; each widget sends its changes at once.
-        methods: dict[Any, str] = {value: text for text, value in labels.payment_methods()}
-        statuses: dict[Any, str] = {value: text for text, value in labels.statuses()}
+        # a coded value (payment method, status, e-invoicing flow…) by its label
+        language = get_language()
         items = []
         for row in self.frame.to_dict("records"):
             item: dict[str, Any] = {}
@@ -93,12 +94,8 @@ class ClientGrid(ClientList):
                 value = row.get(name)
                 if name in MONEY:
                     item[name] = fmt.money(value, empty="")
-                elif name == "payment_method":
-                    item[name] = methods.get(value, fmt.text(value))
-                elif name == "status":
-                    item[name] = statuses.get(value, fmt.text(value))
                 else:
-                    item[name] = fmt.text(value)
+                    item[name] = fmt.text(vocabulary.value_label(name, value, language))
             items.append(item)
         codes = [str(item["code"]) for item in items]
         ticked = {code for code in self.grid.value if code in set(codes)}

@@ -12,6 +12,7 @@ import clientops
 from clientops.ui.client_card import ClientCard
 from clientops.ui.client_list import ClientList
 from clientops.ui.wizard import CreationWizard
+from clientops.web.grid import ClientGrid
 
 
 def make(book: clientops.Book, tmp_path: Path, **kwargs: object) -> ClientList:
@@ -215,3 +216,13 @@ def test_correct_in_bulk_opens_the_bulk_widget_with_the_selection(
     widget = grid.detail.children[0]
     assert isinstance(widget, BulkCorrections)
     assert widget._codes == codes
+
+
+def test_the_web_grid_shows_every_coded_value_by_its_french_label(
+        demo_book: clientops.Book) -> None:
+    rows = ClientGrid(demo_book).table.items
+    flows = {r["einvoicing_flow"] for r in rows}
+    assert flows <= {"Facturation électronique", "E-reporting", "Chorus Pro", ""}
+    assert "Facturation électronique" in flows
+    assert {r["status"] for r in rows} == {"Actif"}
+    assert "transfer" not in {r["payment_method"] for r in rows}
