@@ -14,7 +14,7 @@ import pandas as pd
 
 # The derived structures register themselves with clientops.derived when imported: every book
 # keeps them all (open balances, named credits, portfolio sums, card rows).
-from . import allocation, audit, cardrows, derived, indicators, pg, searchwords  # noqa: F401
+from . import allocation, audit, cardrows, derived, pg, portfolio_sums, searchwords  # noqa: F401
 from .bank import Bank
 from .bulk import Bulk
 from .card import build_card

@@ -249,11 +249,11 @@ def test_portfolio_lines_up_clients_after_a_deletion(portfolio_book: clientops.B
 def test_portfolio_table_spreads_sums_by_client_id() -> None:
     import pyarrow as pa
 
-    from clientops.indicators import _SUMS, portfolio_table
+    from clientops.portfolio import SUMS, portfolio_table
 
     clients = pa.table({"id": [2, 5, 9], "code": ["A", "B", "C"], "name": ["a", "b", "c"],
                         "status": ["active"] * 3})
-    sums = pa.table({"client_id": [9, 2], **{name: [100, None] for name in _SUMS},
+    sums = pa.table({"client_id": [9, 2], **{name: [100, None] for name in SUMS},
                      "revenue": [-123, 40], "unallocated_credit": [None, 5]})
     payments = pa.table({"client_id": [5], "payments_received": [250]})
     frame = portfolio_table(clients, sums, payments).to_pandas()
