@@ -23,13 +23,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 
+from . import bounds
 from .bounds import CENT
-from .errors import ValidationError
+from .errors import NotFound, ValidationError
+from .text import as_key
+
+if TYPE_CHECKING:
+    from .book import Book
 
 # The legal interest rate for creditors other than individuals (« tous les autres cas ») for
 # the first half of 2026 is 2.62 % (arrêté du 15 décembre 2025, JORF du 26 décembre 2025); the
@@ -106,6 +111,11 @@ def owes_penalties(kind: str | None) -> bool:
     return kind in LIABLE_KINDS
 
 
+def terms(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings :func:`compute` reads: ``late_penalty_rate`` and ``recovery_indemnity``."""
+    return {k: settings[k] for k in ("late_penalty_rate", "recovery_indemnity")}
+
+
 def compute(number: str, due_date: date, open_amount: Decimal, as_of: date,
             terms: Mapping[str, Any]) -> Penalty:
     """The penalty and indemnity of one invoice as of ``as_of``; ``terms`` holds the settings
@@ -134,6 +144,25 @@ def frame(penalties: Iterable[Penalty]) -> pd.DataFrame:
     return out
 
 
+def owed_by(book: Book, code: str, as_of: date | str | None = None) -> pd.DataFrame:
+    """What each overdue invoice of client ``code`` owes on top on ``as_of`` (default today):
+    :data:`COLUMNS`, one row per invoice past its due date; empty for a client who owes none
+    (:func:`owes_penalties`). Raises NotFound for a code no client has."""
+    day = bounds.as_of(as_of, "as_of")
+    key = as_key(code)
+    if key is None:  # not text that can name a client
+        raise NotFound("client.not_found", code=repr(code))
+    code = key.upper()
+    open_ = book.documents.open_invoices(day, code)   # NotFound for an unknown code
+    with book.store.connection() as conn:
+        row = conn.execute("SELECT kind FROM clients WHERE code = ?", [code]).fetchone()
+    if row is None or not owes_penalties(row[0]):
+        return frame([])
+    owed = terms(book.settings)
+    return frame(compute(r["number"], r["due_date"], Decimal(r["open_amount"]), day, owed)
+                 for r in open_.to_dict("records") if r["days_late"] > 0)
+
+
 __all__ = ["COLUMNS", "DAYS_IN_YEAR", "DEFAULT_INDEMNITY", "DEFAULT_RATE", "LEGAL_INTEREST_RATE",
            "Penalty", "accrued", "clean_rate", "compute", "formal_notice_level", "frame",
-           "owes_penalties"]
+           "owed_by", "owes_penalties", "terms"]
