@@ -20,6 +20,7 @@ from .app import serve
 from .book import default_path
 from .book import open as open_book
 from .demo import build_demo
+from .derived import structures
 from .errors import ClientOpsError, NotFound
 from .memory import tune_numpy
 from .pg import database_size, empty_book, is_url
@@ -144,9 +145,6 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .book import open as open_book
-    from .derived import structures
-
     url, path = _existing(args)
     with open_book(url or path, read_only=True) as book:
         problems = book.check_derived()
