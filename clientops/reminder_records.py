@@ -72,12 +72,13 @@ def record(
     if channel not in CHANNELS:
         raise ValidationError("channel", channel, "value.choices", choices=", ".join(CHANNELS))
     note = clean_text("note", note, MULTILINE_LIMIT, multiline=True)
-    recipient = _clean_recipient(channel, recipient)
     n_levels = len(book.settings["reminder_levels"])
     with book.store.transaction() as conn:
-        client = conn.execute("SELECT id FROM clients WHERE code = ?", [code]).fetchone()
+        client = conn.execute("SELECT id, country FROM clients WHERE code = ?",
+                              [code]).fetchone()
         if client is None:
             raise NotFound("client.not_found", code=repr(code))
+        recipient = clean_recipient(channel, recipient, client[1])
         doc = conn.execute(
             by_number("id, client_id, coalesce(open_amount, total_incl_tax)"),
             {"number": invoice, "kind": "invoice"}).fetchone()
@@ -183,14 +184,36 @@ def history(book: Book, code: str | None = None, limit: int | None = None) -> pd
     return frame
 
 
-def _clean_recipient(channel: str, value: Any) -> str | None:
-    """Who a reminder made by hand reached: for an email, addresses separated by commas
-    (each checked, stored as ``a@x.fr, b@y.fr``); otherwise one line of text (a name, a number)."""
+def clean_recipient(channel: str, value: Any, country: str | None = "FR") -> str | None:
+    """Who a reminder reached, checked for its ``channel``; None when not stated (None).
+
+    - ``email``: email addresses separated by commas, each checked (email-validator), stored
+      as ``a@x.fr, b@y.fr``;
+    - ``phone``, ``sms``: one phone number (phonenumbers), read for ``country`` when written
+      nationally, stored in E.164 (``+33123456789``);
+    - ``letter``: a postal address on one line (``Mme Martin, 12 rue des Lilas, 75011
+      Paris``): some letters, no ``@``;
+    - ``visit``: one line of free text (whom the visit met); blank is not stated.
+
+    Raises ValidationError (field ``recipient``) for text that cannot reach anyone on its
+    channel, blank text included.
+    """
     text = clean_text("recipient", value, RECIPIENT_LIMIT)
-    if text is None or channel != "email":
+    if channel == "visit" or value is None:
         return text
-    addresses = [a for a in (part.strip() for part in text.split(",")) if a]
-    return ", ".join(identifiers.clean_email(a, "recipient") for a in addresses) or None
+    if channel == "email":
+        addresses = [a for a in (part.strip() for part in (text or "").split(",")) if a]
+        if not addresses:
+            raise ValidationError("recipient", value, "value.empty")
+        return ", ".join(identifiers.clean_email(a, "recipient") for a in addresses)
+    if channel in ("phone", "sms"):
+        if text is None:
+            raise ValidationError("recipient", value, "value.empty")
+        return identifiers.clean_phone(text, country, "recipient")
+    if text is None or "@" in text or not any(c.isalpha() for c in text):
+        raise ValidationError("recipient", value, "reminder.recipient_postal")
+    return text
 
 
-__all__ = ["CHANNELS", "RECIPIENT_LIMIT", "Reminder", "history", "record", "record_sent"]
+__all__ = ["CHANNELS", "RECIPIENT_LIMIT", "Reminder", "clean_recipient", "history", "record",
+           "record_sent"]

@@ -123,8 +123,11 @@ class Reminders:
 
         ``level`` defaults to the invoice's next level. The same rules as for emails hold:
         level N+1 only after level N, never the same level twice for one invoice. ``note`` is
-        free text (several lines allowed); ``recipient`` one line, or for ``channel="email"``
-        email addresses separated by commas, each checked.
+        free text (several lines allowed). ``recipient`` (who the reminder reached; None: not
+        stated) is checked for the channel: for ``email`` email addresses separated by commas,
+        for ``phone`` and ``sms`` a phone number (read for the client's country, stored in
+        E.164), for ``letter`` a postal address on one line, for ``visit`` one line of text
+        (:func:`clientops.reminder_records.clean_recipient`).
         """
         return reminder_records.record(self.book, code, invoice, level, channel, note, on=on,
                                        recipient=recipient)

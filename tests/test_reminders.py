@@ -648,6 +648,78 @@ def test_record_refuses_the_same_level_twice(book: clientops.Book) -> None:
         book.reminders.record(a, "F-404", 1)
 
 
+# Who a reminder made by hand reached, checked for its channel: (channel, given, stored).
+RECIPIENTS = [
+    ("phone", "01 23 45 67 89", "+33123456789"),         # a French number, stored in E.164
+    ("phone", "+44 20 7946 0958", "+442079460958"),      # an international number
+    ("sms", "06 12 34 56 78", "+33612345678"),           # a text message goes to a mobile
+    ("email", "Anne@Martin.fr", "Anne@martin.fr"),       # email-validator lowers the domain
+    ("email", "a@martin.fr, b@martin.fr", "a@martin.fr, b@martin.fr"),  # several addresses
+    ("letter", "Mme Martin, 12 rue des Lilas, 75011 Paris",
+     "Mme Martin, 12 rue des Lilas, 75011 Paris"),       # a postal address on one line
+    ("visit", "Mme Martin (comptable)", "Mme Martin (comptable)"),     # free text
+    ("visit", "   ", None),                              # blank free text: not stated
+    ("phone", None, None),                               # not stated
+    ("letter", None, None),                              # not stated
+]
+
+
+@pytest.mark.parametrize(("channel", "given", "stored"), RECIPIENTS)
+def test_record_checks_the_recipient_for_its_channel(
+    book: clientops.Book, channel: str, given: str | None, stored: str | None
+) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    r = book.reminders.record(a, "F-1", 1, channel=channel, recipient=given)
+    assert r.recipient == stored
+    row = book.reminders.history(a).iloc[0]
+    kept = row["recipient"] if isinstance(row["recipient"], str) else None
+    assert (row["channel"], kept) == (channel, stored)
+
+
+def test_a_phone_number_is_read_for_the_clients_country(book: clientops.Book) -> None:
+    be = client(book, "Bruxelles SA", country="BE")
+    fr = client(book, "Paris SAS")
+    invoice(book, be, "F-1", "100.00", days_ago(20))
+    invoice(book, fr, "F-2", "100.00", days_ago(20))
+    # a Brussels number written as Belgians write it
+    assert book.reminders.record(be, "F-1", 1, recipient="02 511 12 34").recipient == \
+        "+3225111234"
+    with pytest.raises(ValidationError) as err:     # the same digits are no French number
+        book.reminders.record(fr, "F-2", 1, recipient="02 511 12 34")
+    assert (err.value.field, err.value.code) == ("recipient", "phone.region")
+    assert history_codes(book.reminders.history()) == [be]
+
+
+# Text that cannot reach anyone on the channel: (channel, given, code).
+UNREACHABLE = [
+    ("phone", "not an email", "phone.invalid"),             # no phone number at all
+    ("phone", "anne@martin.fr", "phone.invalid"),           # an email address is no number
+    ("phone", "12", "phone.region"),                        # digits, but too few
+    ("sms", "appelez-moi", "phone.invalid"),                # a text message needs a number too
+    ("phone", "   ", "value.empty"),                        # blank text reaches no one
+    ("email", "not an email", "email.no_at"),
+    ("email", " , ", "value.empty"),                        # commas and nothing else
+    ("letter", "anne@martin.fr", "reminder.recipient_postal"),  # an email, not a postal address
+    ("letter", "75011", "reminder.recipient_postal"),       # no name, no street, no town
+    ("letter", "   ", "reminder.recipient_postal"),         # blank
+]
+
+
+@pytest.mark.parametrize(("channel", "given", "code"), UNREACHABLE)
+def test_record_refuses_a_recipient_its_channel_cannot_reach(
+    book: clientops.Book, channel: str, given: str, code: str
+) -> None:
+    a = client(book, "Alpha")
+    invoice(book, a, "F-1", "100.00", days_ago(20))
+    with pytest.raises(ValidationError) as err:
+        book.reminders.record(a, "F-1", 1, channel=channel, recipient=given)
+    assert (err.value.field, err.value.code) == ("recipient", code)
+    assert err.value.message("fr") != err.value.message("en")   # both texts in the catalogues
+    assert book.reminders.history().empty
+    assert "record" not in set(book.history(a)["action"])
+
+
 def test_history_of_all_clients_newest_first(book: clientops.Book, tmp_path: Path) -> None:
     a = client(book, "Alpha")
     b = client(book, "Beta")

@@ -227,7 +227,8 @@ PATHS: list[tuple[str, str, int, bool, Call]] = [
     ("tasks.add", "title", 200, False, _task_add("title")),
     ("tasks.add", "assignee", 100, False, _task_add("assignee")),
     ("reminders.record", "note", 5000, True, _reminder_record("note", "phone")),
-    ("reminders.record", "recipient", 200, False, _reminder_record("recipient", "phone")),
+    ("reminders.record", "recipient", 200, False, _reminder_record("recipient", "letter")),
+    ("reminders.record", "recipient", 200, False, _reminder_record("recipient", "visit")),
     ("settings.update", "company_name", 200, False, _setting("company_name")),
     ("settings.update", "smtp_host", 253, False, _setting("smtp_host")),
     ("settings.update", "smtp_user", 254, False, _setting("smtp_user")),
@@ -243,6 +244,7 @@ FORMATTED: list[tuple[str, str, str, Call]] = [
     ("contacts.add", "email", "anne@martin.fr", _contact_add("email")),
     ("contacts.update", "phone", "01 23 45 67 89", _contact_update("phone")),
     ("reminders.record", "recipient", "anne@martin.fr", _reminder_record("recipient", "email")),
+    ("reminders.record", "recipient", "01 23 45 67 89", _reminder_record("recipient", "phone")),
     ("settings.update", "smtp_sender", "relances@martin.fr", _setting("smtp_sender")),
 ]
 HIDDEN = ["\x00", "\r\n", "\u202e", "\u200b", "\ud800", "\x1b"]
