@@ -399,7 +399,8 @@ class ClientCard(w.VBox):
                 for r in _records(reminders, 10)]
         self.reminders.value = html_table(
             rows, [_("Date"), _("Level"), _("Invoice"), _("Amount due"), _("Channel"),
-                   _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."))
+                   _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."),
+            breakable=(5,))
 
     def _draw_contacts(self, contacts: Any, ident: Any) -> None:
         rows = []
@@ -413,7 +414,7 @@ class ClientCard(w.VBox):
             note = "<i>" + esc(_("No favourite: documents and reminders go to {email}.").format(
                 email=attr(ident, "email") or _("(no email)"))) + "</i>"
         self.contacts.value = html_table(rows, [_("Name"), _("Role"), _("Email"), _("Phone")],
-                                         empty=_("No contact.")) + note
+                                         empty=_("No contact."), breakable=(2,)) + note
 
     @guarded()
     def draw_chart(self) -> None:

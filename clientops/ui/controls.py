@@ -46,6 +46,17 @@ CSS = """
 .co-late { color: #b00020; font-weight: bold; }
 .co-grid select { font-family: monospace; font-size: 12px; }
 .co-mono { font-family: monospace; font-size: 12px; white-space: pre; }
+.co-table td.co-break { overflow-wrap: anywhere; }
+/* Nothing cut at 1024 px: a button as wide as its words, a drop-down as wide as its longest
+   choice, a tick's words on several lines, rows of controls that wrap. */
+.widget-button:not([style*="width"]) { width: auto;
+  min-width: 110px; }
+.widget-button { flex-shrink: 0; max-width: 100%; }
+.widget-dropdown { min-width: max-content; }
+.widget-dropdown > select { min-width: max-content; }
+.widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
+.widget-checkbox > .widget-label-basic { white-space: normal; overflow: visible; }
+.widget-hbox { flex-wrap: wrap; }
 </style>
 """
 
@@ -334,8 +345,13 @@ class Progress(w.HBox):
 
 
 def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Sequence[int] = (),
-               row_classes: Sequence[str] | None = None, empty: str = "") -> str:
-    """A small HTML table (cells already formatted and escaped by the caller)."""
+               row_classes: Sequence[str] | None = None, empty: str = "",
+               breakable: Sequence[int] = ()) -> str:
+    """A small HTML table (cells already formatted and escaped by the caller).
+
+    The ``breakable`` columns (emails, long references) break anywhere rather than widen the
+    table beyond its panel.
+    """
     if not rows:
         shown = empty or _("Nothing yet.")
         return f"<i>{html.escape(shown)}</i>"
@@ -344,10 +360,15 @@ def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Se
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{row_classes[r]}"' if row_classes and row_classes[r] else ""
-        cells = "".join(f'<td class="{"num" if i in numeric else ""}">{c}</td>'
+        cells = "".join(f'<td class="{_cell_class(i, numeric, breakable)}">{c}</td>'
                         for i, c in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f'<table class="co-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _cell_class(column: int, numeric: Sequence[int], breakable: Sequence[int]) -> str:
+    return " ".join(name for name, among in (("num", numeric), ("co-break", breakable))
+                    if column in among)
 
 
 def esc(value: Any) -> str:

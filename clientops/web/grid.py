@@ -33,7 +33,8 @@ PAGE_SIZES = [25, 50, 100]
 
 def _headers() -> list[dict[str, Any]]:
     return [{"text": labels.label(name), "value": name, "sortable": True,
-             "align": "end" if numeric else "start", "class": f"co-col-{name}"}
+             "align": "end" if numeric else "start", "class": f"co-col-{name}",
+             "cellClass": f"co-cell-{name}"}
             for name, _width, numeric in COLUMNS]
 
 

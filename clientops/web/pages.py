@@ -248,14 +248,13 @@ CSS = """
 .co-nav .co-brand { color: white; font-weight: 600; margin-right: 16px; align-self: center; }
 .co-nav .co-role { color: #cfe0f5; margin-left: auto; align-self: center; }
 .co-main { padding: 8px 16px; max-width: 100%; overflow-x: auto; }
-.co-datagrid th { resize: horizontal; overflow: hidden; white-space: nowrap; }
-.co-datagrid td, .co-datagrid th { padding: 0 6px !important; }
-.co-datagrid td { white-space: normal; }
-.co-datagrid td:nth-child(2), .co-datagrid td:nth-child(5), .co-datagrid td:nth-child(8),
-.co-datagrid td:nth-child(9) { white-space: nowrap; }
-.co-datagrid td:nth-child(6) { max-width: 150px; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
-.co-datagrid td:nth-child(3) { min-width: 120px; }
+.co-datagrid th { resize: horizontal; overflow: hidden; white-space: normal; }
+.co-datagrid td, .co-datagrid th { padding: 0 5px !important; }
+.co-datagrid td { white-space: normal; overflow-wrap: break-word; }
+.co-datagrid .co-cell-code, .co-datagrid .co-cell-siret, .co-datagrid .co-cell-outstanding,
+.co-datagrid .co-cell-overdue { white-space: nowrap; }
+.co-datagrid .co-cell-email { overflow-wrap: anywhere; min-width: 110px; }
+.co-datagrid .co-cell-name { min-width: 110px; }
 .co-datagrid tbody tr { cursor: pointer; }
 .widget-label { min-width: fit-content; }
 """
