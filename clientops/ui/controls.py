@@ -20,6 +20,7 @@ import ipywidgets as w
 
 from ..errors import ClientOpsError, ConflictError, DatabaseBusy, DeletionRefused, ValidationError
 from . import labels
+from .date_input import DateInput
 from .fmt import text
 from .i18n import _
 
@@ -52,6 +53,7 @@ CSS = """
 .widget-button:not([style*="width"]) { width: auto;
   min-width: 110px; }
 .widget-button { flex-shrink: 0; max-width: 100%; }
+.widget-vbox > .widget-button:not([style*="width"]) { align-self: flex-start; }
 .widget-dropdown { min-width: max-content; }
 .widget-dropdown > select { min-width: max-content; }
 .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
@@ -253,7 +255,7 @@ def choice_field(name: str, label: str, options: Sequence[tuple[str, Any]]) -> F
 
 
 def date_field(name: str, label: str, value: date | None = None) -> Field:
-    return Field(name, label, w.DatePicker(value=value))
+    return Field(name, label, DateInput(value=value))
 
 
 def check_field(name: str, label: str) -> Field:

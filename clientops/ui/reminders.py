@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
+from .date_input import DateInput
 from .i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class RemindersView(w.VBox):
         self.last_error: BaseException | None = None
         self.result: pd.DataFrame | None = None
         self.due_frame = pd.DataFrame()
-        self.as_of = tag(w.DatePicker(description=_("As of"), value=as_of or date.today()),
+        self.as_of = tag(DateInput(description=_("As of"), value=as_of or date.today()),
                          "as-of")
         self.refresh_button = tag(w.Button(description=_("Refresh"), icon="refresh"), "refresh")
         self.ticks: dict[str, w.Checkbox] = {}
@@ -295,7 +296,7 @@ class SepaPanel(w.VBox):
         self.banner = Banner()
         self.last_error: BaseException | None = None
         self.batch: Any = None
-        self.collection_date = tag(w.DatePicker(description=_("Collection date"),
+        self.collection_date = tag(DateInput(description=_("Collection date"),
                                                 value=date.today()), "collection-date")
         self.path = tag(w.Text(description=_("File"), layout=w.Layout(width="520px"),
                                continuous_update=False), "sepa-path")
