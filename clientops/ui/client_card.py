@@ -482,7 +482,7 @@ class ClientCard(w.VBox):
             self.banner.show(_("Give the task a title."), "info")
             return
         with self.book.using_source("form"):
-            self.book.tasks.add(self.code, title, due_on=self.task_due.value,
+            self.book.tasks.add(self.code, title, due_on=self.task_due.entered,
                                 assignee=self.book.actor)
         self.task_title.value = ""
         self.task_due.value = None

@@ -214,6 +214,8 @@ class Field:
     # values as the domain sees them: "" is None, text is stripped
     @property
     def value(self) -> Any:
+        if isinstance(self.input, DateInput):  # a text that is not a date: the domain says so
+            return self.input.entered
         raw = self.input.value
         if isinstance(raw, str):
             raw = raw.strip()

@@ -3,61 +3,41 @@
 The browser's date picker (``<input type="date">``, ipywidgets' ``DatePicker``) shows and
 reads its format in the browser's language: ``mm/dd/yyyy`` in an English Chromium, whatever
 the page says. :class:`DateInput` is a text box instead: it shows its date as ``05/12/2026``,
-reads what is typed day first (``5/12/2026``, ``05.12.26``, ``5-12-2026``, or an ISO
-``2026-12-05``) with Babel, and says so beside the box when the text is not a date.
+reads what is typed the way the domain reads a date (:func:`clientops.bounds.to_date`:
+``5/12/2026``, ``05.12.2026`` or ``2026-12-05``), and says beside the box, in the catalogue's
+words, when the text is not a date.
 
 Its ``value`` is a :class:`datetime.date` or ``None``, like ``DatePicker``'s: set it, observe
-it, as before.
+it, as before. ``entered`` is what to hand the domain: the date, or the text that is not one
+(so that the domain refuses it with the field's name), or ``None``.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from datetime import date
 from typing import Any
 
 import ipywidgets as w
 import traitlets
-from babel.dates import format_date, parse_date
 
-from .i18n import _, babel_locale
-
-# Day first in both UI languages (fr_FR, en_GB).
-SHOWN_AS = "dd/MM/yyyy"
-
-
-def read_date(typed: str) -> date | None:
-    """The date ``typed`` day first (``5/12/2026`` → 5 December 2026) or year first (ISO);
-    ``None`` when it is no such date (``12/31/2026``, ``31/02/2026``, ``demain``)."""
-    numbers = re.findall(r"\d+", typed)
-    if len(numbers) != 3 or re.search(r"[^\d\s/.\-]", typed):
-        return None
-    try:
-        found = parse_date(typed.strip(), locale=babel_locale())
-    except (ValueError, IndexError):  # babel's ParseError is a ValueError
-        return None
-    first, second, last = numbers
-    if len(first) == 4:  # year first (ISO)
-        return found if (found.year, found.month, found.day) == (
-            int(first), int(second), int(last)) else None
-    # Day first: babel would swap a day and a month that cannot be a month (12/31/2026).
-    if (found.day, found.month) != (int(first), int(second)):
-        return None
-    return found if len(last) != 4 or found.year == int(last) else None
+from .. import bounds
+from ..errors import ValidationError
+from .i18n import _
 
 
 def show_date(value: date | None) -> str:
-    return "" if value is None else format_date(value, SHOWN_AS, locale=babel_locale())
+    """``value`` as typed back: ``05/12/2026`` (empty for no date)."""
+    return "" if value is None else value.strftime("%d/%m/%Y")
 
 
 class DateInput(w.HBox):
-    """A date field: a text box showing ``jj/mm/aaaa`` and the reason a text is refused.
+    """A date field: a text box showing ``jj/mm/aaaa`` and why a text is refused.
 
     Attributes:
       value: the date typed (``None`` when the box is empty or its text is not a date).
       text: the text box (``text.value``: what is typed).
-      problem: what is wrong with the text (empty when it is a date or nothing).
+      problem: why the text is not a date (empty when it is one, or nothing is typed).
     """
 
     value = traitlets.Instance(date, allow_none=True)
@@ -96,27 +76,41 @@ class DateInput(w.HBox):
         """Whether the text typed is not a date."""
         return bool(self.problem.value)
 
+    @property
+    def entered(self) -> date | str | None:
+        """The date typed; the text itself when it is not a date; ``None`` when empty."""
+        typed = self.text.value.strip()
+        return typed if self.invalid else self.value
+
     def _on_width(self, change: dict[str, Any]) -> None:
         # Given a width, the text box fills it; else the box keeps ipywidgets' own width.
         self.text.layout.width = "100%" if change["new"] else None
 
     def _on_text(self, change: dict[str, Any]) -> None:
         typed = str(change["new"] or "").strip()
-        found = read_date(typed) if typed else None
-        refused = bool(typed) and found is None
-        self.problem.value = (
-            "⚠ " + html.escape(_("Not a date: type it as dd/mm/yyyy.")) if refused else "")
-        self.problem.layout.display = "flex" if refused else "none"
+        try:
+            found = bounds.to_date(typed, "date", required=False)
+            problem = ""
+        except ValidationError as err:
+            found, problem = None, err.message()
+        self.problem.value = f"⚠ {html.escape(problem, quote=False)}" if problem else ""
+        self.problem.layout.display = "flex" if problem else "none"
         self.value = found
         if found is not None and show_date(found) != typed:
             self.text.value = show_date(found)
 
     def _on_value(self, change: dict[str, Any]) -> None:
         new = change["new"]
-        if new is not None and read_date(self.text.value) != new:
+        if new is not None and new != self._typed_date():
             self.text.value = show_date(new)
         elif new is None and not self.invalid and self.text.value:
             self.text.value = ""
 
+    def _typed_date(self) -> date | None:
+        try:
+            return bounds.to_date(self.text.value, "date", required=False)
+        except ValidationError:
+            return None
 
-__all__ = ["DateInput", "read_date", "show_date"]
+
+__all__ = ["DateInput", "show_date"]
