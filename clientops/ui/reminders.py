@@ -49,6 +49,12 @@ def reason_label(reason: Any) -> str:
     return str(reason)
 
 
+def batch_status_label(status: str) -> str:
+    """A SEPA batch's status (``pending`` until the bank answers, then ``confirmed``)."""
+    return {"pending": _("awaiting the bank's answer"),
+            "confirmed": _("confirmed by the bank")}.get(status, status)
+
+
 def status_label(status: str) -> str:
     return {"sent": _("sent"), "would send": _("would send (simulation)"),
             "skipped": _("skipped"), "refused": _("refused by the mail server"),
@@ -305,7 +311,8 @@ class SepaPanel(w.VBox):
         self.summary = tag(w.HTML(""), "sepa-summary")
         self.batch_pick = tag(w.Dropdown(description=_("Pending batch"), options=[]),
                               "batch-pick")
-        self.rejected = tag(w.SelectMultiple(description=_("Rejected"), options=[], rows=6),
+        self.rejected = tag(w.SelectMultiple(description=_("Rejected"), options=[], rows=6,
+                                             layout=w.Layout(width="auto")),
                             "rejected")
         self.confirm_button = tag(w.Button(description=_("Record the bank's answer")),
                                   "confirm-batch")
@@ -340,8 +347,9 @@ class SepaPanel(w.VBox):
         self.confirm_button.disabled = self.batch_pick.value is None
         self._load_transactions()
         self.batches.value = html_table(
-            [[esc(r["id"]), fmt.day(r["collection_date"]), esc(r["status"]),
-              esc(r["transactions"]), fmt.money(r["total"]), esc(r["path"])]
+            [[esc(r["id"]), fmt.day(r["collection_date"]), esc(batch_status_label(r["status"])),
+              esc(r["transactions"]), fmt.money(r["total"]),
+              esc(Path(r["path"]).name if r["path"] else "")]
              for r in frame.to_dict("records")],
             [_("Batch"), _("Collection date"), _("Status"), _("Transactions"), _("Total"),
              _("File")], numeric=(3, 4), empty=_("No batch yet."))
