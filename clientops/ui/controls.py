@@ -204,7 +204,7 @@ class Field:
         tag(widget, "field", f"field-{name}")
         widget.description = label
         widget.style = {"description_width": "170px"}
-        widget.layout.width = "460px"
+        widget.layout.width = "620px"  # a long name or address shown whole
         parts: list[w.Widget] = [widget]
         if hint:
             parts.append(w.HTML(f'<span style="color:#57606a;font-size:0.85em">{html.escape(hint)}</span>'))

@@ -159,9 +159,11 @@ class RemindersView(w.VBox):
              for r in skipped.to_dict("records")],
             [_("Code"), _("Client"), _("Invoices"), _("Amount due"), _("Why")], numeric=(3,),
             empty=_("Nothing skipped."))
-        self.preview_pick.options = [("—", None)] + [
-            (f"{c} {self.ticks[c].description[:40]}", c) for c in list(self.ticks)[:MAX_TICKS]]
-        self.preview_pick.value = None
+        # the client as its tick names it ("C000042 Dupont SA"); "" (not None) for no preview,
+        # which a drop-down would show blank
+        self.preview_pick.options = [("—", "")] + [
+            (self.ticks[c].description.split(" — ")[0], c) for c in list(self.ticks)[:MAX_TICKS]]
+        self.preview_pick.value = ""
         self.preview.value = ""
         self.send_button.disabled = not self.ticks
         self.show_history()
@@ -182,7 +184,7 @@ class RemindersView(w.VBox):
     @guarded()
     def _show_preview(self) -> None:
         code = self.preview_pick.value
-        if code is None:
+        if not code:
             self.preview.value = ""
             return
         planned = next(p for p in self.book.reminders.plan(self.as_of.value)

@@ -231,7 +231,7 @@ PAGES = [
 
 # What a reader is never shown: every control that writes (the book refuses the writes anyway).
 READER_HIDDEN = [
-    "new-client", "archive", "restore", "delete", "bulk", "card-archive", "card-restore",
+    "new-client", "archive", "restore", "delete", "bulk-button", "card-archive", "card-restore",
     "card-delete", "open-identity", "open-payment", "open-contacts", "task-add", "task-done",
     "task-due", "save", "save-contact", "new-contact", "remove-contact", "add-mandate",
     "revoke-mandate", "revoke-choice", "collect", "confirm-batch", "send", "bulk-apply",
