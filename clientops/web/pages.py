@@ -34,7 +34,7 @@ from ..ui.i18n import _, get_language
 from ..ui.reminders import RemindersView, SepaPanel
 from . import access
 from .download import Download
-from .grid import ClientGrid
+from .grid import ClientGrid, column_css
 
 # A session's connection stays warm this long between clicks; another process that waits for
 # the file (a notebook) cuts it short (clientops.db).
@@ -251,10 +251,6 @@ CSS = """
 .co-datagrid th { resize: horizontal; overflow: hidden; white-space: normal; }
 .co-datagrid td, .co-datagrid th { padding: 0 5px !important; }
 .co-datagrid td { white-space: normal; overflow-wrap: break-word; }
-.co-datagrid .co-cell-code, .co-datagrid .co-cell-siret, .co-datagrid .co-cell-outstanding,
-.co-datagrid .co-cell-overdue { white-space: nowrap; }
-.co-datagrid .co-cell-email { overflow-wrap: anywhere; min-width: 110px; }
-.co-datagrid .co-cell-name { min-width: 110px; }
 .co-datagrid tbody tr { cursor: pointer; }
 .widget-label { min-width: fit-content; }
 """
@@ -308,7 +304,7 @@ def Page() -> None:  # noqa: N802 - Solara's entry point
 
     solara.use_effect(close, [book])
     solara.Title("clientops")
-    solara.Style(CSS + (reader_css() if role != access.EDITOR else ""))
+    solara.Style(CSS + column_css() + (reader_css() if role != access.EDITOR else ""))
     if role is None or book is None:
         solara.Markdown("# Accès refusé")
         return
