@@ -125,6 +125,13 @@ def visit(page: Any, base: str, path: str, shown: str) -> list[tuple[str, ...]]:
     return cut(page, path, shown)
 
 
+def unfold(page: Any, scope: str) -> None:
+    """Open every folded section (ipywidgets Accordion) in ``scope``."""
+    headers = page.locator(f"{scope} .jupyter-widget-Collapse-header")
+    for i in range(headers.count()):
+        headers.nth(i).click(timeout=ACT)
+
+
 def tab(page: Any, title: str) -> None:
     page.locator(".p-TabBar-tab, .lm-TabBar-tab", has_text=title).first.click(timeout=ACT)
 
@@ -145,6 +152,8 @@ def test_every_page_fits_a_1024_px_window(app: tuple[Served, Path, str], browser
                                      (".co-open-payment", ".co-paymentform"),
                                      (".co-open-contacts", ".co-contacts-editor")):
             page.locator(opener).click(timeout=ACT)
+            expect(page.locator(window_shown)).to_be_visible(timeout=ACT)
+            unfold(page, window_shown)
             problems += cut(page, f"/clients/{code} {opener}", window_shown)
 
     problems += visit(page, base, "/activity", ".co-dashboard .co-kpi")
@@ -167,6 +176,8 @@ def test_every_page_fits_a_1024_px_window(app: tuple[Served, Path, str], browser
     if editing:
         page.goto(base + "/clients", timeout=LOAD)
         page.locator(".co-new-client").click(timeout=LOAD)
+        expect(page.locator(".co-wizard")).to_be_visible(timeout=ACT)
+        unfold(page, ".co-wizard")
         problems += cut(page, "/clients wizard", ".co-wizard")
     assert problems == [], "\n".join(" | ".join(p) for p in problems)
     assert window.outside == []
