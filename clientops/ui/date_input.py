@@ -83,8 +83,8 @@ class DateInput(w.HBox):
         return typed if self.invalid else self.value
 
     def _on_width(self, change: dict[str, Any]) -> None:
-        # Given a width, the text box fills it; else the box keeps ipywidgets' own width.
-        self.text.layout.width = "100%" if change["new"] else None
+        # Given a width, the text box fills it; else a date's width (label included).
+        self.text.layout.width = "100%" if change["new"] else "250px"
 
     def _on_text(self, change: dict[str, Any]) -> None:
         typed = str(change["new"] or "").strip()
