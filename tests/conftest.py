@@ -69,6 +69,7 @@ BOTH_BACKENDS = {
     # the widgets save through the same API: forms, card, contacts, wizard (tests/ui)
     "test_client_form", "test_client_card", "test_contacts_editor", "test_payment_form",
     "test_reminders_widget", "test_wizard", "test_bank_widget", "test_einvoicing_ui",
+    "test_date_input",
 }
 
 

@@ -53,9 +53,15 @@ class BankReconciliation(w.VBox):
         self.refresh_button = tag(w.Button(description=_("Open lines"), icon="refresh",
                                            layout=w.Layout(width="auto")), "bank-refresh")
         self.summary = w.HTML("")
+        # The slider's own readout writes 0.90 whatever the language: ours writes 0,90.
         self.threshold = tag(w.FloatSlider(value=0.9, min=0.5, max=1.0, step=0.05,
-                                           description=_("Threshold"), readout_format=".2f"),
+                                           description=_("Threshold"), readout=False),
                              "bank-threshold")
+        self.threshold_shown = tag(w.Label(fmt.number(self.threshold.value, 2)),
+                                   "bank-threshold-value")
+        self.threshold.observe(
+            lambda change: setattr(self.threshold_shown, "value", fmt.number(change["new"], 2)),
+            names="value")
         self.accept_button = tag(w.Button(description=_("Accept all above the threshold"),
                                           button_style="success", icon="check",
                                           layout=w.Layout(width="auto"), disabled=True),
@@ -71,8 +77,8 @@ class BankReconciliation(w.VBox):
                                    placeholder="F-2026-00042, F-2026-00043"), "bank-invoices")
         self.remember = tag(w.Checkbox(value=True, description=_(
             "Remember this IBAN for this client")), "bank-remember")
-        self.match_button = tag(w.Button(description=_("Match"), button_style="primary",
-                                         layout=w.Layout(width="auto")), "bank-match")
+        self.match_button = tag(w.Button(description=_("Match"), button_style="primary"),
+                                "bank-match")
 
         self.upload.observe(lambda _c: self._load_upload(), names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
@@ -84,7 +90,7 @@ class BankReconciliation(w.VBox):
             self.line, self.code, self.invoices, self.remember, self.match_button])
         super().__init__([
             style(), self.title, w.HBox([self.upload, self.refresh_button]), self.formats,
-            self.banner, self.summary, w.HBox([self.threshold, self.accept_button,
+            self.banner, self.summary, w.HBox([self.threshold, self.threshold_shown, self.accept_button,
                                                self.undo_button]),
             self.grid, by_hand])
         tag(self, "bank")
@@ -148,6 +154,8 @@ class BankReconciliation(w.VBox):
         self.line.options = [
             (f"{r.line} — {fmt.money(r.amount)} — {r.counterparty_name or ''}", int(r.line))
             for r in open_lines.itertuples() if r.direction == "credit"]
+        if self.line.value is None and self.line.options:  # shown chosen, never blank
+            self.line.value = self.line.options[0][1]
 
     @guarded()
     def accept(self) -> None:

@@ -92,7 +92,8 @@ class BulkCorrections(w.VBox):
         self.selection_label = w.HTML("")
         self.status = w.Dropdown(options=labels.statuses(), value="active", description=_("Status"))
         self.search = w.Text(description=_("Search"), continuous_update=False)
-        self.method = w.Dropdown(options=[(_("All"), None), *labels.payment_methods()],
+        # "" rather than None for every method: a drop-down whose value is None shows blank.
+        self.method = w.Dropdown(options=[(_("All"), ""), *labels.payment_methods()],
                                  description=_("Payment method"))
         self.filter_count = w.HTML("")
         self.upload = tag(w.FileUpload(accept=".csv,.xlsx", multiple=False,
@@ -170,7 +171,7 @@ class BulkCorrections(w.VBox):
     # -- choosing the clients ----------------------------------------------------------
     def _filter(self) -> dict[str, Any]:
         return {"status": self.status.value, "search": self.search.value or None,
-                "payment_method": self.method.value}
+                "payment_method": self.method.value or None}
 
     def _show_source(self) -> None:
         source = self.source.value

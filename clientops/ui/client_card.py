@@ -36,6 +36,7 @@ from .controls import (
     style,
     tag,
 )
+from .date_input import DateInput
 from .i18n import _
 from .payment_form import PaymentForm
 
@@ -101,7 +102,9 @@ def bar_chart_svg(labels: list[str], series: list[tuple[str, str, str, list[Deci
     peak = max([float(v) for *_rest, values in series for v in values] + [1.0])
     group = (width - left) / max(len(labels), 1)
     bar = max(2.0, group * 0.8 / max(len(series), 1))
+    # As wide as its panel allows, never wider (the viewBox scales it down).
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" style="max-width: 100%; height: auto" '
              f'role="img" aria-label="{html.escape(title)}" class="co-svg-chart">',
              f'<text x="{left}" y="13" font-size="12" font-weight="bold">{html.escape(title)}</text>']
     legend_x = width - 10
@@ -189,7 +192,7 @@ class ClientCard(w.VBox):
         self.task_row = w.HBox([self.task_choice, self.task_done])
         self.task_title = tag(w.Text(placeholder=_("New task…"), layout=w.Layout(width="260px")),
                               "task-title")
-        self.task_due = tag(w.DatePicker(layout=w.Layout(width="150px")), "task-due")
+        self.task_due = tag(DateInput(layout=w.Layout(width="150px")), "task-due")
         self.task_add = tag(w.Button(description=_("Add task"), icon="plus"), "task-add")
         self.task_add.on_click(lambda _b: self.add_task())
         self.kpis = tag(w.HTML(""), "kpis")
@@ -209,14 +212,14 @@ class ClientCard(w.VBox):
             panel(self.payment_button, self.payment, name="payment"),
             panel(w.HBox([h(_("Contacts")), self.contacts_button]), self.contacts,
                   name="contacts"),
-        ], layout=w.Layout(width="40%", overflow="visible"))
+        ], layout=w.Layout(width="45%", overflow="visible"))
         right = w.VBox([
             panel(h(_("Activity")), self.kpis, self.tasks, self.task_row,
                   w.HBox([self.task_title, self.task_due, self.task_add]), self.chart,
                   name="activity"),
             panel(h(_("Latest documents")), self.documents, name="documents"),
             panel(h(_("Reminders")), self.reminders, name="reminders"),
-        ], layout=w.Layout(width="60%", overflow="visible"))
+        ], layout=w.Layout(width="55%", overflow="visible"))
         for box in left.children + right.children:
             box.add_class("co-panel")
         super().__init__([
@@ -399,7 +402,8 @@ class ClientCard(w.VBox):
                 for r in _records(reminders, 10)]
         self.reminders.value = html_table(
             rows, [_("Date"), _("Level"), _("Invoice"), _("Amount due"), _("Channel"),
-                   _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."))
+                   _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."),
+            breakable=(5,))
 
     def _draw_contacts(self, contacts: Any, ident: Any) -> None:
         rows = []
@@ -413,7 +417,7 @@ class ClientCard(w.VBox):
             note = "<i>" + esc(_("No favourite: documents and reminders go to {email}.").format(
                 email=attr(ident, "email") or _("(no email)"))) + "</i>"
         self.contacts.value = html_table(rows, [_("Name"), _("Role"), _("Email"), _("Phone")],
-                                         empty=_("No contact.")) + note
+                                         empty=_("No contact."), breakable=(2,)) + note
 
     @guarded()
     def draw_chart(self) -> None:
@@ -478,7 +482,7 @@ class ClientCard(w.VBox):
             self.banner.show(_("Give the task a title."), "info")
             return
         with self.book.using_source("form"):
-            self.book.tasks.add(self.code, title, due_on=self.task_due.value,
+            self.book.tasks.add(self.code, title, due_on=self.task_due.entered,
                                 assignee=self.book.actor)
         self.task_title.value = ""
         self.task_due.value = None

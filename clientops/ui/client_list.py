@@ -167,6 +167,7 @@ class ClientList(w.VBox):
         self.csv_button = action(_("Export CSV"), "export-csv", "download")
         self.xlsx_button = action(_("Export XLSX"), "export-xlsx", "download")
         self.bulk_button = action(_("Correct in bulk"), "bulk", "edit")
+        tag(self.bulk_button, "bulk-button")  # "bulk" also names the corrections view
         self.new_button.on_click(lambda _b: self.new_client())
         self.open_button.on_click(lambda _b: self.open_selected())
         self.archive_button.on_click(lambda _b: self.ask("archive"))

@@ -20,6 +20,7 @@ import ipywidgets as w
 
 from ..errors import ClientOpsError, ConflictError, DatabaseBusy, DeletionRefused, ValidationError
 from . import labels
+from .date_input import DateInput
 from .fmt import text
 from .i18n import _
 
@@ -46,6 +47,18 @@ CSS = """
 .co-late { color: #b00020; font-weight: bold; }
 .co-grid select { font-family: monospace; font-size: 12px; }
 .co-mono { font-family: monospace; font-size: 12px; white-space: pre; }
+.co-table td.co-break { overflow-wrap: anywhere; }
+/* Nothing cut at 1024 px: a button as wide as its words, a drop-down as wide as its longest
+   choice, a tick's words on several lines, rows of controls that wrap. */
+.widget-button:not([style*="width"]) { width: auto;
+  min-width: 110px; }
+.widget-button { flex-shrink: 0; max-width: 100%; }
+.widget-vbox > .widget-button:not([style*="width"]) { align-self: flex-start; }
+.widget-dropdown { min-width: max-content; }
+.widget-dropdown > select { min-width: max-content; }
+.widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height); }
+.widget-checkbox > .widget-label-basic { white-space: normal; overflow: visible; }
+.widget-hbox { flex-wrap: wrap; }
 </style>
 """
 
@@ -191,7 +204,7 @@ class Field:
         tag(widget, "field", f"field-{name}")
         widget.description = label
         widget.style = {"description_width": "170px"}
-        widget.layout.width = "460px"
+        widget.layout.width = "620px"  # a long name or address shown whole
         parts: list[w.Widget] = [widget]
         if hint:
             parts.append(w.HTML(f'<span style="color:#57606a;font-size:0.85em">{html.escape(hint)}</span>'))
@@ -201,6 +214,8 @@ class Field:
     # values as the domain sees them: "" is None, text is stripped
     @property
     def value(self) -> Any:
+        if isinstance(self.input, DateInput):  # a text that is not a date: the domain says so
+            return self.input.entered
         raw = self.input.value
         if isinstance(raw, str):
             raw = raw.strip()
@@ -242,7 +257,7 @@ def choice_field(name: str, label: str, options: Sequence[tuple[str, Any]]) -> F
 
 
 def date_field(name: str, label: str, value: date | None = None) -> Field:
-    return Field(name, label, w.DatePicker(value=value))
+    return Field(name, label, DateInput(value=value))
 
 
 def check_field(name: str, label: str) -> Field:
@@ -334,8 +349,13 @@ class Progress(w.HBox):
 
 
 def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Sequence[int] = (),
-               row_classes: Sequence[str] | None = None, empty: str = "") -> str:
-    """A small HTML table (cells already formatted and escaped by the caller)."""
+               row_classes: Sequence[str] | None = None, empty: str = "",
+               breakable: Sequence[int] = ()) -> str:
+    """A small HTML table (cells already formatted and escaped by the caller).
+
+    The ``breakable`` columns (emails, long references) break anywhere rather than widen the
+    table beyond its panel.
+    """
     if not rows:
         shown = empty or _("Nothing yet.")
         return f"<i>{html.escape(shown)}</i>"
@@ -344,10 +364,15 @@ def html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Se
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{row_classes[r]}"' if row_classes and row_classes[r] else ""
-        cells = "".join(f'<td class="{"num" if i in numeric else ""}">{c}</td>'
+        cells = "".join(f'<td class="{_cell_class(i, numeric, breakable)}">{c}</td>'
                         for i, c in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
     return f'<table class="co-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _cell_class(column: int, numeric: Sequence[int], breakable: Sequence[int]) -> str:
+    return " ".join(name for name, among in (("num", numeric), ("co-break", breakable))
+                    if column in among)
 
 
 def esc(value: Any) -> str:

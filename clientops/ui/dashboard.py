@@ -17,6 +17,7 @@ from . import fmt, labels
 from .client_card import figure_png
 from .client_list import download_link
 from .controls import Banner, Progress, esc, guarded, html_table, style, tag
+from .date_input import DateInput
 from .i18n import _, babel_locale, get_language
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Dashboard(w.VBox):
         self.fiscal_year = tag(w.Dropdown(
             options=[(_("Current"), 0)] + [(str(y), y) for y in range(this_year, this_year - 6, -1)],
             description=_("Fiscal year"), layout=w.Layout(width="230px")), "fiscal-year")
-        self.as_of = tag(w.DatePicker(description=_("As of"), value=None), "as-of")
+        self.as_of = tag(DateInput(description=_("As of"), value=None), "as-of")
         self.tags = tag(w.Text(description=_("Tags"), continuous_update=False,
                                layout=w.Layout(width="230px")), "dash-tags")
         self.owner = tag(w.Text(description=_("Manager"), continuous_update=False,

@@ -134,7 +134,8 @@ class PaymentForm(ClientFieldsForm):
         active = []
         for m in frame.to_dict("records"):
             rows.append([esc(m.get("rum")), fmt.day(m.get("signed_on")), esc(m.get("scheme")),
-                         esc(m.get("status")), esc(m.get("sequence")),
+                         esc(labels.value_label("mandate_status", m.get("status"))),
+                         esc(m.get("sequence")),
                          esc(mask_iban(m.get("iban")) if m.get("iban") else ""),
                          fmt.day(m.get("last_collected_on"))])
             if m.get("status") == "active":

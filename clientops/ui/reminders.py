@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import fmt, labels
 from .controls import Banner, Confirm, Progress, esc, guarded, html_table, style, tag
+from .date_input import DateInput
 from .i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ def reason_label(reason: Any) -> str:
     return str(reason)
 
 
+def batch_status_label(status: str) -> str:
+    """A SEPA batch's status (``pending`` until the bank answers, then ``confirmed``)."""
+    return {"pending": _("awaiting the bank's answer"),
+            "confirmed": _("confirmed by the bank")}.get(status, status)
+
+
 def status_label(status: str) -> str:
     return {"sent": _("sent"), "would send": _("would send (simulation)"),
             "skipped": _("skipped"), "refused": _("refused by the mail server"),
@@ -71,7 +78,7 @@ class RemindersView(w.VBox):
         self.last_error: BaseException | None = None
         self.result: pd.DataFrame | None = None
         self.due_frame = pd.DataFrame()
-        self.as_of = tag(w.DatePicker(description=_("As of"), value=as_of or date.today()),
+        self.as_of = tag(DateInput(description=_("As of"), value=as_of or date.today()),
                          "as-of")
         self.refresh_button = tag(w.Button(description=_("Refresh"), icon="refresh"), "refresh")
         self.ticks: dict[str, w.Checkbox] = {}
@@ -152,9 +159,11 @@ class RemindersView(w.VBox):
              for r in skipped.to_dict("records")],
             [_("Code"), _("Client"), _("Invoices"), _("Amount due"), _("Why")], numeric=(3,),
             empty=_("Nothing skipped."))
-        self.preview_pick.options = [("—", None)] + [
-            (f"{c} {self.ticks[c].description[:40]}", c) for c in list(self.ticks)[:MAX_TICKS]]
-        self.preview_pick.value = None
+        # the client as its tick names it ("C000042 Dupont SA"); "" (not None) for no preview,
+        # which a drop-down would show blank
+        self.preview_pick.options = [("—", "")] + [
+            (self.ticks[c].description.split(" — ")[0], c) for c in list(self.ticks)[:MAX_TICKS]]
+        self.preview_pick.value = ""
         self.preview.value = ""
         self.send_button.disabled = not self.ticks
         self.show_history()
@@ -175,7 +184,7 @@ class RemindersView(w.VBox):
     @guarded()
     def _show_preview(self) -> None:
         code = self.preview_pick.value
-        if code is None:
+        if not code:
             self.preview.value = ""
             return
         planned = next(p for p in self.book.reminders.plan(self.as_of.value)
@@ -295,7 +304,7 @@ class SepaPanel(w.VBox):
         self.banner = Banner()
         self.last_error: BaseException | None = None
         self.batch: Any = None
-        self.collection_date = tag(w.DatePicker(description=_("Collection date"),
+        self.collection_date = tag(DateInput(description=_("Collection date"),
                                                 value=date.today()), "collection-date")
         self.path = tag(w.Text(description=_("File"), layout=w.Layout(width="520px"),
                                continuous_update=False), "sepa-path")
@@ -304,7 +313,8 @@ class SepaPanel(w.VBox):
         self.summary = tag(w.HTML(""), "sepa-summary")
         self.batch_pick = tag(w.Dropdown(description=_("Pending batch"), options=[]),
                               "batch-pick")
-        self.rejected = tag(w.SelectMultiple(description=_("Rejected"), options=[], rows=6),
+        self.rejected = tag(w.SelectMultiple(description=_("Rejected"), options=[], rows=6,
+                                             layout=w.Layout(width="auto")),
                             "rejected")
         self.confirm_button = tag(w.Button(description=_("Record the bank's answer")),
                                   "confirm-batch")
@@ -339,8 +349,9 @@ class SepaPanel(w.VBox):
         self.confirm_button.disabled = self.batch_pick.value is None
         self._load_transactions()
         self.batches.value = html_table(
-            [[esc(r["id"]), fmt.day(r["collection_date"]), esc(r["status"]),
-              esc(r["transactions"]), fmt.money(r["total"]), esc(r["path"])]
+            [[esc(r["id"]), fmt.day(r["collection_date"]), esc(batch_status_label(r["status"])),
+              esc(r["transactions"]), fmt.money(r["total"]),
+              esc(Path(r["path"]).name if r["path"] else "")]
              for r in frame.to_dict("records")],
             [_("Batch"), _("Collection date"), _("Status"), _("Transactions"), _("Total"),
              _("File")], numeric=(3, 4), empty=_("No batch yet."))

@@ -34,7 +34,7 @@ from ..ui.i18n import _, get_language
 from ..ui.reminders import RemindersView, SepaPanel
 from . import access
 from .download import Download
-from .grid import ClientGrid
+from .grid import ClientGrid, column_css
 
 # A session's connection stays warm this long between clicks; another process that waits for
 # the file (a notebook) cuts it short (clientops.db).
@@ -231,7 +231,7 @@ PAGES = [
 
 # What a reader is never shown: every control that writes (the book refuses the writes anyway).
 READER_HIDDEN = [
-    "new-client", "archive", "restore", "delete", "bulk", "card-archive", "card-restore",
+    "new-client", "archive", "restore", "delete", "bulk-button", "card-archive", "card-restore",
     "card-delete", "open-identity", "open-payment", "open-contacts", "task-add", "task-done",
     "task-due", "save", "save-contact", "new-contact", "remove-contact", "add-mandate",
     "revoke-mandate", "revoke-choice", "collect", "confirm-batch", "send", "bulk-apply",
@@ -248,14 +248,9 @@ CSS = """
 .co-nav .co-brand { color: white; font-weight: 600; margin-right: 16px; align-self: center; }
 .co-nav .co-role { color: #cfe0f5; margin-left: auto; align-self: center; }
 .co-main { padding: 8px 16px; max-width: 100%; overflow-x: auto; }
-.co-datagrid th { resize: horizontal; overflow: hidden; white-space: nowrap; }
-.co-datagrid td, .co-datagrid th { padding: 0 6px !important; }
-.co-datagrid td { white-space: normal; }
-.co-datagrid td:nth-child(2), .co-datagrid td:nth-child(5), .co-datagrid td:nth-child(8),
-.co-datagrid td:nth-child(9) { white-space: nowrap; }
-.co-datagrid td:nth-child(6) { max-width: 150px; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
-.co-datagrid td:nth-child(3) { min-width: 120px; }
+.co-datagrid th { resize: horizontal; overflow: hidden; white-space: normal; }
+.co-datagrid td, .co-datagrid th { padding: 0 5px !important; }
+.co-datagrid td { white-space: normal; overflow-wrap: break-word; }
 .co-datagrid tbody tr { cursor: pointer; }
 .widget-label { min-width: fit-content; }
 """
@@ -309,7 +304,7 @@ def Page() -> None:  # noqa: N802 - Solara's entry point
 
     solara.use_effect(close, [book])
     solara.Title("clientops")
-    solara.Style(CSS + (reader_css() if role != access.EDITOR else ""))
+    solara.Style(CSS + column_css() + (reader_css() if role != access.EDITOR else ""))
     if role is None or book is None:
         solara.Markdown("# Accès refusé")
         return
