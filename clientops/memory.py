@@ -1,7 +1,7 @@
 """Memory tuning of a process: NumPy's huge-page advice, and the garbage collector around bulk work.
 
-Nothing here runs at import time: the command line (``clientops.cli.main``) and the web app
-(``clientops.app.app_env``, for its kernels) ask for it explicitly; a notebook or a script may
+Nothing here runs at import time: the command line (``clientops.cli.main``, which also runs
+``clientops serve``) asks for it explicitly; a notebook or a script may
 call :func:`tune_numpy` itself.
 
 NumPy advises the kernel to back large arrays with transparent huge pages (``madvise``). Where
