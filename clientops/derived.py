@@ -63,6 +63,7 @@ class Changes:
     money_everything: bool = False
     rebuilt: set[str] = field(default_factory=set)
     prefer_drop: bool = False
+    read: dict[Any, Any] = field(default_factory=dict)  # what audit_rows read, by its question
 
     @property
     def empty(self) -> bool:
@@ -168,6 +169,35 @@ def rebuilt(conn: duckdb.DuckDBPyConnection, name: str) -> None:
     changes = current(conn)
     if changes is not None:
         changes.rebuilt.add(name)
+
+
+# A transaction that wrote up to this many audit rows is a few edits: the structures may refresh
+# them point by point from the rows themselves (audit_rows).
+POINT_AUDIT = 32
+
+
+def audit_rows(conn: duckdb.DuckDBPyConnection, changes: Changes, cap: int
+               ) -> list[tuple[Any, ...]] | None:
+    """The audit rows the transaction wrote, in id order: ``(client_code, entity, entity_id,
+    action, field, old_value)``; None when there are more than ``cap`` (a large change)."""
+    question = ("audit_rows", cap, tuple(changes.audit))
+    if question in changes.read:
+        return changes.read[question]  # type: ignore[no-any-return]
+    changes.read[question] = _audit_rows(conn, changes, cap)
+    return changes.read[question]  # type: ignore[no-any-return]
+
+
+def _audit_rows(conn: duckdb.DuckDBPyConnection, changes: Changes, cap: int
+                ) -> list[tuple[Any, ...]] | None:
+    found: list[tuple[Any, ...]] = []
+    for lo, hi in changes.audit:
+        found += conn.execute(
+            "SELECT client_code, entity, entity_id, action, field, old_value FROM audit_log"
+            " WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?", [lo, hi, cap + 1 - len(found)]
+        ).fetchall()
+        if len(found) > cap:
+            return None
+    return found
 
 
 # -- what the store calls ------------------------------------------------------------------------

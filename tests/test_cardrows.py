@@ -326,3 +326,20 @@ def test_rows_written_with_an_older_dictionary_still_read(demo: clientops.Book) 
     assert demo.card(codes[1]).identity["city"] == "Lyon"
     with demo.store.connection() as conn:
         assert cardrows.differences(conn) == []
+
+
+def test_an_edit_of_client_fields_rewrites_only_the_identity_of_the_kept_row(
+        book: clientops.Book, codes: handmade.Codes) -> None:
+    def sections(code: str) -> str:
+        with book.store.connection() as conn:
+            body, dict_id = conn.execute("SELECT body, dictionary FROM card_rows WHERE code = ?",
+                                         [code]).fetchone()
+            return cardcodec.decode(conn, dict_id, body).split(",[", 1)[1]
+
+    before = sections(codes.a)
+    book.clients.update(codes.a, city="Quimper", name="Alpha [SAS], \"Bretagne\"")
+    assert sections(codes.a) == before
+    assert book.card(codes.a).identity["name"] == "Alpha [SAS], \"Bretagne\""
+    assert as_tuple(book.card(codes.a)) == as_tuple(from_tables(book, codes.a))
+    with book.store.connection() as conn:
+        assert cardrows.differences(conn) == []

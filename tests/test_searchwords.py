@@ -80,3 +80,17 @@ def test_the_kept_words_are_those_of_a_rebuild(book: clientops.Book, vidal: str,
                             [vidal]).fetchall()
     assert [r[0] for r in kept] == sorted([
         "pharmacie", "vidal", "orleans", vidal.lower(), "contact", "sante", "fr", "732829320"])
+
+
+def test_a_single_edit_changes_only_the_words_its_values_changed(book: clientops.Book) -> None:
+    # the point refresh (from the audit's old values): a word another field still holds stays
+    code = book.clients.create(kind="company", name="Optique de Lyon", city="Lyon",
+                               email="vue@optique.fr").code
+    book.clients.update(code, city="Paris")
+    assert found(book, "lyon") == [code] and found(book, "paris") == [code]
+    book.clients.update(code, name="Opticien Martin", email=None)
+    assert found(book, "lyon") == [] and found(book, "optique") == []
+    assert found(book, "opticien paris") == [code] and found(book, "vue") == []
+    book.clients.update(code, payment_terms="30_days")  # no searched field: no word moves
+    assert found(book, "martin") == [code]
+    assert book.check_derived() == []
