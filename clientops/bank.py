@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import audit, bankfiles, bankmatch, bounds, cardrows, mandates, payments
 from .changeset import new_changeset
@@ -212,38 +213,35 @@ class Bank:
         kind = bankfiles.detect(data)
         if kind == "pain.002":
             return self._status_report(path)
-        lines = bankfiles.parse_statement(data)
-        keys = [x.key for x in lines]
+        table = bankfiles.statement_table(data)
+        keys = table.column("key").to_pylist()
         with self.book.store.transaction() as conn:
-            with registered(conn, "_bank_keys", pa.table({"key": pa.array(keys, pa.string())})):
+            with registered(conn, "_bank_keys", table.select(["key"])):
                 known = dict(conn.execute(
                     "SELECT l.line_key, l.id FROM bank_lines l JOIN _bank_keys k"
                     " ON k.key = l.line_key").fetchall())
-            new = [x for x in lines if x.key not in known]
-            first = self.book.store.reserve(conn, "bank_line", max(len(new), 1))
-            new_ids = list(range(first, first + len(new)))
-            if new:
+            new = table.filter(pc.invert(pc.is_in(table.column("key"), pa.array(
+                list(known), pa.string())))) if known else table
+            first = self.book.store.reserve(conn, "bank_line", max(new.num_rows, 1))
+            new_ids = list(range(first, first + new.num_rows))
+            if new.num_rows:
                 self._insert(conn, new, new_ids)
-            ids = known | {x.key: i for x, i in zip(new, new_ids, strict=True)}
-            returns = self._returns(conn, [{**x.__dict__, "id": i} for x, i in
-                                           zip(new, new_ids, strict=True) if x.return_reason])
+            ids = known | dict(zip(new.column("key").to_pylist(), new_ids, strict=True))
+            returned = pc.is_valid(new.column("return_reason"))
+            returns = self._returns(conn, [
+                {**row, "id": i} for row, i in zip(
+                    new.filter(returned).to_pylist(),
+                    pa.array(new_ids, pa.int64()).filter(returned).to_pylist(), strict=True)])
             audit.record(conn, self.book, entity="bank_statement", entity_id=None,
                          client_code=None, action="import",
-                         changes=[("format", None, kind), ("lines", None, len(lines)),
-                                  ("added", None, len(new))], source=SOURCE)
-        return ImportReport(kind, len(lines), len(new), len(lines) - len(new),
+                         changes=[("format", None, kind), ("lines", None, table.num_rows),
+                                  ("added", None, new.num_rows)], source=SOURCE)
+        return ImportReport(kind, table.num_rows, new.num_rows, table.num_rows - new.num_rows,
                             tuple(ids[k] for k in keys), returns)
 
-    def _insert(self, conn: duckdb.DuckDBPyConnection, new: list[bankfiles.BankLine],
-                ids: list[int]) -> None:
-        def column(name: str, kind: pa.DataType) -> pa.Array:
-            return pa.array([getattr(x, name) for x in new], kind)
-
-        table = pa.table({
-            "id": pa.array(ids, pa.int64()), "line_key": column("key", pa.string()),
-            **{c: column(c, MONEY if c == "amount" else pa.date32() if c.endswith("_date")
-                         else pa.string()) for c in LINE_COLUMNS},
-        })
+    def _insert(self, conn: duckdb.DuckDBPyConnection, new: pa.Table, ids: list[int]) -> None:
+        table = new.rename_columns(["line_key" if c == "key" else c for c in new.column_names]
+                                   ).append_column("id", pa.array(ids, pa.int64()))
         with registered(conn, "_bank_new", table):
             conn.execute(
                 "INSERT INTO bank_lines (id, line_key, format, statement_id, account,"
