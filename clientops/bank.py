@@ -374,33 +374,38 @@ class Bank:
                 "SELECT c.id, c.code, c.name FROM clients c JOIN _bank_cl k ON k.id = c.id"
             ).fetchall()}
         today = date.today()
-        rows = []
-        for r in bankmatch.records(frame):
-            p = by_id.get(int(r["id"]))
+        names_of = ("line", "booking_date", "amount", "counterparty", "code", "name", "invoices",
+                    "confidence", "reason_code", "reason", "kind", "client_id", "parts",
+                    "method", "reference", "paid_on", "why")
+        out: dict[str, list[Any]] = {n: [] for n in names_of}
+        add = [out[n].append for n in names_of]
+        columns = ("id", "status", "client_id", "booking_date", "value_date", "amount",
+                   "counterparty_name", "bank_reference", "line_key", "mandate_id")
+        for (line_id, status, line_client, booked, valued, amount, counterparty, bank_ref,
+             line_key, mandate) in zip(*(frame[c].tolist() for c in columns), strict=True):
+            line_id = int(line_id)
+            p = by_id.get(line_id)
             if p is None:  # matched or returned before
-                p = bankmatch.Proposal(int(r["id"]), "refused", _already(str(r["status"])),
-                                       client_id=None if pd.isna(r["client_id"])
-                                       else int(r["client_id"]))
-            paid_on = r["booking_date"] or r["value_date"]
+                p = bankmatch.Proposal(line_id, "refused", _already(str(status)),
+                                       client_id=None if pd.isna(line_client)
+                                       else int(line_client))
+            paid_on = booked or valued
             kind, reason = p.kind, p.reason
             if kind == "payment" and (not isinstance(paid_on, date) or paid_on > today
                                       or paid_on < bounds.EARLIEST):
                 kind, reason = "refused", Coded("bank.booking_date")
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
-            reference = (r["bank_reference"] if isinstance(r["bank_reference"], str)
-                         else f"BANK {str(r['line_key'])[:24]}")
-            rows.append({
-                "line": int(r["id"]), "booking_date": r["booking_date"], "amount": r["amount"],
-                "counterparty": r["counterparty_name"], "code": code, "name": name,
-                "invoices": ", ".join(n for _, n, _ in p.parts if n) or None,
-                "confidence": round(p.confidence, 2) if kind == "payment" else None,
-                "reason_code": reason.code, "reason": reason.message(), "kind": kind,
-                "client_id": p.client_id, "parts": p.parts, "why": reason,
-                "method": "sepa_debit" if isinstance(r["mandate_id"], str) else "transfer",
-                "reference": reference,
-                "paid_on": paid_on})
-        items = pd.DataFrame(rows, columns=[*PREVIEW_COLUMNS, "client_id", "parts", "method",
-                                            "reference", "paid_on", "why"])
+            reference = (bank_ref if isinstance(bank_ref, str)
+                         else f"BANK {str(line_key)[:24]}")
+            for push, value in zip(add, (
+                    line_id, booked, amount, counterparty, code, name,
+                    ", ".join(n for _, n, _ in p.parts if n) or None,
+                    round(p.confidence, 2) if kind == "payment" else None,
+                    reason.code, reason.message(), kind, p.client_id, p.parts,
+                    "sepa_debit" if isinstance(mandate, str) else "transfer", reference,
+                    paid_on, reason), strict=True):
+                push(value)
+        items = pd.DataFrame(out, columns=list(names_of))
         for column in ("counterparty", "code", "name", "invoices", "client_id"):
             values = items[column].astype(object)
             items[column] = values.where(values.notna(), None)
