@@ -39,11 +39,11 @@ from lxml import etree
 from sepaxml import SepaDD
 
 from . import audit, bounds, identifiers, imports
-from .newpayments import allocate_new_payments
 from .documents import Document
 from .errors import ClientOpsError, Coded, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
 from .imports import registered
+from .newpayments import allocate_new_payments
 
 if TYPE_CHECKING:
     from .book import Book
