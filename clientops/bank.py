@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import audit, bankfiles, bankmatch, bounds, cardrows, mandates, payments
 from .changeset import new_changeset
@@ -212,38 +213,35 @@ class Bank:
         kind = bankfiles.detect(data)
         if kind == "pain.002":
             return self._status_report(path)
-        lines = bankfiles.parse_statement(data)
-        keys = [x.key for x in lines]
+        table = bankfiles.statement_table(data)
+        keys = table.column("key").to_pylist()
         with self.book.store.transaction() as conn:
-            with registered(conn, "_bank_keys", pa.table({"key": pa.array(keys, pa.string())})):
+            with registered(conn, "_bank_keys", table.select(["key"])):
                 known = dict(conn.execute(
                     "SELECT l.line_key, l.id FROM bank_lines l JOIN _bank_keys k"
                     " ON k.key = l.line_key").fetchall())
-            new = [x for x in lines if x.key not in known]
-            first = self.book.store.reserve(conn, "bank_line", max(len(new), 1))
-            new_ids = list(range(first, first + len(new)))
-            if new:
+            new = table.filter(pc.invert(pc.is_in(table.column("key"), pa.array(
+                list(known), pa.string())))) if known else table
+            first = self.book.store.reserve(conn, "bank_line", max(new.num_rows, 1))
+            new_ids = list(range(first, first + new.num_rows))
+            if new.num_rows:
                 self._insert(conn, new, new_ids)
-            ids = known | {x.key: i for x, i in zip(new, new_ids, strict=True)}
-            returns = self._returns(conn, [{**x.__dict__, "id": i} for x, i in
-                                           zip(new, new_ids, strict=True) if x.return_reason])
+            ids = known | dict(zip(new.column("key").to_pylist(), new_ids, strict=True))
+            returned = pc.is_valid(new.column("return_reason"))
+            returns = self._returns(conn, [
+                {**row, "id": i} for row, i in zip(
+                    new.filter(returned).to_pylist(),
+                    pa.array(new_ids, pa.int64()).filter(returned).to_pylist(), strict=True)])
             audit.record(conn, self.book, entity="bank_statement", entity_id=None,
                          client_code=None, action="import",
-                         changes=[("format", None, kind), ("lines", None, len(lines)),
-                                  ("added", None, len(new))], source=SOURCE)
-        return ImportReport(kind, len(lines), len(new), len(lines) - len(new),
+                         changes=[("format", None, kind), ("lines", None, table.num_rows),
+                                  ("added", None, new.num_rows)], source=SOURCE)
+        return ImportReport(kind, table.num_rows, new.num_rows, table.num_rows - new.num_rows,
                             tuple(ids[k] for k in keys), returns)
 
-    def _insert(self, conn: duckdb.DuckDBPyConnection, new: list[bankfiles.BankLine],
-                ids: list[int]) -> None:
-        def column(name: str, kind: pa.DataType) -> pa.Array:
-            return pa.array([getattr(x, name) for x in new], kind)
-
-        table = pa.table({
-            "id": pa.array(ids, pa.int64()), "line_key": column("key", pa.string()),
-            **{c: column(c, MONEY if c == "amount" else pa.date32() if c.endswith("_date")
-                         else pa.string()) for c in LINE_COLUMNS},
-        })
+    def _insert(self, conn: duckdb.DuckDBPyConnection, new: pa.Table, ids: list[int]) -> None:
+        table = new.rename_columns(["line_key" if c == "key" else c for c in new.column_names]
+                                   ).append_column("id", pa.array(ids, pa.int64()))
         with registered(conn, "_bank_new", table):
             conn.execute(
                 "INSERT INTO bank_lines (id, line_key, format, statement_id, account,"
@@ -376,33 +374,38 @@ class Bank:
                 "SELECT c.id, c.code, c.name FROM clients c JOIN _bank_cl k ON k.id = c.id"
             ).fetchall()}
         today = date.today()
-        rows = []
-        for r in bankmatch.records(frame):
-            p = by_id.get(int(r["id"]))
+        names_of = ("line", "booking_date", "amount", "counterparty", "code", "name", "invoices",
+                    "confidence", "reason_code", "reason", "kind", "client_id", "parts",
+                    "method", "reference", "paid_on", "why")
+        out: dict[str, list[Any]] = {n: [] for n in names_of}
+        add = [out[n].append for n in names_of]
+        columns = ("id", "status", "client_id", "booking_date", "value_date", "amount",
+                   "counterparty_name", "bank_reference", "line_key", "mandate_id")
+        for (line_id, status, line_client, booked, valued, amount, counterparty, bank_ref,
+             line_key, mandate) in zip(*(frame[c].tolist() for c in columns), strict=True):
+            line_id = int(line_id)
+            p = by_id.get(line_id)
             if p is None:  # matched or returned before
-                p = bankmatch.Proposal(int(r["id"]), "refused", _already(str(r["status"])),
-                                       client_id=None if pd.isna(r["client_id"])
-                                       else int(r["client_id"]))
-            paid_on = r["booking_date"] or r["value_date"]
+                p = bankmatch.Proposal(line_id, "refused", _already(str(status)),
+                                       client_id=None if pd.isna(line_client)
+                                       else int(line_client))
+            paid_on = booked or valued
             kind, reason = p.kind, p.reason
             if kind == "payment" and (not isinstance(paid_on, date) or paid_on > today
                                       or paid_on < bounds.EARLIEST):
                 kind, reason = "refused", Coded("bank.booking_date")
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
-            reference = (r["bank_reference"] if isinstance(r["bank_reference"], str)
-                         else f"BANK {str(r['line_key'])[:24]}")
-            rows.append({
-                "line": int(r["id"]), "booking_date": r["booking_date"], "amount": r["amount"],
-                "counterparty": r["counterparty_name"], "code": code, "name": name,
-                "invoices": ", ".join(n for _, n, _ in p.parts if n) or None,
-                "confidence": round(p.confidence, 2) if kind == "payment" else None,
-                "reason_code": reason.code, "reason": reason.message(), "kind": kind,
-                "client_id": p.client_id, "parts": p.parts, "why": reason,
-                "method": "sepa_debit" if isinstance(r["mandate_id"], str) else "transfer",
-                "reference": reference,
-                "paid_on": paid_on})
-        items = pd.DataFrame(rows, columns=[*PREVIEW_COLUMNS, "client_id", "parts", "method",
-                                            "reference", "paid_on", "why"])
+            reference = (bank_ref if isinstance(bank_ref, str)
+                         else f"BANK {str(line_key)[:24]}")
+            for push, value in zip(add, (
+                    line_id, booked, amount, counterparty, code, name,
+                    ", ".join(n for _, n, _ in p.parts if n) or None,
+                    round(p.confidence, 2) if kind == "payment" else None,
+                    reason.code, reason.message(), kind, p.client_id, p.parts,
+                    "sepa_debit" if isinstance(mandate, str) else "transfer", reference,
+                    paid_on, reason), strict=True):
+                push(value)
+        items = pd.DataFrame(out, columns=list(names_of))
         for column in ("counterparty", "code", "name", "invoices", "client_id"):
             values = items[column].astype(object)
             items[column] = values.where(values.notna(), None)

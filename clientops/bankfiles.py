@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+import pyarrow as pa
 from lxml import etree
 from ofxtools.Parser import OFXTree
 
@@ -48,6 +49,10 @@ TEXT_LIMIT = 500
 _FILLERS = ("\u034f", "\u115f", "\u1160", "\u3164", "\uffa0")
 _TEXTS = ("statement_id", "account", "currency", "counterparty_name", "counterparty_iban",
           "remittance", "end_to_end_id", "mandate_id", "bank_reference", "return_reason")
+# What identifies a line (its key hashes these, in this order).
+_KEY_PARTS = ("account", "booking_date", "value_date", "amount", "direction", "bank_reference",
+              "end_to_end_id", "mandate_id", "remittance", "counterparty_iban",
+              "counterparty_name", "return_reason")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,14 @@ class BankLine:
     bank_reference: str | None = None
     return_reason: str | None = None
     key: str = ""
+
+
+# BankLine's fields in order (the columns of :func:`statement_table`).
+FIELDS = ("format", "statement_id", "account", "booking_date", "value_date", "amount",
+          "direction", "currency", "counterparty_name", "counterparty_iban", "remittance",
+          "end_to_end_id", "mandate_id", "bank_reference", "return_reason", "key")
+_ARROW_TYPES = {"booking_date": pa.date32(), "value_date": pa.date32(),
+                "amount": pa.decimal128(18, 2)}
 
 
 @dataclass(frozen=True)
@@ -134,16 +147,31 @@ def read_statement(path: str | Path) -> list[BankLine]:
 
 def parse_statement(data: bytes) -> list[BankLine]:
     """Every line of a statement given as bytes, keyed."""
+    columns = _keyed_columns(_read_columns(data))
+    return [BankLine(*row) for row in zip(*(columns[name] for name in FIELDS), strict=True)]
+
+
+def statement_table(data: bytes) -> pa.Table:
+    """Every line of a statement given as bytes, keyed, as Arrow columns (``FIELDS``: the
+    fields of :class:`BankLine`, ``key`` last): what the import keeps, with no
+    :class:`BankLine` made per line."""
+    columns = _keyed_columns(_read_columns(data))
+    return pa.table({name: pa.array(columns[name], _ARROW_TYPES.get(name, pa.string()))
+                     for name in FIELDS})
+
+
+def _read_columns(data: bytes) -> dict[str, list[Any]]:
+    """The lines of a statement, not yet keyed, a list a field (``FIELDS`` but ``key``)."""
     kind = detect(data)
     if kind == "pain.002":
         raise ValidationError("path", None, "bank.status_report_not_statement")
-    if kind == "ofx":
-        lines = _read_ofx(data)
-    elif kind == "cfonb120":
-        lines = _read_cfonb(data)
+    if kind in ("ofx", "cfonb120"):
+        lines = _read_ofx(data) if kind == "ofx" else _read_cfonb(data)
+        rows = [tuple(getattr(x, name) for name in FIELDS[:-1]) for x in lines]
     else:
-        lines = _read_camt(data, kind)
-    return keyed(lines)
+        rows = _camt_rows(data, kind)
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in FIELDS[:-1]]
+    return {name: list(column) for name, column in zip(FIELDS[:-1], values, strict=True)}
 
 
 def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
@@ -162,37 +190,44 @@ def plain(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
     return text[:limit] or None
 
 
-def _plain_fields(line: BankLine, latest: date) -> dict[str, Any]:
-    """The line's fields with its texts made :func:`plain` and its dates within the book's
-    range (a date the book cannot hold is no date: such a line is not matched)."""
-    values = dict(line.__dict__)
-    for name in _TEXTS:
-        values[name] = plain(values[name])
-    for name in ("booking_date", "value_date"):
-        day = values[name]
-        if day is not None and not bounds.EARLIEST <= day <= latest:
-            values[name] = None
-    return values
+def _plain_column(values: list[Any]) -> list[str | None]:
+    """:func:`plain` over a column; the texts already plain (nearly all) are only checked."""
+    return [v if v and len(v) <= TEXT_LIMIT and v.isascii() and v.isprintable()
+            and "  " not in v and v[0] != " " and v[-1] != " " else plain(v) for v in values]
 
 
 def keyed(lines: Iterable[BankLine]) -> list[BankLine]:
     """Give each line its stable key: a hash of what identifies it, and its rank among the
     identical lines of the file (two equal transfers on one day stay two lines). Texts are
-    made plain first (:func:`plain`)."""
-    seen: dict[str, int] = {}
-    out = []
+    made plain first (:func:`plain`), and a date the book cannot hold is no date (such a
+    line is not matched)."""
+    rows = [tuple(getattr(x, name) for name in FIELDS[:-1]) for x in lines]
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in FIELDS[:-1]]
+    columns = _keyed_columns({name: list(column) for name, column
+                              in zip(FIELDS[:-1], values, strict=True)})
+    return [BankLine(*row) for row in zip(*(columns[name] for name in FIELDS), strict=True)]
+
+
+def _keyed_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The columns with their texts made plain, their dates within the book's range, and
+    the ``key`` column (see :func:`keyed`)."""
+    out = dict(columns)
+    for name in _TEXTS:
+        out[name] = _plain_column(columns[name])
     latest = bounds.horizon()
-    for line in lines:
-        v = _plain_fields(line, latest)
-        parts = (v["account"], v["booking_date"], v["value_date"], v["amount"], v["direction"],
-                 v["bank_reference"], v["end_to_end_id"], v["mandate_id"], v["remittance"],
-                 v["counterparty_iban"], v["counterparty_name"], v["return_reason"])
-        digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts)
-                              .encode()).hexdigest()[:24]
+    for name in ("booking_date", "value_date"):
+        out[name] = [d if d is None or bounds.EARLIEST <= d <= latest else None
+                     for d in columns[name]]
+    seen: dict[str, int] = {}
+    keys = []
+    sha1 = hashlib.sha1
+    for parts in zip(*(out[name] for name in _KEY_PARTS), strict=True):
+        digest = sha1("\x1f".join("" if p is None else str(p) for p in parts)
+                      .encode()).hexdigest()[:24]
         rank = seen.get(digest, 0)
         seen[digest] = rank + 1
-        v["key"] = f"{digest}-{rank}"
-        out.append(BankLine(**v))
+        keys.append(f"{digest}-{rank}")
+    out["key"] = keys
     return out
 
 
@@ -313,12 +348,13 @@ def _transform(namespace: str) -> Any:
     return _TRANSFORMS[namespace]
 
 
-def _read_camt(data: bytes, kind: str) -> list[BankLine]:
+def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
+    """The lines of a camt document, a tuple a line (``FIELDS`` but ``key``)."""
     root = _xml(data)
     text = str(_transform(etree.QName(root).namespace or "")(root))
-    lines: list[BankLine] = []
+    rows: list[tuple[Any, ...]] = []
     head: list[str | None] = [None, None, None]
-    base: dict[str, Any] | None = None
+    base: tuple[Any, ...] | None = None
     batch = reversal = False
     for record in text.split("\n"):
         f: list[str | None] = [v or None for v in record.split("\t")]
@@ -330,32 +366,31 @@ def _read_camt(data: bytes, kind: str) -> list[BankLine]:
             if status and status.upper() not in ("BOOK", "BOOKED", "INFO") and kind != "camt.054":
                 base = None  # pending entries are not on the account yet
                 continue
-            base = {"format": kind, "statement_id": head[0], "account": head[1],
-                    "booking_date": _day(booked or booked_at),
-                    "value_date": _day(valued or valued_at), "amount": _money(amount),
-                    "direction": "credit" if (side or "").upper() == "CRDT" else "debit",
-                    "currency": currency or head[2], "remittance": info,
-                    "bank_reference": reference}
+            # format, statement, account, booked, valued, amount, direction, currency,
+            # remittance, bank reference
+            base = (kind, head[0], head[1], _day(booked or booked_at), _day(valued or valued_at),
+                    _money(amount), "credit" if (side or "").upper() == "CRDT" else "debit",
+                    currency or head[2], info, reference)
             batch = int(count or 0) > 1
             reversal = (reversed_ or "").lower() == "true"
             if not count or count == "0":
-                lines.append(BankLine(**base))
+                rows.append((*base[:8], None, None, info, None, None, reference, None))
         elif f[0] == "T" and base is not None:
-            lines.append(_camt_detail(base, f, batch, reversal))
-    return lines
+            rows.append(_camt_detail(base, f, batch, reversal))
+    return rows
 
 
-def _camt_detail(base: dict[str, Any], f: list[str | None], batch: bool, reversal: bool
-                 ) -> BankLine:
+def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, reversal: bool
+                 ) -> tuple[Any, ...]:
     (_, amount_text, tx_amount, side, reason_code, reason_other, debtor_name, debtor_party,
      debtor_iban, creditor_name, creditor_party, creditor_iban, free, structured, info, e2e,
      mandate, reference, tx_id) = f
-    amount = base["amount"]
+    amount = base[5]
     if batch:  # a batch booking: each transaction has its own amount
         value = amount_text or tx_amount
         if value:
             amount = _money(value)
-    direction = base["direction"]
+    direction = base[6]
     tx_dir = (side or "").upper()
     if tx_dir in ("CRDT", "DBIT"):
         direction = "credit" if tx_dir == "CRDT" else "debit"
@@ -368,15 +403,12 @@ def _camt_detail(base: dict[str, Any], f: list[str | None], batch: bool, reversa
     if not any(other):
         other = creditor if other is debtor else debtor
     free = " ".join(free.split()) if free else None
-    remittance = " ".join(t for t in (free, structured) if t) or info or base["remittance"]
+    remittance = " ".join(t for t in (free, structured) if t) or info or base[8]
     if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = None
-    return BankLine(**{
-        **base, "amount": amount, "direction": direction, "counterparty_name": other[0],
-        "counterparty_iban": (other[1] or "").replace(" ", "").upper() or None,
-        "remittance": remittance, "end_to_end_id": e2e, "mandate_id": mandate,
-        "bank_reference": reference or (base["bank_reference"] if not batch else None) or tx_id,
-        "return_reason": reason})
+    return (*base[:5], amount, direction, base[7], other[0],
+            (other[1] or "").replace(" ", "").upper() or None, remittance, e2e, mandate,
+            reference or (base[9] if not batch else None) or tx_id, reason)
 
 
 def read_status_report(path: str | Path) -> StatusReport:

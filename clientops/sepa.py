@@ -39,11 +39,11 @@ from lxml import etree
 from sepaxml import SepaDD
 
 from . import audit, bounds, identifiers, imports
-from .allocation import recompute_open_balances
 from .documents import Document
 from .errors import ClientOpsError, Coded, NotFound, ValidationError
 from .frames import arrow_to_df, fetch_df
 from .imports import registered
+from .newpayments import allocate_new_payments
 
 if TYPE_CHECKING:
     from .book import Book
@@ -487,7 +487,11 @@ class Sepa:
                 "UPDATE sepa_transactions SET status = 'collected' FROM _clientops_sepa_paid p"
                 " WHERE sepa_transactions.batch_id = ?"
                 " AND sepa_transactions.document_id = p.document_id", [batch_id])
-        recompute_open_balances(conn, {t[1] for t in paid})
+        # the payments come after their clients' other credits (the fast path), or not
+        allocate_new_payments(conn, pa.table({
+            "id": rows.column("id"), "client_id": rows.column("client_id"),
+            "paid_on": pa.array([on] * len(paid), pa.date32()), "amount": rows.column("amount"),
+            "invoice_id": rows.column("document_id")}))
         self._audit_many(conn, "payment", "create", [
             (first + k, t[5], field, None, new)
             for k, t in enumerate(paid)
