@@ -45,7 +45,7 @@ def _frame(rows: Rows, columns: list[str]) -> pd.DataFrame:
 
 def _dicts(table: tuple[Rows, list[str]]) -> list[dict[str, Any]]:
     rows, columns = table
-    return [dict(zip(columns, row)) for row in rows]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 @dataclass(frozen=True)
