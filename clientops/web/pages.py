@@ -81,14 +81,16 @@ class ClientPages:
     goes from one to the other.
 
     The list is built the first time it is shown and stays (hidden under a card): going back
-    shows it as it was (search, page, ticks), then reads its page again. The card is built
-    the first time a client is opened; the next clients are shown in the same widgets (only
-    their contents travel to the browser).
+    shows it as it was (search, page, ticks), as the browser's back does; it reads its page
+    again when a card changed something meanwhile (any search, sort or page reads it anyway).
+    The card is built the first time a client is opened; the next clients are shown in the
+    same widgets (only their contents travel to the browser).
 
     Attributes:
       grid: the list (None until first shown).
       card: the card (None until a client is opened).
       found: whether the client last asked for exists.
+      stale: a card changed the book since the list last read it.
     """
 
     def __init__(self, book: Book, open_card: Callable[[str], None],
@@ -99,6 +101,7 @@ class ClientPages:
         self.grid: ClientGrid | None = None
         self.card: ClientCard | None = None
         self.found = False
+        self.stale = False
 
     def list(self) -> ClientGrid:
         if self.grid is None:
@@ -115,11 +118,20 @@ class ClientPages:
             self.found = False
             return False
         if self.card is None or self.card.deleted:
-            self.card = ClientCard(self.book, code, data=data)
+            self.card = ClientCard(self.book, code, data=data, on_changed=self._changed)
         else:
             self.card.show(code, data)
         self.found = True
         return True
+
+    def _changed(self) -> None:
+        self.stale = True
+
+    def reread(self) -> None:
+        """Read the list's page again if a card changed the book meanwhile."""
+        if self.stale and self.grid is not None:
+            self.stale = False
+            self.grid.changed()
 
 
 def _hidden(hide: bool) -> dict[str, str]:
@@ -138,12 +150,11 @@ def ClientsArea(code: str | None = None) -> None:  # noqa: N802
     # Read again each time it is asked for (another tab, a notebook may have changed it).
     solara.use_memo(lambda: kept.show(wanted) if wanted is not None else None,
                     dependencies=[wanted])
-    returning = wanted is None and kept.grid is not None
     grid = kept.list() if wanted is None else kept.grid
 
     def reread() -> None:
-        if returning and kept.grid is not None:
-            kept.grid.changed()  # after the list is on screen again, as it was
+        if wanted is None:
+            kept.reread()  # after the list is on screen again, as it was
 
     solara.use_effect(reread, [wanted])
     if grid is not None:
