@@ -125,6 +125,10 @@ class ClientGrid(ClientList):
         column, descending = str(sort_by[0]), bool(sort_desc[0])
         size = int(options.get("itemsPerPage") or self.page_size)
         page = max(0, int(options.get("page") or 1) - 1)
+        # What the browser shows, kept without sending it back: the pager would otherwise send
+        # the page it asked for back to it, late, after later clicks (clicking "next" twice
+        # quickly went back a page, and each echo read a page again).
+        self.table.set_state({"options": dict(options)})
         if (column, descending, size, page) == (self.order_by, self.descending, self.page_size,
                                                 self.page):
             return
