@@ -63,6 +63,7 @@ class ClientGrid(ClientList):
                           "show-current-page": True},
             class_="co-datagrid elevation-1",
         )
+        self._asked = False  # the page being read is the one the table asked for
         self.table.on_event("update:options", self._on_options)
         self.table.on_event("click:row", self._on_row)
         self.table.observe(self._on_ticked, names="v_model")
@@ -110,11 +111,13 @@ class ClientGrid(ClientList):
     def _render_pager(self) -> None:
         super()._render_pager()
         # The grid owns its sort and page size; the list only sends it back to a page (page one
-        # after a new search), so that clicks made meanwhile are not undone.
+        # after a new search), so that clicks made meanwhile are not undone. A page the table
+        # asked for is never sent back: crossing the table's next request, it started a
+        # ping-pong of pages between the browser and the server.
         options = dict(self.table.options or {})
         with self.table.hold_sync():
             self.table.server_items_length = int(self.total)
-            if options.get("page") != self.page + 1:
+            if not self._asked and options.get("page") != self.page + 1:
                 self.table.options = {**options, "page": self.page + 1}
 
     # -- the grid drives the list --------------------------------------------------------
@@ -136,7 +139,12 @@ class ClientGrid(ClientList):
             page = 0
         self.order_by, self.descending, self.page_size, self.page = column, descending, size, page
         self.grid.rows = size
-        self.refresh()
+        # A new sort or page size goes back to page one: the table is told (it shows another).
+        self._asked = options.get("page") == page + 1
+        try:
+            self.refresh()
+        finally:
+            self._asked = False
 
     def _on_row(self, _widget: Any, _event: str, row: dict[str, Any]) -> None:
         code = row.get("code") if isinstance(row, dict) else None

@@ -99,6 +99,7 @@ class ClientPages:
         self.open_card = open_card
         self.to_corrections = to_corrections
         self.grid: ClientGrid | None = None
+        self.list_page: w.VBox | None = None
         self.card: ClientCard | None = None
         self.found = False
         self.stale = False
@@ -107,7 +108,17 @@ class ClientPages:
         if self.grid is None:
             self.grid = ClientGrid(self.book, on_open=self.open_card,
                                    on_bulk=self.to_corrections)
+            self.list_page = w.VBox([w.HTML("<h1>Clients</h1>"), self.grid])
         return self.grid
+
+    def shown(self, code: str | None) -> None:
+        """Show the list (``code`` None) or the card: the other is hidden by its own layout,
+        so that no view in the browser is built again (a table built again also sends its
+        paging back)."""
+        if self.list_page is not None:
+            self.list_page.layout.display = "none" if code is not None else ""
+        if self.card is not None:
+            self.card.layout.display = "" if code is not None and self.found else "none"
 
     def show(self, code: str) -> bool:
         """Read client ``code``'s card (once) into the card; False when there is no such
@@ -150,18 +161,18 @@ def ClientsArea(code: str | None = None) -> None:  # noqa: N802
     # Read again each time it is asked for (another tab, a notebook may have changed it).
     solara.use_memo(lambda: kept.show(wanted) if wanted is not None else None,
                     dependencies=[wanted])
-    grid = kept.list() if wanted is None else kept.grid
+    if wanted is None:
+        kept.list()
+    kept.shown(wanted)
 
     def reread() -> None:
         if wanted is None:
             kept.reread()  # after the list is on screen again, as it was
 
     solara.use_effect(reread, [wanted])
-    if grid is not None:
-        with solara.Column(classes=["co-list-page"], style=_hidden(wanted is not None)):
-            solara.Markdown("# Clients")
-            solara.display(grid)
-    if wanted is None and kept.card is None:
+    if kept.list_page is not None:
+        solara.display(kept.list_page)
+    if kept.card is None and wanted is None:
         return
     with solara.Column(classes=["co-card-page"], style=_hidden(wanted is None)):
         with solara.Row(classes=["co-back"]):
@@ -171,9 +182,8 @@ def ClientsArea(code: str | None = None) -> None:  # noqa: N802
             with solara.Column(classes=["co-not-found"]):
                 solara.Markdown("# Client introuvable")
                 solara.Markdown(f"Aucun client ne porte le code « {wanted[:40]} ».")
-        if kept.card is not None:
-            with solara.Column(style=_hidden(wanted is not None and not kept.found)):
-                solara.display(kept.card)
+    if kept.card is not None:
+        solara.display(kept.card)
 
 
 _HANDOVER: dict[str, list[str]] = {}  # a session's selection on its way to the corrections
