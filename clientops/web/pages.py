@@ -76,114 +76,17 @@ def Widget(make: Callable[[], w.Widget], key: Any = None) -> None:  # noqa: N802
 
 
 # -- pages ---------------------------------------------------------------------------------
-class ClientPages:
-    """The client list and the card of one session's ``/clients`` pages, kept while the user
-    goes from one to the other.
-
-    The list is built the first time it is shown and stays (hidden under a card): going back
-    shows it as it was (search, page, ticks), as the browser's back does; it reads its page
-    again when a card changed something meanwhile (any search, sort or page reads it anyway).
-    The card is built the first time a client is opened; the next clients are shown in the
-    same widgets (only their contents travel to the browser).
-
-    Attributes:
-      grid: the list (None until first shown).
-      card: the card (None until a client is opened).
-      found: whether the client last asked for exists.
-      stale: a card changed the book since the list last read it.
-    """
-
-    def __init__(self, book: Book, open_card: Callable[[str], None],
-                 to_corrections: Callable[[list[str]], None]) -> None:
-        self.book = book
-        self.open_card = open_card
-        self.to_corrections = to_corrections
-        self.grid: ClientGrid | None = None
-        self.list_page: w.VBox | None = None
-        self.card: ClientCard | None = None
-        self.found = False
-        self.stale = False
-
-    def list(self) -> ClientGrid:
-        if self.grid is None:
-            self.grid = ClientGrid(self.book, on_open=self.open_card,
-                                   on_bulk=self.to_corrections)
-            self.list_page = w.VBox([w.HTML("<h1>Clients</h1>"), self.grid])
-        return self.grid
-
-    def shown(self, code: str | None) -> None:
-        """Show the list (``code`` None) or the card: the other is hidden by its own layout,
-        so that no view in the browser is built again (a table built again also sends its
-        paging back)."""
-        if self.list_page is not None:
-            self.list_page.layout.display = "none" if code is not None else ""
-        if self.card is not None:
-            self.card.layout.display = "" if code is not None and self.found else "none"
-
-    def show(self, code: str) -> bool:
-        """Read client ``code``'s card (once) into the card; False when there is no such
-        client."""
-        try:
-            data = self.book.card(code)
-        except ClientOpsError:
-            self.found = False
-            return False
-        if self.card is None or self.card.deleted:
-            self.card = ClientCard(self.book, code, data=data, on_changed=self._changed)
-        else:
-            self.card.show(code, data)
-        self.found = True
-        return True
-
-    def _changed(self) -> None:
-        self.stale = True
-
-    def reread(self) -> None:
-        """Read the list's page again if a card changed the book meanwhile."""
-        if self.stale and self.grid is not None:
-            self.stale = False
-            self.grid.changed()
-
-
-def _hidden(hide: bool) -> dict[str, str]:
-    return {"display": "none"} if hide else {}
-
-
 @solara.component
-def ClientsArea(code: str | None = None) -> None:  # noqa: N802
-    """``/clients`` (the list) and ``/clients/<code>`` (a card)."""
+def ClientsPage() -> None:  # noqa: N802
     book = use_book()
     router = solara.use_router()
-    wanted = code.strip().upper() if code is not None else None
-    kept = solara.use_memo(lambda: ClientPages(
-        book, open_card=lambda c: router.push(f"/clients/{c}"),
-        to_corrections=lambda codes: _to_corrections(router, codes)), dependencies=[book])
-    # Read again each time it is asked for (another tab, a notebook may have changed it).
-    solara.use_memo(lambda: kept.show(wanted) if wanted is not None else None,
-                    dependencies=[wanted])
-    if wanted is None:
-        kept.list()
-    kept.shown(wanted)
 
-    def reread() -> None:
-        if wanted is None:
-            kept.reread()  # after the list is on screen again, as it was
+    def make() -> w.Widget:
+        return ClientGrid(book, on_open=lambda c: router.push(f"/clients/{c}"),
+                          on_bulk=lambda codes: _to_corrections(router, codes))
 
-    solara.use_effect(reread, [wanted])
-    if kept.list_page is not None:
-        solara.display(kept.list_page)
-    if kept.card is None and wanted is None:
-        return
-    with solara.Column(classes=["co-card-page"], style=_hidden(wanted is None)):
-        with solara.Row(classes=["co-back"]):
-            with solara.Link("/clients"):
-                solara.Button("← Liste des clients", text=True, classes=["co-to-list"])
-        if wanted is not None and not kept.found:
-            with solara.Column(classes=["co-not-found"]):
-                solara.Markdown("# Client introuvable")
-                solara.Markdown(f"Aucun client ne porte le code « {wanted[:40]} ».")
-    if kept.card is not None:
-        solara.display(kept.card)
+    solara.Markdown("# Clients")
+    Widget(make)
 
 
 _HANDOVER: dict[str, list[str]] = {}  # a session's selection on its way to the corrections
@@ -192,6 +95,30 @@ _HANDOVER: dict[str, list[str]] = {}  # a session's selection on its way to the 
 def _to_corrections(router: Any, codes: list[str]) -> None:
     _HANDOVER[solara.get_session_id()] = list(codes)
     router.push("/corrections")
+
+
+@solara.component
+def CardPage(code: str) -> None:  # noqa: N802
+    book = use_book()
+    wanted = code.strip().upper()
+
+    def find() -> bool:
+        try:
+            book.clients.get(wanted)
+        except ClientOpsError:
+            return False
+        return True
+
+    exists = solara.use_memo(find, dependencies=[wanted])
+    with solara.Row(classes=["co-back"]):
+        with solara.Link("/clients"):
+            solara.Button("← Liste des clients", text=True, classes=["co-to-list"])
+    if not exists:
+        with solara.Column(classes=["co-not-found"]):
+            solara.Markdown("# Client introuvable")
+            solara.Markdown(f"Aucun client ne porte le code « {wanted[:40]} ».")
+        return
+    Widget(lambda: ClientCard(book, wanted), key=wanted)
 
 
 class DashboardDownloads(Dashboard):
@@ -295,7 +222,7 @@ class AppPage:
 
 
 PAGES = [
-    AppPage("clients", "Clients", ClientsArea),
+    AppPage("clients", "Clients", ClientsPage),
     AppPage("activity", "Activité", ActivityPage),
     AppPage("corrections", "Corrections en masse", CorrectionsPage),
     AppPage("reminders", "Relances et SEPA", RemindersPage),
@@ -364,8 +291,8 @@ def Page_(role: str) -> None:  # noqa: N802
             solara.Markdown("# Page introuvable")
             solara.Markdown("Cette adresse ne correspond à aucune page : choisissez une page "
                             "dans la barre de navigation.")
-        elif page.path == "clients":
-            ClientsArea(parts[1] if len(parts) > 1 else None)
+        elif page.path == "clients" and len(parts) > 1:
+            CardPage(parts[1])
         else:
             page.component()
 
