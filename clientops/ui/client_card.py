@@ -156,14 +156,14 @@ class ClientCard(w.VBox):
     """One client's card.
 
     Attributes:
-      data: what ``book.card(code)`` returned (given, or read when the card is built).
+      data: what ``book.card(code)`` returned.
       editor: where the identity form, payment form or contacts editor opens.
       identity_button, payment_button, contacts_button: open those windows.
       archive_button, restore_button, delete_button: life cycle, each asks first.
     """
 
     def __init__(self, book: Book, code: str, on_changed: Callable[[], None] | None = None,
-                 charts: bool = True, as_of: date | None = None, data: Any = None) -> None:
+                 charts: bool = True, as_of: date | None = None) -> None:
         self.book = book
         self.code = code
         self.on_changed = on_changed
@@ -236,25 +236,7 @@ class ClientCard(w.VBox):
             w.HBox([left, right], layout=w.Layout(align_items="flex-start", overflow="visible")),
         ])
         tag(self, "card")
-        if data is None:
-            self.reload()
-        else:  # the caller read the card already (the web app, to know the client exists)
-            self.data = data
-            self._draw()
-
-    @guarded()
-    def show(self, code: str, data: Any = None) -> None:
-        """Show another client in these widgets (the web app keeps one card per session):
-        an open edit window closes, a pending question and the banner clear. ``data`` is
-        ``book.card(code)`` when the caller read it already."""
-        self.code = code
-        self.confirm.hide()
-        self.banner.clear()
-        self.close_editor()
-        self.task_title.value = ""
-        self.task_due.value = None
-        self.data = data if data is not None else self.book.card(code, as_of=self.as_of)
-        self._draw()
+        self.reload()
 
     # -- reading ---------------------------------------------------------------------------
     @guarded()
