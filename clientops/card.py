@@ -43,6 +43,11 @@ def _frame(rows: Rows, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
+def _dicts(table: tuple[Rows, list[str]]) -> list[dict[str, Any]]:
+    rows, columns = table
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 @dataclass(frozen=True)
 class PaymentSection:
     """Payment preferences, masked bank details, mandates and recorded payments.
@@ -63,6 +68,11 @@ class PaymentSection:
     @cached_property
     def payments(self) -> pd.DataFrame:
         return _frame(*self._tables["payments"])
+
+    def records(self, section: str) -> list[dict[str, Any]]:
+        """``mandates`` or ``payments`` as one dict per row, in the same order and with the
+        same columns as the DataFrame (none is built: the card widget draws from these)."""
+        return _dicts(self._tables[section])
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,12 @@ class Card:
     @cached_property
     def tasks(self) -> pd.DataFrame:
         return _frame(*self._tables["tasks"])
+
+    def records(self, section: str) -> list[dict[str, Any]]:
+        """``documents``, ``reminders``, ``contacts`` or ``tasks`` as one dict per row, in the
+        same order and with the same columns as the DataFrame (none is built: the card widget
+        draws from these)."""
+        return _dicts(self._tables[section])
 
 
 DOC_COLUMNS = ["kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",

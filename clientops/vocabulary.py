@@ -9,7 +9,7 @@ cell values. Each label is an ``(English, French)`` pair; codes stay the stored 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -100,6 +100,10 @@ class _Merged(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._all())
+
+    def items(self) -> ItemsView[str, Any]:
+        # One read of the registry, not one per key (Mapping's items() looks each key up).
+        return self._all().items()
 
 
 CHOICES: Mapping[str, Mapping[str, Label]] = _Merged(fields.vocabularies, _OTHER_CHOICES)

@@ -3,6 +3,7 @@ to a cookie; the grid's domain needs (search by words, sorting by balances and S
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import urllib.parse
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from app_server import Served, serving
 
 import clientops
+from clientops import balances
 from clientops.demo import build_demo
 from clientops.web import access
 
@@ -24,13 +26,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield running
 
 
-def get(url: str, cookie: str | None = None) -> http.client.HTTPResponse:
+def get(url: str, cookie: str | None = None,
+        headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Cookie": f"{access.COOKIE}={cookie}"} if cookie is not None else {}
-    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+    sent = {"Cookie": f"{access.COOKIE}={cookie}"} if cookie is not None else {}
+    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                 headers={**sent, **(headers or {})})
     response = conn.getresponse()
-    response.read()
+    response.body = response.read()  # type: ignore[attr-defined]
     return response
 
 
@@ -131,3 +135,54 @@ def test_a_reader_book_refuses_writes_on_the_shared_instance(tmp_path: Path) -> 
     finally:
         editor.close()
         reader.close()
+
+
+BUNDLE = "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/dist/solara-vuetify-app8.min.js"
+
+
+def test_static_files_are_compressed_once_and_kept_by_the_browser(served: Served) -> None:
+    cookie = token(served.editor)
+    plain = get(served.base + BUNDLE, cookie)
+    packed = get(served.base + BUNDLE, cookie, {"Accept-Encoding": "gzip"})
+    assert plain.status == packed.status == 200
+    assert packed.getheader("Content-Encoding") == "gzip"
+    assert gzip.decompress(packed.body) == plain.body  # type: ignore[attr-defined]
+    assert len(packed.body) < len(plain.body) / 3  # type: ignore[attr-defined]
+    # A versioned address is kept for a year; an unversioned one is checked by its ETag.
+    assert "immutable" in packed.getheader("Cache-Control", "")
+    module = get(served.base + "/jupyter/nbextensions/jupyter-vue/nodeps.js", cookie)
+    assert module.getheader("Cache-Control") == "private, no-cache"
+    again = get(served.base + BUNDLE, cookie, {"If-None-Match": packed.getheader("ETag", "")})
+    assert again.status == 304 and again.body == b""  # type: ignore[attr-defined]
+    # A file that is not there is still refused in French, and nothing is kept for it.
+    missing = get(served.base + "/static/assets/nope.js", cookie)
+    assert missing.status == 404 and "Page introuvable" in missing.body.decode()  # type: ignore[attr-defined]
+
+
+def test_the_page_asks_for_the_widget_modules_at_once(served: Served) -> None:
+    page = get(served.base + "/clients", token(served.editor)).body.decode()  # type: ignore[attr-defined]
+    for module in ("jupyter-vue", "jupyter-vuetify"):
+        assert (f'<link rel="preload" as="script" href="/jupyter/nbextensions/{module}/nodeps.js">'
+                in page)
+
+
+@pytest.mark.parametrize("near", [10**9, 0])  # one range of ids / one lookup per client
+def test_open_balances_of_a_page_are_the_sums_of_its_open_invoices(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, near: int) -> None:
+    db = tmp_path / "demo.duckdb"
+    build_demo(db, clients=200, seed=3, progress=False)
+    monkeypatch.setattr(balances, "NEAR", near)
+    with clientops.open(db, read_only=True) as book:
+        for order in ("code", "name"):
+            codes = [str(c) for c in book.clients.list(limit=25, order_by=order)["code"]]
+            with book.store.connection() as conn:
+                expected = {str(code): (out, due) for code, out, due in conn.execute(
+                    "SELECT c.code, sum(d.open_amount), sum(d.open_amount) FILTER"
+                    " (WHERE d.due_date < current_date) FROM clients c JOIN documents d"
+                    " ON d.client_id = c.id WHERE d.kind = 'invoice' AND d.open_amount > 0"
+                    f" AND c.code IN ({','.join('?' * len(codes))}) GROUP BY c.code",
+                    codes).fetchall()}
+            assert expected and any(due is None for _out, due in expected.values())
+            assert balances.open_balances(book, codes) == expected
+        assert balances.open_balances(book, ["C999999"]) == {}
+        assert balances.open_balances(book, []) == {}

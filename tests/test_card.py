@@ -141,3 +141,18 @@ def test_identity_is_the_clients_fields_only(book: clientops.Book) -> None:
 def test_card_unknown_client(book: clientops.Book) -> None:
     with pytest.raises(clientops.NotFound):
         book.card("C999999")
+
+
+def test_records_are_the_tables_rows(book: clientops.Book, codes: handmade.Codes) -> None:
+    """What the card widget draws from (no DataFrame built) is each table, row for row."""
+    card = book.card(codes.a, as_of=handmade.AS_OF)
+    for owner, names in ((card, ("documents", "reminders", "contacts", "tasks")),
+                         (card.payment, ("mandates", "payments"))):
+        for name in names:
+            frame = getattr(owner, name)
+            rows = owner.records(name)
+            assert [list(r) for r in rows] == [list(frame.columns)] * len(rows), name
+            assert [tuple(r.values()) for r in rows] == [
+                tuple(None if v is None or v != v else v for v in r)
+                for r in frame.itertuples(index=False)], name
+    assert card.records("documents") and card.payment.records("payments")  # not all empty

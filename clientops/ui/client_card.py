@@ -57,6 +57,16 @@ def _records(frame: Any, limit: int | None = None) -> list[dict[str, Any]]:
     return [r if isinstance(r, dict) else getattr(r, "__dict__", {}) for r in items]
 
 
+def _section(owner: Any, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The rows of one of the card's tables: from ``owner.records(name)`` when the card has
+    it (no DataFrame built), else from the ``name`` attribute (a DataFrame or a list)."""
+    records = getattr(owner, "records", None)
+    if callable(records):
+        found = [{k: (None if _na(v) else v) for k, v in r.items()} for r in records(name)]
+        return found if limit is None else found[:limit]
+    return _records(attr(owner, name), limit)
+
+
 def _na(value: Any) -> bool:
     if value is None:
         return True
@@ -250,12 +260,12 @@ class ClientCard(w.VBox):
         self.archive_button.layout.display = "none" if archived else "inline-flex"
         self.restore_button.layout.display = "inline-flex" if archived else "none"
         self._draw_kpis(attr(data, "kpis"))
-        self._draw_tasks(attr(data, "tasks"))
+        self._draw_tasks(_section(data, "tasks"))
         self._draw_identity(ident)
-        self._draw_documents(attr(data, "documents"))
+        self._draw_documents(_section(data, "documents", LATEST_DOCUMENTS))
         self._draw_payment(attr(data, "payment"), ident)
-        self._draw_reminders(attr(data, "reminders"))
-        self._draw_contacts(attr(data, "contacts"), ident)
+        self._draw_reminders(_section(data, "reminders", 10))
+        self._draw_contacts(_section(data, "contacts"), ident)
         if self.charts:
             self.draw_chart()
 
@@ -280,10 +290,10 @@ class ClientCard(w.VBox):
             tile(_("Last reminder level"), fmt.text(attr(kpis, "last_reminder_level"), "—")),
         ])
 
-    def _draw_tasks(self, tasks: Any) -> None:
+    def _draw_tasks(self, tasks: list[dict[str, Any]]) -> None:
         rows, classes, options = [], [], []
         today = date.today()
-        for t in _records(tasks):
+        for t in tasks:
             if t.get("done"):
                 continue
             due = t.get("due_on")
@@ -352,10 +362,10 @@ class ClientCard(w.VBox):
         self.einvoicing.value = "<h4>" + esc(_("E-invoicing")) + "</h4>" + "<br>".join(
             f"<b>{esc(k)}</b> : {esc(v)}" for k, v in lines)
 
-    def _draw_documents(self, documents: Any) -> None:
+    def _draw_documents(self, documents: list[dict[str, Any]]) -> None:
         kinds: dict[Any, str] = dict(labels.document_kinds())
         rows = []
-        for d in _records(documents, LATEST_DOCUMENTS):
+        for d in documents:
             rows.append([esc(kinds.get(d.get("kind"), d.get("kind"))), esc(d.get("number")),
                          fmt.day(d.get("issue_date")), fmt.day(d.get("due_date")),
                          fmt.money(d.get("total_incl_tax")),
@@ -381,33 +391,33 @@ class ClientCard(w.VBox):
         ]
         mandates = [[esc(m.get("rum")), fmt.day(m.get("signed_on")),
                      esc(labels.value_label("mandate_status", m.get("status"))),
-                     esc(m.get("sequence"))] for m in _records(attr(payment, "mandates"))]
+                     esc(m.get("sequence"))] for m in _section(payment, "mandates")]
         parts.append("<h4>" + esc(_("Mandates")) + "</h4>" + html_table(
             mandates, [_("RUM"), _("Signed on"), _("Status"), _("Sequence")],
             empty=_("No mandate.")))
         payments = [[fmt.day(p.get("paid_on")), fmt.money(p.get("amount")),
                      esc(methods.get(p.get("method"), p.get("method"))), esc(p.get("reference")),
-                     esc(p.get("invoice"))] for p in _records(attr(payment, "payments"), 10)]
+                     esc(p.get("invoice"))] for p in _section(payment, "payments", 10)]
         parts.append("<h4>" + esc(_("Payments received")) + "</h4>" + html_table(
             payments, [_("Date"), _("Amount"), _("Method"), _("Reference"), _("Invoice")],
             numeric=(1,), empty=_("No payment recorded.")))
         self.payment.value = "<br>".join(parts[:3]) + "".join(parts[3:])
 
-    def _draw_reminders(self, reminders: Any) -> None:
+    def _draw_reminders(self, reminders: list[dict[str, Any]]) -> None:
         rows = [[fmt.day(r.get("sent_on")), esc(r.get("level")),
                  esc(r.get("number", r.get("invoice", r.get("document_number")))),
                  fmt.money(r.get("amount_due"), empty=""),
                  esc(labels.value_label("channel", r.get("channel"))),
                  esc(r.get("recipient")), esc(labels.value_label("outcome", r.get("outcome")))]
-                for r in _records(reminders, 10)]
+                for r in reminders]
         self.reminders.value = html_table(
             rows, [_("Date"), _("Level"), _("Invoice"), _("Amount due"), _("Channel"),
                    _("Recipient"), _("Outcome")], numeric=(3,), empty=_("No reminder sent."),
             breakable=(5,))
 
-    def _draw_contacts(self, contacts: Any, ident: Any) -> None:
+    def _draw_contacts(self, contacts: list[dict[str, Any]], ident: Any) -> None:
         rows = []
-        records = _records(contacts)
+        records = contacts
         for c in records[:5]:
             name = " ".join(str(c.get(k) or "") for k in ("first_name", "last_name")).strip()
             rows.append([("★ " if c.get("favorite") else "") + esc(name), esc(c.get("role")),
@@ -430,11 +440,11 @@ class ClientCard(w.VBox):
         months = month_starts(as_of, 12)
         invoiced = dict.fromkeys(months, Decimal(0))
         collected = dict.fromkeys(months, Decimal(0))
-        for d in _records(attr(data, "documents")):
+        for d in _section(data, "documents"):
             key = _month(d.get("issue_date"))
             if key in invoiced and d.get("kind") == "invoice" and d.get("total_incl_tax") is not None:
                 invoiced[key] += Decimal(str(d["total_incl_tax"]))
-        for p in _records(attr(attr(data, "payment"), "payments")):
+        for p in _section(attr(data, "payment"), "payments"):
             key = _month(p.get("paid_on"))
             if key in collected and p.get("amount") is not None:
                 collected[key] += Decimal(str(p["amount"]))

@@ -47,7 +47,7 @@ def field_labels() -> dict[str, str]:
 
 
 def label(field: str) -> str:
-    return field_labels().get(field, field)
+    return vocabulary.field_label(field, get_language())
 
 
 def choice_label(options: list[tuple[str, str]], value: object) -> str:

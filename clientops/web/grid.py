@@ -80,6 +80,7 @@ class ClientGrid(ClientList):
                           "show-current-page": True},
             class_="co-datagrid elevation-1",
         )
+        self._asked = False  # the page being read is the one the table asked for
         self.table.on_event("update:options", self._on_options)
         self.table.on_event("click:row", self._on_row)
         self.table.observe(self._on_ticked, names="v_model")
@@ -127,11 +128,13 @@ class ClientGrid(ClientList):
     def _render_pager(self) -> None:
         super()._render_pager()
         # The grid owns its sort and page size; the list only sends it back to a page (page one
-        # after a new search), so that clicks made meanwhile are not undone.
+        # after a new search), so that clicks made meanwhile are not undone. A page the table
+        # asked for is never sent back: crossing the table's next request, it started a
+        # ping-pong of pages between the browser and the server.
         options = dict(self.table.options or {})
         with self.table.hold_sync():
             self.table.server_items_length = int(self.total)
-            if options.get("page") != self.page + 1:
+            if not self._asked and options.get("page") != self.page + 1:
                 self.table.options = {**options, "page": self.page + 1}
 
     # -- the grid drives the list --------------------------------------------------------
@@ -142,6 +145,10 @@ class ClientGrid(ClientList):
         column, descending = str(sort_by[0]), bool(sort_desc[0])
         size = int(options.get("itemsPerPage") or self.page_size)
         page = max(0, int(options.get("page") or 1) - 1)
+        # What the browser shows, kept without sending it back: the pager would otherwise send
+        # the page it asked for back to it, late, after later clicks (clicking "next" twice
+        # quickly went back a page, and each echo read a page again).
+        self.table.set_state({"options": dict(options)})
         if (column, descending, size, page) == (self.order_by, self.descending, self.page_size,
                                                 self.page):
             return
@@ -149,7 +156,12 @@ class ClientGrid(ClientList):
             page = 0
         self.order_by, self.descending, self.page_size, self.page = column, descending, size, page
         self.grid.rows = size
-        self.refresh()
+        # A new sort or page size goes back to page one: the table is told (it shows another).
+        self._asked = options.get("page") == page + 1
+        try:
+            self.refresh()
+        finally:
+            self._asked = False
 
     def _on_row(self, _widget: Any, _event: str, row: dict[str, Any]) -> None:
         code = row.get("code") if isinstance(row, dict) else None

@@ -16,7 +16,7 @@ from typing import Any
 from ..book import default_path
 from ..book import open as open_book
 from ..pg import is_url, redact
-from . import access
+from . import access, assets
 
 APP = "clientops.web.pages"
 
@@ -66,7 +66,7 @@ def prepare(db: str | os.PathLike[str] | None, tokens: access.Tokens) -> Any:
     from . import sending  # Solara's server too: after its settings
 
     sending.install()
-    return access.TokenGate(solara_app.app, tokens)
+    return access.TokenGate(assets.StaticCache(solara_app.app), tokens)
 
 
 def urls(host: str, port: int, tokens: access.Tokens) -> tuple[str, str]:
