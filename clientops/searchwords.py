@@ -156,8 +156,9 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
             if fields.field(name).sensitive:
                 return False  # its audit value is masked
             before.setdefault(int(entity_id), {}).setdefault(name, old)  # the first: oldest
-    if conn.execute("SELECT count(*) FROM clients WHERE id > ?",
-                    [_newest(conn)]).fetchone() != (0,):
+    if conn.execute("SELECT count(*) FROM clients WHERE id >"
+                    " (SELECT coalesce(max(client_id), -1) FROM client_words_newest)"
+                    ).fetchone() != (0,):
         return False  # clients inserted by SQL without a note: the general refresh adds them
     names = columns()
     found = []
