@@ -11,6 +11,7 @@ knows no UI language, so the widgets pass their translated labels (see ``ui/dash
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -90,6 +91,9 @@ def aging_chart(aging: pd.DataFrame, title: str = "Aged receivables", *,
     return fig
 
 
+LABEL_WIDTH = 30  # characters per line of a client's label in the top-outstanding chart
+
+
 def top_outstanding_chart(portfolio: pd.DataFrame, n: int = 10, title: str | None = None, *,
                           outstanding_label: str = "outstanding",
                           overdue_label: str = "of which overdue",
@@ -99,9 +103,12 @@ def top_outstanding_chart(portfolio: pd.DataFrame, n: int = 10, title: str | Non
         _out=_floats(portfolio["outstanding"]), _late=_floats(portfolio["overdue"])
     )
     top = frame[frame["_out"] > 0].nlargest(n, "_out").iloc[::-1]
-    fig = Figure(figsize=(8, max(2.5, 0.35 * len(top) + 1)), layout="constrained")
+    # each client's whole name, on as many lines as it needs (a cut name is a wrong name)
+    labels = [textwrap.fill(f"{c} {nm}", LABEL_WIDTH)
+              for c, nm in zip(top["code"], top["name"], strict=True)]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = Figure(figsize=(8, max(2.5, 0.3 * lines + 0.1 * len(top) + 1)), layout="constrained")
     ax = fig.add_subplot()
-    labels = [f"{c} {str(nm)[:28]}" for c, nm in zip(top["code"], top["name"], strict=True)]
     ax.barh(labels, top["_out"], color=INVOICED, label=outstanding_label)
     ax.barh(labels, top["_late"], color=LATE, label=overdue_label)
     ax.set_xlabel("€")

@@ -83,3 +83,13 @@ def test_texts_are_the_callers(charted: clientops.Book) -> None:
         charted.indicators.portfolio(as_of=handmade.AS_OF), n=2, title="Plus gros encours",
         outstanding_label="Encours", overdue_label="dont échu"))
     assert (top["title"], top["legend"]) == ("Plus gros encours", ["Encours", "dont échu"])
+
+
+def test_a_long_name_is_shown_whole_on_several_lines(charted: clientops.Book) -> None:
+    long_name = "Établissements Hoffmann et Fils — Matériaux de Mulhouse"
+    biggest = charted.indicators.portfolio(as_of=handmade.AS_OF).nlargest(1, "outstanding")
+    code = biggest["code"].iloc[0]
+    charted.clients.update(code, name=long_name)
+    fig = plots.top_outstanding_chart(charted.indicators.portfolio(as_of=handmade.AS_OF), n=2)
+    label = [t.get_text() for t in fig.axes[0].get_yticklabels()][-1]
+    assert "\n" in label and label.replace("\n", " ") == f"{code} {long_name}"
