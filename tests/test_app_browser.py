@@ -371,6 +371,15 @@ def test_the_reader_sees_everything_and_changes_nothing(server: tuple[Served, Pa
         for hidden in (".co-bulk-apply", ".co-bulk-undo", ".co-bulk-archive", ".co-send",
                        ".co-collect", ".co-bank-upload", ".co-bank-accept", ".co-bank-match"):
             assert page.locator(hidden).filter(visible=True).count() == 0, (path, hidden)
+    # Viewing includes taking the data away: the reader downloads the list's CSV.
+    page.goto(served.base + "/clients", timeout=LOAD)
+    page.locator(".co-export-csv").click(timeout=LOAD)
+    button = page.locator(".co-client-grid .co-download-file")
+    expect(button).to_be_visible(timeout=ACT)
+    with page.expect_download(timeout=ACT) as download_info:
+        button.click()
+    assert download_info.value.suggested_filename.endswith(".csv")
+    assert code in Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert tab.outside == []
     tab.close()
 
