@@ -11,6 +11,7 @@ import named_credits
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_rows import BASE, insert_documents, insert_payments
 
 from clientops import cardrows
 from clientops.allocation import (
@@ -24,8 +25,6 @@ from clientops.allocation import (
     refresh_named_credits,
 )
 from clientops.schema import MIGRATIONS
-
-BASE = date(2026, 1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +42,8 @@ def load(conn: duckdb.DuckDBPyConnection, invoices: list[tuple], payments: list[
     amount, target); notes: (id, client, offset, total, target)."""
     conn.execute("DELETE FROM documents")
     conn.execute("DELETE FROM payments")
-    for i, cl, issued, due, total in invoices:
-        conn.execute(
-            "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
-            " total_excl_tax, tax, total_incl_tax, created_at) VALUES"
-            " (?, ?, 'invoice', ?, ?, ?, ?, 0, ?, now())",
-            [i, cl, f"F{i:03d}", BASE + timedelta(issued), BASE + timedelta(issued + due),
-             total, total])
-    for i, cl, on, total, target in notes:
-        conn.execute(
-            "INSERT INTO documents (id, client_id, kind, number, issue_date, total_excl_tax,"
-            " tax, total_incl_tax, cancels_id, created_at) VALUES"
-            " (?, ?, 'credit_note', ?, ?, ?, 0, ?, ?, now())",
-            [i, cl, f"A{i:03d}", BASE + timedelta(on), total, total, target])
-    for i, cl, on, amount, target in payments:
-        conn.execute(
-            "INSERT INTO payments (id, client_id, paid_on, amount, method, invoice_id,"
-            " created_at) VALUES (?, ?, ?, ?, 'transfer', ?, now())",
-            [i, cl, BASE + timedelta(on), amount, target])
+    insert_documents(conn, invoices, notes)
+    insert_payments(conn, payments)
     # what every write does after adding documents or payments: the SQL allocation reads it
     refresh_named_credits(conn)
     cardrows.touch(conn, None)

@@ -4,7 +4,7 @@ recompute gives, on random books and random new payments — fast path or not.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 from typing import Any
 
@@ -13,12 +13,12 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_rows import BASE, insert_documents, insert_payments
 
 from clientops import newpayments
 from clientops.allocation import recompute_open_balances
 from clientops.schema import MIGRATIONS
 
-BASE = date(2026, 1, 1)
 CLIENTS = (1, 2, 3, 4)
 
 
@@ -62,29 +62,9 @@ def load(conn: duckdb.DuckDBPyConnection, invoices: list[tuple], notes: list[tup
          old: list[tuple]) -> None:
     for table in ("documents", "payments", "client_credit"):
         conn.execute(f"DELETE FROM {table}")
-    for i, cl, issued, due, total in invoices:
-        conn.execute(
-            "INSERT INTO documents (id, client_id, kind, number, issue_date, due_date,"
-            " total_excl_tax, tax, total_incl_tax, created_at) VALUES"
-            " (?, ?, 'invoice', ?, ?, ?, ?, 0, ?, now())",
-            [i, cl, f"F{i:03d}", BASE + timedelta(issued), BASE + timedelta(issued + due),
-             total, total])
-    for i, cl, on, total, target in notes:
-        conn.execute(
-            "INSERT INTO documents (id, client_id, kind, number, issue_date, total_excl_tax,"
-            " tax, total_incl_tax, cancels_id, created_at) VALUES"
-            " (?, ?, 'credit_note', ?, ?, ?, 0, ?, ?, now())",
-            [i, cl, f"A{i:03d}", BASE + timedelta(on), total, total, target])
+    insert_documents(conn, invoices, notes)
     insert_payments(conn, old)
     recompute_open_balances(conn)
-
-
-def insert_payments(conn: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    for i, cl, on, amount, target in rows:
-        conn.execute(
-            "INSERT INTO payments (id, client_id, paid_on, amount, method, invoice_id,"
-            " created_at) VALUES (?, ?, ?, ?, 'transfer', ?, now())",
-            [i, cl, BASE + timedelta(on), amount, target])
 
 
 def new_table(rows: list[tuple]) -> pa.Table:
