@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -62,14 +63,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, P
         yield served, db
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@contextmanager
+def launched() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (closed on leaving)."""
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launched() as chromium:
+        yield chromium
+
+
+def list_csv(page: Any) -> str:
+    """The client list's CSV export, downloaded by the browser from the list page."""
+    page.locator(".co-export-csv").click(timeout=LOAD)
+    button = page.locator(".co-client-grid .co-download-file")
+    expect(button).to_be_visible(timeout=ACT)
+    with page.expect_download(timeout=ACT) as download_info:
+        button.click()
+    assert download_info.value.suggested_filename.endswith(".csv")
+    return Path(download_info.value.path()).read_text(encoding="utf-8-sig")
 
 
 class Tab:
@@ -324,13 +343,7 @@ def test_the_seed_article_in_the_browser(server: tuple[Served, Path], browser: A
         button.click()
     assert Path(download_info.value.path()).read_bytes()[:2] == b"PK"  # an XLSX (zip) file
     go(page, "Clients", "/clients")
-    page.locator(".co-export-csv").click(timeout=LOAD)
-    button = page.locator(".co-client-grid .co-download-file")
-    expect(button).to_be_visible(timeout=ACT)
-    with page.expect_download(timeout=ACT) as download_info:
-        button.click()
-    assert download_info.value.suggested_filename.endswith(".csv")
-    assert "Code" in Path(download_info.value.path()).read_text(encoding="utf-8-sig")[:200]
+    assert "Code" in list_csv(page)[:200]
     assert not (db.parent / "exports").exists()
 
     assert tab.outside == []  # icons, fonts and scripts all come from the server
@@ -373,13 +386,7 @@ def test_the_reader_sees_everything_and_changes_nothing(server: tuple[Served, Pa
             assert page.locator(hidden).filter(visible=True).count() == 0, (path, hidden)
     # Viewing includes taking the data away: the reader downloads the list's CSV.
     page.goto(served.base + "/clients", timeout=LOAD)
-    page.locator(".co-export-csv").click(timeout=LOAD)
-    button = page.locator(".co-client-grid .co-download-file")
-    expect(button).to_be_visible(timeout=ACT)
-    with page.expect_download(timeout=ACT) as download_info:
-        button.click()
-    assert download_info.value.suggested_filename.endswith(".csv")
-    assert code in Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert code in list_csv(page)
     assert tab.outside == []
     tab.close()
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from app_server import Served, serving
-from test_app_browser import ACT, ARGS, CHROMIUM, LOAD, WIDTH, Tab, expect, sync_api
+from test_app_browser import ACT, CHROMIUM, LOAD, WIDTH, Tab, expect, launched
 
 import clientops
 from clientops.demo import build_demo
@@ -105,12 +105,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched() as chromium:
+        yield chromium
 
 
 def cut(page: Any, where: str, shown: str) -> list[tuple[str, ...]]:
