@@ -197,5 +197,5 @@ def main() -> None:
 if __name__ == "__main__":
     import clientops.memory
 
-    clientops.memory.tune_numpy()  # as the command line does: the bench owns its process
+    clientops.memory.relaunch_without_hugepage_advice()  # as the command line does: the bench owns its process
     main()

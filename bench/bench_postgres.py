@@ -132,5 +132,5 @@ def main() -> int:
 if __name__ == "__main__":
     import clientops.memory
 
-    clientops.memory.tune_numpy()  # as the command line does: the bench owns its process
+    clientops.memory.relaunch_without_hugepage_advice()  # as the command line does: the bench owns its process
     raise SystemExit(main())

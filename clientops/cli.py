@@ -22,7 +22,7 @@ from .book import open as open_book
 from .demo import build_demo
 from .derived import structures
 from .errors import ClientOpsError, NotFound
-from .memory import tune_numpy
+from .memory import relaunch_without_hugepage_advice
 from .pg import database_size, empty_book, is_url
 
 
@@ -332,11 +332,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clientops`` console script; returns the exit status.
 
-    Tunes this process's memory first (:func:`clientops.memory.tune_numpy`): the command line
-    owns its process, a library importer does not.
+    Run as the program (``argv`` None), it first starts itself again with NumPy's huge-page
+    advice off where the kernel would compact on faults
+    (:func:`clientops.memory.relaunch_without_hugepage_advice`): the command line owns its
+    process; called with ``argv`` (a test, a script) it leaves its host alone.
     """
     args = parser().parse_args(argv)
-    tune_numpy()
+    if argv is None:
+        relaunch_without_hugepage_advice()
     try:
         return int(args.run(args))
     except (ClientOpsError, OSError, duckdb.Error) as err:

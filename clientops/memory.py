@@ -1,8 +1,9 @@
 """Memory tuning of a process: NumPy's huge-page advice, and the garbage collector around bulk work.
 
 Nothing here runs at import time: the command line (``clientops.cli.main``, which also runs
-``clientops serve``) asks for it explicitly; a notebook or a script may
-call :func:`tune_numpy` itself.
+``clientops serve``) and the bench scripts ask for it explicitly
+(:func:`relaunch_without_hugepage_advice`); a notebook sets ``NUMPY_MADVISE_HUGEPAGE=0`` in the
+environment it starts from (NumPy's documented switch, read when NumPy is imported).
 
 NumPy advises the kernel to back large arrays with transparent huge pages (``madvise``). Where
 the kernel's THP ``defrag`` mode is ``madvise`` or ``always``, the first touch of such memory may
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import numpy as np
 
 THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
 
@@ -50,23 +50,23 @@ def numpy_environment(defrag_file: Path = THP_DEFRAG) -> dict[str, str]:
     return {NUMPY_HUGEPAGE_VARIABLE: "0"}
 
 
-def tune_numpy(defrag_file: Path = THP_DEFRAG) -> bool:
-    """Turn NumPy's huge-page advice off in this process where faults would compact.
+def relaunch_without_hugepage_advice(defrag_file: Path = THP_DEFRAG) -> None:
+    """Start this program again, from its first line, with NumPy's huge-page advice off, where
+    faults in advised memory would compact.
 
-    Returns True if it was turned off. A process-wide change to NumPy: called by the command
-    line and the bench scripts, never on import. It does what NumPy itself does at import from
-    ``NUMPY_MADVISE_HUGEPAGE`` (:func:`numpy_environment` is the way for a child process); NumPy
-    exposes no public call for an already imported NumPy, so this one is looked up by name and
-    skipped (returns False) where a NumPy version lacks it.
+    NumPy reads ``NUMPY_MADVISE_HUGEPAGE`` once, when it is imported, and offers no public call
+    to change its mind afterwards. So a program that owns its process (the command line, a bench
+    script) replaces itself (``os.execve``) with the same interpreter, the same command line
+    (``sys.orig_argv``) and that variable set. Returns without doing anything where the advice
+    is harmless or the variable is already set: in the relaunched program, too, so a program is
+    relaunched at most once. A library importer never calls this: it would restart its host.
     """
-    if os.environ.get(NUMPY_HUGEPAGE_VARIABLE) is not None or not advice_would_compact(defrag_file):
-        return False
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:
-        return False
-    setter(False)
-    return True
+    extra = numpy_environment(defrag_file)
+    if not extra:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, **extra})
 
 
 @contextmanager

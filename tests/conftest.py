@@ -16,6 +16,9 @@ from clientops import i18n
 # named credits, portfolio sums, card rows) matches a rebuild from the tables
 # (clientops.derived.check_all): a write path that forgets to note its clients fails its tests.
 os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
+# The command lines the tests start (`clientops serve`, `clientops demo`…) start with NumPy's
+# huge-page advice as the test process has it, not started twice (clientops.memory).
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,33 +26,41 @@ def test_advice_off_only_where_faults_compact(tmp_path: Path,
     monkeypatch.delenv(memory.NUMPY_HUGEPAGE_VARIABLE, raising=False)
     setting = tmp_path / "defrag"
     setting.write_text("always [defer] defer+madvise madvise never\n")
-    assert not memory.tune_numpy(setting)
     assert memory.numpy_environment(setting) == {}
-    assert not memory.tune_numpy(tmp_path / "missing")
     assert memory.numpy_environment(tmp_path / "missing") == {}
     setting.write_text(ALWAYS)
     assert memory.numpy_environment(setting) == {"NUMPY_MADVISE_HUGEPAGE": "0"}
-    assert memory.tune_numpy(setting)
     # NumPy's own variable, when set, is left to decide
     monkeypatch.setenv(memory.NUMPY_HUGEPAGE_VARIABLE, "1")
-    assert not memory.tune_numpy(setting)
     assert memory.numpy_environment(setting) == {}
 
 
-def test_importing_clientops_leaves_numpy_alone() -> None:
-    """``import clientops`` changes nothing in NumPy: a process that imports it still advises
-    huge pages as NumPy decided at its own import (the setter returns the previous value)."""
-    code = (
-        "import numpy as np\n"
-        "setter = np._core.multiarray._set_madvise_hugepage\n"
-        "before = setter(True); setter(before)\n"
-        "import clientops, clientops.ui, clientops.cli\n"
-        "print(before, setter(before))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    before, after = done.stdout.split()
-    assert before == after
+RELAUNCHED = (
+    "import os, sys\n"
+    "from pathlib import Path\n"
+    "from clientops import memory\n"
+    "print('run', os.environ.get('NUMPY_MADVISE_HUGEPAGE'))\n"
+    "memory.relaunch_without_hugepage_advice(Path(sys.argv[1]))\n"
+    "print('done', sys.argv[2])\n"
+)
+
+
+def _program(defrag: Path) -> list[str]:
+    environment = {k: v for k, v in os.environ.items() if k != memory.NUMPY_HUGEPAGE_VARIABLE}
+    done = subprocess.run([sys.executable, "-c", RELAUNCHED, str(defrag), "argument"],
+                          capture_output=True, text=True, check=True, env=environment)
+    return done.stdout.splitlines()
+
+
+def test_a_program_starts_again_once_with_the_advice_off(tmp_path: Path) -> None:
+    """Where faults would compact, the program runs again from its first line, with the same
+    arguments and NumPy's variable set (printed output before the relaunch is not lost); where
+    they would not, it runs once, untouched."""
+    setting = tmp_path / "defrag"
+    setting.write_text(ALWAYS)
+    assert _program(setting) == ["run None", "run 0", "done argument"]
+    setting.write_text("always defer defer+madvise madvise [never]\n")
+    assert _program(setting) == ["run None", "done argument"]
 
 
 def test_paused_gc_restores_the_collector() -> None:
