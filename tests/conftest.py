@@ -17,7 +17,7 @@ from clientops import i18n
 # (clientops.derived.check_all): a write path that forgets to note its clients fails its tests.
 os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
 # The command lines the tests start (`clientops serve`, `clientops demo`…) start with NumPy's
-# huge-page advice as the test process has it, not started twice (clientops.memory).
+# huge-page advice off from their first line, not started twice (clientops.memory).
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
