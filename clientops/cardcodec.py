@@ -69,10 +69,14 @@ def _load(conn: duckdb.DuckDBPyConnection, dict_id: int
     return found
 
 
+# The query of the newest dictionary's id (no row when the book has none), for a statement
+# that reads it along with other things.
+NEWEST_SQL = "SELECT id FROM card_dictionaries ORDER BY created_at DESC, id LIMIT 1"
+
+
 def newest(conn: duckdb.DuckDBPyConnection) -> int:
     """The id of the book's newest dictionary (:data:`NONE` when it has none)."""
-    row = conn.execute("SELECT id FROM card_dictionaries ORDER BY created_at DESC, id"
-                       " LIMIT 1").fetchone()
+    row = conn.execute(NEWEST_SQL).fetchone()
     return int(row[0]) if row else NONE
 
 

@@ -177,17 +177,19 @@ def _patch_identities(conn: duckdb.DuckDBPyConnection, changes: derived.Changes,
         if code is not None and (entity != "client" or action != "update" or name == "code"):
             return False
     patches = []
-    for code in codes:
-        client = conn.execute(f"SELECT id, {_identity('c')} FROM clients c WHERE code = ?",
-                              [code]).fetchone()
-        kept = conn.execute("SELECT client_id, body, dictionary, dropped FROM card_rows"
-                            " WHERE code = ?", [code]).fetchall()
-        if client is None or len(kept) != 1 or kept[0][3] or kept[0][0] != client[0]:
+    dict_id = cardcodec.NONE
+    for code in codes:  # the client's identity, its kept row and the newest dictionary at once
+        found = conn.execute(
+            f"SELECT c.id, {_identity('c')}, k.client_id, k.body, k.dictionary, k.dropped,"
+            f" ({cardcodec.NEWEST_SQL}) FROM clients c JOIN card_rows k ON k.code = c.code"
+            " WHERE c.code = $code AND k.code = $code", {"code": code}).fetchall()
+        if len(found) != 1 or found[0][5] or found[0][2] != found[0][0]:
             return False
-        patches.append((client, kept[0]))
-    dict_id = cardcodec.newest(conn)
+        client_id, identity, _id, body, body_dict, _dropped, newest = found[0]
+        dict_id = cardcodec.NONE if newest is None else int(newest)
+        patches.append((client_id, identity, body, body_dict))
     decoder = json.JSONDecoder()
-    for (client_id, identity), (_id, body, body_dict, _dropped) in patches:
+    for client_id, identity, body, body_dict in patches:
         text = cardcodec.decode(conn, body_dict, body)
         _, end = decoder.raw_decode(text, 1)  # the identity array: "[identity,[sections]]"
         packed = cardcodec.encode(conn, dict_id, ["[" + identity + text[end:]])[0]

@@ -25,20 +25,27 @@ def default_account(prefix: str, client_id: int) -> str:
 
 
 MandateLookup = Callable[[], bool]
+PrefixLookup = Callable[[], str]
+
+
+def _known(prefix: str | PrefixLookup) -> str:
+    """The accounting prefix, read now if it was given as a lookup."""
+    return prefix if isinstance(prefix, str) else prefix()
 
 
 def check(
     changes: Mapping[str, Any],
     current: Client | None,
     *,
-    accounting_prefix: str,
+    accounting_prefix: str | PrefixLookup,
     has_active_mandate: bool | MandateLookup | None = None,
 ) -> tuple[dict[str, Any], list[ValidationError]]:
     """Validate and clean ``changes`` to ``current`` (``None``: a new client) without writing.
 
     Returns the cleaned changes — with the values derived from them — that differ from
     ``current``, and every error. ``has_active_mandate`` is the client's active SEPA mandate,
-    known or to look up (a callable, called only when a rule needs it).
+    known or to look up (a callable, called only when a rule needs it); so is
+    ``accounting_prefix``, the setting the accounting account must start with.
     """
     errors: list[ValidationError] = []
     given = dict(changes)
@@ -69,7 +76,7 @@ def check(
     _derive(given, cleaned, base, current, bad)
     if current is not None and "accounting_account" in cleaned and not cleaned["accounting_account"]:
         # Clearing the account gives the client its default one back.
-        cleaned["accounting_account"] = default_account(accounting_prefix, current.id)
+        cleaned["accounting_account"] = default_account(_known(accounting_prefix), current.id)
     merged = {**base, **cleaned}
     errors.extend(_cross_checks(given, cleaned, merged, current, bad, has_active_mandate,
                                 accounting_prefix))
@@ -110,7 +117,7 @@ def _cross_checks(
     current: Client | None,
     bad: set[str],
     has_active_mandate: bool | MandateLookup | None,
-    prefix: str,
+    prefix: str | PrefixLookup,
 ) -> list[ValidationError]:
     errors: list[ValidationError] = []
     if current is None:
@@ -163,9 +170,9 @@ def _cross_checks(
             errors.append(ValidationError("payment_method", given.get("payment_method"),
                                           "payment_method.debit_needs_mandate"))
     account = cleaned.get("accounting_account")
-    if account and "accounting_account" not in bad and not account.startswith(prefix):
+    if account and "accounting_account" not in bad and not account.startswith(_known(prefix)):
         errors.append(ValidationError("accounting_account", given.get("accounting_account"),
-                                      "account.prefix", prefix=prefix))
+                                      "account.prefix", prefix=_known(prefix)))
     return errors
 
 

@@ -76,8 +76,9 @@ class Clients(ClientStore):
         other clients is not checked here (see :meth:`conflicts`). ``has_active_mandate`` and
         ``accounting_prefix`` spare a database read when the caller knows them (bulk work).
         """
-        prefix = accounting_prefix if accounting_prefix is not None else \
-            self._book.settings.accounting_prefix
+        settings = self._book.settings
+        prefix: Any = accounting_prefix if accounting_prefix is not None else \
+            (lambda: str(settings.accounting_prefix))  # read if a rule needs it
         mandate: Any = has_active_mandate
         if mandate is None and current is not None:
             client_id = current.id

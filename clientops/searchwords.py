@@ -137,6 +137,11 @@ def _ids(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> tuple[set
 # differ by: point statements on the sorted words instead of a scan of every client's words.
 
 
+# Whether clients were inserted (by SQL, without a note) after the newest one with kept words.
+UNNOTED_SQL = ("(SELECT count(*) > 0 FROM clients WHERE id >"
+               " (SELECT coalesce(max(client_id), -1) FROM client_words_newest))")
+
+
 def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> bool:
     """Delete the words a few updates removed and add those they brought, from the audit rows'
     old values; False (nothing done) when the transaction did anything else."""
@@ -156,10 +161,6 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
             if fields.field(name).sensitive:
                 return False  # its audit value is masked
             before.setdefault(int(entity_id), {}).setdefault(name, old)  # the first: oldest
-    if conn.execute("SELECT count(*) FROM clients WHERE id >"
-                    " (SELECT coalesce(max(client_id), -1) FROM client_words_newest)"
-                    ).fetchone() != (0,):
-        return False  # clients inserted by SQL without a note: the general refresh adds them
     names = columns()
     found = []
     for client_id, old in before.items():
@@ -168,10 +169,12 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
         old_text = f"concat_ws(' ', {picks})"
         params = [v for name in names for v in (name in old, old.get(name))]
         row = conn.execute(
-            f"SELECT {split_sql(_client_text())}, {split_sql(old_text)} FROM clients WHERE id = ?",
-            [*params, client_id]).fetchone()
+            f"SELECT {split_sql(_client_text())}, {split_sql(old_text)}, {UNNOTED_SQL}"
+            " FROM clients WHERE id = ?", [*params, client_id]).fetchone()
         if row is None:
             return False  # deleted since: the general refresh drops its words
+        if row[2]:
+            return False  # clients inserted by SQL without a note: the general refresh adds them
         found.append((client_id, set(row[0] or []), set(row[1] or [])))
     for client_id, now, then in found:
         for word in sorted(then - now):
