@@ -85,6 +85,17 @@ fields.on_change(_build)
 
 def from_row(names: Sequence[str], row: Sequence[Any]) -> Client:
     """A record from a row of ``clients`` read as ``names``."""
+    return Client(**_values(names, row))
+
+
+def with_row(client: Client, names: Sequence[str], row: Sequence[Any]) -> Client:
+    """``client`` with the columns ``names`` of its row read again (``row``): the record as
+    saved after a change to those columns only."""
+    return dataclasses.replace(client, **_values(names, row))
+
+
+def _values(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """Attribute values from a row of ``clients`` read as ``names``."""
     data = dict(zip(names, row, strict=True))
     if "tags" in data:
         data["tags"] = stored_tags(data["tags"])
@@ -92,7 +103,7 @@ def from_row(names: Sequence[str], row: Sequence[Any]) -> Client:
         declared = fields.get(name)
         if declared is not None and declared.python is bool:
             data[name] = bool(data[name])
-    return Client(**data)
+    return data
 
 
 def db_value(field: str, value: Any) -> Any:
@@ -102,4 +113,4 @@ def db_value(field: str, value: Any) -> Any:
     return value
 
 
-__all__ = ["Client", "from_row", "db_value"]
+__all__ = ["Client", "from_row", "with_row", "db_value"]

@@ -21,7 +21,7 @@ import duckdb
 from . import audit, fields, privacy
 from .changeset import client_items, write_client_changes
 from .cleaning import parse_tags
-from .client_model import Client, db_value
+from .client_model import Client, db_value, with_row
 from .client_rules import check as check_client
 from .client_rules import default_account
 from .client_store import ClientStore
@@ -175,7 +175,12 @@ class Clients(ClientStore):
                     raise _given_first(problems, changes)
             write_client_changes(conn, self._book, client_items(current, cleaned), None,
                                  action="update", source=self._book.source)
-            return self.fetch(conn, current.code)
+            # the record as saved: what the write changed, read back (not the whole row)
+            changed = ["version", "updated_at", *cleaned]
+            saved = conn.execute(f"SELECT {', '.join(changed)} FROM clients WHERE id = ?",
+                                 [current.id]).fetchone()
+            assert saved is not None  # updated above, in this transaction
+            return with_row(current, changed, saved)
 
     def _conflict(
         self, conn: duckdb.DuckDBPyConnection, current: Client, expected: int
