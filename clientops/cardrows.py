@@ -179,10 +179,12 @@ def _patch_identities(conn: duckdb.DuckDBPyConnection, changes: derived.Changes,
     patches = []
     dict_id = cardcodec.NONE
     for code in codes:  # the client's identity, its kept row and the newest dictionary at once
+        # two point reads side by side (a join of the two tables on code scanned both)
         found = conn.execute(
-            f"SELECT c.id, {_identity('c')}, k.client_id, k.body, k.dictionary, k.dropped,"
-            f" ({cardcodec.NEWEST_SQL}) FROM clients c JOIN card_rows k ON k.code = c.code"
-            " WHERE c.code = $code AND k.code = $code", {"code": code}).fetchall()
+            f"SELECT * FROM (SELECT c.id, {_identity('c')} FROM clients c WHERE code = $code),"
+            " (SELECT client_id, body, dictionary, dropped,"
+            f" ({cardcodec.NEWEST_SQL}) FROM card_rows WHERE code = $code)",
+            {"code": code}).fetchall()
         if len(found) != 1 or found[0][5] or found[0][2] != found[0][0]:
             return False
         client_id, identity, _id, body, body_dict, _dropped, newest = found[0]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import cardrows
+from . import cardrows, derived
 from . import fields as fields_registry
 from .errors import ClientOpsError, ConflictError, ValidationError
 from .masking import SENSITIVE, looks_like_iban, mask_iban, mask_iban_sql
@@ -383,6 +383,8 @@ def _record_points(conn: duckdb.DuckDBPyConnection, book: Book, first: int, enti
         [[first + i, book.actor, source, e, int(i_d), code, action, name, shown(name, old),
           shown(name, new), changeset_id]
          for i, (e, i_d, code, name, old, new) in enumerate(rows)])
+    derived.note_audit_rows(conn, first, [(code, e, int(i_d), action, name, shown(name, old))
+                                          for e, i_d, code, name, old, _new in rows])
     if changeset_id is not None:
         conn.executemany(
             "INSERT INTO changeset_items VALUES (?, ?, ?, ?, ?, ?, ?)",

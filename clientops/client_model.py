@@ -91,7 +91,7 @@ def from_row(names: Sequence[str], row: Sequence[Any]) -> Client:
 def with_row(client: Client, names: Sequence[str], row: Sequence[Any]) -> Client:
     """``client`` with the columns ``names`` of its row read again (``row``): the record as
     saved after a change to those columns only."""
-    return dataclasses.replace(client, **_values(names, row))
+    return dataclasses.replace(client, **_values(names, row))  # type: ignore[type-var]
 
 
 def _values(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:

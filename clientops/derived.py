@@ -64,6 +64,7 @@ class Changes:
     rebuilt: set[str] = field(default_factory=set)
     prefer_drop: bool = False
     read: dict[Any, Any] = field(default_factory=dict)  # what audit_rows read, by its question
+    written: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # audit rows, by id
 
     @property
     def empty(self) -> bool:
@@ -157,6 +158,15 @@ def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None
         changes.audit.append((first, first + count - 1))
 
 
+def note_audit_rows(conn: duckdb.DuckDBPyConnection, first: int,
+                    rows: list[tuple[Any, ...]]) -> None:
+    """The audit rows ``first …`` just written, as :func:`audit_rows` returns them (a writer
+    that has them in hand spares the structures a read of the audit log)."""
+    changes = current(conn)
+    if changes is not None:
+        changes.written.update(enumerate(rows, start=first))
+
+
 def prefer_drop(conn: duckdb.DuckDBPyConnection) -> None:
     """This transaction changes many clients' fields: drop kept rows rather than rebuild."""
     changes = current(conn)
@@ -190,6 +200,10 @@ def audit_rows(conn: duckdb.DuckDBPyConnection, changes: Changes, cap: int
 def _audit_rows(conn: duckdb.DuckDBPyConnection, changes: Changes, cap: int
                 ) -> list[tuple[Any, ...]] | None:
     found: list[tuple[Any, ...]] = []
+    if sum(hi - lo + 1 for lo, hi in changes.audit) <= cap and all(
+            i in changes.written for lo, hi in changes.audit for i in range(lo, hi + 1)):
+        return [changes.written[i] for lo, hi in sorted(changes.audit)
+                for i in range(lo, hi + 1)]
     for lo, hi in changes.audit:
         found += conn.execute(
             "SELECT client_code, entity, entity_id, action, field, old_value FROM audit_log"

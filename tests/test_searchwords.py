@@ -94,3 +94,27 @@ def test_a_single_edit_changes_only_the_words_its_values_changed(book: clientops
     book.clients.update(code, payment_terms="30_days")  # no searched field: no word moves
     assert found(book, "martin") == [code]
     assert book.check_derived() == []
+
+
+@pytest.mark.parametrize("before, after, gone, new", [
+    # plain ASCII: split here, at anything that is not a letter or a digit
+    ("Saint-Jean_de-Luz (64)", "St.Jean/Luz 64500", ["saint", "de"], ["st", "64500"]),
+    ("L'Isle-sur-la-Sorgue", "ISLE sur SORGUE", ["l", "la"], []),
+    # not ASCII: split by DuckDB, accents stripped, any script's letters kept
+    ("Orléans", "Ærøskøbing", ["orleans"], ["ærøskøbing"]),
+    ("Köln", "Ελληνικό 2", ["koln"], ["ελληνικο", "2"]),
+    ("Plain", "Montréal-Nord", ["plain"], ["montreal", "nord"]),
+])
+def test_a_single_edit_splits_words_as_the_rebuild_does(book: clientops.Book, before: str,
+                                                        after: str, gone: list[str],
+                                                        new: list[str]) -> None:
+    """The point refresh of a single edit splits plain ASCII in Python and any other text in
+    SQL: both must give the rebuild's words (the suite checks every write against a rebuild;
+    here the words themselves are asserted too)."""
+    code = book.clients.create(kind="company", name="Boulangerie Test", city=before).code
+    book.clients.update(code, city=after)
+    for word in gone:
+        assert found(book, word) == [], word
+    for word in new:
+        assert found(book, word) == [code], word
+    assert book.check_derived() == []
