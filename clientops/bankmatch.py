@@ -37,6 +37,7 @@ ZERO = Decimal("0.00")
 # Open invoices of one client tried in combinations for rule 2 (2**12 sums at most).
 SUBSET_LIMIT = 12
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9/_.:+?()',-]*[A-Za-z0-9)])?")
+_DIGIT = re.compile("[0-9]")  # the words _TOKEN finds are ASCII
 
 # What one line pays: (invoice id, invoice number, amount); no invoice: the client's account.
 Part = tuple[int | None, str | None, Decimal]
@@ -71,10 +72,12 @@ def tokens(*texts: Any) -> set[str]:
             continue
         found.add(text.strip().upper())
         for word in _TOKEN.findall(text):
-            for part in {word, *word.split("/")}:  # "F-1/F-2": two invoices, or one RUM
-                if any(ch.isdigit() for ch in part):
-                    found.add(part.upper())
-                    found.add(part.upper().rstrip(".,:"))
+            # "F-1/F-2": two invoices, or one RUM
+            for part in (word, *word.split("/")) if "/" in word else (word,):
+                if _DIGIT.search(part):
+                    upper = part.upper()
+                    found.add(upper)
+                    found.add(upper.rstrip(".,:"))
     return {t for t in found if 3 <= len(t) <= 35}
 
 
@@ -131,7 +134,9 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame
                 "SELECT l.line_id, t.batch_id FROM _bm_lines l JOIN sepa_transactions t"
                 " ON t.end_to_end_id = l.e2e WHERE t.status = 'collected'")),
         }
-        clients = sorted({int(r["client_id"]) for name in ("rums", "ibans", "refs")
+        # the open invoices of the clients found by a RUM or an IBAN (rule 2 reads them; a
+        # line naming its invoice does not)
+        clients = sorted({int(r["client_id"]) for name in ("rums", "ibans")
                           for r in facts[name]})
         _table(conn, "_bm_clients", {"client_id": pa.array(clients, pa.int64())})
         facts["open"] = _rows(conn.execute(
@@ -141,17 +146,24 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame
             " WHERE d.kind = 'invoice' AND d.open_amount > 0"
             " AND coalesce(b.status, '') <> 'pending'"
             " ORDER BY d.client_id, d.pool_rank, d.due_date, d.issue_date, d.number"))
+        # rule 3, the amount alone, only for the lines without a stronger clue
+        clued = {int(r["line_id"]) for name in ("refs", "ibans", "collected")
+                 for r in facts[name]}
+        rest = [(i, a) for i, a in zip(lines["id"].astype("int64").tolist(), lines["amount"],
+                                       strict=True) if i not in clued]
+        _table(conn, "_bm_rest", {"line_id": pa.array([i for i, _ in rest], pa.int64()),
+                                  "amount": pa.array([a for _, a in rest], pa.decimal128(18, 2))})
         facts["unique"] = _rows(conn.execute(
-            "SELECT l.line_id, u.id, u.client_id, u.number, u.open_amount FROM _bm_lines l"
+            "SELECT l.line_id, u.id, u.client_id, u.number, u.open_amount FROM _bm_rest l"
             " JOIN (SELECT open_amount, min(id) AS id, min(client_id) AS client_id,"
             "       min(number) AS number FROM documents d"
             "       WHERE kind = 'invoice' AND open_amount > 0 AND open_amount IN"
-            "         (SELECT amount FROM _bm_lines) AND (sepa_batch_id IS NULL OR NOT EXISTS"
+            "         (SELECT amount FROM _bm_rest) AND (sepa_batch_id IS NULL OR NOT EXISTS"
             "         (SELECT 1 FROM sepa_batches b WHERE b.id = d.sepa_batch_id"
             "          AND b.status = 'pending'))"
             "       GROUP BY open_amount HAVING count(*) = 1) u ON u.open_amount = l.amount"))
     finally:
-        for name in ("_bm_tokens", "_bm_lines", "_bm_clients"):
+        for name in ("_bm_tokens", "_bm_lines", "_bm_clients", "_bm_rest"):
             try:
                 conn.unregister(name)
             except duckdb.Error:
