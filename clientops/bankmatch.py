@@ -171,13 +171,6 @@ def _facts(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame
     return facts
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts (column by column: much faster than ``to_dict``)."""
-    columns = [str(c) for c in frame.columns]
-    return [dict(zip(columns, values, strict=True))
-            for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
-
-
 def _group(rows: list[dict[str, Any]], key: str = "line_id") -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
@@ -206,23 +199,25 @@ def propose(conn: duckdb.DuckDBPyConnection, lines: pd.DataFrame,
     unique = _group(facts["unique"]) if facts else {}
     open_by_client = _group(facts["open"], "client_id") if facts else {}
     out = []
-    for row in records(lines):
-        line_id = int(row["id"])
-        if isinstance(row["return_reason"], str) and row["return_reason"]:
-            out.append(Proposal(line_id, RETURN, Coded("bank.returned",
-                                                       code=row["return_reason"])))
+    none: list[dict[str, Any]] = []  # read only
+    currencies = lines["currency"].tolist() if "currency" in lines else [None] * len(lines)
+    for line_id, returned, direction, currency, amount in zip(
+            lines["id"].tolist(), lines["return_reason"].tolist(), lines["direction"].tolist(),
+            currencies, lines["amount"].tolist(), strict=True):
+        line_id = int(line_id)
+        if isinstance(returned, str) and returned:
+            out.append(Proposal(line_id, RETURN, Coded("bank.returned", code=returned)))
             continue
-        if row["direction"] != "credit":
+        if direction != "credit":
             out.append(Proposal(line_id, REFUSED, Coded("bank.debit")))
             continue
-        currency = row.get("currency")
         if isinstance(currency, str) and currency and currency.upper() != "EUR":
             out.append(Proposal(line_id, REFUSED, Coded("bank.currency", currency=currency)))
             continue
-        amount = _money(row["amount"])
-        out.append(_decide(line_id, amount, refs.get(line_id, []), rums.get(line_id, []),
-                           ibans.get(line_id, []), collected.get(line_id, []),
-                           unique.get(line_id, []), open_by_client))
+        out.append(_decide(line_id, _money(amount), refs.get(line_id, none),
+                           rums.get(line_id, none), ibans.get(line_id, none),
+                           collected.get(line_id, none), unique.get(line_id, none),
+                           open_by_client))
     return out
 
 
