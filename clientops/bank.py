@@ -35,6 +35,7 @@ from .errors import Coded, ConflictError, NotFound, ValidationError
 from .frames import fetch_df
 from .imports import registered
 from .masking import mask_iban
+from .memory import paused_gc
 from .text import as_key
 
 if TYPE_CHECKING:
@@ -134,7 +135,8 @@ class BankChangeSet:
             chosen = chosen[chosen["line"].isin(wanted)]
         if chosen.empty:
             return None
-        self.applied_id = record_matches(self.book, chosen)
+        with paused_gc():
+            self.applied_id = record_matches(self.book, chosen)
         return self.applied_id
 
 
@@ -213,7 +215,8 @@ class Bank:
         kind = bankfiles.detect(data)
         if kind == "pain.002":
             return self._status_report(path)
-        table = bankfiles.statement_table(data)
+        with paused_gc():
+            table = bankfiles.statement_table(data)
         keys = table.column("key").to_pylist()
         with self.book.store.transaction() as conn:
             with registered(conn, "_bank_keys", table.select(["key"])):
@@ -344,7 +347,9 @@ class Bank:
     def propose(self, lines: Any = None) -> BankChangeSet:
         """Match lines (ids; default: every open line) into a :class:`BankChangeSet`. Reads
         only."""
-        with self.book.store.connection() as conn:
+        # a statement's lines make hundreds of thousands of small objects: the collector's
+        # passes over the whole heap cost a fifth of the preview (docs/performance.md)
+        with self.book.store.connection() as conn, paused_gc():
             frame = self._lines(conn, lines)
             proposals = bankmatch.propose(conn, frame[frame["status"] == "open"])
             return BankChangeSet(self.book, self._items(conn, frame, proposals))
@@ -377,8 +382,7 @@ class Bank:
         names_of = ("line", "booking_date", "amount", "counterparty", "code", "name", "invoices",
                     "confidence", "reason_code", "reason", "kind", "client_id", "parts",
                     "method", "reference", "paid_on", "why")
-        out: dict[str, list[Any]] = {n: [] for n in names_of}
-        add = [out[n].append for n in names_of]
+        rows: list[tuple[Any, ...]] = []  # one tuple a line, made columns once at the end
         columns = ("id", "status", "client_id", "booking_date", "value_date", "amount",
                    "counterparty_name", "bank_reference", "line_key", "mandate_id")
         for (line_id, status, line_client, booked, valued, amount, counterparty, bank_ref,
@@ -397,15 +401,16 @@ class Bank:
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
             reference = (bank_ref if isinstance(bank_ref, str)
                          else f"BANK {str(line_key)[:24]}")
-            for push, value in zip(add, (
-                    line_id, booked, amount, counterparty, code, name,
-                    ", ".join(n for _, n, _ in p.parts if n) or None,
-                    round(p.confidence, 2) if kind == "payment" else None,
-                    reason.code, reason.message(), kind, p.client_id, p.parts,
-                    "sepa_debit" if isinstance(mandate, str) else "transfer", reference,
-                    paid_on, reason), strict=True):
-                push(value)
-        items = pd.DataFrame(out, columns=list(names_of))
+            rows.append((
+                line_id, booked, amount, counterparty, code, name,
+                ", ".join([n for _, n, _ in p.parts if n]) or None,
+                round(p.confidence, 2) if kind == "payment" else None,
+                reason.code, reason.message(), kind, p.client_id, p.parts,
+                "sepa_debit" if isinstance(mandate, str) else "transfer", reference,
+                paid_on, reason))
+        items = pd.DataFrame(dict(zip(names_of, map(list, zip(*rows, strict=True))
+                                      if rows else [[] for _ in names_of], strict=True)),
+                             columns=list(names_of))
         for column in ("counterparty", "code", "name", "invoices", "client_id"):
             values = items[column].astype(object)
             items[column] = values.where(values.notna(), None)

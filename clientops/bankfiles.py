@@ -221,9 +221,11 @@ def _keyed_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
     seen: dict[str, int] = {}
     keys = []
     sha1 = hashlib.sha1
-    for parts in zip(*(out[name] for name in _KEY_PARTS), strict=True):
-        digest = sha1("\x1f".join("" if p is None else str(p) for p in parts)
-                      .encode()).hexdigest()[:24]
+    # each part as text, a column at a time (``""`` for none)
+    texts = [[v if type(v) is str else "" if v is None else str(v) for v in out[name]]
+             for name in _KEY_PARTS]
+    for parts in zip(*texts, strict=True):
+        digest = sha1("\x1f".join(parts).encode()).hexdigest()[:24]
         rank = seen.get(digest, 0)
         seen[digest] = rank + 1
         keys.append(f"{digest}-{rank}")

@@ -139,6 +139,8 @@ def to_money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal
 def record_id(value: Any, field: str) -> int:
     """A record's id as the API takes it (a task's, a contact's, a batch's…): a whole number
     from 1 to 2^63 - 1; anything else is :class:`ValidationError` naming ``field``."""
+    if type(value) is int and 1 <= value <= MAX_ID:  # the usual case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= MAX_ID:
         raise ValidationError(field, value, "record.id")
     return int(value)

@@ -179,26 +179,27 @@ def record_many(conn: duckdb.DuckDBPyConnection, book: Book, rows: pd.DataFrame,
             " now() FROM _clientops_pay_many")
     finally:
         conn.unregister("_clientops_pay_many")
-    # the audit rows, five a payment, made by DuckDB from the payments' columns (the amount
-    # and the invoice's number as the caller gave them)
+    # one audit row a payment, made by DuckDB from the payments' columns: field ``payment``,
+    # the new value a JSON object of what was recorded (amount and invoice number as the
+    # caller gave them). One row rather than one per field: every audit row is an entry in
+    # the audit log's two indexes at COMMIT (docs/performance.md, bank reconciliation).
     audit_table = table.select(["id", "paid_on", "method", "reference"]).append_column(
         "n", pa.array(np.arange(n, dtype=np.int64))).append_column(
         "code", pa.array([str(c) for c in rows["code"].tolist()], pa.string())).append_column(
         "amount", pa.array([format(a, "f") for a in amounts], pa.string())).append_column(
         "invoice", pa.array([None if v is None or v != v else str(v)
                              for v in rows["invoice"].tolist()], pa.string()))
-    first_audit = book.store.reserve(conn, "audit", 5 * n)
+    first_audit = book.store.reserve(conn, "audit", n)
     with imports.registered(conn, "_clientops_pay_audit", audit_table):
         conn.execute(
             "INSERT INTO audit_log (id, changed_at, actor, source, entity, entity_id,"
             " client_code, action, field, old_value, new_value, changeset_id)"
-            " SELECT $first + f.k * $n + a.n, now(), $actor, $source, 'payment', a.id, a.code,"
-            " 'create', f.field, NULL, CASE f.k WHEN 0 THEN a.amount"
-            " WHEN 1 THEN strftime(a.paid_on, '%Y-%m-%d') WHEN 2 THEN a.method"
-            " WHEN 3 THEN a.reference ELSE a.invoice END, $changeset"
-            " FROM _clientops_pay_audit a CROSS JOIN (VALUES (0, 'amount'), (1, 'paid_on'),"
-            " (2, 'method'), (3, 'reference'), (4, 'invoice')) f(k, field)",
-            {"first": first_audit, "n": n, "actor": book.actor,
+            " SELECT $first + a.n, now(), $actor, $source, 'payment', a.id, a.code,"
+            " 'create', 'payment', NULL, CAST(json_object('amount', a.amount,"
+            " 'paid_on', strftime(a.paid_on, '%Y-%m-%d'), 'method', a.method,"
+            " 'reference', a.reference, 'invoice', a.invoice) AS VARCHAR), $changeset"
+            " FROM _clientops_pay_audit a",
+            {"first": first_audit, "actor": book.actor,
              "source": source or book.source, "changeset": changeset_id})
     # payments after everything their clients had (a bank statement's) take the fast path
     allocate_new_payments(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -257,6 +258,16 @@ def test_apply_records_the_payments_and_undo_takes_them_back(world: World) -> No
     history = book.history(world.codes["dupont"])
     assert ((history["entity"] == "payment") & (history["source"] == "bank")
             & (history["changeset_id"] == changeset_id)).any()
+    # one audit row a payment, its new value what was recorded
+    trail = book.history()
+    created = trail[(trail["changeset_id"] == changeset_id) & (trail["entity"] == "payment")]
+    assert len(created) == len(mine)
+    assert set(created["field"]) == {"payment"}
+    recorded = {json.loads(v)["reference"]: json.loads(v) for v in created["new_value"]}
+    assert recorded["BQ2026031300003 F-2026-0005"] == {
+        "amount": "500.00", "paid_on": "2026-03-13", "method": "transfer",
+        "reference": "BQ2026031300003 F-2026-0005", "invoice": "F-2026-0005"}
+    assert recorded["BQ2026031300004"]["method"] == "sepa_debit"
     assert book.bank.lines("matched")["line"].tolist() == sorted(
         changes.items.loc[changes.items["confidence"] >= 0.95, "line"])
     with pytest.raises(ConflictError):  # a change set is applied once

@@ -11,7 +11,7 @@ import handmade
 import pytest
 
 import clientops
-from clientops import derived
+from clientops import derived, portfolio_sums
 from clientops.cli import main as cli
 
 ROOT = Path(clientops.__file__).parent
@@ -134,6 +134,25 @@ def test_the_portfolio_sums_follow_a_payment_at_commit(book: clientops.Book,
         assert conn.execute("SELECT count(*) FROM portfolio_sums_state").fetchone() == (1,)
     after = book.indicators.portfolio().set_index("code").loc[codes.c, "outstanding"]
     assert before - after == 100
+
+
+def test_the_portfolio_sums_follow_a_write_of_many_clients(
+        book: clientops.Book, codes: handmade.Codes, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # more clients than the limit: the refresh reads them from a table, not a list
+    monkeypatch.setattr(portfolio_sums, "SCOPE_LIST_LIMIT", 1)
+    before = book.indicators.portfolio().set_index("code")["outstanding"]
+    today = date.today().isoformat()
+    (tmp_path / "paid.csv").write_text(
+        "client_code,paid_on,amount,reference\n"
+        f"{codes.b},{today},100.00,MANY-1\n{codes.c},{today},50.00,MANY-2\n")
+    report = book.payments.import_file(tmp_path / "paid.csv")
+    assert report.attrs["imported"] == 2
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM portfolio_sums_state").fetchone() == (1,)
+        assert derived.check_all(conn) == []
+    after = book.indicators.portfolio().set_index("code")["outstanding"]
+    assert (before[codes.b] - after[codes.b], before[codes.c] - after[codes.c]) == (100, 50)
 
 
 def _imports(module: Path) -> set[str]:
