@@ -229,9 +229,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
                -- as clients.py cleans an account: no spaces, upper case
                upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
                                          ELSE $prefix || aux END, '\\s', '', 'g'))
-                   AS client_account,
-               count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
-               row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
+                   AS client_account
         FROM typed)
         SELECT *, {imports.reasons_sql(checks)} AS reason FROM client""", params)
 
@@ -322,6 +320,20 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
             GROUP BY aux, letter
             HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1 AND sum(debit) = sum(credit)
         ),
+        twice AS (
+            -- payment pieces that are not unique in the file (its rejected lines too)
+            SELECT piece FROM _fec_client WHERE entry_kind = 'bank' AND piece IS NOT NULL
+            GROUP BY piece HAVING count(*) > 1
+        ),
+        nth AS (
+            -- the n-th client line of its entry (rejected ones counted), for the payments
+            -- whose reference says it: few (a window over every client line cost seconds)
+            SELECT c._row, row_number() OVER (PARTITION BY c.journal, c.num ORDER BY c._row) AS n
+            FROM _fec_client c SEMI JOIN (
+                SELECT journal, num FROM p
+                WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
+              ON x.journal = c.journal AND x.num = c.num
+        ),
         said AS (
             -- the invoice a credit's label names, when it is one of its client's
             SELECT x._row, x.named FROM (
@@ -338,15 +350,17 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
         SELECT p._row, p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
                p.debit, p.credit,
                CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
-                         WHEN p.piece IS NOT NULL AND p.piece_copies = 1 THEN p.piece
+                         WHEN p.piece IS NOT NULL AND t.piece IS NULL THEN p.piece
                          ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
-                              || '-' || CAST(p.nth AS VARCHAR) END AS ref,
+                              || '-' || CAST(n.n AS VARCHAR) END AS ref,
                CASE WHEN p.entry_kind <> 'bank' AND p.doc_kind <> 'credit_note' THEN NULL
                     -- clientops' own labels say what the credit names, or that it names nothing
                     WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN s.named
                     ELSE coalesce(li.number, s.named) END AS names
         FROM p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
-        LEFT JOIN said s ON s._row = p._row""")
+        LEFT JOIN said s ON s._row = p._row
+        LEFT JOIN twice t ON t.piece = p.piece AND p.entry_kind = 'bank'
+        LEFT JOIN nth n ON n._row = p._row""")
     # the client lines are in _fec_placed now: let their memory go
     conn.execute("DROP TABLE _fec_client")
     conn.execute(r"""
