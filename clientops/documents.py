@@ -490,7 +490,7 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                             ELSE t.issue_date + CAST(regexp_extract(c.payment_terms,
                                                     '^([0-9]+)_days', 1) AS INTEGER)
                        END AS due_date,
-                       count(*) OVER (PARTITION BY t.kind, t.key) AS copies,
+                       coalesce(tw.n, 1) AS copies,
                        e.id AS existing_id, e.status AS existing_status,
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.issue_date = t.issue_date
                         AND e.total_excl_tax = t.total_excl_tax AND e.tax = t.tax
@@ -503,11 +503,18 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN documents e ON e.number = t.key AND e.kind = t.kind
+                -- numbers twice in the file (a window over every row cost seconds), and the
+                -- invoices credit notes cancel (few): small tables to join
+                LEFT JOIN (SELECT kind, key, count(*) AS n FROM typed WHERE key IS NOT NULL
+                           GROUP BY kind, key HAVING count(*) > 1) tw
+                       ON tw.kind = t.kind AND tw.key = t.key
                 LEFT JOIN (SELECT id, number, client_id FROM documents
-                           WHERE kind = 'invoice') ei ON ei.number = t.cancels
+                           WHERE kind = 'invoice' AND number IN (SELECT cancels FROM typed))
+                       ei ON ei.number = t.cancels
                 LEFT JOIN (SELECT key, any_value(new_id) AS new_id,
                                   any_value(client_code) AS client_code
-                           FROM typed WHERE kind = 'invoice' GROUP BY key
+                           FROM typed WHERE kind = 'invoice'
+                             AND key IN (SELECT cancels FROM typed) GROUP BY key
                            HAVING count(*) = 1) fi ON fi.key = t.cancels
                 LEFT JOIN clients fc ON fc.code = fi.client_code
             )""", {"first": first})

@@ -344,7 +344,7 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                     FROM {raw} r
                 )
                 SELECT t.*, c.id AS client_id,
-                       count(*) OVER (PARTITION BY t.key) AS copies,
+                       coalesce(tw.n, 1) AS copies,
                        e.id AS existing_id,
                        -- method and invoice are compared where the file states them
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.paid_on = t.paid_on
@@ -356,8 +356,13 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN payments e ON e.reference = t.key
+                -- references twice in the file (a window over every row cost seconds), and
+                -- the invoices the file names: small tables to join
+                LEFT JOIN (SELECT key, count(*) AS n FROM typed WHERE key IS NOT NULL
+                           GROUP BY key HAVING count(*) > 1) tw ON tw.key = t.key
                 LEFT JOIN (SELECT id, number, client_id FROM documents
-                           WHERE kind = 'invoice') i ON i.number = t.invoice
+                           WHERE kind = 'invoice' AND number IN (SELECT invoice FROM typed))
+                       i ON i.number = t.invoice
             )""", {"first": first})
             report = imports.report_frame(conn, "_pay_stage")
             if len(report) and not skip_invalid:
