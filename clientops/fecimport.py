@@ -357,7 +357,8 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
                            WHERE d.kind = 'invoice' AND d.number = x.named
                              AND c.code = x.client_code))
         )
-        SELECT p._row, p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
+        SELECT p._row, row_number() OVER (PARTITION BY p.entry_kind ORDER BY p._row) AS seq,
+               p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
                p.debit, p.credit,
                CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
                          WHEN p.piece IS NOT NULL AND t.piece IS NULL THEN p.piece
@@ -375,8 +376,7 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
     conn.execute("DROP TABLE _fec_client")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_docs AS
-        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
-               doc_kind AS kind, ref AS number,
+        SELECT seq AS _row, _row AS line, client_code, doc_kind AS kind, ref AS number,
                strftime(day, '%Y-%m-%d') AS issue_date,
                CASE WHEN doc_kind = 'invoice' THEN strftime(CAST(try_strptime(
                    nullif(regexp_extract(lib, 'échéance ([0-9]{8})', 1), ''), '%Y%m%d') AS DATE),
@@ -384,14 +384,13 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
                CAST(CAST(excl AS DECIMAL(18,2)) AS VARCHAR) AS total_excl_tax,
                CAST(CAST(total - excl AS DECIMAL(18,2)) AS VARCHAR) AS tax,
                names AS cancels
-        FROM _fec_placed WHERE entry_kind = 'sale' ORDER BY _row""")
+        FROM _fec_placed WHERE entry_kind = 'sale'""")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_pays AS
-        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
-               strftime(day, '%Y-%m-%d') AS paid_on,
+        SELECT seq AS _row, _row AS line, client_code, strftime(day, '%Y-%m-%d') AS paid_on,
                CAST(credit - debit AS VARCHAR) AS amount, 'transfer' AS method,
                ref AS reference, names AS invoice
-        FROM _fec_placed WHERE entry_kind = 'bank' ORDER BY _row""")
+        FROM _fec_placed WHERE entry_kind = 'bank'""")
     conn.execute("DROP TABLE _fec_placed")
     return imports.Staged.of(conn, "_fec_docs"), imports.Staged.of(conn, "_fec_pays")
 

@@ -262,11 +262,15 @@ def sql_money_text(col: str) -> str:
 
 
 def sql_money(col: str) -> str:
-    """A DECIMAL(18,2) from amount text; NULL when not an amount with ≤ 2 decimals."""
+    """A DECIMAL(18,2) from amount text; NULL when not an amount with ≤ 2 decimals.
+
+    Text already in the plain form (``1234.56``, nearly every cell of a generated file) is
+    cast as it is: :func:`sql_money_text` would leave it unchanged."""
     text = sql_money_text(col)
+    plain = "'-?[0-9]{1,16}(\\.[0-9]{1,2})?'"
     return (
-        f"CASE WHEN regexp_full_match({text}, '-?[0-9]{{1,16}}(\\.[0-9]{{1,2}})?')"
-        f" THEN CAST({text} AS DECIMAL(18,2)) END"
+        f"CASE WHEN regexp_full_match({col}, {plain}) THEN CAST({col} AS DECIMAL(18,2))"
+        f" WHEN regexp_full_match({text}, {plain}) THEN CAST({text} AS DECIMAL(18,2)) END"
     )
 
 
