@@ -241,7 +241,11 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
                                          ELSE $prefix || aux END, '\\s', '', 'g'))
                    AS client_account
         FROM typed)
-        SELECT *, {imports.reasons_sql(checks)} AS reason FROM client""", params)
+        -- what the next steps read, not every column the checks did (memory at 10M lines)
+        SELECT _row, journal, num, piece, lib, letter, aux, aux_lib, client_account,
+               entry_kind, doc_kind, day, debit, credit, total, excl, key,
+               {imports.reasons_sql(checks)} AS reason
+        FROM client""", params)
 
 
 def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
@@ -311,7 +315,8 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
     ``_fec_docs`` and ``_fec_pays`` (``line``: the line in the file)."""
     conn.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _fec_placed AS
-        WITH p AS (SELECT * FROM {_CODED} WHERE reason IS NULL),
+        WITH p AS (SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
+                   WHERE reason IS NULL),
         docs AS (
             SELECT aux, letter, doc_kind, debit, credit,
                    coalesce(piece, journal || '-' || num) AS number FROM p
@@ -344,18 +349,23 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
                 WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
               ON x.journal = c.journal AND x.num = c.num
         ),
-        said AS (
-            -- the invoice a credit's label names, when it is one of its client's
-            SELECT x._row, x.named FROM (
+        named AS MATERIALIZED (
+            -- the invoice number a credit's label names (few credits: the joins below build
+            -- on them, not on the book's documents)
+            SELECT * FROM (
                 SELECT _row, aux, client_code,
                        nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
-                FROM p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note') x
-            WHERE x.named IS NOT NULL AND (
-                EXISTS (SELECT 1 FROM docs d WHERE d.aux = x.aux AND d.number = x.named
-                        AND d.doc_kind = 'invoice')
-                OR EXISTS (SELECT 1 FROM documents d JOIN clients c ON c.id = d.client_id
-                           WHERE d.kind = 'invoice' AND d.number = x.named
-                             AND c.code = x.client_code))
+                FROM p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
+            WHERE named IS NOT NULL
+        ),
+        said AS (
+            -- ... when it is one of its client's, in the file or in the book
+            SELECT x._row, x.named FROM named x JOIN docs d
+              ON d.aux = x.aux AND d.number = x.named AND d.doc_kind = 'invoice'
+            UNION
+            SELECT x._row, x.named FROM named x
+            JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
+            JOIN clients c ON c.id = d.client_id AND c.code = x.client_code
         )
         SELECT p._row, row_number() OVER (PARTITION BY p.entry_kind ORDER BY p._row) AS seq,
                p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
