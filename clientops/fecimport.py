@@ -313,13 +313,54 @@ _CODED = """(SELECT f.*, c.code AS client_code FROM _fec_client f
 def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.Staged]:
     """The documents and the payments to import, as their imports read them: temp tables
     ``_fec_docs`` and ``_fec_pays`` (``line``: the line in the file)."""
-    conn.execute(rf"""
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fec_p AS
+        SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
+        WHERE reason IS NULL""")
+    # the few lines that take a generated reference or whose label names an invoice, in
+    # tables of their own: joined as CTEs, DuckDB guessed them large and built its hash
+    # tables on every client line instead (a second each at 1M lines)
+    conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_odd AS
+        WITH twice AS (
+            -- payment pieces that are not unique in the file (its rejected lines too)
+            SELECT piece FROM _fec_client WHERE entry_kind = 'bank' AND piece IS NOT NULL
+            GROUP BY piece HAVING count(*) > 1
+        ),
+        nth AS (
+            -- the n-th client line of its entry (rejected ones counted), for the payments
+            -- whose reference says it
+            SELECT c._row, row_number() OVER (PARTITION BY c.journal, c.num ORDER BY c._row) AS n
+            FROM _fec_client c SEMI JOIN (
+                SELECT journal, num FROM _fec_p
+                WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
+              ON x.journal = c.journal AND x.num = c.num
+        ),
+        named AS MATERIALIZED (
+            -- the invoice number a credit's label names
+            SELECT * FROM (
+                SELECT _row, aux, client_code,
+                       nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
+                FROM _fec_p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
+            WHERE named IS NOT NULL
+        ),
+        said AS (
+            -- ... when it is one of its client's, in the file or in the book
+            SELECT x._row, x.named FROM named x JOIN _fec_p d
+              ON d.aux = x.aux AND coalesce(d.piece, d.journal || '-' || d.num) = x.named
+             AND d.entry_kind = 'sale' AND d.doc_kind = 'invoice'
+            UNION
+            SELECT x._row, x.named FROM named x
+            JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
+            JOIN clients c ON c.id = d.client_id AND c.code = x.client_code
+        )
+        SELECT coalesce(n._row, s._row) AS _row, n.n AS nth, s.named
+        FROM nth n FULL JOIN said s ON s._row = n._row""")
+    conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_placed AS
-        WITH p AS (SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
-                   WHERE reason IS NULL),
-        docs AS (
+        WITH docs AS (
             SELECT aux, letter, doc_kind, debit, credit,
-                   coalesce(piece, journal || '-' || num) AS number FROM p
+                   coalesce(piece, journal || '-' || num) AS number FROM _fec_p
             WHERE entry_kind = 'sale'
         ),
         let_invoice AS (
@@ -330,63 +371,30 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
                 SELECT aux, letter, number, doc_kind, debit, credit FROM docs
                 WHERE letter IS NOT NULL
                 UNION ALL
-                SELECT aux, letter, NULL, 'payment', debit, credit FROM p
+                SELECT aux, letter, NULL, 'payment', debit, credit FROM _fec_p
                 WHERE entry_kind = 'bank' AND letter IS NOT NULL)
             GROUP BY aux, letter
             HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1 AND sum(debit) = sum(credit)
-        ),
-        twice AS (
-            -- payment pieces that are not unique in the file (its rejected lines too)
-            SELECT piece FROM _fec_client WHERE entry_kind = 'bank' AND piece IS NOT NULL
-            GROUP BY piece HAVING count(*) > 1
-        ),
-        nth AS (
-            -- the n-th client line of its entry (rejected ones counted), for the payments
-            -- whose reference says it: few (a window over every client line cost seconds)
-            SELECT c._row, row_number() OVER (PARTITION BY c.journal, c.num ORDER BY c._row) AS n
-            FROM _fec_client c SEMI JOIN (
-                SELECT journal, num FROM p
-                WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
-              ON x.journal = c.journal AND x.num = c.num
-        ),
-        named AS MATERIALIZED (
-            -- the invoice number a credit's label names (few credits: the joins below build
-            -- on them, not on the book's documents)
-            SELECT * FROM (
-                SELECT _row, aux, client_code,
-                       nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
-                FROM p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
-            WHERE named IS NOT NULL
-        ),
-        said AS (
-            -- ... when it is one of its client's, in the file or in the book
-            SELECT x._row, x.named FROM named x JOIN docs d
-              ON d.aux = x.aux AND d.number = x.named AND d.doc_kind = 'invoice'
-            UNION
-            SELECT x._row, x.named FROM named x
-            JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
-            JOIN clients c ON c.id = d.client_id AND c.code = x.client_code
         )
-        SELECT p._row, row_number() OVER (PARTITION BY p.entry_kind ORDER BY p._row) AS seq,
-               p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
+        SELECT p._row, p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
                p.debit, p.credit,
                CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
-                         WHEN p.piece IS NOT NULL AND t.piece IS NULL THEN p.piece
-                         ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
-                              || '-' || CAST(n.n AS VARCHAR) END AS ref,
+                    WHEN p.piece IS NOT NULL AND o.nth IS NULL THEN p.piece
+                    ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
+                         || '-' || CAST(o.nth AS VARCHAR) END AS ref,
                CASE WHEN p.entry_kind <> 'bank' AND p.doc_kind <> 'credit_note' THEN NULL
                     -- clientops' own labels say what the credit names, or that it names nothing
-                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN s.named
-                    ELSE coalesce(li.number, s.named) END AS names
-        FROM p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
-        LEFT JOIN said s ON s._row = p._row
-        LEFT JOIN twice t ON t.piece = p.piece AND p.entry_kind = 'bank'
-        LEFT JOIN nth n ON n._row = p._row""")
+                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN o.named
+                    ELSE coalesce(li.number, o.named) END AS names
+        FROM _fec_p p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
+        LEFT JOIN _fec_odd o ON o._row = p._row""")
     # the client lines are in _fec_placed now: let their memory go
-    conn.execute("DROP TABLE _fec_client")
+    for table in ("_fec_client", "_fec_p", "_fec_odd"):
+        conn.execute(f"DROP TABLE {table}")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_docs AS
-        SELECT seq AS _row, _row AS line, client_code, doc_kind AS kind, ref AS number,
+        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
+               doc_kind AS kind, ref AS number,
                strftime(day, '%Y-%m-%d') AS issue_date,
                CASE WHEN doc_kind = 'invoice' THEN strftime(CAST(try_strptime(
                    nullif(regexp_extract(lib, 'échéance ([0-9]{8})', 1), ''), '%Y%m%d') AS DATE),
@@ -397,7 +405,8 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
         FROM _fec_placed WHERE entry_kind = 'sale'""")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_pays AS
-        SELECT seq AS _row, _row AS line, client_code, strftime(day, '%Y-%m-%d') AS paid_on,
+        SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
+               strftime(day, '%Y-%m-%d') AS paid_on,
                CAST(credit - debit AS VARCHAR) AS amount, 'transfer' AS method,
                ref AS reference, names AS invoice
         FROM _fec_placed WHERE entry_kind = 'bank'""")
