@@ -321,6 +321,15 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
     # tables of their own: joined as CTEs, DuckDB guessed them large and built its hash
     # tables on every client line instead (a second each at 1M lines)
     conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_named AS
+        -- the invoice number a credit's label names (a table: DuckDB then knows they are few
+        -- and joins the book's documents to them, not them to a hash table of the documents)
+        SELECT * FROM (
+            SELECT _row, aux, client_code,
+                   nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
+            FROM _fec_p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
+        WHERE named IS NOT NULL""")
+    conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_odd AS
         WITH twice AS (
             -- payment pieces that are not unique in the file (its rejected lines too)
@@ -336,21 +345,14 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
                 WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
               ON x.journal = c.journal AND x.num = c.num
         ),
-        named AS MATERIALIZED (
-            -- the invoice number a credit's label names
-            SELECT * FROM (
-                SELECT _row, aux, client_code,
-                       nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
-                FROM _fec_p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
-            WHERE named IS NOT NULL
-        ),
         said AS (
-            -- ... when it is one of its client's, in the file or in the book
-            SELECT x._row, x.named FROM named x JOIN _fec_p d
+            -- the invoice a credit's label names, when it is one of its client's, in the
+            -- file or in the book
+            SELECT x._row, x.named FROM _fec_named x JOIN _fec_p d
               ON d.aux = x.aux AND coalesce(d.piece, d.journal || '-' || d.num) = x.named
              AND d.entry_kind = 'sale' AND d.doc_kind = 'invoice'
             UNION
-            SELECT x._row, x.named FROM named x
+            SELECT x._row, x.named FROM _fec_named x
             JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
             JOIN clients c ON c.id = d.client_id AND c.code = x.client_code
         )
@@ -389,7 +391,7 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
         FROM _fec_p p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
         LEFT JOIN _fec_odd o ON o._row = p._row""")
     # the client lines are in _fec_placed now: let their memory go
-    for table in ("_fec_client", "_fec_p", "_fec_odd"):
+    for table in ("_fec_client", "_fec_p", "_fec_named", "_fec_odd"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_docs AS
@@ -438,6 +440,10 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
         # read before the transaction: a failed reading would abort it
         _load(conn, path, sep, names, settings["accounting_prefix"])
     try:
+        with book.store.connection() as conn:
+            # every staged table keeps its lines' numbers (_row): DuckDB need not hold back
+            # rows to keep their order (memory, in a 10M-line re-import); an ORDER BY holds
+            conn.execute("SET preserve_insertion_order = false")
         with book.store.transaction() as conn:
             _stage(conn, settings)
             row = conn.execute(
@@ -476,6 +482,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     finally:
         with book.store.connection() as conn:
             conn.execute("DROP TABLE IF EXISTS _fec_line")
+            conn.execute("RESET preserve_insertion_order")
     assert doc_report is not None and pay_report is not None
     out = imports.finish_report(
         report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],
