@@ -313,21 +313,18 @@ _CODED = """(SELECT f.*, c.code AS client_code FROM _fec_client f
 def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.Staged]:
     """The documents and the payments to import, as their imports read them: temp tables
     ``_fec_docs`` and ``_fec_pays`` (``line``: the line in the file)."""
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _fec_p AS
-        SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
-        WHERE reason IS NULL""")
     # the few lines that take a generated reference or whose label names an invoice, in
     # tables of their own: joined as CTEs, DuckDB guessed them large and built its hash
     # tables on every client line instead (a second each at 1M lines)
-    conn.execute(r"""
+    conn.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _fec_named AS
         -- the invoice number a credit's label names (a table: DuckDB then knows they are few
         -- and joins the book's documents to them, not them to a hash table of the documents)
         SELECT * FROM (
             SELECT _row, aux, client_code,
                    nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
-            FROM _fec_p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note')
+            FROM {_CODED} WHERE reason IS NULL
+              AND (entry_kind = 'bank' OR doc_kind = 'credit_note'))
         WHERE named IS NOT NULL""")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_odd AS
@@ -341,16 +338,16 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
             -- whose reference says it
             SELECT c._row, row_number() OVER (PARTITION BY c.journal, c.num ORDER BY c._row) AS n
             FROM _fec_client c SEMI JOIN (
-                SELECT journal, num FROM _fec_p
-                WHERE entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
+                SELECT journal, num FROM _fec_client WHERE reason IS NULL
+                  AND entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
               ON x.journal = c.journal AND x.num = c.num
         ),
         said AS (
             -- the invoice a credit's label names, when it is one of its client's, in the
             -- file or in the book
-            SELECT x._row, x.named FROM _fec_named x JOIN _fec_p d
+            SELECT x._row, x.named FROM _fec_named x JOIN _fec_client d
               ON d.aux = x.aux AND coalesce(d.piece, d.journal || '-' || d.num) = x.named
-             AND d.entry_kind = 'sale' AND d.doc_kind = 'invoice'
+             AND d.entry_kind = 'sale' AND d.doc_kind = 'invoice' AND d.reason IS NULL
             UNION
             SELECT x._row, x.named FROM _fec_named x
             JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
@@ -358,6 +355,13 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
         )
         SELECT coalesce(n._row, s._row) AS _row, n.n AS nth, s.named
         FROM nth n FULL JOIN said s ON s._row = n._row""")
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fec_p AS
+        SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
+        WHERE reason IS NULL""")
+    # the placeable lines are in _fec_p: let the client lines' memory go before the next
+    # statement (a 10M-line re-import in the process of the first ran out of memory here)
+    conn.execute("DROP TABLE _fec_client")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_placed AS
         WITH docs AS (
@@ -391,7 +395,7 @@ def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.St
         FROM _fec_p p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
         LEFT JOIN _fec_odd o ON o._row = p._row""")
     # the client lines are in _fec_placed now: let their memory go
-    for table in ("_fec_client", "_fec_p", "_fec_named", "_fec_odd"):
+    for table in ("_fec_p", "_fec_named", "_fec_odd"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_docs AS
