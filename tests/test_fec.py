@@ -292,6 +292,26 @@ def test_payment_references_made_when_the_piece_is_missing_or_twice(
     assert book.fec.import_file(path).attrs["unchanged"] == 7  # the same references again
 
 
+def test_document_numbers_not_plain_ascii_are_checked_as_every_text(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    # the imports check the text of numbers in SQL, and the cells that are not plain ASCII
+    # within the limit in Python (clean_text): a decomposed É is stored composed (NFC), a
+    # number over 64 characters is refused with the line it is on
+    def sale(num: str, piece: str) -> list[str]:
+        return [line.replace("\t1\t", f"\t{num}\t", 1).replace("FA001", piece)
+                for line in OTHER[:3]]
+
+    decomposed, long = "FE\u0301-1", "X" * 70
+    path = _write(tmp_path / "texts.txt", sale("1", decomposed) + sale("2", long))
+    report = book.fec.import_file(path)
+    assert report.attrs["status"] == "rejected"
+    assert report["row"].tolist() == [4] and report["code"].tolist() == ["import.cell"]
+    kept = book.fec.import_file(path, skip_invalid=True)
+    assert kept.attrs["documents"] == 1
+    assert book.documents.list()["number"].tolist() == ["F\u00c9-1"]
+
+
 def test_the_document_imports_checks_apply(book: clientops.Book, tmp_path: Path) -> None:
     twice = OTHER[:3] + [line.replace("\t1\t", "\t3\t", 1) for line in OTHER[:3]]
     report = book.fec.import_file(_write(tmp_path / "twice.txt", twice))
