@@ -362,6 +362,8 @@ class Documents:
 # -- import ---------------------------------------------------------------------------------
 _q, _r = imports.quote, imports.reason
 # a document kind quoted in a reason: coded when it is one of ours, else as it is
+# the free-text columns of an import and their limits (imports.check_text)
+_TEXT_LIMITS = {"number": NUMBER_LIMIT, "engagement_number": ENGAGEMENT_LIMIT}
 _KIND_SQL = (f"CASE WHEN kind IN ('invoice', 'quote', 'credit_note')"
              f" THEN {imports.coded(_q('kind.') + ' || kind')} ELSE to_json(kind) END")
 
@@ -372,7 +374,7 @@ def _import_documents(
     return import_frame(book, imports.read_table(path, mapping), skip_invalid)
 
 
-def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
+def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, *,
                  balances: bool = True) -> pd.DataFrame:
     """Import documents from ``frame`` (text columns named as in the file import, and ``_row``,
     the row number the report gives), with the checks and the report of ``import_file``.
@@ -380,16 +382,76 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
     leaves the open balances to that caller (:func:`~clientops.allocation.recompute_open_balances`
     once for documents and payments)."""
     imports.require_columns(frame, ["client_code", "number", "issue_date", "total_excl_tax"])
-    imports.check_text(frame, {"number": NUMBER_LIMIT, "engagement_number": ENGAGEMENT_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "kind", "number", "issue_date", "due_date", "total_excl_tax", "tax",
         "total_incl_tax", "cancels", "status", "engagement_number")}
     earliest, latest = bounds.EARLIEST, bounds.horizon()
+    checks = [
+        ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
+        ("client_code IS NULL", _r("import.client_missing")),
+        ("client_code IS NOT NULL AND client_id IS NULL",
+         _r("import.client_unknown", code="client_code")),
+        ("client_status = 'archived' AND existing_id IS NULL",
+         _r("import.client_archived", code="client_code")),
+        ("engagement_required AND kind = 'invoice' AND engagement_number IS NULL"
+         " AND existing_id IS NULL",
+         _r("import.engagement_required", code="client_code")),
+        ("engagement_number IS NOT NULL AND kind = 'quote'",
+         _r("import.engagement_on_quote")),
+        ("kind NOT IN ('invoice', 'quote', 'credit_note')",
+         _r("import.kind", kind="kind")),
+        ("key IS NULL", _r("import.number_missing")),
+        ("issue_text IS NULL", _r("import.issue_date_missing")),
+        ("issue_text IS NOT NULL AND issue_date IS NULL",
+         _r("import.issue_date_invalid", text="issue_text")),
+        (f"issue_date < {imports.sql_day(earliest)}",
+         _r("import.issue_date_early", text="issue_text", day=_q(str(earliest)))),
+        (f"issue_date > {imports.sql_day(latest)}",
+         _r("import.issue_date_late", text="issue_text", day=_q(str(latest)))),
+        ("due_text IS NOT NULL AND due_given IS NULL",
+         _r("import.due_date_invalid", text="due_text")),
+        ("due_text IS NOT NULL AND kind <> 'invoice'",
+         _r("document.due_date_not_invoice")),
+        ("due_given < issue_date", _r("import.due_before_issue")),
+        (f"due_given > issue_date + INTERVAL {bounds.HORIZON_YEARS} YEAR",
+         _r("import.due_date_far", text="due_text", n=str(bounds.HORIZON_YEARS))),
+        ("excl_text IS NULL", _r("import.excl_missing")),
+        ("excl_text IS NOT NULL AND total_excl_tax IS NULL",
+         _r("import.excl_invalid", text="excl_text")),
+        ("tax_text IS NOT NULL AND tax IS NULL",
+         _r("import.tax_invalid", text="tax_text")),
+        ("total_excl_tax < 0 OR tax < 0", _r("import.amounts_negative")),
+        (imports.sql_too_large("total_excl_tax"),
+         _r("import.excl_too_large", text="excl_text", max=_q(str(bounds.MAX_AMOUNT)))),
+        (imports.sql_too_large("tax"),
+         _r("import.tax_too_large", text="tax_text", max=_q(str(bounds.MAX_AMOUNT)))),
+        (imports.sql_too_large("incl_given"),
+         _r("import.incl_too_large", text="incl_text", max=_q(str(bounds.MAX_AMOUNT)))),
+        ("incl_text IS NOT NULL AND incl_given IS NULL",
+         _r("import.incl_invalid", text="incl_text")),
+        ("incl_given IS NOT NULL AND total_incl_tax IS NOT NULL"
+         " AND incl_given <> total_incl_tax",
+         _r("import.incl_mismatch")),
+        ("NOT (status = 'issued' OR (kind = 'quote' AND status IN ('accepted', 'refused')))",
+         _r("import.status", status="status", kind=_KIND_SQL)),
+        ("key IS NOT NULL AND copies > 1",
+         _r("import.number_twice", key="key", n="copies")),
+        ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
+         _r("import.number_exists", key="key")),
+        ("cancels IS NOT NULL AND kind <> 'credit_note'",
+         _r("document.cancels_not_credit_note")),
+        ("cancels IS NOT NULL AND kind = 'credit_note' AND cancels_id IS NULL",
+         _r("import.cancels_unknown", number="cancels")),
+        ("cancels_id IS NOT NULL AND cancels_client IS DISTINCT FROM client_id",
+         _r("import.cancels_other_client", number="cancels")),
+    ]
     try:
-        with book.store.transaction() as conn, imports.registered(conn, "_doc_raw", frame):
-            first = book.store.reserve(conn, "document", max(len(frame), 1))
+        with book.store.transaction() as conn, imports.checked_source(
+                conn, frame, "_doc_raw", _TEXT_LIMITS) as raw:
+            first = book.store.reserve(conn, "document", max(imports.source_rows(conn, frame), 1))
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _doc_stage AS
+                SELECT *, {imports.reasons_sql(checks)} AS reason FROM (
                 WITH typed AS (
                     SELECT r._row, r._text_problem AS text_problem,
                            {col['client_code']} AS client_code,
@@ -411,7 +473,7 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
                            lower({col['status']}) AS status_given,
                            {col['engagement_number']} AS engagement_number,
                            $first + r._row - 1 AS new_id
-                    FROM _doc_raw r
+                    FROM {raw} r
                 )
                 SELECT t.*, c.id AS client_id, c.status AS client_status,
                        coalesce(c.chorus_engagement_required, FALSE) AS engagement_required,
@@ -428,7 +490,7 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
                             ELSE t.issue_date + CAST(regexp_extract(c.payment_terms,
                                                     '^([0-9]+)_days', 1) AS INTEGER)
                        END AS due_date,
-                       count(*) OVER (PARTITION BY t.kind, t.key) AS copies,
+                       coalesce(tw.n, 1) AS copies,
                        e.id AS existing_id, e.status AS existing_status,
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.issue_date = t.issue_date
                         AND e.total_excl_tax = t.total_excl_tax AND e.tax = t.tax
@@ -441,75 +503,21 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN documents e ON e.number = t.key AND e.kind = t.kind
+                -- numbers twice in the file (a window over every row cost seconds), and the
+                -- invoices credit notes cancel (few): small tables to join
+                LEFT JOIN (SELECT kind, key, count(*) AS n FROM typed WHERE key IS NOT NULL
+                           GROUP BY kind, key HAVING count(*) > 1) tw
+                       ON tw.kind = t.kind AND tw.key = t.key
                 LEFT JOIN (SELECT id, number, client_id FROM documents
-                           WHERE kind = 'invoice') ei ON ei.number = t.cancels
+                           WHERE kind = 'invoice' AND number IN (SELECT cancels FROM typed))
+                       ei ON ei.number = t.cancels
                 LEFT JOIN (SELECT key, any_value(new_id) AS new_id,
                                   any_value(client_code) AS client_code
-                           FROM typed WHERE kind = 'invoice' GROUP BY key
+                           FROM typed WHERE kind = 'invoice'
+                             AND key IN (SELECT cancels FROM typed) GROUP BY key
                            HAVING count(*) = 1) fi ON fi.key = t.cancels
                 LEFT JOIN clients fc ON fc.code = fi.client_code
-            """, {"first": first})
-            checks = [
-                ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
-                ("client_code IS NULL", _r("import.client_missing")),
-                ("client_code IS NOT NULL AND client_id IS NULL",
-                 _r("import.client_unknown", code="client_code")),
-                ("client_status = 'archived' AND existing_id IS NULL",
-                 _r("import.client_archived", code="client_code")),
-                ("engagement_required AND kind = 'invoice' AND engagement_number IS NULL"
-                 " AND existing_id IS NULL",
-                 _r("import.engagement_required", code="client_code")),
-                ("engagement_number IS NOT NULL AND kind = 'quote'",
-                 _r("import.engagement_on_quote")),
-                ("kind NOT IN ('invoice', 'quote', 'credit_note')",
-                 _r("import.kind", kind="kind")),
-                ("key IS NULL", _r("import.number_missing")),
-                ("issue_text IS NULL", _r("import.issue_date_missing")),
-                ("issue_text IS NOT NULL AND issue_date IS NULL",
-                 _r("import.issue_date_invalid", text="issue_text")),
-                (f"issue_date < {imports.sql_day(earliest)}",
-                 _r("import.issue_date_early", text="issue_text", day=_q(str(earliest)))),
-                (f"issue_date > {imports.sql_day(latest)}",
-                 _r("import.issue_date_late", text="issue_text", day=_q(str(latest)))),
-                ("due_text IS NOT NULL AND due_given IS NULL",
-                 _r("import.due_date_invalid", text="due_text")),
-                ("due_text IS NOT NULL AND kind <> 'invoice'",
-                 _r("document.due_date_not_invoice")),
-                ("due_given < issue_date", _r("import.due_before_issue")),
-                (f"due_given > issue_date + INTERVAL {bounds.HORIZON_YEARS} YEAR",
-                 _r("import.due_date_far", text="due_text", n=str(bounds.HORIZON_YEARS))),
-                ("excl_text IS NULL", _r("import.excl_missing")),
-                ("excl_text IS NOT NULL AND total_excl_tax IS NULL",
-                 _r("import.excl_invalid", text="excl_text")),
-                ("tax_text IS NOT NULL AND tax IS NULL",
-                 _r("import.tax_invalid", text="tax_text")),
-                ("total_excl_tax < 0 OR tax < 0", _r("import.amounts_negative")),
-                (imports.sql_too_large("total_excl_tax"),
-                 _r("import.excl_too_large", text="excl_text", max=_q(str(bounds.MAX_AMOUNT)))),
-                (imports.sql_too_large("tax"),
-                 _r("import.tax_too_large", text="tax_text", max=_q(str(bounds.MAX_AMOUNT)))),
-                (imports.sql_too_large("incl_given"),
-                 _r("import.incl_too_large", text="incl_text", max=_q(str(bounds.MAX_AMOUNT)))),
-                ("incl_text IS NOT NULL AND incl_given IS NULL",
-                 _r("import.incl_invalid", text="incl_text")),
-                ("incl_given IS NOT NULL AND total_incl_tax IS NOT NULL"
-                 " AND incl_given <> total_incl_tax",
-                 _r("import.incl_mismatch")),
-                ("NOT (status = 'issued' OR (kind = 'quote' AND status IN ('accepted', 'refused')))",
-                 _r("import.status", status="status", kind=_KIND_SQL)),
-                ("key IS NOT NULL AND copies > 1",
-                 _r("import.number_twice", key="key", n="copies")),
-                ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
-                 _r("import.number_exists", key="key")),
-                ("cancels IS NOT NULL AND kind <> 'credit_note'",
-                 _r("document.cancels_not_credit_note")),
-                ("cancels IS NOT NULL AND kind = 'credit_note' AND cancels_id IS NULL",
-                 _r("import.cancels_unknown", number="cancels")),
-                ("cancels_id IS NOT NULL AND cancels_client IS DISTINCT FROM client_id",
-                 _r("import.cancels_other_client", number="cancels")),
-            ]
-            conn.execute("ALTER TABLE _doc_stage ADD COLUMN reason VARCHAR")
-            conn.execute(f"UPDATE _doc_stage SET reason = {imports.reasons_sql(checks)}")
+            )""", {"first": first})
             # A credit note cancelling an invoice rejected in the same file goes too.
             conn.execute(f"""
                 UPDATE _doc_stage SET reason = {_r("import.cancels_rejected", number="cancels")}

@@ -96,16 +96,17 @@ def _header(path: Path) -> tuple[str, list[str]]:
     return sep, names
 
 
-def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str]) -> None:
+def _load(conn: duckdb.DuckDBPyConnection, path: Path, sep: str, names: list[str],
+          prefix: str) -> None:
     """The file as table ``_fec_line``, every line typed (:func:`_lines_sql`), in the file's
     order (its ``rowid`` + 1 is the line number, header not counted), read and parsed by
     DuckDB in parallel: as UTF-8, else as ISO-8859-15. Call outside a transaction (a file
-    that is not UTF-8 fails the first reading)."""
+    that is not UTF-8 fails the first reading). ``prefix``: the client accounts'."""
     for encoding in ("utf-8", "latin-1"):
         try:
             conn.execute(_lines_sql(names, encoding),
                          {"path": str(path), "sep": sep, "encoding": encoding,
-                          "types": {n: "VARCHAR" for n in names}})
+                          "types": {n: "VARCHAR" for n in names}, "prefix": prefix})
             return
         except duckdb.InvalidInputException as err:
             if encoding == "utf-8" and "unicode" in str(err).lower():
@@ -135,14 +136,21 @@ def _day(col: str) -> str:
 
 def _lines_sql(names: list[str], encoding: str) -> str:
     """The statement that reads the file (parameters ``$path``, ``$sep``, ``$encoding``,
-    ``$types``) into ``_fec_line``: per line its journal, entry, account, auxiliary account,
-    piece, label, letter, day, debit and credit, and whether an amount is bad."""
+    ``$types``, ``$prefix``) into ``_fec_line``: per line its journal, entry, account, debit
+    and credit, and whether an amount is bad; and for the client lines (account starting
+    with ``$prefix``) only, the others NULL, its auxiliary account, piece, label, letter and
+    day (the other lines only count in their entry's sums: 60 % of the lines of a sales
+    ledger, whose texts and dates took time and memory for nothing)."""
     def col(name: str) -> str:
         if name not in names:
             return "CAST(NULL AS VARCHAR)"
         if encoding == "latin-1":
             return f"nullif(trim(translate(r.\"{name}\", '{_LATIN1}', '{_LATIN9}')), '')"
         return f'nullif(trim(r."{name}"), \'\')'
+
+    def client_col(name: str) -> str:
+        return f"CASE WHEN starts_with(coalesce({col('CompteNum')}, ''), $prefix)" \
+               f" THEN {col(name)} END"
 
     if "Debit" in names:
         debit_text, credit_text, bad_sens = col("Debit"), col("Credit"), "FALSE"
@@ -164,10 +172,12 @@ def _lines_sql(names: list[str], encoding: str) -> str:
             FROM (
                 SELECT {col('JournalCode')} AS journal, {col('EcritureNum')} AS num,
                        coalesce({col('CompteNum')}, '') AS account,
-                       {col('CompAuxNum')} AS aux_given, {col('CompAuxLib')} AS aux_lib,
-                       {col('PieceRef')} AS piece, {col('EcritureLib')} AS lib,
-                       {col('EcritureLet')} AS letter,
-                       coalesce({col('PieceDate')}, {col('EcritureDate')}) AS day_text,
+                       {client_col('CompAuxNum')} AS aux_given,
+                       {client_col('CompAuxLib')} AS aux_lib,
+                       {client_col('PieceRef')} AS piece, {client_col('EcritureLib')} AS lib,
+                       {client_col('EcritureLet')} AS letter,
+                       coalesce({client_col('PieceDate')}, {client_col('EcritureDate')})
+                           AS day_text,
                        {debit_text} AS debit_text, {credit_text} AS credit_text,
                        {bad_sens} AS bad_sens
                 FROM read_csv($path, delim = $sep, header = true, quote = '', escape = '',
@@ -229,11 +239,13 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
                -- as clients.py cleans an account: no spaces, upper case
                upper(regexp_replace(CASE WHEN starts_with(aux, $prefix) THEN aux
                                          ELSE $prefix || aux END, '\\s', '', 'g'))
-                   AS client_account,
-               count(*) OVER (PARTITION BY entry_kind, piece) AS piece_copies,
-               row_number() OVER (PARTITION BY journal, num ORDER BY _row) AS nth
+                   AS client_account
         FROM typed)
-        SELECT *, {imports.reasons_sql(checks)} AS reason FROM client""", params)
+        -- what the next steps read, not every column the checks did (memory at 10M lines)
+        SELECT _row, journal, num, piece, lib, letter, aux, aux_lib, client_account,
+               entry_kind, doc_kind, day, debit, credit, total, excl, key,
+               {imports.reasons_sql(checks)} AS reason
+        FROM client""", params)
 
 
 def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
@@ -288,20 +300,73 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
                            " AS client_code, 'accounting_account' AS field, aux AS new_value"
                            " FROM _fec_created")
         cardrows.touch(conn, new["id"].tolist())
-    conn.execute("""
-        ALTER TABLE _fec_client ADD COLUMN client_code VARCHAR;
-        UPDATE _fec_client SET client_code = c.code FROM clients c
-        WHERE c.accounting_account = _fec_client.client_account""")
     return len(good)
 
 
-def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The documents and the payments to import, as their imports read them."""
+# the client lines with their client's code (a join: an UPDATE of every line of
+# _fec_client with it took 7 s of CPU at 1M lines when the clients were already there)
+_CODED = """(SELECT f.*, c.code AS client_code FROM _fec_client f
+    LEFT JOIN (SELECT code, accounting_account FROM clients) c
+    ON c.accounting_account = f.client_account)"""
+
+
+def _staged(conn: duckdb.DuckDBPyConnection) -> tuple[imports.Staged, imports.Staged]:
+    """The documents and the payments to import, as their imports read them: temp tables
+    ``_fec_docs`` and ``_fec_pays`` (``line``: the line in the file)."""
+    # the few lines that take a generated reference or whose label names an invoice, in
+    # tables of their own: joined as CTEs, DuckDB guessed them large and built its hash
+    # tables on every client line instead (a second each at 1M lines)
+    conn.execute(rf"""
+        CREATE OR REPLACE TEMP TABLE _fec_named AS
+        -- the invoice number a credit's label names (a table: DuckDB then knows they are few
+        -- and joins the book's documents to them, not them to a hash table of the documents)
+        SELECT * FROM (
+            SELECT _row, aux, client_code,
+                   nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
+            FROM {_CODED} WHERE reason IS NULL
+              AND (entry_kind = 'bank' OR doc_kind = 'credit_note'))
+        WHERE named IS NOT NULL""")
+    conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_odd AS
+        WITH twice AS (
+            -- payment pieces that are not unique in the file (its rejected lines too)
+            SELECT piece FROM _fec_client WHERE entry_kind = 'bank' AND piece IS NOT NULL
+            GROUP BY piece HAVING count(*) > 1
+        ),
+        nth AS (
+            -- the n-th client line of its entry (rejected ones counted), for the payments
+            -- whose reference says it
+            SELECT c._row, row_number() OVER (PARTITION BY c.journal, c.num ORDER BY c._row) AS n
+            FROM _fec_client c SEMI JOIN (
+                SELECT journal, num FROM _fec_client WHERE reason IS NULL
+                  AND entry_kind = 'bank' AND (piece IS NULL OR piece IN (FROM twice))) x
+              ON x.journal = c.journal AND x.num = c.num
+        ),
+        said AS (
+            -- the invoice a credit's label names, when it is one of its client's, in the
+            -- file or in the book
+            SELECT x._row, x.named FROM _fec_named x JOIN _fec_client d
+              ON d.aux = x.aux AND coalesce(d.piece, d.journal || '-' || d.num) = x.named
+             AND d.entry_kind = 'sale' AND d.doc_kind = 'invoice' AND d.reason IS NULL
+            UNION
+            SELECT x._row, x.named FROM _fec_named x
+            JOIN documents d ON d.number = x.named AND d.kind = 'invoice'
+            JOIN clients c ON c.id = d.client_id AND c.code = x.client_code
+        )
+        SELECT coalesce(n._row, s._row) AS _row, n.n AS nth, s.named
+        FROM nth n FULL JOIN said s ON s._row = n._row""")
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fec_p AS
+        SELECT * EXCLUDE (aux_lib, client_account, key, reason) FROM {_CODED}
+        WHERE reason IS NULL""")
+    # the placeable lines are in _fec_p: let the client lines' memory go before the next
+    # statement (a 10M-line re-import in the process of the first ran out of memory here)
+    conn.execute("DROP TABLE _fec_client")
     conn.execute(r"""
         CREATE OR REPLACE TEMP TABLE _fec_placed AS
-        WITH p AS (SELECT * FROM _fec_client WHERE reason IS NULL),
-        docs AS (
-            SELECT *, coalesce(piece, journal || '-' || num) AS number FROM p
+        WITH docs AS (
+            SELECT aux, letter, doc_kind, debit, credit,
+                   coalesce(piece, journal || '-' || num) AS number FROM _fec_p
             WHERE entry_kind = 'sale'
         ),
         let_invoice AS (
@@ -312,35 +377,28 @@ def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame
                 SELECT aux, letter, number, doc_kind, debit, credit FROM docs
                 WHERE letter IS NOT NULL
                 UNION ALL
-                SELECT aux, letter, NULL, 'payment', debit, credit FROM p
+                SELECT aux, letter, NULL, 'payment', debit, credit FROM _fec_p
                 WHERE entry_kind = 'bank' AND letter IS NOT NULL)
             GROUP BY aux, letter
             HAVING count(*) FILTER (WHERE doc_kind = 'invoice') = 1 AND sum(debit) = sum(credit)
-        ),
-        said AS (
-            -- the invoice a credit's label names, when it is one of its client's
-            SELECT x._row, x.named FROM (
-                SELECT _row, aux, client_code,
-                       nullif(regexp_extract(lib, ' (?:facture|sur) (\S+)$', 1), '') AS named
-                FROM p WHERE entry_kind = 'bank' OR doc_kind = 'credit_note') x
-            WHERE x.named IS NOT NULL AND (
-                EXISTS (SELECT 1 FROM docs d WHERE d.aux = x.aux AND d.number = x.named
-                        AND d.doc_kind = 'invoice')
-                OR EXISTS (SELECT 1 FROM documents d JOIN clients c ON c.id = d.client_id
-                           WHERE d.kind = 'invoice' AND d.number = x.named
-                             AND c.code = x.client_code))
         )
-        SELECT p.*, CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
-                         WHEN p.piece IS NOT NULL AND p.piece_copies = 1 THEN p.piece
-                         ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
-                              || '-' || CAST(p.nth AS VARCHAR) END AS ref,
+        SELECT p._row, p.client_code, p.entry_kind, p.doc_kind, p.day, p.lib, p.excl, p.total,
+               p.debit, p.credit,
+               CASE WHEN p.entry_kind = 'sale' THEN coalesce(p.piece, p.journal || '-' || p.num)
+                    WHEN p.piece IS NOT NULL AND o.nth IS NULL THEN p.piece
+                    ELSE p.journal || '-' || strftime(p.day, '%Y%m%d') || '-' || p.num
+                         || '-' || CAST(o.nth AS VARCHAR) END AS ref,
                CASE WHEN p.entry_kind <> 'bank' AND p.doc_kind <> 'credit_note' THEN NULL
                     -- clientops' own labels say what the credit names, or that it names nothing
-                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN s.named
-                    ELSE coalesce(li.number, s.named) END AS names
-        FROM p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
-        LEFT JOIN said s ON s._row = p._row""")
-    docs = conn.execute(r"""
+                    WHEN regexp_matches(p.lib, '^(Règlement|Avoir) ') THEN o.named
+                    ELSE coalesce(li.number, o.named) END AS names
+        FROM _fec_p p LEFT JOIN let_invoice li ON li.aux = p.aux AND li.letter = p.letter
+        LEFT JOIN _fec_odd o ON o._row = p._row""")
+    # the client lines are in _fec_placed now: let their memory go
+    for table in ("_fec_p", "_fec_named", "_fec_odd"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_docs AS
         SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
                doc_kind AS kind, ref AS number,
                strftime(day, '%Y-%m-%d') AS issue_date,
@@ -350,22 +408,26 @@ def _frames(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame
                CAST(CAST(excl AS DECIMAL(18,2)) AS VARCHAR) AS total_excl_tax,
                CAST(CAST(total - excl AS DECIMAL(18,2)) AS VARCHAR) AS tax,
                names AS cancels
-        FROM _fec_placed WHERE entry_kind = 'sale' ORDER BY _row""").to_arrow_table()
-    pays = conn.execute(r"""
+        FROM _fec_placed WHERE entry_kind = 'sale'""")
+    conn.execute(r"""
+        CREATE OR REPLACE TEMP TABLE _fec_pays AS
         SELECT row_number() OVER (ORDER BY _row) AS _row, _row AS line, client_code,
                strftime(day, '%Y-%m-%d') AS paid_on,
                CAST(credit - debit AS VARCHAR) AS amount, 'transfer' AS method,
                ref AS reference, names AS invoice
-        FROM _fec_placed WHERE entry_kind = 'bank' ORDER BY _row""").to_arrow_table()
-    # Arrow-backed columns: a quarter of the time of Python strings, there and back
-    return (docs.to_pandas(types_mapper=pd.ArrowDtype),
-            pays.to_pandas(types_mapper=pd.ArrowDtype))
+        FROM _fec_placed WHERE entry_kind = 'bank'""")
+    conn.execute("DROP TABLE _fec_placed")
+    return imports.Staged.of(conn, "_fec_docs"), imports.Staged.of(conn, "_fec_pays")
 
 
-def _in_file(report: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """A document or payment import's report with the FEC's line numbers (``frame.line``)."""
+def _in_file(conn: duckdb.DuckDBPyConnection, report: pd.DataFrame,
+             staged: imports.Staged) -> pd.DataFrame:
+    """A document or payment import's report with the FEC's line numbers (``line``)."""
+    if report.empty:
+        return report
     report = report.copy()
-    report["row"] = frame["line"].to_numpy()[report["row"].to_numpy(dtype="int64") - 1]
+    lines = conn.execute(f"SELECT line FROM {staged.table} ORDER BY _row").fetchnumpy()["line"]
+    report["row"] = lines[report["row"].to_numpy(dtype="int64") - 1]
     return report
 
 
@@ -380,8 +442,12 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     sep, names = _header(path)
     with book.store.connection() as conn:
         # read before the transaction: a failed reading would abort it
-        _load(conn, path, sep, names)
+        _load(conn, path, sep, names, settings["accounting_prefix"])
     try:
+        with book.store.connection() as conn:
+            # every staged table keeps its lines' numbers (_row): DuckDB need not hold back
+            # rows to keep their order (memory, in a 10M-line re-import); an ORDER BY holds
+            conn.execute("SET preserve_insertion_order = false")
         with book.store.transaction() as conn:
             _stage(conn, settings)
             row = conn.execute(
@@ -390,8 +456,8 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
             # the lines and entries are in _fec_client now: let their memory go
             conn.execute("DROP TABLE _fec_entry; DROP TABLE _fec_line")
             created = _clients(book, conn)
-            report = imports.report_frame(conn, "_fec_client")
-            docs, pays = _frames(conn)
+            report = imports.report_frame(conn, _CODED)
+            docs, pays = _staged(conn)
             doc_report = import_documents(book, docs, skip_invalid=True, balances=False) \
                 if skip_invalid or report.empty else None
             pay_report = import_payments(book, pays, skip_invalid=True, balances=False) \
@@ -400,17 +466,17 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
                     doc_report.attrs["imported"] or pay_report.attrs["imported"]):
                 # once for documents and payments, over the clients of the file
                 recompute_open_balances(conn, [r[0] for r in conn.execute(
-                    "SELECT DISTINCT c.id FROM _fec_placed p JOIN clients c"
-                    " ON c.code = p.client_code").fetchall()])
-            found = [report] + [_in_file(r, f) for r, f in ((doc_report, docs),
-                                                            (pay_report, pays)) if r is not None]
+                    "SELECT c.id FROM clients c WHERE c.code IN (SELECT client_code"
+                    " FROM _fec_docs UNION SELECT client_code FROM _fec_pays)").fetchall()])
+            found = [report] + [_in_file(conn, r, f) for r, f in (
+                (doc_report, docs), (pay_report, pays)) if r is not None]
             found = [r for r in found if len(r)]
             if found:
                 report = pd.concat(found, ignore_index=True).sort_values("row", kind="stable")
                 report = report.reset_index(drop=True)
             if len(report) and not skip_invalid:
                 raise imports.Rejected(report)
-            for table in ("_fec_client", "_fec_new", "_fec_placed"):
+            for table in ("_fec_new", "_fec_docs", "_fec_pays"):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
     except imports.Rejected as rejected:
         out = imports.finish_report(rejected.report, imported=0, unchanged=0,
@@ -420,6 +486,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     finally:
         with book.store.connection() as conn:
             conn.execute("DROP TABLE IF EXISTS _fec_line")
+            conn.execute("RESET preserve_insertion_order")
     assert doc_report is not None and pay_report is not None
     out = imports.finish_report(
         report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],

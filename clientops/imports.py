@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,8 +155,80 @@ def check_text(frame: pd.DataFrame, limits: Mapping[str, int]) -> None:
     frame["_text_problem"] = pd.Series(problems, index=frame.index, dtype=object)
 
 
-def require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:
-    missing = [c for c in required if c not in frame.columns]
+@dataclass(frozen=True)
+class Staged:
+    """Rows to import already in a DuckDB table of the caller's write transaction (the FEC
+    import), instead of a DataFrame: text columns named as in the file import, and ``_row``
+    (1, 2, … n, the row number the report gives).
+
+    Attributes:
+      table: the table's name (a temp table the caller made: never user text).
+      columns: its columns.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+
+    @classmethod
+    def of(cls, conn: duckdb.DuckDBPyConnection, table: str) -> Staged:
+        assert _IDENT.match(table)
+        conn.execute(f"SELECT * FROM {table} LIMIT 0")
+        return cls(table, tuple(d[0] for d in conn.description or ()))
+
+
+Source = pd.DataFrame | Staged
+
+
+def source_rows(conn: duckdb.DuckDBPyConnection, source: Source) -> int:
+    """How many rows ``source`` holds."""
+    if isinstance(source, Staged):
+        row = conn.execute(f"SELECT count(*) FROM {source.table}").fetchone()
+        return int(row[0]) if row else 0
+    return len(source)
+
+
+@contextmanager
+def checked_source(
+    conn: duckdb.DuckDBPyConnection, source: Source, name: str, limits: Mapping[str, int]
+) -> Iterator[str]:
+    """``source`` as a SQL relation (yielded) with its free-text columns held to the book's
+    rule for text as :func:`check_text` does — cells as stored, and ``_text_problem`` — for
+    the block: a DataFrame is checked in Python and registered as ``name``; a
+    :class:`Staged` table is checked in SQL, and only its cells that are not plain printable
+    ASCII within the limit (nearly none) go through :func:`clientops.text.clean_text`."""
+    if not isinstance(source, Staged):
+        check_text(source, limits)
+        with registered(conn, name, source):
+            yield name
+        return
+    limited = [c for c in limits if c in source.columns]
+    plain = [f"({c} IS NULL OR (length({c}) <= {int(limits[c])}"
+             f" AND regexp_full_match({c}, '[ -~]*')))" for c in limited]
+    odd = conn.execute(
+        f"SELECT _row, {', '.join(limited)} FROM {source.table}"
+        f" WHERE NOT ({' AND '.join(plain)}) ORDER BY _row").fetchall() if limited else []
+    if not odd:
+        yield f"(SELECT *, CAST(NULL AS VARCHAR) AS _text_problem FROM {source.table})"
+        return
+    fixed = pd.DataFrame(odd, columns=["_row", *limited], dtype=object)
+    check_text(fixed, {c: limits[c] for c in limited})
+    table = pa.table({"_row": pa.array(fixed["_row"].tolist(), pa.int64()),
+                      **{c: pa.array(fixed[c].tolist(), pa.string())
+                         for c in (*limited, "_text_problem")}})
+    cells = ", ".join(f"CASE WHEN x._row IS NULL THEN r.{c} ELSE x.{c} END AS {c}"
+                      for c in limited)
+    with registered(conn, f"{name}_fixed", table):
+        yield (f"(SELECT r.* REPLACE ({cells}), x._text_problem FROM {source.table} r"
+               f" LEFT JOIN {name}_fixed x ON x._row = r._row)")
+
+
+def column_names(source: Source) -> Sequence[str]:
+    """The columns of ``source`` (a DataFrame or a :class:`Staged` table)."""
+    return source.columns if isinstance(source, Staged) else list(source.columns)
+
+
+def require_columns(frame: Source, required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in column_names(frame)]
     if missing:
         raise ValidationError("columns", ", ".join(missing), "import.missing_columns")
 
@@ -189,11 +262,15 @@ def sql_money_text(col: str) -> str:
 
 
 def sql_money(col: str) -> str:
-    """A DECIMAL(18,2) from amount text; NULL when not an amount with ≤ 2 decimals."""
+    """A DECIMAL(18,2) from amount text; NULL when not an amount with ≤ 2 decimals.
+
+    Text already in the plain form (``1234.56``, nearly every cell of a generated file) is
+    cast as it is: :func:`sql_money_text` would leave it unchanged."""
     text = sql_money_text(col)
+    plain = "'-?[0-9]{1,16}(\\.[0-9]{1,2})?'"
     return (
-        f"CASE WHEN regexp_full_match({text}, '-?[0-9]{{1,16}}(\\.[0-9]{{1,2}})?')"
-        f" THEN CAST({text} AS DECIMAL(18,2)) END"
+        f"CASE WHEN regexp_full_match({col}, {plain}) THEN CAST({col} AS DECIMAL(18,2))"
+        f" WHEN regexp_full_match({text}, {plain}) THEN CAST({text} AS DECIMAL(18,2)) END"
     )
 
 
@@ -339,7 +416,7 @@ def registered(
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def column_or_null(frame: pd.DataFrame, name: str) -> str:
+def column_or_null(frame: Source, name: str) -> str:
     """The raw column reference if the file has it, else a NULL text."""
     assert _IDENT.match(name)
-    return f'r."{name}"' if name in frame.columns else "CAST(NULL AS VARCHAR)"
+    return f'r."{name}"' if name in column_names(frame) else "CAST(NULL AS VARCHAR)"

@@ -281,7 +281,7 @@ def _import_payments(
     return import_frame(book, imports.read_table(path, mapping), skip_invalid)
 
 
-def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
+def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, *,
                  balances: bool = True) -> pd.DataFrame:
     """Import payments from ``frame`` (text columns named as in the file import, and ``_row``,
     the row number the report gives), with the checks and the report of ``import_file``.
@@ -289,16 +289,47 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
     leaves the open balances to that caller (:func:`~clientops.allocation.recompute_open_balances`
     once for documents and payments)."""
     imports.require_columns(frame, ["client_code", "paid_on", "amount", "reference"])
-    imports.check_text(frame, {"reference": REFERENCE_LIMIT})
     col = {name: imports.column_or_null(frame, name) for name in (
         "client_code", "paid_on", "amount", "method", "reference", "invoice")}
     methods = ", ".join(_q(m) for m in METHODS)
     earliest, today = bounds.EARLIEST, date.today()
+    checks = [
+        ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
+        ("client_code IS NULL", _r("import.client_missing")),
+        ("client_code IS NOT NULL AND client_id IS NULL",
+         _r("import.client_unknown", code="client_code")),
+        ("paid_text IS NULL", _r("import.paid_on_missing")),
+        ("paid_text IS NOT NULL AND paid_on IS NULL",
+         _r("import.paid_on_invalid", text="paid_text")),
+        (f"paid_on < {imports.sql_day(earliest)}",
+         _r("import.paid_on_early", text="paid_text", day=_q(str(earliest)))),
+        (f"paid_on > {imports.sql_day(today)}",
+         _r("import.paid_on_future", text="paid_text")),
+        ("amount_text IS NULL", _r("import.amount_missing")),
+        ("amount_text IS NOT NULL AND amount IS NULL",
+         _r("import.amount_invalid", text="amount_text")),
+        ("amount < 0", _r("import.amount_negative")),
+        (imports.sql_too_large("amount"),
+         _r("import.amount_too_large", text="amount_text", max=_q(str(bounds.MAX_AMOUNT)))),
+        ("amount = 0", _r("import.amount_zero")),
+        (f"method NOT IN ({methods})", _r("import.method", method="method")),
+        ("key IS NULL", _r("import.reference_missing")),
+        ("key IS NOT NULL AND copies > 1",
+         _r("import.reference_twice", key="key", n="copies")),
+        ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
+         _r("import.reference_exists", key="key")),
+        ("invoice IS NOT NULL AND invoice_id IS NULL",
+         _r("import.invoice_unknown", number="invoice")),
+        ("invoice_id IS NOT NULL AND invoice_client IS DISTINCT FROM client_id",
+         _r("import.invoice_other_client", number="invoice")),
+    ]
     try:
-        with book.store.transaction() as conn, imports.registered(conn, "_pay_raw", frame):
-            first = book.store.reserve(conn, "payment", max(len(frame), 1))
+        with book.store.transaction() as conn, imports.checked_source(
+                conn, frame, "_pay_raw", {"reference": REFERENCE_LIMIT}) as raw:
+            first = book.store.reserve(conn, "payment", max(imports.source_rows(conn, frame), 1))
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _pay_stage AS
+                SELECT *, {imports.reasons_sql(checks)} AS reason FROM (
                 WITH typed AS (
                     SELECT r._row, r._text_problem AS text_problem,
                            {col['client_code']} AS client_code,
@@ -311,10 +342,10 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
                            {col['reference']} AS key,
                            {col['invoice']} AS invoice,
                            $first + r._row - 1 AS new_id
-                    FROM _pay_raw r
+                    FROM {raw} r
                 )
                 SELECT t.*, c.id AS client_id,
-                       count(*) OVER (PARTITION BY t.key) AS copies,
+                       coalesce(tw.n, 1) AS copies,
                        e.id AS existing_id,
                        -- method and invoice are compared where the file states them
                        (e.client_id IS NOT DISTINCT FROM c.id AND e.paid_on = t.paid_on
@@ -326,41 +357,14 @@ def import_frame(book: Book, frame: pd.DataFrame, skip_invalid: bool = False, *,
                 FROM typed t
                 LEFT JOIN clients c ON c.code = t.client_code
                 LEFT JOIN payments e ON e.reference = t.key
+                -- references twice in the file (a window over every row cost seconds), and
+                -- the invoices the file names: small tables to join
+                LEFT JOIN (SELECT key, count(*) AS n FROM typed WHERE key IS NOT NULL
+                           GROUP BY key HAVING count(*) > 1) tw ON tw.key = t.key
                 LEFT JOIN (SELECT id, number, client_id FROM documents
-                           WHERE kind = 'invoice') i ON i.number = t.invoice
-            """, {"first": first})
-            checks = [
-                ("text_problem IS NOT NULL", "text_problem"),  # imports.check_text
-                ("client_code IS NULL", _r("import.client_missing")),
-                ("client_code IS NOT NULL AND client_id IS NULL",
-                 _r("import.client_unknown", code="client_code")),
-                ("paid_text IS NULL", _r("import.paid_on_missing")),
-                ("paid_text IS NOT NULL AND paid_on IS NULL",
-                 _r("import.paid_on_invalid", text="paid_text")),
-                (f"paid_on < {imports.sql_day(earliest)}",
-                 _r("import.paid_on_early", text="paid_text", day=_q(str(earliest)))),
-                (f"paid_on > {imports.sql_day(today)}",
-                 _r("import.paid_on_future", text="paid_text")),
-                ("amount_text IS NULL", _r("import.amount_missing")),
-                ("amount_text IS NOT NULL AND amount IS NULL",
-                 _r("import.amount_invalid", text="amount_text")),
-                ("amount < 0", _r("import.amount_negative")),
-                (imports.sql_too_large("amount"),
-                 _r("import.amount_too_large", text="amount_text", max=_q(str(bounds.MAX_AMOUNT)))),
-                ("amount = 0", _r("import.amount_zero")),
-                (f"method NOT IN ({methods})", _r("import.method", method="method")),
-                ("key IS NULL", _r("import.reference_missing")),
-                ("key IS NOT NULL AND copies > 1",
-                 _r("import.reference_twice", key="key", n="copies")),
-                ("existing_id IS NOT NULL AND NOT coalesce(same, FALSE)",
-                 _r("import.reference_exists", key="key")),
-                ("invoice IS NOT NULL AND invoice_id IS NULL",
-                 _r("import.invoice_unknown", number="invoice")),
-                ("invoice_id IS NOT NULL AND invoice_client IS DISTINCT FROM client_id",
-                 _r("import.invoice_other_client", number="invoice")),
-            ]
-            conn.execute("ALTER TABLE _pay_stage ADD COLUMN reason VARCHAR")
-            conn.execute(f"UPDATE _pay_stage SET reason = {imports.reasons_sql(checks)}")
+                           WHERE kind = 'invoice' AND number IN (SELECT invoice FROM typed))
+                       i ON i.number = t.invoice
+            )""", {"first": first})
             report = imports.report_frame(conn, "_pay_stage")
             if len(report) and not skip_invalid:
                 raise imports.Rejected(report)

@@ -268,6 +268,50 @@ def test_a_line_it_cannot_place_is_reported_and_nothing_written(
     assert kept.attrs["documents"] == 2 and kept.attrs["payments"] == 1
 
 
+def test_payment_references_made_when_the_piece_is_missing_or_twice(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    bank = [  # entry 9: no PieceRef, two clients paying; entries 10 and 11: both RG003
+        "BNP\tBanque\t9\t20250310\t512100\tBNP\t\t\t\t20250310\tRemise\t500,00\t0,00\t\t\t20250310\t\t",
+        "BNP\tBanque\t9\t20250310\t411000\tClients\tCLDUPONT\tDupont SA\t\t20250310\tRemise\t0,00\t200,00\t\t\t20250310\t\t",
+        "BNP\tBanque\t9\t20250310\t411000\tClients\tCLDURAND\tDurand SA\t\t20250310\tRemise\t0,00\t300,00\t\t\t20250310\t\t",
+        "BNP\tBanque\t10\t20250315\t411000\tClients\tCLDUPONT\tDupont SA\tRG003\t20250315\tVirement\t0,00\t50,00\t\t\t20250315\t\t",
+        "BNP\tBanque\t10\t20250315\t512100\tBNP\t\t\tRG003\t20250315\tVirement\t50,00\t0,00\t\t\t20250315\t\t",
+        "BNP\tBanque\t11\t20250316\t512100\tBNP\t\t\tRG003\t20250316\tVirement\t70,00\t0,00\t\t\t20250316\t\t",
+        "BNP\tBanque\t11\t20250316\t411000\tClients\tCLDUPONT\tDupont SA\tRG003\t20250316\tVirement\t0,00\t70,00\t\t\t20250316\t\t",
+    ]
+    path = _write(tmp_path / "refs.txt", OTHER[:8] + bank)
+    report = book.fec.import_file(path)
+    assert report.empty and report.attrs["payments"] == 5
+    pays = book.payments.list().set_index("reference")
+    # <journal>-<AAAAMMJJ>-<EcritureNum>-<n>: the n-th client line of its entry
+    assert pays["amount"].to_dict() == {
+        "RG001": D("1200.00"), "BNP-20250310-9-1": D("200.00"),
+        "BNP-20250310-9-2": D("300.00"), "BNP-20250315-10-1": D("50.00"),
+        "BNP-20250316-11-1": D("70.00")}
+    assert book.fec.import_file(path).attrs["unchanged"] == 7  # the same references again
+
+
+def test_document_numbers_not_plain_ascii_are_checked_as_every_text(
+    book: clientops.Book, tmp_path: Path
+) -> None:
+    # the imports check the text of numbers in SQL, and the cells that are not plain ASCII
+    # within the limit in Python (clean_text): a decomposed É is stored composed (NFC), a
+    # number over 64 characters is refused with the line it is on
+    def sale(num: str, piece: str) -> list[str]:
+        return [line.replace("\t1\t", f"\t{num}\t", 1).replace("FA001", piece)
+                for line in OTHER[:3]]
+
+    decomposed, long = "FE\u0301-1", "X" * 70
+    path = _write(tmp_path / "texts.txt", sale("1", decomposed) + sale("2", long))
+    report = book.fec.import_file(path)
+    assert report.attrs["status"] == "rejected"
+    assert report["row"].tolist() == [4] and report["code"].tolist() == ["import.cell"]
+    kept = book.fec.import_file(path, skip_invalid=True)
+    assert kept.attrs["documents"] == 1
+    assert book.documents.list()["number"].tolist() == ["F\u00c9-1"]
+
+
 def test_the_document_imports_checks_apply(book: clientops.Book, tmp_path: Path) -> None:
     twice = OTHER[:3] + [line.replace("\t1\t", "\t3\t", 1) for line in OTHER[:3]]
     report = book.fec.import_file(_write(tmp_path / "twice.txt", twice))
