@@ -252,7 +252,11 @@ HIDDEN = ["\x00", "\r\n", "\u202e", "\u200b", "\ud800", "\x1b"]
 
 def _refused(book: clientops.Book, ctx: dict[str, Any], call: Call, field: str,
              value: Any) -> ValidationError:
-    before = _snapshot(book, ctx["code"])
+    """``call`` refuses ``value`` naming ``field``, and the book is as ``_setup`` left it
+    (taken once in ``ctx``: every refusal before this one changed nothing either)."""
+    if "snapshot" not in ctx:
+        ctx["snapshot"] = _snapshot(book, ctx["code"])
+    before = ctx["snapshot"]
     with pytest.raises(ValidationError) as info:
         call(book, ctx, value)
     assert info.value.field == field, (value, info.value)
