@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from setup_writes import unchecked
 
 import clientops
 from clientops import cardrows
@@ -125,12 +126,14 @@ ATTACKS: list[tuple[str, str, str]] = [
 
 
 def _setup(book: clientops.Book) -> dict[str, Any]:
-    """One client with an IBAN, a contact and an open invoice to write against."""
-    client = book.clients.create(kind="company", name="Martin SARL", iban=IBAN,
-                                 email="compta@martin.fr")
-    contact = book.contacts.add(client.code, first_name="Anne", last_name="Leroy")
-    book.documents.add(client.code, kind="invoice", number="F-1",
-                       issue_date=TODAY - timedelta(60), total_excl_tax=Decimal("100.00"))
+    """One client with an IBAN, a contact and an open invoice to write against (plain setup
+    rows: tests/setup_writes.py)."""
+    with unchecked():
+        client = book.clients.create(kind="company", name="Martin SARL", iban=IBAN,
+                                     email="compta@martin.fr")
+        contact = book.contacts.add(client.code, first_name="Anne", last_name="Leroy")
+        book.documents.add(client.code, kind="invoice", number="F-1",
+                           issue_date=TODAY - timedelta(60), total_excl_tax=Decimal("100.00"))
     return {"code": client.code, "contact": contact.id}
 
 
