@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,16 +40,30 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "book.duckdb"
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty book file with every migration applied, made once a session (once per xdist
+    worker): applying the migrations is the same work for every fresh book, so each test's
+    ``book`` starts from a copy of this file (tests/test_db.py migrates files itself)."""
+    path = tmp_path_factory.mktemp("migrated-template") / "book.duckdb"
+    clientops.open(path, actor="tester", idle_window=0).close()
+    assert not Path(f"{path}.wal").exists()  # the whole book is in the one file copied
+    return path
+
+
 @pytest.fixture
 def book(backend: str, request: pytest.FixtureRequest, db_path: Path) -> Iterator[clientops.Book]:
     """A fresh book with every migration applied, closed after the test.
 
-    On the embedded DuckDB file, or (``backend`` = ``postgres``, see ``pytest_generate_tests``)
-    in a fresh database of the test run's PostgreSQL cluster.
+    On the embedded DuckDB file (a copy of the session's ``migrated_template``), or
+    (``backend`` = ``postgres``, see ``pytest_generate_tests``) in an emptied database of the
+    test run's PostgreSQL cluster.
     """
     if backend == "postgres":
         target: str | Path = request.getfixturevalue("pg_database")
     else:
+        if not db_path.exists():  # (a fixture may have made the file already: opened as is)
+            shutil.copyfile(request.getfixturevalue("migrated_template"), db_path)
         target = db_path
     b = clientops.open(target, actor="tester", idle_window=0.05)
     try:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from setup_writes import unchecked
 
 import clientops
 from clientops import cardrows
@@ -125,12 +126,14 @@ ATTACKS: list[tuple[str, str, str]] = [
 
 
 def _setup(book: clientops.Book) -> dict[str, Any]:
-    """One client with an IBAN, a contact and an open invoice to write against."""
-    client = book.clients.create(kind="company", name="Martin SARL", iban=IBAN,
-                                 email="compta@martin.fr")
-    contact = book.contacts.add(client.code, first_name="Anne", last_name="Leroy")
-    book.documents.add(client.code, kind="invoice", number="F-1",
-                       issue_date=TODAY - timedelta(60), total_excl_tax=Decimal("100.00"))
+    """One client with an IBAN, a contact and an open invoice to write against (plain setup
+    rows: tests/setup_writes.py)."""
+    with unchecked():
+        client = book.clients.create(kind="company", name="Martin SARL", iban=IBAN,
+                                     email="compta@martin.fr")
+        contact = book.contacts.add(client.code, first_name="Anne", last_name="Leroy")
+        book.documents.add(client.code, kind="invoice", number="F-1",
+                           issue_date=TODAY - timedelta(60), total_excl_tax=Decimal("100.00"))
     return {"code": client.code, "contact": contact.id}
 
 
@@ -252,7 +255,11 @@ HIDDEN = ["\x00", "\r\n", "\u202e", "\u200b", "\ud800", "\x1b"]
 
 def _refused(book: clientops.Book, ctx: dict[str, Any], call: Call, field: str,
              value: Any) -> ValidationError:
-    before = _snapshot(book, ctx["code"])
+    """``call`` refuses ``value`` naming ``field``, and the book is as ``_setup`` left it
+    (taken once in ``ctx``: every refusal before this one changed nothing either)."""
+    if "snapshot" not in ctx:
+        ctx["snapshot"] = _snapshot(book, ctx["code"])
+    before = ctx["snapshot"]
     with pytest.raises(ValidationError) as info:
         call(book, ctx, value)
     assert info.value.field == field, (value, info.value)
