@@ -54,7 +54,10 @@ from .indicators import FiscalYear, fiscal_year
 if TYPE_CHECKING:
     from .book import Book
 
-__all__ = ["COLUMNS", "Fec", "fec_file_name"]
+__all__ = ["COLUMNS", "Fec", "fec_file_name", "LARGE_IMPORT"]
+
+# Entries (documents and payments) of a FEC import past which the book lets its connection go.
+LARGE_IMPORT = 500_000
 
 
 def fec_file_name(siren: str, end: Any) -> str:
@@ -295,5 +298,15 @@ class Fec:
 
     def import_file(self, path: str | os.PathLike[str], skip_invalid: bool = False) -> pd.DataFrame:
         """Import a FEC (see :mod:`clientops.fecimport`); returns the report of the lines it
-        could not place, as the other imports do (``attrs``: counts and ``status``)."""
-        return import_fec(self._book, Path(path), skip_invalid)
+        could not place, as the other imports do (``attrs``: counts and ``status``).
+
+        After a file of more than :data:`LARGE_IMPORT` entries the book lets its connection
+        go (the next operation opens it again): DuckDB then returns the memory the import left
+        it holding, which a second large import in the same process needs within the book's
+        memory limit (docs/performance.md, the FEC import).
+        """
+        report = import_fec(self._book, Path(path), skip_invalid)
+        placed = sum(int(report.attrs.get(k, 0)) for k in ("imported", "updated", "unchanged"))
+        if placed > LARGE_IMPORT:
+            self._book.store.close()
+        return report

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import clientops
-from clientops import ValidationError
+from clientops import ValidationError, fec
 from clientops.cli import main
 from clientops.demo import build_demo
 from clientops.fec import COLUMNS
@@ -227,6 +227,20 @@ def test_import_twice_changes_nothing(book: clientops.Book, tmp_path: Path) -> N
     assert again.empty
     assert (again.attrs["imported"], again.attrs["unchanged"], again.attrs["clients"]) == (0, 4, 0)
     assert (book.counts(), book.history().shape) == before
+
+
+def test_a_large_import_lets_the_connection_go(book: clientops.Book, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LARGE_IMPORT entries the book closes its connection (DuckDB returns the memory
+    the import left it holding: a second 10M-line import in the same process ran out of
+    memory without it); the next operation opens it again, and a small import leaves it."""
+    path = _write(tmp_path / "other.txt", OTHER)
+    book.fec.import_file(path)
+    assert book.store.is_open  # a small import keeps it
+    monkeypatch.setattr(fec, "LARGE_IMPORT", 0)
+    assert book.fec.import_file(path).attrs["unchanged"] > 0
+    assert not book.store.is_open
+    assert book.fec.import_file(path).attrs["imported"] == 0  # opened again, nothing new
 
 
 def test_import_iso_8859_15_pipe_dot_decimals(book: clientops.Book, tmp_path: Path) -> None:
