@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import clientops
-from clientops import ValidationError, fec
+from clientops import ValidationError
 from clientops.cli import main
 from clientops.demo import build_demo
 from clientops.fec import COLUMNS
@@ -237,7 +237,7 @@ def test_a_large_import_lets_the_connection_go(book: clientops.Book, tmp_path: P
     path = _write(tmp_path / "other.txt", OTHER)
     book.fec.import_file(path)
     assert book.store.is_open  # a small import keeps it
-    monkeypatch.setattr(fec, "LARGE_IMPORT", 0)
+    monkeypatch.setattr("clientops.fec.LARGE_IMPORT", 0)
     assert book.fec.import_file(path).attrs["unchanged"] > 0
     assert not book.store.is_open
     assert book.fec.import_file(path).attrs["imported"] == 0  # opened again, nothing new
