@@ -448,7 +448,8 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
     try:
         with book.store.transaction() as conn, imports.checked_source(
                 conn, frame, "_doc_raw", _TEXT_LIMITS) as raw:
-            first = book.store.reserve(conn, "document", max(imports.source_rows(conn, frame), 1))
+            reserved = max(imports.source_rows(conn, frame), 1)
+            first = book.store.reserve(conn, "document", reserved)
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _doc_stage AS
                 SELECT *, {imports.reasons_sql(checks)} AS reason FROM (
@@ -558,7 +559,7 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                        CASE WHEN kind = 'invoice' THEN total_incl_tax END, engagement_number
                 FROM _doc_stage WHERE {new} ORDER BY client_id, issue_date""")
             imports.audit_rows(
-                conn, book, entity="document", count=imported,
+                conn, book, entity="document", count=imported, span=(first, reserved),
                 source_sql=f"SELECT new_id AS entity_id, client_code, 'number' AS field,"
                            f" key AS new_value FROM _doc_stage WHERE {new}")
             touched = [r[0] for r in conn.execute(

@@ -248,6 +248,12 @@ def _stage(conn: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> None:
         FROM client""", params)
 
 
+# A new client's name and account (columns ``name``, ``aux``) that the client rules keep as
+# they are, with no error (parameter ``$prefix``): the rules themselves decide the others.
+_PLAIN_CLIENT = ("(regexp_full_match(coalesce(name, aux), '[!-~]([ -~]{0,198}[!-~])?')"
+                 " AND regexp_full_match(aux, '[0-9A-Z]{3,20}') AND starts_with(aux, $prefix))")
+
+
 def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
     """Match client lines with clients by account; create the missing ones (their lines
     get a reason when the account or name is refused). Returns how many were created."""
@@ -258,12 +264,21 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
         FROM _fec_client f WHERE reason IS NULL
           AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.accounting_account = f.client_account)
         GROUP BY client_account ORDER BY client_account""")
-    rows = conn.execute("SELECT aux, name FROM _fec_new ORDER BY aux").fetchall()
-    good, bad = [], []
     prefix = book.settings.accounting_prefix
-    for aux, name in rows:
+    # Only the unusual values go through the client rules one by one (a FEC of 10M lines
+    # brings ~250,000 new clients, ~20 µs each): a name of printable ASCII with no outer
+    # space and an account of upper-case letters and digits behind the prefix are kept as
+    # they are by those rules (tests/test_fec.py holds the two to agree).
+    rows = conn.execute(f"""
+        SELECT aux, coalesce(name, aux), {_PLAIN_CLIENT} FROM _fec_new ORDER BY aux""",
+                        {"prefix": prefix}).fetchall()
+    good, bad = [], []
+    for aux, name, plain in rows:
+        if plain:
+            good.append((aux, name))
+            continue
         _cleaned, errors = book.clients.check(
-            {"kind": "company", "name": name or aux, "accounting_account": aux},
+            {"kind": "company", "name": name, "accounting_account": aux},
             has_active_mandate=False, accounting_prefix=prefix)
         if errors:
             bad.append((aux, imports.encode(*(Coded(
@@ -295,7 +310,7 @@ def _clients(book: Book, conn: duckdb.DuckDBPyConnection) -> int:
                        'fr', 'EUR', '30_days', 'transfer', FALSE, 'active', 1, now(), now()
                 FROM _fec_created""")
             imports.audit_rows(
-                conn, book, entity="client", count=len(good),
+                conn, book, entity="client", count=len(good), span=(first, len(good)),
                 source_sql="SELECT id AS entity_id, 'C' || lpad(CAST(id AS VARCHAR), 6, '0')"
                            " AS client_code, 'accounting_account' AS field, aux AS new_value"
                            " FROM _fec_created")

@@ -326,7 +326,8 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
     try:
         with book.store.transaction() as conn, imports.checked_source(
                 conn, frame, "_pay_raw", {"reference": REFERENCE_LIMIT}) as raw:
-            first = book.store.reserve(conn, "payment", max(imports.source_rows(conn, frame), 1))
+            reserved = max(imports.source_rows(conn, frame), 1)
+            first = book.store.reserve(conn, "payment", reserved)
             conn.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _pay_stage AS
                 SELECT *, {imports.reasons_sql(checks)} AS reason FROM (
@@ -380,7 +381,7 @@ def import_frame(book: Book, frame: imports.Source, skip_invalid: bool = False, 
                 SELECT new_id, client_id, paid_on, amount, method, key, invoice_id, now()
                 FROM _pay_stage WHERE {new} ORDER BY client_id, paid_on""")
             imports.audit_rows(
-                conn, book, entity="payment", count=imported,
+                conn, book, entity="payment", count=imported, span=(first, reserved),
                 source_sql=f"SELECT new_id AS entity_id, client_code, 'amount' AS field,"
                            f" CAST(amount AS VARCHAR) AS new_value FROM _pay_stage WHERE {new}")
             touched = [r[0] for r in conn.execute(

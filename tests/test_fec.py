@@ -259,6 +259,47 @@ def test_import_iso_8859_15_pipe_dot_decimals(book: clientops.Book, tmp_path: Pa
         D("1028.80"), D("205.76"), D("1234.56"))
 
 
+# (name, auxiliary account) of new clients: plain ones, and each way a value is not plain
+NEW_CLIENTS = [
+    ("Plain Name SA", "411PLAIN1"), ("Société Générale", "411ACCENT"),
+    ("x" * 200, "411LONG200"), ("y" * 201, "411LONG201"), ("A  B", "411SPACES"),
+    ("=cmd|' /C calc'!A0", "411FORMULA"), ("Ｆｕｌｌ", "411FULLWIDTH"),
+    ("Cafe\u0301", "411NFD"), ("Zero\u200bwidth", "411INVISIBLE"), ("Ok", "411é"),
+    ("Ok", "41"), ("Ok", "411" + "9" * 18), ("Ok", "411cldupont"),
+]
+
+
+def test_new_clients_are_created_as_the_client_rules_clean_them(
+        book: clientops.Book, tmp_path: Path) -> None:
+    """Every name and account of a new client is created exactly as book.clients.check
+    cleans it, or its line is reported when the rules refuse it (the import takes a
+    shortcut for plain values: this holds the two to agree)."""
+    lines = []
+    for i, (name, aux) in enumerate(NEW_CLIENTS, start=1):
+        lines += [
+            f"VE\tVentes\t{i}\t20250301\t411000\tClients\t{aux}\t{name}\tF{i}\t20250301"
+            f"\tFacture\t12,00\t0,00\t\t\t20250301\t\t",
+            f"VE\tVentes\t{i}\t20250301\t706000\tVentes\t\t\tF{i}\t20250301\tFacture"
+            f"\t0,00\t12,00\t\t\t20250301\t\t"]
+    report = book.fec.import_file(_write(tmp_path / "names.txt", lines), skip_invalid=True)
+    created = dict(book.clients.list()[["accounting_account", "name"]].values.tolist())
+    refused = {int(r) for r in report["row"]}
+    expected_refused = set()
+    for i, (name, aux) in enumerate(NEW_CLIENTS, start=1):
+        account = aux.upper() if aux.upper().startswith("411") else "411" + aux.upper()
+        cleaned, errors = book.clients.check(
+            {"kind": "company", "name": name, "accounting_account": account},
+            accounting_prefix="411")
+        if errors:
+            expected_refused.add(2 * i - 1)
+            assert account not in created, (name, aux)
+        else:
+            assert created[cleaned["accounting_account"]] == cleaned["name"], (name, aux)
+    assert refused == expected_refused
+    # the list above holds both kinds: some refused, most created
+    assert 3 <= len(expected_refused) <= len(NEW_CLIENTS) - 5
+
+
 def test_a_line_it_cannot_place_is_reported_and_nothing_written(
     book: clientops.Book, tmp_path: Path
 ) -> None:
