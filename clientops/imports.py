@@ -382,6 +382,9 @@ def audit_rows(
     lies in ``first … first + n - 1`` (the ids the import reserved): the audit ids are then
     reserved for the whole span and follow the entity ids by arithmetic, not by a sort of
     the rows (a second per million; a record not imported leaves a gap in the audit ids).
+    The rows go in in the order of their clients' codes: the COMMIT then adds them to the
+    log's index on the code in order, several times faster than in any order
+    (docs/performance.md).
     """
     if count == 0:
         return
@@ -396,7 +399,7 @@ def audit_rows(
         f"""INSERT INTO audit_log
             SELECT {number}, now(), $actor, 'import',
                    $entity, entity_id, client_code, $action, field, {old}, new_value, NULL
-            FROM ({source_sql})""",
+            FROM ({source_sql}) ORDER BY client_code""",
         {"first": first, "actor": book.actor, "entity": entity, "action": action, **params},
     )
 
