@@ -24,7 +24,7 @@ from typing import Any
 
 import clientops
 from clientops.demo import build_demo
-from clientops.pg import ALIAS
+from clientops.pg import PgStore
 
 TODAY = date(2026, 6, 30)
 
@@ -43,6 +43,8 @@ def copy_to_server(file: Path, url: str) -> float:
     """Every table of the file into the (empty, migrated) server book, through DuckDB."""
     started = time.perf_counter()
     with clientops.open(url, actor="bench") as book, book.store.connection() as conn:
+        assert isinstance(book.store, PgStore)
+        alias = book.store.alias
         conn.execute(f"ATTACH '{file}' AS src (READ_ONLY)")
         try:
             tables = [r[0] for r in conn.execute(
@@ -50,12 +52,13 @@ def copy_to_server(file: Path, url: str) -> float:
                 " AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()]
             with book.store.transaction():
                 for table in tables:
-                    conn.execute(f"DELETE FROM {ALIAS}.{table}")
-                    conn.execute(f"INSERT INTO {ALIAS}.{table} SELECT * FROM src.{table}")
+                    conn.execute(f"DELETE FROM {alias}.{table}")
+                    conn.execute(f"INSERT INTO {alias}.{table} SELECT * FROM src.{table}")
         finally:
             conn.execute("DETACH src")
     with clientops.open(url, actor="bench") as book, book.store.connection() as conn:
-        conn.execute(f"CALL postgres_execute('{ALIAS}', 'ANALYZE')")
+        assert isinstance(book.store, PgStore)
+        conn.execute(f"CALL postgres_execute('{book.store.alias}', 'ANALYZE')")
     return time.perf_counter() - started
 
 

@@ -23,7 +23,7 @@ from .demo import build_demo
 from .derived import structures
 from .errors import ClientOpsError, NotFound
 from .memory import relaunch_without_hugepage_advice
-from .pg import database_size, empty_book, is_url
+from .pg import PgStore, database_size, empty_book, is_url
 
 
 def _path(arg: str | None) -> Path:
@@ -100,6 +100,7 @@ def _demo_on_server(url: str, args: argparse.Namespace) -> int:
             raise ClientOpsError("cli.not_empty_server", path=str(book.path), n=held)
         with book.store.transaction():
             if held:
+                assert isinstance(book.store, PgStore)
                 empty_book(book.store, keep_ids=True)  # ids are never reused anyway
             summary = build_demo(book, clients=args.clients, seed=args.seed,
                                  progress=not args.quiet, today=args.today)
@@ -124,7 +125,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         with book.store.connection() as conn:
             migrations = book.store.applied_migrations(conn)
             if url:
-                size = database_size(conn)
+                assert isinstance(book.store, PgStore)
+                size = database_size(book.store, conn)
             elif "0009_card_rows" in migrations:
                 cards = conn.execute(
                     "SELECT count(*) FILTER (WHERE dropped), count(*) FILTER (WHERE NOT dropped)"

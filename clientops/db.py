@@ -366,7 +366,7 @@ class Store:
                 return _POLL
             idle = time.monotonic() - self._last_used
             if idle >= self.idle_window * 0.95 or (idle >= _IDLE_GAP and self._waiters.others()):
-                self._conn.close()
+                self._release(self._conn)
                 self._conn = None
                 self._reaper = None
                 return None
@@ -382,6 +382,10 @@ class Store:
         if reaper is not None and reaper is not threading.current_thread():
             reaper.join()
 
+    def _release(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Close a connection this store opened (a subclass may let more go with it)."""
+        conn.close()
+
     def _let_go(self) -> threading.Thread | None:
         """Close the connection unless an operation is using it, and tell the idle-window
         thread to stop; returns that thread (it may still be ending), or None."""
@@ -391,7 +395,7 @@ class Store:
             self._reaper = None
             self._wake.set()
             if self._conn is not None:
-                self._conn.close()
+                self._release(self._conn)
                 self._conn = None
             reaper, self._thread = self._thread, None
             return reaper

@@ -462,7 +462,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
         with book.store.connection() as conn:
             # every staged table keeps its lines' numbers (_row): DuckDB need not hold back
             # rows to keep their order (memory, in a 10M-line re-import); an ORDER BY holds
-            conn.execute("SET preserve_insertion_order = false")
+            conn.execute("SET SESSION preserve_insertion_order = false")
         with book.store.transaction() as conn:
             _stage(conn, settings)
             row = conn.execute(
@@ -501,7 +501,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     finally:
         with book.store.connection() as conn:
             conn.execute("DROP TABLE IF EXISTS _fec_line")
-            conn.execute("RESET preserve_insertion_order")
+            conn.execute("RESET SESSION preserve_insertion_order")
     assert doc_report is not None and pay_report is not None
     out = imports.finish_report(
         report, imported=doc_report.attrs["imported"] + pay_report.attrs["imported"],

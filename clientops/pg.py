@@ -1,9 +1,10 @@
 """Team mode: the same book on a PostgreSQL server, with DuckDB still the engine.
 
-``clientops.open("postgresql://user@host:5432/clientops")`` gives a :class:`PgStore`: an
-in-memory DuckDB that ``ATTACH``es the server with the ``postgres_scanner`` extension (shipped by
-the ``duckdb-extension-postgres`` wheel pinned next to DuckDB, loaded from its file: nothing is
-downloaded at run time) and ``USE``s it, so every module's SQL runs unchanged over the server's
+``clientops.open("postgresql://user@host:5432/clientops")`` gives a :class:`PgStore`: a
+connection of the process's in-memory DuckDB that ``ATTACH``es the server with the
+``postgres_scanner`` extension (shipped by the ``duckdb-extension-postgres`` wheel pinned next to
+DuckDB, loaded once per process from its file: nothing is downloaded at run time) under a name
+of its own (:attr:`PgStore.alias`) and ``USE``s it, so every module's SQL runs unchanged over the server's
 tables: reads are pushed down as ``COPY (SELECT … WHERE …)``, registered Arrow tables and
 DuckDB temp tables stay in DuckDB, and writes are applied inside one server transaction.
 
@@ -57,11 +58,14 @@ without its password.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,7 +77,6 @@ from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, Coded, ConflictError, DatabaseBusy
 
 SCHEMES = ("postgresql://", "postgres://")
-ALIAS = "book"  # the attached server's catalogue name inside DuckDB
 
 # Server-side support objects of this backend, created (idempotently) by migrate().
 SUPPORT_SQL = """
@@ -195,6 +198,42 @@ def extension_file() -> Path:
     raise ClientOpsError("pg.extension_load", detail=str(error))
 
 
+# One in-memory DuckDB per process holds the extension — loading it costs ~0.1 s of CPU (its
+# signature is checked) — and every open server book, each attached under a name of its own; a
+# book's connection is a cursor of it, with its own USE, temporary tables and session settings.
+_HOST: list[duckdb.DuckDBPyConnection] = []
+_HOST_LOCK = threading.Lock()
+_NAMES = itertools.count(1)
+
+
+def _host() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB with the extension loaded (made on first use)."""
+    with _HOST_LOCK:
+        if not _HOST:
+            host = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+            try:
+                host.execute("SET enable_progress_bar = false")  # as on a file (clientops.db)
+                host.execute(f"LOAD '{extension_file()}'")
+            except duckdb.Error:
+                host.close()
+                raise
+            _HOST.append(host)
+        return _HOST[0]
+
+
+def _detach(alias: str) -> None:
+    """Let the server book attached as ``alias`` go (its pooled server connections too)."""
+    if not _HOST:
+        return
+    cursor = _HOST[0].cursor()
+    try:
+        cursor.execute(f"DETACH DATABASE IF EXISTS {alias}")
+    except duckdb.Error:
+        pass  # the process is ending: its server connections end with it
+    finally:
+        cursor.close()
+
+
 def _message(err: BaseException) -> str:
     return str(err).lower()
 
@@ -259,28 +298,42 @@ class PgStore(Store):
             # A row another user keeps locked: give up after busy_timeout (DatabaseBusy).
             self._conninfo += f" options='-c lock_timeout={int(busy_timeout * 1000)}'"
         self.path = redacted  # type: ignore[assignment]  # a URL, not a file
+        #: the server book's catalogue name inside DuckDB (``postgres_query(alias, …)``)
+        self.alias = f"book_{next(_NAMES)}"
         self._side: duckdb.DuckDBPyConnection | None = None
         self._broken = False
+        weakref.finalize(self, _detach, self.alias)  # a store forgotten without close()
 
     def __repr__(self) -> str:
         return f"<PgStore {self.path}>"
 
     # -- connections -------------------------------------------------------------------
     def _open(self) -> duckdb.DuckDBPyConnection:
-        conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         try:
-            conn.execute("SET enable_progress_bar = false")  # as on a file (clientops.db)
-            conn.execute(f"LOAD '{extension_file()}'")
-            mode = ", READ_ONLY" if self.read_only else ""
-            conn.execute(f"ATTACH {_quote_sql(self._conninfo)} AS {ALIAS} (TYPE postgres{mode})")
-            conn.execute(f"USE {ALIAS}")
+            conn = _host().cursor()
         except duckdb.Error as err:
-            conn.close()
+            raise ClientOpsError("pg.extension_load", detail=_reason(err)) from _scrubbed(err)
+        try:
+            mode = ", READ_ONLY" if self.read_only else ""
+            conn.execute(f"ATTACH {_quote_sql(self._conninfo)} AS {self.alias}"
+                         f" (TYPE postgres{mode})")
+            conn.execute(f"USE {self.alias}")
+        except duckdb.Error as err:
+            self._release(conn)
             raise ClientOpsError("pg.unreachable", path=str(self.path),
                                  detail=_reason(err)) from _scrubbed(err)
         self.connects += 1
         self._broken = False
         return conn
+
+    def _release(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Detach the server book from the process's DuckDB, then close the cursor."""
+        try:
+            conn.execute("USE memory")  # DuckDB detaches no database in use
+        except duckdb.Error:
+            pass
+        conn.close()
+        _detach(self.alias)
 
     def _schedule_close(self) -> None:
         # Nothing to let go between operations, unless the server connection broke.
@@ -365,9 +418,9 @@ class PgStore(Store):
                 # The extension rolls back a transaction that only read: the SET LOCAL through
                 # postgres_execute marks it as a write, so the reservation is committed.
                 side.execute("BEGIN TRANSACTION")
-                side.execute(f"CALL postgres_execute('{ALIAS}', 'SET LOCAL lock_timeout = 0')")
+                side.execute(f"CALL postgres_execute('{self.alias}', 'SET LOCAL lock_timeout = 0')")
                 got = side.execute(
-                    f"SELECT value FROM postgres_query('{ALIAS}', ?)", [sql]
+                    f"SELECT value FROM postgres_query('{self.alias}', ?)", [sql]
                 ).fetchone()
                 side.execute("COMMIT")
                 return int(got[0]) - n + 1  # type: ignore[index]
@@ -385,13 +438,13 @@ class PgStore(Store):
         # Asked of the server directly: DuckDB's information_schema would first load the
         # description of every table of the book (the slowest part of opening it).
         exists = conn.execute(
-            f"SELECT * FROM postgres_query('{ALIAS}', "
+            f"SELECT * FROM postgres_query('{self.alias}', "
             "'SELECT to_regclass(''schema_migrations'') IS NOT NULL AS found')"
         ).fetchone()
         if not exists or not exists[0]:
             return []
         rows = conn.execute(
-            f"SELECT * FROM postgres_query('{ALIAS}', "
+            f"SELECT * FROM postgres_query('{self.alias}', "
             "'SELECT name FROM schema_migrations ORDER BY name')"
         ).fetchall()
         return [r[0] for r in rows]
@@ -400,20 +453,20 @@ class PgStore(Store):
         """Create this backend's server objects on a book migrated before they existed."""
         with self.connection() as conn:
             found = conn.execute(
-                f"SELECT * FROM postgres_query('{ALIAS}', 'SELECT count(*) AS n FROM "
+                f"SELECT * FROM postgres_query('{self.alias}', 'SELECT count(*) AS n FROM "
                 f"pg_constraint WHERE conname = ''{SUPPORT_MARKER}'' ')"
             ).fetchone()
             if found and found[0]:
                 return
         with self.transaction() as conn:
-            conn.execute(f"CALL postgres_execute('{ALIAS}', ?)", [SUPPORT_SQL])
+            conn.execute(f"CALL postgres_execute('{self.alias}', ?)", [SUPPORT_SQL])
 
     def _refuse_foreign(self, conn: duckdb.DuckDBPyConnection, done: set[str]) -> None:
         """A server database may hold other tables beside the book's (nothing to refuse)."""
 
     def _apply(self, pending: list[tuple[str, str]]) -> None:
         """Apply the migrations ``pending`` in one server transaction (see the module doc)."""
-        execute = f"CALL postgres_execute('{ALIAS}', ?)"
+        execute = f"CALL postgres_execute('{self.alias}', ?)"
         try:
             with self.transaction() as conn:
                 conn.execute(execute, [
@@ -452,7 +505,7 @@ def _quote_sql(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def empty_book(store: Store, *, keep_ids: bool = False) -> None:
+def empty_book(store: PgStore, *, keep_ids: bool = False) -> None:
     """Empty every table but ``schema_migrations``, in the caller's transaction (demo --force).
 
     ``keep_ids`` keeps the id counters (document numbers restart): the ids a write reserves
@@ -462,7 +515,7 @@ def empty_book(store: Store, *, keep_ids: bool = False) -> None:
     keep = "''schema_migrations'', ''counters''" if keep_ids else "''schema_migrations''"
     with store.transaction() as conn:
         conn.execute(
-            f"CALL postgres_execute('{ALIAS}', 'DO $$ BEGIN EXECUTE (SELECT ''TRUNCATE '' ||"
+            f"CALL postgres_execute('{store.alias}', 'DO $$ BEGIN EXECUTE (SELECT ''TRUNCATE '' ||"
             " string_agg(quote_ident(tablename), '', '') FROM pg_tables WHERE schemaname ="
             f" current_schema() AND tablename NOT IN ({keep})); END $$')"
         )
@@ -470,10 +523,11 @@ def empty_book(store: Store, *, keep_ids: bool = False) -> None:
             conn.execute("DELETE FROM counters WHERE name LIKE 'number:%'")
 
 
-def database_size(conn: duckdb.DuckDBPyConnection) -> str:
-    """The server's own figure for the book's size (``clientops info``)."""
+def database_size(store: PgStore, conn: duckdb.DuckDBPyConnection) -> str:
+    """The server's own figure for the book's size (``clientops info``), read through
+    ``conn``, a connection of ``store``."""
     row = conn.execute(
-        f"SELECT * FROM postgres_query('{ALIAS}', "
+        f"SELECT * FROM postgres_query('{store.alias}', "
         "'SELECT pg_size_pretty(pg_database_size(current_database()))')"
     ).fetchone()
     return str(row[0]) if row else "?"

@@ -172,7 +172,7 @@ def pg_database(pg_admin: Any) -> str:
         try:
             with pg_admin.connection() as conn:
                 conn.execute(
-                    "CALL postgres_execute('book', 'SELECT pg_terminate_backend(pid) FROM"
+                    f"CALL postgres_execute('{pg_admin.alias}', 'SELECT pg_terminate_backend(pid) FROM"
                     " pg_stat_activity WHERE datname = current_database()"
                     " AND pid <> pg_backend_pid()')"
                 )

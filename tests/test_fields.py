@@ -17,7 +17,7 @@ import pytest
 import clientops
 from clientops import cardrows, fields, i18n, vocabulary
 from clientops.client_model import Client
-from clientops.pg import ALIAS
+from clientops.pg import PgStore
 from clientops.ui.client_form import ClientForm
 from clientops.ui.payment_form import PaymentForm
 
@@ -98,10 +98,16 @@ def test_the_identity_form_keeps_every_language(book: clientops.Book, language: 
 
 
 # -- a new field: declared once, with its migration -----------------------------------------
+def _alias(book: clientops.Book) -> str:
+    """The server book's catalogue name inside DuckDB."""
+    assert isinstance(book.store, PgStore)
+    return book.store.alias
+
+
 def _add_column(book: clientops.Book, backend: str, ddl: str) -> None:
     with book.store.transaction() as conn:
         if backend == "postgres":
-            conn.execute(f"CALL postgres_execute('{ALIAS}', ?)", [ddl])
+            conn.execute(f"CALL postgres_execute('{_alias(book)}', ?)", [ddl])
             conn.execute("CALL pg_clear_cache()")
         else:
             conn.execute(ddl)
@@ -124,7 +130,7 @@ def legal_form(book: clientops.Book, backend: str) -> Iterator[fields.Field]:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
         if backend == "postgres":  # the test run's server database is reused by other tests
             with book.store.transaction() as conn:
-                conn.execute(f"CALL postgres_execute('{ALIAS}', ?)",
+                conn.execute(f"CALL postgres_execute('{_alias(book)}', ?)",
                              ["ALTER TABLE clients DROP COLUMN IF EXISTS legal_form"])
                 conn.execute("CALL pg_clear_cache()")
 
