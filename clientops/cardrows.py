@@ -324,8 +324,9 @@ def fill_missing(conn: duckdb.DuckDBPyConnection) -> int:
 def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The kept rows (not dropped) that differ from the tables: one line, up to 10 clients."""
     columns = {(r[0], r[1]) for r in conn.execute(
-        "SELECT table_name, column_name FROM information_schema.columns"
-        " WHERE table_name IN ('clients', 'card_rows')").fetchall()}
+        "SELECT table_name, column_name FROM duckdb_columns()"
+        " WHERE table_name IN ('clients', 'card_rows')"
+        " AND database_name = current_database()").fetchall()}
     if ("card_rows", "dictionary") not in columns:
         return []  # a book being migrated (no card rows yet, or rows not yet compressed)
     if not columns >= {("clients", name) for name in fields.columns()}:

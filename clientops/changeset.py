@@ -56,7 +56,8 @@ def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]
     """Column name → SQL type of a table (the whitelist for field names spliced into SQL)."""
     rows = conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns"
-        " WHERE table_name = ? ORDER BY ordinal_position", [table]
+        " WHERE table_name = ? AND table_catalog = current_database()"
+        " ORDER BY ordinal_position", [table]
     ).fetchall()
     return {name: kind for name, kind in rows}
 

@@ -260,6 +260,7 @@ def check_all(conn: duckdb.DuckDBPyConnection, keeps: Any = None) -> list[str]:
 
 def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether the book has ``table`` (a structure of a book being migrated may not yet)."""
-    row = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [table]).fetchone()
+    # the book's own catalogue: a process may have other server books attached (clientops.pg)
+    row = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?"
+                       " AND database_name = current_database()", [table]).fetchone()
     return bool(row and row[0])

@@ -251,11 +251,12 @@ class ClientWords:
         # Clients newer than any word kept were inserted by SQL without a note: the next
         # write adds their words (like the card rows, they are not counted as out of date).
         wrong = conn.execute(f"""
+            WITH fresh AS MATERIALIZED (SELECT word, client_id FROM ({rows_sql()}))
             SELECT DISTINCT client_id FROM (
                 (SELECT word, client_id FROM client_words EXCEPT ALL
-                 SELECT word, client_id FROM ({rows_sql()}))
+                 SELECT word, client_id FROM fresh)
                 UNION ALL
-                (SELECT word, client_id FROM ({rows_sql()}) EXCEPT ALL
+                (SELECT word, client_id FROM fresh EXCEPT ALL
                  SELECT word, client_id FROM client_words))
             WHERE client_id <= ?
             ORDER BY 1 LIMIT 10""", [_newest(conn)]).fetchall()
