@@ -455,6 +455,13 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     settings = dict(book.settings)
     book.store.check_writable()
     sep, names = _header(path)
+    # one connection from the reading to the end: the lines are a temporary table of it
+    with book.store.connection():
+        return _import(book, path, sep, names, settings, skip_invalid)
+
+
+def _import(book: Book, path: Path, sep: str, names: list[str], settings: dict[str, Any],
+            skip_invalid: bool) -> pd.DataFrame:
     with book.store.connection() as conn:
         # read before the transaction: a failed reading would abort it
         _load(conn, path, sep, names, settings["accounting_prefix"])

@@ -243,6 +243,15 @@ def test_a_large_import_lets_the_connection_go(book: clientops.Book, tmp_path: P
     assert book.fec.import_file(path).attrs["imported"] == 0  # opened again, nothing new
 
 
+def test_import_into_a_book_that_lets_its_connection_go_at_once(tmp_path: Path) -> None:
+    """The lines read are a temporary table of the connection: the import holds it to the end
+    even when the book closes its connection after every operation (idle window 0)."""
+    with clientops.open(tmp_path / "book.duckdb", idle_window=0) as book:
+        report = book.fec.import_file(_write(tmp_path / "other.txt", OTHER))
+        assert (report.attrs["status"], report.attrs["documents"]) == ("imported", 2)
+        assert not book.store.is_open  # let go once the import is done
+
+
 def test_import_iso_8859_15_pipe_dot_decimals(book: clientops.Book, tmp_path: Path) -> None:
     lines = [
         "VE\tVentes\t1\t20250301\t411000\tClients\t411ELEC\tÉlectricité Œuvre € SARL\tF9\t20250301\tFacture F9\t1234.56\t0.00\t\t\t20250301\t\t",
