@@ -212,10 +212,11 @@ class Bank:
         """Keep the lines of a statement (or apply a pain.002 status report); see the module."""
         self.book.store.check_writable()
         data = bankfiles.read_bytes(path)
-        kind = bankfiles.detect(data)
+        with bankfiles.about(path):
+            kind = bankfiles.detect(data)
         if kind == "pain.002":
             return self._status_report(path)
-        with paused_gc():
+        with bankfiles.about(path), paused_gc():
             table = bankfiles.statement_table(data)
         keys = table.column("key").to_pylist()
         with self.book.store.transaction() as conn:

@@ -9,23 +9,26 @@ payment status report (the bank's answer to a SEPA batch before collection).
   root, so prefixed and unprefixed documents alike. Each statement (``Stmt``, ``Rpt`` or
   ``Ntfctn``) gives its account; each booked entry (``Ntry``) gives one line per transaction
   detail (``TxDtls``, several in a batch booking) or one line when it has none. A return
-  (``RtrInf/Rsn``) keeps its ISO reason code. No maintained reader covers the return reason,
+  (``RtrInf/Rsn``) keeps its ISO reason code. The other party is the debtor of a credit, the
+  creditor of a debit, unless that is the account holder's own account (real batch bookings
+  give it so); a notification without a booking day takes its value day. No maintained reader covers the return reason,
   value date and bank reference of every version (pycamt reads none of them; camt053 brings a
   web server and a crypto stack with it), so this small reader is ours.
 - **CFONB 120** (the French "relevé de compte" layout: records 01 old balance, 04 movement,
   05 complement of the movement before it, 07 new balance; 120 characters a record, with or
   without line ends): ours too — the one PyPI reader (python-cfonb) has had no release since
   2021. Amounts end with the CFONB sign character (``{``, ``A``–``I`` positive; ``}``,
-  ``J``–``R`` negative) and carry the record's number of decimals.
-- **OFX** 1.x (SGML) and 2.x (XML): read with :mod:`ofxtools`.
+  ``J``–``R`` negative) and carry the record's number of decimals. A record may have lost its
+  trailing spaces; a 05 with no 04 before it is refused.
+- **OFX** 1.x (SGML) and 2.x (XML): :mod:`clientops.bankofx`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,9 +38,8 @@ from xml.sax.saxutils import quoteattr
 
 import pyarrow as pa
 from lxml import etree
-from ofxtools.Parser import OFXTree
 
-from . import bounds
+from . import bankofx, bounds
 from .errors import ValidationError
 
 FORMATS = ("camt.053", "camt.052", "camt.054", "cfonb120", "ofx")
@@ -133,16 +135,35 @@ def detect(data: bytes) -> str:
                              (b"CSTMRPMTSTSRPT", "pain.002")):
             if marker in head:
                 return name
+        for name in ("camt.053", "camt.052", "camt.054", "pain.002"):
+            # a document of the namespace with no message in it (an empty day's statement)
+            if f"XSD:{name.upper()}.001.".encode() in head:
+                return name
         raise ValidationError("path", None, "bank.xml_kind")
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    if first[:2] in (b"01", b"04", b"05", b"07") and len(first) >= 120:
+    # a CFONB record: its code, the bank's code, and at least up to its amount (many banks'
+    # files drop the trailing spaces of a record)
+    if first[:2] in (b"01", b"04", b"05", b"07") and first[2:7].isdigit() and len(first) >= 104:
         return "cfonb120"
     raise ValidationError("path", None, "bank.not_statement")
 
 
+@contextmanager
+def about(path: str | Path) -> Iterator[None]:
+    """A :class:`ValidationError` raised within names the file at ``path`` (field ``path``,
+    value the path; same code and parameters): the readers see only the file's bytes."""
+    try:
+        yield
+    except ValidationError as err:
+        if err.field == "path" and err.value == str(path):
+            raise
+        raise ValidationError("path", str(path), err.code, **err.params) from err
+
+
 def read_statement(path: str | Path) -> list[BankLine]:
     """Every line of the statement file at ``path``, keyed (format detected from content)."""
-    return parse_statement(read_bytes(path))
+    with about(path):
+        return parse_statement(read_bytes(path))
 
 
 def parse_statement(data: bytes) -> list[BankLine]:
@@ -265,12 +286,15 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _money(value: str | None, field: str = "amount") -> Decimal:
+def _money(value: str | None, entry: int) -> Decimal:
+    """The amount of the ``entry``-th entry (its transaction's, in a batch)."""
     try:
         amount = Decimal((value or "").strip().replace(",", "."))
     except InvalidOperation as err:
-        raise ValidationError(field, value, "amount.invalid") from err
-    return checked(amount, field, value)
+        raise ValidationError("path", None, "bank.camt_amount", n=entry) from err
+    if not amount.is_finite():
+        raise ValidationError("path", None, "bank.camt_amount", n=entry)
+    return checked(amount, "amount", value)
 
 
 def checked(amount: Decimal, field: str = "amount", shown: Any = None) -> Decimal:
@@ -303,7 +327,7 @@ def _p(path: str, ns: dict[str, str]) -> str:
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
 _ENTRY_PATHS = ("Sts", "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm", "Amt",
                 "Amt/@Ccy", "CdtDbtInd", "AddtlNtryInf", "AcctSvcrRef", "RvslInd")
-_DETAIL_PATHS = ("Amt", "AmtDtls/TxAmt/Amt", "CdtDbtInd", "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry",
+_DETAIL_PATHS = ("Amt", "Amt/@Ccy", "AmtDtls/TxAmt/Amt", "AmtDtls/TxAmt/Amt/@Ccy", "CdtDbtInd", "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry",
                  "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/DbtrAcct/Id/IBAN",
                  "RltdPties/Cdtr/Nm", "RltdPties/Cdtr/Pty/Nm", "RltdPties/CdtrAcct/Id/IBAN",
                  "RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref", "AddtlTxInf", "Refs/EndToEndId",
@@ -339,7 +363,7 @@ def _transform(namespace: str) -> Any:
 <xsl:output method="text" encoding="UTF-8"/>
 <xsl:template match="/"><xsl:for-each select="{statements}">
 <xsl:text>S&#9;</xsl:text><xsl:value-of select="normalize-space({prefix}Id)"/>
-{_fields(("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Ccy"), prefix)}<xsl:text>&#10;</xsl:text>
+{_fields(("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Id/PrtryAcct/Id", "Acct/Ccy"), prefix)}<xsl:text>&#10;</xsl:text>
 <xsl:for-each select="{prefix}Ntry"><xsl:text>E</xsl:text>{_fields(_ENTRY_PATHS, prefix)}
 <xsl:text>&#9;</xsl:text><xsl:value-of select="count({prefix}NtryDtls/{prefix}TxDtls)"/>
 <xsl:text>&#10;</xsl:text>
@@ -358,10 +382,11 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
     head: list[str | None] = [None, None, None]
     base: tuple[Any, ...] | None = None
     batch = reversal = False
+    entries = 0
     for record in text.split("\n"):
         f: list[str | None] = [v or None for v in record.split("\t")]
         if f[0] == "S":
-            head = [f[1], f[2] or f[3], f[4]]
+            head = [f[1], f[2] or f[3] or f[4], f[5]]
         elif f[0] == "E":
             (_, status, booked, booked_at, valued, valued_at, amount, currency, side, info,
              reference, reversed_, count) = f
@@ -370,28 +395,32 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
                 continue
             # format, statement, account, booked, valued, amount, direction, currency,
             # remittance, bank reference
-            base = (kind, head[0], head[1], _day(booked or booked_at), _day(valued or valued_at),
-                    _money(amount), "credit" if (side or "").upper() == "CRDT" else "debit",
-                    currency or head[2], info, reference)
+            entries += 1
+            value_day = _day(valued or valued_at)
+            # a notification may give no booking day: its value day is the best one known
+            base = (kind, head[0], head[1], _day(booked or booked_at) or value_day, value_day,
+                    _money(amount, entries), "credit" if (side or "").upper() == "CRDT"
+                    else "debit", currency or head[2], info, reference)
             batch = int(count or 0) > 1
             reversal = (reversed_ or "").lower() == "true"
             if not count or count == "0":
                 rows.append((*base[:8], None, None, info, None, None, reference, None))
         elif f[0] == "T" and base is not None:
-            rows.append(_camt_detail(base, f, batch, reversal))
+            rows.append(_camt_detail(base, f, batch, reversal, entries))
     return rows
 
 
-def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, reversal: bool
-                 ) -> tuple[Any, ...]:
-    (_, amount_text, tx_amount, side, reason_code, reason_other, debtor_name, debtor_party,
-     debtor_iban, creditor_name, creditor_party, creditor_iban, free, structured, info, e2e,
-     mandate, reference, tx_id) = f
-    amount = base[5]
+def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, reversal: bool,
+                 entry: int) -> tuple[Any, ...]:
+    (_, amount_text, amount_ccy, tx_amount, tx_ccy, side, reason_code, reason_other,
+     debtor_name, debtor_party, debtor_iban, creditor_name, creditor_party, creditor_iban, free,
+     structured, info, e2e, mandate, reference, tx_id) = f
+    amount, currency = base[5], base[7]
     if batch:  # a batch booking: each transaction has its own amount
         value = amount_text or tx_amount
         if value:
-            amount = _money(value)
+            amount = _money(value, entry)
+            currency = (amount_ccy if amount_text else tx_ccy) or currency
     direction = base[6]
     tx_dir = (side or "").upper()
     if tx_dir in ("CRDT", "DBIT"):
@@ -402,13 +431,18 @@ def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, revers
     # money in, or a returned direct debit (the client is its debtor): the debtor is the other
     # party; a payment out: the creditor
     other = debtor if direction == "credit" or reason or reversal else creditor
-    if not any(other):
-        other = creditor if other is debtor else debtor
+    # no party given, or the account holder's own account given as the other party (seen
+    # in real files on batch bookings): the party on the other side
+    own = (base[2] or "").replace(" ", "").upper()
+    if not any(other) or (own and (other[1] or "").replace(" ", "").upper() == own):
+        alternative = creditor if other is debtor else debtor
+        if any(alternative):
+            other = alternative
     free = " ".join(free.split()) if free else None
     remittance = " ".join(t for t in (free, structured) if t) or info or base[8]
     if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = None
-    return (*base[:5], amount, direction, base[7], other[0],
+    return (*base[:5], amount, direction, currency, other[0],
             (other[1] or "").replace(" ", "").upper() or None, remittance, e2e, mandate,
             reference or (base[9] if not batch else None) or tx_id, reason)
 
@@ -416,9 +450,10 @@ def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, revers
 def read_status_report(path: str | Path) -> StatusReport:
     """The rejected transactions of a pain.002 (any 001.NN version)."""
     data = read_bytes(path)
-    if detect(data) != "pain.002":
-        raise ValidationError("path", str(path), "bank.not_status_report")
-    root = _xml(data)
+    with about(path):
+        if detect(data) != "pain.002":
+            raise ValidationError("path", str(path), "bank.not_status_report")
+        root = _xml(data)
     ns = _namespaces(root)
     report = root.find(_p("CstmrPmtStsRpt", ns), ns)
     group = report.find(_p("OrgnlGrpInfAndSts", ns), ns) if report is not None else None
@@ -497,8 +532,12 @@ def _read_cfonb(data: bytes) -> list[BankLine]:
                 "extra": [], "payer": None, "payee": None, "e2e": None, "rum": None,
                 "payer_id": None,
             }
-        elif code == "05" and current is not None:
+        elif code == "05":
+            if current is None:
+                raise ValidationError("path", None, "bank.cfonb_orphan", n=number)
             qualifier, info = record[45:48].strip(), record[48:118].strip()
+            if qualifier == "RCN":  # the client's reference (35), then the payment's purpose
+                info = record[48:83].strip()
             slot = {"NPY": "payer", "NPO": "payer", "NBE": "payee", "NBU": "payee",
                     "RCN": "e2e", "RUM": "rum", "IPY": "payer_id"}.get(qualifier)
             if slot and not current[slot]:
@@ -533,33 +572,15 @@ def _cfonb_line(c: dict[str, Any]) -> BankLine:
 
 # -- OFX ---------------------------------------------------------------------------------
 def _read_ofx(data: bytes) -> list[BankLine]:
-    tree = OFXTree()
-    try:
-        tree.parse(io.BytesIO(data))
-        ofx = tree.convert()
-    except Exception as err:  # ofxtools raises its own errors and plain ValueError/KeyError
-        # ofxtools' own words are English and technical: not shown
-        raise ValidationError("path", None, "bank.ofx") from err
     lines = []
-    for stmt in ofx.statements:
-        acct = stmt.account
-        account = " ".join(str(x) for x in (getattr(acct, "bankid", None),
-                                            getattr(acct, "branchid", None), acct.acctid) if x)
-        for tx in stmt.banktranlist or ():
-            amount = Decimal(tx.trnamt)
-            other = getattr(tx, "bankacctto", None)
-            other_id = (getattr(other, "acctid", None) or "").replace(" ", "").upper()
-            lines.append(BankLine(
-                format="ofx", statement_id=None, account=account or None,
-                booking_date=_ofx_day(tx.dtposted),
-                value_date=_ofx_day(tx.dtavail or tx.dtuser or tx.dtposted),
-                amount=checked(amount), direction="credit" if amount >= 0 else "debit",
-                currency=stmt.curdef, counterparty_name=tx.name or getattr(tx, "payee", None),
-                counterparty_iban=other_id if len(other_id) >= 15 and other_id[:2].isalpha()
-                else None,
-                remittance=tx.memo, bank_reference=tx.fitid, end_to_end_id=tx.refnum))
+    for m in bankofx.read_ofx(data):
+        other_id = (m.other_account or "").replace(" ", "").upper()
+        lines.append(BankLine(
+            format="ofx", statement_id=None, account=m.account, booking_date=m.booked,
+            value_date=m.valued, amount=checked(m.amount),
+            direction="credit" if m.amount >= 0 else "debit", currency=m.currency,
+            counterparty_name=m.name,
+            counterparty_iban=other_id if len(other_id) >= 15 and other_id[:2].isalpha()
+            else None,
+            remittance=m.memo, bank_reference=m.fitid, end_to_end_id=m.refnum))
     return lines
-
-
-def _ofx_day(moment: datetime | None) -> date | None:
-    return moment.date() if moment is not None else None

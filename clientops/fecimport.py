@@ -1,8 +1,9 @@
 """FEC import: a ledger from any French accounting program into the book.
 
-The file: the 18 columns of article A47 A-1 of the LPF, headers matched without regard to case
-(``Montant`` and ``Sens`` instead of ``Debit`` and ``Credit`` are read too), tab- or
-pipe-separated (the header line decides), UTF-8 or else ISO-8859-15, amounts with a decimal
+The file: the 18 columns of article A47 A-1 of the LPF, headers matched without regard to case,
+accents or spaces, and under the other names some programs write (``CompAuxLibelle``,
+``EcritureLettrage``…; ``Montant`` and ``Sens`` instead of ``Debit`` and ``Credit`` are read
+too), tab- or pipe-separated (the header line decides), UTF-8 or else ISO-8859-15, amounts with a decimal
 comma or dot, dates ``AAAAMMJJ`` (or ISO, or ``JJ/MM/AAAA``).
 
 What it takes, entry by entry (an entry is the lines of one ``JournalCode`` and ``EcritureNum``):
@@ -47,6 +48,7 @@ changes nothing: clients are matched by account, documents by number, payments b
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,13 +82,26 @@ _LATIN1 = "\u00a4\u00a6\u00a8\u00b4\u00b8\u00bc\u00bd\u00be"
 _LATIN9 = "\u20ac\u0160\u0161\u017d\u017e\u0152\u0153\u0178"
 
 
+def _plain_name(name: str) -> str:
+    """A column's name without case, accents, spaces or underscores (``Débit`` → ``debit``)."""
+    flat = unicodedata.normalize("NFKD", name.strip()).encode("ascii", "ignore").decode()
+    return flat.lower().replace(" ", "").replace("_", "")
+
+
+# The names of the norm, and those some programs write instead (seen in real exports).
+_KNOWN = {_plain_name(c): c for c in (*COLUMNS, "Montant", "Sens")} | {
+    "journallibelle": "JournalLib", "comptelibelle": "CompteLib",
+    "compauxlibelle": "CompAuxLib", "ecriturelibelle": "EcritureLib",
+    "ecriturelettre": "EcritureLet", "ecriturelettrage": "EcritureLet",
+    "datelettre": "DateLet", "datelettrage": "DateLet", "iddevise": "Idevise"}
+
+
 def _header(path: Path) -> tuple[str, list[str]]:
     """The separator and the columns' canonical names (case-insensitive match)."""
     with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
         head = fh.readline().rstrip("\r\n")
     sep = "\t" if head.count("\t") >= head.count("|") else "|"
-    known = {c.lower(): c for c in (*COLUMNS, "Montant", "Sens")}
-    names = [known.get(n.strip().lower(), n.strip() or f"column{i}")
+    names = [_KNOWN.get(_plain_name(n), n.strip() or f"column{i}")
              for i, n in enumerate(head.split(sep))]
     missing = [c for c in _NEEDED if c not in names]
     if not ({"Debit", "Credit"} <= set(names) or {"Montant", "Sens"} <= set(names)):

@@ -83,7 +83,7 @@ BOTH_BACKENDS = {
     "test_pg", "test_reminders", "test_sepa", "test_allocation", "test_quality", "test_merge",
     "test_imports", "test_exports", "test_text", "test_bounds", "test_fec",
     "test_privacy", "test_masking", "test_derived", "test_directory", "test_penalties",
-    "test_bank", "test_fields", "test_searchwords",
+    "test_bank", "test_bankfiles_real", "test_fields", "test_searchwords",
     # the widgets save through the same API: forms, card, contacts, wizard (tests/ui)
     "test_client_form", "test_client_card", "test_contacts_editor", "test_payment_form",
     "test_reminders_widget", "test_wizard", "test_bank_widget", "test_einvoicing_ui",

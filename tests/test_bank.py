@@ -162,7 +162,7 @@ def test_cfonb_complement_records_fill_the_movement() -> None:
     b"hello world",                                     # no known layout
     b"<?xml version='1.0'?><Document xmlns='urn:x'><Other/></Document>",  # not camt
     b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><Document><BkToCstmrStmt/></Document>",
-    b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BROKEN>",     # OFX that ofxtools cannot read
+    b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BROKEN>",     # OFX with no statement in it
 ])
 def test_what_is_not_a_statement_is_refused(data: bytes) -> None:
     with pytest.raises(ValidationError):

@@ -481,3 +481,19 @@ def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFix
     assert "company_siren" in capsys.readouterr().err  # no SIREN to name the file
     assert main(["fec", "import", str(tmp_path / "none.txt"), "--db", str(db)]) == 1
     assert "is not a file" in capsys.readouterr().err
+
+
+def test_import_header_names_other_programs_write(book: clientops.Book, tmp_path: Path) -> None:
+    """Accents, another case and the longer names some exports use (``CompAuxLibelle``,
+    ``EcritureLettrage``…), a byte-order mark and Windows line ends: read as the norm's."""
+    header = HEADER.replace("JournalLib", "JournalLibelle").replace("CompAuxLib", "CompAuxLibelle")
+    header = header.replace("Debit", "Débit").replace("Credit", "Crédit").replace(
+        "EcritureLet", "EcritureLettrage").replace("DateLet", "Date Lettrage").upper()
+    path = tmp_path / "aliases.txt"
+    path.write_bytes(("\ufeff" + "\r\n".join([header, *OTHER]) + "\r\n").encode("utf-8"))
+    report = book.fec.import_file(path)
+    assert report.empty
+    assert (report.attrs["clients"], report.attrs["documents"], report.attrs["payments"]) == (
+        1, 2, 2)
+    assert book.clients.list()["name"].tolist() == ["Dupont SA"]
+    assert book.payments.list().set_index("reference").loc["RG001", "invoice"] == "FA001"
