@@ -194,8 +194,9 @@ def _split(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
 def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None = None) -> Card:
     """One client's card as of ``as_of`` (default today) for ``fiscal_year`` (default: D's).
 
-    One round trip: the client's kept card row (:mod:`clientops.cardrows`); when it has none,
-    two: the client row (with the fiscal-year setting) and :data:`_SECTIONS`.
+    One round trip: the client's kept card row (:mod:`clientops.cardrows`), and the client row
+    when the client was updated since; when it has none, two: the client row (with the
+    fiscal-year setting) and :data:`_SECTIONS`.
     """
     key = as_key(code)
     if key is None:
@@ -207,7 +208,9 @@ def build_card(book: Book, code: str, as_of: Any = None, fiscal_year: int | None
             client = _fetch_client(conn, code)
             rows = conn.execute(_SECTIONS, {"id": client["id"]}).fetchall()
         else:
-            client, rows = kept
+            kept_client, rows = kept
+            # None: the client was updated since its row was kept
+            client = _fetch_client(conn, code) if kept_client is None else kept_client
     stored_month = client.pop("_fy_month")  # NULL when the setting was never changed
     month = json.loads(stored_month) if stored_month else None
     day, fy = resolve_period(book, fiscal_year, as_of, start_month=month or DEFAULT_FY_MONTH)

@@ -140,6 +140,8 @@ class CardRows:
             span = {"lo": min(r[0] for r in changes.audit),
                     "hi": max(r[1] for r in changes.audit)}
             few = derived.audit_rows(conn, changes, derived.POINT_AUDIT)
+            if not ids and not codes and _identities_only(conn, few, span):
+                return
             if few is not None:  # a few edits: the rows are read already
                 named = list(dict.fromkeys(r[0] for r in few if r[0] is not None))
             else:  # one query: the codes named, up to one past the limit (enough to decide)
@@ -149,8 +151,6 @@ class CardRows:
                     {**span, "cap": limit + 1}).fetchall()]
             if len(named) + len(ids) + len(codes) > limit:
                 _drop_many(conn, ids, codes, span)
-                return
-            if not ids and not codes and _patch_identities(conn, changes, named):
                 return
             codes.update(named)
         ids.update(_clients_of(conn, codes))
@@ -166,39 +166,23 @@ class CardRows:
 STRUCTURE = derived.register(CardRows())
 
 
-def _patch_identities(conn: duckdb.DuckDBPyConnection, changes: derived.Changes,
-                      codes: list[str]) -> bool:
-    """When the transaction only updated fields of the clients ``codes`` (a single edit):
-    rewrite the identity part of their kept rows, keeping the sections' text as it is (no read
-    of the six sections' tables). False, nothing written, when it did anything else."""
-    rows = derived.audit_rows(conn, changes, derived.POINT_AUDIT)
-    if rows is None or not codes:
-        return False
-    for code, entity, _entity_id, action, name, _old in rows:
-        if code is not None and (entity != "client" or action != "update" or name == "code"):
-            return False
-    patches = []
-    dict_id = cardcodec.NONE
-    for code in codes:  # the client's identity, its kept row and the newest dictionary at once
-        # two point reads side by side (a join of the two tables on code scanned both)
-        found = conn.execute(
-            f"SELECT * FROM (SELECT c.id, {_identity('c')} FROM clients c WHERE code = $code),"
-            " (SELECT client_id, body, dictionary, dropped,"
-            f" ({cardcodec.NEWEST_SQL}) FROM card_rows WHERE code = $code)",
-            {"code": code}).fetchall()
-        if len(found) != 1 or found[0][5] or found[0][2] != found[0][0]:
-            return False
-        client_id, identity, _id, body, body_dict, _dropped, newest = found[0]
-        dict_id = cardcodec.NONE if newest is None else int(newest)
-        patches.append((client_id, identity, body, body_dict))
-    decoder = json.JSONDecoder()
-    for client_id, identity, body, body_dict in patches:
-        text = cardcodec.decode(conn, body_dict, body)
-        _, end = decoder.raw_decode(text, 1)  # the identity array: "[identity,[sections]]"
-        packed = cardcodec.encode(conn, dict_id, ["[" + identity + text[end:]])[0]
-        conn.execute("UPDATE card_rows SET body = ?, dictionary = ? WHERE client_id = ?",
-                     [packed, dict_id, client_id])
-    return True
+def _identities_only(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]] | None,
+                     span: dict[str, int]) -> bool:
+    """Whether the transaction only updated fields of clients, their codes excepted (a single
+    edit, a correction of any size): their kept rows are then left as they are. ``rows``:
+    its audit rows when they are few, else None (read here, ``span`` their ids). Every update
+    of a client raises its ``version``, which the kept identity holds: a card whose kept
+    version is not the client's reads the client row from the table (:func:`read`), and
+    the kept sections still spare it the six sections' tables."""
+    if rows is not None:
+        return any(r[0] is not None for r in rows) and all(
+            code is None or (entity == "client" and action == "update" and name != "code")
+            for code, entity, _entity_id, action, name, _old in rows)
+    found = conn.execute(
+        "SELECT count(*) FILTER (WHERE NOT (entity = 'client' AND action = 'update'"
+        " AND field IS DISTINCT FROM 'code')), count(*) FROM audit_log"
+        " WHERE id BETWEEN $lo AND $hi AND client_code IS NOT NULL", span).fetchone()
+    return bool(found and found[0] == 0 and found[1] > 0)
 
 
 def _drop_many(conn: duckdb.DuckDBPyConnection, ids: set[int], codes: set[str],
@@ -340,9 +324,9 @@ def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
     if bounds[2] <= FEW_ROWS:  # a small book: a few point reads cost less than planning one
         for client_id, code, body, dict_id, dropped in conn.execute(
                 "SELECT client_id, code, body, dictionary, dropped FROM card_rows").fetchall():
-            fresh = build_one(conn, client_id)
-            if not dropped and (fresh is None or fresh[1:] != (
-                    code, cardcodec.decode(conn, dict_id, body))):
+            one = build_one(conn, client_id)
+            if not dropped and (one is None or one[1] != code or not _agrees(
+                    cardcodec.decode(conn, dict_id, body), one[2])):
                 wrong.append(client_id)
         return [f"out of date for clients {sorted(wrong)[:10]}"] if wrong else []
     sql = build_sql("client_id BETWEEN $lo AND $hi")
@@ -353,13 +337,29 @@ def differences(conn: duckdb.DuckDBPyConnection) -> list[str]:
                 "SELECT client_id, code, body, dictionary FROM card_rows"
                 " WHERE client_id BETWEEN $lo AND $hi AND NOT dropped ORDER BY client_id",
                 span).fetchall():
-            if fresh.get(client_id) != (code, cardcodec.decode(conn, dict_id, body)):
+            built = fresh.get(client_id)
+            if built is None or built[0] != code or not _agrees(
+                    cardcodec.decode(conn, dict_id, body), built[1]):
                 wrong.append(client_id)
         if len(wrong) >= 10:
             break
     if not wrong:
         return []
     return [f"out of date for clients {wrong[:10]}"]
+
+
+def _agrees(kept: str, fresh: str) -> bool:
+    """Whether a kept body agrees with one built from the tables: the same text, or the same
+    sections under an identity kept at another version of the client (:func:`read` reads
+    the client row from the table then)."""
+    if kept == fresh:
+        return True
+    decoder = json.JSONDecoder()
+    kept_identity, kept_end = decoder.raw_decode(kept, 1)  # "[identity,[sections]]"
+    fresh_identity, fresh_end = decoder.raw_decode(fresh, 1)
+    version = fields.columns().index("version")
+    return (kept_identity[version] != fresh_identity[version]
+            and kept[kept_end:] == fresh[fresh_end:])
 
 
 def check(conn: duckdb.DuckDBPyConnection) -> None:
@@ -376,8 +376,9 @@ def check(conn: duckdb.DuckDBPyConnection) -> None:
 # using the index (3 ms instead of 0.3 ms at 1M clients); the dropped flag is read and tested here.
 _READ = """
     SELECT body, dictionary, dropped,
-           (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month
-    FROM card_rows WHERE code = ?"""
+           (SELECT value FROM settings WHERE key = 'fiscal_year_start_month') AS _fy_month,
+           (SELECT version FROM clients WHERE code = $code) AS _version
+    FROM card_rows WHERE code = $code"""
 
 
 def _day(value: str | None) -> date | None:
@@ -412,17 +413,22 @@ def _row(r: list[Any]) -> tuple[Any, ...]:
 
 
 def read(conn: duckdb.DuckDBPyConnection, code: str
-         ) -> tuple[dict[str, Any], list[tuple[Any, ...]]] | None:
+         ) -> tuple[dict[str, Any] | None, list[tuple[Any, ...]]] | None:
     """The client row (with ``_fy_month``) and the six sections' rows, or None when the
-    client has no kept row (unknown code, or dropped by a large change)."""
-    row = next((r for r in conn.execute(_READ, [code]).fetchall() if not r[2]), None)
+    client has no kept row (unknown code, or dropped by a large change). The client row is
+    None when the client was updated since its row was kept (its kept ``version`` is not
+    the table's): the caller reads it from the table."""
+    row = next((r for r in conn.execute(_READ, {"code": code}).fetchall() if not r[2]), None)
     if row is None:
         return None
     values, sections = json.loads(cardcodec.decode(conn, row[1], row[0]))
+    rows = [_row(r) for r in sections]
     names = fields.columns()
     if len(values) != len(names):  # kept before a field was added: read from the tables
         return None
     client = dict(zip(names, values, strict=True))
+    if client["version"] != row[4]:
+        return None, rows
     for name in names:
         declared = fields.field(name)
         if client[name] is None:
@@ -432,4 +438,4 @@ def read(conn: duckdb.DuckDBPyConnection, code: str
         elif declared.sql == "DATE":
             client[name] = _day(client[name])
     client["_fy_month"] = row[3]
-    return client, [_row(r) for r in sections]
+    return client, rows
