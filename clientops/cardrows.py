@@ -18,8 +18,13 @@ tables. A change to more than :data:`REFRESH_LIMIT` clients at once
 (a large import, a reminders run), or a bulk correction of client fields to more than
 :data:`POINT_LIMIT` (:func:`prefer_drop`), marks their rows ``dropped`` instead, so it stays as
 fast as before; their cards are then read from the tables (correct, a few ms slower) until
-:func:`fill_missing` (``clientops optimize``) writes them again. ``clientops check`` compares
-each kept row, decompressed, with one built from the tables (:func:`differences`).
+:func:`fill_missing` (``clientops optimize``) writes them again. A write that only updated
+client fields (a single edit, a correction of any size) writes no row at all: every update
+of a client raises its ``version``, which the kept identity holds, and a card whose kept
+version is behind the client's reads the client row from the table and its sections from the
+kept row (:func:`read`). ``clientops check`` compares each kept row, decompressed, with one
+built from the tables (:func:`differences`): the sections always, the identity unless it was
+kept at an older version.
 """
 
 from __future__ import annotations
