@@ -159,7 +159,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
     with book.store.transaction() as conn:
         if len(line_ids) > 1000:
             cardrows.prefer_drop(conn)
-            book.store.defer_checkpoint()
+            book.store.large_write()
         keys = pa.table({"id": pa.array(line_ids, pa.int64())})
         refs = pa.table({"reference": pa.array(list(frame["reference"]), pa.string())})
         with registered(conn, "_bank_ids", keys), registered(conn, "_bank_refs", refs):
