@@ -73,7 +73,8 @@ docs AS MATERIALIZED (
     -- what the rules read of the clients' documents: credit notes (their dates), negative
     -- totals, invoices still open or without a kept open amount, the invoices named
     SELECT d.id, d.client_id, d.kind, d.issue_date, d.total_incl_tax AS t,
-           d.open_amount AS o, d.pool_rank, d.named_total, d.named_last, d.pool_only
+           d.open_amount AS o, d.pool_rank, d.named_count, d.named_total, d.named_first,
+           d.named_last, d.pool_only
     FROM documents d JOIN cl ON cl.client_id = d.client_id
     WHERE d.kind = 'credit_note'
        OR (d.kind = 'invoice' AND (d.total_incl_tax < 0 OR d.open_amount > 0
@@ -180,11 +181,14 @@ slow AS (
 """
 
 # one row per document whose open amount changes (kind 0), per client (kind 1: its new
-# unallocated credit, or ``slow``: recompute it)
+# unallocated credit, or ``slow``: recompute it), per invoice named by a new payment of its
+# client (kind 2: its named-credit columns, the credits appended: only their count, total and
+# dates change, and pool_rank not at all since no document changed)
 _CHANGES = _FACTS + """
 SELECT 0 AS kind, r.id, r.client_id, CAST(r.o2 AS DECIMAL(18,2)) AS amount,
        CASE WHEN r.o2 > 0 THEN NULL WHEN r.r - r.delta = 0 THEN s1.d1 ELSE bp.d END
-           AS settled_on, FALSE AS slow, FALSE AS bad
+           AS settled_on, FALSE AS slow, FALSE AS bad, NULL::INTEGER AS named_count,
+       NULL::DATE AS named_first, NULL::DATE AS named_last
 FROM res r LEFT JOIN settled1 s1 ON s1.id = r.id LEFT JOIN by_pool bp ON bp.id = r.id
 WHERE r.o2 <> r.o AND r.client_id NOT IN (SELECT client_id FROM slow)
 UNION ALL
@@ -192,11 +196,19 @@ SELECT 1, NULL, p.client_id,
        CAST(coalesce(k.unallocated_credit, 0) + p.new_total - coalesce(x.closed, 0)
             AS DECIMAL(18,2)),
        NULL, p.client_id IN (SELECT client_id FROM slow),
-       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad)
+       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad), NULL, NULL, NULL
 FROM pool_in p
 LEFT JOIN (SELECT client_id, sum(o - o2) AS closed FROM res GROUP BY client_id) x
     ON x.client_id = p.client_id
 LEFT JOIN client_credit k ON k.client_id = p.client_id
+UNION ALL
+SELECT 2, x.id, x.client_id, CAST(coalesce(x.named_total, 0) + g.s AS DECIMAL(18,2)), NULL,
+       FALSE, FALSE, CAST(coalesce(x.named_count, 0) + g.n AS INTEGER),
+       least(coalesce(x.named_first, g.f), g.f), greatest(coalesce(x.named_last, g.l), g.l)
+FROM docs x
+JOIN (SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f, max(d) AS l
+      FROM n WHERE target IS NOT NULL GROUP BY target, client_id) g
+  ON x.id = g.target AND x.client_id = g.client_id AND x.kind = 'invoice'
 """
 
 
@@ -232,10 +244,17 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     derived.touch(conn, clients, money=True)
     with registered(conn, NEW, new):
         changes = conn.execute(_CHANGES).to_arrow_table()
-        named = conn.execute(_NAMED).to_arrow_table()
-        conn.execute(f"UPDATE payments SET pool_only = x.pool_only FROM {NEW_POOL_ONLY} x"
-                     " WHERE payments.id = x.id")
-    kind = changes.column("kind")
+        kind = changes.column("kind")
+        named = changes.filter(pc.equal(kind, 2)).select(
+            ["id", "client_id", "amount", "named_count", "named_first", "named_last"]
+        ).rename_columns(["id", "client_id", "named_total", "named_count", "named_first",
+                          "named_last"])
+        with registered(conn, "_clientops_new_named", named):
+            # each new payment's pool_only: it names no invoice of its client
+            conn.execute(f"UPDATE payments SET pool_only = x.pool_only FROM ("
+                         f"SELECT n.id, g.id IS NULL AS pool_only FROM {NEW} n"
+                         " LEFT JOIN _clientops_new_named g ON g.id = n.invoice_id"
+                         " AND g.client_id = n.client_id) x WHERE payments.id = x.id")
     per_client = changes.filter(pc.equal(kind, 1))
     slow = per_client.filter(per_client.column("slow")).column("client_id").to_pylist()
     bad = set(per_client.filter(per_client.column("bad")).column("client_id").to_pylist())
@@ -264,25 +283,6 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
         changed += recompute_open_balances(conn, sorted(bad))
     return Allocated(changed, len(slow))
 
-
-# The named-credit columns of the invoices the new payments name: appending credits changes
-# only their count, total and dates (pool_rank: no document changed).
-_NAMED = f"""
-SELECT d.id, CAST(coalesce(d.named_count, 0) + g.n AS INTEGER) AS named_count,
-       CAST(coalesce(d.named_total, 0) + g.s AS DECIMAL(18,2)) AS named_total,
-       least(coalesce(d.named_first, g.f), g.f) AS named_first,
-       greatest(coalesce(d.named_last, g.l), g.l) AS named_last
-FROM documents d
-JOIN (SELECT invoice_id, client_id, count(*) AS n, sum(amount) AS s, min(paid_on) AS f,
-             max(paid_on) AS l
-      FROM {NEW} WHERE invoice_id IS NOT NULL GROUP BY invoice_id, client_id) g
-  ON d.id = g.invoice_id AND d.client_id = g.client_id AND d.kind = 'invoice'
-"""
-
-# each new payment's pool_only: it names no invoice of its client
-NEW_POOL_ONLY = f"""(SELECT n.id, d.id IS NULL AS pool_only FROM {NEW} n
-    LEFT JOIN documents d ON d.id = n.invoice_id AND d.client_id = n.client_id
-                         AND d.kind = 'invoice')"""
 
 # one UPDATE of documents for the open amounts and the named credits together
 _UPDATE = """
