@@ -53,6 +53,12 @@ from .imports import registered
 
 NEW = "_clientops_new_payments"
 MONEY = pa.decimal128(18, 2)
+# The invoices whose open amount or settlement date changed, before and after
+# (clientops.derived.note_money).
+BALANCES = pa.schema([
+    ("id", pa.int64()), ("client_id", pa.int64()), ("issue_date", pa.date32()),
+    ("due_date", pa.date32()), ("excl", MONEY), ("total", MONEY), ("open_before", MONEY),
+    ("settled_before", pa.date32()), ("open_after", MONEY), ("settled_after", pa.date32())])
 # Clients whose new payments do not come after their other credits are allocated again in
 # Python over their rows up to this many (a few rows each), set-based beyond.
 REALLOCATE_LIMIT = 5_000
@@ -69,25 +75,34 @@ cl AS (
     SELECT client_id, sum(c) AS new_total, min(d) AS d0, min(id) AS id0
     FROM n GROUP BY client_id
 ),
+old AS MATERIALIZED (
+    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid,
+           max(p.paid_on) FILTER (WHERE p.pool_only) AS pool_pd
+    FROM payments p JOIN cl ON cl.client_id = p.client_id
+    WHERE p.id NOT IN (SELECT id FROM n)
+    GROUP BY p.client_id
+),
+early AS (
+    -- clients with a new payment dated before (or with) one of their old ones: allocated
+    -- again over all their rows, their documents read here
+    SELECT cl.client_id FROM cl JOIN old ON old.client_id = cl.client_id
+    WHERE NOT (cl.d0 > old.pd OR (cl.d0 = old.pd AND cl.id0 > old.pid))
+),
 docs AS MATERIALIZED (
     -- what the rules read of the clients' documents: credit notes (their dates), negative
-    -- totals, invoices still open or without a kept open amount, the invoices named
-    SELECT d.id, d.client_id, d.kind, d.issue_date, d.total_incl_tax AS t,
-           d.open_amount AS o, d.pool_rank, d.named_count, d.named_total, d.named_first,
+    -- totals, invoices still open or without a kept open amount, the invoices named; every
+    -- invoice of the early clients
+    SELECT d.id, d.client_id, d.kind, d.number, d.issue_date, d.due_date,
+           d.total_excl_tax AS excl, d.total_incl_tax AS t, d.cancels_id, d.open_amount AS o,
+           d.settled_on, d.pool_rank, d.named_count, d.named_total, d.named_first,
            d.named_last, d.pool_only
     FROM documents d JOIN cl ON cl.client_id = d.client_id
     WHERE d.kind = 'credit_note'
        OR (d.kind = 'invoice' AND (d.total_incl_tax < 0 OR d.open_amount > 0
                                    OR d.open_amount IS NULL
                                    OR d.named_total > d.total_incl_tax
-                                   OR d.id IN (SELECT target FROM n)))
-),
-old AS (
-    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid,
-           max(p.paid_on) FILTER (WHERE p.pool_only) AS pool_pd
-    FROM payments p JOIN cl ON cl.client_id = p.client_id
-    WHERE p.id NOT IN (SELECT id FROM n)
-    GROUP BY p.client_id
+                                   OR d.id IN (SELECT target FROM n)
+                                   OR d.client_id IN (SELECT client_id FROM early)))
 ),
 last_pool AS (
     -- the date of the last old credit that went to the pool (in part or whole): a payment
@@ -183,20 +198,26 @@ slow AS (
 # one row per document whose open amount changes (kind 0), per client (kind 1: its new
 # unallocated credit, or ``slow``: recompute it), per invoice named by a new payment of its
 # client (kind 2: its named-credit columns, the credits appended: only their count, total and
-# dates change, and pool_rank not at all since no document changed)
+# dates change, and pool_rank not at all since no document changed), per invoice and credit
+# note of the early clients (kind 3: what _reallocate reads). A kind 0 row also has what the
+# document was (for the structures adjusted by the difference, derived.note_money).
 _CHANGES = _FACTS + """
 SELECT 0 AS kind, r.id, r.client_id, CAST(r.o2 AS DECIMAL(18,2)) AS amount,
        CASE WHEN r.o2 > 0 THEN NULL WHEN r.r - r.delta = 0 THEN s1.d1 ELSE bp.d END
            AS settled_on, FALSE AS slow, FALSE AS bad, NULL::INTEGER AS named_count,
-       NULL::DATE AS named_first, NULL::DATE AS named_last
+       NULL::DATE AS named_first, NULL::DATE AS named_last, x.issue_date, x.due_date,
+       x.excl, x.t AS total, x.o AS open_before, x.settled_on AS settled_before,
+       NULL AS doc_kind, NULL AS number, NULL::BIGINT AS cancels_id
 FROM res r LEFT JOIN settled1 s1 ON s1.id = r.id LEFT JOIN by_pool bp ON bp.id = r.id
+JOIN docs x ON x.id = r.id
 WHERE r.o2 <> r.o AND r.client_id NOT IN (SELECT client_id FROM slow)
 UNION ALL
 SELECT 1, NULL, p.client_id,
        CAST(coalesce(k.unallocated_credit, 0) + p.new_total - coalesce(x.closed, 0)
             AS DECIMAL(18,2)),
        NULL, p.client_id IN (SELECT client_id FROM slow),
-       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad), NULL, NULL, NULL
+       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad), NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pool_in p
 LEFT JOIN (SELECT client_id, sum(o - o2) AS closed FROM res GROUP BY client_id) x
     ON x.client_id = p.client_id
@@ -204,11 +225,16 @@ LEFT JOIN client_credit k ON k.client_id = p.client_id
 UNION ALL
 SELECT 2, x.id, x.client_id, CAST(coalesce(x.named_total, 0) + g.s AS DECIMAL(18,2)), NULL,
        FALSE, FALSE, CAST(coalesce(x.named_count, 0) + g.n AS INTEGER),
-       least(coalesce(x.named_first, g.f), g.f), greatest(coalesce(x.named_last, g.l), g.l)
+       least(coalesce(x.named_first, g.f), g.f), greatest(coalesce(x.named_last, g.l), g.l),
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM docs x
 JOIN (SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f, max(d) AS l
       FROM n WHERE target IS NOT NULL GROUP BY target, client_id) g
   ON x.id = g.target AND x.client_id = g.client_id AND x.kind = 'invoice'
+UNION ALL
+SELECT 3, x.id, x.client_id, NULL, NULL, FALSE, FALSE, NULL, NULL, NULL, x.issue_date,
+       x.due_date, x.excl, x.t, x.o, x.settled_on, x.kind, x.number, x.cancels_id
+FROM docs x WHERE x.client_id IN (SELECT client_id FROM early)
 """
 
 
@@ -240,8 +266,6 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     """
     if new.num_rows == 0:
         return Allocated(0, 0)
-    clients = sorted(set(new.column("client_id").to_pylist()))
-    derived.touch(conn, clients, money=True)
     with registered(conn, NEW, new):
         changes = conn.execute(_CHANGES).to_arrow_table()
         kind = changes.column("kind")
@@ -262,13 +286,23 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     if len(rules) > REALLOCATE_LIMIT:
         bad.update(rules)
         rules = []
-    opened, credit = _reallocate(conn, rules)
+    early = changes.filter(pc.equal(kind, 3))
+    reopened, credit = _reallocate(conn, rules, early)
     fast = per_client.filter(pc.invert(per_client.column("slow"))).select(
         ["client_id", "amount"])
-    opened = pa.concat_tables([
-        changes.filter(pc.equal(kind, 0)).select(["id", "amount", "settled_on"]), opened])
-    keys = pa.table({"client_id": pa.array(
-        fast.column("client_id").to_pylist() + rules, pa.int64())})
+    moved = changes.filter(pc.equal(kind, 0))
+    balances = pa.concat_tables([pa.table(
+        [moved.column(c) for c in ("id", "client_id", "issue_date", "due_date", "excl", "total",
+                                   "open_before", "settled_before", "amount", "settled_on")],
+        schema=BALANCES), reopened])
+    opened = balances.select(["id", "open_after", "settled_after"]).rename_columns(
+        ["id", "amount", "settled_on"])
+    described = fast.column("client_id").to_pylist() + rules
+    keys = pa.table({"client_id": pa.array(described, pa.int64())})
+    # the clients allocated here, with how their money changed; those recomputed in full
+    # below are noted by the recompute (not described)
+    derived.note_money(conn, described, new.select(["client_id", "paid_on", "amount"]),
+                       balances)
     with registered(conn, "_clientops_new_open", opened), \
             registered(conn, "_clientops_new_named", named), \
             registered(conn, "_clientops_new_keys", keys), \
@@ -303,45 +337,53 @@ WHERE documents.id = x.id
 """
 
 
-def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int]
+def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int], known: pa.Table
                 ) -> tuple[pa.Table, pa.Table]:
     """The allocation of a few clients redone by :func:`clientops.allocation.allocate` over
     their rows (no negative totals: there both rule sets agree, tests/test_allocation.py):
-    ``(documents: id, amount, settled_on — those that change; credit: client_id, amount)``.
-    Two reads of the tables, where the set-based recompute reads them a dozen times."""
+    ``(the invoices that change, as BALANCES; credit: client_id, amount)``. ``known``: the
+    invoices and credit notes of some of them, read already (kind 3 rows of _CHANGES); the
+    others' are read here, and every client's payments."""
+    read = sorted(set(clients) - set(known.column("client_id").to_pylist()))
+    wanted = pc.is_in(known.column("client_id"), value_set=pa.array(clients, pa.int64()))
+    known = known.filter(wanted)
+    documents = list(zip(*(known.column(c).to_pylist() for c in (
+        "client_id", "doc_kind", "id", "number", "issue_date", "due_date", "total",
+        "cancels_id", "open_before", "settled_before", "excl")), strict=True))
+    with registered(conn, "_clientops_realloc", pa.table({"client_id": pa.array(read, pa.int64())})):
+        documents += conn.execute(
+            "SELECT d.client_id, d.kind, d.id, d.number, d.issue_date, d.due_date,"
+            " d.total_incl_tax, d.cancels_id, d.open_amount, d.settled_on, d.total_excl_tax"
+            " FROM documents d JOIN _clientops_realloc k ON k.client_id = d.client_id"
+            " WHERE d.kind IN ('invoice', 'credit_note')").fetchall() if read else []
     keys = pa.table({"client_id": pa.array(clients, pa.int64())})
     with registered(conn, "_clientops_realloc", keys):
-        documents = conn.execute(
-            "SELECT d.client_id, d.kind, d.id, d.number, d.issue_date, d.due_date,"
-            " d.total_incl_tax, d.cancels_id, d.open_amount, d.settled_on FROM documents d"
-            " JOIN _clientops_realloc k ON k.client_id = d.client_id"
-            " WHERE d.kind IN ('invoice', 'credit_note')").fetchall() if clients else []
         paid = conn.execute(
             "SELECT p.client_id, p.id, p.paid_on, p.amount, p.invoice_id FROM payments p"
             " JOIN _clientops_realloc k ON k.client_id = p.client_id").fetchall(
         ) if clients else []
     invoices: dict[int, list[Invoice]] = {c: [] for c in clients}
     credits: dict[int, list[Credit]] = {c: [] for c in clients}
-    kept: dict[int, tuple[Any, Any]] = {}
-    for client, kind, doc, number, issued, due, total, cancels, open_amount, settled in documents:
+    kept: dict[int, tuple[Any, ...]] = {}
+    for (client, kind, doc, number, issued, due, total, cancels, open_amount, settled,
+         excl) in documents:
         if kind == "invoice":
             invoices[client].append(Invoice(doc, number, issued, due, total))
-            kept[doc] = (open_amount, settled)
+            kept[doc] = (open_amount, settled, client, issued, due, excl, total)
         else:
             credits[client].append(Credit(doc, 1, issued, total, cancels))
     for client, pay, day, amount, target in paid:
         credits[client].append(Credit(pay, 0, day, amount, target))
-    ids, amounts, dates, left = [], [], [], []
+    changed, left = [], []
     for client in clients:
         done = allocate(invoices[client], credits[client])
         for doc, amount in done.open_amount.items():
-            if kept[doc] != (amount, done.settled_on[doc]):
-                ids.append(doc)
-                amounts.append(amount)
-                dates.append(done.settled_on[doc])
+            before = kept[doc]
+            if before[:2] != (amount, done.settled_on[doc]):
+                changed.append((doc, *before[2:], *before[:2], amount, done.settled_on[doc]))
         if done.unallocated > 0:
             left.append((client, done.unallocated))
-    return (pa.table({"id": pa.array(ids, pa.int64()), "amount": pa.array(amounts, MONEY),
-                      "settled_on": pa.array(dates, pa.date32())}),
+    return (pa.table([pa.array([r[k] for r in changed], BALANCES.field(k).type)
+                      for k in range(len(BALANCES))], schema=BALANCES),
             pa.table({"client_id": pa.array([c for c, _ in left], pa.int64()),
                       "amount": pa.array([a for _, a in left], MONEY)}))
