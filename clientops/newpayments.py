@@ -75,34 +75,25 @@ cl AS (
     SELECT client_id, sum(c) AS new_total, min(d) AS d0, min(id) AS id0
     FROM n GROUP BY client_id
 ),
-old AS MATERIALIZED (
-    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid,
-           max(p.paid_on) FILTER (WHERE p.pool_only) AS pool_pd
-    FROM payments p JOIN cl ON cl.client_id = p.client_id
-    WHERE p.id NOT IN (SELECT id FROM n)
-    GROUP BY p.client_id
-),
-early AS (
-    -- clients with a new payment dated before (or with) one of their old ones: allocated
-    -- again over all their rows, their documents read here
-    SELECT cl.client_id FROM cl JOIN old ON old.client_id = cl.client_id
-    WHERE NOT (cl.d0 > old.pd OR (cl.d0 = old.pd AND cl.id0 > old.pid))
-),
 docs AS MATERIALIZED (
     -- what the rules read of the clients' documents: credit notes (their dates), negative
-    -- totals, invoices still open or without a kept open amount, the invoices named; every
-    -- invoice of the early clients
-    SELECT d.id, d.client_id, d.kind, d.number, d.issue_date, d.due_date,
-           d.total_excl_tax AS excl, d.total_incl_tax AS t, d.cancels_id, d.open_amount AS o,
-           d.settled_on, d.pool_rank, d.named_count, d.named_total, d.named_first,
-           d.named_last, d.pool_only
+    -- totals, invoices still open or without a kept open amount, the invoices named
+    SELECT d.id, d.client_id, d.kind, d.issue_date, d.due_date, d.total_excl_tax AS excl,
+           d.total_incl_tax AS t, d.open_amount AS o, d.settled_on, d.pool_rank,
+           d.named_count, d.named_total, d.named_first, d.named_last, d.pool_only
     FROM documents d JOIN cl ON cl.client_id = d.client_id
     WHERE d.kind = 'credit_note'
        OR (d.kind = 'invoice' AND (d.total_incl_tax < 0 OR d.open_amount > 0
                                    OR d.open_amount IS NULL
                                    OR d.named_total > d.total_incl_tax
-                                   OR d.id IN (SELECT target FROM n)
-                                   OR d.client_id IN (SELECT client_id FROM early)))
+                                   OR d.id IN (SELECT target FROM n)))
+),
+old AS (
+    SELECT p.client_id, max(p.paid_on) AS pd, max(p.id) AS pid,
+           max(p.paid_on) FILTER (WHERE p.pool_only) AS pool_pd
+    FROM payments p JOIN cl ON cl.client_id = p.client_id
+    WHERE p.id NOT IN (SELECT id FROM n)
+    GROUP BY p.client_id
 ),
 last_pool AS (
     -- the date of the last old credit that went to the pool (in part or whole): a payment
@@ -198,16 +189,14 @@ slow AS (
 # one row per document whose open amount changes (kind 0), per client (kind 1: its new
 # unallocated credit, or ``slow``: recompute it), per invoice named by a new payment of its
 # client (kind 2: its named-credit columns, the credits appended: only their count, total and
-# dates change, and pool_rank not at all since no document changed), per invoice and credit
-# note of the early clients (kind 3: what _reallocate reads). A kind 0 row also has what the
-# document was (for the structures adjusted by the difference, derived.note_money).
+# dates change, and pool_rank not at all since no document changed). A kind 0 row also has
+# what the document was (for the structures adjusted by the difference, derived.note_money).
 _CHANGES = _FACTS + """
 SELECT 0 AS kind, r.id, r.client_id, CAST(r.o2 AS DECIMAL(18,2)) AS amount,
        CASE WHEN r.o2 > 0 THEN NULL WHEN r.r - r.delta = 0 THEN s1.d1 ELSE bp.d END
            AS settled_on, FALSE AS slow, FALSE AS bad, NULL::INTEGER AS named_count,
        NULL::DATE AS named_first, NULL::DATE AS named_last, x.issue_date, x.due_date,
-       x.excl, x.t AS total, x.o AS open_before, x.settled_on AS settled_before,
-       NULL AS doc_kind, NULL AS number, NULL::BIGINT AS cancels_id
+       x.excl, x.t AS total, x.o AS open_before, x.settled_on AS settled_before
 FROM res r LEFT JOIN settled1 s1 ON s1.id = r.id LEFT JOIN by_pool bp ON bp.id = r.id
 JOIN docs x ON x.id = r.id
 WHERE r.o2 <> r.o AND r.client_id NOT IN (SELECT client_id FROM slow)
@@ -217,7 +206,7 @@ SELECT 1, NULL, p.client_id,
             AS DECIMAL(18,2)),
        NULL, p.client_id IN (SELECT client_id FROM slow),
        p.client_id IN (SELECT client_id FROM doc_facts WHERE bad), NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL
 FROM pool_in p
 LEFT JOIN (SELECT client_id, sum(o - o2) AS closed FROM res GROUP BY client_id) x
     ON x.client_id = p.client_id
@@ -226,15 +215,11 @@ UNION ALL
 SELECT 2, x.id, x.client_id, CAST(coalesce(x.named_total, 0) + g.s AS DECIMAL(18,2)), NULL,
        FALSE, FALSE, CAST(coalesce(x.named_count, 0) + g.n AS INTEGER),
        least(coalesce(x.named_first, g.f), g.f), greatest(coalesce(x.named_last, g.l), g.l),
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL
 FROM docs x
 JOIN (SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f, max(d) AS l
       FROM n WHERE target IS NOT NULL GROUP BY target, client_id) g
   ON x.id = g.target AND x.client_id = g.client_id AND x.kind = 'invoice'
-UNION ALL
-SELECT 3, x.id, x.client_id, NULL, NULL, FALSE, FALSE, NULL, NULL, NULL, x.issue_date,
-       x.due_date, x.excl, x.t, x.o, x.settled_on, x.kind, x.number, x.cancels_id
-FROM docs x WHERE x.client_id IN (SELECT client_id FROM early)
 """
 
 
@@ -286,8 +271,7 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     if len(rules) > REALLOCATE_LIMIT:
         bad.update(rules)
         rules = []
-    early = changes.filter(pc.equal(kind, 3))
-    reopened, credit = _reallocate(conn, rules, early)
+    reopened, credit = _reallocate(conn, rules)
     fast = per_client.filter(pc.invert(per_client.column("slow"))).select(
         ["client_id", "amount"])
     moved = changes.filter(pc.equal(kind, 0))
@@ -337,27 +321,19 @@ WHERE documents.id = x.id
 """
 
 
-def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int], known: pa.Table
+def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int]
                 ) -> tuple[pa.Table, pa.Table]:
     """The allocation of a few clients redone by :func:`clientops.allocation.allocate` over
     their rows (no negative totals: there both rule sets agree, tests/test_allocation.py):
-    ``(the invoices that change, as BALANCES; credit: client_id, amount)``. ``known``: the
-    invoices and credit notes of some of them, read already (kind 3 rows of _CHANGES); the
-    others' are read here, and every client's payments."""
-    read = sorted(set(clients) - set(known.column("client_id").to_pylist()))
-    wanted = pc.is_in(known.column("client_id"), value_set=pa.array(clients, pa.int64()))
-    known = known.filter(wanted)
-    documents = list(zip(*(known.column(c).to_pylist() for c in (
-        "client_id", "doc_kind", "id", "number", "issue_date", "due_date", "total",
-        "cancels_id", "open_before", "settled_before", "excl")), strict=True))
-    with registered(conn, "_clientops_realloc", pa.table({"client_id": pa.array(read, pa.int64())})):
-        documents += conn.execute(
+    ``(the invoices that change, as BALANCES; credit: client_id, amount)``.
+    Two reads of the tables, where the set-based recompute reads them a dozen times."""
+    keys = pa.table({"client_id": pa.array(clients, pa.int64())})
+    with registered(conn, "_clientops_realloc", keys):
+        documents = conn.execute(
             "SELECT d.client_id, d.kind, d.id, d.number, d.issue_date, d.due_date,"
             " d.total_incl_tax, d.cancels_id, d.open_amount, d.settled_on, d.total_excl_tax"
             " FROM documents d JOIN _clientops_realloc k ON k.client_id = d.client_id"
-            " WHERE d.kind IN ('invoice', 'credit_note')").fetchall() if read else []
-    keys = pa.table({"client_id": pa.array(clients, pa.int64())})
-    with registered(conn, "_clientops_realloc", keys):
+            " WHERE d.kind IN ('invoice', 'credit_note')").fetchall() if clients else []
         paid = conn.execute(
             "SELECT p.client_id, p.id, p.paid_on, p.amount, p.invoice_id FROM payments p"
             " JOIN _clientops_realloc k ON k.client_id = p.client_id").fetchall(
