@@ -77,7 +77,7 @@ DEFERRED_CHECKPOINT_THRESHOLD = "64GB"
 # vector of the 1M demo's documents) take ~1.7 GB of DuckDB's memory whatever their number.
 # Under the 1.2 GB limit that spilled to disk and back, doubling the write's time
 # (docs/performance.md). Such a write runs under at least this limit
-# (:meth:`Store.large_write`), the book's own limit restored once it ends.
+# (:meth:`Store.large_write`) until its connection is let go.
 # ``CLIENTOPS_LARGE_WRITE_MEMORY`` overrides it ("" or "default": keep the book's limit).
 LARGE_WRITE_MEMORY_LIMIT = "3GB"
 # A new book is written in the storage format of the DuckDB clientops pins (duckdb's default
@@ -298,7 +298,6 @@ class Store:
         self._waiters = _Waiters(self.path)
         self._migrating = False
         self._large_write = False
-        self._raised_memory = False
         self._memory_limit: str | None = None  # the limit this store's connections get
         self._partial = False  # migrated only up to an older schema (tests): no derived data
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
@@ -485,17 +484,7 @@ class Store:
             yield from self._commit_or_roll_back(conn)
         finally:
             self._in_transaction = False
-            if self._large_write:
-                self._large_write = False
-                if self._memory_limit is not None and self._raised_memory:
-                    # The committed updates' values stay in memory until the checkpoint; the
-                    # buffer manager evicts table blocks to get back under the limit. When it
-                    # cannot, the raised limit stays until the connection is let go (the next
-                    # one gets the book's limit): the write itself is done.
-                    try:
-                        conn.execute(f"SET memory_limit = '{self._memory_limit}'")
-                    except duckdb.Error:
-                        pass
+            self._large_write = False
 
     def _commit_or_roll_back(self, conn: duckdb.DuckDBPyConnection
                              ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -531,19 +520,21 @@ class Store:
 
     def large_write(self) -> None:
         """The open write updates rows scattered over large tables (a bank statement's
-        payments): from now until it ends it runs under at least
-        :data:`LARGE_WRITE_MEMORY_LIMIT`, and its COMMIT writes the log only, the checkpoint
-        waiting for the connection's close or a later large commit (see
-        :data:`DEFERRED_CHECKPOINT_THRESHOLD`)."""
+        payments): its COMMIT writes the log only, the checkpoint waiting for the
+        connection's close or a later large commit (see :data:`DEFERRED_CHECKPOINT_THRESHOLD`),
+        and from now until that close the connection runs under at least
+        :data:`LARGE_WRITE_MEMORY_LIMIT` (the next connection gets the book's limit).
+
+        Until the checkpoint, the committed updates' values stay in memory (about half of
+        what the write held): lowering the limit at once made DuckDB spill them to disk, and
+        read them back in the next operations."""
         if not self._in_transaction or self._large_write:
             return
         self._large_write = True
-        self._raised_memory = False
         least = large_write_memory_limit()
         if (least is not None and self._memory_limit is not None and self._conn is not None
                 and memory_bytes(least) > memory_bytes(self._memory_limit)):
             self._conn.execute(f"SET memory_limit = '{least}'")
-            self._raised_memory = True
 
     # -- ids ---------------------------------------------------------------------------
     def reserve(self, conn: duckdb.DuckDBPyConnection, name: str, n: int = 1) -> int:

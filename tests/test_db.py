@@ -515,8 +515,9 @@ def test_a_large_write_runs_with_more_memory_and_commits_without_a_checkpoint(
 ) -> None:
     """A write that updates rows scattered over large tables (the bank apply) keeps every
     touched vector's old and new values until it commits: under the book's 1.2 GB it spilled
-    them to disk and back (docs/performance.md). It runs under a larger limit, and the book's
-    limit and checkpoint threshold are back once it ends, committed or not."""
+    them to disk and back (docs/performance.md). It runs under a larger limit until its
+    connection is let go; the next connection has the book's limit and checkpoint threshold,
+    whether the write committed or not."""
     monkeypatch.delenv("CLIENTOPS_MEMORY_LIMIT", raising=False)
     monkeypatch.delenv("CLIENTOPS_LARGE_WRITE_MEMORY", raising=False)
     store = Store(db_path, idle_window=0)
