@@ -50,6 +50,8 @@ LINE_COLUMNS = ["format", "statement_id", "account", "booking_date", "value_date
 PREVIEW_COLUMNS = ["line", "booking_date", "amount", "counterparty", "code", "name",
                    "invoices", "confidence", "reason_code", "reason", "kind"]
 MONEY = pa.decimal128(18, 2)
+# A statement of more lines than this is written as a large write (Store.large_write).
+LARGE = 1000
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,10 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
     frame = pd.DataFrame(rows, columns=[*names[:-1], "amount", "invoice_id", "invoice"])
     line_ids = sorted({int(x) for x in chosen["line"]})
     with book.store.transaction() as conn:
-        if len(line_ids) > 1000:
+        if len(line_ids) > LARGE:
             cardrows.prefer_drop(conn)
-            book.store.defer_checkpoint()
+            # balances of invoices scattered over the whole documents table (db.py)
+            book.store.large_write()
         keys = pa.table({"id": pa.array(line_ids, pa.int64())})
         refs = pa.table({"reference": pa.array(list(frame["reference"]), pa.string())})
         with registered(conn, "_bank_ids", keys), registered(conn, "_bank_refs", refs):
@@ -472,6 +475,8 @@ class Bank:
                 raise ConflictError("changeset.undone", id=changeset_id)
             ids = [p[0] for p in conn.execute("SELECT payment_id FROM bank_payments WHERE"
                                               " changeset_id = ?", [changeset_id]).fetchall()]
+            if len(ids) > LARGE:
+                self.book.store.large_write()  # as the apply: balances of many clients
             undo_id = new_changeset(conn, self.book, source="undo", rows=len(ids),
                                     undo_of=changeset_id,
                                     description=f"undo of change set {changeset_id}")

@@ -69,8 +69,17 @@ CHECKPOINT_THRESHOLD = "256MB"
 # clients paid by one bank statement) has a small log (2.6 MB for 80,000 documents) but
 # DuckDB estimates it from every vector touched: past 256 MB the COMMIT checkpointed, ~8 s of
 # the apply (bench/bench_bank.py). Such a write commits under this threshold
-# (:meth:`Store.defer_checkpoint`), and the checkpoint waits as above.
+# (:meth:`Store.large_write`), and the checkpoint waits as above.
 DEFERRED_CHECKPOINT_THRESHOLD = "64GB"
+# Until it commits, an UPDATE keeps the old and new values of each column it sets for every
+# 2048-row vector it touches, however few of the vector's rows change: rows scattered over a
+# large table (the bank apply's open amounts and named credits, six columns over nearly every
+# vector of the 1M demo's documents) take ~1.7 GB of DuckDB's memory whatever their number.
+# Under the 1.2 GB limit that spilled to disk and back, doubling the write's time
+# (docs/performance.md). Such a write runs under at least this limit
+# (:meth:`Store.large_write`) until its connection is let go.
+# ``CLIENTOPS_LARGE_WRITE_MEMORY`` overrides it ("" or "default": keep the book's limit).
+LARGE_WRITE_MEMORY_LIMIT = "3GB"
 # A new book is written in the storage format of the DuckDB clientops pins (duckdb's default
 # stays readable by DuckDB 1.0): its indexes and texts take ~15 MB less a 100,000-client demo
 # book (docs/performance.md). A book created before keeps the format it was created in.
@@ -86,6 +95,28 @@ def memory_limit() -> str | None:
     if not _MEMORY_RE.match(value):
         raise ClientOpsError("db.memory_limit", value=repr(value))
     return value
+
+
+def large_write_memory_limit() -> str | None:
+    """The least ``memory_limit`` of a large write (:meth:`Store.large_write`; None: none)."""
+    value = os.environ.get("CLIENTOPS_LARGE_WRITE_MEMORY", LARGE_WRITE_MEMORY_LIMIT).strip()
+    if value.lower() in ("", "default"):
+        return None
+    if not _MEMORY_RE.match(value):
+        raise ClientOpsError("db.memory_limit", value=repr(value))
+    return value
+
+
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def memory_bytes(value: str) -> float:
+    """Bytes of a memory size as :func:`memory_limit` accepts it (``"1.2GB"``, ``"3 GiB"``)."""
+    match = _MEMORY_RE.match(value.strip())
+    if not match:
+        raise ClientOpsError("db.memory_limit", value=repr(value))
+    return float(value.strip()[:match.start(2)]) * _UNITS[match.group(2).upper()]
 
 
 try:
@@ -266,7 +297,8 @@ class Store:
         self._last_used = 0.0
         self._waiters = _Waiters(self.path)
         self._migrating = False
-        self._defer_checkpoint = False
+        self._large_write = False
+        self._memory_limit: str | None = None  # the limit this store's connections get
         self._partial = False  # migrated only up to an older schema (tests): no derived data
         self.connects = 0  # how many times the file was opened (benchmarks, tests)
         _STORES.add(self)
@@ -291,6 +323,7 @@ class Store:
                     # shares one database instance, which refuses a second, different config.
                     if limit is not None:
                         conn.execute(f"SET memory_limit = '{limit}'")
+                    self._memory_limit = limit
                     # DuckDB's own progress bar (a text bar, or a widget under Jupyter) for
                     # queries over 2 s would show up in the notebooks and the app.
                     conn.execute("SET enable_progress_bar = false")
@@ -452,6 +485,14 @@ class Store:
         conn.execute("BEGIN TRANSACTION")
         self._in_transaction = True
         try:
+            yield from self._commit_or_roll_back(conn)
+        finally:
+            self._in_transaction = False
+            self._large_write = False
+
+    def _commit_or_roll_back(self, conn: duckdb.DuckDBPyConnection
+                             ) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
             with derived.transaction(conn) as changes:
                 yield conn
                 # the derived data of what this change touched, before it commits (a
@@ -460,14 +501,13 @@ class Store:
                     derived.refresh(conn, changes, self.keeps, check=not self._migrating)
         except BaseException:
             self._in_transaction = False
-            self._defer_checkpoint = False
             try:
                 conn.execute("ROLLBACK")
             except duckdb.Error:
                 pass
             raise
         self._in_transaction = False
-        deferred, self._defer_checkpoint = self._defer_checkpoint, False
+        deferred = self._large_write
         try:
             if deferred:
                 conn.execute(f"SET checkpoint_threshold = '{DEFERRED_CHECKPOINT_THRESHOLD}'")
@@ -482,12 +522,23 @@ class Store:
             if deferred:
                 conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
 
-    def defer_checkpoint(self) -> None:
-        """The open write updates rows scattered over large tables: its COMMIT writes the log
-        only, and the checkpoint waits for the connection's close or a later large commit
-        (see :data:`DEFERRED_CHECKPOINT_THRESHOLD`)."""
-        if self._in_transaction:
-            self._defer_checkpoint = True
+    def large_write(self) -> None:
+        """The open write updates rows scattered over large tables (a bank statement's
+        payments): its COMMIT writes the log only, the checkpoint waiting for the
+        connection's close or a later large commit (see :data:`DEFERRED_CHECKPOINT_THRESHOLD`),
+        and from now until that close the connection runs under at least
+        :data:`LARGE_WRITE_MEMORY_LIMIT` (the next connection gets the book's limit).
+
+        Until the checkpoint, the committed updates' values stay in memory (about half of
+        what the write held): lowering the limit at once made DuckDB spill them to disk, and
+        read them back in the next operations."""
+        if not self._in_transaction or self._large_write:
+            return
+        self._large_write = True
+        least = large_write_memory_limit()
+        if (least is not None and self._memory_limit is not None and self._conn is not None
+                and memory_bytes(least) > memory_bytes(self._memory_limit)):
+            self._conn.execute(f"SET memory_limit = '{least}'")
 
     # -- ids ---------------------------------------------------------------------------
     def reserve(self, conn: duckdb.DuckDBPyConnection, name: str, n: int = 1) -> int:

@@ -52,6 +52,10 @@ class Changes:
       money_everything: the same, for every client.
       rebuilt: structures rebuilt whole since the last note (nothing left to refresh).
       prefer_drop: a bulk correction: a structure that can drop rather than rebuild does.
+      described: clients (among ``money_ids``) whose every money change in this transaction is
+        described exactly by ``money_notes`` (:func:`note_money`).
+      money_notes: ``(payments, balances)`` pairs noted by :func:`note_money`; they may hold
+        rows of clients that are not (or no longer) ``described``: read those of ``described``.
     """
 
     conn: Any
@@ -63,6 +67,8 @@ class Changes:
     money_everything: bool = False
     rebuilt: set[str] = field(default_factory=set)
     prefer_drop: bool = False
+    described: set[int] = field(default_factory=set)
+    money_notes: list[tuple[Any, Any]] = field(default_factory=list)
     read: dict[Any, Any] = field(default_factory=dict)  # what audit_rows read, by its question
     written: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # audit rows, by id
 
@@ -142,12 +148,34 @@ def touch(conn: duckdb.DuckDBPyConnection, ids: Iterable[int] | None = (),
     if ids is None:
         changes.everything = True
         changes.money_everything |= money
+        if money:
+            changes.described.clear()
         return
     ids = {int(i) for i in ids}
     changes.ids |= ids
     if money:
         changes.money_ids |= ids
+        changes.described -= ids  # changed by a write that did not say how
     changes.codes.update(c for c in codes if c is not None)
+
+
+def note_money(conn: duckdb.DuckDBPyConnection, ids: Iterable[int], payments: Any,
+               balances: Any) -> None:
+    """Note clients ``ids`` whose money changed (as :func:`touch` with ``money``), saying
+    exactly how: the new ``payments`` (Arrow: ``client_id, paid_on, amount``) and the kept
+    balances they changed (Arrow ``balances``: per document ``id, client_id, kind,
+    issue_date, due_date, excl, total`` and its ``open_before, settled_before, open_after,
+    settled_after``); nothing else of their documents and payments changed. A structure may
+    then adjust its kept data by the difference (:attr:`Changes.described`). A client
+    already noted with money in this transaction, or noted again later, is not described."""
+    changes = current(conn)
+    if changes is None:
+        return
+    ids = {int(i) for i in ids}
+    fresh = set() if changes.money_everything else ids - changes.money_ids
+    touch(conn, ids, money=True)
+    changes.described |= fresh
+    changes.money_notes.append((payments, balances))
 
 
 def touch_audit(conn: duckdb.DuckDBPyConnection, first: int, count: int) -> None:

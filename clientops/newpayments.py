@@ -53,6 +53,12 @@ from .imports import registered
 
 NEW = "_clientops_new_payments"
 MONEY = pa.decimal128(18, 2)
+# The invoices whose open amount or settlement date changed, before and after
+# (clientops.derived.note_money).
+BALANCES = pa.schema([
+    ("id", pa.int64()), ("client_id", pa.int64()), ("issue_date", pa.date32()),
+    ("due_date", pa.date32()), ("excl", MONEY), ("total", MONEY), ("open_before", MONEY),
+    ("settled_before", pa.date32()), ("open_after", MONEY), ("settled_after", pa.date32())])
 # Clients whose new payments do not come after their other credits are allocated again in
 # Python over their rows up to this many (a few rows each), set-based beyond.
 REALLOCATE_LIMIT = 5_000
@@ -72,8 +78,9 @@ cl AS (
 docs AS MATERIALIZED (
     -- what the rules read of the clients' documents: credit notes (their dates), negative
     -- totals, invoices still open or without a kept open amount, the invoices named
-    SELECT d.id, d.client_id, d.kind, d.issue_date, d.total_incl_tax AS t,
-           d.open_amount AS o, d.pool_rank, d.named_total, d.named_last, d.pool_only
+    SELECT d.id, d.client_id, d.kind, d.issue_date, d.due_date, d.total_excl_tax AS excl,
+           d.total_incl_tax AS t, d.open_amount AS o, d.settled_on, d.pool_rank,
+           d.named_count, d.named_total, d.named_first, d.named_last, d.pool_only
     FROM documents d JOIN cl ON cl.client_id = d.client_id
     WHERE d.kind = 'credit_note'
        OR (d.kind = 'invoice' AND (d.total_incl_tax < 0 OR d.open_amount > 0
@@ -180,23 +187,39 @@ slow AS (
 """
 
 # one row per document whose open amount changes (kind 0), per client (kind 1: its new
-# unallocated credit, or ``slow``: recompute it)
+# unallocated credit, or ``slow``: recompute it), per invoice named by a new payment of its
+# client (kind 2: its named-credit columns, the credits appended: only their count, total and
+# dates change, and pool_rank not at all since no document changed). A kind 0 row also has
+# what the document was (for the structures adjusted by the difference, derived.note_money).
 _CHANGES = _FACTS + """
 SELECT 0 AS kind, r.id, r.client_id, CAST(r.o2 AS DECIMAL(18,2)) AS amount,
        CASE WHEN r.o2 > 0 THEN NULL WHEN r.r - r.delta = 0 THEN s1.d1 ELSE bp.d END
-           AS settled_on, FALSE AS slow, FALSE AS bad
+           AS settled_on, FALSE AS slow, FALSE AS bad, NULL::INTEGER AS named_count,
+       NULL::DATE AS named_first, NULL::DATE AS named_last, x.issue_date, x.due_date,
+       x.excl, x.t AS total, x.o AS open_before, x.settled_on AS settled_before
 FROM res r LEFT JOIN settled1 s1 ON s1.id = r.id LEFT JOIN by_pool bp ON bp.id = r.id
+JOIN docs x ON x.id = r.id
 WHERE r.o2 <> r.o AND r.client_id NOT IN (SELECT client_id FROM slow)
 UNION ALL
 SELECT 1, NULL, p.client_id,
        CAST(coalesce(k.unallocated_credit, 0) + p.new_total - coalesce(x.closed, 0)
             AS DECIMAL(18,2)),
        NULL, p.client_id IN (SELECT client_id FROM slow),
-       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad)
+       p.client_id IN (SELECT client_id FROM doc_facts WHERE bad), NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL
 FROM pool_in p
 LEFT JOIN (SELECT client_id, sum(o - o2) AS closed FROM res GROUP BY client_id) x
     ON x.client_id = p.client_id
 LEFT JOIN client_credit k ON k.client_id = p.client_id
+UNION ALL
+SELECT 2, x.id, x.client_id, CAST(coalesce(x.named_total, 0) + g.s AS DECIMAL(18,2)), NULL,
+       FALSE, FALSE, CAST(coalesce(x.named_count, 0) + g.n AS INTEGER),
+       least(coalesce(x.named_first, g.f), g.f), greatest(coalesce(x.named_last, g.l), g.l),
+       NULL, NULL, NULL, NULL, NULL, NULL
+FROM docs x
+JOIN (SELECT target, client_id, count(*) AS n, sum(c) AS s, min(d) AS f, max(d) AS l
+      FROM n WHERE target IS NOT NULL GROUP BY target, client_id) g
+  ON x.id = g.target AND x.client_id = g.client_id AND x.kind = 'invoice'
 """
 
 
@@ -228,14 +251,19 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     """
     if new.num_rows == 0:
         return Allocated(0, 0)
-    clients = sorted(set(new.column("client_id").to_pylist()))
-    derived.touch(conn, clients, money=True)
     with registered(conn, NEW, new):
         changes = conn.execute(_CHANGES).to_arrow_table()
-        named = conn.execute(_NAMED).to_arrow_table()
-        conn.execute(f"UPDATE payments SET pool_only = x.pool_only FROM {NEW_POOL_ONLY} x"
-                     " WHERE payments.id = x.id")
-    kind = changes.column("kind")
+        kind = changes.column("kind")
+        named = changes.filter(pc.equal(kind, 2)).select(
+            ["id", "client_id", "amount", "named_count", "named_first", "named_last"]
+        ).rename_columns(["id", "client_id", "named_total", "named_count", "named_first",
+                          "named_last"])
+        with registered(conn, "_clientops_new_named", named):
+            # each new payment's pool_only: it names no invoice of its client
+            conn.execute(f"UPDATE payments SET pool_only = x.pool_only FROM ("
+                         f"SELECT n.id, g.id IS NULL AS pool_only FROM {NEW} n"
+                         " LEFT JOIN _clientops_new_named g ON g.id = n.invoice_id"
+                         " AND g.client_id = n.client_id) x WHERE payments.id = x.id")
     per_client = changes.filter(pc.equal(kind, 1))
     slow = per_client.filter(per_client.column("slow")).column("client_id").to_pylist()
     bad = set(per_client.filter(per_client.column("bad")).column("client_id").to_pylist())
@@ -243,13 +271,22 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
     if len(rules) > REALLOCATE_LIMIT:
         bad.update(rules)
         rules = []
-    opened, credit = _reallocate(conn, rules)
+    reopened, credit = _reallocate(conn, rules)
     fast = per_client.filter(pc.invert(per_client.column("slow"))).select(
         ["client_id", "amount"])
-    opened = pa.concat_tables([
-        changes.filter(pc.equal(kind, 0)).select(["id", "amount", "settled_on"]), opened])
-    keys = pa.table({"client_id": pa.array(
-        fast.column("client_id").to_pylist() + rules, pa.int64())})
+    moved = changes.filter(pc.equal(kind, 0))
+    balances = pa.concat_tables([pa.table(
+        [moved.column(c) for c in ("id", "client_id", "issue_date", "due_date", "excl", "total",
+                                   "open_before", "settled_before", "amount", "settled_on")],
+        schema=BALANCES), reopened])
+    opened = balances.select(["id", "open_after", "settled_after"]).rename_columns(
+        ["id", "amount", "settled_on"])
+    described = fast.column("client_id").to_pylist() + rules
+    keys = pa.table({"client_id": pa.array(described, pa.int64())})
+    # the clients allocated here, with how their money changed; those recomputed in full
+    # below are noted by the recompute (not described)
+    derived.note_money(conn, described, new.select(["client_id", "paid_on", "amount"]),
+                       balances)
     with registered(conn, "_clientops_new_open", opened), \
             registered(conn, "_clientops_new_named", named), \
             registered(conn, "_clientops_new_keys", keys), \
@@ -264,25 +301,6 @@ def allocate_new_payments(conn: duckdb.DuckDBPyConnection, new: pa.Table) -> All
         changed += recompute_open_balances(conn, sorted(bad))
     return Allocated(changed, len(slow))
 
-
-# The named-credit columns of the invoices the new payments name: appending credits changes
-# only their count, total and dates (pool_rank: no document changed).
-_NAMED = f"""
-SELECT d.id, CAST(coalesce(d.named_count, 0) + g.n AS INTEGER) AS named_count,
-       CAST(coalesce(d.named_total, 0) + g.s AS DECIMAL(18,2)) AS named_total,
-       least(coalesce(d.named_first, g.f), g.f) AS named_first,
-       greatest(coalesce(d.named_last, g.l), g.l) AS named_last
-FROM documents d
-JOIN (SELECT invoice_id, client_id, count(*) AS n, sum(amount) AS s, min(paid_on) AS f,
-             max(paid_on) AS l
-      FROM {NEW} WHERE invoice_id IS NOT NULL GROUP BY invoice_id, client_id) g
-  ON d.id = g.invoice_id AND d.client_id = g.client_id AND d.kind = 'invoice'
-"""
-
-# each new payment's pool_only: it names no invoice of its client
-NEW_POOL_ONLY = f"""(SELECT n.id, d.id IS NULL AS pool_only FROM {NEW} n
-    LEFT JOIN documents d ON d.id = n.invoice_id AND d.client_id = n.client_id
-                         AND d.kind = 'invoice')"""
 
 # one UPDATE of documents for the open amounts and the named credits together
 _UPDATE = """
@@ -307,14 +325,14 @@ def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int]
                 ) -> tuple[pa.Table, pa.Table]:
     """The allocation of a few clients redone by :func:`clientops.allocation.allocate` over
     their rows (no negative totals: there both rule sets agree, tests/test_allocation.py):
-    ``(documents: id, amount, settled_on — those that change; credit: client_id, amount)``.
+    ``(the invoices that change, as BALANCES; credit: client_id, amount)``.
     Two reads of the tables, where the set-based recompute reads them a dozen times."""
     keys = pa.table({"client_id": pa.array(clients, pa.int64())})
     with registered(conn, "_clientops_realloc", keys):
         documents = conn.execute(
             "SELECT d.client_id, d.kind, d.id, d.number, d.issue_date, d.due_date,"
-            " d.total_incl_tax, d.cancels_id, d.open_amount, d.settled_on FROM documents d"
-            " JOIN _clientops_realloc k ON k.client_id = d.client_id"
+            " d.total_incl_tax, d.cancels_id, d.open_amount, d.settled_on, d.total_excl_tax"
+            " FROM documents d JOIN _clientops_realloc k ON k.client_id = d.client_id"
             " WHERE d.kind IN ('invoice', 'credit_note')").fetchall() if clients else []
         paid = conn.execute(
             "SELECT p.client_id, p.id, p.paid_on, p.amount, p.invoice_id FROM payments p"
@@ -322,26 +340,26 @@ def _reallocate(conn: duckdb.DuckDBPyConnection, clients: list[int]
         ) if clients else []
     invoices: dict[int, list[Invoice]] = {c: [] for c in clients}
     credits: dict[int, list[Credit]] = {c: [] for c in clients}
-    kept: dict[int, tuple[Any, Any]] = {}
-    for client, kind, doc, number, issued, due, total, cancels, open_amount, settled in documents:
+    kept: dict[int, tuple[Any, ...]] = {}
+    for (client, kind, doc, number, issued, due, total, cancels, open_amount, settled,
+         excl) in documents:
         if kind == "invoice":
             invoices[client].append(Invoice(doc, number, issued, due, total))
-            kept[doc] = (open_amount, settled)
+            kept[doc] = (open_amount, settled, client, issued, due, excl, total)
         else:
             credits[client].append(Credit(doc, 1, issued, total, cancels))
     for client, pay, day, amount, target in paid:
         credits[client].append(Credit(pay, 0, day, amount, target))
-    ids, amounts, dates, left = [], [], [], []
+    changed, left = [], []
     for client in clients:
         done = allocate(invoices[client], credits[client])
         for doc, amount in done.open_amount.items():
-            if kept[doc] != (amount, done.settled_on[doc]):
-                ids.append(doc)
-                amounts.append(amount)
-                dates.append(done.settled_on[doc])
+            before = kept[doc]
+            if before[:2] != (amount, done.settled_on[doc]):
+                changed.append((doc, *before[2:], *before[:2], amount, done.settled_on[doc]))
         if done.unallocated > 0:
             left.append((client, done.unallocated))
-    return (pa.table({"id": pa.array(ids, pa.int64()), "amount": pa.array(amounts, MONEY),
-                      "settled_on": pa.array(dates, pa.date32())}),
+    return (pa.table([pa.array([r[k] for r in changed], BALANCES.field(k).type)
+                      for k in range(len(BALANCES))], schema=BALANCES),
             pa.table({"client_id": pa.array([c for c, _ in left], pa.int64()),
                       "amount": pa.array([a for _, a in left], MONEY)}))

@@ -147,13 +147,33 @@ SELECT coalesce(a.client_id, cr.client_id) AS client_id,
 FROM agg a FULL JOIN credit cr ON cr.client_id = a.client_id"""
 
 
-def payments_sql(scope: str = "TRUE") -> str:
+def payments_sql(scope: str = "TRUE", table: str = "payments") -> str:
     """Payments received in the fiscal year up to ``$as_of``, per client: ``client_id,
-    payments_received`` (BIGINT cents). Parameters ``$as_of``, ``$fy_start``, ``$fy_end``."""
+    payments_received`` (BIGINT cents). Parameters ``$as_of``, ``$fy_start``, ``$fy_end``.
+    ``table``: where the payments are (``client_id, paid_on, amount``)."""
     return f"""
-SELECT client_id, CAST(sum({sql_cents("amount")}) AS BIGINT) AS payments_received FROM payments
+SELECT client_id, CAST(sum({sql_cents("amount")}) AS BIGINT) AS payments_received FROM {table}
 WHERE paid_on >= $fy_start AND paid_on <= $fy_end AND paid_on <= $as_of AND {scope}
 GROUP BY client_id"""
+
+
+def sums_change_sql(before: str, after: str) -> str:
+    """How the per-client sums of :func:`portfolio_sql` (the fast path, as of ``$as_of``) but
+    ``unallocated_credit`` change when the invoices ``before`` become ``after`` (two queries
+    of the same invoices, each ``client_id, issue_date, due_date, excl, total, o,
+    settled_on``: their totals, open amounts and settlement dates then and now):
+    ``client_id`` and each sum's change in whole cents (DOUBLE). The same parameters as
+    :func:`portfolio_sql`; the invoices are issued by ``$as_of``."""
+    def sums(rows: str) -> str:
+        rows = f"SELECT *, 'invoice' AS kind FROM ({rows})"
+        return f"""SELECT client_id, {_AGGREGATES}
+    FROM (SELECT {_BUCKET_VALUES} FROM (SELECT {_ROW_VALUES} FROM (SELECT {_CENTS} FROM ({rows}))))
+    GROUP BY client_id"""
+    change = ", ".join(f"coalesce(a.{name}, 0) - coalesce(b.{name}, 0) AS {name}"
+                       for name in SUMS[:-1])
+    return f"""
+SELECT coalesce(a.client_id, b.client_id) AS client_id, {change}
+FROM ({sums(after)}) a FULL JOIN ({sums(before)}) b ON b.client_id = a.client_id"""
 
 
 def money_column(cents: np.ndarray, exact: bool) -> pa.Array:
@@ -230,4 +250,4 @@ def sums_params(day: date, fy: FiscalYear) -> dict[str, date]:
 
 
 __all__ = ["PORTFOLIO_COLUMNS", "SUMS", "sql_cents", "clients_in_id_order", "money_column",
-           "payments_sql", "portfolio_sql", "portfolio_table", "sums_params"]
+           "payments_sql", "portfolio_sql", "portfolio_table", "sums_change_sql", "sums_params"]

@@ -9,16 +9,19 @@ first portfolio has kept them — only reads them (:meth:`clientops.indicators.I
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import derived
 from .allocation import client_scope, latest_activity, maintained_is_current
 from .imports import registered
 from .periods import FiscalYear
-from .portfolio import payments_sql, portfolio_sql, sums_params
+from .portfolio import SUMS, payments_sql, portfolio_sql, sql_cents, sums_change_sql, sums_params
 
 _STATE = "SELECT as_of, fy_start, fy_end FROM portfolio_sums_state"
 # The kept sums: documents (portfolio_sql) and payments received (payments_sql), per client.
@@ -77,23 +80,99 @@ def refresh_portfolio_sums(conn: Any, scope: str, scoped: dict[str, Any]) -> Non
     maintained balances are not the allocation as of D, so the kept sums are dropped instead
     (the next portfolio of the day computes and keeps them again).
     """
-    kept = conn.execute(_STATE).fetchall()
-    if not kept:
-        return
-    day, fy_start, fy_end = kept[0]
+    params = _still_kept(conn, scope, scoped)
+    if params is not None:
+        _recompute(conn, scope, scoped, params)
+
+
+def _still_kept(conn: Any, scope: str, scoped: dict[str, Any]) -> dict[str, Any] | None:
+    """The parameters of the kept sums, unless none are kept or the clients in ``scope`` have
+    something dated after their date (then they are dropped)."""
+    params = _kept_params(conn)
+    if params is None:
+        return None
     latest = latest_activity(conn, scope, scoped)
-    if latest is not None and latest > day:
+    if latest is not None and latest > params["as_of"]:
         # Only the state row: the stale sums are never read without it, and the next keeping
         # replaces them (deleting every row here would collide with other users' writes on a
         # PostgreSQL book).
         conn.execute("DELETE FROM portfolio_sums_state")
-        return
-    params = {**sums_params(day, FiscalYear(0, fy_start, fy_end)), **scoped}
+        return None
+    return params
+
+
+def _recompute(conn: Any, scope: str, scoped: dict[str, Any], params: dict[str, Any]) -> None:
+    """The kept sums of the clients in ``scope`` again from their maintained balances."""
+    params = {**params, **scoped}
     for table, sql in zip(_KEPT, (portfolio_sql(True, scope), payments_sql(scope)),
                           strict=True):
         conn.execute(f"DELETE FROM {table} WHERE {scope}", scoped)
         conn.execute(f"INSERT INTO {table} {sql}",
                      params if table == "portfolio_sums" else _payment_params(params))
+
+
+# The described clients' kept sums, adjusted by what their new payments changed (registered:
+# _ADJUST, the clients; _clientops_sums_paid, the payments; _clientops_sums_balances, the
+# invoices before and after); the credit is read again (client_credit, a small table).
+_ADJUST = "_clientops_sums_adjust"
+_ROWS = ("SELECT client_id, issue_date, due_date, excl, total, open_{0} AS o,"
+         " settled_{0} AS settled_on FROM _clientops_sums_balances")
+
+
+def _adjusted_sums_sql() -> str:
+    change = sums_change_sql(_ROWS.format("before"), _ROWS.format("after"))
+    money = [f"coalesce(k.{name}, 0) + coalesce(d.{name}, 0)" for name in SUMS[:-1]]
+    money.append(sql_cents("coalesce(cc.unallocated_credit, 0)"))
+    return f"""
+SELECT a.client_id, {", ".join(f"CAST({expr} AS BIGINT) AS {name}"
+                               for expr, name in zip(money, SUMS, strict=True))}
+FROM {_ADJUST} a
+LEFT JOIN portfolio_sums k ON k.client_id = a.client_id
+LEFT JOIN ({change}) d ON d.client_id = a.client_id
+LEFT JOIN client_credit cc ON cc.client_id = a.client_id"""
+
+
+_ADJUSTED_PAYMENTS = f"""
+SELECT a.client_id, CAST(coalesce(k.payments_received, 0) + coalesce(n.payments_received, 0)
+                         AS BIGINT) AS payments_received
+FROM {_ADJUST} a
+LEFT JOIN portfolio_payments k ON k.client_id = a.client_id
+JOIN ({payments_sql(table="_clientops_sums_paid")}) n ON n.client_id = a.client_id"""
+
+
+def _adjust(conn: Any, params: dict[str, Any], changes: derived.Changes) -> None:
+    """The kept sums of the described clients adjusted by the difference their new payments
+    made (:func:`clientops.derived.note_money`), instead of computed again from their rows."""
+    clients = pa.table({"client_id": pa.array(sorted(changes.described), pa.int64())})
+    paid = pa.concat_tables([p for p, _ in changes.money_notes])
+    balances = pa.concat_tables([b for _, b in changes.money_notes])
+    described = pc.is_in(balances.column("client_id"), value_set=clients.column("client_id"))
+    with registered(conn, _ADJUST, clients), \
+            registered(conn, "_clientops_sums_paid", paid.filter(pc.is_in(
+                paid.column("client_id"), value_set=clients.column("client_id")))), \
+            registered(conn, "_clientops_sums_balances", balances.filter(described)):
+        sql = _adjusted_sums_sql()
+        sums = conn.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}
+                            ).to_arrow_table()
+        received = conn.execute(_ADJUSTED_PAYMENTS, _payment_params(params)).to_arrow_table()
+    for table, rows in zip(_KEPT, (sums, received), strict=True):
+        with registered(conn, "_clientops_sums_fresh", rows):
+            conn.execute(f"DELETE FROM {table} WHERE client_id IN"
+                         " (SELECT client_id FROM _clientops_sums_fresh)")
+            conn.execute(f"INSERT INTO {table} ({', '.join(rows.column_names)})"
+                         " SELECT * FROM _clientops_sums_fresh")
+
+
+@contextmanager
+def _scope(conn: Any, ids: set[int]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A condition on ``client_id`` for ``ids`` and its parameters. Many clients (a bank
+    statement's) are joined from a table rather than unnested from a list parameter in each
+    statement: a third less CPU for 66,000 clients of the 1M demo (docs/performance.md)."""
+    if len(ids) <= SCOPE_LIST_LIMIT:
+        yield client_scope(sorted(ids))
+        return
+    with registered(conn, _SCOPE, pa.table({"client_id": pa.array(sorted(ids), pa.int64())})):
+        yield f"client_id IN (SELECT client_id FROM {_SCOPE})", {}
 
 
 def _kept_params(conn: Any) -> dict[str, date] | None:
@@ -117,15 +196,19 @@ class PortfolioSums:
     def refresh(self, conn: Any, changes: derived.Changes) -> None:
         if changes.money_everything:
             refresh_portfolio_sums(conn, "TRUE", {})
-        elif len(changes.money_ids) > SCOPE_LIST_LIMIT:
-            # many clients (a bank statement's): joined from a table rather than unnested
-            # from a list parameter in each of the refresh's statements, a third less CPU for
-            # 66,000 clients of the 1M demo (docs/performance.md)
-            ids = pa.table({"client_id": pa.array(sorted(changes.money_ids), pa.int64())})
-            with registered(conn, _SCOPE, ids):
-                refresh_portfolio_sums(conn, f"client_id IN (SELECT client_id FROM {_SCOPE})", {})
-        elif changes.money_ids:
-            refresh_portfolio_sums(conn, *client_scope(sorted(changes.money_ids)))
+            return
+        if not changes.money_ids:
+            return
+        with _scope(conn, changes.money_ids) as (scope, scoped):
+            params = _still_kept(conn, scope, scoped)
+        if params is None:
+            return
+        rest = changes.money_ids - changes.described
+        if rest:
+            with _scope(conn, rest) as (scope, scoped):
+                _recompute(conn, scope, scoped, params)
+        if changes.described:
+            _adjust(conn, params, changes)
 
     def rebuild(self, conn: Any) -> int:
         """The sums for the date they are kept for, from scratch (none kept: nothing)."""

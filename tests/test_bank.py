@@ -283,6 +283,44 @@ def test_apply_records_the_payments_and_undo_takes_them_back(world: World) -> No
         book.bank.undo(changeset_id)
 
 
+def test_the_kept_portfolio_sums_follow_the_payments_applied(world: World) -> None:
+    """The kept portfolio sums of the clients paid are adjusted by what the payments changed
+    (clientops.derived.note_money), not computed again: they still match a rebuild (every
+    write is checked against one, CLIENTOPS_CHECK_DERIVED), and after the undo too."""
+    book = world.book
+    before = book.indicators.portfolio().set_index("code")  # keeps today's sums
+    report = book.bank.import_statement(DATA / "camt053_001_02.xml")
+    changeset_id = book.bank.propose(report.line_ids).apply()
+    assert changeset_id is not None
+    with book.store.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM portfolio_sums_state").fetchone() == (1,)
+    assert book.check_derived() == []
+    after = book.indicators.portfolio().set_index("code")
+    dupont = world.codes["dupont"]
+    assert (before.loc[dupont, "outstanding"], after.loc[dupont, "outstanding"]) == (
+        D("1200.00"), 0)
+    assert after.loc[dupont, "payments_received"] - before.loc[dupont, "payments_received"] == (
+        D("1200.00"))
+    book.bank.undo(changeset_id)
+    assert book.check_derived() == []
+
+
+def test_a_large_statement_is_applied_and_undone_as_a_large_write(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LARGE lines the apply and the undo run as large writes (more memory, the
+    checkpoint deferred: clientops.db.Store.large_write): the same payments and balances."""
+    monkeypatch.setattr(clientops.bank, "LARGE", 0)
+    book = world.book
+    report = book.bank.import_statement(DATA / "camt053_001_02.xml")
+    changeset_id = book.bank.propose(report.line_ids).apply(min_confidence=0.95)
+    assert changeset_id is not None
+    assert open_amount(book, "F-2026-0001") == 0
+    assert open_amount(book, "F-2026-0003") == D("250.00")
+    book.bank.undo(changeset_id)
+    assert open_amount(book, "F-2026-0001") == D("1200.00")
+    assert book.check_derived() == []
+
+
 def test_viewing_the_proposals_writes_nothing(world: World) -> None:
     book = world.book
     book.bank.import_statement(DATA / "camt053_001_02.xml")

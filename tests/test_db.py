@@ -510,6 +510,52 @@ def test_write_connections_leave_checkpoints_to_closing_time(db_path: Path) -> N
     store.close()
 
 
+def test_a_large_write_runs_with_more_memory_and_commits_without_a_checkpoint(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that updates rows scattered over large tables (the bank apply) keeps every
+    touched vector's old and new values until it commits: under the book's 1.2 GB it spilled
+    them to disk and back (docs/performance.md). It runs under a larger limit until its
+    connection is let go; the next connection has the book's limit and checkpoint threshold,
+    whether the write committed or not."""
+    monkeypatch.delenv("CLIENTOPS_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("CLIENTOPS_LARGE_WRITE_MEMORY", raising=False)
+    store = Store(db_path, idle_window=0)
+    store.migrate()
+
+    def setting(conn: duckdb.DuckDBPyConnection, name: str) -> str:
+        row = conn.execute(f"SELECT current_setting('{name}')").fetchone()
+        assert row is not None
+        return str(row[0])
+
+    with store.transaction() as conn:
+        store.large_write()
+        assert setting(conn, "memory_limit") == "2.7 GiB"  # 3GB
+    with store.connection() as conn:
+        assert setting(conn, "memory_limit") == "1.1 GiB"
+        assert setting(conn, "checkpoint_threshold") == "244.1 MiB"
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        store.large_write()
+        raise RuntimeError("rolled back")
+    with store.connection() as conn:
+        assert setting(conn, "memory_limit") == "1.1 GiB"
+    # a book given more than that keeps its own limit
+    monkeypatch.setenv("CLIENTOPS_LARGE_WRITE_MEMORY", "500MB")
+    with store.transaction() as conn:
+        store.large_write()
+        assert setting(conn, "memory_limit") == "1.1 GiB"
+    store.close()
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("1.2GB", 1.2e9),  # the default limit: decimal units, as DuckDB reads them
+    ("3 GiB", 3 * 2**30),  # binary units
+    ("500mb", 5e8),  # any case
+])
+def test_memory_sizes_are_read_as_duckdb_reads_them(text: str, size: float) -> None:
+    assert db.memory_bytes(text) == size
+
+
 def test_a_new_book_is_written_in_the_pinned_duckdb_storage_format(tmp_path: Path) -> None:
     # DuckDB's default format is the one DuckDB 1.0 reads: larger indexes and texts
     book = clientops.open(tmp_path / "new.duckdb", actor="t")

@@ -4,7 +4,7 @@ recompute gives, on random books and random new payments — fast path or not.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 from typing import Any
 
@@ -15,8 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_rows import BASE, insert_documents, insert_payments
 
-from clientops import newpayments
+from clientops import derived, newpayments, portfolio_sums
 from clientops.allocation import recompute_open_balances
+from clientops.periods import FiscalYear
+from clientops.portfolio import sums_params
+from clientops.portfolio_sums import write_portfolio_sums
 from clientops.schema import MIGRATIONS
 
 CLIENTS = (1, 2, 3, 4)
@@ -106,6 +109,37 @@ def test_new_payments_allocate_as_the_full_recompute(conn: duckdb.DuckDBPyConnec
     incremental = kept(conn)
     assert recompute_open_balances(conn) == 0  # the full recompute changes nothing
     assert kept(conn) == incremental
+
+
+# the kept portfolio sums' date: after every payment (day 60 at most), before some due dates
+SUMS_DAY = BASE + timedelta(65)
+ADJUSTED: list[int] = []  # clients whose sums were adjusted, over all examples
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=books())
+def test_the_kept_portfolio_sums_follow_the_new_payments(conn: duckdb.DuckDBPyConnection,
+                                                         data: tuple) -> None:
+    """The portfolio sums of the clients the new payments describe (derived.note_money) are
+    adjusted by the difference; they match the sums computed again from the tables."""
+    invoices, notes, old, new = data
+    load(conn, invoices, notes, old)
+    params = sums_params(SUMS_DAY, FiscalYear(SUMS_DAY.year, date(SUMS_DAY.year, 1, 1),
+                                               date(SUMS_DAY.year, 12, 31)))
+    write_portfolio_sums(conn, params)
+    sums = portfolio_sums.PortfolioSums()
+    with derived.transaction(conn) as changes:
+        insert_payments(conn, new)
+        newpayments.allocate_new_payments(conn, new_table(new))
+        ADJUSTED.append(len(changes.described))
+        sums.refresh(conn, changes)
+    assert sums.check(conn) == []
+
+
+def test_the_sums_were_adjusted_in_most_examples() -> None:
+    # (runs after the property above): clients adjusted, not recomputed, in most examples
+    assert len(ADJUSTED) == 60 and sum(1 for n in ADJUSTED if n > 0) >= 30, ADJUSTED
 
 
 def test_the_fast_path_was_taken_in_most_examples() -> None:
