@@ -144,13 +144,16 @@ def _both_words(conn: duckdb.DuckDBPyConnection, now: list[Any], then: list[Any]
 
     Plain ASCII is split here, as :func:`split_sql` splits it (lower case, split at anything
     that is not ``a-z`` or ``0-9``: for ASCII text these are its letters and digits, and no
-    accent is there to strip); any other text is split by :func:`split_sql` itself, both
-    values in one statement (its Unicode classes cost DuckDB ~3 ms to compile per statement).
+    accent is there to strip), and so is text whose other characters are French accented
+    letters and punctuation (:data:`_FRENCH`, what ``strip_accents(lower(…))`` and the split
+    make of them); any other text is split by :func:`split_sql` itself, both values in one
+    statement (its Unicode classes cost DuckDB ~3 ms to compile per statement).
     """
     texts = [" ".join(str(v) for v in values if v is not None) for values in (now, then)]
-    if all(text.isascii() for text in texts):
-        return (set(_ASCII_SPLIT.split(texts[0].lower())) - {""},
-                set(_ASCII_SPLIT.split(texts[1].lower())) - {""})
+    plain = [text.lower().translate(_FRENCH) for text in texts]
+    if all(text.isascii() for text in plain):
+        return (set(_ASCII_SPLIT.split(plain[0])) - {""},
+                set(_ASCII_SPLIT.split(plain[1])) - {""})
     row = conn.execute(f"SELECT list_transform([?, ?], t -> {split_sql('t')})", texts).fetchone()
     assert row is not None  # a SELECT without FROM has one row
     return set(row[0][0] or []), set(row[0][1] or [])
@@ -158,6 +161,12 @@ def _both_words(conn: duckdb.DuckDBPyConnection, now: list[Any], then: list[Any]
 
 # What separates words in plain ASCII text once in lower case (split_sql's rule for ASCII).
 _ASCII_SPLIT = re.compile("[^a-z0-9]+")
+# The accented letters of French text in lower case, as strip_accents leaves them, and its
+# punctuation beyond ASCII (not letters nor digits: separators for split_sql); any other
+# character sends the text to split_sql (tests/test_searchwords.py holds the two to agree).
+_FRENCH = str.maketrans({
+    **dict(zip("àâäáãåçèéêëìíîïñòóôöõùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy", strict=True)),
+    **dict.fromkeys("’‘“”«»–—…\u00a0\u202f", " ")})
 
 # Whether clients were inserted (by SQL, without a note) after the newest one with kept words.
 UNNOTED_SQL = ("(SELECT count(*) > 0 FROM clients WHERE id >"
