@@ -87,24 +87,25 @@ STORAGE_VERSION = "v1.5.0"
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
 
 
-def memory_limit() -> str | None:
-    """The DuckDB ``memory_limit`` every connection of this process gets (None: DuckDB's)."""
-    value = os.environ.get("CLIENTOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+def _memory_setting(variable: str, default: str) -> str | None:
+    """A memory size from the environment ``variable`` (else ``default``); None: "" or
+    "default" (DuckDB's own). Refused when it is not a size DuckDB reads."""
+    value = os.environ.get(variable, default).strip()
     if value.lower() in ("", "default"):
         return None
     if not _MEMORY_RE.match(value):
         raise ClientOpsError("db.memory_limit", value=repr(value))
     return value
+
+
+def memory_limit() -> str | None:
+    """The DuckDB ``memory_limit`` every connection of this process gets (None: DuckDB's)."""
+    return _memory_setting("CLIENTOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
 def large_write_memory_limit() -> str | None:
     """The least ``memory_limit`` of a large write (:meth:`Store.large_write`; None: none)."""
-    value = os.environ.get("CLIENTOPS_LARGE_WRITE_MEMORY", LARGE_WRITE_MEMORY_LIMIT).strip()
-    if value.lower() in ("", "default"):
-        return None
-    if not _MEMORY_RE.match(value):
-        raise ClientOpsError("db.memory_limit", value=repr(value))
-    return value
+    return _memory_setting("CLIENTOPS_LARGE_WRITE_MEMORY", LARGE_WRITE_MEMORY_LIMIT)
 
 
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
