@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import audit, bankfiles, bankmatch, bounds, cardrows, mandates, payments
+from . import audit, bankfiles, bankmatch, bounds, cardrows, i18n, mandates, payments
 from .changeset import new_changeset
 from .errors import Coded, ConflictError, NotFound, ValidationError
 from .frames import fetch_df
@@ -87,7 +87,9 @@ class BankChangeSet:
       items: one row per line: ``line, booking_date, amount, counterparty, code, name,
         invoices, confidence, reason_code, reason, kind`` (``payment``, ``return`` or
         ``refused``; ``reason`` in the package's language) and the internal ``client_id,
-        parts, method, reference, paid_on, why`` (``why``: the reason as a coded text).
+        parts, method, reference, paid_on, why, note`` (``why``: the reason as a coded text;
+        ``note``: in English, as the line keeps it once matched — written with the preview,
+        so that the apply only stores it).
     """
 
     def __init__(self, book: Book, items: pd.DataFrame) -> None:
@@ -186,7 +188,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                            "client_id": pa.array(list(chosen["client_id"].astype("int64")),
                                                  pa.int64()),
                            # the line's note, in English (stored: read in any language)
-                           "note": pa.array([str(x) for x in chosen["why"]], pa.string())})
+                           "note": pa.array(chosen["note"].tolist(), pa.string())})
         with registered(conn, "_bank_links", links), registered(conn, "_bank_status", status):
             conn.execute("INSERT INTO bank_payments SELECT line_id, payment_id, ? FROM _bank_links",
                          [changeset_id])
@@ -385,8 +387,9 @@ class Bank:
         today = date.today()
         names_of = ("line", "booking_date", "amount", "counterparty", "code", "name", "invoices",
                     "confidence", "reason_code", "reason", "kind", "client_id", "parts",
-                    "method", "reference", "paid_on", "why")
+                    "method", "reference", "paid_on", "why", "note")
         rows: list[tuple[Any, ...]] = []  # one tuple a line, made columns once at the end
+        english = i18n.get_language() == "en"  # the note is the reason as shown
         columns = ("id", "status", "client_id", "booking_date", "value_date", "amount",
                    "counterparty_name", "bank_reference", "line_key", "mandate_id")
         for (line_id, status, line_client, booked, valued, amount, counterparty, bank_ref,
@@ -403,15 +406,16 @@ class Bank:
                                       or paid_on < bounds.EARLIEST):
                 kind, reason = "refused", Coded("bank.booking_date")
             code, name = names.get(p.client_id, (None, None)) if p.client_id else (None, None)
+            shown = reason.message()
             reference = (bank_ref if isinstance(bank_ref, str)
                          else f"BANK {str(line_key)[:24]}")
             rows.append((
                 line_id, booked, amount, counterparty, code, name,
                 ", ".join([n for _, n, _ in p.parts if n]) or None,
                 round(p.confidence, 2) if kind == "payment" else None,
-                reason.code, reason.message(), kind, p.client_id, p.parts,
+                reason.code, shown, kind, p.client_id, p.parts,
                 "sepa_debit" if isinstance(mandate, str) else "transfer", reference,
-                paid_on, reason))
+                paid_on, reason, shown if english else str(reason)))
         items = pd.DataFrame(dict(zip(names_of, map(list, zip(*rows, strict=True))
                                       if rows else [[] for _ in names_of], strict=True)),
                              columns=list(names_of))

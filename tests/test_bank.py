@@ -255,6 +255,13 @@ def test_apply_records_the_payments_and_undo_takes_them_back(world: World) -> No
     for number in ("F-2026-0001", "F-2026-0002", "F-2026-0004", "F-2026-0005", "F-2026-0009"):
         assert open_amount(book, number) == 0
     assert open_amount(book, "F-2026-0003") == D("250.00")
+    # each matched line keeps its reason in English, whatever the session's language
+    matched = book.bank.lines("matched").set_index("line")["note"]
+    reasons = changes.items.set_index("line")["why"]
+    assert len(matched) == 4
+    assert {line: matched[line] for line in matched.index} == {
+        line: reasons[line].message("en") for line in matched.index}
+    assert all(reasons[line].message("fr") != matched[line] for line in matched.index)
     history = book.history(world.codes["dupont"])
     assert ((history["entity"] == "payment") & (history["source"] == "bank")
             & (history["changeset_id"] == changeset_id)).any()
