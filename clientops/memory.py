@@ -1,4 +1,5 @@
-"""Memory tuning of a process: NumPy's huge-page advice, and the garbage collector around bulk work.
+"""Memory tuning of a process: DuckDB's memory limits, NumPy's huge-page advice, and the garbage
+collector around bulk work.
 
 Nothing here runs at import time: the command line (``clientops.cli.main``, which also runs
 ``clientops serve``) and the bench scripts ask for it explicitly
@@ -16,10 +17,64 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import ClientOpsError
+
+# DuckDB's own default memory limit is 80 % of the machine's RAM: a 1M-client portfolio then
+# peaked at 3.5 GB. With 1.2 GB the whole indicators bench at 1M clients peaks at 1.9 GB
+# (bench/bench_indicators.py), spilling to disk what does not fit; 1.5 GB made a past-date
+# portfolio 0.5 s faster but the process peak 2.2 GB. ``CLIENTOPS_MEMORY_LIMIT`` overrides it
+# ("4GB"; "" or "default": DuckDB's).
+DEFAULT_MEMORY_LIMIT = "1.2GB"
+# Until it commits, an UPDATE keeps the old and new values of each column it sets for every
+# 2048-row vector it touches, however few of the vector's rows change: rows scattered over a
+# large table (the bank apply's open amounts and named credits, six columns over nearly every
+# vector of the 1M demo's documents) take ~1.7 GB of DuckDB's memory whatever their number.
+# Under the 1.2 GB limit that spilled to disk and back, doubling the write's time
+# (docs/performance.md). Such a write runs under at least this limit
+# (:meth:`clientops.db.Store.large_write`) until its connection is let go.
+# ``CLIENTOPS_LARGE_WRITE_MEMORY`` overrides it ("" or "default": keep the book's limit).
+LARGE_WRITE_MEMORY_LIMIT = "3GB"
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
+
+
+def _memory_setting(variable: str, default: str) -> str | None:
+    """A memory size from the environment ``variable`` (else ``default``); None: "" or
+    "default" (DuckDB's own). Refused when it is not a size DuckDB reads."""
+    value = os.environ.get(variable, default).strip()
+    if value.lower() in ("", "default"):
+        return None
+    if not _MEMORY_RE.match(value):
+        raise ClientOpsError("db.memory_limit", variable=variable, value=repr(value))
+    return value
+
+
+def memory_limit() -> str | None:
+    """The DuckDB ``memory_limit`` every connection of this process gets (None: DuckDB's)."""
+    return _memory_setting("CLIENTOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def large_write_memory_limit() -> str | None:
+    """The least ``memory_limit`` of a large write (:meth:`clientops.db.Store.large_write`; None: none)."""
+    return _memory_setting("CLIENTOPS_LARGE_WRITE_MEMORY", LARGE_WRITE_MEMORY_LIMIT)
+
+
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def memory_bytes(value: str) -> float:
+    """Bytes of a memory size as :func:`memory_limit` accepts it (``"1.2GB"``, ``"3 GiB"``)."""
+    match = _MEMORY_RE.match(value.strip())
+    if not match:
+        raise ClientOpsError("db.memory_limit", variable="memory size", value=repr(value))
+    return float(value.strip()[:match.start(2)]) * _UNITS[match.group(2).upper()]
+
 
 THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
 

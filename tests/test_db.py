@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 import clientops
-from clientops import db
+from clientops import db, memory
 from clientops.book import Book
 from clientops.db import Store
 from clientops.errors import ClientOpsError, DatabaseBusy
@@ -495,6 +495,10 @@ def test_a_memory_limit_that_is_not_a_size_is_refused(
     with pytest.raises(ClientOpsError, match="CLIENTOPS_MEMORY_LIMIT"):
         with Store(db_path, idle_window=0).connection():
             pass
+    monkeypatch.delenv("CLIENTOPS_MEMORY_LIMIT")
+    monkeypatch.setenv("CLIENTOPS_LARGE_WRITE_MEMORY", "lots")
+    with pytest.raises(ClientOpsError, match="^CLIENTOPS_LARGE_WRITE_MEMORY='lots' is not"):
+        memory.large_write_memory_limit()
 
 
 # -- checkpoints ----------------------------------------------------------------------------
@@ -553,7 +557,7 @@ def test_a_large_write_runs_with_more_memory_and_commits_without_a_checkpoint(
     ("500mb", 5e8),  # any case
 ])
 def test_memory_sizes_are_read_as_duckdb_reads_them(text: str, size: float) -> None:
-    assert db.memory_bytes(text) == size
+    assert memory.memory_bytes(text) == size
 
 
 def test_a_new_book_is_written_in_the_pinned_duckdb_storage_format(tmp_path: Path) -> None:
