@@ -268,7 +268,7 @@ class Fec:
         exists). Needs the setting ``company_siren``
         (:class:`ValidationError` otherwise).
         """
-        settings = dict(self._book.settings)
+        settings = dict(self._book.settings.items())
         fy = self.fiscal_year(fiscal_year)
         siren = settings["company_siren"]
         if not siren:

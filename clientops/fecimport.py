@@ -467,7 +467,7 @@ def import_fec(book: Book, path: Path, skip_invalid: bool = False) -> pd.DataFra
     ``documents``, ``payments``, ``ignored`` lines)."""
     if not path.is_file():
         raise ValidationError("path", str(path), "path.not_file")
-    settings = dict(book.settings)
+    settings = dict(book.settings.items())
     book.store.check_writable()
     sep, names = _header(path)
     # one connection from the reading to the end: the lines are a temporary table of it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -217,6 +217,13 @@ class Settings(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(DEFAULTS)
+
+    def items(self) -> ItemsView[str, Any]:
+        """Every setting and its value, read in one query (``dict(settings.items())``)."""
+        return self._all().items()
+
+    def values(self) -> ValuesView[Any]:
+        return self._all().values()
 
     def __repr__(self) -> str:
         return f"Settings({ {k: masking.shown(k, v) for k, v in self._all().items()}!r})"

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal as D
 
+from setup_writes import setup_writes
+
 import clientops
 
 AS_OF = date(2026, 3, 31)
@@ -35,24 +37,25 @@ class Codes:
 
 def build(book: clientops.Book) -> Codes:
     """Create the four clients and their documents and payments (numbers as in the doc)."""
-    a = book.clients.create(kind="company", name="Alpha SARL", payment_terms="30_days").code
-    b = book.clients.create(kind="company", name="Bravo SA", payment_terms="30_days").code
-    c = book.clients.create(kind="company", name="Charlie SAS", payment_terms="on_receipt").code
-    d = book.clients.create(kind="individual", name="Delta Dupont", first_name="Delta",
-                            last_name="Dupont").code
-    docs = book.documents
-    docs.add(b, issue_date=date(2025, 11, 1), total_excl_tax=D("2000.00"), tax=D("400.00"))
-    docs.add(b, issue_date=date(2025, 12, 1), total_excl_tax=D("1000.00"), tax=D("200.00"))
-    docs.add(c, issue_date=date(2025, 12, 26), total_excl_tax=D("800.00"), tax=D("160.00"))
-    a1 = docs.add(a, issue_date=date(2026, 1, 5), total_excl_tax=D("1000.00"), tax=D("200.00"))
-    a2 = docs.add(a, issue_date=date(2026, 3, 1), total_excl_tax=D("500.00"), tax=D("100.00"))
-    docs.add(a, kind="credit_note", issue_date=date(2026, 3, 10), total_excl_tax=D("100.00"),
-             tax=D("20.00"), cancels=a2.number)
-    book.payments.add(a, paid_on=date(2026, 2, 10), amount=D("500.00"), invoice=a1.number,
-                      reference="VIR-A-1")
-    book.payments.add(a, paid_on=date(2026, 3, 5), amount=D("300.00"), invoice=a1,
-                      reference="VIR-A-2")
-    book.payments.add(b, paid_on=date(2026, 1, 15), amount=D("3000.00"), reference="VIR-B-1")
-    book.payments.add(d, paid_on=date(2026, 2, 1), amount=D("250.00"), method="cheque")
-    book.clients.archive(d)
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        a = book.clients.create(kind="company", name="Alpha SARL", payment_terms="30_days").code
+        b = book.clients.create(kind="company", name="Bravo SA", payment_terms="30_days").code
+        c = book.clients.create(kind="company", name="Charlie SAS", payment_terms="on_receipt").code
+        d = book.clients.create(kind="individual", name="Delta Dupont", first_name="Delta",
+                                last_name="Dupont").code
+        docs = book.documents
+        docs.add(b, issue_date=date(2025, 11, 1), total_excl_tax=D("2000.00"), tax=D("400.00"))
+        docs.add(b, issue_date=date(2025, 12, 1), total_excl_tax=D("1000.00"), tax=D("200.00"))
+        docs.add(c, issue_date=date(2025, 12, 26), total_excl_tax=D("800.00"), tax=D("160.00"))
+        a1 = docs.add(a, issue_date=date(2026, 1, 5), total_excl_tax=D("1000.00"), tax=D("200.00"))
+        a2 = docs.add(a, issue_date=date(2026, 3, 1), total_excl_tax=D("500.00"), tax=D("100.00"))
+        docs.add(a, kind="credit_note", issue_date=date(2026, 3, 10), total_excl_tax=D("100.00"),
+                 tax=D("20.00"), cancels=a2.number)
+        book.payments.add(a, paid_on=date(2026, 2, 10), amount=D("500.00"), invoice=a1.number,
+                          reference="VIR-A-1")
+        book.payments.add(a, paid_on=date(2026, 3, 5), amount=D("300.00"), invoice=a1,
+                          reference="VIR-A-2")
+        book.payments.add(b, paid_on=date(2026, 1, 15), amount=D("3000.00"), reference="VIR-B-1")
+        book.payments.add(d, paid_on=date(2026, 2, 1), amount=D("250.00"), method="cheque")
+        book.clients.archive(d)
     return Codes(a, b, c, d)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from setup_writes import setup_writes
 
 import clientops
 from clientops import bankfiles
@@ -48,31 +49,32 @@ def _invoice(book: clientops.Book, code: str, number: str, amount: str,
 
 @pytest.fixture
 def world(book: clientops.Book, tmp_path: Path) -> World:
-    book.settings.update(company_name="Ma Société SAS", company_iban=COMPANY_IBAN,
-                         company_bic="BNPAFRPP", sepa_creditor_id="FR72ZZZ123456")
-    codes = {
-        "dupont": _client(book, "Dupont SA", "FR7630006000011234567890189"),
-        "martin": _client(book, "Martin GmbH", "DE89370400440532013000"),
-        "bernard": _client(book, "Bernard SAS", "FR1420041010050500013M02606"),
-        "petit": _client(book, "Petit BV", "NL91ABNA0417164300", "RUM-PETIT-01"),
-        "robert": _client(book, "Robert SA", "BE68539007547034", "RUM-ROBERT-01"),
-        "richard": _client(book, "Richard SARL", "ES9121000418450200051332", "RUM-RICHARD-01"),
-        "durand": _client(book, "Durand", "IT60X0542811101000000123456", "RUM-DURAND-01"),
-    }
-    for who, number, amount in [("dupont", "F-2026-0001", "1200.00"),
-                                ("martin", "F-2026-0002", "500.00"),
-                                ("martin", "F-2026-0003", "250.00"),
-                                ("bernard", "F-2026-0004", "1000.00"),
-                                ("bernard", "F-2026-0005", "500.00"),
-                                ("petit", "F-2026-0006", "300.00"),
-                                ("robert", "F-2026-0007", "400.00"),
-                                ("richard", "F-2026-0008", "80.00")]:
-        _invoice(book, codes[who], number, amount)
-    # due after the collection date: not in the batch, paid by a debit collected elsewhere
-    _invoice(book, codes["durand"], "F-2026-0009", "150.00", due=date(2026, 4, 30))
-    batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
-    assert batch.transactions == 3
-    book.sepa.confirm(batch)
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        book.settings.update(company_name="Ma Société SAS", company_iban=COMPANY_IBAN,
+                             company_bic="BNPAFRPP", sepa_creditor_id="FR72ZZZ123456")
+        codes = {
+            "dupont": _client(book, "Dupont SA", "FR7630006000011234567890189"),
+            "martin": _client(book, "Martin GmbH", "DE89370400440532013000"),
+            "bernard": _client(book, "Bernard SAS", "FR1420041010050500013M02606"),
+            "petit": _client(book, "Petit BV", "NL91ABNA0417164300", "RUM-PETIT-01"),
+            "robert": _client(book, "Robert SA", "BE68539007547034", "RUM-ROBERT-01"),
+            "richard": _client(book, "Richard SARL", "ES9121000418450200051332", "RUM-RICHARD-01"),
+            "durand": _client(book, "Durand", "IT60X0542811101000000123456", "RUM-DURAND-01"),
+        }
+        for who, number, amount in [("dupont", "F-2026-0001", "1200.00"),
+                                    ("martin", "F-2026-0002", "500.00"),
+                                    ("martin", "F-2026-0003", "250.00"),
+                                    ("bernard", "F-2026-0004", "1000.00"),
+                                    ("bernard", "F-2026-0005", "500.00"),
+                                    ("petit", "F-2026-0006", "300.00"),
+                                    ("robert", "F-2026-0007", "400.00"),
+                                    ("richard", "F-2026-0008", "80.00")]:
+            _invoice(book, codes[who], number, amount)
+        # due after the collection date: not in the batch, paid by a debit collected elsewhere
+        _invoice(book, codes["durand"], "F-2026-0009", "150.00", due=date(2026, 4, 30))
+        batch = book.sepa.collect(COLLECT_ON, tmp_path / "batch.xml")
+        assert batch.transactions == 3
+        book.sepa.confirm(batch)
     return World(book, codes, int(batch.id))
 
 

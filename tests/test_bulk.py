@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from setup_writes import setup_writes
 
 import clientops
 from clientops import ClientOpsError, ConflictError, NotFound, parallel
@@ -36,7 +37,8 @@ def company(book: clientops.Book, name: str, **extra: Any) -> Client:
 @pytest.fixture
 def three(book: clientops.Book) -> list[str]:
     """C000001..C000003, companies on 30 days by transfer."""
-    return [company(book, f"Société {n}").code for n in ("Alpha", "Bravo", "Charlie")]
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        return [company(book, f"Société {n}").code for n in ("Alpha", "Bravo", "Charlie")]
 
 
 def rows(frame: pd.DataFrame, *columns: str) -> list[tuple[Any, ...]]:

@@ -14,6 +14,7 @@ import handmade
 import openpyxl
 import pandas as pd
 import pytest
+from setup_writes import setup_writes
 
 import clientops
 from clientops import clients, exports, vocabulary
@@ -56,9 +57,10 @@ def assert_no_formula(path: Path) -> None:
 @pytest.fixture
 def hostile(book: clientops.Book) -> list[str]:
     """Four clients named to attack a spreadsheet, and a harmless one; their codes."""
-    codes = [book.clients.create(kind="company", name=name, city=name).code for name in HOSTILE]
-    codes.append(book.clients.create(kind="company", name="Sage SARL", payment_terms="60_days",
-                                     payment_method="cheque", tags=["vip", "export"]).code)
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        codes = [book.clients.create(kind="company", name=name, city=name).code for name in HOSTILE]
+        codes.append(book.clients.create(kind="company", name="Sage SARL", payment_terms="60_days",
+                                         payment_method="cheque", tags=["vip", "export"]).code)
     return codes
 
 

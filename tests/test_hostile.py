@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
-from setup_writes import unchecked
+from setup_writes import setup_writes, unchecked
 
 import clientops
 from clientops import DeletionRefused, NotFound, ValidationError, fec
@@ -799,14 +800,16 @@ SPECS: dict[str, Callable[[World, Draw], Call]] = {
 
 # -- the property ---------------------------------------------------------------------------------
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, migrated_template: Path) -> Iterator[World]:
+    shutil.copyfile(migrated_template, tmp_path / "hostile.duckdb")  # (tests/conftest.py)
     book = clientops.open(tmp_path / "hostile.duckdb", actor="hostile", idle_window=1.0)
-    book.settings.update(company_iban=COMPANY_IBAN, company_bic="BNPAFRPP",
-                         sepa_creditor_id="FR72ZZZ123456")
     w = World(book, tmp_path)
-    w.code = book.clients.create(kind="company", name="Cible SARL").code
-    w.other = w.fresh_client(iban=CLIENT_IBAN)
-    book.mandates.add(w.other, signed_on=TODAY - timedelta(days=10))
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        book.settings.update(company_iban=COMPANY_IBAN, company_bic="BNPAFRPP",
+                             sepa_creditor_id="FR72ZZZ123456")
+        w.code = book.clients.create(kind="company", name="Cible SARL").code
+        w.other = w.fresh_client(iban=CLIENT_IBAN)
+        book.mandates.add(w.other, signed_on=TODAY - timedelta(days=10))
     try:
         yield w
     finally:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from setup_writes import setup_writes
 
 import clientops
 from clientops import ConflictError, NotFound, ValidationError
@@ -17,15 +18,16 @@ FR_IBAN = "FR7630006000011234567890189"
 @pytest.fixture
 def pair(book: clientops.Book) -> tuple[str, str]:
     """``keep`` with one invoice; ``drop`` (its duplicate) with one of everything."""
-    keep = book.clients.create(kind="company", name="Boulangerie Martin").code
-    drop = book.clients.create(kind="company", name="Boulangerie Martin SARL", iban=FR_IBAN).code
-    book.documents.add(keep, kind="invoice", issue_date=date(2026, 1, 10), total_excl_tax="100")
-    book.documents.add(drop, kind="invoice", issue_date=date(2026, 2, 10), total_excl_tax="200")
-    book.documents.add(drop, kind="quote", issue_date=date(2026, 2, 1), total_excl_tax="200")
-    book.payments.add(drop, paid_on=date(2026, 2, 20), amount="120")
-    book.contacts.add(drop, first_name="Jeanne", last_name="Martin", email="j@example.fr", favorite=True)
-    book.mandates.add(drop, signed_on=date(2026, 1, 5))
-    book.tasks.add(drop, "Rappeler la comptable")
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        keep = book.clients.create(kind="company", name="Boulangerie Martin").code
+        drop = book.clients.create(kind="company", name="Boulangerie Martin SARL", iban=FR_IBAN).code
+        book.documents.add(keep, kind="invoice", issue_date=date(2026, 1, 10), total_excl_tax="100")
+        book.documents.add(drop, kind="invoice", issue_date=date(2026, 2, 10), total_excl_tax="200")
+        book.documents.add(drop, kind="quote", issue_date=date(2026, 2, 1), total_excl_tax="200")
+        book.payments.add(drop, paid_on=date(2026, 2, 20), amount="120")
+        book.contacts.add(drop, first_name="Jeanne", last_name="Martin", email="j@example.fr", favorite=True)
+        book.mandates.add(drop, signed_on=date(2026, 1, 5))
+        book.tasks.add(drop, "Rappeler la comptable")
     return keep, drop
 
 

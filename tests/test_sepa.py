@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from setup_writes import setup_writes
 
 import clientops
 from clientops.errors import ReadOnlyError, ValidationError
@@ -65,16 +66,17 @@ def transactions(path: Path) -> dict[str, dict[str, str]]:
 @pytest.fixture
 def portfolio(book: clientops.Book) -> dict[str, str]:
     """Three debtors with mandates, one of which was already collected (RCUR)."""
-    a = debtor(book, "Boulangerie Martin", IBAN_FR, date(2025, 6, 1))
-    b = debtor(book, "Müller GmbH", IBAN_DE, date(2025, 9, 1), country="DE")
-    c = debtor(book, "Café Dupont", IBAN_FR2, date(2024, 2, 1))
-    with book.store.transaction() as conn:
-        book.mandates.mark_collected(conn, book.mandates.active(c).id, date(2026, 1, 5))
-    invoice(book, a, "F-2026-0001", "120.50", date(2026, 2, 14))
-    invoice(book, a, "F-2026-0002", "80.00", date(2026, 3, 10))   # due on the collection day
-    invoice(book, a, "F-2026-0003", "99.00", date(2026, 3, 11))   # due after: not collected
-    invoice(book, b, "F-2026-0004", "1234.56", date(2026, 3, 1))
-    invoice(book, c, "F-2026-0005", "0.99", date(2026, 2, 28))
+    with setup_writes(book):  # checked once, at the end (tests/setup_writes.py)
+        a = debtor(book, "Boulangerie Martin", IBAN_FR, date(2025, 6, 1))
+        b = debtor(book, "Müller GmbH", IBAN_DE, date(2025, 9, 1), country="DE")
+        c = debtor(book, "Café Dupont", IBAN_FR2, date(2024, 2, 1))
+        with book.store.transaction() as conn:
+            book.mandates.mark_collected(conn, book.mandates.active(c).id, date(2026, 1, 5))
+        invoice(book, a, "F-2026-0001", "120.50", date(2026, 2, 14))
+        invoice(book, a, "F-2026-0002", "80.00", date(2026, 3, 10))   # due on the collection day
+        invoice(book, a, "F-2026-0003", "99.00", date(2026, 3, 11))   # due after: not collected
+        invoice(book, b, "F-2026-0004", "1234.56", date(2026, 3, 1))
+        invoice(book, c, "F-2026-0005", "0.99", date(2026, 2, 28))
     return {"a": a, "b": b, "c": c}
 
 

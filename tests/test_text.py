@@ -138,7 +138,7 @@ def _setup(book: clientops.Book) -> dict[str, Any]:
 
 
 def _snapshot(book: clientops.Book, code: str) -> tuple[Any, ...]:
-    return (book.counts(), len(book.history()), dict(book.settings),
+    return (book.counts(), len(book.history()), dict(book.settings.items()),
             book.clients.get(code).as_dict())
 
 
