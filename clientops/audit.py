@@ -63,15 +63,18 @@ def record(
     if not rows:
         return 0
     first = book.store.reserve(conn, "audit", len(rows))
-    conn.executemany(
-        "INSERT INTO audit_log VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [first + i, book.actor, source or book.source, entity, entity_id, client_code,
-             action, field, old, new, changeset_id]
-            for i, (field, old, new) in enumerate(rows)
-        ],
-    )
+    values = [[first + i, book.actor, source or book.source, entity, entity_id, client_code,
+               action, field, old, new, changeset_id] for i, (field, old, new) in enumerate(rows)]
+    for start in range(0, len(values), _ROWS_PER_INSERT):
+        # one statement of many rows (executemany runs one statement per row)
+        chunk = values[start:start + _ROWS_PER_INSERT]
+        conn.execute("INSERT INTO audit_log VALUES "
+                     + ", ".join(["(?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                     [v for row in chunk for v in row])
     return len(rows)
+
+
+_ROWS_PER_INSERT = 100
 
 
 def history(book: Book, code: str | None = None, limit: int | None = None) -> pd.DataFrame:

@@ -171,11 +171,16 @@ _FRENCH = str.maketrans({
 # Whether clients were inserted (by SQL, without a note) after the newest one with kept words.
 UNNOTED_SQL = ("(SELECT count(*) > 0 FROM clients WHERE id >"
                " (SELECT coalesce(max(client_id), -1) FROM client_words_newest))")
+# The same, but for the clients of a list (parameter): those the audit rows say were created.
+_UNNOTED_BUT = ("(SELECT count(*) > 0 FROM clients WHERE id >"
+                " (SELECT coalesce(max(client_id), -1) FROM client_words_newest)"
+                " AND NOT list_contains(?::BIGINT[], id))")
 
 
 def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> bool:
     """Delete the words a few updates removed and add those they brought, from the audit rows'
-    old values; False (nothing done) when the transaction did anything else."""
+    old values, and add the words of a few clients created; False (nothing done) when the
+    transaction did anything else."""
     if changes.ids - changes.money_ids or changes.codes:
         return False
     rows = derived.audit_rows(conn, changes, derived.POINT_AUDIT)
@@ -183,9 +188,14 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
         return False
     searched = set(columns())
     before: dict[int, dict[str, str | None]] = {}
+    created: set[int] = set()  # no word before
     for _code, entity, entity_id, action, name, old in rows:
         if entity != "client":
             continue  # contacts, mandates, documents… change no word
+        if action == "create" and entity_id is not None:
+            created.add(int(entity_id))
+            before.setdefault(int(entity_id), {})
+            continue
         if action != "update" or name is None or entity_id is None:
             return False
         if name in searched:
@@ -195,14 +205,15 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
     names = columns()
     found = []
     for client_id, old in before.items():
-        row = conn.execute(f"SELECT {', '.join(names)}, {UNNOTED_SQL} FROM clients WHERE id = ?",
-                           [client_id]).fetchone()
+        row = conn.execute(f"SELECT {', '.join(names)}, {_UNNOTED_BUT} FROM clients WHERE id = ?",
+                           [sorted(created), client_id]).fetchone()
         if row is None:
             return False  # deleted since: the general refresh drops its words
         if row[-1]:
             return False  # clients inserted by SQL without a note: the general refresh adds them
         now_values = list(row[:-1])
-        then_values = [old.get(name, value) for name, value in zip(names, now_values, strict=True)]
+        then_values = ([None] * len(names) if client_id in created else
+                       [old.get(name, value) for name, value in zip(names, now_values, strict=True)])
         found.append((client_id, *_both_words(conn, now_values, then_values)))
     for client_id, now, then in found:
         for word in sorted(then - now):
@@ -211,6 +222,8 @@ def _refresh_points(conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -
         if now - then:
             conn.execute("INSERT INTO client_words SELECT unnest(?::VARCHAR[]), ?",
                          [sorted(now - then), client_id])
+    if created:
+        _note_newest(conn)  # the clients created are noted, and none newer is unnoted
     return True
 
 
