@@ -407,6 +407,7 @@ class NamedCredits:
     name = "named_credits"
     order = 10
     built_by: str | None = None  # filled by its migration's own SQL
+    reads: tuple[str, ...] = ("documents", "payments")
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Nothing left at commit: every write refreshed it with the balances."""
@@ -444,6 +445,7 @@ class OpenBalances:
     name = "open_balances"
     order = 20
     built_by: str | None = None  # filled by its migrations' own SQL
+    reads: tuple[str, ...] = ("documents", "payments", "client_credit")
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Nothing left at commit: every write recomputed its clients' balances."""

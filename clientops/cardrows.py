@@ -130,6 +130,9 @@ class CardRows:
     name = "card_rows"
     order = 30
     built_by: str | None = "0015_card_rows_compressed"
+    reads: tuple[str, ...] = ("card_rows", "card_dictionaries", "clients", "documents",
+                              "payments", "reminders", "contacts", "sepa_mandates", "tasks",
+                              "settings")
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Rebuild (or drop, beyond the limits) the card rows of the clients noted."""

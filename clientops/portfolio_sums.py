@@ -192,6 +192,8 @@ class PortfolioSums:
     name = "portfolio_sums"
     order = 40
     built_by: str | None = None  # kept by the first portfolio of a day
+    reads: tuple[str, ...] = ("portfolio_sums", "portfolio_payments", "portfolio_sums_state",
+                              "documents", "payments", "clients", "client_credit", "settings")
 
     def refresh(self, conn: Any, changes: derived.Changes) -> None:
         if changes.money_everything:

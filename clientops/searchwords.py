@@ -233,6 +233,7 @@ class ClientWords:
     name = NAME
     order = 50
     built_by: str | None = "0014_client_words"
+    reads: tuple[str, ...] = ("client_words", "client_words_newest", "clients")
 
     def refresh(self, conn: duckdb.DuckDBPyConnection, changes: derived.Changes) -> None:
         """Write again the words of the clients noted (all of them after a large change)."""

@@ -13,6 +13,7 @@ import pytest
 import clientops
 from clientops import derived, portfolio_sums
 from clientops.cli import main as cli
+from clientops.demo import build_demo
 
 ROOT = Path(clientops.__file__).parent
 
@@ -96,6 +97,46 @@ def test_a_write_that_does_not_note_its_clients_is_refused_under_the_check(
                      " WHERE kind = 'invoice'")
         book.tasks.add(codes.b, "a write that notes another client")
     assert book.documents.list(codes.c).equals(before)  # rolled back
+
+
+def test_a_write_after_a_passing_check_is_checked_again_when_a_table_it_reads_changed(
+        book: clientops.Book, codes: handmade.Codes) -> None:
+    """The check after a write skips a structure whose tables (``reads``) are as they were when
+    it last passed: a change to one of them is checked again, even a change to its own rows."""
+    book.tasks.add(codes.a, "a first write: every structure passes its check")
+    with pytest.raises(derived.DerivedOutOfDate, match="client_credit out of date"), \
+            book.store.transaction() as conn:
+        conn.execute("UPDATE client_credit SET unallocated_credit = unallocated_credit + 1")
+        book.tasks.add(codes.b, "a write that notes another client")
+
+
+def test_every_table_a_structure_does_not_read_leaves_its_check_clean(tmp_path: Path) -> None:
+    """``reads`` names every table a structure's rebuild depends on: emptying any other table
+    of a demo book (each one in turn, rolled back) leaves its check clean — otherwise the check
+    after a write could skip a structure whose rebuild changed (derived.check_changed)."""
+    build_demo(tmp_path / "demo.duckdb", clients=30, seed=4, progress=False)
+    book = clientops.open(tmp_path / "demo.duckdb", actor="tester")
+    try:
+        book.indicators.portfolio()  # keeps today's portfolio sums
+        kept = derived.structures(book.store.keeps)
+        assert {s.name for s in kept} == {s.name for s in derived.structures()}
+        with book.store.connection() as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND estimated_size > 0 ORDER BY 1").fetchall()]
+            assert {"clients", "documents", "payments", "contacts", "tasks", "reminders",
+                    "sepa_mandates", "card_rows", "portfolio_sums"} <= set(tables)
+            for table in tables:
+                conn.execute("BEGIN")
+                try:
+                    conn.execute(f"DELETE FROM {table}")
+                    for structure in kept:
+                        if table not in structure.reads:
+                            assert structure.check(conn) == [], (structure.name, table)
+                finally:
+                    conn.execute("ROLLBACK")
+    finally:
+        book.close()
 
 
 def test_cli_check_and_optimize_all(book: clientops.Book, codes: handmade.Codes,
