@@ -133,6 +133,8 @@ def legal_form(book: clientops.Book, backend: str) -> Iterator[fields.Field]:
                 conn.execute(f"CALL postgres_execute('{_alias(book)}', ?)",
                              ["ALTER TABLE clients DROP COLUMN IF EXISTS legal_form"])
                 conn.execute("CALL pg_clear_cache()")
+            with book.store.connection() as conn:  # once committed: every book of the process
+                conn.execute("CALL pg_clear_cache()")
 
 
 def test_a_new_field_is_created_updated_read_and_listed(book: clientops.Book,
