@@ -231,15 +231,32 @@ class Book:
         return {t: int(rows[i]) for i, t in enumerate(tables)}
 
 
+def _busy_timeout() -> float:
+    """``$CLIENTOPS_BUSY_TIMEOUT`` in seconds (unset or empty: the default)."""
+    value = os.environ.get("CLIENTOPS_BUSY_TIMEOUT", "").strip()
+    if not value:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:  # (NaN fails both)
+        raise ClientOpsError("db.busy_timeout", value=repr(value))
+    return seconds
+
+
 def open(  # noqa: A001 - clientops.open(), like builtins.open, is the entry point
     path: str | os.PathLike[str] | None = None,
     *,
     read_only: bool = False,
     actor: str | None = None,
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    busy_timeout: float | None = None,
     idle_window: float = DEFAULT_IDLE_WINDOW,
 ) -> Book:
     """Open (creating or migrating if needed) the client book at ``path``.
+
+    ``busy_timeout``: how many seconds to keep trying while another process holds the file
+    (None: ``$CLIENTOPS_BUSY_TIMEOUT``, else 10).
 
     ``path=None`` means ``$CLIENTOPS_DB``, else ``data/clientops.duckdb``. ``actor`` defaults to
     the OS user and is written into every audit row. A ``postgresql://user@host:port/db`` URL
@@ -247,6 +264,8 @@ def open(  # noqa: A001 - clientops.open(), like builtins.open, is the entry poi
     :mod:`clientops.pg`).
     """
     actor = clean_text("actor", actor, ACTOR_LIMIT) or _os_user()
+    if busy_timeout is None:
+        busy_timeout = _busy_timeout()
     url = path if path is not None else os.environ.get("CLIENTOPS_DB")
     if pg.is_url(url):
         server = pg.PgStore(str(url), read_only=read_only, busy_timeout=busy_timeout)

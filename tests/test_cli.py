@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,10 +123,23 @@ def test_busy_database_is_one_line_naming_the_holder(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        # info waits out the default 10 s busy timeout, then gives up in one line.
-        result = run("info", "--db", str(db))
+        # info waits out the busy timeout (10 s by default; 2 s here), then gives up in one line.
+        started = time.monotonic()
+        result = run("info", "--db", str(db), env={"CLIENTOPS_BUSY_TIMEOUT": "2"})
+        assert 2 <= time.monotonic() - started < 9
     finally:
         holder.kill()
         holder.wait()
     line = one_line_error(result)
     assert f"process {holder.pid}" in line and "in use" in line
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "1e9"])
+def test_a_bad_busy_timeout_is_refused_naming_the_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CLIENTOPS_BUSY_TIMEOUT", value)
+    with pytest.raises(clientops.ClientOpsError) as refused:
+        clientops.open(tmp_path / "book.duckdb")
+    assert refused.value.code == "db.busy_timeout"
+    assert refused.value.message("fr").startswith(f"CLIENTOPS_BUSY_TIMEOUT='{value}' n'est pas")
+    assert not (tmp_path / "book.duckdb").exists()  # refused before anything is created
