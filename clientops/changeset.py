@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from . import cardrows, derived
 from . import fields as fields_registry
+from .audit import insert_rows
 from .errors import ClientOpsError, ConflictError, ValidationError
 from .masking import SENSITIVE, looks_like_iban, mask_iban, mask_iban_sql
 from .text import clean_text
@@ -379,18 +380,16 @@ def _record_points(conn: duckdb.DuckDBPyConnection, book: Book, first: int, enti
     def shown(name: str, value: str | None) -> str | None:
         return mask_iban(value) if name in SENSITIVE else value
 
-    conn.executemany(
-        "INSERT INTO audit_log VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[first + i, book.actor, source, e, int(i_d), code, action, name, shown(name, old),
-          shown(name, new), changeset_id]
-         for i, (e, i_d, code, name, old, new) in enumerate(rows)])
+    insert_rows(conn, "audit_log", "(?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[first + i, book.actor, source, e, int(i_d), code, action, name,
+                  shown(name, old), shown(name, new), changeset_id]
+                 for i, (e, i_d, code, name, old, new) in enumerate(rows)])
     derived.note_audit_rows(conn, first, [(code, e, int(i_d), action, name, shown(name, old))
                                           for e, i_d, code, name, old, _new in rows])
     if changeset_id is not None:
-        conn.executemany(
-            "INSERT INTO changeset_items VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[changeset_id, e, int(i_d), code, name, old, new]
-             for e, i_d, code, name, old, new in rows])
+        insert_rows(conn, "changeset_items", "(?, ?, ?, ?, ?, ?, ?)",
+                    [[changeset_id, e, int(i_d), code, name, old, new]
+                     for e, i_d, code, name, old, new in rows])
 
 
 def _strings(values: pd.Series) -> pa.Array:
