@@ -139,6 +139,24 @@ def owners(db: Path, codes: list[str]) -> list[str | None]:
         return [book.clients.get(c).owner for c in codes]
 
 
+# Resolves once the page's DOM has not changed for ``quiet`` ms (fonts loaded), or after ``most``
+# ms: the widgets have rendered and laid out what a user would now see.
+_SETTLED = """([quiet, most]) => new Promise(resolve => {
+  let timer;
+  const done = () => { observer.disconnect(); clearTimeout(cap); resolve(); };
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                   characterData: true});
+  const cap = setTimeout(done, most);
+  document.fonts.ready.then(() => { timer = setTimeout(done, quiet); });
+})"""
+
+
+def settled(page: Any, quiet: int = 250, most: int = 3000) -> None:
+    """Wait until the page stops changing (no DOM change for ``quiet`` ms; ``most`` at most)."""
+    page.evaluate(_SETTLED, [quiet, most])
+
+
 def until(check: Any, seconds: float = 30.0) -> bool:
     """Whether ``check()`` holds within ``seconds`` (the server commits after the banner shows)."""
     deadline = time.monotonic() + seconds

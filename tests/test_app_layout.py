@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from app_server import Served, serving
-from test_app_browser import ACT, CHROMIUM, LOAD, WIDTH, Tab, expect, launched
+from test_app_browser import ACT, CHROMIUM, LOAD, WIDTH, Tab, expect, launched, settled
 
 import clientops
 from clientops.demo import build_demo
@@ -112,7 +112,7 @@ def browser() -> Iterator[Any]:
 def cut(page: Any, where: str, shown: str) -> list[tuple[str, ...]]:
     """What is cut or too wide once ``shown`` is on screen (and the layout settled)."""
     expect(page.locator(shown).first).to_be_visible(timeout=LOAD)
-    page.wait_for_timeout(700)
+    settled(page)
     return [(where, *problem) for problem in page.evaluate(CUT)]
 
 

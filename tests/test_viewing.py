@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from app_server import serving
 from nbclient import NotebookClient
+from test_app_browser import settled
 
 import clientops
 from clientops.demo import build_demo
@@ -81,7 +82,7 @@ def test_opening_every_app_page_changes_nothing_in_the_book(demo: Path, server: 
         for path in ["/clients", f"/clients/{code}", *(f"/{p.path}" for p in APP_PAGES)]:
             page.goto(server.base + path, timeout=60_000)
             page.wait_for_selector(".co-main .jupyter-widgets", timeout=60_000)
-            page.wait_for_timeout(500)
+            settled(page)
             assert "Traceback" not in page.inner_text("body"), path
             assert trail(demo) == before, path
         browser.close()
