@@ -36,6 +36,13 @@ import duckdb
 CHECK_ENV = "CLIENTOPS_CHECK_DERIVED"
 
 
+def checking() -> bool:
+    """Whether ``CLIENTOPS_CHECK_DERIVED`` asks for the check after every write ("1", "yes",
+    "true"…; unset, empty, "0", "no", "false" and "off" do not)."""
+    value = os.environ.get(CHECK_ENV, "").strip().lower()
+    return value not in ("", "0", "no", "false", "off")
+
+
 class DerivedOutOfDate(AssertionError):
     """A derived structure differs from a rebuild (raised under ``CLIENTOPS_CHECK_DERIVED``)."""
 
@@ -256,7 +263,7 @@ def refresh(conn: duckdb.DuckDBPyConnection, changes: Changes, keeps: Any = None
     for structure in structures(keeps):
         if structure.name not in changes.rebuilt and not changes.empty:
             structure.refresh(conn, changes)
-    if check and os.environ.get(CHECK_ENV):
+    if check and checking():
         problems = check_changed(conn, keeps)
         if problems:
             raise DerivedOutOfDate(

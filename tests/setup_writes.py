@@ -19,16 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import clientops
-from clientops.derived import CHECK_ENV, DerivedOutOfDate
+from clientops.derived import CHECK_ENV, DerivedOutOfDate, checking
 
 
 @contextmanager
 def setup_writes(book: clientops.Book) -> Iterator[None]:
     """Writes in this block skip the per-write check; the book is checked once at its end."""
-    checking = bool(os.environ.get(CHECK_ENV))
+    was_checking = checking()
     with unchecked():
         yield
-    if checking:
+    if was_checking:
         problems = book.check_derived()
         if problems:
             raise DerivedOutOfDate("derived data out of date after the setup writes: "

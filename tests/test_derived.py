@@ -212,3 +212,11 @@ def test_the_store_imports_no_domain_module() -> None:
     allowed = {"derived", "errors", "schema", "db", "memory"}  # memory: process settings
     for name in ("db.py", "pg.py"):
         assert _imports(ROOT / name) <= allowed, name
+
+
+@pytest.mark.parametrize(("value", "on"), [("1", True), ("yes", True), ("0", False),
+                                           ("false", False), ("", False), (" OFF ", False)])
+def test_the_check_after_every_write_is_asked_for_by_a_boolean(
+        monkeypatch: pytest.MonkeyPatch, value: str, on: bool) -> None:
+    monkeypatch.setenv(derived.CHECK_ENV, value)
+    assert derived.checking() is on
