@@ -73,7 +73,7 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, row_sql: str,
                 rows: Sequence[Sequence[Any]]) -> None:
     """Insert a few ``rows`` into ``table``; ``row_sql`` is one row's ``VALUES`` tuple with a
     ``?`` per value (``"(?, now(), ?)"``). One statement per hundred rows: ``executemany``
-    runs one statement per row (~1 ms each on a large book's indexed table)."""
+    runs one statement per row."""
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start:start + _ROWS_PER_INSERT]
         conn.execute(f"INSERT INTO {table} VALUES " + ", ".join([row_sql] * len(chunk)),

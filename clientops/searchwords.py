@@ -168,10 +168,8 @@ _FRENCH = str.maketrans({
     **dict(zip("àâäáãåçèéêëìíîïñòóôöõùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy", strict=True)),
     **dict.fromkeys("’‘“”«»–—…\u00a0\u202f", " ")})
 
-# Whether clients were inserted (by SQL, without a note) after the newest one with kept words.
-UNNOTED_SQL = ("(SELECT count(*) > 0 FROM clients WHERE id >"
-               " (SELECT coalesce(max(client_id), -1) FROM client_words_newest))")
-# The same, but for the clients of a list (parameter): those the audit rows say were created.
+# Whether clients were inserted (by SQL, without a note) after the newest one with kept words,
+# other than those of a list (parameter: the clients the audit rows say were created).
 _UNNOTED_BUT = ("(SELECT count(*) > 0 FROM clients WHERE id >"
                 " (SELECT coalesce(max(client_id), -1) FROM client_words_newest)"
                 " AND NOT list_contains(?::BIGINT[], id))")
