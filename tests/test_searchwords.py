@@ -130,12 +130,20 @@ def test_a_single_edit_splits_words_as_the_rebuild_does(book: clientops.Book, be
 @pytest.mark.parametrize("city", ["Saint-Jean_de-Luz (64)", "Ærøskøbing", "Ελληνικό 2",
                                   "L’Haÿ-les-Roses… « Île » — Sud", "Œuvre Sainte"])
 def test_a_created_client_has_the_words_of_a_rebuild(book: clientops.Book, city: str) -> None:
-    """A few clients created: their words are added point by point (split as the rebuild
-    splits them), and a client inserted by SQL before them is still picked up."""
+    """A few clients created: their words are added point by point from their rows, split as
+    the rebuild splits them."""
+    other = book.clients.create(kind="company", name="Menuiserie Ancienne").code
+    code = book.clients.create(kind="company", name="Boulangerie Neuve", city=city).code
+    assert found(book, "boulangerie neuve") == [code]
+    assert found(book, "menuiserie") == [other]
+    assert book.check_derived() == []
+
+
+def test_a_client_inserted_by_sql_before_a_create_is_still_found(book: clientops.Book) -> None:
     with book.store.transaction() as conn:  # an import script: nothing noted
         conn.execute("INSERT INTO clients (id, code, kind, name, created_at, updated_at)"
                      " VALUES (90, 'C000090', 'company', 'Scierie Importée', now(), now())")
-    code = book.clients.create(kind="company", name="Boulangerie Neuve", city=city).code
+    code = book.clients.create(kind="company", name="Boulangerie Neuve").code
     assert found(book, "boulangerie neuve") == [code]
     assert found(book, "scierie") == ["C000090"]
     assert book.check_derived() == []
