@@ -81,7 +81,7 @@ postgres:
 		fi; \
 	fi
 
-## make test: set up and run lint, types and the whole suite (pytest + nbval over notebooks/),
+## make test: set up and run lint, types and the whole suite (pytest; it runs the notebooks too),
 ## on TEST_WORKERS processes (pytest-xdist; `auto`: one per core, `0`: in this process). Each
 ## worker has its own PostgreSQL cluster, SMTP servers, app servers and browser on free ports
 ## and its own temporary folders; a test file stays on one worker (--dist loadfile: a

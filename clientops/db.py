@@ -32,7 +32,7 @@ import duckdb
 
 from . import derived
 from .errors import ClientOpsError, DatabaseBusy, NotFound, ReadOnlyError
-from .memory import large_write_memory_limit, memory_bytes, memory_limit
+from .memory import large_write_memory_limit, memory_bytes, memory_limit, threads
 from .schema import is_whole, plan_migrations
 
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -261,6 +261,7 @@ class Store:
         while self._waiters.others() and time.monotonic() < deadline:
             time.sleep(0.002)
         limit = memory_limit()
+        workers = threads()
         delay = 0.005
         waiting = False
         try:
@@ -275,6 +276,8 @@ class Store:
                     if limit is not None:
                         conn.execute(f"SET memory_limit = '{limit}'")
                     self._memory_limit = limit
+                    if workers is not None:
+                        conn.execute(f"SET threads = {workers}")
                     # DuckDB's own progress bar (a text bar, or a widget under Jupyter) for
                     # queries over 2 s would show up in the notebooks and the app.
                     conn.execute("SET enable_progress_bar = false")

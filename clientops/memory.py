@@ -1,4 +1,4 @@
-"""Memory tuning of a process: DuckDB's memory limits, NumPy's huge-page advice, and the garbage
+"""Memory tuning of a process: DuckDB's memory limits and threads, NumPy's huge-page advice, and the garbage
 collector around bulk work.
 
 Nothing here runs at import time: the command line (``clientops.cli.main``, which also runs
@@ -40,6 +40,7 @@ DEFAULT_MEMORY_LIMIT = "1.2GB"
 # (:meth:`clientops.db.Store.large_write`) until its connection is let go.
 # ``CLIENTOPS_LARGE_WRITE_MEMORY`` overrides it ("" or "default": keep the book's limit).
 LARGE_WRITE_MEMORY_LIMIT = "3GB"
+THREADS_VARIABLE = "CLIENTOPS_THREADS"
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
 
 
@@ -62,6 +63,20 @@ def memory_limit() -> str | None:
 def large_write_memory_limit() -> str | None:
     """The least ``memory_limit`` of a large write (:meth:`clientops.db.Store.large_write`; None: none)."""
     return _memory_setting("CLIENTOPS_LARGE_WRITE_MEMORY", LARGE_WRITE_MEMORY_LIMIT)
+
+
+def threads() -> int | None:
+    """The DuckDB ``threads`` every connection of this process gets (None: DuckDB's, one per
+    core), from ``CLIENTOPS_THREADS`` ("" or "default": DuckDB's). Several processes sharing a
+    machine's cores (a test run on every core, several app servers) each set fewer so that they
+    do not oversubscribe them: a small query then spends no time handing work between threads.
+    Refused when it is not a whole number from 1 to 1024."""
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value.lower() in ("", "default"):
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 1024:
+        raise ClientOpsError("db.threads", value=repr(value))
+    return int(value)
 
 
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,

@@ -75,6 +75,7 @@ import duckdb
 
 from .db import DEFAULT_BUSY_TIMEOUT, Store
 from .errors import ClientOpsError, Coded, ConflictError, DatabaseBusy
+from .memory import threads
 
 SCHEMES = ("postgresql://", "postgres://")
 
@@ -213,6 +214,8 @@ def _host() -> duckdb.DuckDBPyConnection:
             host = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
             try:
                 host.execute("SET enable_progress_bar = false")  # as on a file (clientops.db)
+                if (workers := threads()) is not None:
+                    host.execute(f"SET threads = {workers}")
                 host.execute(f"LOAD '{extension_file()}'")
             except duckdb.Error:
                 host.close()

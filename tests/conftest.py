@@ -20,6 +20,13 @@ os.environ.setdefault("CLIENTOPS_CHECK_DERIVED", "1")
 # The command lines the tests start (`clientops serve`, `clientops demo`…) start with NumPy's
 # huge-page advice off from their first line, not started twice (clientops.memory).
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+# Run on every core (pytest-xdist), each worker's DuckDB gets its share of the cores rather than
+# one thread per core: oversubscribed, a small query spent much of its time handing work
+# between threads (docs/performance.md, "the test suite's time"). The servers, kernels and
+# command lines the tests start inherit it.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    os.environ.setdefault("CLIENTOPS_THREADS", str(max(
+        1, len(os.sched_getaffinity(0)) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 
 @pytest.fixture(autouse=True)

@@ -480,6 +480,30 @@ def test_every_connection_gets_the_memory_limit(
     assert row is not None and row[0] == expected
 
 
+@pytest.mark.parametrize("env", ["1", "3"])
+def test_every_connection_gets_the_threads_of_clientops_threads(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, env: str
+) -> None:
+    """A test run on every core gives each worker its share (tests/conftest.py)."""
+    monkeypatch.setenv("CLIENTOPS_THREADS", env)
+    with Store(db_path, idle_window=0).connection() as conn:
+        row = conn.execute("SELECT current_setting('threads')").fetchone()
+    assert row == (int(env),)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2000"])
+def test_threads_that_are_not_a_count_are_refused(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CLIENTOPS_THREADS", value)
+    with pytest.raises(ClientOpsError) as refused:
+        with Store(db_path, idle_window=0).connection():
+            pass
+    assert refused.value.code == "db.threads"
+    assert str(refused.value).startswith(f"CLIENTOPS_THREADS={value!r} is not a number")
+    assert not db_path.exists()  # refused before the file is made
+
+
 def test_no_duckdb_progress_bar_in_notebooks(book: clientops.Book) -> None:
     """A long query (a past-date portfolio of a large book) shows no DuckDB progress bar in
     the notebooks or the app, on either backend: the package's own pages say what happens."""
