@@ -119,6 +119,9 @@ def main() -> None:
             shutil.copy(args.db, db)
         else:
             build_demo(db, clients=args.clients, seed=0, progress=False)
+        # The copy's gigabytes are still being written back to disk for a while: the apply's
+        # COMMIT (an fsync) would wait behind them and time the copy (docs/performance.md).
+        os.sync()
         book = clientops.open(db, actor="bench")
         source = folder / "statement.xml"
         started = time.perf_counter()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -148,17 +149,25 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
                    ) -> int:
     """Write ``chosen`` rows (``line, client_id, code, parts, method, reference, paid_on``)
     as payments in one change set; returns its id."""
-    names = ["line", "client_id", "code", "paid_on", "method", "reference", "parts"]
-    rows = []
+    # column by column: a statement's tens of thousands of lines, most with one part
+    parts = chosen["parts"].tolist()
+    counts = [len(p) for p in parts]
+    flat = [part for line_parts in parts for part in line_parts]
     limit = payments.REFERENCE_LIMIT
-    for line, client, code, paid_on, method, ref, parts in zip(
-            *(chosen[c].tolist() for c in names), strict=True):
-        for k, (invoice_id, number, amount) in enumerate(parts):
-            reference = ref if len(parts) == 1 else (
-                f"{ref} {number}" if number else f"{ref} /{k + 1}")
-            rows.append((int(line), int(client), code, paid_on, method, reference[:limit],
-                         amount, invoice_id, number))
-    frame = pd.DataFrame(rows, columns=[*names[:-1], "amount", "invoice_id", "invoice"])
+    references = []
+    for ref, line_parts in zip(chosen["reference"].tolist(), parts, strict=True):
+        if len(line_parts) == 1:
+            references.append(ref[:limit])
+        else:  # one payment a part, each naming its invoice (or numbered)
+            references.extend((f"{ref} {number}" if number else f"{ref} /{k + 1}")[:limit]
+                              for k, (_, number, _) in enumerate(line_parts))
+    frame = pd.DataFrame({
+        **{name: np.repeat(chosen[name].to_numpy(), counts)
+           for name in ("line", "client_id", "code", "paid_on", "method")},
+        "reference": references,
+        "amount": [part[2] for part in flat],
+        "invoice_id": [part[0] for part in flat],
+        "invoice": [part[1] for part in flat]})
     line_ids = sorted({int(x) for x in chosen["line"]})
     with book.store.transaction() as conn:
         if len(line_ids) > LARGE:
