@@ -91,6 +91,9 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def large(path: Path, updates: int, cards: int) -> None:
+    # A fresh copy of the book may still be being written back to disk: its writeback would
+    # stall the first samples (docs/performance.md).
+    os.sync()
     book = clientops.open(path, actor="bench")
     n = book.counts()["clients"]
     rnd = random.Random(17)
