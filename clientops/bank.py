@@ -168,7 +168,7 @@ def record_matches(book: Book, chosen: pd.DataFrame, remember: tuple[str, int] |
         "amount": [part[2] for part in flat],
         "invoice_id": [part[0] for part in flat],
         "invoice": [part[1] for part in flat]})
-    line_ids = sorted({int(x) for x in chosen["line"]})
+    line_ids = sorted(set(chosen["line"].astype("int64").tolist()))
     with book.store.transaction() as conn:
         if len(line_ids) > LARGE:
             cardrows.prefer_drop(conn)
