@@ -22,10 +22,14 @@ $(UV):
 	$(PY) -m venv --without-pip $(VENV)
 	$(PY) -m pip --python $(BIN)/python install -q --no-deps uv==$(UV_VERSION)
 
-## setup: the virtual environment, exactly as the lock file says (then clientops, editable)
+## setup: the virtual environment, exactly as the lock file says (then clientops, editable).
+## Everything is compiled to bytecode once, here: uv does not compile by default, and where
+## PYTHONDONTWRITEBYTECODE is set Python never writes what it compiles, so every process (a
+## command, the app, a kernel, a test worker) compiled pandas and the rest again as it started.
 $(STAMP): $(LOCK) pyproject.toml | $(UV)
-	$(UV) pip install -q --python $(BIN)/python -r $(LOCK)
-	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	$(UV) pip install -q --compile-bytecode --python $(BIN)/python -r $(LOCK)
+	$(UV) pip install -q --compile-bytecode --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q clientops
 	touch $(STAMP)
 
 setup: $(STAMP)
