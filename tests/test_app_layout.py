@@ -6,8 +6,9 @@ its identity, payment (mandates) and contacts windows, the activity dashboard, t
 corrections with each way of choosing clients, the reminders and the SEPA panel, the bank
 reconciliation, the creation wizard — is measured in the page: no element whose content is cut
 (wider than its box while hiding or scrolling the rest, or ending in an ellipsis), no
-drop-down whose chosen text does not fit or that shows nothing, nothing beyond the window's
-right edge. Dates are typed and shown the French way, jj/mm/aaaa, whatever the browser's
+drop-down whose chosen text does not fit or that shows nothing, no button icon stretched to the
+button's height (a flex button draws its glyph at the top), nothing beyond the window's right
+edge. Dates are typed and shown the French way, jj/mm/aaaa, whatever the browser's
 language (this Chromium's is English).
 
 Needs ``/usr/bin/chromium``; skipped without it.
@@ -51,6 +52,11 @@ CUT = """() => {
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
     if (box.right > W + 1 && box.left < W) note('beyond the window', el);
+    if (el.tagName === 'I' && el.classList.contains('fa')
+        && box.height > 1.5 * parseFloat(style.fontSize)) {
+      note('icon taller than its line (its glyph drawn at the top)', el.parentElement);
+      continue;
+    }
     if (el.tagName === 'SELECT') {
       if (el.multiple) continue;
       const chosen = el.options[el.selectedIndex];

@@ -257,8 +257,8 @@ class ClientCard(w.VBox):
         badge = f' <span class="co-banner-warn">{archived_label}</span>' if archived else ""
         self.title.value = (f"<h2>{esc(attr(ident, 'name'))} "
                             f"<small>{esc(attr(ident, 'code', self.code))}</small>{badge}</h2>")
-        self.archive_button.layout.display = "none" if archived else "inline-flex"
-        self.restore_button.layout.display = "inline-flex" if archived else "none"
+        self.archive_button.layout.display = "none" if archived else None
+        self.restore_button.layout.display = None if archived else "none"
         self._draw_kpis(attr(data, "kpis"))
         self._draw_tasks(_section(data, "tasks"))
         self._draw_identity(ident)

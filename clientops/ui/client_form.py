@@ -303,7 +303,7 @@ class ClientFieldsForm(w.VBox):
         except ConflictError as err:
             self.last_error = err
             self.banner.error(err)
-            self.reload_button.layout.display = "inline-flex"
+            self.reload_button.layout.display = None  # (a flex button would lift its icon)
             return None
         self.saved = client
         self.code = client.code
