@@ -1,5 +1,5 @@
-"""Memory tuning of a process: DuckDB's memory limits and threads, NumPy's huge-page advice, and the garbage
-collector around bulk work.
+"""Memory tuning of a process: DuckDB's memory limits and threads, NumPy's huge-page advice,
+and the garbage collector around bulk work.
 
 Nothing here runs at import time: the command line (``clientops.cli.main``, which also runs
 ``clientops serve``) and the bench scripts ask for it explicitly
@@ -74,7 +74,7 @@ def threads() -> int | None:
     value = os.environ.get(THREADS_VARIABLE, "").strip()
     if value.lower() in ("", "default"):
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 1024:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 1024:
         raise ClientOpsError("db.threads", value=repr(value))
     return int(value)
 

@@ -491,7 +491,7 @@ def test_every_connection_gets_the_threads_of_clientops_threads(
     assert row == (int(env),)
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2000"])
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5", "2000", "\u00b2"])
 def test_threads_that_are_not_a_count_are_refused(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
