@@ -8,7 +8,9 @@ payment status report (the bank's answer to a SEPA batch before collection).
   have kept their names and places since 001.02): read with lxml, namespace taken from the
   root, so prefixed and unprefixed documents alike. Each statement (``Stmt``, ``Rpt`` or
   ``Ntfctn``) gives its account; each booked entry (``Ntry``) gives one line per transaction
-  detail (``TxDtls``, several in a batch booking) or one line when it has none. A return
+  detail (``TxDtls``, several in a batch booking) or one line when it has none, or when a
+  batch's details do not all give their amount; every line is on the side the entry was
+  booked (a detail's own ``CdtDbtInd`` does not turn it). A return
   (``RtrInf/Rsn``) keeps its ISO reason code. The other party is the debtor of a credit, the
   creditor of a debit, unless that is the account holder's own account (real batch bookings
   give it so); a notification without a booking day takes its value day. No maintained reader covers the return reason,
@@ -19,7 +21,9 @@ payment status report (the bank's answer to a SEPA batch before collection).
   without line ends): ours too — the one PyPI reader (python-cfonb) has had no release since
   2021. Amounts end with the CFONB sign character (``{``, ``A``–``I`` positive; ``}``,
   ``J``–``R`` negative) and carry the record's number of decimals. A record may have lost its
-  trailing spaces; a 05 with no 04 before it is refused.
+  trailing spaces; a 05 with no 04 before it is refused. ``LIB`` and ``LCC`` texts are kept
+  once, ``LC2`` continues the text before it; ``RUM``, ``IPY``, ``IBE`` and ``RCN`` zones
+  start with a 35-character identifier, and ``IBE`` (the creditor's) is not remittance text.
 - **OFX** 1.x (SGML) and 2.x (XML): :mod:`clientops.bankofx`.
 """
 
@@ -383,8 +387,17 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
     base: tuple[Any, ...] | None = None
     batch = reversal = False
     entries = 0
+    details: list[list[str | None]] = []  # the entry's, until the next entry
+
+    def flush() -> None:
+        if base is not None and details:
+            rows.extend(_camt_details(base, details, batch, reversal, entries))
+        details.clear()
+
     for record in text.split("\n"):
         f: list[str | None] = [v or None for v in record.split("\t")]
+        if f[0] in ("S", "E"):
+            flush()
         if f[0] == "S":
             head = [f[1], f[2] or f[3] or f[4], f[5]]
         elif f[0] == "E":
@@ -406,13 +419,32 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
             if not count or count == "0":
                 rows.append((*base[:8], None, None, info, None, None, reference, None))
         elif f[0] == "T" and base is not None:
-            rows.append(_camt_detail(base, f, batch, reversal, entries))
+            details.append(f)
+    flush()
     return rows
+
+
+def _camt_details(base: tuple[Any, ...], details: list[list[str | None]], batch: bool,
+                  reversal: bool, entry: int) -> list[tuple[Any, ...]]:
+    """The lines of an entry's transaction details: one each, unless a batch's details do not
+    all give their amount (then one line for the entry's amount, with what they agree on and
+    their remittance texts)."""
+    if not batch or all(f[1] or f[3] for f in details):
+        return [_camt_detail(base, f, batch, reversal, entry) for f in details]
+    each = [_camt_detail(base, f, False, reversal, entry) for f in details]
+    merged = list(each[0])
+    for k in (8, 9, 11, 12, 13, 14):  # the other party, references, return reason
+        if any(row[k] != merged[k] for row in each):
+            merged[k] = None
+    texts = list(dict.fromkeys(row[10] for row in each if row[10]))
+    merged[10] = " / ".join(texts) or None
+    merged[13] = merged[13] or base[9]
+    return [tuple(merged)]
 
 
 def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, reversal: bool,
                  entry: int) -> tuple[Any, ...]:
-    (_, amount_text, amount_ccy, tx_amount, tx_ccy, side, reason_code, reason_other,
+    (_, amount_text, amount_ccy, tx_amount, tx_ccy, _side, reason_code, reason_other,
      debtor_name, debtor_party, debtor_iban, creditor_name, creditor_party, creditor_iban, free,
      structured, info, e2e, mandate, reference, tx_id) = f
     amount, currency = base[5], base[7]
@@ -421,10 +453,9 @@ def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, revers
         if value:
             amount = _money(value, entry)
             currency = (amount_ccy if amount_text else tx_ccy) or currency
+    # the entry's side: what the account was credited or debited with (a detail's own
+    # CdtDbtInd, when it disagrees, does not change what the bank booked)
     direction = base[6]
-    tx_dir = (side or "").upper()
-    if tx_dir in ("CRDT", "DBIT"):
-        direction = "credit" if tx_dir == "CRDT" else "debit"
     reason = reason_code or reason_other
     debtor = (debtor_name or debtor_party, debtor_iban)
     creditor = (creditor_name or creditor_party, creditor_iban)
@@ -476,6 +507,10 @@ _SIGNS.update({chr(ord("J") + k): (k + 1, -1) for k in range(9)})
 # 05 qualifiers: who paid, who was paid, SEPA references; the rest is remittance text
 _PAYER = ("NPY", "NPO")
 _PAYEE = ("NBE", "NBU")
+# 05 qualifiers whose zone starts with an identifier of 35 characters (the client's reference,
+# the mandate, the payer's and the creditor's identifiers), and those that are no remittance text
+_FIRST_35 = ("RCN", "RUM", "IPY", "IBE")
+_NOT_TEXT = ("IBE",)
 
 
 def cfonb_amount(field: str, decimals: int) -> Decimal:
@@ -497,11 +532,13 @@ def _cfonb_day(text: str) -> date | None:
 
 
 def _records(data: bytes) -> list[str]:
+    """The file's 120-character records, whether each has its own line or they follow each
+    other with no line ends (a last line end, or none at all)."""
     text = data.decode("latin-1")
-    if "\n" in text or "\r" in text:
-        rows = [r for r in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if r.strip()]
-    else:  # records of 120 characters with no line ends
-        rows = [text[i:i + 120] for i in range(0, len(text), 120)]
+    rows: list[str] = []
+    for row in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        chunks = [row[i:i + 120] for i in range(0, len(row), 120)] if len(row) > 120 else [row]
+        rows.extend(chunk for chunk in chunks if chunk.strip())
     return [r.ljust(120) for r in rows]
 
 
@@ -530,13 +567,14 @@ def _read_cfonb(data: bytes) -> list[BankLine]:
                 "reason": record[40:42].strip() or None, "label": record[48:79].strip(),
                 "reference": record[104:120].strip() or None, "amount": amount,
                 "extra": [], "payer": None, "payee": None, "e2e": None, "rum": None,
-                "payer_id": None,
+                "payer_id": None, "full": False,
             }
         elif code == "05":
             if current is None:
                 raise ValidationError("path", None, "bank.cfonb_orphan", n=number)
-            qualifier, info = record[45:48].strip(), record[48:118].strip()
-            if qualifier == "RCN":  # the client's reference (35), then the payment's purpose
+            qualifier, zone = record[45:48].strip(), record[48:118]
+            info = zone.strip()
+            if qualifier in _FIRST_35:  # an identifier in 35 characters, then other data
                 info = record[48:83].strip()
             slot = {"NPY": "payer", "NPO": "payer", "NBE": "payee", "NBU": "payee",
                     "RCN": "e2e", "RUM": "rum", "IPY": "payer_id"}.get(qualifier)
@@ -544,8 +582,15 @@ def _read_cfonb(data: bytes) -> list[BankLine]:
                 current[slot] = info or None
             elif qualifier == "REF" and info:
                 current["reference"] = current["reference"] or info
-            elif info:
-                current["extra"].append(info)
+            elif qualifier in _NOT_TEXT or not info:
+                continue
+            elif qualifier == "LC2" and current["extra"]:
+                # the rest of the text before it: a word cut at the end of a full zone goes on
+                current["extra"][-1] += info if current["full"] else " " + info
+                current["full"] = not zone.endswith(" ")
+            elif info != current["label"] and info not in current["extra"]:
+                current["extra"].append(info)  # (LIB and LCC often say the same)
+                current["full"] = not zone.endswith(" ")
         elif code in ("01", "07"):
             flush()
             current = None

@@ -9,7 +9,8 @@ statement needs from a tag soup:
 
 - every ``STMTRS`` (bank account) and ``CCSTMTRS`` (card) of the file is a statement; its
   account is ``BANKID BRANCHID ACCTID`` (those given), its currency ``CURDEF``;
-- each ``STMTTRN`` of its ``BANKTRANLIST`` is a movement: ``TRNAMT`` (its sign gives the
+- each ``STMTTRN`` of its ``BANKTRANLIST`` (of each, when it has several; also when the file
+  never closes it) is a movement: ``TRNAMT`` (its sign gives the
   direction), ``DTPOSTED`` and ``DTAVAIL``/``DTUSER`` (the day as written, time and zone
   dropped), ``NAME`` (else ``PAYEE/NAME``), ``MEMO``, ``FITID``, ``REFNUM`` and the other
   party's account (``BANKACCTTO/ACCTID``).
@@ -167,8 +168,9 @@ def read_ofx(data: bytes) -> list[OfxMovement]:
         parts = [_get(acct, k) for k in ("BANKID", "BRANCHID", "ACCTID")] if acct else []
         account = " ".join(p for p in parts if p) or None
         currency = _get(stmt, "CURDEF")
-        listing = _first(stmt, "BANKTRANLIST")
-        for tx in _all(listing, ("STMTTRN",)) if listing else ():
+        # every movement of the statement: in one BANKTRANLIST, in several, or after a
+        # BANKTRANLIST the file never closes (then an empty leaf, its movements beside it)
+        for tx in _all(stmt, ("STMTTRN",)):
             payee = _first(tx, "PAYEE")
             other = _first(tx, "BANKACCTTO") or _first(tx, "CCACCTTO")
             posted = _get(tx, "DTPOSTED")

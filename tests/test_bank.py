@@ -158,6 +158,64 @@ def test_cfonb_complement_records_fill_the_movement() -> None:
     # the same records without line ends (120-character blocks) read the same
     raw = (DATA / "cfonb120.txt").read_bytes().replace(b"\r\n", b"")
     assert bankfiles.parse_statement(raw) == lines
+    # … and so do they with a last line end after them (one line of 1,440 characters)
+    assert bankfiles.parse_statement(raw + b"\r\n") == lines
+    assert bankfiles.parse_statement(raw + b"\n") == lines
+
+
+def _cfonb_05(qualifier: str, zone: str) -> str:
+    """A 05 record of the test file's first movement: ``qualifier`` and its 70-character zone."""
+    return ("0530004000100003EUR2 1234567890105130326     " + qualifier + zone.ljust(70))[:120]
+
+
+def test_cfonb_texts_identifiers_and_continuations() -> None:
+    """LIB and LCC often repeat one text: kept once. LC2 goes on with the text before it,
+    without a space when that one filled its zone (a word cut in two). RUM, IPY, IBE and RCN
+    zones start with a 35-character identifier (a sequence type or a label may follow); the
+    creditor's identifier (IBE) is not remittance text."""
+    records = (DATA / "cfonb120.txt").read_text().splitlines()
+    cut = "FIBENT - FR - Facture: 76662391 - Compte Fact: 30008765 - Ident: 00003"
+    assert len(cut) == 70
+    own = [records[0], records[7],  # a debit (PRLV SEPA EDF)
+           _cfonb_05("LIB", cut), _cfonb_05("LCC", cut), _cfonb_05("LC2", "263"),
+           _cfonb_05("LCC", "SECOND TEXTE"), _cfonb_05("LC2", "SUITE"),
+           _cfonb_05("IBE", "FR07ZZZ591778".ljust(35) + "IDENTIFIANT CREANCIER SEPA"),
+           _cfonb_05("RUM", "FM-47933521-1".ljust(35) + "RCUR"),
+           _cfonb_05("NBE", "EDF"), records[-1]]
+    (line,) = bankfiles.parse_statement("\r\n".join(own).encode("latin-1"))
+    assert line.mandate_id == "FM-47933521-1"
+    assert line.counterparty_name == "EDF"
+    assert line.remittance == ("PRLV SEPA EDF FIBENT - FR - Facture: 76662391 - Compte Fact: "
+                               "30008765 - Ident: 00003263 SECOND TEXTE SUITE")
+
+
+OFX_HEAD = ("OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><BANKMSGSRSV1><STMTTRNRS>"
+            "<STMTRS><CURDEF>EUR<BANKACCTFROM><BANKID>30004<ACCTID>0001234</BANKACCTFROM>")
+
+
+def _ofx_movement(n: int, amount: str) -> str:
+    return (f"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260312<TRNAMT>{amount}<FITID>T{n}"
+            f"<NAME>PAYEE {n}</STMTTRN>")
+
+
+def test_ofx_movements_of_several_lists_and_of_a_list_never_closed() -> None:
+    """A statement with two BANKTRANLIST (each read, not only the first), and a card
+    statement whose BANKTRANLIST the file never closes (its movements are still read)."""
+    two = (OFX_HEAD + "<BANKTRANLIST><DTSTART>20260301<DTEND>20260331"
+           + _ofx_movement(1, "-80.00") + "</BANKTRANLIST><BANKTRANLIST>"
+           + _ofx_movement(2, "-90.00") + _ofx_movement(3, "100.00")
+           + "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")
+    lines = bankfiles.parse_statement(two.encode())
+    assert [(x.amount, x.direction, x.bank_reference) for x in lines] == [
+        (D("80.00"), "debit", "T1"), (D("90.00"), "debit", "T2"), (D("100.00"), "credit", "T3")]
+    unclosed = ("OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><CREDITCARDMSGSRSV1>"
+                "<CCSTMTTRNRS><CCSTMTRS><CURDEF>BRL<CCACCTFROM><ACCTID>1234</CCACCTFROM>"
+                "<BANKTRANLIST><DTSTART>20260301<DTEND>20260331"
+                + _ofx_movement(1, "-13.00") + _ofx_movement(2, "-162.90")
+                + "<LEDGERBAL><BALAMT>-175.90<DTASOF>20260331</LEDGERBAL>"
+                "</CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>")
+    assert [(x.amount, x.currency) for x in bankfiles.parse_statement(unclosed.encode())] == [
+        (D("13.00"), "BRL"), (D("162.90"), "BRL")]
 
 
 @pytest.mark.parametrize("data", [

@@ -31,6 +31,7 @@ def _row(line: BankLine, *fields: str) -> tuple[object, ...]:
     ("genkgo_camt053.v2.multi.statement.xml", "camt.053", 2),  # two statements in one file
     ("genkgo_camt053.v8.xml", "camt.053", 1),                   # version 001.08
     ("genkgo_camt054.v4.xml", "camt.054", 3),                   # a batch of 3 transactions
+    ("genkgo_camt054.v2.xml", "camt.054", 1),   # a batch whose transactions give no amount
     ("genkgo_camt054.v8-with-UETR.xml", "camt.054", 1),         # no booking day, no party
     ("viafintech_camt053_valid_example.xml", "camt.053", 5),    # German bank, a batch of 2
     ("viafintech_camt053_valid_namespace.xml", "camt.053", 0),  # the namespace, no message
@@ -93,6 +94,23 @@ def test_camt_batch_gives_the_other_party_and_each_transactions_currency() -> No
         (D("3.50"), "debit", "DE58740618130100033626", "STZV-EtE27122013-11:02-1"),
         (D("2.50"), "debit", "DE58740618130100033626", "STZV-EtE27122013-11:02-2"),
     ]
+
+
+def test_camt_batch_details_without_amounts_are_one_line_for_the_entry() -> None:
+    """Three transactions under one 200,000 SEK debit, none with its amount: one line of the
+    entry's amount (each had the whole entry before: 600,000 in all), with their texts."""
+    (line,) = _lines("genkgo_camt054.v2.xml")
+    assert _row(line, "amount", "direction", "currency", "bank_reference") == (
+        D("200000.00"), "debit", "SEK", "AAAASESS-FP-ACCR001")
+    assert line.remittance is not None
+    assert "Remittance Information V1" in line.remittance
+    assert "Remittance Information V3" in line.remittance
+
+
+def test_a_transactions_own_side_does_not_turn_the_entrys() -> None:
+    """The entry is a debit; its transactions say CRDT while paying creditors from the
+    holder's own account: payments out, as the entry was booked."""
+    assert {x.direction for x in _lines("genkgo_camt054.v4.xml")} == {"debit"}
 
 
 def test_camt_054_returns_keep_their_reason() -> None:
