@@ -325,9 +325,9 @@ def _p(path: str, ns: dict[str, str]) -> str:
 # One pass of libxslt over the whole document writes the fields the reader needs as text, a
 # record a line and a field a tab (every value with its spaces collapsed: no tab or line end
 # is left inside): ``S`` a statement, ``E`` an entry, ``T`` a transaction detail of the entry
-# before it. The first element of a path is the one kept; the unstructured remittance lines
-# are joined. Python then only splits strings: a tree walk per entry in Python was most of
-# the import of a large statement.
+# before it. The first element of a path is the one kept; the free text lines and the
+# structured references are joined. Python then only splits strings: a tree walk per entry in
+# Python was most of the import of a large statement.
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
 _ENTRY_PATHS = ("Sts", "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm", "Amt",
                 "Amt/@Ccy", "CdtDbtInd", "AddtlNtryInf", "AcctSvcrRef", "RvslInd")
@@ -336,6 +336,9 @@ _DETAIL_PATHS = ("Amt", "Amt/@Ccy", "AmtDtls/TxAmt/Amt", "AmtDtls/TxAmt/Amt/@Ccy
                  "RltdPties/Cdtr/Nm", "RltdPties/Cdtr/Pty/Nm", "RltdPties/CdtrAcct/Id/IBAN",
                  "RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref", "AddtlTxInf", "Refs/EndToEndId",
                  "Refs/MndtId", "Refs/AcctSvcrRef", "Refs/TxId")
+# Kept whole: every line of the free text, every structured reference (a transaction may give
+# several ``Strd`` blocks).
+_JOINED = ("RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref")
 _TRANSFORMS: dict[str, Any] = {}
 
 
@@ -346,7 +349,7 @@ def _xpath(path: str, prefix: str) -> str:
 def _fields(paths: tuple[str, ...], prefix: str) -> str:
     out = []
     for path in paths:
-        if path == "RmtInf/Ustrd":  # every line of the free text, joined
+        if path in _JOINED:  # every one, joined
             out.append(f'<xsl:text>&#9;</xsl:text><xsl:for-each select="{_xpath(path, prefix)}">'
                        '<xsl:value-of select="normalize-space(.)"/><xsl:text> </xsl:text>'
                        "</xsl:for-each>")
@@ -470,6 +473,7 @@ def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, revers
         if any(alternative):
             other = alternative
     free = " ".join(free.split()) if free else None
+    structured = " ".join(structured.split()) if structured else None
     remittance = " ".join(t for t in (free, structured) if t) or info or base[8]
     if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = None

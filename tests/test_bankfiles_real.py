@@ -110,7 +110,11 @@ def test_camt_batch_details_without_amounts_are_one_line_for_the_entry() -> None
 def test_a_transactions_own_side_does_not_turn_the_entrys() -> None:
     """The entry is a debit; its transactions say CRDT while paying creditors from the
     holder's own account: payments out, as the entry was booked."""
-    assert {x.direction for x in _lines("genkgo_camt054.v4.xml")} == {"debit"}
+    lines = _lines("genkgo_camt054.v4.xml")
+    assert {x.direction for x in lines} == {"debit"}
+    # its third transaction gives two structured references: both kept
+    assert lines[2].remittance is not None
+    assert lines[2].remittance.endswith("Ref number V3 block 1 Ref number V3 block 2")
 
 
 def test_camt_054_returns_keep_their_reason() -> None:
