@@ -9,8 +9,8 @@ payment status report (the bank's answer to a SEPA batch before collection).
   root, so prefixed and unprefixed documents alike. Each statement (``Stmt``, ``Rpt`` or
   ``Ntfctn``) gives its account; each booked entry (``Ntry``) gives one line per transaction
   detail (``TxDtls``, several in a batch booking) or one line when it has none, or when a
-  batch's details do not all give their amount; every line is on the side the entry was
-  booked (a detail's own ``CdtDbtInd`` does not turn it). A return
+  batch's details do not all give their amount; a detail's own ``CdtDbtInd`` gives its side
+  (real notifications group credits and debits under one entry). A return
   (``RtrInf/Rsn``) keeps its ISO reason code. The other party is the debtor of a credit, the
   creditor of a debit, unless that is the account holder's own account (real batch bookings
   give it so); a notification without a booking day takes its value day. No maintained reader covers the return reason,
@@ -329,16 +329,18 @@ def _p(path: str, ns: dict[str, str]) -> str:
 # structured references are joined. Python then only splits strings: a tree walk per entry in
 # Python was most of the import of a large statement.
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
+_STATEMENT_PATHS = ("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Id/PrtryAcct/Id", "Acct/Ccy",
+                    "Bal/Dt/Dt", "FrToDt/FrDtTm", "FrToDt/ToDtTm")
 _ENTRY_PATHS = ("Sts", "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm", "Amt",
                 "Amt/@Ccy", "CdtDbtInd", "AddtlNtryInf", "AcctSvcrRef", "RvslInd")
 _DETAIL_PATHS = ("Amt", "Amt/@Ccy", "AmtDtls/TxAmt/Amt", "AmtDtls/TxAmt/Amt/@Ccy", "CdtDbtInd", "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry",
                  "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/DbtrAcct/Id/IBAN",
                  "RltdPties/Cdtr/Nm", "RltdPties/Cdtr/Pty/Nm", "RltdPties/CdtrAcct/Id/IBAN",
                  "RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref", "AddtlTxInf", "Refs/EndToEndId",
-                 "Refs/MndtId", "Refs/AcctSvcrRef", "Refs/TxId")
+                 "Refs/MndtId", "Refs/AcctSvcrRef", "Refs/TxId", "RltdDts/IntrBkSttlmDt")
 # Kept whole: every line of the free text, every structured reference (a transaction may give
 # several ``Strd`` blocks).
-_JOINED = ("RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref")
+_JOINED = ("RmtInf/Ustrd", "RmtInf/Strd/CdtrRefInf/Ref", "Bal/Dt/Dt")
 _TRANSFORMS: dict[str, Any] = {}
 
 
@@ -370,7 +372,7 @@ def _transform(namespace: str) -> Any:
 <xsl:output method="text" encoding="UTF-8"/>
 <xsl:template match="/"><xsl:for-each select="{statements}">
 <xsl:text>S&#9;</xsl:text><xsl:value-of select="normalize-space({prefix}Id)"/>
-{_fields(("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Id/PrtryAcct/Id", "Acct/Ccy"), prefix)}<xsl:text>&#10;</xsl:text>
+{_fields(_STATEMENT_PATHS, prefix)}<xsl:text>&#10;</xsl:text>
 <xsl:for-each select="{prefix}Ntry"><xsl:text>E</xsl:text>{_fields(_ENTRY_PATHS, prefix)}
 <xsl:text>&#9;</xsl:text><xsl:value-of select="count({prefix}NtryDtls/{prefix}TxDtls)"/>
 <xsl:text>&#10;</xsl:text>
@@ -386,7 +388,7 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
     root = _xml(data)
     text = str(_transform(etree.QName(root).namespace or "")(root))
     rows: list[tuple[Any, ...]] = []
-    head: list[str | None] = [None, None, None]
+    head: list[Any] = [None, None, None, None]
     base: tuple[Any, ...] | None = None
     batch = reversal = False
     entries = 0
@@ -402,7 +404,7 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
         if f[0] in ("S", "E"):
             flush()
         if f[0] == "S":
-            head = [f[1], f[2] or f[3] or f[4], f[5]]
+            head = [f[1], f[2] or f[3] or f[4], f[5], _statement_day(f[6], f[7], f[8])]
         elif f[0] == "E":
             (_, status, booked, booked_at, valued, valued_at, amount, currency, side, info,
              reference, reversed_, count) = f
@@ -414,7 +416,8 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
             entries += 1
             value_day = _day(valued or valued_at)
             # a notification may give no booking day: its value day is the best one known
-            base = (kind, head[0], head[1], _day(booked or booked_at) or value_day, value_day,
+            base = (kind, head[0], head[1], _day(booked or booked_at) or value_day or head[3],
+                    value_day,
                     _money(amount, entries), "credit" if (side or "").upper() == "CRDT"
                     else "debit", currency or head[2], info, reference)
             batch = int(count or 0) > 1
@@ -425,6 +428,16 @@ def _camt_rows(data: bytes, kind: str) -> list[tuple[Any, ...]]:
             details.append(f)
     flush()
     return rows
+
+
+def _statement_day(balances: str | None, start: str | None, end: str | None) -> date | None:
+    """The one day a statement is for — its period's, or that of all its balances when it
+    gives no period — or None (its entries' own days are used; this one only for an entry
+    that gives none)."""
+    if start or end:
+        return _day(start) if _day(start) == _day(end) else None
+    days = {_day(d) for d in (balances or "").split()} - {None}
+    return days.pop() if len(days) == 1 else None
 
 
 def _camt_details(base: tuple[Any, ...], details: list[list[str | None]], batch: bool,
@@ -447,18 +460,23 @@ def _camt_details(base: tuple[Any, ...], details: list[list[str | None]], batch:
 
 def _camt_detail(base: tuple[Any, ...], f: list[str | None], batch: bool, reversal: bool,
                  entry: int) -> tuple[Any, ...]:
-    (_, amount_text, amount_ccy, tx_amount, tx_ccy, _side, reason_code, reason_other,
+    (_, amount_text, amount_ccy, tx_amount, tx_ccy, side, reason_code, reason_other,
      debtor_name, debtor_party, debtor_iban, creditor_name, creditor_party, creditor_iban, free,
-     structured, info, e2e, mandate, reference, tx_id) = f
+     structured, info, e2e, mandate, reference, tx_id, settled) = f
     amount, currency = base[5], base[7]
+    if base[4] is None and _day(settled):  # no value day: the day the banks settled it
+        base = (*base[:3], base[3] or _day(settled), _day(settled), *base[5:])
     if batch:  # a batch booking: each transaction has its own amount
         value = amount_text or tx_amount
         if value:
             amount = _money(value, entry)
             currency = (amount_ccy if amount_text else tx_ccy) or currency
-    # the entry's side: what the account was credited or debited with (a detail's own
-    # CdtDbtInd, when it disagrees, does not change what the bank booked)
+    # a transaction's own side, when it gives one: real notifications group credits and
+    # debits under one entry (the entry's side is then that of their net amount)
     direction = base[6]
+    tx_dir = (side or "").upper()
+    if tx_dir in ("CRDT", "DBIT"):
+        direction = "credit" if tx_dir == "CRDT" else "debit"
     reason = reason_code or reason_other
     debtor = (debtor_name or debtor_party, debtor_iban)
     creditor = (creditor_name or creditor_party, creditor_iban)

@@ -107,14 +107,47 @@ def test_camt_batch_details_without_amounts_are_one_line_for_the_entry() -> None
     assert "Remittance Information V3" in line.remittance
 
 
-def test_a_transactions_own_side_does_not_turn_the_entrys() -> None:
-    """The entry is a debit; its transactions say CRDT while paying creditors from the
-    holder's own account: payments out, as the entry was booked."""
-    lines = _lines("genkgo_camt054.v4.xml")
-    assert {x.direction for x in lines} == {"debit"}
-    # its third transaction gives two structured references: both kept
-    assert lines[2].remittance is not None
-    assert lines[2].remittance.endswith("Ref number V3 block 1 Ref number V3 block 2")
+def test_every_structured_reference_of_a_transaction_is_kept() -> None:
+    """The third transaction gives two structured references: both are kept."""
+    third = _lines("genkgo_camt054.v4.xml")[2].remittance
+    assert third is not None
+    assert third.endswith("Ref number V3 block 1 Ref number V3 block 2")
+
+
+CAMT_054 = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+<GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-03-18T01:00:50+02:00</CreDtTm></GrpHdr>
+<Ntfctn><Id>N1</Id><CreDtTm>2026-03-18T01:00:50+02:00</CreDtTm>{period}
+<Acct><Id><IBAN>FR7630004000031234567890143</IBAN></Id><Ccy>EUR</Ccy></Acct>{balances}
+<Ntry><Amt Ccy="EUR">910.76</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<NtryDtls>
+<TxDtls><Refs><TxId>T1</TxId></Refs><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RltdDts><IntrBkSttlmDt>2026-03-17</IntrBkSttlmDt></RltdDts></TxDtls>
+<TxDtls><Refs><TxId>T2</TxId></Refs><Amt Ccy="EUR">920.76</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+</TxDtls>
+</NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
+BALANCE = ('<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1.00</Amt>'
+           "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>")
+
+
+def test_camt_transactions_of_both_sides_under_one_entry_and_their_days() -> None:
+    """A bank's notification groups a credit and a debit under one entry (booked on their net
+    side, with no day of its own): each transaction keeps its own side; the one that gives its
+    settlement day is dated by it, the other by the statement's one day — when the statement
+    is for one day (its balances' or its period's), else it has no day."""
+    one_day = "".join(BALANCE.format(code=c, day="2026-03-17") for c in ("OPBD", "CLBD"))
+    lines = bankfiles.parse_statement(CAMT_054.format(period="", balances=one_day).encode())
+    assert [_row(x, "amount", "direction", "booking_date", "value_date") for x in lines] == [
+        (D("10.00"), "credit", date(2026, 3, 17), date(2026, 3, 17)),
+        (D("920.76"), "debit", date(2026, 3, 17), None)]
+    two_days = (BALANCE.format(code="OPBD", day="2026-03-16")
+                + BALANCE.format(code="CLBD", day="2026-03-17"))
+    lines = bankfiles.parse_statement(CAMT_054.format(period="", balances=two_days).encode())
+    assert [x.booking_date for x in lines] == [date(2026, 3, 17), None]
+    month = ("<FrToDt><FrDtTm>2026-03-01T00:00:00</FrDtTm><ToDtTm>2026-03-31T23:59:59</ToDtTm>"
+             "</FrToDt>")
+    lines = bankfiles.parse_statement(CAMT_054.format(period=month, balances=one_day).encode())
+    assert [x.booking_date for x in lines] == [date(2026, 3, 17), None]
 
 
 def test_camt_054_returns_keep_their_reason() -> None:
