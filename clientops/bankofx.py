@@ -8,7 +8,8 @@ share of real files, and it moved a date written with its time zone
 statement needs from a tag soup:
 
 - every ``STMTRS`` (bank account) and ``CCSTMTRS`` (card) of the file is a statement; its
-  account is ``BANKID BRANCHID ACCTID`` (those given), its currency ``CURDEF``;
+  account is ``BANKID BRANCHID ACCTID`` (those given), its currency ``CURDEF`` (a movement's
+  own ``CURRENCY/CURSYM`` when it gives one);
 - each ``STMTTRN`` of its ``BANKTRANLIST`` (of each, when it has several; also when the file
   never closes it) is a movement: ``TRNAMT`` (its sign gives the
   direction), ``DTPOSTED`` and ``DTAVAIL``/``DTUSER`` (the day as written, time and zone
@@ -174,8 +175,12 @@ def read_ofx(data: bytes) -> list[OfxMovement]:
             payee = _first(tx, "PAYEE")
             other = _first(tx, "BANKACCTTO") or _first(tx, "CCACCTTO")
             posted = _get(tx, "DTPOSTED")
+            # a movement in another currency than the statement's gives it (its amounts are
+            # in it); ORIGCURRENCY only says what it was before conversion
+            own = _first(tx, "CURRENCY")
             out.append(OfxMovement(
-                account=account, currency=currency, booked=ofx_day(posted),
+                account=account, currency=(_get(own, "CURSYM") if own else None) or currency,
+                booked=ofx_day(posted),
                 valued=ofx_day(_get(tx, "DTAVAIL") or _get(tx, "DTUSER") or posted),
                 amount=ofx_amount(_get(tx, "TRNAMT"), len(out) + 1),
                 name=_get(tx, "NAME") or (_get(payee, "NAME") if payee else None),

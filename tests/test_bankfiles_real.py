@@ -176,7 +176,8 @@ def test_ofx_files_ofxtools_refused() -> None:
     (empty_tags,) = _lines("ofxparse_ofx-v102-empty-tags.ofx")
     assert _row(empty_tags, "account", "booking_date", "amount", "direction", "currency",
                 "counterparty_name", "remittance") == (
-        "NPBS 12345678", date(2018, 5, 7), D("12.34"), "credit", None, None, "CBA:Transfer")
+        # (no CURDEF: the movement's own CURRENCY/CURSYM)
+        "NPBS 12345678", date(2018, 5, 7), D("12.34"), "credit", "AUD", None, "CBA:Transfer")
 
 
 def test_ofx_xml_cdata_and_card_statements() -> None:
