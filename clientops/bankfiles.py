@@ -16,14 +16,7 @@ payment status report (the bank's answer to a SEPA batch before collection).
   give it so); a notification without a booking day takes its value day. No maintained reader covers the return reason,
   value date and bank reference of every version (pycamt reads none of them; camt053 brings a
   web server and a crypto stack with it), so this small reader is ours.
-- **CFONB 120** (the French "relevé de compte" layout: records 01 old balance, 04 movement,
-  05 complement of the movement before it, 07 new balance; 120 characters a record, with or
-  without line ends): ours too — the one PyPI reader (python-cfonb) has had no release since
-  2021. Amounts end with the CFONB sign character (``{``, ``A``–``I`` positive; ``}``,
-  ``J``–``R`` negative) and carry the record's number of decimals. A record may have lost its
-  trailing spaces; a 05 with no 04 before it is refused. ``LIB`` and ``LCC`` texts are kept
-  once, ``LC2`` continues the text before it; ``RUM``, ``IPY``, ``IBE`` and ``RCN`` zones
-  start with a 35-character identifier, and ``IBE`` (the creditor's) is not remittance text.
+- **CFONB 120**: :mod:`clientops.bankcfonb`.
 - **OFX** 1.x (SGML) and 2.x (XML): :mod:`clientops.bankofx`.
 """
 
@@ -34,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -43,7 +36,7 @@ from xml.sax.saxutils import quoteattr
 import pyarrow as pa
 from lxml import etree
 
-from . import bankofx, bounds
+from . import bankcfonb, bankofx, bounds
 from .errors import ValidationError
 
 FORMATS = ("camt.053", "camt.052", "camt.054", "cfonb120", "ofx")
@@ -191,7 +184,8 @@ def _read_columns(data: bytes) -> dict[str, list[Any]]:
     if kind == "pain.002":
         raise ValidationError("path", None, "bank.status_report_not_statement")
     if kind in ("ofx", "cfonb120"):
-        lines = _read_ofx(data) if kind == "ofx" else _read_cfonb(data)
+        lines = (_read_ofx(data) if kind == "ofx"
+                 else [_cfonb_line(m) for m in bankcfonb.read_cfonb(data)])
         rows = [tuple(getattr(x, name) for name in FIELDS[:-1]) for x in lines]
     else:
         rows = _camt_rows(data, kind)
@@ -522,119 +516,20 @@ def read_status_report(path: str | Path) -> StatusReport:
     return StatusReport(msg_id, tuple(rejected))
 
 
-# -- CFONB 120 --------------------------------------------------------------------------
-_SIGNS = {"{": (0, 1), "}": (0, -1)}
-_SIGNS.update({chr(ord("A") + k): (k + 1, 1) for k in range(9)})
-_SIGNS.update({chr(ord("J") + k): (k + 1, -1) for k in range(9)})
-# 05 qualifiers: who paid, who was paid, SEPA references; the rest is remittance text
-_PAYER = ("NPY", "NPO")
-_PAYEE = ("NBE", "NBU")
-# 05 qualifiers whose zone starts with an identifier of 35 characters (the client's reference,
-# the mandate, the payer's and the creditor's identifiers), and those that are no remittance text
-_FIRST_35 = ("RCN", "RUM", "IPY", "IBE")
-_NOT_TEXT = ("IBE",)
-
-
-def cfonb_amount(field: str, decimals: int) -> Decimal:
-    """A CFONB amount: digits whose last one is the sign character (``0000000012345E`` with
-    2 decimals is 1,234.55; ``…N`` the same negative)."""
-    text = field.strip()
-    if not text or text[-1] not in _SIGNS or not text[:-1].isdigit():
-        raise ValidationError("amount", field, "bank.cfonb_amount")
-    last, sign = _SIGNS[text[-1]]
-    cents = int(text[:-1] + str(last))
-    return Decimal(sign * cents).scaleb(-decimals)
-
-
-def _cfonb_day(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%d%m%y").date()
-    except ValueError:
-        return None
-
-
-def _records(data: bytes) -> list[str]:
-    """The file's 120-character records, whether each has its own line or they follow each
-    other with no line ends (a last line end, or none at all)."""
-    text = data.decode("latin-1")
-    rows: list[str] = []
-    for row in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        chunks = [row[i:i + 120] for i in range(0, len(row), 120)] if len(row) > 120 else [row]
-        rows.extend(chunk for chunk in chunks if chunk.strip())
-    return [r.ljust(120) for r in rows]
-
-
-def _read_cfonb(data: bytes) -> list[BankLine]:
-    lines: list[BankLine] = []
-    current: dict[str, Any] | None = None
-
-    def flush() -> None:
-        if current is not None:
-            lines.append(_cfonb_line(current))
-
-    for number, record in enumerate(_records(data), start=1):
-        code = record[:2]
-        if code == "04":
-            flush()
-            try:
-                decimals = int(record[19])
-                amount = cfonb_amount(record[90:104], decimals)
-            except (ValueError, ValidationError) as err:
-                raise ValidationError("amount", record[90:104].strip(), "bank.cfonb_movement",
-                                      n=number) from err
-            current = {
-                "account": f"{record[2:7]}{record[11:16]}{record[21:32]}".strip() or None,
-                "currency": record[16:19].strip() or None,
-                "booked": _cfonb_day(record[34:40]), "value": _cfonb_day(record[42:48]),
-                "reason": record[40:42].strip() or None, "label": record[48:79].strip(),
-                "reference": record[104:120].strip() or None, "amount": amount,
-                "extra": [], "payer": None, "payee": None, "e2e": None, "rum": None,
-                "payer_id": None, "full": False,
-            }
-        elif code == "05":
-            if current is None:
-                raise ValidationError("path", None, "bank.cfonb_orphan", n=number)
-            qualifier, zone = record[45:48].strip(), record[48:118]
-            info = zone.strip()
-            if qualifier in _FIRST_35:  # an identifier in 35 characters, then other data
-                info = record[48:83].strip()
-            slot = {"NPY": "payer", "NPO": "payer", "NBE": "payee", "NBU": "payee",
-                    "RCN": "e2e", "RUM": "rum", "IPY": "payer_id"}.get(qualifier)
-            if slot and not current[slot]:
-                current[slot] = info or None
-            elif qualifier == "REF" and info:
-                current["reference"] = current["reference"] or info
-            elif qualifier in _NOT_TEXT or not info:
-                continue
-            elif qualifier == "LC2" and current["extra"]:
-                # the rest of the text before it: a word cut at the end of a full zone goes on
-                current["extra"][-1] += info if current["full"] else " " + info
-                current["full"] = not zone.endswith(" ")
-            elif info != current["label"] and info not in current["extra"]:
-                current["extra"].append(info)  # (LIB and LCC often say the same)
-                current["full"] = not zone.endswith(" ")
-        elif code in ("01", "07"):
-            flush()
-            current = None
-        elif code.strip():
-            raise ValidationError("path", None, "bank.cfonb_record", n=number, code=repr(code))
-    flush()
-    return lines
-
-
-def _cfonb_line(c: dict[str, Any]) -> BankLine:
-    credit = c["amount"] >= 0
-    payer_id = (c["payer_id"] or "").replace(" ", "").upper()
+# -- CFONB 120 (clientops.bankcfonb) ----------------------------------------------------
+def _cfonb_line(m: bankcfonb.CfonbMovement) -> BankLine:
+    credit = m.amount >= 0
+    payer_id = (m.payer_id or "").replace(" ", "").upper()
     iban = payer_id if len(payer_id) >= 15 and payer_id[:2].isalpha() else None
-    text = " ".join([c["label"], *c["extra"]]).strip() or None
+    text = " ".join([m.label, *m.extra]).strip() or None
     return BankLine(
-        format="cfonb120", statement_id=None, account=c["account"], booking_date=c["booked"],
-        value_date=c["value"], amount=checked(c["amount"]),
-        direction="credit" if credit else "debit", currency=c["currency"],
-        counterparty_name=c["payer"] if credit else (c["payee"] or c["payer"]),
+        format="cfonb120", statement_id=None, account=m.account, booking_date=m.booked,
+        value_date=m.value, amount=checked(m.amount),
+        direction="credit" if credit else "debit", currency=m.currency,
+        counterparty_name=m.payer if credit else (m.payee or m.payer),
         counterparty_iban=iban if credit else None, remittance=text,
-        end_to_end_id=c["e2e"], mandate_id=c["rum"], bank_reference=c["reference"],
-        return_reason=c["reason"])
+        end_to_end_id=m.e2e, mandate_id=m.rum, bank_reference=m.reference,
+        return_reason=m.reason)
 
 
 # -- OFX ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from lxml import etree
 from setup_writes import setup_writes
 
 import clientops
-from clientops import bankfiles
+from clientops import bankcfonb, bankfiles
 from clientops.bankmatch import tokens
 from clientops.errors import ConflictError, NotFound, ValidationError
 
@@ -138,13 +138,13 @@ def test_camt_054_batch_booking_gives_one_line_per_transaction() -> None:
     ("0000000000012B", 3, D("0.122")),      # three decimals
 ])
 def test_cfonb_amounts_end_with_their_sign(field: str, decimals: int, amount: Decimal) -> None:
-    assert bankfiles.cfonb_amount(field, decimals) == amount
+    assert bankcfonb.cfonb_amount(field, decimals) == amount
 
 
 @pytest.mark.parametrize("field", ["00000000025000", "000000000250Z{", "", "0000000002500S"])
 def test_a_cfonb_amount_without_its_sign_is_refused(field: str) -> None:
     with pytest.raises(ValidationError):
-        bankfiles.cfonb_amount(field, 2)
+        bankcfonb.cfonb_amount(field, 2)
 
 
 def test_cfonb_complement_records_fill_the_movement() -> None:
