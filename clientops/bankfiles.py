@@ -15,8 +15,9 @@ payment status report (the bank's answer to a SEPA batch before collection).
   creditor of a debit, unless that is the account holder's own account (real batch bookings
   give it so). An entry without a booking day takes its value day, else its transaction's
   settlement day, else the statement's one day (its period's or balances'). No maintained
-  reader covers the return reason, value date and bank reference of every version (pycamt reads none of them; camt053 brings a
-  web server and a crypto stack with it), so this small reader is ours.
+  reader covers the return reason, value date and bank reference of every version (pycamt
+  reads none of them; camt053 brings a web server and a crypto stack with it), so this small
+  reader is ours.
 - **CFONB 120**: :mod:`clientops.bankcfonb`.
 - **OFX** 1.x (SGML) and 2.x (XML): :mod:`clientops.bankofx`.
 """
